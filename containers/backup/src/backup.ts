@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { pipeline } from 'node:stream/promises';
+import type { BackupJob, BackupResult } from '../../../types/job.ts';
+import type { JobContext } from './context.ts';
+import { RunnerError, messageOf } from './errors.ts';
+import { FailureOwner } from './failureOwner.ts';
+import { describeExit, detectMysqlTools, dumpArgs, probeServer, waitForExit, withConnectionArgs } from './mysqlTools.ts';
+import { ParallelGzip } from './parallelGzip.ts';
+import { resolvePassword } from './passwordSource.ts';
+import { reportProgress } from './progress.ts';
+import { SHA256_TAG, backupKey, createS3Client, onUploadFailure, tagChecksum, uploadStream } from './s3Store.ts';
+import { DigestTap, DumpInspector, FinishGate } from './streamTaps.ts';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+
+/**
+ * mysqldump → gzip (parallel members) → SHA-256 → multipart upload, streamed with constant memory.
+ * The upload can only complete after the dump is proven whole (exit 0 and the completion trailer); any failure
+ * of any stage aborts the upload, so a failed backup never leaves an object under its key.
+ */
+export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<BackupResult> {
+  const started = Date.now();
+  const env = ctx.env ?? process.env;
+  const [tools, password] = await Promise.all([detectMysqlTools(env), resolvePassword(job.password, env)]);
+  const { database } = job.connection;
+  const key = job.key ?? backupKey(job.sourceId, database, new Date(started));
+  const s3 = createS3Client(job.s3);
+
+  return withConnectionArgs(job.connection, password, tools.flavor, async (conn) => {
+    const server = await probeServer(tools, conn, database, job.connectTimeoutSeconds);
+    const owner = new FailureOwner();
+    onUploadFailure(s3, (error) => owner.fail(new RunnerError(`upload to s3://${job.s3.bucket}/${key} failed: ${messageOf(error)}`)));
+
+    const child = spawn(tools.dumpBin, dumpArgs(tools, conn, database), { stdio: ['ignore', 'pipe', 'pipe'] });
+    ctx.onSpawn?.(child, 'mysqldump');
+    const exited = waitForExit(child, [password]);
+    owner.signal.addEventListener('abort', () => child.kill('SIGKILL'));
+
+    const inspector = new DumpInspector();
+    const digest = new DigestTap();
+    const gate = new FinishGate(async () => {
+      const status = await exited;
+      if (status.code !== 0) throw new RunnerError(describeExit('mysqldump', status));
+      if (!inspector.completed) {
+        throw new RunnerError('mysqldump output ended without its "-- Dump completed" trailer: the dump is incomplete');
+      }
+    });
+    const stopProgress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
+      phase: 'dumping',
+      bytesRead: inspector.bytes,
+      bytesWritten: digest.bytes,
+    }));
+
+    const flow = pipeline(
+      child.stdout,
+      inspector,
+      new ParallelGzip({ level: job.compressionLevel, concurrency: job.compressionParallelism }),
+      digest,
+      gate,
+      { signal: owner.signal },
+    ).catch((error: unknown) => owner.fail(error));
+    const upload = uploadStream({
+      client: s3,
+      location: job.s3,
+      key,
+      body: gate,
+      partSizeBytes: job.partSizeMiB * 1024 * 1024,
+      queueSize: job.uploadQueueSize,
+      metadata: {
+        'keepsake-source': job.sourceId,
+        'keepsake-database': encodeURIComponent(database),
+        'keepsake-engine': job.connection.engine,
+        'keepsake-server-version': server.version,
+        'keepsake-compression': `gzip-${job.compressionLevel}`,
+        ...(job.backupId && { 'keepsake-backup': job.backupId }),
+      },
+    }).catch((error: unknown) => owner.fail(error));
+
+    try {
+      await Promise.all([flow, upload]);
+      await exited.catch(() => undefined);
+      owner.check();
+    } catch (error) {
+      throw error instanceof RunnerError ? error : new RunnerError(`backup failed: ${messageOf(error)}`, { cause: error });
+    } finally {
+      stopProgress();
+    }
+
+    const sha256 = digest.digest();
+    await tagChecksum(s3, job.s3, key, { [SHA256_TAG]: sha256 }).catch(async (error: unknown) => {
+      // An untagged object could not be checked before a restore: remove it rather than keep a half-recorded backup.
+      await s3.send(new DeleteObjectCommand({ Bucket: job.s3.bucket, Key: key })).catch(() => undefined);
+      throw new RunnerError(`could not tag s3://${job.s3.bucket}/${key} with its checksum: ${messageOf(error)}`);
+    });
+
+    return {
+      ok: true,
+      mode: 'backup',
+      bucket: job.s3.bucket,
+      key,
+      compressedBytes: digest.bytes,
+      uncompressedBytes: inspector.bytes,
+      sha256,
+      tables: inspector.tables,
+      serverVersion: server.version,
+      durationMs: Date.now() - started,
+    };
+  });
+}

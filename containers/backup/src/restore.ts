@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import type { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { RestoreJob, RestoreResult } from '../../../types/job.ts';
+import type { JobContext } from './context.ts';
+import { DefinerRewrite } from './definerRewrite.ts';
+import { RunnerError, messageOf } from './errors.ts';
+import { describeExit, detectMysqlTools, quoteIdentifier, run, waitForExit, withConnectionArgs } from './mysqlTools.ts';
+import { resolvePassword } from './passwordSource.ts';
+import { reportProgress } from './progress.ts';
+import { createS3Client, openObject, readTaggedChecksum } from './s3Store.ts';
+import { DigestTap, DumpInspector } from './streamTaps.ts';
+import { checkObject } from './verify.ts';
+
+/**
+ * S3 → gunzip → (DEFINER rewrite) → `mysql` into the target database, created when absent.
+ * Refuses to start unless the object's checksum matches the recorded one (by default it reads the whole
+ * object first), and checks the SHA-256 again as it streams. A failing statement is reported with the line
+ * number the client names.
+ */
+export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise<RestoreResult> {
+  const started = Date.now();
+  const env = ctx.env ?? process.env;
+  const target = job.targetDatabase ?? job.connection.database;
+  const s3 = createS3Client(job.s3);
+  const [tools, password, tagged] = await Promise.all([
+    detectMysqlTools(env),
+    resolvePassword(job.password, env),
+    readTaggedChecksum(s3, job.s3, job.key),
+  ]);
+  if (tagged !== undefined && tagged !== job.expectedSha256) {
+    throw new RunnerError(`refusing to restore: the object's checksum ${tagged} differs from the recorded ${job.expectedSha256}`);
+  }
+  if (job.verifyFirst) {
+    const check = await checkObject(s3, job.s3, job.key, job.expectedSha256, ctx);
+    if (check.problem) throw new RunnerError(`refusing to restore s3://${job.s3.bucket}/${job.key}: ${check.problem}`);
+  }
+
+  return withConnectionArgs(job.connection, password, tools.flavor, async (conn) => {
+    const secrets = [password];
+    await run(
+      tools.clientBin,
+      [...conn.args, `--connect-timeout=${job.connectTimeoutSeconds}`, '-e', `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target)}`],
+      { timeoutMs: (job.connectTimeoutSeconds + 20) * 1000, secrets },
+    ).catch((error: unknown) => {
+      throw new RunnerError(`cannot create or reach database "${target}": ${messageOf(error)}`);
+    });
+
+    const body = await openObject(s3, job.s3, job.key);
+    const child = spawn(tools.clientBin, [...conn.args, `--database=${target}`], { stdio: ['pipe', 'ignore', 'pipe'] });
+    ctx.onSpawn?.(child, 'mysql');
+    const exited = waitForExit(child, secrets);
+    const digest = new DigestTap();
+    const inspector = new DumpInspector();
+    const stopProgress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
+      phase: 'restoring',
+      bytesRead: digest.bytes,
+      bytesWritten: inspector.bytes,
+    }));
+    const stages: Transform[] = [digest, createGunzip(), inspector, ...(job.rewriteDefiners ? [new DefinerRewrite()] : [])];
+    let streamError: unknown;
+    const flow = pipeline([body, ...stages, child.stdin]).catch((error: unknown) => {
+      streamError = error;
+      // Stop the client before it can run whatever partial input reached it.
+      child.kill('SIGKILL');
+    });
+
+    try {
+      const [, status] = await Promise.all([flow, exited]);
+      const clientFailed = status.code !== 0 && status.signal === null;
+      // When the client fails on a statement the pipe breaks too; the client's message (with its line) is the cause.
+      if (clientFailed || (status.code !== 0 && !streamError)) {
+        throw new RunnerError(`restore into "${target}" failed: ${describeExit('mysql', status)}`);
+      }
+      if (streamError) throw new RunnerError(`restore into "${target}" failed while streaming: ${messageOf(streamError)}`);
+    } finally {
+      stopProgress();
+    }
+
+    const sha256 = digest.digest();
+    if (sha256 !== job.expectedSha256) {
+      throw new RunnerError(`restore into "${target}" read bytes whose SHA-256 ${sha256} differs from the recorded ${job.expectedSha256}: the database may be partly restored`);
+    }
+    if (!inspector.completed) {
+      throw new RunnerError(`restore into "${target}": the backup ends without the "-- Dump completed" trailer, so it was incomplete`);
+    }
+    return {
+      ok: true,
+      mode: 'restore',
+      key: job.key,
+      targetDatabase: target,
+      compressedBytes: digest.bytes,
+      uncompressedBytes: inspector.bytes,
+      sha256,
+      durationMs: Date.now() - started,
+    };
+  });
+}

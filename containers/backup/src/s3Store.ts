@@ -1,0 +1,120 @@
+import {
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+  type ServerSideEncryption,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+import type { S3Location } from '../../../types/job.ts';
+import { RunnerError } from './errors.ts';
+
+/** Object tag holding the SHA-256 of the stored (compressed) bytes: known only once the upload has streamed. */
+export const SHA256_TAG = 'keepsake-sha256';
+
+/**
+ * S3 client for one job. Against a custom endpoint (s3rver locally) the SDK's default request checksums are
+ * switched off, as that server rejects them; against AWS they stay on.
+ */
+export function createS3Client(location: S3Location): S3Client {
+  const custom = location.endpoint !== undefined;
+  return new S3Client({
+    region: location.region,
+    ...(custom && {
+      endpoint: location.endpoint,
+      forcePathStyle: location.forcePathStyle ?? true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
+  });
+}
+
+/** Calls `onFailure` as soon as any upload request of this client fails for good (after the SDK's retries). */
+export function onUploadFailure(client: S3Client, onFailure: (error: unknown) => void): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        onFailure(error);
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'keepsakeFailFast' },
+  );
+}
+
+export interface StreamUpload {
+  readonly client: S3Client;
+  readonly location: S3Location;
+  readonly key: string;
+  readonly body: Readable;
+  readonly metadata: Record<string, string>;
+  readonly partSizeBytes: number;
+  readonly queueSize: number;
+}
+
+/**
+ * Multipart upload of a stream of unknown length. If the body errors, lib-storage aborts the multipart upload
+ * before `done()` settles, so a failed backup leaves no object and no orphaned parts behind.
+ */
+export async function uploadStream(upload: StreamUpload): Promise<void> {
+  const { location } = upload;
+  const encryption: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } = location.kmsKeyId
+    ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: location.kmsKeyId }
+    : {};
+  await new Upload({
+    client: upload.client,
+    params: {
+      Bucket: location.bucket,
+      Key: upload.key,
+      Body: upload.body,
+      ContentType: 'application/sql',
+      ContentEncoding: 'gzip',
+      Metadata: upload.metadata,
+      ...encryption,
+    },
+    partSize: upload.partSizeBytes,
+    queueSize: upload.queueSize,
+    leavePartsOnError: false,
+  }).done();
+}
+
+export async function tagChecksum(client: S3Client, location: S3Location, key: string, tags: Record<string, string>): Promise<void> {
+  await client.send(
+    new PutObjectTaggingCommand({
+      Bucket: location.bucket,
+      Key: key,
+      Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+    }),
+  );
+}
+
+/** The checksum tagged on the object at backup time, or undefined when the object carries none. */
+export async function readTaggedChecksum(client: S3Client, location: S3Location, key: string): Promise<string | undefined> {
+  const out = await client.send(new GetObjectTaggingCommand({ Bucket: location.bucket, Key: key })).catch((error: unknown) => {
+    throw objectError(error, location, key);
+  });
+  return out.TagSet?.find((tag) => tag.Key === SHA256_TAG)?.Value;
+}
+
+export async function openObject(client: S3Client, location: S3Location, key: string): Promise<Readable> {
+  const out = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: key })).catch((error: unknown) => {
+    throw objectError(error, location, key);
+  });
+  if (!out.Body) throw new RunnerError(`s3://${location.bucket}/${key} has no body`);
+  return out.Body as Readable;
+}
+
+function objectError(error: unknown, location: S3Location, key: string): RunnerError {
+  const name = (error as Error).name;
+  const what = name === 'NoSuchKey' || name === 'NotFound' ? 'does not exist' : `cannot be read (${name}: ${(error as Error).message})`;
+  return new RunnerError(`s3://${location.bucket}/${key} ${what}`, { cause: error });
+}
+
+/** `{sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}.sql.gz` in UTC; the database name is URI-encoded to stay one segment. */
+export function backupKey(sourceId: string, database: string, at: Date): string {
+  const stamp = at.toISOString().replace('T', '_').replace(/:/g, '-').slice(0, 19);
+  return `${sourceId}/${encodeURIComponent(database)}/${stamp}.sql.gz`;
+}

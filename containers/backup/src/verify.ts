@@ -1,0 +1,83 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { S3Location, VerifyJob, VerifyResult } from '../../../types/job.ts';
+import type { JobContext } from './context.ts';
+import { reportProgress } from './progress.ts';
+import { createS3Client, openObject } from './s3Store.ts';
+import { DigestTap, DumpInspector } from './streamTaps.ts';
+
+export interface ObjectCheck {
+  readonly sha256?: string;
+  readonly compressedBytes: number;
+  readonly uncompressedBytes: number;
+  /** Why the object is not a sound backup; undefined when it is. */
+  readonly problem?: string;
+}
+
+const discard = (): Writable => new Writable({ write: (_chunk, _enc, callback) => callback() });
+
+function isZlibError(error: unknown): boolean {
+  return typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('Z_');
+}
+
+/**
+ * Streams an object once and judges it: the SHA-256 of its bytes against the recorded one, the gzip members'
+ * own CRCs and lengths, and the dump's completion trailer. S3 read errors are thrown, not reported as corruption.
+ */
+export async function checkObject(
+  s3: S3Client,
+  location: S3Location,
+  key: string,
+  expectedSha256: string,
+  ctx: JobContext = {},
+): Promise<ObjectCheck> {
+  const body = await openObject(s3, location, key);
+  const digest = new DigestTap();
+  const inspector = new DumpInspector();
+  const stopProgress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
+    phase: 'verifying',
+    bytesRead: digest.bytes,
+    bytesWritten: inspector.bytes,
+  }));
+  let gzipProblem: string | undefined;
+  try {
+    await pipeline(body, digest, createGunzip(), inspector, discard());
+  } catch (error) {
+    if (!isZlibError(error)) throw error;
+    gzipProblem = `gzip data is damaged within the first ${digest.bytes} stored bytes (${(error as Error).message})`;
+  } finally {
+    stopProgress();
+  }
+  // After a gzip error the object was not read to its end, so its digest would describe only a prefix.
+  const sha256 = gzipProblem ? undefined : digest.digest();
+  const problems = [
+    sha256 !== undefined && sha256 !== expectedSha256 ? `SHA-256 mismatch: recorded ${expectedSha256}, object has ${sha256}` : undefined,
+    gzipProblem,
+    !gzipProblem && !inspector.completed ? 'the dump inside ends without its "-- Dump completed" trailer' : undefined,
+  ].filter((p): p is string => p !== undefined);
+  return {
+    ...(sha256 !== undefined && { sha256 }),
+    compressedBytes: digest.bytes,
+    uncompressedBytes: inspector.bytes,
+    ...(problems.length > 0 && { problem: problems.join('; ') }),
+  };
+}
+
+/** Verify mode: reads the object end to end without writing anywhere and reports ok or corrupt with the reason. */
+export async function runVerify(job: VerifyJob, ctx: JobContext = {}): Promise<VerifyResult> {
+  const started = Date.now();
+  const check = await checkObject(createS3Client(job.s3), job.s3, job.key, job.expectedSha256, ctx);
+  return {
+    ok: check.problem === undefined,
+    mode: 'verify',
+    key: job.key,
+    status: check.problem === undefined ? 'ok' : 'corrupt',
+    ...(check.problem !== undefined && { reason: check.problem }),
+    ...(check.sha256 !== undefined && { sha256: check.sha256 }),
+    compressedBytes: check.compressedBytes,
+    uncompressedBytes: check.uncompressedBytes,
+    durationMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Makes a fresh Debian/Ubuntu clone ready to run: npm packages, then MariaDB server + client, pigz and sysbench
+# (tests, local demo, bench). Installs with apt when running as root; otherwise says what to install. Idempotent.
+set -e
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "keepsake setup: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+missing=""
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing="$missing mariadb-server"
+command -v mariadb >/dev/null 2>&1 || missing="$missing mariadb-client"
+command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless"
+command -v pigz >/dev/null 2>&1 || missing="$missing pigz"
+command -v sysbench >/dev/null 2>&1 || missing="$missing sysbench"
+
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "keepsake setup: installing$missing with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    echo "keepsake setup: missing Debian packages:$missing" >&2
+    echo "  install them with: sudo apt-get install -y$missing" >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { IdSchema } from './dataSource.ts';
+
+export const BackupStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export type BackupStatus = z.infer<typeof BackupStatusSchema>;
+
+export const BackupTriggerSchema = z.enum(['manual', 'schedule', 'api']);
+export type BackupTrigger = z.infer<typeof BackupTriggerSchema>;
+
+export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex characters');
+
+/** One backup of one database, from the moment it is queued to its outcome. */
+export const BackupSchema = z
+  .object({
+    id: IdSchema,
+    sourceId: IdSchema,
+    database: z.string().min(1),
+    status: BackupStatusSchema,
+    trigger: BackupTriggerSchema,
+    scheduleId: IdSchema.optional(),
+    s3Key: z.string().min(1).optional(),
+    compressedBytes: z.number().int().nonnegative().optional(),
+    uncompressedBytes: z.number().int().nonnegative().optional(),
+    sha256: Sha256Schema.optional(),
+    tables: z.number().int().nonnegative().optional(),
+    serverVersion: z.string().optional(),
+    createdAt: z.iso.datetime(),
+    startedAt: z.iso.datetime().optional(),
+    finishedAt: z.iso.datetime().optional(),
+    durationMs: z.number().int().nonnegative().optional(),
+    error: z.string().optional(),
+  })
+  .strict();
+export type Backup = z.infer<typeof BackupSchema>;

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/** Engines the runner can dump today; PostgreSQL and MongoDB join later. */
+export const EngineSchema = z.enum(['mysql', 'mariadb']);
+export type Engine = z.infer<typeof EngineSchema>;
+
+/**
+ * A hostname or IP address. Restricted to the characters DNS and IP literals use, so that a host can never
+ * smuggle spaces, quotes or shell metacharacters into a client's arguments or an option file.
+ */
+export const HostSchema = z
+  .string()
+  .trim()
+  .min(1, 'host is required')
+  .max(253, 'host must be at most 253 characters')
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$/, 'host must be a hostname or IP address (letters, digits, dots and hyphens only)');
+
+export const PortSchema = z
+  .number({ error: 'port must be a number' })
+  .int('port must be a whole number')
+  .min(1, 'port must be between 1 and 65535')
+  .max(65535, 'port must be between 1 and 65535');
+
+/** MySQL identifiers: any character but NUL, at most 64 characters, no trailing space (server rules). */
+export const DatabaseNameSchema = z
+  .string()
+  .min(1, 'database is required')
+  .max(64, 'database names are at most 64 characters')
+  .refine((s) => !s.includes('\0') && !s.endsWith(' '), 'database name must not contain NUL or end with a space');
+
+export const UsernameSchema = z
+  .string()
+  .min(1, 'username is required')
+  .max(80, 'username must be at most 80 characters')
+  .refine((s) => !/[\0\n\r]/.test(s), 'username must not contain control characters');
+
+/** TLS to the database server, in MySQL's ssl-mode terms (mapped to each client's own flags by the runner). */
+export const TlsSchema = z.object({
+  mode: z.enum(['disabled', 'preferred', 'required', 'verify-ca', 'verify-identity']).default('preferred'),
+  /** PEM bundle of the CA that signed the server certificate (e.g. the RDS global bundle). */
+  caPem: z.string().max(200_000).optional(),
+});
+export type Tls = z.infer<typeof TlsSchema>;
+
+/** How to reach one database: everything but the password, which lives in a secret store. */
+export const ConnectionSchema = z.object({
+  engine: EngineSchema,
+  host: HostSchema,
+  port: PortSchema.default(3306),
+  database: DatabaseNameSchema,
+  username: UsernameSchema,
+  tls: TlsSchema.default({ mode: 'preferred' }),
+});
+export type Connection = z.infer<typeof ConnectionSchema>;
+
+export const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'id must be 1-64 letters, digits, _ or -');
+
+/** A data source as the API returns it: never carries the password, only where it is kept. */
+export const DataSourceSchema = ConnectionSchema.extend({
+  id: IdSchema,
+  name: z.string().trim().min(1, 'name is required').max(100, 'name must be at most 100 characters'),
+  enabled: z.boolean(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+}).strict();
+export type DataSource = z.infer<typeof DataSourceSchema>;
+
+const PasswordSchema = z.string().min(1, 'password is required').max(4096, 'password must be at most 4096 characters');
+
+/** Body of "create data source": the one place a password comes in. */
+export const CreateDataSourceSchema = ConnectionSchema.extend({
+  name: DataSourceSchema.shape.name,
+  password: PasswordSchema,
+  enabled: z.boolean().default(true),
+}).strict();
+export type CreateDataSource = z.infer<typeof CreateDataSourceSchema>;
+
+/** Body of "update data source": every field optional; no password keeps the stored one. */
+export const UpdateDataSourceSchema = CreateDataSourceSchema.partial().strict();
+export type UpdateDataSource = z.infer<typeof UpdateDataSourceSchema>;
