@@ -32,9 +32,10 @@ export async function findMariaDbServer(): Promise<string | undefined> {
   return undefined;
 }
 
-async function rootSql(socket: string, statements: string, database?: string): Promise<string> {
+/** Runs SQL as root over the socket with the stock `mariadb` client and returns tab-separated rows. */
+export async function rootSql(socket: string, statements: string, database?: string): Promise<string> {
   const args = ['--no-defaults', `--socket=${socket}`, '-uroot', '--default-character-set=utf8mb4', '--batch', '--skip-column-names', ...(database ? [`--database=${database}`] : [])];
-  const child = execFileAsync('mariadb', args, { maxBuffer: 64 * 1024 * 1024 });
+  const child = execFileAsync('mariadb', args, { maxBuffer: 256 * 1024 * 1024 });
   child.child.stdin?.end(statements);
   return (await child).stdout;
 }
