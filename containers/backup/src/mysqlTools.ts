@@ -120,14 +120,25 @@ const STDERR_TAIL_BYTES = 16 * 1024;
 
 /** Resolves when the child exits, with a bounded tail of its stderr (a dump's warnings can be long). */
 export function waitForExit(child: ChildProcess, secrets: readonly string[] = []): Promise<ExitStatus> {
+  // The tail is cut before it is redacted, and a cut can fall inside a secret, leaving its end unrecognisable.
+  // So keep `margin` more characters than needed and drop them after redacting: any such fragment goes with them.
+  const margin = Math.max(0, ...secrets.map((secret) => secret.length));
   let tail = '';
+  let cut = false;
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
-    tail = (tail + chunk).slice(-STDERR_TAIL_BYTES);
+    tail += chunk;
+    if (tail.length > STDERR_TAIL_BYTES + margin) {
+      tail = tail.slice(-(STDERR_TAIL_BYTES + margin));
+      cut = true;
+    }
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stderr: redact(tail.trim(), secrets) }));
+    child.once('close', (code, signal) => {
+      const redacted = redact(tail, secrets);
+      resolve({ code, signal, stderr: (cut ? redacted.slice(margin) : redacted).slice(-STDERR_TAIL_BYTES).trim() });
+    });
   });
 }
 
@@ -149,6 +160,9 @@ export async function run(
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => (stdout += chunk));
   const exit = waitForExit(child, opts.secrets);
+  // A child that exits without reading its input (`mysql -e`, `--version`) fails this write with EPIPE; unhandled,
+  // that error would crash the runner. The exit status says what happened.
+  child.stdin.on('error', () => undefined);
   child.stdin.end(opts.input ?? '');
   const status = await exit.catch((error: Error) => {
     throw new RunnerError(`cannot run ${bin}: ${error.message}`);

@@ -1,0 +1,345 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  describeExit,
+  detectMysqlTools,
+  dumpArgs,
+  quoteIdentifier,
+  run,
+  waitForExit,
+  withConnectionArgs,
+  type ClientFlavor,
+  type ConnectionArgs,
+  type MysqlTools,
+} from '../../../containers/backup/src/mysqlTools.ts';
+import type { Connection, Tls } from '../../../types/dataSource.ts';
+
+const connection = (tls: Tls = { mode: 'preferred' }, overrides: Partial<Connection> = {}): Connection => ({
+  engine: 'mysql',
+  host: 'db.example.com',
+  port: 3306,
+  database: 'shop',
+  username: 'backup',
+  tls,
+  ...overrides,
+});
+
+/** Runs `withConnectionArgs` and hands back what the callback saw. */
+function argsFor(conn: Connection, password: string, flavor: ClientFlavor): Promise<ConnectionArgs> {
+  return withConnectionArgs(conn, password, flavor, async (args) => args);
+}
+
+const optionFileOf = (args: ConnectionArgs): string => {
+  const first = args.args[0] ?? '';
+  expect(first).toMatch(/^--defaults-file=/);
+  return first.slice('--defaults-file='.length);
+};
+
+/** A parser of option files that ships with the MariaDB/MySQL client on this machine. */
+function printDefaultsTool(): string | undefined {
+  for (const tool of ['my_print_defaults', 'mariadb-print-defaults']) {
+    if (spawnSync(tool, ['--help'], { stdio: 'ignore' }).status === 0) return tool;
+  }
+  return undefined;
+}
+const PRINT_DEFAULTS = printDefaultsTool();
+
+/** The options the real client library reads from the file, one `--name=value` per line (values may hold newlines). */
+function parsedOptions(file: string): string {
+  const result = spawnSync(PRINT_DEFAULTS ?? 'my_print_defaults', [`--defaults-file=${file}`, 'client'], { encoding: 'utf8' });
+  expect(result.status, result.stderr).toBe(0);
+  return result.stdout;
+}
+
+describe('withConnectionArgs', () => {
+  it('writes a 0600 option file inside a private 0700 directory, and removes the directory afterwards', async () => {
+    let seenDir = '';
+    const result = await withConnectionArgs(connection(), 'pw', 'mysql', async (args) => {
+      const file = optionFileOf(args);
+      seenDir = dirname(file);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect((await stat(seenDir)).mode & 0o777).toBe(0o700);
+      expect(seenDir.startsWith(tmpdir())).toBe(true);
+      return 'callback result';
+    });
+    expect(result).toBe('callback result');
+    await expect(stat(seenDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('removes the directory when the callback fails, and passes the failure on', async () => {
+    let seenDir = '';
+    const failure = new Error('dump failed');
+    await expect(
+      withConnectionArgs(connection(), 'pw', 'mariadb', async (args) => {
+        seenDir = dirname(optionFileOf(args));
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    await expect(stat(seenDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('keeps the password out of the arguments and hands it back for redaction', async () => {
+    const password = 'Sup3r-Secret-Pa55';
+    const args = await argsFor(connection({ mode: 'verify-identity', caPem: 'PEM' }), password, 'mysql');
+    expect(args.password).toBe(password);
+    expect(args.args.join('\u0000')).not.toContain(password);
+    expect(args.args.some((a) => /^(-p|--password)/.test(a))).toBe(false);
+    expect(args.args).toContain('--max-allowed-packet=1073741824');
+  });
+
+  it('writes the CA bundle to a 0600 file next to the option file', async () => {
+    const caPem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    await withConnectionArgs(connection({ mode: 'verify-ca', caPem }), 'pw', 'mysql', async (args) => {
+      const caArg = args.args.find((a) => a.startsWith('--ssl-ca='));
+      expect(caArg).toBeDefined();
+      const caFile = caArg?.slice('--ssl-ca='.length) ?? '';
+      expect(dirname(caFile)).toBe(dirname(optionFileOf(args)));
+      expect(await readFile(caFile, 'utf8')).toBe(caPem);
+      expect((await stat(caFile)).mode & 0o777).toBe(0o600);
+    });
+  });
+
+  describe.skipIf(!PRINT_DEFAULTS)(`option file, as parsed by the real client library (${PRINT_DEFAULTS ?? 'not installed'})`, () => {
+    const passwords = [
+      'plain',
+      'with"double"quotes',
+      "with'single'quotes",
+      'back\\slash',
+      'ends with backslash\\',
+      '\\"escaped-looking\\"',
+      '\\n is not a newline',
+      'real\nnewline',
+      'carriage\rreturn',
+      'tab\there',
+      '  leading and trailing spaces  ',
+      '#hash; semicolon # not a comment',
+      '=equals=',
+      '"',
+      '\\',
+      "'",
+      '[client]',
+      'ünïcödé ✓ 密码',
+      '!include /etc/passwd',
+      '$HOME `cmd` $(cmd)',
+    ];
+
+    it.each(passwords.map((p) => [JSON.stringify(p), p]))('parses the password %s back exactly', async (_label, password) => {
+      await withConnectionArgs(connection(), password, 'mysql', async (args) => {
+        expect(parsedOptions(optionFileOf(args))).toBe(`--host=db.example.com\n--port=3306\n--user=backup\n--password=${password}\n`);
+      });
+    });
+
+    it('parses odd usernames and IPv6 hosts back exactly', async () => {
+      const conn = connection(undefined, { username: `we"ird\\us'er #1`, host: '::1', port: 13306 });
+      await withConnectionArgs(conn, 'pw', 'mariadb', async (args) => {
+        expect(parsedOptions(optionFileOf(args))).toBe(`--host=::1\n--port=13306\n--user=we"ird\\us'er #1\n--password=pw\n`);
+      });
+    });
+  });
+
+  describe('TLS flags', () => {
+    const modes: Tls['mode'][] = ['disabled', 'preferred', 'required', 'verify-ca', 'verify-identity'];
+    const tlsArgs = (args: ConnectionArgs): string[] => args.args.slice(1).filter((a) => a.startsWith('--ssl') || a.startsWith('--skip-ssl'));
+
+    it.each(modes)('maps %s to MySQL --ssl-mode', async (mode) => {
+      const expected = `--ssl-mode=${mode.toUpperCase().replace('-', '_')}`;
+      expect(tlsArgs(await argsFor(connection({ mode }), 'pw', 'mysql'))).toEqual([expected]);
+      const withCa = tlsArgs(await argsFor(connection({ mode, caPem: 'PEM' }), 'pw', 'mysql'));
+      expect(withCa[0]).toBe(expected);
+      expect(withCa[1]).toMatch(/^--ssl-ca=.*\/ca\.pem$/);
+      expect(withCa).toHaveLength(2);
+    });
+
+    it('names every MySQL ssl-mode value exactly as the client spells it', async () => {
+      const seen = await Promise.all(modes.map(async (mode) => tlsArgs(await argsFor(connection({ mode }), 'pw', 'mysql'))[0]));
+      expect(seen).toEqual(['--ssl-mode=DISABLED', '--ssl-mode=PREFERRED', '--ssl-mode=REQUIRED', '--ssl-mode=VERIFY_CA', '--ssl-mode=VERIFY_IDENTITY']);
+    });
+
+    it.each([
+      ['disabled', ['--skip-ssl'], ['--skip-ssl']],
+      ['preferred', [], ['CA']],
+      ['required', ['--ssl'], ['--ssl', 'CA']],
+      ['verify-ca', ['--ssl', '--ssl-verify-server-cert'], ['--ssl', 'CA', '--ssl-verify-server-cert']],
+      ['verify-identity', ['--ssl', '--ssl-verify-server-cert'], ['--ssl', 'CA', '--ssl-verify-server-cert']],
+    ] as const)('maps %s to MariaDB flags', async (mode, without, withCa) => {
+      expect(tlsArgs(await argsFor(connection({ mode }), 'pw', 'mariadb'))).toEqual(without);
+      const got = tlsArgs(await argsFor(connection({ mode, caPem: 'PEM' }), 'pw', 'mariadb')).map((a) => (a.startsWith('--ssl-ca=') ? 'CA' : a));
+      expect(got).toEqual(withCa);
+    });
+  });
+});
+
+describe('dumpArgs', () => {
+  const conn: ConnectionArgs = { args: ['--defaults-file=/tmp/x/client.cnf', '--ssl-mode=REQUIRED'], password: 'pw' };
+  const tools = (flavor: ClientFlavor): MysqlTools => ({ dumpBin: 'mysqldump', clientBin: 'mysql', flavor });
+  const required = ['--single-transaction', '--quick', '--routines', '--triggers', '--events', '--hex-blob'];
+
+  it.each(['mysql', 'mariadb'] as const)('gives a consistent, complete dump for %s, with the connection first and the database last', (flavor) => {
+    const args = dumpArgs(tools(flavor), conn, 'shop');
+    expect(args.slice(0, 2)).toEqual(conn.args);
+    for (const flag of required) expect(args).toContain(flag);
+    expect(args.slice(-2)).toEqual(['--', 'shop']);
+    expect(args.filter((a) => a === '--')).toHaveLength(1);
+  });
+
+  it('adds the MySQL-only flags only for the mysql flavor', () => {
+    const mysqlOnly = ['--set-gtid-purged=OFF', '--column-statistics=0'];
+    const mysql = dumpArgs(tools('mysql'), conn, 'shop');
+    const mariadb = dumpArgs(tools('mariadb'), conn, 'shop');
+    for (const flag of mysqlOnly) {
+      expect(mysql).toContain(flag);
+      expect(mysql.indexOf(flag)).toBeLessThan(mysql.indexOf('--'));
+      expect(mariadb).not.toContain(flag);
+    }
+  });
+
+  it('passes a database name that looks like an option after --, as one argument', () => {
+    expect(dumpArgs(tools('mysql'), conn, '--all-databases').slice(-2)).toEqual(['--', '--all-databases']);
+    expect(dumpArgs(tools('mariadb'), conn, 'my db; drop').slice(-2)).toEqual(['--', 'my db; drop']);
+  });
+});
+
+describe('describeExit', () => {
+  it('names the exit code and the last error line, skipping warnings and blank lines', () => {
+    const stderr = [
+      'mysqldump: [Warning] Using a password on the command line interface can be insecure.',
+      '',
+      "mysqldump: Got error: 1045: Access denied for user 'backup'@'10.0.0.1' (using password: YES) when trying to connect",
+      '',
+    ].join('\n');
+    expect(describeExit('mysqldump', { code: 2, signal: null, stderr })).toBe(
+      "mysqldump exited with code 2: mysqldump: Got error: 1045: Access denied for user 'backup'@'10.0.0.1' (using password: YES) when trying to connect",
+    );
+  });
+
+  it('keeps only the last three lines, joined with |', () => {
+    const stderr = ['line 1', 'line 2', 'line 3', 'line 4', 'line 5'].join('\n');
+    expect(describeExit('mysql', { code: 1, signal: null, stderr })).toBe('mysql exited with code 1: line 3 | line 4 | line 5');
+  });
+
+  it('names the signal when the tool was killed', () => {
+    expect(describeExit('mysqldump', { code: null, signal: 'SIGKILL', stderr: '' })).toBe('mysqldump was killed by SIGKILL');
+    expect(describeExit('mysql', { code: null, signal: 'SIGTERM', stderr: 'ERROR 2013 (HY000): Lost connection' })).toBe(
+      'mysql was killed by SIGTERM: ERROR 2013 (HY000): Lost connection',
+    );
+  });
+
+  it('says only the code when there is nothing on stderr', () => {
+    expect(describeExit('mysql', { code: 1, signal: null, stderr: '' })).toBe('mysql exited with code 1');
+    expect(describeExit('mysql', { code: 1, signal: null, stderr: 'mysql: [Warning] only a warning' })).toBe('mysql exited with code 1');
+  });
+});
+
+describe('quoteIdentifier', () => {
+  it('wraps names in backticks and doubles backticks inside', () => {
+    expect(quoteIdentifier('shop')).toBe('`shop`');
+    expect(quoteIdentifier('a`b')).toBe('`a``b`');
+    expect(quoteIdentifier('``')).toBe('``````');
+    expect(quoteIdentifier('`; DROP DATABASE x; --')).toBe('```; DROP DATABASE x; --`');
+    expect(quoteIdentifier('my db-ü')).toBe('`my db-ü`');
+  });
+});
+
+describe('waitForExit and run', () => {
+  it('returns the exit code and the redacted stderr', async () => {
+    const child = spawn('sh', ['-c', 'echo "error: bad password hunter2 rejected" >&2; exit 3'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const status = await waitForExit(child, ['hunter2']);
+    expect(status).toEqual({ code: 3, signal: null, stderr: 'error: bad password [redacted] rejected' });
+  });
+
+  it('keeps only a bounded tail of a long stderr', async () => {
+    const child = spawn(process.execPath, ['-e', 'process.stderr.write("x".repeat(200000) + "THE END")'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const status = await waitForExit(child);
+    expect(status.code).toBe(0);
+    expect(status.stderr.length).toBeLessThanOrEqual(16 * 1024);
+    expect(status.stderr.endsWith('THE END')).toBe(true);
+  });
+
+  it('never shows part of a secret that the tail cut through', async () => {
+    // The secret ends `after` characters before the end of stderr, so that only its last characters fall inside
+    // the kept tail, whatever extra room the tail keeps.
+    const secret = 'SECRETVALUE0123456789';
+    for (const after of [16 * 1024 - 10, 16 * 1024 + 5, 16 * 1024 + 11, 16 * 1024 + 20]) {
+      const script = `process.stderr.write("a".repeat(1000) + ${JSON.stringify(secret)} + "b".repeat(${after}))`;
+      const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const status = await waitForExit(child, [secret]);
+      expect(status.stderr.length).toBeGreaterThan(16 * 1024 - 100);
+      expect(status.stderr.length).toBeLessThanOrEqual(16 * 1024);
+      for (let n = 4; n < secret.length; n++) {
+        expect(status.stderr.includes(secret.slice(-n)), `${after}: last ${n} characters of the secret`).toBe(false);
+      }
+    }
+  });
+
+  it('run returns stdout, and fails with the tool name and its last error line', async () => {
+    expect((await run('sh', ['-c', 'cat; echo done'], { timeoutMs: 10_000, input: 'in:' })).stdout).toBe('in:done\n');
+    await expect(run('/bin/sh', ['-c', 'echo "ERROR 1049 (42000): Unknown database" >&2; exit 1'], { timeoutMs: 10_000 })).rejects.toThrow(
+      'sh exited with code 1: ERROR 1049 (42000): Unknown database',
+    );
+  });
+
+  it('run survives children that exit without reading their input', async () => {
+    // Unhandled, the EPIPE of writing to such a child would be an uncaught exception that kills the runner.
+    for (let i = 0; i < 5; i++) {
+      expect(await run('true', [], { timeoutMs: 10_000, input: 'x'.repeat(1_000_000) })).toEqual({ stdout: '' });
+      expect(await run('sh', ['-c', 'echo fast'], { timeoutMs: 10_000 })).toEqual({ stdout: 'fast\n' });
+    }
+  });
+
+  it('run reports a timeout as such', async () => {
+    await expect(run('sleep', ['5'], { timeoutMs: 200 })).rejects.toThrow('sleep timed out after 0.2 s');
+  });
+
+  it('run reports a missing binary', async () => {
+    await expect(run('/nonexistent/mysqldump', ['--version'], { timeoutMs: 1000 })).rejects.toThrow(/cannot run \/nonexistent\/mysqldump/);
+  });
+});
+
+describe('detectMysqlTools', () => {
+  let dir: string;
+  const fake = async (name: string, versionLine: string, where = dir): Promise<string> => {
+    const path = join(where, name);
+    await writeFile(path, `#!/bin/sh\necho '${versionLine}'\n`);
+    await chmod(path, 0o755);
+    return path;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keepsake-tools-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("detects MySQL's tools as the mysql flavor", async () => {
+    const bin = await mkdtemp(join(dir, 'mysql-'));
+    const dump = await fake('mysqldump', 'mysqldump  Ver 8.4.3 for Linux on aarch64 (MySQL Community Server - GPL)', bin);
+    const client = await fake('mysql', 'mysql  Ver 8.4.3 for Linux on aarch64 (MySQL Community Server - GPL)', bin);
+    expect(await detectMysqlTools({ PATH: `/nonexistent:${bin}` })).toEqual({ dumpBin: dump, clientBin: client, flavor: 'mysql' });
+  });
+
+  it("prefers MariaDB's names and detects the mariadb flavor", async () => {
+    const bin = await mkdtemp(join(dir, 'mariadb-'));
+    await fake('mysqldump', 'mysqldump from 11.4.2-MariaDB, client 10.19 for debian-linux-gnu (x86_64)', bin);
+    const dump = await fake('mariadb-dump', 'mariadb-dump from 11.4.2-MariaDB, client 10.19 for debian-linux-gnu (x86_64)', bin);
+    const client = await fake('mariadb', 'mariadb from 11.4.2-MariaDB', bin);
+    expect(await detectMysqlTools({ PATH: bin })).toEqual({ dumpBin: dump, clientBin: client, flavor: 'mariadb' });
+  });
+
+  it('honours KEEPSAKE_MYSQLDUMP and KEEPSAKE_MYSQL', async () => {
+    const bin = await mkdtemp(join(dir, 'override-'));
+    const dump = await fake('my-dump', 'mysqldump  Ver 8.0.40 for Linux on x86_64 (MySQL Community Server - GPL)', bin);
+    expect(await detectMysqlTools({ PATH: '', KEEPSAKE_MYSQLDUMP: dump, KEEPSAKE_MYSQL: '/usr/bin/true' })).toEqual({
+      dumpBin: dump,
+      clientBin: '/usr/bin/true',
+      flavor: 'mysql',
+    });
+  });
+
+  it('fails clearly when the tools are not on PATH', async () => {
+    await expect(detectMysqlTools({ PATH: '/nonexistent' })).rejects.toThrow('mysqldump/mysql client tools not found on PATH');
+  });
+});

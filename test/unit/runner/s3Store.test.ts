@@ -1,0 +1,141 @@
+import { GetObjectCommand, GetObjectTaggingCommand, PutObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  SHA256_TAG,
+  backupKey,
+  createS3Client,
+  onUploadFailure,
+  openObject,
+  readTaggedChecksum,
+  tagChecksum,
+} from '../../../containers/backup/src/s3Store.ts';
+import type { S3Location } from '../../../types/job.ts';
+
+const AT = new Date('2024-03-05T07:08:09.987Z');
+
+describe('backupKey', () => {
+  it('is {sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}.sql.gz', () => {
+    expect(backupKey('src-1', 'shop', AT)).toBe('src-1/shop/2024-03-05_07-08-09.sql.gz');
+    expect(backupKey('src-1', 'shop', new Date('1999-12-31T23:59:59.999Z'))).toBe('src-1/shop/1999-12-31_23-59-59.sql.gz');
+  });
+
+  describe('in a non-UTC time zone', () => {
+    const saved = process.env.TZ;
+    beforeEach(() => {
+      process.env.TZ = 'Pacific/Auckland';
+    });
+    afterEach(() => {
+      process.env.TZ = saved;
+    });
+
+    it('still uses UTC', () => {
+      expect(new Date('2024-03-05T12:00:00Z').getHours()).not.toBe(12);
+      expect(backupKey('src-1', 'shop', AT)).toBe('src-1/shop/2024-03-05_07-08-09.sql.gz');
+    });
+  });
+
+  it('URI-encodes odd database names so each stays one path segment', () => {
+    expect(backupKey('s', 'a/b', AT)).toBe('s/a%2Fb/2024-03-05_07-08-09.sql.gz');
+    expect(backupKey('s', 'my db', AT)).toBe('s/my%20db/2024-03-05_07-08-09.sql.gz');
+    expect(backupKey('s', 'ü日本', AT)).toBe('s/%C3%BC%E6%97%A5%E6%9C%AC/2024-03-05_07-08-09.sql.gz');
+    expect(backupKey('s', '100%?#&+', AT)).toBe('s/100%25%3F%23%26%2B/2024-03-05_07-08-09.sql.gz');
+    expect(backupKey('s', 'back\\slash`tick', AT)).toBe('s/back%5Cslash%60tick/2024-03-05_07-08-09.sql.gz');
+    for (const name of ['a/b', 'x/../y', '/', 'a\nb']) expect(backupKey('s', name, AT).split('/')).toHaveLength(3);
+  });
+});
+
+describe('createS3Client', () => {
+  const config = (client: S3Client): Record<string, unknown> => client.config as unknown as Record<string, unknown>;
+  const value = async (client: S3Client, key: string): Promise<unknown> => (config(client)[key] as () => Promise<unknown>)();
+
+  it('keeps the SDK default checksums against AWS', async () => {
+    const client = createS3Client({ bucket: 'my-backups', region: 'eu-west-1' });
+    expect(await value(client, 'region')).toBe('eu-west-1');
+    expect(await value(client, 'requestChecksumCalculation')).toBe('WHEN_SUPPORTED');
+    expect(await value(client, 'responseChecksumValidation')).toBe('WHEN_SUPPORTED');
+    expect(config(client).endpoint).toBeUndefined();
+    expect(config(client).forcePathStyle).toBe(false);
+  });
+
+  it('uses WHEN_REQUIRED checksums and path style only with a custom endpoint', async () => {
+    const client = createS3Client({ bucket: 'local', region: 'us-east-1', endpoint: 'http://127.0.0.1:4569' });
+    expect(await value(client, 'requestChecksumCalculation')).toBe('WHEN_REQUIRED');
+    expect(await value(client, 'responseChecksumValidation')).toBe('WHEN_REQUIRED');
+    expect(config(client).forcePathStyle).toBe(true);
+    expect(await value(client, 'endpoint')).toMatchObject({ hostname: '127.0.0.1', port: 4569, protocol: 'http:' });
+  });
+
+  it('lets a custom endpoint turn path style off', async () => {
+    const client = createS3Client({ bucket: 'local', region: 'us-east-1', endpoint: 'http://minio.local:9000', forcePathStyle: false });
+    expect(config(client).forcePathStyle).toBe(false);
+    expect(await value(client, 'requestChecksumCalculation')).toBe('WHEN_REQUIRED');
+  });
+});
+
+describe('onUploadFailure', () => {
+  it('reports a request that fails for good, and still fails the request', async () => {
+    const client = createS3Client({ bucket: 'local', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
+    const failure = Object.assign(new Error('socket hang up'), { name: 'NetworkingError' });
+    // Stands in for the network: every request fails after the fail-fast middleware has been passed.
+    client.middlewareStack.add(
+      () => async () => {
+        throw failure;
+      },
+      { step: 'finalizeRequest', name: 'testNetwork' },
+    );
+    const seen: unknown[] = [];
+    onUploadFailure(client, (error) => seen.push(error));
+    await expect(client.send(new GetObjectTaggingCommand({ Bucket: 'local', Key: 'k' }))).rejects.toBe(failure);
+    expect(seen).toEqual([failure]);
+  });
+});
+
+describe('object helpers', () => {
+  // Mocks every S3Client's send; set up here (not at collection time) so the tests above use real clients.
+  let s3: AwsClientStub<S3Client>;
+  const location: S3Location = { bucket: 'my-backups', region: 'us-east-1' };
+  const client = (): S3Client => new S3Client({ region: 'us-east-1' });
+  beforeAll(() => {
+    s3 = mockClient(S3Client);
+  });
+  beforeEach(() => s3.reset());
+  afterAll(() => s3.restore());
+
+  it('tags the checksum on the object', async () => {
+    s3.on(PutObjectTaggingCommand).resolves({});
+    await tagChecksum(client(), location, 'k.sql.gz', { [SHA256_TAG]: 'f'.repeat(64) });
+    expect(s3).toHaveReceivedCommandWith(PutObjectTaggingCommand, {
+      Bucket: 'my-backups',
+      Key: 'k.sql.gz',
+      Tagging: { TagSet: [{ Key: 'keepsake-sha256', Value: 'f'.repeat(64) }] },
+    });
+  });
+
+  it('reads the tagged checksum, or undefined when there is none', async () => {
+    s3.on(GetObjectTaggingCommand, { Key: 'tagged' }).resolves({ TagSet: [{ Key: 'other', Value: 'x' }, { Key: SHA256_TAG, Value: 'abc' }] });
+    s3.on(GetObjectTaggingCommand, { Key: 'untagged' }).resolves({ TagSet: [] });
+    expect(await readTaggedChecksum(client(), location, 'tagged')).toBe('abc');
+    expect(await readTaggedChecksum(client(), location, 'untagged')).toBeUndefined();
+  });
+
+  it('says that a missing object does not exist', async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
+    s3.on(GetObjectTaggingCommand).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound' }));
+    await expect(openObject(client(), location, 'gone')).rejects.toThrow('s3://my-backups/gone does not exist');
+    await expect(readTaggedChecksum(client(), location, 'gone')).rejects.toThrow('s3://my-backups/gone does not exist');
+  });
+
+  it('names other read errors', async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    await expect(openObject(client(), location, 'k')).rejects.toThrow('s3://my-backups/k cannot be read (AccessDenied: Access Denied)');
+  });
+
+  it('returns the body stream of an object', async () => {
+    const body = Readable.from([Buffer.from('gz')]);
+    s3.on(GetObjectCommand).resolves({ Body: body as never });
+    expect(await openObject(client(), location, 'k')).toBe(body);
+  });
+});
