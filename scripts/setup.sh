@@ -15,6 +15,7 @@ command -v mariadb >/dev/null 2>&1 || missing="$missing mariadb-client"
 command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless"
 command -v pigz >/dev/null 2>&1 || missing="$missing pigz"
 command -v sysbench >/dev/null 2>&1 || missing="$missing sysbench"
+[ -x /usr/bin/time ] || missing="$missing time"
 
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -63,7 +63,7 @@ export class ParallelGzip extends Transform {
   }
 
   private async submit(block: Buffer): Promise<void> {
-    const compressed = gzipAsync(block, { level: this.level });
+    const compressed = gzipAsync(block, { level: this.level, chunkSize: block.length + 64 * 1024 });
     // Awaited in order later; a rejection before then must not count as unhandled.
     compressed.catch(() => undefined);
     this.inFlight.push(compressed);

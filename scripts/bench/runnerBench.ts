@@ -1,0 +1,170 @@
+/**
+ * `npm run bench`: the backup runner against the stock pipelines it replaces, in one run on this machine.
+ * Generates a sysbench database of each requested size in a throwaway MariaDB, then prints wall time, MB/s of
+ * SQL, CPU% and peak RSS for each pipeline, and the ratios the runner is held to. Figures, not pass/fail tests.
+ *
+ *   npm run bench -- --size-mb 250,1000 --runs 3
+ */
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createS3Client } from '../../containers/backup/src/s3Store.ts';
+import type { BackupResult, RunnerJobInput } from '../../types/job.ts';
+import { describeZodError } from '../../types/zodMessages.ts';
+import { startMariaDb, type LocalMariaDb } from '../local/mariadb.ts';
+import { S3RVER_CREDENTIALS, startS3rver } from '../local/s3rver.ts';
+import { measure, medianOf, type Measurement } from './measure.ts';
+
+const FlagsSchema = z.object({
+  sizeMb: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, '--size-mb takes sizes in MB separated by commas, e.g. 250,1000')
+    .transform((s) => s.split(',').map(Number))
+    .refine((sizes) => sizes.every((n) => n >= 10 && n <= 20_000), '--size-mb sizes must be between 10 and 20000'),
+  runs: z.coerce.number().int('--runs must be a whole number').min(1).max(9),
+  skipRestore: z.boolean(),
+});
+
+const BYTES_PER_SYSBENCH_ROW = 199; // measured: 8 × 150,000 rows dump to 239 MB
+const TABLES = 8;
+const ROOT = resolve('.keepsake/bench');
+const RUNNER = resolve('containers/backup/dist/runner.mjs');
+
+interface Row {
+  readonly name: string;
+  readonly m: Measurement;
+  readonly sqlBytes: number;
+  readonly outBytes?: number;
+}
+
+function fmtRow({ name, m, sqlBytes, outBytes }: Row): string {
+  const mbps = sqlBytes / 1e6 / m.wallSeconds;
+  return [
+    name.padEnd(38),
+    `${m.wallSeconds.toFixed(2)} s`.padStart(9),
+    `${mbps.toFixed(0)} MB/s`.padStart(10),
+    `${m.cpuPercent}%`.padStart(6),
+    `${m.peakRssMb.toFixed(0)} MB`.padStart(8),
+    outBytes === undefined ? '' : `${(outBytes / 1e6).toFixed(1)} MB out`.padStart(14),
+  ].join(' ');
+}
+
+function ratio(label: string, value: number, target: string, ok: boolean): string {
+  return `  ${label.padEnd(58)} ${value.toFixed(2).padStart(6)}   target ${target.padEnd(7)} ${ok ? 'met' : 'MISSED'}`;
+}
+
+async function prepareDatabase(db: LocalMariaDb, name: string, sizeMb: number): Promise<void> {
+  const existing = await db.sql(`SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='${name}'`);
+  if (Number(existing.trim()) === TABLES) return;
+  const tableSize = Math.round((sizeMb * 1e6) / TABLES / BYTES_PER_SYSBENCH_ROW);
+  console.log(`generating ${name}: sysbench ${TABLES} tables × ${tableSize} rows (~${sizeMb} MB of SQL)…`);
+  await db.sql(`DROP DATABASE IF EXISTS \`${name}\`; CREATE DATABASE \`${name}\``);
+  await measure(
+    `sysbench oltp_read_write --db-driver=mysql --mysql-socket=${db.socket} --mysql-user=root --mysql-db=${name} --tables=${TABLES} --table-size=${tableSize} --threads=2 prepare > /dev/null`,
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { 'size-mb': { type: 'string', default: '250,1000' }, runs: { type: 'string', default: '3' }, 'skip-restore': { type: 'boolean', default: false } },
+  });
+  const parsed = FlagsSchema.safeParse({ sizeMb: values['size-mb'], runs: values.runs, skipRestore: values['skip-restore'] });
+  if (!parsed.success) {
+    console.error(`bench: ${describeZodError(parsed.error)}`);
+    process.exit(2);
+  }
+  const flags = parsed.data;
+  await mkdir(ROOT, { recursive: true });
+  const db = await startMariaDb(join(ROOT, 'mariadb'), { bufferPoolMb: 3072 });
+  const s3 = await startS3rver(join(ROOT, 's3'), 'bench');
+  const work = join(ROOT, 'work');
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  // Stock tools connect exactly as the runner does: TCP, the application user, an option file.
+  const optionFile = join(work, 'client.cnf');
+  await writeFile(optionFile, `[client]\nhost=127.0.0.1\nport=${db.port}\nuser=${db.user}\npassword="${db.password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\n`, { mode: 0o600 });
+  const client = `--defaults-file=${optionFile}`;
+  const env = { ...process.env, KEEPSAKE_DB_PASSWORD: db.password, AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' };
+  const s3Location = { bucket: 'bench', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true };
+  const connection = (database: string) => ({ engine: 'mariadb' as const, host: '127.0.0.1', port: db.port, database, username: db.user });
+  const runnerRss: number[] = [];
+
+  try {
+    for (const sizeMb of flags.sizeMb) {
+      const database = `bench_${sizeMb}`;
+      await prepareDatabase(db, database, sizeMb);
+      const dump = `mariadb-dump ${client} --single-transaction --quick --routines --triggers --events --hex-blob --no-tablespaces --default-character-set=utf8mb4 ${database}`;
+      const sqlBytes = Number((await measure(`${dump} | wc -c`)).stdout.trim());
+      console.log(`\n== ${database}: ${(sqlBytes / 1e6).toFixed(0)} MB of SQL, median of ${flags.runs} run(s), ${process.env.UV_THREADPOOL_SIZE ?? 4} libuv threads ==`);
+      const rows: Row[] = [];
+      const add = (row: Row): Row => (rows.push(row), console.log(fmtRow(row)), row);
+
+      const raw = add({ name: 'mysqldump > /dev/null', m: await medianOf(flags.runs, () => measure(`${dump} > /dev/null`)), sqlBytes });
+      const gzipRun = await medianOf(flags.runs, () => measure(`${dump} | gzip | wc -c`));
+      const gzip = add({ name: 'mysqldump | gzip (-6)', m: gzipRun, sqlBytes, outBytes: Number(gzipRun.stdout.trim()) });
+      const pigzRun = await medianOf(flags.runs, () => measure(`${dump} | pigz -1 -p2 | wc -c`));
+      const pigz = add({ name: 'mysqldump | pigz -1 -p2', m: pigzRun, sqlBytes, outBytes: Number(pigzRun.stdout.trim()) });
+
+      const jobFile = join(work, 'backup.json');
+      const backupJob: RunnerJobInput = { mode: 'backup', sourceId: 'bench', connection: connection(database), password: { from: 'env' }, s3: s3Location };
+      await writeFile(jobFile, JSON.stringify(backupJob));
+      const runnerRun = await medianOf(flags.runs, () => measure(`node ${RUNNER} ${jobFile} 2>/dev/null`, env));
+      const result = JSON.parse(runnerRun.stdout.trim().split('\n').pop() ?? '{}') as BackupResult;
+      if (!result.ok) throw new Error(`runner failed: ${runnerRun.stdout}`);
+      const runner = add({ name: 'keepsake runner → s3rver (defaults)', m: runnerRun, sqlBytes, outBytes: result.compressedBytes });
+      runnerRss.push(runner.m.peakRssMb);
+
+      console.log('ratios (higher is better for speed):');
+      const vsGzip = gzip.m.wallSeconds / runner.m.wallSeconds;
+      const vsPigz = pigz.m.wallSeconds / runner.m.wallSeconds;
+      const sizeVsGzip = (runner.outBytes ?? 0) / (gzip.outBytes ?? 1);
+      console.log(ratio('runner speed-up over mysqldump | gzip', vsGzip, '>= 4', vsGzip >= 4));
+      console.log(ratio('runner speed vs mysqldump | pigz -1 -p2', vsPigz, '>= 0.9', vsPigz >= 0.9));
+      console.log(ratio('runner output size vs gzip -6', sizeVsGzip, '<= 1.1', sizeVsGzip <= 1.1));
+      console.log(ratio('runner wall vs raw mysqldump (the single-stream floor)', runner.m.wallSeconds / raw.m.wallSeconds, 'info', true));
+      console.log(ratio('runner peak RSS in MB', runner.m.peakRssMb, '<= 150', runner.m.peakRssMb <= 150));
+
+      if (flags.skipRestore) continue;
+      const gzFile = join(work, 'backup.sql.gz');
+      const object = await createS3Client(s3Location).send(new GetObjectCommand({ Bucket: 'bench', Key: result.key }));
+      await pipeline(object.Body as Readable, createWriteStream(gzFile));
+      const stockTarget = `${database}_stock`;
+      const stock = add({
+        name: 'gunzip -c | mysql (stock restore)',
+        m: await medianOf(flags.runs, async () => {
+          await db.sql(`DROP DATABASE IF EXISTS \`${stockTarget}\`; CREATE DATABASE \`${stockTarget}\``);
+          return measure(`gunzip -c ${gzFile} | mariadb ${client} ${stockTarget}`);
+        }),
+        sqlBytes,
+      });
+      const restoreTarget = `${database}_restored`;
+      const restoreFile = join(work, 'restore.json');
+      const restoreJob: RunnerJobInput = { mode: 'restore', connection: connection(database), password: { from: 'env' }, s3: s3Location, key: result.key, expectedSha256: result.sha256, targetDatabase: restoreTarget };
+      await writeFile(restoreFile, JSON.stringify(restoreJob));
+      const restore = add({
+        name: 'keepsake restore (verify first, default)',
+        m: await medianOf(flags.runs, async () => {
+          await db.sql(`DROP DATABASE IF EXISTS \`${restoreTarget}\``);
+          return measure(`node ${RUNNER} ${restoreFile} 2>/dev/null`, env);
+        }),
+        sqlBytes,
+      });
+      const restoreRatio = stock.m.wallSeconds / restore.m.wallSeconds;
+      console.log(ratio('keepsake restore speed vs gunzip -c | mysql', restoreRatio, '>= 0.9', restoreRatio >= 0.9));
+      await db.sql(`DROP DATABASE IF EXISTS \`${stockTarget}\`; DROP DATABASE IF EXISTS \`${restoreTarget}\``);
+    }
+    if (runnerRss.length > 1) {
+      const growth = Math.max(...runnerRss) / Math.min(...runnerRss);
+      console.log(`\nrunner peak RSS across sizes: ${runnerRss.map((r) => `${r.toFixed(0)} MB`).join(', ')} (max/min ${growth.toFixed(2)}: constant memory means ~1)`);
+    }
+  } finally {
+    await Promise.all([db.stop(), s3.stop()]);
+  }
+}
+
+await main();
