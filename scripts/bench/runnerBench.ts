@@ -13,11 +13,10 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createS3Client } from '../../containers/backup/src/s3Store.ts';
 import type { BackupResult, RunnerJobInput } from '../../types/job.ts';
 import { describeZodError } from '../../types/zodMessages.ts';
 import { startMariaDb, type LocalMariaDb } from '../local/mariadb.ts';
-import { S3RVER_CREDENTIALS, startS3rver } from '../local/s3rver.ts';
+import { S3RVER_CREDENTIALS, localS3Client, startS3rver } from '../local/s3rver.ts';
 import { measure, medianOf, type Measurement } from './measure.ts';
 
 const FlagsSchema = z.object({
@@ -131,7 +130,7 @@ async function main(): Promise<void> {
 
       if (flags.skipRestore) continue;
       const gzFile = join(work, 'backup.sql.gz');
-      const object = await createS3Client(s3Location).send(new GetObjectCommand({ Bucket: 'bench', Key: result.key }));
+      const object = await localS3Client(s3.endpoint).send(new GetObjectCommand({ Bucket: 'bench', Key: result.key }));
       await pipeline(object.Body as Readable, createWriteStream(gzFile));
       const stockTarget = `${database}_stock`;
       const stock = add({

@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
@@ -30,4 +31,16 @@ export async function startS3rver(directory: string, bucket: string): Promise<Lo
     }),
   );
   return { endpoint: `http://127.0.0.1:${port}`, port, bucket, stop: () => proc.stop() };
+}
+
+/** An SDK client for a local s3rver: its credentials, path-style URLs, no default request checksums. */
+export function localS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: S3RVER_CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }

@@ -1,8 +1,8 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
 import type { Connection } from '../../types/dataSource.ts';
 import type { S3Location } from '../../types/job.ts';
-import { S3RVER_CREDENTIALS } from '../../scripts/local/s3rver.ts';
+import { localS3Client } from '../../scripts/local/s3rver.ts';
 import type { TestServices } from './globalSetup.ts';
 
 export function services(): TestServices {
@@ -32,12 +32,5 @@ export function s3Location(): S3Location {
 }
 
 export function testS3Client(endpoint = services().s3.endpoint): S3Client {
-  return new S3Client({
-    region: 'us-east-1',
-    endpoint,
-    forcePathStyle: true,
-    credentials: S3RVER_CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  return localS3Client(endpoint);
 }
