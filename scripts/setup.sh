@@ -14,6 +14,7 @@ command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing="$mi
 command -v mariadb >/dev/null 2>&1 || missing="$missing mariadb-client"
 command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless"
 command -v pigz >/dev/null 2>&1 || missing="$missing pigz"
+command -v igzip >/dev/null 2>&1 || missing="$missing isal"
 command -v sysbench >/dev/null 2>&1 || missing="$missing sysbench"
 [ -x /usr/bin/time ] || missing="$missing time"
 

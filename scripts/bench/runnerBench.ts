@@ -146,7 +146,7 @@ async function main(): Promise<void> {
       const restoreJob: RunnerJobInput = { mode: 'restore', connection: connection(database), password: { from: 'env' }, s3: s3Location, key: result.key, expectedSha256: result.sha256, targetDatabase: restoreTarget };
       await writeFile(restoreFile, JSON.stringify(restoreJob));
       const restore = add({
-        name: 'keepsake restore (verify first, default)',
+        name: 'keepsake restore (defaults)',
         m: await medianOf(flags.runs, async () => {
           await db.sql(`DROP DATABASE IF EXISTS \`${restoreTarget}\``);
           return measure(`node ${RUNNER} ${restoreFile} 2>/dev/null`, env);

@@ -5,7 +5,7 @@ import type { JobContext } from './context.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { FailureOwner } from './failureOwner.ts';
 import { describeExit, detectMysqlTools, dumpArgs, probeServer, waitForExit, withConnectionArgs } from './mysqlTools.ts';
-import { ParallelGzip } from './parallelGzip.ts';
+import { createCompressor } from './compressor.ts';
 import { resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
 import { SHA256_TAG, backupKey, createS3Client, onUploadFailure, tagChecksum, uploadStream } from './s3Store.ts';
@@ -17,6 +17,8 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
  * The upload can only complete after the dump is proven whole (exit 0 and the completion trailer); any failure
  * of any stage aborts the upload, so a failed backup never leaves an object under its key.
  */
+const PIPELINE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<BackupResult> {
   const started = Date.now();
   const env = ctx.env ?? process.env;
@@ -35,11 +37,15 @@ export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<B
     const exited = waitForExit(child, [password]);
     owner.signal.addEventListener('abort', () => child.kill('SIGKILL'));
 
-    const inspector = new DumpInspector();
+    const compressor = await createCompressor(job, ctx);
+    owner.signal.addEventListener('abort', () => compressor.stream.destroy());
+    // A few MiB of slack lets mysqldump run on while the compressor works through a block, instead of taking turns.
+    const inspector = new DumpInspector(PIPELINE_BUFFER_BYTES);
     const digest = new DigestTap();
     const gate = new FinishGate(async () => {
       const status = await exited;
       if (status.code !== 0) throw new RunnerError(describeExit('mysqldump', status));
+      await compressor.finished;
       if (!inspector.completed) {
         throw new RunnerError('mysqldump output ended without its "-- Dump completed" trailer: the dump is incomplete');
       }
@@ -53,7 +59,7 @@ export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<B
     const flow = pipeline(
       child.stdout,
       inspector,
-      new ParallelGzip({ level: job.compressionLevel, concurrency: job.compressionParallelism }),
+      compressor.stream,
       digest,
       gate,
       { signal: owner.signal },
@@ -70,7 +76,7 @@ export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<B
         'keepsake-database': encodeURIComponent(database),
         'keepsake-engine': job.connection.engine,
         'keepsake-server-version': server.version,
-        'keepsake-compression': `gzip-${job.compressionLevel}`,
+        'keepsake-compression': compressor.name,
         ...(job.backupId && { 'keepsake-backup': job.backupId }),
       },
     }).catch((error: unknown) => owner.fail(error));

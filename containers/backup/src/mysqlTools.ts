@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type { Connection } from '../../../types/dataSource.ts';
+import { firstOnPath } from './binaries.ts';
 import { RunnerError, redact } from './errors.ts';
 
 /** MySQL's and MariaDB's client tools take different flags for the same things (TLS, GTIDs, statistics). */
@@ -12,21 +13,6 @@ export interface MysqlTools {
   readonly dumpBin: string;
   readonly clientBin: string;
   readonly flavor: ClientFlavor;
-}
-
-async function firstOnPath(names: readonly string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const name of names) {
-    for (const dir of (env.PATH ?? '').split(delimiter)) {
-      const candidate = join(dir, name);
-      try {
-        await access(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not in this directory
-      }
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -33,7 +33,8 @@ export class ParallelGzip extends Transform {
   constructor(options: ParallelGzipOptions) {
     super();
     this.level = options.level;
-    this.concurrency = Math.max(1, options.concurrency || availableParallelism());
+    // One more block than cores: the pool stays busy while the oldest block is handed on.
+    this.concurrency = Math.max(1, options.concurrency || availableParallelism() + 1);
     this.blockBytes = options.blockBytes ?? 1024 * 1024;
   }
 

@@ -15,8 +15,8 @@ import { checkObject } from './verify.ts';
 
 /**
  * S3 → gunzip → (DEFINER rewrite) → `mysql` into the target database, created when absent.
- * Refuses to start unless the object's checksum matches the recorded one (by default it reads the whole
- * object first), and checks the SHA-256 again as it streams. A failing statement is reported with the line
+ * Refuses to start unless the object's checksum matches the recorded one (its tag, or the whole object read
+ * first when the tag is gone or `verifyFirst` is set), and checks the SHA-256 again as it streams. A failing statement is reported with the line
  * number the client names.
  */
 export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise<RestoreResult> {
@@ -32,7 +32,8 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
   if (tagged !== undefined && tagged !== job.expectedSha256) {
     throw new RunnerError(`refusing to restore: the object's checksum ${tagged} differs from the recorded ${job.expectedSha256}`);
   }
-  if (job.verifyFirst) {
+  // An object without its tag was rewritten after the backup (a PUT drops tags): prove its bytes before use.
+  if (job.verifyFirst || tagged === undefined) {
     const check = await checkObject(s3, job.s3, job.key, job.expectedSha256, ctx);
     if (check.problem) throw new RunnerError(`refusing to restore s3://${job.s3.bucket}/${job.key}: ${check.problem}`);
   }

@@ -26,6 +26,11 @@ const TAIL_BYTES = 512;
  * so that a dump which stopped early (no `-- Dump completed` trailer) is caught even when the tool exited 0.
  */
 export class DumpInspector extends Transform {
+  /** `bufferBytes` decouples producer and consumer (a dump and a compressor that reads in big blocks). */
+  constructor(bufferBytes = 16 * 1024) {
+    super({ highWaterMark: bufferBytes });
+  }
+
   bytes = 0;
   tables = 0;
   private tail: Buffer = Buffer.alloc(0);
