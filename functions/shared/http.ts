@@ -1,0 +1,119 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { fieldErrors } from '../../types/zodMessages.ts';
+import { HttpError, Invalid } from './errors.ts';
+import { logger } from './logger.ts';
+
+/** Bodies beyond this are refused before parsing: no entity of this API comes near it. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Who made the request and how to reach them: the IAM or Cognito principal API Gateway authorized. */
+export interface RequestContext {
+  readonly principal: string;
+  readonly requestId: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+export interface HttpSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  readonly path?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** 200 unless said otherwise (201 create, 202 accepted, 204 no content). */
+  readonly status?: number;
+}
+
+export interface HttpInput<P, Q, B> {
+  readonly path: P;
+  readonly query: Q;
+  readonly body: B;
+}
+
+type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+/** The principal from API Gateway's AWS_IAM authorizer: a Cognito identity, else the caller's ARN. */
+export function principalOf(event: APIGatewayProxyEvent): string {
+  const identity = event.requestContext?.identity;
+  return identity?.cognitoIdentityId ?? identity?.userArn ?? identity?.caller ?? 'unknown';
+}
+
+function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, part: string): Out<T> {
+  if (!schema) return undefined as Out<T>;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const fields = fieldErrors(parsed.error);
+    throw new Invalid(`invalid ${part}: ${Object.entries(fields).map(([f, m]) => `${f}: ${m}`).join('; ')}`, fields);
+  }
+  return parsed.data as Out<T>;
+}
+
+function parseBody(event: APIGatewayProxyEvent): unknown {
+  if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
+    throw new Invalid(`request body must be at most ${MAX_BODY_BYTES / 1024} KB`, { body: `must be at most ${MAX_BODY_BYTES / 1024} KB` });
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new Invalid('request body is not valid JSON', { body: 'must be valid JSON' });
+  }
+}
+
+function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers']): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
+}
+
+/** Maps typed errors to their status and `{error, fields}`; anything else is a logged 500 that reveals nothing. */
+export function errorResponse(error: unknown): APIGatewayProxyResult {
+  if (error instanceof HttpError) {
+    return json(error.statusCode, { error: error.message, ...(error.fields && { fields: error.fields }) });
+  }
+  logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+  return json(500, { error: 'internal error' });
+}
+
+/**
+ * The shared middy chain: request/correlation ids and principal on every log line, zod parsing of path,
+ * query and body (400 with per-field messages), and error mapping. `operation` is a plain async function.
+ */
+export function httpHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R>(
+  spec: HttpSpec<P, Q, B>,
+  operation: (input: HttpInput<Out<P>, Out<Q>, Out<B>>, ctx: RequestContext) => Promise<R>,
+) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .before((request) => {
+      logger.resetKeys();
+      logger.appendKeys({
+        requestId: request.event.requestContext?.requestId ?? request.context.awsRequestId,
+        principal: principalOf(request.event),
+        route: `${request.event.httpMethod} ${request.event.resource}`,
+      });
+    })
+    .onError((request) => {
+      request.response = errorResponse(request.error);
+    })
+    .handler(async (event) => {
+      const input = {
+        path: parsePart(spec.path, event.pathParameters ?? {}, 'path'),
+        query: parsePart(spec.query, event.queryStringParameters ?? {}, 'query'),
+        body: parsePart(spec.body, parseBody(event), 'body'),
+      };
+      const ctx: RequestContext = {
+        principal: principalOf(event),
+        requestId: event.requestContext?.requestId ?? 'local',
+        headers: lowerCaseHeaders(event.headers),
+      };
+      const result = await operation(input, ctx);
+      const status = spec.status ?? 200;
+      return json(status, status === 204 ? undefined : result);
+    });
+}

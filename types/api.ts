@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { IdSchema } from './dataSource.ts';
+
+/** Every error response: a message and, for invalid input, one readable message per bad field. */
+export const ErrorResponseSchema = z.object({
+  error: z.string(),
+  fields: z.record(z.string(), z.string()).optional(),
+});
+export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
+
+/** Opaque pagination cursor: clients pass back `nextCursor` unchanged. */
+export const CursorSchema = z.string().max(2048, 'cursor is too long').regex(/^[A-Za-z0-9_-]+$/, 'cursor is not one this API issued');
+
+export const PageQuerySchema = z.object({
+  limit: z.coerce.number({ error: 'limit must be a number' }).int('limit must be a whole number').min(1, 'limit must be 1-100').max(100, 'limit must be 1-100').default(25),
+  cursor: CursorSchema.optional(),
+});
+export type PageQuery = z.infer<typeof PageQuerySchema>;
+
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().optional() });
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor?: string;
+}
+
+/** Path parameter `{id}` of every entity route. */
+export const IdPathSchema = z.object({ id: IdSchema });
