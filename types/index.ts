@@ -4,3 +4,4 @@ export * from './job.ts';
 export * from './zodMessages.ts';
 export * from './api.ts';
 export * from './table.ts';
+export * from './audit.ts';
