@@ -36,6 +36,9 @@ export async function findMariaDbServer(): Promise<string | undefined> {
 export async function rootSql(socket: string, statements: string, database?: string): Promise<string> {
   const args = ['--no-defaults', `--socket=${socket}`, '-uroot', '--default-character-set=utf8mb4', '--batch', '--skip-column-names', ...(database ? [`--database=${database}`] : [])];
   const child = execFileAsync('mariadb', args, { maxBuffer: 256 * 1024 * 1024 });
+  // A client that cannot connect (the server still starting) exits without reading its input: the write then fails
+  // with EPIPE, which unhandled would crash the caller (the test run's global setup). The exit status reports it.
+  child.child.stdin?.on('error', () => undefined);
   child.child.stdin?.end(statements);
   return (await child).stdout;
 }

@@ -6,7 +6,7 @@ import { RunnerError, messageOf } from './errors.ts';
 import { FailureOwner } from './failureOwner.ts';
 import { describeExit, detectMysqlTools, dumpArgs, probeServer, waitForExit, withConnectionArgs } from './mysqlTools.ts';
 import { createCompressor } from './compressor.ts';
-import { resolvePassword } from './passwordSource.ts';
+import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
 import { SHA256_TAG, backupKey, createS3Client, onUploadFailure, tagChecksum, uploadStream } from './s3Store.ts';
 import { DigestTap, DumpInspector, FinishGate } from './streamTaps.ts';
@@ -32,7 +32,7 @@ export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<B
     const owner = new FailureOwner();
     onUploadFailure(s3, (error) => owner.fail(new RunnerError(`upload to s3://${job.s3.bucket}/${key} failed: ${messageOf(error)}`)));
 
-    const child = spawn(tools.dumpBin, dumpArgs(tools, conn, database), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tools.dumpBin, dumpArgs(tools, conn, database), { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(job.password, [password]) });
     ctx.onSpawn?.(child, 'mysqldump');
     const exited = waitForExit(child, [password]);
     owner.signal.addEventListener('abort', () => child.kill('SIGKILL'));

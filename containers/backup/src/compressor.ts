@@ -6,6 +6,7 @@ import type { JobContext } from './context.ts';
 import { RunnerError } from './errors.ts';
 import { describeExit, waitForExit } from './mysqlTools.ts';
 import { ParallelGzip } from './parallelGzip.ts';
+import { childEnv } from './passwordSource.ts';
 
 /** A gzip stage of the backup pipeline, and a promise that rejects if it failed in a way the stream hides. */
 export interface Compressor {
@@ -34,7 +35,7 @@ export async function createCompressor(job: BackupJob, ctx: JobContext): Promise
     return { name: `zlib-${job.compressionLevel}`, stream, finished: Promise.resolve() };
   }
   const level = igzipLevel(job.compressionLevel);
-  const child = spawn(igzip, [`-${level}`, '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(igzip, [`-${level}`, '-c'], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv(job.password) });
   ctx.onSpawn?.(child, 'igzip');
   const finished = waitForExit(child).then((status) => {
     if (status.code !== 0) throw new RunnerError(describeExit('igzip', status));

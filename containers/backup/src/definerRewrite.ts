@@ -1,13 +1,19 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
-const DEFINER = /DEFINER=`(?:[^`]|``)*`@`(?:[^`]|``)*`/g;
+/**
+ * A DEFINER clause where mysqldump writes one: at the start of a line, after `CREATE ` (routines), a version
+ * comment (`/*!50013 ` views) or both (`/*!50003 CREATE*/ /*!50017 ` triggers, events). Anchoring it matters:
+ * MariaDB's dump puts each row of an extended INSERT on its own line starting with `(`, so a text value that
+ * merely contains `DEFINER=`a`@`b`` must never match.
+ */
+const DEFINER = /^((?:\/\*!\d{5} CREATE\*\/ )?(?:\/\*!\d{5} |CREATE )(?:ALGORITHM=\w+ )?)DEFINER=`(?:[^`]|``)*`@`(?:[^`]|``)*`/;
 const MARKER = Buffer.from('DEFINER=');
 
 /**
  * Rewrites `DEFINER=`user`@`host`` clauses (views, triggers, routines, events) to `DEFINER=CURRENT_USER`, so a
  * dump restores on managed MySQL (RDS, Aurora) where the restoring user has no SUPER privilege.
- * Works line by line across chunk boundaries; data lines (INSERT) are never touched, and chunks without the
- * marker pass through without being decoded.
+ * Works line by line across chunk boundaries; data lines (INSERT statements and their row lines) are never
+ * touched, and chunks without the marker pass through without being decoded.
  */
 export class DefinerRewrite extends Transform {
   private carry: Buffer = Buffer.alloc(0);
@@ -35,7 +41,7 @@ function rewriteLines(lines: Buffer): Buffer {
   const text = lines
     .toString('latin1')
     .split('\n')
-    .map((line) => (line.startsWith('INSERT ') ? line : line.replace(DEFINER, 'DEFINER=CURRENT_USER')))
+    .map((line) => line.replace(DEFINER, '$1DEFINER=CURRENT_USER'))
     .join('\n');
   return Buffer.from(text, 'latin1');
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Connection } from '../../../types/dataSource.ts';
 import { firstOnPath } from './binaries.ts';
 import { RunnerError, redact } from './errors.ts';
+import { childEnv } from './passwordSource.ts';
 
 /** MySQL's and MariaDB's client tools take different flags for the same things (TLS, GTIDs, statistics). */
 export type ClientFlavor = 'mysql' | 'mariadb';
@@ -141,7 +142,7 @@ export async function run(
   args: readonly string[],
   opts: { timeoutMs: number; input?: string; secrets?: readonly string[] },
 ): Promise<{ stdout: string }> {
-  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs, killSignal: 'SIGKILL' });
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs, killSignal: 'SIGKILL', env: childEnv(undefined, opts.secrets) });
   let stdout = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => (stdout += chunk));

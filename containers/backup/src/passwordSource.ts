@@ -16,6 +16,21 @@ export async function resolvePassword(ref: PasswordRef, env: NodeJS.ProcessEnv =
   return passwordFromSecretString(out.SecretString, ref.jsonKey, ref.secretId);
 }
 
+/**
+ * The environment for a child process (dump, client, compressor): the runner's own without the variable the
+ * password reference names and without any variable whose value holds a secret, so that no child's
+ * /proc/<pid>/environ carries the password (in the container it sits in the runner's environment).
+ */
+export function childEnv(ref: PasswordRef | undefined, secrets: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (ref?.from === 'env' && name === ref.name) continue;
+    if (value !== undefined && secrets.some((secret) => secret.length > 0 && value.includes(secret))) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
 /** Accepts either a JSON secret (`{"password": "..."}`, as RDS writes them) or a plain-text one. */
 export function passwordFromSecretString(secret: string | undefined, jsonKey: string, secretId: string): string {
   if (!secret) throw new RunnerError(`password: secret ${secretId} has no string value`);

@@ -7,7 +7,7 @@ import type { JobContext } from './context.ts';
 import { DefinerRewrite } from './definerRewrite.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { describeExit, detectMysqlTools, quoteIdentifier, run, waitForExit, withConnectionArgs } from './mysqlTools.ts';
-import { resolvePassword } from './passwordSource.ts';
+import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
 import { createS3Client, openObject, readTaggedChecksum } from './s3Store.ts';
 import { DigestTap, DumpInspector } from './streamTaps.ts';
@@ -49,7 +49,7 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
     });
 
     const body = await openObject(s3, job.s3, job.key);
-    const child = spawn(tools.clientBin, [...conn.args, `--database=${target}`], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(tools.clientBin, [...conn.args, `--database=${target}`], { stdio: ['pipe', 'ignore', 'pipe'], env: childEnv(job.password, secrets) });
     ctx.onSpawn?.(child, 'mysql');
     const exited = waitForExit(child, secrets);
     const digest = new DigestTap();

@@ -1,0 +1,166 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runBackup } from '../../containers/backup/src/backup.ts';
+import { runRestore } from '../../containers/backup/src/restore.ts';
+import type { RunnerJobInput } from '../../types/job.ts';
+import { backupJob, dropDatabases, getObjectBytes, recreateDatabase, restoreJob, sha256 } from '../support/runner.ts';
+import { connectionTo, mariadb, s3Location } from '../support/services.ts';
+import { rootSql } from '../support/sql.ts';
+
+const SOURCE = 'secrets_src';
+const RESTORED = 'secrets_restored';
+const RUNNER = new URL('../../containers/backup/dist/runner.mjs', import.meta.url).pathname;
+
+/** What a child process exposed while it ran: its argv, its environment and its option file. */
+interface ChildView {
+  readonly tool: string;
+  readonly argv: string[];
+  readonly environ: Buffer;
+  readonly defaultsFile?: string;
+  readonly defaultsFileMode?: number;
+  readonly defaultsFileText?: string;
+}
+
+/** Reads /proc/<pid>/{cmdline,environ} the moment the runner reports a child (spawn returns after exec). */
+function spy(views: ChildView[]): (child: ChildProcess, tool: string) => void {
+  return (child, tool) => {
+    const argv = readFileSync(`/proc/${child.pid}/cmdline`).toString('utf8').split('\0').filter((a) => a !== '');
+    const environ = readFileSync(`/proc/${child.pid}/environ`);
+    const defaultsFile = argv.find((a) => a.startsWith('--defaults-file='))?.slice('--defaults-file='.length);
+    views.push({
+      tool,
+      argv,
+      environ,
+      ...(defaultsFile !== undefined && {
+        defaultsFile,
+        defaultsFileMode: statSync(defaultsFile).mode & 0o777,
+        defaultsFileText: readFileSync(defaultsFile, 'utf8'),
+      }),
+    });
+  };
+}
+
+function expectNoPassword(view: ChildView, password: string): void {
+  expect(view.argv.join(' '), `${view.tool} argv`).not.toContain(password);
+  expect(view.environ.includes(Buffer.from(password, 'utf8')), `${view.tool} environment holds the password`).toBe(false);
+}
+
+/** A database client's first argument is the option file, which holds the password instead (mode 0600). */
+function expectOptionFile(view: ChildView): void {
+  expect(view.argv[1]).toMatch(/^--defaults-file=/);
+  expect(view.defaultsFileMode).toBe(0o600);
+  expect(view.defaultsFileText).toContain('password=');
+}
+
+interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runCli(job: unknown, env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RUNNER, JSON.stringify(job)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function lastJsonLine(text: string): Record<string, unknown> {
+  const lines = text.trim().split('\n');
+  return JSON.parse(lines.at(-1) ?? '') as Record<string, unknown>;
+}
+
+describe('the database password stays out of argv, child environments and output', () => {
+  const savedPassword = process.env.KEEPSAKE_DB_PASSWORD;
+
+  beforeAll(async () => {
+    await recreateDatabase(SOURCE);
+    await rootSql('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, "one"), (2, "two");', SOURCE);
+    await dropDatabases(RESTORED);
+  });
+
+  afterEach(() => {
+    if (savedPassword === undefined) delete process.env.KEEPSAKE_DB_PASSWORD;
+    else process.env.KEEPSAKE_DB_PASSWORD = savedPassword;
+  });
+
+  afterAll(async () => {
+    await dropDatabases(SOURCE, RESTORED);
+  });
+
+  it('never passes the password to mysqldump or mysql on the command line or in the environment', async () => {
+    const { password } = mariadb();
+    // As in the container: the password sits in the runner's own environment, and no ctx.env is given.
+    process.env.KEEPSAKE_DB_PASSWORD = password;
+    const views: ChildView[] = [];
+    const backup = await runBackup(backupJob(SOURCE, { sourceId: 'secrets-argv' }), { onSpawn: spy(views) });
+    const restore = await runRestore(restoreJob(RESTORED, { key: backup.key, expectedSha256: backup.sha256 }), { onSpawn: spy(views) });
+    expect(restore.targetDatabase).toBe(RESTORED);
+    // Every child: the dump, the compressor when it is a process (igzip), and the restoring client.
+    for (const view of views) expectNoPassword(view, password);
+    const dump = views.find((v) => v.tool === 'mysqldump');
+    const client = views.find((v) => v.tool === 'mysql');
+    expect(dump?.argv.at(-1)).toBe(SOURCE);
+    expect(client?.argv).toContain(`--database=${RESTORED}`);
+    for (const view of [dump!, client!]) {
+      expectOptionFile(view);
+      // The option file exists only while the job runs.
+      expect(existsSync(view.defaultsFile!)).toBe(false);
+    }
+  });
+
+  describe('the CLI bundle', () => {
+    const cliEnv = (password: string): NodeJS.ProcessEnv => ({ ...process.env, KEEPSAKE_DB_PASSWORD: password });
+    const job = (sourceId: string): RunnerJobInput => ({
+      mode: 'backup',
+      sourceId,
+      connection: connectionTo(SOURCE),
+      password: { from: 'env' },
+      s3: s3Location(),
+    });
+
+    it('prints a success line and never the password', async () => {
+      const { password } = mariadb();
+      const run = await runCli(job('secrets-cli-ok'), cliEnv(password));
+      expect(run.stdout + run.stderr).not.toContain(password);
+      expect(run.code).toBe(0);
+      const result = lastJsonLine(run.stdout);
+      expect(result).toMatchObject({ ok: true, mode: 'backup', tables: 1 });
+      expect(sha256(await getObjectBytes(String(result.key)))).toBe(result.sha256);
+      // Progress and logs are JSON lines on stderr, including the spawned dump.
+      const events = run.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(events).toContainEqual(expect.objectContaining({ event: 'spawn', tool: 'mysqldump' }));
+    });
+
+    it('prints a failure line for a wrong password, with neither password in it', async () => {
+      const { password } = mariadb();
+      // A wrong password that differs from the real one by one character, so a leak of either would show.
+      const wrong = `${password}x`;
+      const run = await runCli(job('secrets-cli-wrong'), cliEnv(wrong));
+      expect(run.stdout + run.stderr).not.toContain(password);
+      expect(run.code).toBe(1);
+      const result = lastJsonLine(run.stdout);
+      expect(result).toMatchObject({ ok: false, mode: 'backup' });
+      expect(result.error).toMatch(/Access denied for user 'keepsake'/);
+    });
+
+    it('exits 2 for an invalid job and names the bad field', async () => {
+      const bad = { ...job('secrets-cli-invalid'), connection: { ...connectionTo(SOURCE), port: 70000 } };
+      const run = await runCli(bad, cliEnv(mariadb().password));
+      expect(run.code).toBe(2);
+      const result = lastJsonLine(run.stdout);
+      expect(result.ok).toBe(false);
+      expect(result.error).toMatch(/^invalid job: .*connection\.port: port must be between 1 and 65535/);
+    });
+  });
+});
