@@ -1,7 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE, indexKeys } from '../../types/table.ts';
 
 export interface StorageProps {
   /** Object Lock (compliance-grade immutability) can only be chosen when the bucket is created. */
@@ -11,11 +13,13 @@ export interface StorageProps {
 /**
  * Where backups live: a customer-managed KMS key and a private, versioned, TLS-only bucket encrypted with it.
  * Incomplete multipart uploads (a backup that failed mid-stream) are aborted after a day, and every access is
- * logged to a separate bucket. Both survive `cdk destroy`: backups must outlive the stack that made them.
+ * logged to a separate bucket. The one DynamoDB table (on-demand, point-in-time recovery, same key) holds
+ * every record. All of it survives `cdk destroy`: backups and their history must outlive the stack.
  */
 export class Storage extends Construct {
   public readonly key: kms.Key;
   public readonly bucket: s3.Bucket;
+  public readonly table: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
@@ -49,5 +53,24 @@ export class Storage extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const stringKey = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    // Table, not TableV2: a TableV2 with a customer key needs a region-bound stack, and synth stays region-agnostic.
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: stringKey(TABLE_KEYS.partition),
+      sortKey: stringKey(TABLE_KEYS.sort),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of TABLE_INDEXES) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index,
+        partitionKey: stringKey(indexKeys(index).partition),
+        sortKey: stringKey(indexKeys(index).sort),
+      });
+    }
   }
 }

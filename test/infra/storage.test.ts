@@ -50,7 +50,7 @@ describe('Storage', () => {
   });
 
   it('keeps backups and the key when the stack is deleted', () => {
-    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key']) {
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::DynamoDB::Table']) {
       for (const resource of Object.values(t.findResources(type))) expect(resource.DeletionPolicy).toBe('Retain');
     }
   });
@@ -58,5 +58,25 @@ describe('Storage', () => {
   it('turns Object Lock on only when asked', () => {
     t.resourcePropertiesCountIs('AWS::S3::Bucket', { ObjectLockEnabled: true }, 0);
     template({ objectLock: true }).resourcePropertiesCountIs('AWS::S3::Bucket', { ObjectLockEnabled: true }, 1);
+  });
+});
+
+describe('Storage table', () => {
+  const t = template();
+
+  it('is on-demand, point-in-time recoverable, KMS-encrypted with the customer key and keyed as types/table.ts says', () => {
+    t.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: ['gsi1', 'gsi2', 'gsi3', 'gsi4'].map((name) =>
+        Match.objectLike({ IndexName: name, KeySchema: [{ AttributeName: `${name}pk`, KeyType: 'HASH' }, { AttributeName: `${name}sk`, KeyType: 'RANGE' }] }),
+      ),
+    });
   });
 });
