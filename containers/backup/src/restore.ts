@@ -11,7 +11,7 @@ import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
 import { createS3Client, openObject, readTaggedChecksum } from './s3Store.ts';
 import { DigestTap, DumpInspector } from './streamTaps.ts';
-import { checkObject } from './verify.ts';
+import { checkObject, isZlibError } from './verify.ts';
 
 /**
  * S3 → gunzip → (DEFINER rewrite) → `mysql` into the target database, created when absent.
@@ -73,6 +73,11 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
       // When the client fails on a statement the pipe breaks too; the client's message (with its line) is the cause.
       if (clientFailed || (status.code !== 0 && !streamError)) {
         throw new RunnerError(`restore into "${target}" failed: ${describeExit('mysql', status)}`);
+      }
+      if (streamError && isZlibError(streamError)) {
+        throw new RunnerError(
+          `restore into "${target}" stopped: the backup's gzip data is damaged (${messageOf(streamError)}); the database may be partly restored`,
+        );
       }
       if (streamError) throw new RunnerError(`restore into "${target}" failed while streaming: ${messageOf(streamError)}`);
     } finally {

@@ -18,7 +18,8 @@ export interface ObjectCheck {
 
 const discard = (): Writable => new Writable({ write: (_chunk, _enc, callback) => callback() });
 
-function isZlibError(error: unknown): boolean {
+/** zlib's errors (bad header, data check, truncated input) mean damaged gzip data, not a failed read. */
+export function isZlibError(error: unknown): boolean {
   return typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('Z_');
 }
 
