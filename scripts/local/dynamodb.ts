@@ -1,8 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
-import { freePort, startProcess, waitUntil } from './processes.ts';
+import { freePort, portOpen, startProcess, waitUntil } from './processes.ts';
 
 export interface LocalDynamoDb {
   readonly endpoint: string;
@@ -32,15 +31,9 @@ export async function startDynamoDb(options: { dataDir?: string } = {}): Promise
     ['-Xmx512m', `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(port), '-sharedDb', ...storage],
     { cwd: dir },
   );
-  await waitUntil(`DynamoDB Local on port ${port}`, 60_000, () =>
-    new Promise((resolve) => {
-      if (proc.child.exitCode !== null) throw new Error(`DynamoDB Local exited: ${proc.stderr}`);
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    }),
-  );
+  await waitUntil(`DynamoDB Local on port ${port}`, 60_000, async () => {
+    if (proc.child.exitCode !== null) throw new Error(`DynamoDB Local exited: ${proc.stderr}`);
+    return portOpen(port);
+  });
   return { endpoint: `http://127.0.0.1:${port}`, port, stop: () => proc.stop() };
 }

@@ -1,8 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
-import { freePort, startProcess, waitUntil } from './processes.ts';
+import { freePort, portOpen, startProcess, waitUntil } from './processes.ts';
 
 /** s3rver's fixed credentials; any SDK client pointed at it must sign with these. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -20,16 +19,10 @@ export async function startS3rver(directory: string, bucket: string): Promise<Lo
   const port = await freePort();
   const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
   const proc = startProcess(process.execPath, [bin, '-d', directory, '-a', '127.0.0.1', '-p', String(port), '--silent', '--configure-bucket', bucket]);
-  await waitUntil(`s3rver on port ${port}`, 30_000, () =>
-    new Promise((resolve) => {
-      if (proc.child.exitCode !== null) throw new Error(`s3rver exited: ${proc.stderr}`);
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    }),
-  );
+  await waitUntil(`s3rver on port ${port}`, 30_000, async () => {
+    if (proc.child.exitCode !== null) throw new Error(`s3rver exited: ${proc.stderr}`);
+    return portOpen(port);
+  });
   return { endpoint: `http://127.0.0.1:${port}`, port, bucket, stop: () => proc.stop() };
 }
 
