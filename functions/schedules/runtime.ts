@@ -1,0 +1,13 @@
+import { documentClient, schedulerClient } from '../shared/clients.ts';
+import { requireEnv } from '../shared/env.ts';
+import { schedulerFromEnv } from './scheduler.ts';
+import { scheduleService } from './service.ts';
+
+/**
+ * The schedule service as the handlers use it, built once per container from the shared clients and the
+ * environment (TABLE_NAME; KEEPSAKE_SCHEDULER and the EventBridge settings, see `schedulerFromEnv`).
+ */
+export const schedules = scheduleService(
+  { client: documentClient, tableName: requireEnv('TABLE_NAME') },
+  schedulerFromEnv(schedulerClient),
+);
