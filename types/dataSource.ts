@@ -35,11 +35,14 @@ export const UsernameSchema = z
   .refine((s) => !/[\0\n\r]/.test(s), 'username must not contain control characters');
 
 /** TLS to the database server, in MySQL's ssl-mode terms (mapped to each client's own flags by the runner). */
-export const TlsSchema = z.object({
-  mode: z.enum(['disabled', 'preferred', 'required', 'verify-ca', 'verify-identity']).default('preferred'),
-  /** PEM bundle of the CA that signed the server certificate (e.g. the RDS global bundle). */
-  caPem: z.string().max(200_000).optional(),
-});
+export const TlsSchema = z
+  .object({
+    mode: z.enum(['disabled', 'preferred', 'required', 'verify-ca', 'verify-identity']).default('preferred'),
+    /** PEM bundle of the CA that signed the server certificate (e.g. the RDS global bundle). */
+    caPem: z.string().max(200_000).optional(),
+  })
+  // Strict: a misspelt `caPem` must be refused, not dropped (the connection would then run without the CA).
+  .strict();
 export type Tls = z.infer<typeof TlsSchema>;
 
 /** How to reach one database: everything but the password, which lives in a secret store. */
@@ -75,6 +78,24 @@ export const CreateDataSourceSchema = ConnectionSchema.extend({
 }).strict();
 export type CreateDataSource = z.infer<typeof CreateDataSourceSchema>;
 
-/** Body of "update data source": every field optional; no password keeps the stored one. */
-export const UpdateDataSourceSchema = CreateDataSourceSchema.partial().strict();
+/**
+ * Body of "update data source": only the fields sent change, so none has a default here (a `.partial()` of the
+ * create schema would fill in port 3306, TLS "preferred" and enabled true, silently resetting them). No
+ * password keeps the stored one; `tls`, when sent, replaces the whole TLS setting.
+ */
+export const UpdateDataSourceSchema = z
+  .object({
+    engine: EngineSchema,
+    host: HostSchema,
+    port: PortSchema,
+    database: DatabaseNameSchema,
+    username: UsernameSchema,
+    tls: TlsSchema,
+    name: DataSourceSchema.shape.name,
+    password: PasswordSchema,
+    enabled: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, 'send at least one field to change');
 export type UpdateDataSource = z.infer<typeof UpdateDataSourceSchema>;

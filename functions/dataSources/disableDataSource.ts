@@ -1,0 +1,15 @@
+import { IdPathSchema } from '../../types/api.ts';
+import type { IdPath } from '../../types/apiDataSources.ts';
+import type { DataSource } from '../../types/dataSource.ts';
+import { httpHandler, type HttpInput, type RequestContext } from '../shared/http.ts';
+import { tableFromEnv } from '../shared/tableFromEnv.ts';
+import * as service from './service.ts';
+
+const deps = { table: tableFromEnv() };
+
+/** POST /v1/data-sources/{id}/disable: backups of it are refused until it is enabled again. */
+async function disableDataSource({ path }: HttpInput<IdPath, unknown, unknown>, ctx: RequestContext): Promise<DataSource> {
+  return service.setDataSourceEnabled(deps, path.id, false, ctx.principal);
+}
+
+export const handler = httpHandler({ path: IdPathSchema }, disableDataSource);
