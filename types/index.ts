@@ -5,3 +5,7 @@ export * from './zodMessages.ts';
 export * from './api.ts';
 export * from './table.ts';
 export * from './audit.ts';
+export * from './apiDataSources.ts';
+export * from './apiAudit.ts';
+export * from './cron.ts';
+export * from './schedule.ts';

@@ -1,13 +1,4 @@
-/**
- * One API route: the operation name, its method and API Gateway resource, and the handler file under functions/
- * (the same shape as the other domains' route lists).
- */
-export interface ScheduleRoute {
-  readonly operation: string;
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  readonly path: string;
-  readonly handler: string;
-}
+import type { ApiRoute } from '../shared/route.ts';
 
 /** The schedule routes of the API, for the Api construct and the local HTTP adapter. */
 export const scheduleRoutes = [
@@ -19,4 +10,4 @@ export const scheduleRoutes = [
   { operation: 'deleteSchedule', method: 'DELETE', path: '/v1/schedules/{id}', handler: 'schedules/deleteSchedule.ts' },
   { operation: 'pauseSchedule', method: 'POST', path: '/v1/schedules/{id}/pause', handler: 'schedules/pauseSchedule.ts' },
   { operation: 'resumeSchedule', method: 'POST', path: '/v1/schedules/{id}/resume', handler: 'schedules/resumeSchedule.ts' },
-] as const satisfies readonly ScheduleRoute[];
+] as const satisfies readonly ApiRoute[];

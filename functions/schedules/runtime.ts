@@ -1,5 +1,5 @@
-import { documentClient, schedulerClient } from '../shared/clients.ts';
-import { requireEnv } from '../shared/env.ts';
+import { schedulerClient } from '../shared/clients.ts';
+import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { schedulerFromEnv } from './scheduler.ts';
 import { scheduleService } from './service.ts';
 
@@ -8,6 +8,6 @@ import { scheduleService } from './service.ts';
  * environment (TABLE_NAME; KEEPSAKE_SCHEDULER and the EventBridge settings, see `schedulerFromEnv`).
  */
 export const schedules = scheduleService(
-  { client: documentClient, tableName: requireEnv('TABLE_NAME') },
+  tableFromEnv(),
   schedulerFromEnv(schedulerClient),
 );
