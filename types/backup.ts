@@ -29,6 +29,8 @@ export const BackupSchema = z
     finishedAt: z.iso.datetime().optional(),
     durationMs: z.number().int().nonnegative().optional(),
     error: z.string().optional(),
+    /** Set while the backup is in the trash: it leaves every list but the trash, and can be restored or deleted. */
+    trashedAt: z.iso.datetime().optional(),
   })
   .strict();
 export type Backup = z.infer<typeof BackupSchema>;

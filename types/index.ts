@@ -9,3 +9,6 @@ export * from './apiDataSources.ts';
 export * from './apiAudit.ts';
 export * from './cron.ts';
 export * from './schedule.ts';
+export * from './backupApi.ts';
+export * from './restore.ts';
+export * from './stats.ts';

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { PageQuerySchema, pageOf } from './api.ts';
+import { DatabaseNameSchema, IdSchema } from './dataSource.ts';
+
+export const RestoreStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export type RestoreStatus = z.infer<typeof RestoreStatusSchema>;
+
+/** One restore of a succeeded backup into a database of a data source (the backup's own or another). */
+export const RestoreSchema = z
+  .object({
+    id: IdSchema,
+    backupId: IdSchema,
+    /** The data source the backup was taken from. */
+    sourceId: IdSchema,
+    targetSourceId: IdSchema,
+    targetDatabase: DatabaseNameSchema,
+    status: RestoreStatusSchema,
+    /** The principal who asked for it. */
+    requestedBy: z.string(),
+    createdAt: z.iso.datetime(),
+    startedAt: z.iso.datetime().optional(),
+    finishedAt: z.iso.datetime().optional(),
+    durationMs: z.number().int().nonnegative().optional(),
+    /** Object key of the safety backup taken of the target before it was overwritten: the way back. */
+    safetyBackupKey: z.string().optional(),
+    error: z.string().optional(),
+  })
+  .strict();
+export type Restore = z.infer<typeof RestoreSchema>;
+
+/**
+ * Body of `POST /v1/restores`. Overwriting a database is destructive, so the caller repeats the target
+ * database's name, as a person would type it into a confirmation box.
+ */
+export const CreateRestoreSchema = z
+  .object({
+    backupId: IdSchema,
+    targetSourceId: IdSchema,
+    targetDatabase: DatabaseNameSchema,
+    confirmDatabase: z.string({ error: 'confirmDatabase must repeat targetDatabase' }),
+  })
+  .strict()
+  .refine((body) => body.confirmDatabase === body.targetDatabase, {
+    path: ['confirmDatabase'],
+    message: 'confirmDatabase must repeat targetDatabase exactly',
+  });
+export type CreateRestore = z.infer<typeof CreateRestoreSchema>;
+
+export const CreateRestoreResponseSchema = z.object({ restoreId: IdSchema });
+export type CreateRestoreResponse = z.infer<typeof CreateRestoreResponseSchema>;
+
+/** `GET /v1/restores`: newest first, all or into one target source. */
+export const ListRestoresQuerySchema = PageQuerySchema.extend({ targetSourceId: IdSchema.optional() });
+export type ListRestoresQuery = z.infer<typeof ListRestoresQuerySchema>;
+
+export const RestorePageSchema = pageOf(RestoreSchema);
+
+/** How a restore ended, as the Restore state machine reports it. */
+export const RestoreOutcomeSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('succeeded'), durationMs: z.number().int().nonnegative(), safetyBackupKey: z.string().optional() }).strict(),
+  z.object({ status: z.literal('failed'), error: z.string().min(1), durationMs: z.number().int().nonnegative().optional(), safetyBackupKey: z.string().optional() }).strict(),
+  z.object({ status: z.literal('cancelled'), error: z.string().min(1).optional() }).strict(),
+]);
+export type RestoreOutcome = z.infer<typeof RestoreOutcomeSchema>;
