@@ -1,0 +1,147 @@
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { randomUUID } from 'node:crypto';
+import type { Page } from '../../types/api.ts';
+import type { CreateRestore, CreateRestoreResponse, ListRestoresQuery, Restore, RestoreOutcome } from '../../types/restore.ts';
+import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
+import { keys } from '../shared/keys.ts';
+import { logger } from '../shared/logger.ts';
+import { auditItem } from '../shared/repositories/audit.ts';
+import { getBackupRecord, sourceExistsCheck, succeededBackupCheck } from '../shared/repositories/backups.ts';
+import { TransactionCancelled, transactWriteItems } from '../shared/repositories/cancellation.ts';
+import { getDataSource } from '../shared/repositories/dataSources.ts';
+import { getRestoreRecord, listRestores, newRestorePut, queuedRestoreDelete, restoreStatusUpdate } from '../shared/repositories/restores.ts';
+import type { TableRef } from '../shared/repositories/table.ts';
+import { describeAwsError } from '../shared/stepFunctions.ts';
+
+export interface RestoreDeps {
+  readonly table: TableRef;
+  readonly sfn: SFNClient;
+  /** The Restore state machine (env RESTORE_STATE_MACHINE_ARN). */
+  readonly stateMachineArn: string;
+  readonly now: () => Date;
+  readonly newId?: () => string;
+}
+
+/** What the Restore state machine is started with. */
+export interface RestoreExecutionInput {
+  readonly restoreId: string;
+  readonly backupId: string;
+  readonly targetSourceId: string;
+  readonly targetDatabase: string;
+}
+
+/**
+ * Starts a restore of a succeeded backup into a database of a data source. The record (queued) and the audit
+ * event are written in one transaction that also checks the backup is still succeeded and out of the trash
+ * and the target still exists; then the Restore state machine is started under the restore's id. If Step
+ * Functions refuses, both are removed again and the caller gets a 502.
+ */
+export async function createRestore(deps: RestoreDeps, body: CreateRestore, principal: string): Promise<CreateRestoreResponse> {
+  const { table } = deps;
+  const backup = await getBackupRecord(table, body.backupId);
+  if (!backup) throw new NotFound('backup', body.backupId);
+  const backupRefusal = () => `backup ${backup.id} is ${backup.trashedAt ? 'in the trash' : backup.status}: only succeeded backups out of the trash can be restored`;
+  if (backup.status !== 'succeeded' || backup.trashedAt) throw new Conflict(backupRefusal());
+  if (!(await getDataSource(table, body.targetSourceId))) throw new NotFound('data source', body.targetSourceId);
+
+  const now = deps.now();
+  const restore: Restore = {
+    id: (deps.newId ?? randomUUID)(),
+    backupId: backup.id,
+    sourceId: backup.sourceId,
+    targetSourceId: body.targetSourceId,
+    targetDatabase: body.targetDatabase,
+    status: 'queued',
+    requestedBy: principal,
+    createdAt: now.toISOString(),
+  };
+  const audit = auditItem(
+    { principal, action: 'restore.start', targetType: 'restore', targetId: restore.id, summary: `backup ${backup.id} into data source ${restore.targetSourceId}, database ${restore.targetDatabase}` },
+    now,
+  );
+  try {
+    await transactWriteItems(table, [
+      newRestorePut(table, restore),
+      succeededBackupCheck(table, backup.id),
+      sourceExistsCheck(table, restore.targetSourceId),
+      { Put: { TableName: table.tableName, Item: audit } },
+    ]);
+  } catch (error) {
+    if (!(error instanceof TransactionCancelled)) throw error;
+    if (error.conditionFailed(1)) {
+      const current = await getBackupRecord(table, backup.id);
+      if (!current) throw new NotFound('backup', backup.id);
+      throw new Conflict(`backup ${backup.id} is ${current.trashedAt ? 'in the trash' : current.status}: only succeeded backups out of the trash can be restored`);
+    }
+    if (error.conditionFailed(2)) throw new NotFound('data source', restore.targetSourceId);
+    throw error;
+  }
+
+  const input: RestoreExecutionInput = { restoreId: restore.id, backupId: backup.id, targetSourceId: restore.targetSourceId, targetDatabase: restore.targetDatabase };
+  try {
+    await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: restore.id, input: JSON.stringify(input) }));
+  } catch (error) {
+    try {
+      await transactWriteItems(table, [queuedRestoreDelete(table, restore.id), { Delete: { TableName: table.tableName, Key: keys.audit(String(audit.id)) } }]);
+    } catch (undoError) {
+      logger.error('undo of a restore whose execution did not start failed', { restoreId: restore.id, error: describeAwsError(undoError) });
+    }
+    throw new Upstream(`could not start the restore: Step Functions StartExecution failed (${describeAwsError(error)})`);
+  }
+  return { restoreId: restore.id };
+}
+
+export async function getRestore(table: TableRef, id: string): Promise<Restore> {
+  const restore = await getRestoreRecord(table, id);
+  if (!restore) throw new NotFound('restore', id);
+  return restore;
+}
+
+export function findRestores(table: TableRef, query: ListRestoresQuery): Promise<Page<Restore>> {
+  return listRestores(table, query.targetSourceId, { limit: query.limit, ...(query.cursor !== undefined && { cursor: query.cursor }) });
+}
+
+/** The Restore state machine's first step: queued → running (a retry finds it running and returns it). */
+export async function beginRestoreRun(deps: { table: TableRef; now: () => Date }, restoreId: string): Promise<Restore> {
+  const current = await getRestore(deps.table, restoreId);
+  if (current.status === 'running') return current;
+  if (current.status !== 'queued') throw new Conflict(`restore ${restoreId} is ${current.status}: it will not run`);
+  const startedAt = deps.now().toISOString();
+  try {
+    await transactWriteItems(deps.table, [restoreStatusUpdate(deps.table, restoreId, 'running', ['queued'], { startedAt })]);
+  } catch (error) {
+    if (!(error instanceof TransactionCancelled)) throw error;
+    const now = await getRestore(deps.table, restoreId);
+    if (now.status === 'running') return now;
+    throw new Conflict(`restore ${restoreId} is ${now.status}: it will not run`);
+  }
+  return { ...current, status: 'running', startedAt };
+}
+
+/**
+ * The Restore state machine's last step: records how it ended, with the safety backup's key (the way back if
+ * the restore went wrong). Idempotent: finalizing again with the same status returns the record unchanged.
+ */
+export async function finalizeRestore(deps: { table: TableRef; now: () => Date }, restoreId: string, outcome: RestoreOutcome): Promise<Restore> {
+  const current = await getRestore(deps.table, restoreId);
+  if (current.status !== 'queued' && current.status !== 'running') {
+    if (current.status === outcome.status) return current;
+    throw new Conflict(`restore ${restoreId} already ended ${current.status}`);
+  }
+  const now = deps.now();
+  const { status, ...details } = outcome;
+  const fields: Partial<Restore> = {
+    ...details,
+    finishedAt: now.toISOString(),
+    durationMs: ('durationMs' in details ? details.durationMs : undefined) ?? Math.max(0, now.getTime() - Date.parse(current.startedAt ?? current.createdAt)),
+  };
+  try {
+    await transactWriteItems(deps.table, [restoreStatusUpdate(deps.table, restoreId, status, ['queued', 'running'], fields)]);
+  } catch (error) {
+    if (!(error instanceof TransactionCancelled)) throw error;
+    const after = await getRestore(deps.table, restoreId);
+    if (after.status === status) return after;
+    throw new Conflict(`restore ${restoreId} changed to ${after.status} while being finalized`);
+  }
+  return { ...current, ...fields, status };
+}
