@@ -44,8 +44,11 @@ export const BackupJobSchema = DatabaseAccessSchema.extend({
   compressionLevel: z.number().int().min(1).max(9).default(1),
   /** zlib only: gzip members compressed at once on the libuv pool; 0 means one per CPU core plus one. */
   compressionParallelism: z.number().int().min(0).max(32).default(0),
-  /** Multipart part size; 8 MiB × 10,000 parts caps one backup at ~78 GiB compressed. */
-  partSizeMiB: z.number().int().min(5).max(512).default(8),
+  /**
+   * Multipart part size. Unset, it is sized from the database (5 MiB, the S3 minimum, up to ~45 GB of data;
+   * larger as needed to stay within 10,000 parts): peak memory stays ~140 MB for ordinary databases.
+   */
+  partSizeMiB: z.number().int().min(5).max(5120).optional(),
   /** Parts uploaded at once; 2 keeps S3 busy (4 measured no faster) and holds peak RSS under 150 MB. */
   uploadQueueSize: z.number().int().min(1).max(16).default(2),
   /** Overrides the generated `{sourceId}/{database}/{timestamp}.sql.gz` key (tests, manual runs). */

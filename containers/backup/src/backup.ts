@@ -8,7 +8,7 @@ import { describeExit, detectMysqlTools, dumpArgs, probeServer, waitForExit, wit
 import { createCompressor } from './compressor.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
-import { SHA256_TAG, backupKey, createS3Client, onUploadFailure, tagChecksum, uploadStream } from './s3Store.ts';
+import { SHA256_TAG, backupKey, createS3Client, onUploadFailure, partSizeFor, tagChecksum, uploadStream } from './s3Store.ts';
 import { DigestTap, DumpInspector, FinishGate } from './streamTaps.ts';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 
@@ -17,7 +17,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
  * The upload can only complete after the dump is proven whole (exit 0 and the completion trailer); any failure
  * of any stage aborts the upload, so a failed backup never leaves an object under its key.
  */
-const PIPELINE_BUFFER_BYTES = 4 * 1024 * 1024;
+const PIPELINE_BUFFER_BYTES = 1 * 1024 * 1024;
 
 export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<BackupResult> {
   const started = Date.now();
@@ -39,7 +39,7 @@ export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<B
 
     const compressor = await createCompressor(job, ctx);
     owner.signal.addEventListener('abort', () => compressor.stream.destroy());
-    // A few MiB of slack lets mysqldump run on while the compressor works through a block, instead of taking turns.
+    // Slack between mysqldump and the compressor; 1 MiB measured as fast as 4 MiB (bench) with less memory.
     const inspector = new DumpInspector(PIPELINE_BUFFER_BYTES);
     const digest = new DigestTap();
     const gate = new FinishGate(async () => {
@@ -69,7 +69,7 @@ export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<B
       location: job.s3,
       key,
       body: gate,
-      partSizeBytes: job.partSizeMiB * 1024 * 1024,
+      partSizeBytes: job.partSizeMiB ? job.partSizeMiB * 1024 * 1024 : partSizeFor(server.dataBytes),
       queueSize: job.uploadQueueSize,
       metadata: {
         'keepsake-source': job.sourceId,

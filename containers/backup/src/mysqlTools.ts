@@ -164,6 +164,8 @@ export async function run(
 export interface ServerInfo {
   readonly version: string;
   readonly tables: number;
+  /** Data and index bytes of the database's tables, as the server estimates them. */
+  readonly dataBytes: number;
 }
 
 /**
@@ -177,7 +179,7 @@ export async function probeServer(
   connectTimeoutSeconds: number,
 ): Promise<ServerInfo> {
   const sql =
-    "SELECT VERSION(); SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE';";
+    "SELECT VERSION(); SELECT COUNT(*), COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE';";
   const { stdout } = await run(
     tools.clientBin,
     [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, '--batch', '--skip-column-names', `--database=${database}`, '-e', sql],
@@ -185,8 +187,9 @@ export async function probeServer(
   ).catch((error: unknown) => {
     throw new RunnerError(`cannot connect to database "${database}": ${(error as Error).message}`);
   });
-  const [version = 'unknown', tables = '0'] = stdout.trim().split('\n');
-  return { version: version.trim(), tables: Number.parseInt(tables, 10) || 0 };
+  const [version = 'unknown', sizes = ''] = stdout.trim().split('\n');
+  const [tables = '0', dataBytes = '0'] = sizes.split('\t');
+  return { version: version.trim(), tables: Number.parseInt(tables, 10) || 0, dataBytes: Number(dataBytes) || 0 };
 }
 
 /** mysqldump flags for a consistent, complete, restorable dump of one database. */

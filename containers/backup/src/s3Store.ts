@@ -113,6 +113,17 @@ function objectError(error: unknown, location: S3Location, key: string): RunnerE
   return new RunnerError(`s3://${location.bucket}/${key} ${what}`, { cause: error });
 }
 
+const MiB = 1024 * 1024;
+const MAX_PARTS = 10_000;
+
+/**
+ * The smallest part size (whole MiB, at least S3's 5 MiB) that fits the backup in S3's 10,000 parts, sized
+ * for compressed output as large as twice the server's data+index estimate: real dumps compress well below it.
+ */
+export function partSizeFor(dataBytes: number): number {
+  return Math.max(5, Math.ceil((dataBytes * 2) / MAX_PARTS / MiB)) * MiB;
+}
+
 /** `{sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}.sql.gz` in UTC; the database name is URI-encoded to stay one segment. */
 export function backupKey(sourceId: string, database: string, at: Date): string {
   const stamp = at.toISOString().replace('T', '_').replace(/:/g, '-').slice(0, 19);

@@ -46,7 +46,6 @@ describe('parseJob', () => {
       compressor: 'auto',
       compressionLevel: 1,
       compressionParallelism: 0,
-      partSizeMiB: 8,
       uploadQueueSize: 2,
     });
   });

@@ -8,6 +8,7 @@ import {
   backupKey,
   createS3Client,
   onUploadFailure,
+  partSizeFor,
   openObject,
   readTaggedChecksum,
   tagChecksum,
@@ -137,5 +138,23 @@ describe('object helpers', () => {
     const body = Readable.from([Buffer.from('gz')]);
     s3.on(GetObjectCommand).resolves({ Body: body as never });
     expect(await openObject(client(), location, 'k')).toBe(body);
+  });
+});
+
+describe('partSizeFor', () => {
+  const MiB = 1024 * 1024;
+
+  it('uses S3 minimum 5 MiB parts for ordinary databases', () => {
+    expect(partSizeFor(0)).toBe(5 * MiB);
+    expect(partSizeFor(20e9)).toBe(5 * MiB);
+  });
+
+  it('grows parts so twice the data estimate fits in 10,000 parts', () => {
+    for (const dataBytes of [30e9, 500e9, 4e12]) {
+      const part = partSizeFor(dataBytes);
+      expect(part % MiB).toBe(0);
+      expect(part * 10_000).toBeGreaterThanOrEqual(dataBytes * 2);
+      expect((part - MiB) * 10_000).toBeLessThan(dataBytes * 2);
+    }
   });
 });

@@ -1,0 +1,179 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { apiRoutes, type Operation } from '../../functions/routes.ts';
+import { KeepsakeFunction } from './KeepsakeFunction.ts';
+
+/** What one operation may touch. Each Lambda gets exactly its operation's grants and environment. */
+interface Access {
+  readonly table: 'read' | 'write';
+  readonly secrets?: 'create' | 'update' | 'delete' | 'read';
+  /** Schedule service environment; `manage` adds the Scheduler API on Keepsake's schedules, `delete` only deletes. */
+  readonly schedules?: 'env' | 'manage' | 'delete';
+  readonly start?: 'backup' | 'restore' | 'verify';
+  readonly stopBackup?: boolean;
+  readonly bucket?: 'presign' | 'delete';
+  readonly timeout?: Duration;
+}
+
+const ACCESS: Record<Operation, Access> = {
+  listDataSources: { table: 'read' },
+  createDataSource: { table: 'write', secrets: 'create' },
+  getDataSource: { table: 'read' },
+  updateDataSource: { table: 'write', secrets: 'update' },
+  deleteDataSource: { table: 'write', secrets: 'delete', schedules: 'delete' },
+  enableDataSource: { table: 'write' },
+  disableDataSource: { table: 'write' },
+  // The connection test waits for a server up to its connect timeout.
+  testDataSource: { table: 'read', secrets: 'read', timeout: Duration.seconds(20) },
+  listSchedules: { table: 'read', schedules: 'env' },
+  listSourceSchedules: { table: 'read', schedules: 'env' },
+  createSchedule: { table: 'write', schedules: 'manage' },
+  getSchedule: { table: 'read', schedules: 'env' },
+  updateSchedule: { table: 'write', schedules: 'manage' },
+  deleteSchedule: { table: 'write', schedules: 'manage' },
+  pauseSchedule: { table: 'write', schedules: 'manage' },
+  resumeSchedule: { table: 'write', schedules: 'manage' },
+  triggerBackup: { table: 'write', start: 'backup' },
+  listSourceBackups: { table: 'read' },
+  listBackups: { table: 'read' },
+  getBackup: { table: 'read' },
+  // Writes an audit event for every link handed out.
+  getDownloadUrl: { table: 'write', bucket: 'presign' },
+  cancelBackup: { table: 'write', stopBackup: true },
+  trashBackup: { table: 'write' },
+  untrashBackup: { table: 'write' },
+  deleteBackup: { table: 'write', bucket: 'delete' },
+  verifyBackup: { table: 'write', start: 'verify' },
+  listTrash: { table: 'read' },
+  createRestore: { table: 'write', start: 'restore' },
+  listRestores: { table: 'read' },
+  getRestore: { table: 'read' },
+  getStats: { table: 'read' },
+  listAudit: { table: 'read' },
+};
+
+const SECRET_ACTIONS: Record<NonNullable<Access['secrets']>, string[]> = {
+  create: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret'],
+  update: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+  delete: ['secretsmanager:DeleteSecret'],
+  read: ['secretsmanager:GetSecretValue'],
+};
+
+export interface ApiProps {
+  readonly table: dynamodb.ITable;
+  readonly bucket: s3.IBucket;
+  /** Encrypts the data-source secrets (and the bucket). */
+  readonly key: kms.IKey;
+  readonly scheduleGroupName: string;
+  /** The role EventBridge Scheduler assumes to start the backup state machine. */
+  readonly schedulerRole: iam.IRole;
+  readonly stateMachines: { readonly backup: sfn.IStateMachine; readonly restore: sfn.IStateMachine; readonly verify: sfn.IStateMachine };
+}
+
+/**
+ * The REST API: every route under /v1 with AWS_IAM authorization (console users sign with Cognito identity
+ * pool credentials, other applications with any IAM principal allowed `execute-api:Invoke` on the route), one
+ * Lambda per operation from functions/routes.ts, each granted only what its operation touches.
+ */
+export class Api extends Construct {
+  public readonly restApi: apigw.RestApi;
+  public readonly functions: Readonly<Record<Operation, KeepsakeFunction>>;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.restApi = new apigw.RestApi(this, 'RestApi', {
+      description: 'Keepsake API',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: 'prod',
+        tracingEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        throttlingRateLimit: 50,
+        throttlingBurstLimit: 100,
+      },
+    });
+    this.restApi.addRequestValidator('Validator', { validateRequestParameters: true });
+
+    const functions = {} as Record<Operation, KeepsakeFunction>;
+    for (const route of apiRoutes) {
+      const access = ACCESS[route.operation];
+      const fn = new KeepsakeFunction(this, route.operation, {
+        handlerFile: route.handler,
+        description: `${route.method} ${route.path}`,
+        timeout: access.timeout,
+      }).bindTable(props.table, access.table);
+      this.grant(fn, access, props);
+      this.restApi.root.resourceForPath(route.path).addMethod(route.method, new apigw.LambdaIntegration(fn.function));
+      functions[route.operation] = fn;
+    }
+    this.functions = functions;
+  }
+
+  private grant(fn: KeepsakeFunction, access: Access, props: ApiProps): void {
+    const lambda = fn.function;
+    const stack = Stack.of(this);
+    if (access.secrets) {
+      lambda.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: SECRET_ACTIONS[access.secrets],
+          resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'keepsake/data-source/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        }),
+      );
+      // Explicit actions: grantEncryptDecrypt would add the wildcard kms:ReEncrypt* and kms:GenerateDataKey*.
+      if (access.secrets === 'create' || access.secrets === 'update') props.key.grant(lambda, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
+      else if (access.secrets === 'read') props.key.grantDecrypt(lambda);
+      lambda.addEnvironment('SECRETS_KMS_KEY_ID', props.key.keyArn);
+    }
+    if (access.schedules) {
+      lambda.addEnvironment('SCHEDULE_GROUP_NAME', props.scheduleGroupName);
+      lambda.addEnvironment('BACKUP_STATE_MACHINE_ARN', props.stateMachines.backup.stateMachineArn);
+      lambda.addEnvironment('SCHEDULER_ROLE_ARN', props.schedulerRole.roleArn);
+      const actions =
+        access.schedules === 'manage'
+          ? ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule']
+          : access.schedules === 'delete'
+            ? ['scheduler:DeleteSchedule']
+            : [];
+      if (actions.length > 0) {
+        lambda.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions,
+            resources: [stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${props.scheduleGroupName}/keepsake-*` })],
+          }),
+        );
+      }
+      if (access.schedules === 'manage') props.schedulerRole.grantPassRole(lambda.grantPrincipal);
+    }
+    if (access.start) {
+      const machine = props.stateMachines[access.start];
+      machine.grantStartExecution(lambda);
+      lambda.addEnvironment(`${access.start.toUpperCase()}_STATE_MACHINE_ARN`, machine.stateMachineArn);
+    }
+    if (access.stopBackup) {
+      props.stateMachines.backup.grantExecution(lambda, 'states:StopExecution');
+      lambda.addEnvironment('BACKUP_STATE_MACHINE_ARN', props.stateMachines.backup.stateMachineArn);
+    }
+    if (access.bucket) {
+      lambda.addEnvironment('BACKUP_BUCKET_NAME', props.bucket.bucketName);
+      if (access.bucket === 'presign') {
+        // The presigned URL is signed with this role: it must itself be allowed to read the object.
+        lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects('*')] }));
+        props.key.grantDecrypt(lambda);
+      } else {
+        lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [props.bucket.arnForObjects('*')] }));
+      }
+    }
+  }
+}

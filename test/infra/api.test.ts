@@ -1,0 +1,109 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { describe, expect, it } from 'vitest';
+import { apiRoutes } from '../../functions/routes.ts';
+import { Api } from '../../infra/constructs/Api.ts';
+import { Storage } from '../../infra/constructs/Storage.ts';
+
+/** The Api construct in a stack of its own, with stand-in state machines (Orchestration builds the real ones). */
+function apiTemplate(): Template {
+  // Skip esbuild bundling: these tests look at the template, not the code.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'ApiTest');
+  const storage = new Storage(stack, 'Storage');
+  const machine = (id: string) => new sfn.StateMachine(stack, id, { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, `${id}Pass`)) });
+  new Api(stack, 'Api', {
+    table: storage.table,
+    bucket: storage.bucket,
+    key: storage.key,
+    scheduleGroupName: 'keepsake',
+    schedulerRole: new iam.Role(stack, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') }),
+    stateMachines: { backup: machine('Backup'), restore: machine('Restore'), verify: machine('Verify') },
+  });
+  return Template.fromStack(stack);
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** The statements of the policy attached to the role of the function serving `operation`. */
+function statementsOf(t: Template, operation: string): Statement[] {
+  const functions = t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp(`^[A-Z]+ `) } });
+  const route = apiRoutes.find((r) => r.operation === operation);
+  const entry = Object.values(functions).find((f) => f.Properties.Description === `${route?.method} ${route?.path}`);
+  const roleId = entry?.Properties.Role['Fn::GetAtt'][0] as string;
+  const policies = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId));
+  return policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe('Api', () => {
+  const t = apiTemplate();
+
+  it('serves every route with AWS_IAM authorization and nothing unauthenticated', () => {
+    const methods = Object.values(t.findResources('AWS::ApiGateway::Method'));
+    expect(methods.length).toBe(apiRoutes.length);
+    for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('has one Lambda per operation: Node 20 on ARM64, traced, with a log group of its own', () => {
+    const functions = t.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs20.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } } });
+    expect(Object.keys(functions).length).toBe(apiRoutes.length);
+    for (const fn of Object.values(functions)) expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+  });
+
+  it('grants no wildcard action to any function', () => {
+    for (const route of apiRoutes) {
+      const wildcards = actionsOf(statementsOf(t, route.operation)).filter((a) => a.includes('*'));
+      expect(wildcards, route.operation).toEqual([]);
+    }
+  });
+
+  it('never lets any function Scan the table', () => {
+    for (const route of apiRoutes) expect(actionsOf(statementsOf(t, route.operation)), route.operation).not.toContain('dynamodb:Scan');
+  });
+
+  it('lets read routes only read the table', () => {
+    for (const operation of ['listBackups', 'getBackup', 'listDataSources', 'getStats', 'listAudit']) {
+      const actions = actionsOf(statementsOf(t, operation)).filter((a) => !a.startsWith('xray:'));
+      expect(actions.some((a) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].includes(a)), operation).toBe(false);
+      expect(actions.every((a) => a.startsWith('dynamodb:') || a === 'kms:Decrypt' || a === 'kms:DescribeKey'), `${operation}: ${actions.join(',')}`).toBe(true);
+    }
+  });
+
+  it('confines secrets to the data-source prefix and to the operations that need them', () => {
+    const create = statementsOf(t, 'createDataSource').find((s) => actionsOf([s]).includes('secretsmanager:CreateSecret'));
+    expect(JSON.stringify(create?.Resource)).toContain('secret:keepsake/data-source/*');
+    for (const operation of ['listDataSources', 'triggerBackup', 'createSchedule', 'getDownloadUrl']) {
+      expect(actionsOf(statementsOf(t, operation)).some((a) => a.startsWith('secretsmanager:')), operation).toBe(false);
+    }
+    expect(actionsOf(statementsOf(t, 'testDataSource'))).toContain('secretsmanager:GetSecretValue');
+    expect(actionsOf(statementsOf(t, 'testDataSource'))).not.toContain('secretsmanager:PutSecretValue');
+  });
+
+  it('lets only the trigger, verify and restore routes start their own state machine', () => {
+    const starters = apiRoutes.filter((r) => actionsOf(statementsOf(t, r.operation)).includes('states:StartExecution')).map((r) => r.operation);
+    expect(starters.sort()).toEqual(['createRestore', 'triggerBackup', 'verifyBackup']);
+    const trigger = statementsOf(t, 'triggerBackup').find((s) => actionsOf([s]).includes('states:StartExecution'));
+    expect(JSON.stringify(trigger?.Resource)).toContain('Backup');
+    expect(actionsOf(statementsOf(t, 'cancelBackup'))).toContain('states:StopExecution');
+  });
+
+  it('limits Scheduler calls to Keepsake schedules in its group, and passes only the scheduler role', () => {
+    const manage = statementsOf(t, 'createSchedule').find((s) => actionsOf([s]).includes('scheduler:CreateSchedule'));
+    expect(JSON.stringify(manage?.Resource)).toContain('schedule/keepsake/keepsake-*');
+    expect(actionsOf(statementsOf(t, 'createSchedule'))).toContain('iam:PassRole');
+    expect(actionsOf(statementsOf(t, 'deleteDataSource'))).toEqual(expect.arrayContaining(['scheduler:DeleteSchedule']));
+    expect(actionsOf(statementsOf(t, 'deleteDataSource'))).not.toContain('scheduler:CreateSchedule');
+    expect(actionsOf(statementsOf(t, 'listSchedules')).some((a) => a.startsWith('scheduler:'))).toBe(false);
+  });
+
+  it('lets only download-url read backup objects and only delete remove them', () => {
+    const readers = apiRoutes.filter((r) => actionsOf(statementsOf(t, r.operation)).includes('s3:GetObject')).map((r) => r.operation);
+    const deleters = apiRoutes.filter((r) => actionsOf(statementsOf(t, r.operation)).includes('s3:DeleteObject')).map((r) => r.operation);
+    expect(readers).toEqual(['getDownloadUrl']);
+    expect(deleters).toEqual(['deleteBackup']);
+  });
+});
