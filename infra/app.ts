@@ -1,8 +1,10 @@
 import { App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Validations } from 'aws-cdk-lib';
+import { deployConfigFrom } from './config.ts';
 import { KeepsakeStack } from './keepsakeStack.ts';
 
 // No env {account, region}: synth must work offline without credentials (see shared/TOOLCHAIN.md).
 const app = new App();
-new KeepsakeStack(app, 'Keepsake', {
-  objectLock: app.node.tryGetContext('objectLock') === 'true' || app.node.tryGetContext('objectLock') === true,
-});
+new KeepsakeStack(app, 'Keepsake', { config: deployConfigFrom((key) => app.node.tryGetContext(key)) });
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,16 +1,46 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { DeployConfig } from './config.ts';
+import { Alerts } from './constructs/Alerts.ts';
+import { BackupRunner } from './constructs/BackupRunner.ts';
+import { Orchestration } from './constructs/Orchestration.ts';
 import { Storage } from './constructs/Storage.ts';
 
 export interface KeepsakeStackProps extends StackProps {
-  readonly objectLock?: boolean;
+  readonly config: DeployConfig;
 }
 
 /** The whole of Keepsake in one account: constructs are wired here by passing each other's outputs. */
 export class KeepsakeStack extends Stack {
-  constructor(scope: Construct, id: string, props: KeepsakeStackProps = {}) {
+  constructor(scope: Construct, id: string, props: KeepsakeStackProps) {
     super(scope, id, props);
-    const storage = new Storage(this, 'Storage', { objectLock: props.objectLock });
+    const { config } = props;
+    const storage = new Storage(this, 'Storage', { objectLock: config.objectLock });
+    const runner = new BackupRunner(this, 'BackupRunner', {
+      bucket: storage.bucket,
+      key: storage.key,
+      cpu: config.runnerCpu,
+      memoryMiB: config.runnerMemoryMiB,
+      ...(config.vpcId &&
+        config.subnetIds && {
+          network: { vpcId: config.vpcId, subnetIds: config.subnetIds, securityGroupId: config.securityGroupId, assignPublicIp: config.assignPublicIp },
+        }),
+    });
+    const alerts = new Alerts(this, 'Alerts', { key: storage.key, email: config.alarmEmail });
+    const orchestration = new Orchestration(this, 'Orchestration', {
+      table: storage.table,
+      bucket: storage.bucket,
+      key: storage.key,
+      runner,
+      alerts,
+      defaultRetention: { daily: config.retentionDaily, weekly: config.retentionWeekly, monthly: config.retentionMonthly },
+      trashGraceDays: config.trashGraceDays,
+    });
+    alerts.alarmOnFailures('Backup', orchestration.backupMachine);
+    alerts.alarmOnFailures('Sweeper', orchestration.sweeperMachine);
+
     new CfnOutput(this, 'BackupBucketName', { value: storage.bucket.bucketName });
+    new CfnOutput(this, 'BackupStateMachineArn', { value: orchestration.backupMachine.stateMachineArn });
+    new CfnOutput(this, 'AlertsTopicArn', { value: alerts.topic.topicArn });
   }
 }

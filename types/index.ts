@@ -12,3 +12,5 @@ export * from './schedule.ts';
 export * from './backupApi.ts';
 export * from './restore.ts';
 export * from './stats.ts';
+export * from './orchestration.ts';
+export * from './retention.ts';

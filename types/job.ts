@@ -137,3 +137,24 @@ export const FailureResultSchema = z.object({
   error: z.string(),
 });
 export type FailureResult = z.infer<typeof FailureResultSchema>;
+
+/** `{sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}.sql.gz` in UTC; the database name is URI-encoded to stay one segment. */
+export function backupKey(sourceId: string, database: string, at: Date): string {
+  const stamp = at.toISOString().replace('T', '_').replace(/:/g, '-').slice(0, 19);
+  return `${sourceId}/${encodeURIComponent(database)}/${stamp}.sql.gz`;
+}
+
+/**
+ * Tags the runner writes on a backup object once it has streamed completely: the facts the Backup state machine
+ * records (read back with HeadObject + GetObjectTagging: the ECS task's own output carries no result) and the
+ * checksum every later restore and verify is held to. An object without the SHA-256 tag is not a backup.
+ */
+export const RESULT_TAGS = {
+  sha256: 'keepsake-sha256',
+  uncompressedBytes: 'keepsake-uncompressed-bytes',
+  tables: 'keepsake-tables',
+  durationMs: 'keepsake-duration-ms',
+} as const;
+
+/** Object metadata (set when the upload starts) that the record keeps: the server's version string. */
+export const SERVER_VERSION_METADATA = 'keepsake-server-version';

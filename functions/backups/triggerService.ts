@@ -1,6 +1,7 @@
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
 import { IDEMPOTENCY_WINDOW_SECONDS, type TriggerBackupResponse } from '../../types/backupApi.ts';
+import type { BackupExecutionInput } from '../../types/orchestration.ts';
 import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
 import { keys } from '../shared/keys.ts';
 import { logger } from '../shared/logger.ts';
@@ -36,13 +37,6 @@ export interface TriggerRequest {
   readonly trigger: 'manual' | 'api';
   readonly idempotencyKey?: string;
   readonly principal: string;
-}
-
-/** What the Backup state machine is started with. */
-export interface BackupExecutionInput {
-  readonly dataSourceId: string;
-  readonly backupId: string;
-  readonly trigger: 'manual' | 'api' | 'schedule';
 }
 
 const OPERATION = 'backup.trigger';

@@ -1,11 +1,6 @@
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { KeepsakeStack } from '../../infra/keepsakeStack.ts';
-
-function template(props: ConstructorParameters<typeof KeepsakeStack>[2] = {}): Template {
-  return Template.fromStack(new KeepsakeStack(new App(), 'Test', props));
-}
+import { keepsakeTemplate as template } from '../support/stack.ts';
 
 describe('Storage', () => {
   const t = template();

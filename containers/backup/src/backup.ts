@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
-import type { BackupJob, BackupResult } from '../../../types/job.ts';
+import { RESULT_TAGS, SERVER_VERSION_METADATA, backupKey, type BackupJob, type BackupResult } from '../../../types/job.ts';
 import type { JobContext } from './context.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { FailureOwner } from './failureOwner.ts';
@@ -8,7 +8,7 @@ import { describeExit, detectMysqlTools, dumpArgs, probeServer, waitForExit, wit
 import { createCompressor } from './compressor.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
-import { SHA256_TAG, backupKey, createS3Client, onUploadFailure, partSizeFor, tagChecksum, uploadStream } from './s3Store.ts';
+import { createS3Client, onUploadFailure, partSizeFor, tagChecksum, uploadStream } from './s3Store.ts';
 import { DigestTap, DumpInspector, FinishGate } from './streamTaps.ts';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 
@@ -75,7 +75,7 @@ export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<B
         'keepsake-source': job.sourceId,
         'keepsake-database': encodeURIComponent(database),
         'keepsake-engine': job.connection.engine,
-        'keepsake-server-version': server.version,
+        [SERVER_VERSION_METADATA]: server.version,
         'keepsake-compression': compressor.name,
         ...(job.backupId && { 'keepsake-backup': job.backupId }),
       },
@@ -92,10 +92,17 @@ export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<B
     }
 
     const sha256 = digest.digest();
-    await tagChecksum(s3, job.s3, key, { [SHA256_TAG]: sha256 }).catch(async (error: unknown) => {
+    const durationMs = Date.now() - started;
+    const tags = {
+      [RESULT_TAGS.sha256]: sha256,
+      [RESULT_TAGS.uncompressedBytes]: String(inspector.bytes),
+      [RESULT_TAGS.tables]: String(inspector.tables),
+      [RESULT_TAGS.durationMs]: String(durationMs),
+    };
+    await tagChecksum(s3, job.s3, key, tags).catch(async (error: unknown) => {
       // An untagged object could not be checked before a restore: remove it rather than keep a half-recorded backup.
       await s3.send(new DeleteObjectCommand({ Bucket: job.s3.bucket, Key: key })).catch(() => undefined);
-      throw new RunnerError(`could not tag s3://${job.s3.bucket}/${key} with its checksum: ${messageOf(error)}`);
+      throw new RunnerError(`could not tag s3://${job.s3.bucket}/${key} with its checksum and sizes: ${messageOf(error)}`);
     });
 
     return {
@@ -108,7 +115,7 @@ export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<B
       sha256,
       tables: inspector.tables,
       serverVersion: server.version,
-      durationMs: Date.now() - started,
+      durationMs,
     };
   });
 }

@@ -7,11 +7,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import type { S3Location } from '../../../types/job.ts';
+import { RESULT_TAGS, type S3Location } from '../../../types/job.ts';
 import { RunnerError } from './errors.ts';
 
-/** Object tag holding the SHA-256 of the stored (compressed) bytes: known only once the upload has streamed. */
-export const SHA256_TAG = 'keepsake-sha256';
 
 /**
  * S3 client for one job. Against a custom endpoint (s3rver locally) the SDK's default request checksums are
@@ -96,7 +94,7 @@ export async function readTaggedChecksum(client: S3Client, location: S3Location,
   const out = await client.send(new GetObjectTaggingCommand({ Bucket: location.bucket, Key: key })).catch((error: unknown) => {
     throw objectError(error, location, key);
   });
-  return out.TagSet?.find((tag) => tag.Key === SHA256_TAG)?.Value;
+  return out.TagSet?.find((tag) => tag.Key === RESULT_TAGS.sha256)?.Value;
 }
 
 export async function openObject(client: S3Client, location: S3Location, key: string): Promise<Readable> {
@@ -124,8 +122,3 @@ export function partSizeFor(dataBytes: number): number {
   return Math.max(5, Math.ceil((dataBytes * 2) / MAX_PARTS / MiB)) * MiB;
 }
 
-/** `{sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}.sql.gz` in UTC; the database name is URI-encoded to stay one segment. */
-export function backupKey(sourceId: string, database: string, at: Date): string {
-  const stamp = at.toISOString().replace('T', '_').replace(/:/g, '-').slice(0, 19);
-  return `${sourceId}/${encodeURIComponent(database)}/${stamp}.sql.gz`;
-}

@@ -4,8 +4,6 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  SHA256_TAG,
-  backupKey,
   createS3Client,
   onUploadFailure,
   partSizeFor,
@@ -13,7 +11,7 @@ import {
   readTaggedChecksum,
   tagChecksum,
 } from '../../../containers/backup/src/s3Store.ts';
-import type { S3Location } from '../../../types/job.ts';
+import { RESULT_TAGS, backupKey, type S3Location } from '../../../types/job.ts';
 
 const AT = new Date('2024-03-05T07:08:09.987Z');
 
@@ -107,7 +105,7 @@ describe('object helpers', () => {
 
   it('tags the checksum on the object', async () => {
     s3.on(PutObjectTaggingCommand).resolves({});
-    await tagChecksum(client(), location, 'k.sql.gz', { [SHA256_TAG]: 'f'.repeat(64) });
+    await tagChecksum(client(), location, 'k.sql.gz', { [RESULT_TAGS.sha256]: 'f'.repeat(64) });
     expect(s3).toHaveReceivedCommandWith(PutObjectTaggingCommand, {
       Bucket: 'my-backups',
       Key: 'k.sql.gz',
@@ -116,7 +114,7 @@ describe('object helpers', () => {
   });
 
   it('reads the tagged checksum, or undefined when there is none', async () => {
-    s3.on(GetObjectTaggingCommand, { Key: 'tagged' }).resolves({ TagSet: [{ Key: 'other', Value: 'x' }, { Key: SHA256_TAG, Value: 'abc' }] });
+    s3.on(GetObjectTaggingCommand, { Key: 'tagged' }).resolves({ TagSet: [{ Key: 'other', Value: 'x' }, { Key: RESULT_TAGS.sha256, Value: 'abc' }] });
     s3.on(GetObjectTaggingCommand, { Key: 'untagged' }).resolves({ TagSet: [] });
     expect(await readTaggedChecksum(client(), location, 'tagged')).toBe('abc');
     expect(await readTaggedChecksum(client(), location, 'untagged')).toBeUndefined();

@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Backup } from '../../types/backup.ts';
+import type { BeginBackupRun } from '../../types/backupApi.ts';
+import { ConnectionSchema, IdSchema } from '../../types/dataSource.ts';
+import { BackupJobSchema, RESULT_TAGS, SERVER_VERSION_METADATA, Sha256Schema, backupKey, type S3Location } from '../../types/index.ts';
+import type { BackupFailureTask, BegunBackup, FinalizeBackupTask, RecordedFailure } from '../../types/orchestration.ts';
+import { beginBackupRun, finalizeBackup, type RunDeps } from '../backups/runService.ts';
+import { NotFound } from '../shared/errors.ts';
+import { getBackupRecord } from '../shared/repositories/backups.ts';
+import { getDataSource } from '../shared/repositories/dataSources.ts';
+import { failureReason, ecsTaskOf } from './failureReason.ts';
+import type { RunnerLogs } from './runnerLogs.ts';
+
+/** Where backups are written: the bucket, its KMS key, and (local mode) an S3-compatible endpoint. */
+export type BackupTarget = Pick<S3Location, 'bucket' | 'region' | 'kmsKeyId' | 'endpoint'>;
+
+/**
+ * The runner exited 0 but the object it should have written is missing or carries no checksum: a backup that
+ * cannot be restored safely is not recorded as a success.
+ */
+export class BackupObjectMissing extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackupObjectMissing';
+  }
+}
+
+/**
+ * Step "Begin backup": marks the record running (creating it for a scheduled run; see `beginBackupRun`) and
+ * describes the runner's job: the source's connection, a reference to its password secret (never the value),
+ * and the object key, fixed here so the later steps know where the runner wrote.
+ */
+export async function beginBackup(deps: RunDeps & { readonly target: BackupTarget }, run: BeginBackupRun): Promise<BegunBackup> {
+  const backup = await beginBackupRun(deps, run);
+  const source = await getDataSource(deps.table, backup.sourceId);
+  if (!source) throw new NotFound('data source', backup.sourceId);
+  const job = BackupJobSchema.parse({
+    mode: 'backup',
+    sourceId: source.id,
+    backupId: backup.id,
+    connection: ConnectionSchema.parse(source),
+    password: { from: 'secretsManager', secretId: source.passwordSecretArn },
+    s3: { ...deps.target, ...(deps.target.endpoint && { forcePathStyle: true }) },
+    key: backupKey(source.id, source.database, new Date(backup.startedAt ?? backup.createdAt)),
+  });
+  return { backup, job };
+}
+
+/**
+ * The backup id of a Backup execution: its name (the API names executions after the backups it queues). A name
+ * that is no valid id (Scheduler's own) is hashed, so every retry of the execution's steps finds the same record.
+ */
+export function backupIdOfExecution(executionName: string): string {
+  return IdSchema.safeParse(executionName).success ? executionName : createHash('sha256').update(executionName).digest('hex').slice(0, 32);
+}
+
+const wholeNumber = (value: string | undefined): number | undefined => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
+
+/**
+ * Step "Record success": reads what the runner stored (size from the object, checksum, uncompressed bytes,
+ * table count and duration from its tags, the server version from its metadata) and records the backup as
+ * succeeded. The ECS task's own output carries no result, and the object is the truth a restore will meet.
+ */
+export async function finalizeBackupRun(deps: RunDeps & { readonly s3: S3Client; readonly bucket: string }, task: FinalizeBackupTask): Promise<Backup> {
+  const where = `s3://${deps.bucket}/${task.key}`;
+  const [head, tagging] = await Promise.all([
+    deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: task.key })),
+    deps.s3.send(new GetObjectTaggingCommand({ Bucket: deps.bucket, Key: task.key })),
+  ]).catch((error: unknown) => {
+    const name = (error as Error).name;
+    if (name === 'NotFound' || name === 'NoSuchKey') throw new BackupObjectMissing(`the runner reported success but ${where} does not exist`);
+    throw error;
+  });
+  const tags = Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key, t.Value]));
+  const sha256 = Sha256Schema.safeParse(tags[RESULT_TAGS.sha256]);
+  if (!sha256.success) throw new BackupObjectMissing(`${where} carries no SHA-256 tag: it cannot be verified, so it is not recorded as a backup`);
+  return finalizeBackup(deps, {
+    backupId: task.backupId,
+    outcome: {
+      status: 'succeeded',
+      s3Key: task.key,
+      compressedBytes: head.ContentLength ?? 0,
+      uncompressedBytes: wholeNumber(tags[RESULT_TAGS.uncompressedBytes]) ?? 0,
+      sha256: sha256.data,
+      tables: wholeNumber(tags[RESULT_TAGS.tables]) ?? 0,
+      durationMs: wholeNumber(tags[RESULT_TAGS.durationMs]) ?? 0,
+      ...(head.Metadata?.[SERVER_VERSION_METADATA] && { serverVersion: head.Metadata[SERVER_VERSION_METADATA] }),
+    },
+  });
+}
+
+/**
+ * Catch of any step: records the backup as failed with a readable reason (for the run step: exit code, ECS's
+ * stopped reason and the runner's last error lines) and returns the notification the state machine publishes.
+ * A record that never came to exist (the source was disabled or busy) gets no record, only the notification.
+ */
+export async function recordBackupFailure(deps: RunDeps & { readonly logs: RunnerLogs }, task: BackupFailureTask): Promise<RecordedFailure> {
+  const taskArn = task.step === 'run' ? ecsTaskOf(task.error)?.taskArn : undefined;
+  const runnerErrors = taskArn ? await deps.logs.lastErrors(taskArn) : [];
+  const reason = failureReason(task.step, task.error, runnerErrors);
+  const backupId = backupIdOfExecution(task.executionName);
+  const record = await getBackupRecord(deps.table, backupId);
+  if (record && (record.status === 'queued' || record.status === 'running')) {
+    await finalizeBackup(deps, { backupId, outcome: { status: 'failed', error: reason } });
+  }
+  const source = await getDataSource(deps.table, task.dataSourceId);
+  const sourceName = source ? `${source.name} (${source.database})` : task.dataSourceId;
+  const recorded = record ? `Backup ${backupId} is recorded as failed.` : `No backup was started (id ${backupId}).`;
+  return {
+    reason,
+    notification: {
+      subject: `Keepsake: backup of ${sourceName} failed`.slice(0, 100),
+      message: [`The backup of data source ${sourceName} failed while ${task.step === 'begin' ? 'starting' : task.step === 'run' ? 'running' : 'being recorded'}.`, '', `Reason: ${reason}`, '', recorded, `At: ${deps.now().toISOString()}`].join('\n'),
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface AlertsProps {
+  /** Encrypts the topic (the backups' key: a second customer key would cost more than the rest of idle Keepsake). */
+  readonly key: kms.Key;
+  /** Where failure notifications and alarms are e-mailed; without it, subscribe to the topic yourself. */
+  readonly email?: string;
+}
+
+/**
+ * Failure notifications: an encrypted SNS topic (TLS-only) the state machines publish failed backups and
+ * restores to, subscribed by e-mail, and CloudWatch alarms on the machines themselves.
+ */
+export class Alerts extends Construct {
+  public readonly topic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: AlertsProps) {
+    super(scope, id);
+    this.topic = new sns.Topic(this, 'Topic', { displayName: 'Keepsake alerts', masterKey: props.key, enforceSSL: true });
+    if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
+    // CloudWatch publishes alarm notifications to the encrypted topic with this key.
+    props.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'], // In a key policy "*" means this key.
+      }),
+    );
+  }
+
+  /** Allows `grantee` to publish to the topic: sns:Publish and the key actions SNS needs, named explicitly. */
+  grantPublish(grantee: iam.IGrantable, key: kms.IKey): void {
+    // Not topic.grantPublish: with a customer key it adds the wildcard action kms:GenerateDataKey*.
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    key.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
+  }
+
+  /** Alarms when any execution of `machine` fails, times out or is aborted unexpectedly. */
+  alarmOnFailures(id: string, machine: sfn.StateMachine): cloudwatch.Alarm {
+    const failures = new cloudwatch.MathExpression({
+      expression: 'failed + timedOut + aborted',
+      usingMetrics: {
+        failed: machine.metricFailed({ statistic: 'Sum' }),
+        timedOut: machine.metricTimedOut({ statistic: 'Sum' }),
+        aborted: machine.metricAborted({ statistic: 'Sum' }),
+      },
+      period: Duration.minutes(5),
+      label: `${id} executions that did not succeed`,
+    });
+    const alarm = new cloudwatch.Alarm(this, `${id}Failures`, {
+      alarmDescription: `A Keepsake ${id} execution failed: see the Step Functions console and the backup's record.`,
+      metric: failures,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    return alarm;
+  }
+}

@@ -1,0 +1,167 @@
+import { Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { deployConfigFrom } from '../../infra/config.ts';
+import { STATES } from '../../infra/constructs/Orchestration.ts';
+import { keepsakeApp, keepsakeTemplate } from '../support/stack.ts';
+import { stateMachineDefinition, type AslDefinition } from '../support/stateMachines.ts';
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('Keepsake stack', () => {
+  const t = keepsakeTemplate({ alarmEmail: 'ops@example.com' });
+
+  it('passes the cdk-nag AwsSolutions checks with every exception acknowledged next to its resource', () => {
+    const { app } = keepsakeApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('reports an unacknowledged cdk-nag finding (the check above can fail)', () => {
+    const { app, stack } = keepsakeApp();
+    // A bucket without TLS enforcement or access logs: AwsSolutions-S1 and S10.
+    new s3.Bucket(stack, 'Careless');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
+  });
+
+  it('runs the runner on Fargate ARM64 with logs kept, a read-only root and no NAT gateway anywhere', () => {
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      ContainerDefinitions: [Match.objectLike({ Name: 'runner', ReadonlyRootFilesystem: true, LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }) })],
+    });
+    t.resourceCountIs('AWS::EC2::NatGateway', 0);
+    for (const group of Object.values(t.findResources('AWS::Logs::LogGroup'))) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it("lets the runner's task role read only data-source secrets and touch only backup objects", () => {
+    const roles = t.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] } } });
+    const policies = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) =>
+      (p.Properties.Roles as { Ref: string }[]).some((r) => Object.keys(roles).includes(r.Ref) && r.Ref.includes('TaskRole')),
+    );
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const secret = statements.find((s) => actions(s).includes('secretsmanager:GetSecretValue'));
+    expect(JSON.stringify(secret?.Resource)).toContain('secret:keepsake/data-source/*');
+    const objects = statements.find((s) => actions(s).includes('s3:PutObject'));
+    expect(JSON.stringify(objects?.Resource)).toContain('/*/*/*.sql.gz');
+    for (const s of statements) {
+      for (const action of actions(s)) expect(action).not.toContain('*');
+      expect(s.Resource).not.toBe('*');
+    }
+  });
+
+  it('lets EventBridge Scheduler start the Backup machine and nothing else', () => {
+    const roles = t.findResources('AWS::IAM::Role', { Properties: { Description: 'EventBridge Scheduler: starts Keepsake backups' } });
+    const schedulerRoleIds = Object.keys(roles);
+    expect(schedulerRoleIds.length).toBe(1);
+    const machines = Object.keys(t.findResources('AWS::StepFunctions::StateMachine'));
+    const backupMachine = machines.find((id) => id.startsWith('OrchestrationBackup'));
+    for (const policy of Object.values(t.findResources('AWS::IAM::Policy'))) {
+      const attached = (policy.Properties.Roles as { Ref: string }[]).some((r) => schedulerRoleIds.includes(r.Ref));
+      if (!attached) continue;
+      for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        expect(actions(s)).toEqual(['states:StartExecution']);
+        expect(s.Resource).toEqual({ Ref: backupMachine });
+      }
+    }
+  });
+
+  it('alerts by e-mail through an encrypted, TLS-only topic and alarms on failed executions', () => {
+    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThanOrEqual(2);
+    for (const alarm of alarms) expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('AlertsTopic');
+  });
+
+  it('runs the sweeper every day', () => {
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 3 * * ? *)', Target: Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^OrchestrationSweeper') } }) });
+  });
+});
+
+describe('Backup state machine graph', () => {
+  const asl: AslDefinition = stateMachineDefinition(keepsakeTemplate(), 'OrchestrationBackup');
+  const state = (name: string) => {
+    const found = asl.States[name];
+    if (!found) throw new Error(`no state "${name}"`);
+    return found;
+  };
+  const catchesAll = (name: string) => state(name).Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+
+  it('begins, runs the runner with .sync, records success, then applies retention', () => {
+    expect(asl.StartAt).toBe(STATES.begin);
+    expect(state(STATES.begin).Next).toBe(STATES.run);
+    expect(state(STATES.run).Resource).toBe('arn:aws:states:::ecs:runTask.sync');
+    expect(state(STATES.run).Next).toBe(STATES.finalize);
+    expect(state(STATES.finalize).Next).toBe(STATES.retention);
+    expect(state(state(STATES.retention).Next ?? '').Type).toBe('Succeed');
+  });
+
+  it('passes the job to the runner in container overrides, never a password', () => {
+    const overrides = JSON.stringify(state(STATES.run).Parameters);
+    expect(overrides).toContain('"Name":"KEEPSAKE_JOB"');
+    expect(overrides).toContain('States.JsonToString($.begun.job)');
+    expect(overrides.toLowerCase()).not.toContain('password');
+    expect(typeof state(STATES.run).TimeoutSeconds).toBe('number');
+  });
+
+  it('catches every failure of begin, run and finalize into one record-failure → notify → Fail path', () => {
+    for (const name of [STATES.begin, STATES.run, STATES.finalize]) {
+      const handler = catchesAll(name);
+      expect(handler, name).toBeDefined();
+      expect(state(handler?.Next ?? '').Next).toBe(STATES.recordFailure);
+    }
+    expect(state(STATES.recordFailure).Next).toBe(STATES.notifyFailure);
+    expect(state(STATES.notifyFailure).Resource).toBe('arn:aws:states:::sns:publish');
+    expect(state(state(STATES.notifyFailure).Next ?? '').Type).toBe('Fail');
+  });
+
+  it('does not fail a succeeded backup when retention fails: it notifies and succeeds', () => {
+    const handler = catchesAll(STATES.retention);
+    expect(handler?.Next).toBe(STATES.notifyRetention);
+    expect(state(state(STATES.notifyRetention).Next ?? '').Type).toBe('Succeed');
+  });
+});
+
+describe('deploy context', () => {
+  const config = (context: Record<string, unknown>) => deployConfigFrom((key) => context[key]);
+
+  it('defaults to a new VPC, 7/4/6 retention and 7 days of trash', () => {
+    expect(config({})).toMatchObject({ retentionDaily: 7, retentionWeekly: 4, retentionMonthly: 6, trashGraceDays: 7, assignPublicIp: true, objectLock: false });
+  });
+
+  it('accepts -c strings for lists, numbers and flags', () => {
+    expect(config({ vpcId: 'vpc-0abc', subnetIds: 'subnet-01, subnet-02', retentionDaily: '14', objectLock: 'true' })).toMatchObject({
+      subnetIds: ['subnet-01', 'subnet-02'],
+      retentionDaily: 14,
+      objectLock: true,
+    });
+  });
+
+  it.each([
+    [{ alarmEmail: 'not-an-address' }, 'alarmEmail: alarmEmail must be an e-mail address'],
+    [{ vpcId: 'vpc-0abc' }, 'subnetIds: vpcId and subnetIds go together'],
+    [{ trashGraceDays: '0' }, 'trashGraceDays: trashGraceDays must be at least 1'],
+    [{ runnerCpu: '300' }, 'runnerCpu: runnerCpu must be 256, 512, 1024, 2048 or 4096'],
+    [{ retentionDaily: 'many' }, 'retentionDaily: retentionDaily must be a number'],
+  ])('refuses %j naming the field', (context, message) => {
+    expect(() => config(context)).toThrow(message);
+  });
+
+  it('puts the runner into an existing VPC when given one', () => {
+    const t = keepsakeTemplate({ vpcId: 'vpc-0abc', subnetIds: 'subnet-01,subnet-02', securityGroupId: 'sg-0123', assignPublicIp: 'false' });
+    t.resourceCountIs('AWS::EC2::VPC', 0);
+    const definition = JSON.stringify(stateMachineDefinition(t, 'OrchestrationBackup'));
+    expect(definition).toContain('"Subnets":["subnet-01","subnet-02"]');
+    expect(definition).toContain('"SecurityGroups":["sg-0123"]');
+    // ECS's default when the field is absent is DISABLED.
+    expect(definition).not.toContain('"AssignPublicIp":"ENABLED"');
+  });
+});
