@@ -109,6 +109,16 @@ export function listTrash(table: TableRef, sourceId: string | undefined, page: {
   return queryCollectionPage(table, { ...target, newestFirst: true, ...page }, parseBackup);
 }
 
+/**
+ * Backups of every source trashed strictly before `before` (an ISO time), the longest-trashed first: a key
+ * condition on the TRASH collection, so the sweeper reads only what it is about to purge.
+ */
+export function listTrashedBefore(table: TableRef, before: string, page: { limit: number; cursor?: string }): Promise<Page<Backup>> {
+  // Sort keys are `<trashedAt>#<id>`: one trashed exactly at `before` sorts after `before` itself.
+  const query: IndexQuery = { index: 'gsi1', partition: collections.trash, between: ['0', before], limit: page.limit, ...(page.cursor !== undefined && { cursor: page.cursor }) };
+  return queryCollectionPage(table, query, parseBackup);
+}
+
 // ---- transaction items -------------------------------------------------------------------------------------
 
 /** Creates the record; fails if the id is taken. */

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { IdSchema } from './dataSource.ts';
+
+/**
+ * Why retention keeps a succeeded backup: it is the source's newest, or the newest of one of the last `daily`
+ * days, `weekly` ISO weeks or `monthly` calendar months that have a succeeded backup (see functions/retention/gfs.ts).
+ */
+export const KeepReasonSchema = z.enum(['newest', 'daily', 'weekly', 'monthly']);
+export type KeepReason = z.infer<typeof KeepReasonSchema>;
+
+/** The audit principal of everything the sweeper and the post-backup retention step do. */
+export const RETENTION_PRINCIPAL = 'keepsake:retention';
+
+/** Days a backup stays in the trash before the sweeper deletes it with its object, unless TRASH_GRACE_DAYS says otherwise. */
+export const DEFAULT_TRASH_GRACE_DAYS = 7;
+
+/** `TRASH_GRACE_DAYS`: whole days, 0 (purge at the next sweep) to 10 years. */
+export const TrashGraceDaysSchema = z.coerce
+  .number({ error: 'TRASH_GRACE_DAYS must be a number of days' })
+  .int('TRASH_GRACE_DAYS must be a whole number of days')
+  .min(0, 'TRASH_GRACE_DAYS must be between 0 and 3650')
+  .max(3650, 'TRASH_GRACE_DAYS must be between 0 and 3650');
+
+/** Task "Apply retention" (Backup machine after a success, and the sweeper per source). */
+export const ApplyRetentionTaskSchema = z.object({ sourceId: IdSchema }).strict();
+export type ApplyRetentionTask = z.infer<typeof ApplyRetentionTaskSchema>;
+
+/** What "Apply retention" did: how many succeeded backups it kept and which it moved to the trash. */
+export const ApplyRetentionResultSchema = z.object({
+  sourceId: IdSchema,
+  kept: z.number().int().nonnegative(),
+  trashed: z.array(IdSchema),
+});
+export type ApplyRetentionResult = z.infer<typeof ApplyRetentionResultSchema>;
+
+/**
+ * Task "List sources" (the sweeper's first step). Whatever the schedule that starts the sweeper puts in its
+ * input is accepted and ignored.
+ */
+export const ListSourceIdsTaskSchema = z.looseObject({});
+export type ListSourceIdsTask = z.infer<typeof ListSourceIdsTaskSchema>;
+
+export const SourceIdsSchema = z.object({ sourceIds: z.array(IdSchema) });
+export type SourceIds = z.infer<typeof SourceIdsSchema>;
+
+/**
+ * Task "Purge trash": one bounded batch. The state machine calls it again with the `cursor` of the previous
+ * result while `more` is true; a first call sends `{}`. Other fields are ignored.
+ */
+export const PurgeTrashTaskSchema = z.looseObject({ cursor: z.string().min(1).optional() });
+export type PurgeTrashTask = z.infer<typeof PurgeTrashTaskSchema>;
+
+/**
+ * One batch of the purge: how many trashed backups were deleted with their objects, which could not be (they
+ * stay in the trash and are retried at the next sweep), whether calling again is worth it, and `cursor`, where
+ * the next batch starts (present whenever older-than-grace trash may remain past this batch).
+ */
+export const PurgeTrashResultSchema = z.object({
+  purged: z.number().int().nonnegative(),
+  failed: z.array(z.object({ backupId: IdSchema, error: z.string() })),
+  more: z.boolean(),
+  cursor: z.string().optional(),
+});
+export type PurgeTrashResult = z.infer<typeof PurgeTrashResultSchema>;
