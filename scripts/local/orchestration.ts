@@ -1,0 +1,131 @@
+import type { Context } from 'aws-lambda';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { passwordFromSecret, type SecretStore } from '../../functions/shared/secretStore.ts';
+import { RunnerJobSchema } from '../../types/job.ts';
+
+/**
+ * The pieces that let a synthesized state machine run on one machine under `aws-local-stepfunctions`: Lambda
+ * tasks call the real handlers in-process, the ECS task runs the real runner as a child process, SNS publishes
+ * go to a callback. Tasks are matched by state name (see STATES in infra/constructs/Orchestration.ts).
+ */
+
+export const RUNNER_BUNDLE = fileURLToPath(new URL('../../containers/backup/dist/runner.mjs', import.meta.url));
+
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+const localContext = (name: string) => ({ awsRequestId: randomUUID(), functionName: name, getRemainingTimeInMillis: () => 900_000 }) as unknown as Context;
+
+/** A Lambda task (payloadResponseOnly): the handler's result is the state's result, its error the state's error. */
+export const lambdaTask = (name: string, handler: LambdaHandler) => (input: unknown) => handler(input, localContext(name));
+
+/** What `ecs:runTask.sync` returns, shaped like ECS's DescribeTasks entry as Step Functions hands it on. */
+export interface LocalEcsTask {
+  readonly TaskArn: string;
+  readonly LastStatus: 'STOPPED';
+  readonly StopCode: 'EssentialContainerExited';
+  readonly StoppedReason: string;
+  readonly Containers: readonly { readonly Name: string; readonly ExitCode: number | null; readonly Reason?: string }[];
+}
+
+/** A failed `.sync` ECS task: `Error` States.TaskFailed, `Cause` the task's JSON, as in AWS. */
+class EcsTaskFailed extends Error {
+  constructor(task: LocalEcsTask) {
+    super(JSON.stringify(task));
+    this.name = 'States.TaskFailed';
+  }
+}
+
+interface RunTaskParameters {
+  readonly Overrides?: { readonly ContainerOverrides?: readonly { readonly Name: string; readonly Environment?: readonly { Name: string; Value: string }[] }[] };
+}
+
+export interface LocalRunnerOptions {
+  /** Each run's stderr (the runner's JSON log lines) goes to `{logDir}/{taskId}.log`, read back on failure. */
+  readonly logDir: string;
+  /** Where the API stored data-source passwords: the secret reference in the job is resolved here. */
+  readonly secrets: SecretStore;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Called with the child's pid once spawned (tests kill it to prove a killed runner fails the backup). */
+  readonly onSpawn?: (pid: number, taskArn: string) => void;
+}
+
+/**
+ * `ecs:runTask.sync` of the runner container: the job from the container override, the password resolved from
+ * the local secret store and handed over in the child's environment (never argv), like the task in Fargate
+ * reading Secrets Manager. Exit 0 returns the stopped task; anything else fails with the task as Cause.
+ */
+export function localRunTask(options: LocalRunnerOptions) {
+  return async (parameters: RunTaskParameters): Promise<LocalEcsTask> => {
+    const override = parameters.Overrides?.ContainerOverrides?.[0];
+    const jobText = override?.Environment?.find((e) => e.Name === 'KEEPSAKE_JOB')?.Value;
+    if (!override || !jobText) throw new Error('the run task has no KEEPSAKE_JOB container override');
+    const job = RunnerJobSchema.parse(JSON.parse(jobText));
+    const childEnv: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
+    let localJob: unknown = job;
+    if ('password' in job && job.password.from === 'secretsManager') {
+      childEnv.KEEPSAKE_DB_PASSWORD = passwordFromSecret(await options.secrets.get(job.password.secretId));
+      localJob = { ...job, password: { from: 'env', name: 'KEEPSAKE_DB_PASSWORD' } };
+    }
+    const taskId = randomUUID().replace(/-/g, '');
+    const taskArn = `arn:aws:ecs:local:000000000000:task/keepsake/${taskId}`;
+    await mkdir(options.logDir, { recursive: true });
+    const log = createWriteStream(join(options.logDir, `${taskId}.log`));
+    const child = spawn(process.execPath, [RUNNER_BUNDLE], { env: { ...childEnv, KEEPSAKE_JOB: JSON.stringify(localJob) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid, taskArn);
+    child.stderr.pipe(log);
+    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (c, s) => resolve({ code: c, signal: s }));
+    });
+    await new Promise((resolve) => log.end(resolve));
+    const task: LocalEcsTask = {
+      TaskArn: taskArn,
+      LastStatus: 'STOPPED',
+      StopCode: 'EssentialContainerExited',
+      StoppedReason: 'Essential container in task exited',
+      Containers: [{ Name: override.Name, ExitCode: code, ...(signal && { Reason: `killed by ${signal}` }) }],
+    };
+    if (code !== 0) throw new EcsTaskFailed(task);
+    return task;
+  };
+}
+
+export interface Notification {
+  readonly TopicArn: string;
+  readonly Subject?: string;
+  readonly Message: string;
+}
+
+/** `sns:publish`: the notification goes to `deliver` (local mode prints it; tests collect it). */
+export const localPublish = (deliver: (notification: Notification) => void) => async (parameters: Notification) => {
+  deliver(parameters);
+  return { MessageId: randomUUID() };
+};
+
+/**
+ * Node 20 lacks `Promise.withResolvers`, which aws-local-stepfunctions (declared for Node 22+) uses: defined
+ * before it is imported, to the spec's behaviour.
+ */
+export async function loadLocalStepFunctions(): Promise<typeof import('aws-local-stepfunctions')> {
+  if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
+    Object.defineProperty(Promise, 'withResolvers', {
+      configurable: true,
+      writable: true,
+      value<T>() {
+        let resolve!: (value: T | PromiseLike<T>) => void;
+        let reject!: (reason?: unknown) => void;
+        const promise = new Promise<T>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
+        return { promise, resolve, reject };
+      },
+    });
+  }
+  return import('aws-local-stepfunctions');
+}
