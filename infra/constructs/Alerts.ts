@@ -43,14 +43,16 @@ export class Alerts extends Construct {
     key.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 
-  /** Alarms when any execution of `machine` fails, times out or is aborted unexpectedly. */
+  /**
+   * Alarms when an execution of `machine` fails or times out. Aborted executions are left out: a backup the
+   * operator cancels through the API is stopped, and that is not an incident.
+   */
   alarmOnFailures(id: string, machine: sfn.StateMachine): cloudwatch.Alarm {
     const failures = new cloudwatch.MathExpression({
-      expression: 'failed + timedOut + aborted',
+      expression: 'failed + timedOut',
       usingMetrics: {
         failed: machine.metricFailed({ statistic: 'Sum' }),
         timedOut: machine.metricTimedOut({ statistic: 'Sum' }),
-        aborted: machine.metricAborted({ statistic: 'Sum' }),
       },
       period: Duration.minutes(5),
       label: `${id} executions that did not succeed`,
