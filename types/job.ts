@@ -54,6 +54,11 @@ export const BackupJobSchema = DatabaseAccessSchema.extend({
   /** Overrides the generated `{sourceId}/{database}/{timestamp}.sql.gz` key (tests, manual runs). */
   key: ObjectKeySchema.optional(),
   backupId: IdSchema.optional(),
+  /**
+   * The safety backup before a restore: a database that does not exist yet has nothing to lose, so the job ends
+   * with a `skipped` result (exit 0, no object) instead of failing.
+   */
+  skipIfDatabaseMissing: z.boolean().default(false),
 }).strict();
 export type BackupJob = z.infer<typeof BackupJobSchema>;
 
@@ -104,6 +109,15 @@ export const BackupResultSchema = z.object({
   durationMs: z.number().int().nonnegative(),
 });
 export type BackupResult = z.infer<typeof BackupResultSchema>;
+
+/** A backup with `skipIfDatabaseMissing` of a database that does not exist: nothing was written. */
+export const SkippedResultSchema = z.object({
+  ok: z.literal(true),
+  mode: z.literal('skipped'),
+  reason: z.string(),
+  durationMs: z.number().int().nonnegative(),
+});
+export type SkippedResult = z.infer<typeof SkippedResultSchema>;
 
 export const RestoreResultSchema = z.object({
   ok: z.literal(true),

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
-import { RESULT_TAGS, SERVER_VERSION_METADATA, backupKey, type BackupJob, type BackupResult } from '../../../types/job.ts';
+import { RESULT_TAGS, SERVER_VERSION_METADATA, backupKey, type BackupJob, type BackupResult, type SkippedResult } from '../../../types/job.ts';
 import type { JobContext } from './context.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { FailureOwner } from './failureOwner.ts';
-import { describeExit, detectMysqlTools, dumpArgs, probeServer, waitForExit, withConnectionArgs } from './mysqlTools.ts';
+import { databaseExists, describeExit, detectMysqlTools, dumpArgs, probeServer, waitForExit, withConnectionArgs } from './mysqlTools.ts';
 import { createCompressor } from './compressor.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
@@ -20,6 +20,20 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 const PIPELINE_BUFFER_BYTES = 1 * 1024 * 1024;
 
 export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<BackupResult> {
+  return runBackupJob(job, ctx, false);
+}
+
+/**
+ * `runBackup`, except that with `skipIfDatabaseMissing` (the safety backup before a restore) a database that
+ * does not exist ends the job with a `skipped` result instead of an error. The runner command runs jobs with this.
+ */
+export async function runBackupOrSkip(job: BackupJob, ctx: JobContext = {}): Promise<BackupResult | SkippedResult> {
+  return runBackupJob(job, ctx, job.skipIfDatabaseMissing);
+}
+
+function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: false): Promise<BackupResult>;
+function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): Promise<BackupResult | SkippedResult>;
+async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): Promise<BackupResult | SkippedResult> {
   const started = Date.now();
   const env = ctx.env ?? process.env;
   const [tools, password] = await Promise.all([detectMysqlTools(env), resolvePassword(job.password, env)]);
@@ -27,7 +41,10 @@ export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<B
   const key = job.key ?? backupKey(job.sourceId, database, new Date(started));
   const s3 = createS3Client(job.s3);
 
-  return withConnectionArgs(job.connection, password, tools.flavor, async (conn) => {
+  return withConnectionArgs(job.connection, password, tools.flavor, async (conn): Promise<BackupResult | SkippedResult> => {
+    if (maySkip && !(await databaseExists(tools, conn, database, job.connectTimeoutSeconds))) {
+      return { ok: true, mode: 'skipped', reason: `database "${database}" does not exist: nothing to back up`, durationMs: Date.now() - started };
+    }
     const server = await probeServer(tools, conn, database, job.connectTimeoutSeconds);
     const owner = new FailureOwner();
     onUploadFailure(s3, (error) => owner.fail(new RunnerError(`upload to s3://${job.s3.bucket}/${key} failed: ${messageOf(error)}`)));

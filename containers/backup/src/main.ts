@@ -25,6 +25,8 @@ async function main(): Promise<number> {
       onSpawn: (child, tool) => log({ level: 'info', event: 'spawn', tool, pid: child.pid }),
     });
     process.stdout.write(`${JSON.stringify(result)}\n`);
+    // A verify that found corruption is a failed job too: its reason goes where failures are read back from.
+    if (!result.ok) log({ level: 'error', event: 'failed', error: `${result.status}: ${result.reason ?? 'no reason given'}` });
     return result.ok ? 0 : 1;
   } catch (error) {
     const result = failure(error instanceof RunnerError ? error : new RunnerError(`unexpected: ${String(error)}`), job.mode);

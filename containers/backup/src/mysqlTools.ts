@@ -192,6 +192,21 @@ export async function probeServer(
   return { version: version.trim(), tables: Number.parseInt(tables, 10) || 0, dataBytes: Number(dataBytes) || 0 };
 }
 
+/**
+ * Whether `database` exists, compared in JS against the server's list, so no name is ever put into SQL text.
+ * Connects without a default database (`--database` of a missing one would fail the connection itself).
+ */
+export async function databaseExists(tools: MysqlTools, conn: ConnectionArgs, database: string, connectTimeoutSeconds: number): Promise<boolean> {
+  const { stdout } = await run(
+    tools.clientBin,
+    [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, '--batch', '--skip-column-names', '--raw', '-e', 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA'],
+    { timeoutMs: (connectTimeoutSeconds + 20) * 1000, secrets: [conn.password] },
+  ).catch((error: unknown) => {
+    throw new RunnerError(`cannot connect to the server: ${(error as Error).message}`);
+  });
+  return stdout.split('\n').includes(database);
+}
+
 /** mysqldump flags for a consistent, complete, restorable dump of one database. */
 export function dumpArgs(tools: MysqlTools, conn: ConnectionArgs, database: string): string[] {
   const mysqlOnly = tools.flavor === 'mysql' ? ['--set-gtid-purged=OFF', '--column-statistics=0'] : [];

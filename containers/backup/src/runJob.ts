@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { RunnerJobSchema, type BackupResult, type FailureResult, type RestoreResult, type RunnerJob, type VerifyResult } from '../../../types/job.ts';
+import { RunnerJobSchema, type BackupResult, type FailureResult, type RestoreResult, type RunnerJob, type SkippedResult, type VerifyResult } from '../../../types/job.ts';
 import { describeZodError } from '../../../types/zodMessages.ts';
-import { runBackup } from './backup.ts';
+import { runBackupOrSkip } from './backup.ts';
 import type { JobContext } from './context.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { runRestore } from './restore.ts';
 import { runVerify } from './verify.ts';
 
-export type JobResult = BackupResult | RestoreResult | VerifyResult;
+export type JobResult = BackupResult | SkippedResult | RestoreResult | VerifyResult;
 
 /** Validates a job description; the error names every bad field. */
 export function parseJob(input: unknown): RunnerJob {
@@ -45,7 +45,7 @@ export function parseJobText(text: string): RunnerJob {
 export function runJob(job: RunnerJob, ctx: JobContext = {}): Promise<JobResult> {
   switch (job.mode) {
     case 'backup':
-      return runBackup(job, ctx);
+      return runBackupOrSkip(job, ctx);
     case 'restore':
       return runRestore(job, ctx);
     case 'verify':
