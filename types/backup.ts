@@ -9,6 +9,17 @@ export type BackupTrigger = z.infer<typeof BackupTriggerSchema>;
 
 export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex characters');
 
+/** The last re-read of a backup's object (the Verify machine): its SHA-256 and gzip stream checked end to end. */
+export const VerificationSchema = z
+  .object({
+    status: z.enum(['verified', 'failed']),
+    at: z.iso.datetime(),
+    /** Why it failed: corruption found (checksum or gzip), or the object could not be read. */
+    reason: z.string().optional(),
+  })
+  .strict();
+export type Verification = z.infer<typeof VerificationSchema>;
+
 /** One backup of one database, from the moment it is queued to its outcome. */
 export const BackupSchema = z
   .object({
@@ -31,6 +42,7 @@ export const BackupSchema = z
     error: z.string().optional(),
     /** Set while the backup is in the trash: it leaves every list but the trash, and can be restored or deleted. */
     trashedAt: z.iso.datetime().optional(),
+    verification: VerificationSchema.optional(),
   })
   .strict();
 export type Backup = z.infer<typeof BackupSchema>;

@@ -152,10 +152,13 @@ export const FailureResultSchema = z.object({
 });
 export type FailureResult = z.infer<typeof FailureResultSchema>;
 
-/** `{sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}.sql.gz` in UTC; the database name is URI-encoded to stay one segment. */
-export function backupKey(sourceId: string, database: string, at: Date): string {
+/**
+ * `{sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}.sql.gz` in UTC; the database name is URI-encoded to stay one
+ * segment. A `label` (the safety backup before a restore) goes before the extension: the key keeps its shape.
+ */
+export function backupKey(sourceId: string, database: string, at: Date, label?: string): string {
   const stamp = at.toISOString().replace('T', '_').replace(/:/g, '-').slice(0, 19);
-  return `${sourceId}/${encodeURIComponent(database)}/${stamp}.sql.gz`;
+  return `${sourceId}/${encodeURIComponent(database)}/${stamp}${label ? `_${label}` : ''}.sql.gz`;
 }
 
 /**

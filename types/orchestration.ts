@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { BackupSchema, BackupTriggerSchema } from './backup.ts';
-import { IdSchema } from './dataSource.ts';
-import { BackupJobSchema, ObjectKeySchema } from './job.ts';
+import { BackupSchema, BackupTriggerSchema, VerificationSchema } from './backup.ts';
+import { DatabaseNameSchema, IdSchema } from './dataSource.ts';
+import { BackupJobSchema, ObjectKeySchema, RestoreJobSchema, VerifyJobSchema } from './job.ts';
+import { RestoreSchema } from './restore.ts';
 
 /**
  * The Backup state machine's input, whoever starts it: the API (`backupId` = the queued record and the
@@ -59,3 +60,56 @@ export type Notification = z.infer<typeof NotificationSchema>;
 
 export const RecordedFailureSchema = z.object({ reason: z.string(), notification: NotificationSchema });
 export type RecordedFailure = z.infer<typeof RecordedFailureSchema>;
+
+/** The Verify machine's input (the API starts it on a succeeded backup) and its first task's. */
+export const VerifyExecutionInputSchema = z.object({ backupId: IdSchema }).strict();
+export type VerifyExecutionInput = z.infer<typeof VerifyExecutionInputSchema>;
+
+export const PreparedVerifySchema = z.object({ job: VerifyJobSchema });
+export type PreparedVerify = z.infer<typeof PreparedVerifySchema>;
+
+/** Task "Record verification": no error → verified; the run step's error → failed with the reason. */
+export const RecordVerificationTaskSchema = z.object({ backupId: IdSchema, error: StatesErrorSchema.optional() }).strict();
+export type RecordVerificationTask = z.infer<typeof RecordVerificationTaskSchema>;
+
+export const RecordedVerificationSchema = z.object({ verification: VerificationSchema, notification: NotificationSchema.optional() });
+export type RecordedVerification = z.infer<typeof RecordedVerificationSchema>;
+
+/** The Restore machine's input, as the API starts it (the restore record is already queued). */
+export const RestoreExecutionInputSchema = z
+  .object({ restoreId: IdSchema, backupId: IdSchema, targetSourceId: IdSchema, targetDatabase: DatabaseNameSchema })
+  .strict();
+export type RestoreExecutionInput = z.infer<typeof RestoreExecutionInputSchema>;
+
+export const RestoreIdTaskSchema = z.object({ restoreId: IdSchema }).strict();
+export type RestoreIdTask = z.infer<typeof RestoreIdTaskSchema>;
+
+/**
+ * What "Begin restore" hands on: the safety backup of the target (skipped by the runner if the database does not
+ * exist yet) and the restore itself, both with password references only.
+ */
+export const BegunRestoreSchema = z.object({ restore: RestoreSchema, safetyJob: BackupJobSchema, restoreJob: RestoreJobSchema });
+export type BegunRestore = z.infer<typeof BegunRestoreSchema>;
+
+/** Task "Record safety backup": the key the runner was told to write. */
+export const SafetyBackupTaskSchema = z.object({ restoreId: IdSchema, key: ObjectKeySchema }).strict();
+export type SafetyBackupTask = z.infer<typeof SafetyBackupTaskSchema>;
+
+/** The safety backup as found: its key when the runner wrote one, else why there is none. */
+export const SafetyBackupSchema = z.union([z.object({ key: ObjectKeySchema, sha256: z.string() }).strict(), z.object({ skipped: z.string() }).strict()]);
+export type SafetyBackup = z.infer<typeof SafetyBackupSchema>;
+
+/** Task "Record restore": the restore ran; `safety` is what the safety step found. */
+export const FinalizeRestoreTaskSchema = z.object({ restoreId: IdSchema, safety: SafetyBackupSchema }).strict();
+export type FinalizeRestoreTask = z.infer<typeof FinalizeRestoreTaskSchema>;
+
+/** Task "Record restore failure": the step that failed, its error, and the safety backup if one was taken. */
+export const RestoreFailureTaskSchema = z
+  .object({
+    restoreId: IdSchema,
+    step: z.enum(['begin', 'safety', 'restore', 'finalize']),
+    error: StatesErrorSchema,
+    safety: SafetyBackupSchema.optional(),
+  })
+  .strict();
+export type RestoreFailureTask = z.infer<typeof RestoreFailureTaskSchema>;

@@ -1,30 +1,17 @@
 import { createHash } from 'node:crypto';
-import { GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Backup } from '../../types/backup.ts';
 import type { BeginBackupRun } from '../../types/backupApi.ts';
-import { ConnectionSchema, IdSchema } from '../../types/dataSource.ts';
-import { BackupJobSchema, RESULT_TAGS, SERVER_VERSION_METADATA, Sha256Schema, backupKey, type S3Location } from '../../types/index.ts';
+import { IdSchema } from '../../types/dataSource.ts';
+import { BackupJobSchema, RESULT_TAGS, SERVER_VERSION_METADATA, Sha256Schema, backupKey } from '../../types/index.ts';
 import type { BackupFailureTask, BegunBackup, FinalizeBackupTask, RecordedFailure } from '../../types/orchestration.ts';
 import { beginBackupRun, finalizeBackup, type RunDeps } from '../backups/runService.ts';
 import { NotFound } from '../shared/errors.ts';
 import { getBackupRecord } from '../shared/repositories/backups.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
-import { failureReason, ecsTaskOf } from './failureReason.ts';
+import { BACKUP_STEPS, ecsTaskOf, failureReason } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
-
-/** Where backups are written: the bucket, its KMS key, and (local mode) an S3-compatible endpoint. */
-export type BackupTarget = Pick<S3Location, 'bucket' | 'region' | 'kmsKeyId' | 'endpoint'>;
-
-/**
- * The runner exited 0 but the object it should have written is missing or carries no checksum: a backup that
- * cannot be restored safely is not recorded as a success.
- */
-export class BackupObjectMissing extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BackupObjectMissing';
-  }
-}
+import { BackupObjectMissing, databaseAccessOf, s3LocationOf, storedObject, type BackupTarget } from './runnerJobs.ts';
 
 /**
  * Step "Begin backup": marks the record running (creating it for a scheduled run; see `beginBackupRun`) and
@@ -39,9 +26,8 @@ export async function beginBackup(deps: RunDeps & { readonly target: BackupTarge
     mode: 'backup',
     sourceId: source.id,
     backupId: backup.id,
-    connection: ConnectionSchema.parse(source),
-    password: { from: 'secretsManager', secretId: source.passwordSecretArn },
-    s3: { ...deps.target, ...(deps.target.endpoint && { forcePathStyle: true }) },
+    ...databaseAccessOf(source),
+    s3: s3LocationOf(deps.target),
     key: backupKey(source.id, source.database, new Date(backup.startedAt ?? backup.createdAt)),
   });
   return { backup, job };
@@ -64,15 +50,9 @@ const wholeNumber = (value: string | undefined): number | undefined => (value !=
  */
 export async function finalizeBackupRun(deps: RunDeps & { readonly s3: S3Client; readonly bucket: string }, task: FinalizeBackupTask): Promise<Backup> {
   const where = `s3://${deps.bucket}/${task.key}`;
-  const [head, tagging] = await Promise.all([
-    deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: task.key })),
-    deps.s3.send(new GetObjectTaggingCommand({ Bucket: deps.bucket, Key: task.key })),
-  ]).catch((error: unknown) => {
-    const name = (error as Error).name;
-    if (name === 'NotFound' || name === 'NoSuchKey') throw new BackupObjectMissing(`the runner reported success but ${where} does not exist`);
-    throw error;
-  });
-  const tags = Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key, t.Value]));
+  const stored = await storedObject(deps.s3, deps.bucket, task.key);
+  if (!stored) throw new BackupObjectMissing(`the runner reported success but ${where} does not exist`);
+  const { tags } = stored;
   const sha256 = Sha256Schema.safeParse(tags[RESULT_TAGS.sha256]);
   if (!sha256.success) throw new BackupObjectMissing(`${where} carries no SHA-256 tag: it cannot be verified, so it is not recorded as a backup`);
   return finalizeBackup(deps, {
@@ -80,12 +60,12 @@ export async function finalizeBackupRun(deps: RunDeps & { readonly s3: S3Client;
     outcome: {
       status: 'succeeded',
       s3Key: task.key,
-      compressedBytes: head.ContentLength ?? 0,
+      compressedBytes: stored.bytes,
       uncompressedBytes: wholeNumber(tags[RESULT_TAGS.uncompressedBytes]) ?? 0,
       sha256: sha256.data,
       tables: wholeNumber(tags[RESULT_TAGS.tables]) ?? 0,
       durationMs: wholeNumber(tags[RESULT_TAGS.durationMs]) ?? 0,
-      ...(head.Metadata?.[SERVER_VERSION_METADATA] && { serverVersion: head.Metadata[SERVER_VERSION_METADATA] }),
+      ...(stored.metadata[SERVER_VERSION_METADATA] && { serverVersion: stored.metadata[SERVER_VERSION_METADATA] }),
     },
   });
 }
@@ -98,7 +78,7 @@ export async function finalizeBackupRun(deps: RunDeps & { readonly s3: S3Client;
 export async function recordBackupFailure(deps: RunDeps & { readonly logs: RunnerLogs }, task: BackupFailureTask): Promise<RecordedFailure> {
   const taskArn = task.step === 'run' ? ecsTaskOf(task.error)?.taskArn : undefined;
   const runnerErrors = taskArn ? await deps.logs.lastErrors(taskArn) : [];
-  const reason = failureReason(task.step, task.error, runnerErrors);
+  const reason = failureReason(BACKUP_STEPS[task.step], task.error, runnerErrors);
   const backupId = backupIdOfExecution(task.executionName);
   const record = await getBackupRecord(deps.table, backupId);
   if (record && (record.status === 'queued' || record.status === 'running')) {

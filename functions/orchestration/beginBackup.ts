@@ -1,24 +1,12 @@
 import { BeginBackupTaskSchema, type BeginBackupTask, type BegunBackup } from '../../types/orchestration.ts';
-import { requireEnv } from '../shared/env.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
 import { backupIdOfExecution, beginBackup as begin } from './backupSteps.ts';
+import { backupTargetFromEnv } from './runnerJobs.ts';
 
-const deps = {
-  table: tableFromEnv(),
-  now: () => new Date(),
-  target: {
-    bucket: requireEnv('BACKUP_BUCKET_NAME'),
-    region: requireEnv('AWS_REGION'),
-    kmsKeyId: process.env.BACKUP_KMS_KEY_ARN,
-    endpoint: process.env.KEEPSAKE_S3_ENDPOINT,
-  },
-};
+const deps = { table: tableFromEnv(), now: () => new Date(), target: backupTargetFromEnv() };
 
-/**
- * Backup machine, first step: the record goes running and the runner's job is described. The execution's
- * name gives the backup's id (see `backupIdOfExecution`).
- */
+/** Backup machine, first step: the record goes running and the runner's job is described. The execution's name gives the backup's id (see `backupIdOfExecution`). */
 async function beginBackup(task: BeginBackupTask): Promise<BegunBackup> {
   const { input } = task;
   return begin(deps, {

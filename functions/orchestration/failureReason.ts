@@ -60,19 +60,30 @@ function lambdaMessage(error: StatesError): string {
   return text(cause?.errorMessage) ?? error.Cause ?? error.Error;
 }
 
-const STEP_NAMES = { begin: 'starting the backup', run: 'running the backup', finalize: 'recording the backup' } as const;
+/** The failed step, as a reason names it: what was being done, and whether it was the runner task. */
+export interface FailedStep {
+  readonly doing: string;
+  readonly runner: boolean;
+}
+
+/** The Backup machine's steps. */
+export const BACKUP_STEPS = {
+  begin: { doing: 'starting the backup', runner: false },
+  run: { doing: 'running the backup', runner: true },
+  finalize: { doing: 'recording the backup', runner: false },
+} as const satisfies Record<string, FailedStep>;
 
 /**
- * One readable sentence for why a backup failed: from the ECS task (exit code, stopped reason) and the runner's
- * last error lines for the run step, from the Lambda's error otherwise. Timeouts and heartbeats say so.
+ * One readable sentence for why a step failed: from the ECS task (exit code, stopped reason) and the runner's
+ * last error lines for a runner step, from the Lambda's error otherwise. Timeouts and heartbeats say so.
  */
-export function failureReason(step: keyof typeof STEP_NAMES, error: StatesError, runnerErrors: readonly string[] = []): string {
+export function failureReason(step: FailedStep, error: StatesError, runnerErrors: readonly string[] = []): string {
   let reason: string;
-  if (error.Error === 'States.Timeout') reason = `${STEP_NAMES[step]} took longer than its time limit and was stopped`;
-  else if (error.Error === 'States.HeartbeatTimeout') reason = `${STEP_NAMES[step]} stopped reporting (heartbeat lost)`;
-  else if (step === 'run') {
+  if (error.Error === 'States.Timeout') reason = `${step.doing} took longer than its time limit and was stopped`;
+  else if (error.Error === 'States.HeartbeatTimeout') reason = `${step.doing} stopped reporting (heartbeat lost)`;
+  else if (step.runner) {
     const task = ecsTaskOf(error);
-    reason = task ? describeTask(task) : `${STEP_NAMES[step]} failed: ${error.Cause ?? error.Error}`;
+    reason = task ? describeTask(task) : `${step.doing} failed: ${error.Cause ?? error.Error}`;
   } else reason = lambdaMessage(error);
   const lines = runnerErrors.filter((line) => !reason.includes(line));
   return lines.length > 0 ? `${reason}: ${lines.join(' | ')}` : reason;

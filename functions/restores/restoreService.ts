@@ -1,4 +1,5 @@
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { RestoreExecutionInput } from '../../types/orchestration.ts';
 import { randomUUID } from 'node:crypto';
 import type { Page } from '../../types/api.ts';
 import type { CreateRestore, CreateRestoreResponse, ListRestoresQuery, Restore, RestoreOutcome } from '../../types/restore.ts';
@@ -20,14 +21,6 @@ export interface RestoreDeps {
   readonly stateMachineArn: string;
   readonly now: () => Date;
   readonly newId?: () => string;
-}
-
-/** What the Restore state machine is started with. */
-export interface RestoreExecutionInput {
-  readonly restoreId: string;
-  readonly backupId: string;
-  readonly targetSourceId: string;
-  readonly targetDatabase: string;
 }
 
 /**

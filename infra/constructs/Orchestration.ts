@@ -41,6 +41,18 @@ export const STATES = {
   listSources: 'List sources',
   sweepSource: 'Apply retention to source',
   purgeTrash: 'Purge expired trash',
+  prepareVerify: 'Prepare verify',
+  runVerify: 'Run verify',
+  recordVerified: 'Record verified',
+  recordVerifyFailure: 'Record verify failure',
+  notifyVerifyFailure: 'Notify verify failure',
+  beginRestore: 'Begin restore',
+  runSafetyBackup: 'Safety backup',
+  recordSafetyBackup: 'Record safety backup',
+  runRestore: 'Run restore',
+  finalizeRestore: 'Record restore',
+  recordRestoreFailure: 'Record restore failure',
+  notifyRestoreFailure: 'Notify restore failure',
 } as const;
 
 /** The Keepsake schedule group: every schedule the API creates lives in it, and nothing else does. */
@@ -50,19 +62,30 @@ export const SCHEDULE_GROUP_NAME = 'keepsake';
  * Step Functions machines that drive the runner, and the EventBridge Scheduler pieces that start them:
  * - Backup: begin (record running) → runner on Fargate (`ecs:runTask.sync`) → record success from the object's
  *   tags → apply retention for the source. Any failure → failed record with the reason → notification → Fail.
+ * - Restore: begin → safety backup of the target (skipped if it does not exist yet) → runner restore → record.
+ *   Any failure → failed record naming the safety backup's key (the way back) → notification → Fail.
+ * - Verify: the runner re-reads the object and checks its SHA-256 and gzip stream → verified or failed (+ alert).
  * - Sweeper (daily): retention for every source, then deletion of trash past its grace period.
  */
 export class Orchestration extends Construct {
   public readonly backupMachine: sfn.StateMachine;
+  public readonly restoreMachine: sfn.StateMachine;
+  public readonly verifyMachine: sfn.StateMachine;
   public readonly sweeperMachine: sfn.StateMachine;
   public readonly scheduleGroup: scheduler.ScheduleGroup;
   /** Assumed by EventBridge Scheduler for the API's schedules: it may start the Backup machine and nothing else. */
   public readonly schedulerRole: iam.Role;
 
-  constructor(scope: Construct, id: string, props: OrchestrationProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: OrchestrationProps,
+  ) {
     super(scope, id);
-    this.backupMachine = this.buildBackupMachine(props);
-    this.sweeperMachine = this.buildSweeperMachine(props);
+    this.backupMachine = this.buildBackupMachine();
+    this.restoreMachine = this.buildRestoreMachine();
+    this.verifyMachine = this.buildVerifyMachine();
+    this.sweeperMachine = this.buildSweeperMachine();
 
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: SCHEDULE_GROUP_NAME });
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
@@ -78,87 +101,52 @@ export class Orchestration extends Construct {
     });
   }
 
-  private fn(id: string, handlerFile: string, table: dynamodb.ITable, access: 'read' | 'write', timeout?: Duration): KeepsakeFunction {
-    return new KeepsakeFunction(this, id, { handlerFile, timeout }).bindTable(table, access);
+  private fn(id: string, handlerFile: string, access: 'read' | 'write', timeout?: Duration): KeepsakeFunction {
+    return new KeepsakeFunction(this, id, { handlerFile, timeout }).bindTable(this.props.table, access);
   }
 
-  private machine(id: string, definition: sfn.IChainable, timeout: Duration, invoked: readonly KeepsakeFunction[]): sfn.StateMachine {
-    const machine = new sfn.StateMachine(this, id, {
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      timeout,
-      tracingEnabled: true,
-      // Every state transition, without the data (which names databases and keys): enough to follow a run.
-      logs: { destination: new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS }), level: sfn.LogLevel.ALL, includeExecutionData: false },
-    });
-    Validations.of(machine.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing, CloudWatch Logs delivery (logs:CreateLogDelivery and friends) and ecs:StopTask/DescribeTasks of tasks whose ARNs exist only at run time support no resource-level permissions.',
-    });
-    for (const fn of invoked) {
-      const logicalId = Stack.of(this).resolve((fn.function.node.defaultChild as lambda.CfnFunction).logicalId) as string;
-      Validations.of(machine.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-        reason: 'lambda:InvokeFunction on the function and its versions (the `:*` qualifier), as LambdaInvoke grants; one named function only.',
-      });
-    }
-    return machine;
+  /** The bucket and key the runner jobs it describes will write with. */
+  private describesJobs(fn: KeepsakeFunction): KeepsakeFunction {
+    fn.function.addEnvironment('BACKUP_BUCKET_NAME', this.props.bucket.bucketName);
+    fn.function.addEnvironment('BACKUP_KMS_KEY_ARN', this.props.key.keyArn);
+    return fn;
   }
 
-  private buildBackupMachine(props: OrchestrationProps): sfn.StateMachine {
-    const { runner, table, bucket, key, alerts } = props;
-    const begin = this.fn('BeginBackup', 'orchestration/beginBackup.ts', table, 'write');
-    begin.function.addEnvironment('BACKUP_BUCKET_NAME', bucket.bucketName);
-    begin.function.addEnvironment('BACKUP_KMS_KEY_ARN', key.keyArn);
-    const finalize = this.fn('FinalizeBackup', 'orchestration/finalizeBackup.ts', table, 'write');
-    finalize.function.addEnvironment('BACKUP_BUCKET_NAME', bucket.bucketName);
-    // HeadObject is authorized by s3:GetObject; the tags hold the checksum and sizes.
-    finalize.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: [bucket.arnForObjects(BACKUP_OBJECTS)] }));
-    acknowledgeBackupObjects(finalize, bucket);
-    const recordFailure = this.fn('RecordBackupFailure', 'orchestration/recordBackupFailure.ts', table, 'write');
-    recordFailure.function.addEnvironment('RUNNER_LOG_GROUP', runner.logGroup.logGroupName);
-    recordFailure.function.addEnvironment('RUNNER_LOG_STREAM_PREFIX', runner.logStreamPrefix);
-    runner.logGroup.grant(recordFailure.function, 'logs:GetLogEvents');
-    const retention = this.retentionFunction(props);
+  /** Reads what the runner stored: HeadObject (authorized by s3:GetObject) and the tags with checksum and sizes. */
+  private readsBackupObjects(fn: KeepsakeFunction): KeepsakeFunction {
+    fn.function.addEnvironment('BACKUP_BUCKET_NAME', this.props.bucket.bucketName);
+    fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: [this.props.bucket.arnForObjects(BACKUP_OBJECTS)] }));
+    acknowledgeBackupObjects(fn, this.props.bucket);
+    return fn;
+  }
 
-    const failureAt = (step: 'begin' | 'run' | 'finalize') =>
-      new sfn.Pass(this, `Failed to ${step}`, { result: sfn.Result.fromString(step), resultPath: '$.failedStep' });
-    const recordFailureState = new tasks.LambdaInvoke(this, STATES.recordFailure, {
-      lambdaFunction: recordFailure.function,
+  /** Reads the runner's log stream back, to put its last error into a record. */
+  private readsRunnerLogs(fn: KeepsakeFunction): KeepsakeFunction {
+    const { runner } = this.props;
+    fn.function.addEnvironment('RUNNER_LOG_GROUP', runner.logGroup.logGroupName);
+    fn.function.addEnvironment('RUNNER_LOG_STREAM_PREFIX', runner.logStreamPrefix);
+    runner.logGroup.grant(fn.function, 'logs:GetLogEvents');
+    return fn;
+  }
+
+  /**
+   * A Lambda task whose result is the handler's return value. `input` is a payload object, or a JSON path whose
+   * value is sent as it is (with payloadResponseOnly that must be InputPath: a path as Parameters is invalid ASL).
+   */
+  private lambdaStep(id: string, fn: KeepsakeFunction, input: sfn.TaskInput | string, resultPath: string): tasks.LambdaInvoke {
+    return new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: fn.function,
       payloadResponseOnly: true,
-      payload: sfn.TaskInput.fromObject({
-        executionName: sfn.JsonPath.executionName,
-        dataSourceId: sfn.JsonPath.stringAt('$.dataSourceId'),
-        step: sfn.JsonPath.stringAt('$.failedStep'),
-        error: sfn.JsonPath.objectAt('$.error'),
-      }),
-      resultPath: '$.failure',
+      ...(typeof input === 'string' ? { inputPath: input } : { payload: input }),
+      resultPath,
       retryOnServiceExceptions: true,
     });
-    const notifyFailure = new tasks.SnsPublish(this, STATES.notifyFailure, {
-      topic: alerts.topic,
-      subject: sfn.JsonPath.stringAt('$.failure.notification.subject'),
-      message: sfn.TaskInput.fromJsonPathAt('$.failure.notification.message'),
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    const failed = new sfn.Fail(this, 'Backup failed', { error: 'BackupFailed', causePath: '$.failure.reason' });
-    recordFailureState.next(notifyFailure).next(failed);
-    const onError = (state: tasks.LambdaInvoke | tasks.EcsRunTask, step: 'begin' | 'run' | 'finalize') =>
-      state.addCatch(failureAt(step).next(recordFailureState), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  }
 
-    const beginState = new tasks.LambdaInvoke(this, STATES.begin, {
-      lambdaFunction: begin.function,
-      payloadResponseOnly: true,
-      payload: sfn.TaskInput.fromObject({
-        input: sfn.JsonPath.entirePayload,
-        executionName: sfn.JsonPath.executionName,
-        executionArn: sfn.JsonPath.executionId,
-      }),
-      resultPath: '$.begun',
-      retryOnServiceExceptions: true,
-    });
-    onError(beginState, 'begin');
-
-    const run = new tasks.EcsRunTask(this, STATES.run, {
+  /** The runner on Fargate with the job at `jobPath` in its environment; only a moment without capacity is retried. */
+  private runnerStep(id: string, jobPath: string, timeout: Duration): tasks.EcsRunTask {
+    const { runner } = this.props;
+    const step = new tasks.EcsRunTask(this, id, {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       cluster: runner.cluster,
       taskDefinition: runner.taskDefinition,
@@ -167,34 +155,73 @@ export class Orchestration extends Construct {
       subnets: runner.subnets,
       securityGroups: [runner.securityGroup],
       containerOverrides: [
-        {
-          containerDefinition: runner.container,
-          environment: [{ name: 'KEEPSAKE_JOB', value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.begun.job')) }],
-        },
+        { containerDefinition: runner.container, environment: [{ name: 'KEEPSAKE_JOB', value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(jobPath)) }] },
       ],
-      taskTimeout: sfn.Timeout.duration(props.backupTimeout ?? Duration.hours(6)),
+      taskTimeout: sfn.Timeout.duration(timeout),
       resultPath: sfn.JsonPath.DISCARD,
     });
-    // Fargate sometimes has no capacity for a moment; the run itself is never retried (the record says why it failed).
-    run.addRetry({ errors: ['ECS.AmazonECSException'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2 });
-    onError(run, 'run');
+    step.addRetry({ errors: ['ECS.AmazonECSException'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2 });
+    return step;
+  }
 
-    const finalizeState = new tasks.LambdaInvoke(this, STATES.finalize, {
-      lambdaFunction: finalize.function,
-      payloadResponseOnly: true,
-      payload: sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.begun.backup.id'), key: sfn.JsonPath.stringAt('$.begun.job.key') }),
-      resultPath: '$.backup',
-      retryOnServiceExceptions: true,
+  /** Publishes the notification a record-failure step returned at `$.failure`. */
+  private notifyStep(id: string): tasks.SnsPublish {
+    return new tasks.SnsPublish(this, id, {
+      topic: this.props.alerts.topic,
+      subject: sfn.JsonPath.stringAt('$.failure.notification.subject'),
+      message: sfn.TaskInput.fromJsonPathAt('$.failure.notification.message'),
+      resultPath: sfn.JsonPath.DISCARD,
     });
-    onError(finalizeState, 'finalize');
+  }
 
-    const retentionState = new tasks.LambdaInvoke(this, STATES.retention, {
-      lambdaFunction: retention.function,
-      payloadResponseOnly: true,
-      payload: sfn.TaskInput.fromObject({ sourceId: sfn.JsonPath.stringAt('$.dataSourceId') }),
-      resultPath: '$.retention',
-      retryOnServiceExceptions: true,
-    });
+  /** Sends every error of `state` (at `$.error`) through "Failed to <step>" (which sets `$.failedStep`) to `then`. */
+  private catchInto(state: tasks.LambdaInvoke | tasks.EcsRunTask, step: string, then: sfn.IChainable, prefix = ''): void {
+    const marker = new sfn.Pass(this, `${prefix}Failed to ${step}`, { result: sfn.Result.fromString(step), resultPath: '$.failedStep' });
+    state.addCatch(marker.next(then), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  }
+
+  private get runTimeout(): Duration {
+    return this.props.backupTimeout ?? Duration.hours(6);
+  }
+
+  private buildBackupMachine(): sfn.StateMachine {
+    const { alerts, key } = this.props;
+    const begin = this.describesJobs(this.fn('BeginBackup', 'orchestration/beginBackup.ts', 'write'));
+    const finalize = this.readsBackupObjects(this.fn('FinalizeBackup', 'orchestration/finalizeBackup.ts', 'write'));
+    const recordFailure = this.readsRunnerLogs(this.fn('RecordBackupFailure', 'orchestration/recordBackupFailure.ts', 'write'));
+    const retention = this.retentionFunction();
+
+    const recordFailureState = this.lambdaStep(
+      STATES.recordFailure,
+      recordFailure,
+      sfn.TaskInput.fromObject({
+        executionName: sfn.JsonPath.executionName,
+        dataSourceId: sfn.JsonPath.stringAt('$.dataSourceId'),
+        step: sfn.JsonPath.stringAt('$.failedStep'),
+        error: sfn.JsonPath.objectAt('$.error'),
+      }),
+      '$.failure',
+    );
+    recordFailureState.next(this.notifyStep(STATES.notifyFailure)).next(new sfn.Fail(this, 'Backup failed', { error: 'BackupFailed', causePath: '$.failure.reason' }));
+
+    const beginState = this.lambdaStep(
+      STATES.begin,
+      begin,
+      sfn.TaskInput.fromObject({ input: sfn.JsonPath.entirePayload, executionName: sfn.JsonPath.executionName, executionArn: sfn.JsonPath.executionId }),
+      '$.begun',
+    );
+    this.catchInto(beginState, 'begin', recordFailureState);
+    const run = this.runnerStep(STATES.run, '$.begun.job', this.runTimeout);
+    this.catchInto(run, 'run', recordFailureState);
+    const finalizeState = this.lambdaStep(
+      STATES.finalize,
+      finalize,
+      sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.begun.backup.id'), key: sfn.JsonPath.stringAt('$.begun.job.key') }),
+      '$.backup',
+    );
+    this.catchInto(finalizeState, 'finalize', recordFailureState);
+
+    const retentionState = this.lambdaStep(STATES.retention, retention, sfn.TaskInput.fromObject({ sourceId: sfn.JsonPath.stringAt('$.dataSourceId') }), '$.retention');
     const succeeded = new sfn.Succeed(this, 'Backup succeeded');
     // The backup itself succeeded; retention that failed is reported and left to the daily sweeper.
     retentionState.addCatch(
@@ -209,61 +236,140 @@ export class Orchestration extends Construct {
       { errors: [sfn.Errors.ALL], resultPath: '$.retentionError' },
     );
 
-    const machine = this.machine('Backup', beginState.next(run).next(finalizeState).next(retentionState).next(succeeded), (props.backupTimeout ?? Duration.hours(6)).plus(Duration.minutes(30)), [begin, finalize, recordFailure, retention]);
-    alerts.grantPublish(machine, props.key);
+    const machine = this.machine('Backup', beginState.next(run).next(finalizeState).next(retentionState).next(succeeded), this.runTimeout.plus(Duration.minutes(30)), [begin, finalize, recordFailure, retention]);
+    alerts.grantPublish(machine, key);
     return machine;
   }
 
-  private retentionFunction(props: OrchestrationProps): KeepsakeFunction {
+  private buildRestoreMachine(): sfn.StateMachine {
+    const { alerts, key } = this.props;
+    const begin = this.describesJobs(this.fn('BeginRestore', 'orchestration/beginRestore.ts', 'write'));
+    const safety = this.readsBackupObjects(this.fn('RecordSafetyBackup', 'orchestration/recordSafetyBackup.ts', 'read'));
+    const finalize = this.fn('FinalizeRestore', 'orchestration/finalizeRestore.ts', 'write');
+    const recordFailure = this.readsRunnerLogs(this.fn('RecordRestoreFailure', 'orchestration/recordRestoreFailure.ts', 'write'));
+    recordFailure.function.addEnvironment('BACKUP_BUCKET_NAME', this.props.bucket.bucketName);
+
+    // The whole state: `$.safety` exists only once the safety backup was recorded, and the Lambda takes it if so.
+    const recordFailureState = this.lambdaStep(STATES.recordRestoreFailure, recordFailure, '$', '$.failure');
+    recordFailureState.next(this.notifyStep(STATES.notifyRestoreFailure)).next(new sfn.Fail(this, 'Restore failed', { error: 'RestoreFailed', causePath: '$.failure.reason' }));
+
+    const beginState = this.lambdaStep(STATES.beginRestore, begin, sfn.TaskInput.fromObject({ restoreId: sfn.JsonPath.stringAt('$.restoreId') }), '$.begun');
+    this.catchInto(beginState, 'begin', recordFailureState, 'Restore: ');
+    const safetyRun = this.runnerStep(STATES.runSafetyBackup, '$.begun.safetyJob', this.runTimeout);
+    this.catchInto(safetyRun, 'safety', recordFailureState, 'Restore: ');
+    const safetyState = this.lambdaStep(
+      STATES.recordSafetyBackup,
+      safety,
+      sfn.TaskInput.fromObject({ restoreId: sfn.JsonPath.stringAt('$.restoreId'), key: sfn.JsonPath.stringAt('$.begun.safetyJob.key') }),
+      '$.safety',
+    );
+    this.catchInto(safetyState, 'safety', recordFailureState, 'Restore: record ');
+    const restoreRun = this.runnerStep(STATES.runRestore, '$.begun.restoreJob', this.runTimeout);
+    this.catchInto(restoreRun, 'restore', recordFailureState, 'Restore: ');
+    const finalizeState = this.lambdaStep(
+      STATES.finalizeRestore,
+      finalize,
+      sfn.TaskInput.fromObject({ restoreId: sfn.JsonPath.stringAt('$.restoreId'), safety: sfn.JsonPath.objectAt('$.safety') }),
+      '$.restore',
+    );
+    this.catchInto(finalizeState, 'finalize', recordFailureState, 'Restore: ');
+
+    const definition = beginState.next(safetyRun).next(safetyState).next(restoreRun).next(finalizeState).next(new sfn.Succeed(this, 'Restore succeeded'));
+    const machine = this.machine('Restore', definition, Duration.minutes(this.runTimeout.toMinutes() * 2 + 30), [begin, safety, finalize, recordFailure]);
+    alerts.grantPublish(machine, key);
+    return machine;
+  }
+
+  private buildVerifyMachine(): sfn.StateMachine {
+    const { alerts, key } = this.props;
+    const prepare = this.describesJobs(this.fn('PrepareVerify', 'orchestration/prepareVerify.ts', 'read'));
+    const record = this.readsRunnerLogs(this.fn('RecordVerification', 'orchestration/recordVerification.ts', 'write'));
+
+    const prepareState = this.lambdaStep(STATES.prepareVerify, prepare, sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.backupId') }), '$.prepared');
+    // A backup that cannot be verified (not succeeded, gone) changes nothing: the API already refuses those.
+    prepareState.addCatch(new sfn.Fail(this, 'Not verifiable', { error: 'NotVerifiable', causePath: '$.error.Cause' }), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const run = this.runnerStep(STATES.runVerify, '$.prepared.job', this.runTimeout);
+    const recordFailed = this.lambdaStep(
+      STATES.recordVerifyFailure,
+      record,
+      sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.backupId'), error: sfn.JsonPath.objectAt('$.error') }),
+      '$.failure',
+    );
+    recordFailed.next(this.notifyStep(STATES.notifyVerifyFailure)).next(new sfn.Fail(this, 'Verification failed', { error: 'VerificationFailed', causePath: '$.failure.verification.reason' }));
+    run.addCatch(recordFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const recordVerified = this.lambdaStep(STATES.recordVerified, record, sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.backupId') }), '$.verification');
+
+    const machine = this.machine('Verify', prepareState.next(run).next(recordVerified).next(new sfn.Succeed(this, 'Verified')), this.runTimeout.plus(Duration.minutes(30)), [prepare, record]);
+    alerts.grantPublish(machine, key);
+    return machine;
+  }
+
+  private machine(id: string, definition: sfn.IChainable, timeout: Duration, invoked: readonly KeepsakeFunction[]): sfn.StateMachine {
+    const machine = new sfn.StateMachine(this, id, {
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout,
+      tracingEnabled: true,
+      // Every state transition, without the data (which names databases and keys): enough to follow a run.
+      logs: { destination: new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS }), level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    Validations.of(machine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing, CloudWatch Logs delivery (logs:CreateLogDelivery and friends) and ecs:StopTask/DescribeTasks of tasks whose ARNs exist only at run time support no resource-level permissions.',
+    });
+    for (const fn of new Set(invoked)) {
+      const logicalId = Stack.of(this).resolve((fn.function.node.defaultChild as lambda.CfnFunction).logicalId) as string;
+      Validations.of(machine.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: 'lambda:InvokeFunction on the function and its versions (the `:*` qualifier), as LambdaInvoke grants; one named function only.',
+      });
+    }
+    return machine;
+  }
+
+  /** One function for both machines that apply retention (after each backup, and the daily sweep). */
+  private retentionFunction(): KeepsakeFunction {
     const existing = this.node.tryFindChild('ApplyRetention');
     if (existing) return existing as KeepsakeFunction;
-    const fn = this.fn('ApplyRetention', 'orchestration/applyRetention.ts', props.table, 'write', Duration.minutes(5));
-    fn.function.addEnvironment('DEFAULT_RETENTION', JSON.stringify(props.defaultRetention));
+    const fn = this.fn('ApplyRetention', 'orchestration/applyRetention.ts', 'write', Duration.minutes(5));
+    fn.function.addEnvironment('DEFAULT_RETENTION', JSON.stringify(this.props.defaultRetention));
     return fn;
   }
 
-  private buildSweeperMachine(props: OrchestrationProps): sfn.StateMachine {
-    const { table, bucket } = props;
-    const list = this.fn('ListSourceIds', 'orchestration/listSourceIds.ts', table, 'read');
-    const purge = this.fn('PurgeTrash', 'orchestration/purgeTrash.ts', table, 'write', Duration.minutes(5));
+  private buildSweeperMachine(): sfn.StateMachine {
+    const { bucket } = this.props;
+    const list = this.fn('ListSourceIds', 'orchestration/listSourceIds.ts', 'read');
+    const purge = this.fn('PurgeTrash', 'orchestration/purgeTrash.ts', 'write', Duration.minutes(5));
     purge.function.addEnvironment('BACKUP_BUCKET_NAME', bucket.bucketName);
-    purge.function.addEnvironment('TRASH_GRACE_DAYS', String(props.trashGraceDays));
+    purge.function.addEnvironment('TRASH_GRACE_DAYS', String(this.props.trashGraceDays));
     purge.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects(BACKUP_OBJECTS)] }));
     acknowledgeBackupObjects(purge, bucket);
-    const retention = this.retentionFunction(props);
+    const retention = this.retentionFunction();
 
-    const listState = new tasks.LambdaInvoke(this, STATES.listSources, {
-      lambdaFunction: list.function,
-      payloadResponseOnly: true,
-      payload: sfn.TaskInput.fromObject({}),
-      resultPath: '$.sources',
-    });
+    const listState = this.lambdaStep(STATES.listSources, list, sfn.TaskInput.fromObject({}), '$.sources');
     const perSource = new sfn.Map(this, 'Each source', {
       itemsPath: '$.sources.sourceIds',
       itemSelector: { 'sourceId.$': '$$.Map.Item.Value' },
       maxConcurrency: 4,
       resultPath: sfn.JsonPath.DISCARD,
     });
-    perSource.itemProcessor(
-      new tasks.LambdaInvoke(this, STATES.sweepSource, {
-        lambdaFunction: retention.function,
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: true,
-      }),
-    );
-    const purgeState = new tasks.LambdaInvoke(this, STATES.purgeTrash, {
-      lambdaFunction: purge.function,
-      payloadResponseOnly: true,
-      payload: sfn.TaskInput.fromObject({}),
-      resultPath: '$.purge',
-      retryOnServiceExceptions: true,
-    });
+    const sweepSource = new tasks.LambdaInvoke(this, STATES.sweepSource, { lambdaFunction: retention.function, payloadResponseOnly: true, retryOnServiceExceptions: true });
+    // A throttled table or a brief outage should not cost the other sources their sweep.
+    sweepSource.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(5), maxAttempts: 2, backoffRate: 3 });
+    perSource.itemProcessor(sweepSource);
+
+    // Trash is purged in batches; each call continues from the previous one's cursor, past backups it could not
+    // delete, and any failure along the way fails the execution at the end (which raises the alarm).
+    const startPurge = new sfn.Pass(this, 'Start purge', { result: sfn.Result.fromObject({}), resultPath: '$.purge' });
+    const purgeState = this.lambdaStep(STATES.purgeTrash, purge, '$.purge', '$.purge');
     const done = new sfn.Succeed(this, 'Sweep done');
-    const someFailed = new sfn.Fail(this, 'Some trash could not be deleted', { error: 'PurgeFailed', cause: 'see the Purge expired trash output: failed[] names each backup and why' });
-    const afterPurge = new sfn.Choice(this, 'More trash?')
+    const someFailed = new sfn.Fail(this, 'Some trash could not be deleted', { error: 'PurgeFailed', cause: 'see the Purge expired trash outputs: failed[] names each backup and why' });
+    const more = new sfn.Choice(this, 'More trash?')
       .when(sfn.Condition.booleanEquals('$.purge.more', true), purgeState)
-      .when(sfn.Condition.isPresent('$.purge.failed[0]'), someFailed)
+      .when(sfn.Condition.isPresent('$.purgeFailed'), someFailed)
       .otherwise(done);
-    return this.machine('Sweeper', listState.next(perSource).next(purgeState).next(afterPurge), Duration.hours(2), [list, purge, retention]);
+    const rememberFailure = new sfn.Pass(this, 'Remember purge failure', { result: sfn.Result.fromBoolean(true), resultPath: '$.purgeFailed' });
+    const anyFailed = new sfn.Choice(this, 'Any failed?').when(sfn.Condition.isPresent('$.purge.failed[0]'), rememberFailure.next(more)).otherwise(more);
+    purgeState.next(anyFailed);
+    return this.machine('Sweeper', listState.next(perSource).next(startPurge).next(purgeState), Duration.hours(2), [list, purge, retention]);
   }
 }

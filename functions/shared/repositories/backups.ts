@@ -1,7 +1,7 @@
-import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from '../../../types/api.ts';
-import { BackupSchema, type Backup, type BackupStatus } from '../../../types/backup.ts';
+import { BackupSchema, type Backup, type BackupStatus, type Verification } from '../../../types/backup.ts';
 import type { BackupFilter } from '../../../types/backupApi.ts';
 import { collections, keys, timeSortKey } from '../keys.ts';
 import { queryCollectionPage, timeRange } from './collectionQuery.ts';
@@ -179,6 +179,20 @@ export function succeededBackupCheck(table: TableRef, id: string): TransactItem 
       ExpressionAttributeValues: { ':succeeded': 'succeeded' },
     },
   };
+}
+
+/**
+ * Records the outcome of re-reading a succeeded backup's object (it may be in the trash meanwhile: the result
+ * still belongs to it). Fails with ConditionalCheckFailedException if the backup is gone or not succeeded.
+ */
+export async function setVerification(table: TableRef, id: string, verification: Verification): Promise<void> {
+  await table.client.send(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: keys.backup(id),
+      ...updateExpression({ set: { verification } }, { expression: '#status = :succeeded', names: { '#status': 'status' }, values: { ':succeeded': 'succeeded' } }),
+    }),
+  );
 }
 
 /** Moves a finished backup to the trash: out of every list but the trash's. Fails if active or already trashed. */

@@ -1,0 +1,14 @@
+import { FinalizeRestoreTaskSchema, type FinalizeRestoreTask } from '../../types/orchestration.ts';
+import type { Restore } from '../../types/restore.ts';
+import { tableFromEnv } from '../shared/tableFromEnv.ts';
+import { taskHandler } from '../shared/task.ts';
+import { finalizeRestoreRun } from './restoreSteps.ts';
+
+const deps = { table: tableFromEnv(), now: () => new Date() };
+
+/** Restore machine, last step: the restore succeeded. */
+async function finalizeRestore(task: FinalizeRestoreTask): Promise<Restore> {
+  return finalizeRestoreRun(deps, task);
+}
+
+export const handler = taskHandler(FinalizeRestoreTaskSchema, finalizeRestore);

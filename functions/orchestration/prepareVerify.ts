@@ -1,0 +1,14 @@
+import { VerifyExecutionInputSchema, type PreparedVerify, type VerifyExecutionInput } from '../../types/orchestration.ts';
+import { tableFromEnv } from '../shared/tableFromEnv.ts';
+import { taskHandler } from '../shared/task.ts';
+import { backupTargetFromEnv } from './runnerJobs.ts';
+import { prepareVerify as prepare } from './verifySteps.ts';
+
+const deps = { table: tableFromEnv(), target: backupTargetFromEnv() };
+
+/** Verify machine, first step: the runner's verify job for the backup. */
+async function prepareVerify(input: VerifyExecutionInput): Promise<PreparedVerify> {
+  return prepare(deps, input.backupId);
+}
+
+export const handler = taskHandler(VerifyExecutionInputSchema, prepareVerify);

@@ -1,0 +1,105 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { BackupJobSchema, RESULT_TAGS, RestoreJobSchema, backupKey } from '../../types/job.ts';
+import type { Restore } from '../../types/restore.ts';
+import type { BegunRestore, FinalizeRestoreTask, RecordedFailure, RestoreFailureTask, SafetyBackup, SafetyBackupTask } from '../../types/orchestration.ts';
+import { beginRestoreRun, finalizeRestore, getRestore } from '../restores/restoreService.ts';
+import { Conflict, NotFound } from '../shared/errors.ts';
+import { getBackupRecord } from '../shared/repositories/backups.ts';
+import { getDataSource } from '../shared/repositories/dataSources.ts';
+import type { TableRef } from '../shared/repositories/table.ts';
+import { ecsTaskOf, failureReason, type FailedStep } from './failureReason.ts';
+import type { RunnerLogs } from './runnerLogs.ts';
+import { databaseAccessOf, s3LocationOf, storedObject, type BackupTarget } from './runnerJobs.ts';
+
+interface StepDeps {
+  readonly table: TableRef;
+  readonly now: () => Date;
+}
+
+/**
+ * Step "Begin restore": the record goes running, and both runner jobs are described: first a safety backup of
+ * the target database (skipped by the runner when that database does not exist yet), then the restore, held to
+ * the checksum recorded for the backup. The backup must still be succeeded and out of the trash.
+ */
+export async function beginRestore(deps: StepDeps & { readonly target: BackupTarget }, restoreId: string): Promise<BegunRestore> {
+  const restore = await beginRestoreRun(deps, restoreId);
+  const backup = await getBackupRecord(deps.table, restore.backupId);
+  if (!backup) throw new NotFound('backup', restore.backupId);
+  if (backup.status !== 'succeeded' || backup.trashedAt || !backup.s3Key || !backup.sha256) {
+    throw new Conflict(`backup ${backup.id} is ${backup.trashedAt ? 'in the trash' : backup.status}: it cannot be restored`);
+  }
+  const target = await getDataSource(deps.table, restore.targetSourceId);
+  if (!target) throw new NotFound('data source', restore.targetSourceId);
+  const access = databaseAccessOf(target);
+  const s3 = s3LocationOf(deps.target);
+  const safetyJob = BackupJobSchema.parse({
+    mode: 'backup',
+    sourceId: target.id,
+    ...access,
+    connection: { ...access.connection, database: restore.targetDatabase },
+    s3,
+    key: backupKey(target.id, restore.targetDatabase, deps.now(), `before-restore-${restore.id}`),
+    skipIfDatabaseMissing: true,
+  });
+  const restoreJob = RestoreJobSchema.parse({ mode: 'restore', ...access, s3, key: backup.s3Key, expectedSha256: backup.sha256, targetDatabase: restore.targetDatabase });
+  return { restore, safetyJob, restoreJob };
+}
+
+/**
+ * Step "Record safety backup": the runner exited 0, so either it wrote the safety backup (checksum tagged) or the
+ * target did not exist and there was nothing to keep.
+ */
+export async function recordSafetyBackup(deps: { readonly s3: S3Client; readonly bucket: string }, task: SafetyBackupTask): Promise<SafetyBackup> {
+  const stored = await storedObject(deps.s3, deps.bucket, task.key);
+  const sha256 = stored?.tags[RESULT_TAGS.sha256];
+  if (stored && sha256) return { key: task.key, sha256 };
+  if (stored) throw new Conflict(`the safety backup s3://${deps.bucket}/${task.key} has no checksum: the restore will not overwrite the target without a usable way back`);
+  return { skipped: 'the target database did not exist: there was nothing to overwrite' };
+}
+
+/** Step "Record restore": succeeded, with the safety backup's key when one was taken. */
+export function finalizeRestoreRun(deps: StepDeps, task: FinalizeRestoreTask): Promise<Restore> {
+  const startedAt = deps.now();
+  return getRestore(deps.table, task.restoreId).then((restore) =>
+    finalizeRestore(deps, task.restoreId, {
+      status: 'succeeded',
+      durationMs: Math.max(0, startedAt.getTime() - Date.parse(restore.startedAt ?? restore.createdAt)),
+      ...('key' in task.safety && { safetyBackupKey: task.safety.key }),
+    }),
+  );
+}
+
+const RESTORE_STEPS = {
+  begin: { doing: 'starting the restore', runner: false },
+  safety: { doing: 'taking the safety backup of the target', runner: true },
+  restore: { doing: 'restoring into the target database', runner: true },
+  finalize: { doing: 'recording the restore', runner: false },
+} as const satisfies Record<RestoreFailureTask['step'], FailedStep>;
+
+/**
+ * Catch of every step: records the restore as failed with the reason and, when a safety backup was taken, its
+ * key (the way back: restore it to undo a half-applied restore); returns the notification to publish.
+ */
+export async function recordRestoreFailure(deps: StepDeps & { readonly logs: RunnerLogs; readonly bucket: string }, task: RestoreFailureTask): Promise<RecordedFailure> {
+  const taskArn = RESTORE_STEPS[task.step].runner ? ecsTaskOf(task.error)?.taskArn : undefined;
+  const runnerErrors = taskArn ? await deps.logs.lastErrors(taskArn) : [];
+  const safetyKey = task.safety && 'key' in task.safety ? task.safety.key : undefined;
+  const wayBack = safetyKey
+    ? `the target's safety backup is s3://${deps.bucket}/${safetyKey}: restore it to roll back`
+    : task.step === 'restore'
+      ? 'the target database did not exist before, so there is nothing to roll back to'
+      : 'the target database was not touched';
+  const reason = `${failureReason(RESTORE_STEPS[task.step], task.error, runnerErrors)}; ${wayBack}`;
+  const restore = await getRestore(deps.table, task.restoreId).catch(() => undefined);
+  if (restore && (restore.status === 'queued' || restore.status === 'running')) {
+    await finalizeRestore(deps, task.restoreId, { status: 'failed', error: reason, ...(safetyKey && { safetyBackupKey: safetyKey }) });
+  }
+  const into = restore ? `${restore.targetDatabase} (data source ${restore.targetSourceId})` : `restore ${task.restoreId}`;
+  return {
+    reason,
+    notification: {
+      subject: `Keepsake: restore into ${into} failed`.slice(0, 100),
+      message: [`The restore ${task.restoreId} into ${into} failed while ${RESTORE_STEPS[task.step].doing}.`, '', `Reason: ${reason}`, '', `At: ${deps.now().toISOString()}`].join('\n'),
+    },
+  };
+}
