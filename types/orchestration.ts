@@ -103,13 +103,14 @@ export type SafetyBackup = z.infer<typeof SafetyBackupSchema>;
 export const FinalizeRestoreTaskSchema = z.object({ restoreId: IdSchema, safety: SafetyBackupSchema }).strict();
 export type FinalizeRestoreTask = z.infer<typeof FinalizeRestoreTaskSchema>;
 
-/** Task "Record restore failure": the step that failed, its error, and the safety backup if one was taken. */
-export const RestoreFailureTaskSchema = z
-  .object({
-    restoreId: IdSchema,
-    step: z.enum(['begin', 'safety', 'restore', 'finalize']),
-    error: StatesErrorSchema,
-    safety: SafetyBackupSchema.optional(),
-  })
-  .strict();
+/**
+ * Task "Record restore failure": the machine's whole state (so the safety backup comes along once it was taken):
+ * the step that failed (`failedStep`), its error, and `safety` when present; the rest is ignored.
+ */
+export const RestoreFailureTaskSchema = z.object({
+  restoreId: IdSchema,
+  failedStep: z.enum(['begin', 'safety', 'restore', 'finalize']),
+  error: StatesErrorSchema,
+  safety: SafetyBackupSchema.optional(),
+});
 export type RestoreFailureTask = z.infer<typeof RestoreFailureTaskSchema>;

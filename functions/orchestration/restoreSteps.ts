@@ -74,22 +74,22 @@ const RESTORE_STEPS = {
   safety: { doing: 'taking the safety backup of the target', runner: true },
   restore: { doing: 'restoring into the target database', runner: true },
   finalize: { doing: 'recording the restore', runner: false },
-} as const satisfies Record<RestoreFailureTask['step'], FailedStep>;
+} as const satisfies Record<RestoreFailureTask['failedStep'], FailedStep>;
 
 /**
  * Catch of every step: records the restore as failed with the reason and, when a safety backup was taken, its
  * key (the way back: restore it to undo a half-applied restore); returns the notification to publish.
  */
 export async function recordRestoreFailure(deps: StepDeps & { readonly logs: RunnerLogs; readonly bucket: string }, task: RestoreFailureTask): Promise<RecordedFailure> {
-  const taskArn = RESTORE_STEPS[task.step].runner ? ecsTaskOf(task.error)?.taskArn : undefined;
+  const taskArn = RESTORE_STEPS[task.failedStep].runner ? ecsTaskOf(task.error)?.taskArn : undefined;
   const runnerErrors = taskArn ? await deps.logs.lastErrors(taskArn) : [];
   const safetyKey = task.safety && 'key' in task.safety ? task.safety.key : undefined;
   const wayBack = safetyKey
     ? `the target's safety backup is s3://${deps.bucket}/${safetyKey}: restore it to roll back`
-    : task.step === 'restore'
+    : task.failedStep === 'restore'
       ? 'the target database did not exist before, so there is nothing to roll back to'
       : 'the target database was not touched';
-  const reason = `${failureReason(RESTORE_STEPS[task.step], task.error, runnerErrors)}; ${wayBack}`;
+  const reason = `${failureReason(RESTORE_STEPS[task.failedStep], task.error, runnerErrors)}; ${wayBack}`;
   const restore = await getRestore(deps.table, task.restoreId).catch(() => undefined);
   if (restore && (restore.status === 'queued' || restore.status === 'running')) {
     await finalizeRestore(deps, task.restoreId, { status: 'failed', error: reason, ...(safetyKey && { safetyBackupKey: safetyKey }) });
@@ -99,7 +99,7 @@ export async function recordRestoreFailure(deps: StepDeps & { readonly logs: Run
     reason,
     notification: {
       subject: `Keepsake: restore into ${into} failed`.slice(0, 100),
-      message: [`The restore ${task.restoreId} into ${into} failed while ${RESTORE_STEPS[task.step].doing}.`, '', `Reason: ${reason}`, '', `At: ${deps.now().toISOString()}`].join('\n'),
+      message: [`The restore ${task.restoreId} into ${into} failed while ${RESTORE_STEPS[task.failedStep].doing}.`, '', `Reason: ${reason}`, '', `At: ${deps.now().toISOString()}`].join('\n'),
     },
   };
 }

@@ -165,3 +165,39 @@ describe('deploy context', () => {
     expect(definition).not.toContain('"AssignPublicIp":"ENABLED"');
   });
 });
+
+describe('Restore and Verify state machine graphs', () => {
+  const t = keepsakeTemplate();
+  const restore = stateMachineDefinition(t, 'OrchestrationRestore');
+  const verify = stateMachineDefinition(t, 'OrchestrationVerify');
+  const next = (asl: AslDefinition, name: string) => asl.States[name]?.Next;
+  const catchAllTarget = (asl: AslDefinition, name: string) => asl.States[name]?.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'))?.Next;
+
+  it('takes the safety backup before the restore runs, and records both', () => {
+    expect(restore.StartAt).toBe(STATES.beginRestore);
+    expect(next(restore, STATES.beginRestore)).toBe(STATES.runSafetyBackup);
+    expect(next(restore, STATES.runSafetyBackup)).toBe(STATES.recordSafetyBackup);
+    expect(next(restore, STATES.recordSafetyBackup)).toBe(STATES.runRestore);
+    expect(next(restore, STATES.runRestore)).toBe(STATES.finalizeRestore);
+    expect(restore.States[STATES.runSafetyBackup]?.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
+    expect(JSON.stringify(restore.States[STATES.runSafetyBackup]?.Parameters)).toContain('States.JsonToString($.begun.safetyJob)');
+    expect(JSON.stringify(restore.States[STATES.runRestore]?.Parameters)).toContain('States.JsonToString($.begun.restoreJob)');
+  });
+
+  it('routes every restore failure through the failure record and a notification to a Fail state', () => {
+    for (const name of [STATES.beginRestore, STATES.runSafetyBackup, STATES.recordSafetyBackup, STATES.runRestore, STATES.finalizeRestore]) {
+      expect(next(restore, catchAllTarget(restore, name) ?? ''), name).toBe(STATES.recordRestoreFailure);
+    }
+    expect(next(restore, STATES.recordRestoreFailure)).toBe(STATES.notifyRestoreFailure);
+    expect(restore.States[next(restore, STATES.notifyRestoreFailure) ?? '']?.Type).toBe('Fail');
+  });
+
+  it('verifies with the runner and alerts when the object fails', () => {
+    expect(verify.StartAt).toBe(STATES.prepareVerify);
+    expect(next(verify, STATES.prepareVerify)).toBe(STATES.runVerify);
+    expect(next(verify, STATES.runVerify)).toBe(STATES.recordVerified);
+    expect(catchAllTarget(verify, STATES.runVerify)).toBe(STATES.recordVerifyFailure);
+    expect(next(verify, STATES.recordVerifyFailure)).toBe(STATES.notifyVerifyFailure);
+    expect(verify.States[next(verify, STATES.notifyVerifyFailure) ?? '']?.Type).toBe('Fail');
+  });
+});

@@ -1,20 +1,12 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATES } from '../../../infra/constructs/Orchestration.ts';
 import { getBackupRecord, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
-import type { TableRef } from '../../../functions/shared/repositories/table.ts';
-import type { Notification } from '../../../scripts/local/orchestration.ts';
-import type { DataSource } from '../../../types/dataSource.ts';
-import { call, useTestTable } from '../../support/api.ts';
+import { call } from '../../support/api.ts';
+import { startLocalMachines, type LocalMachines } from '../../support/localMachines.ts';
 import { bucket, sha256 } from '../../support/runner.ts';
-import { connectionTo, mariadb, services, testS3Client } from '../../support/services.ts';
+import { mariadb, services, testS3Client } from '../../support/services.ts';
 import { rootSql } from '../../support/sql.ts';
-import { keepsakeTemplate } from '../../support/stack.ts';
-import { stateMachineDefinition } from '../../support/stateMachines.ts';
 
 const DATABASE = `sfn_${process.pid}`;
 
@@ -23,71 +15,23 @@ const DATABASE = `sfn_${process.pid}`;
  * handlers on DynamoDB Local, its ECS task the real runner against the test MariaDB and s3rver.
  */
 describe.runIf(services().mariadb !== null)('Backup state machine, run locally end to end', () => {
-  let table: TableRef;
-  let run: (input: Record<string, unknown>, name: string) => Promise<{ ok: true; output: unknown } | { ok: false; error: Error }>;
-  let createSource: (name: string, password: string) => Promise<DataSource>;
-  const notifications: Notification[] = [];
+  let machines: LocalMachines;
+  const run = (input: Record<string, unknown>, name: string) => machines.run('Backup', input, name);
+  const createSource = (name: string, password: string) => machines.createSource(name, DATABASE, password);
+  const notifications = () => machines.notifications;
 
   beforeAll(async () => {
-    table = await useTestTable();
-    Object.assign(process.env, {
-      BACKUP_BUCKET_NAME: bucket(),
-      KEEPSAKE_S3_ENDPOINT: services().s3.endpoint,
-      KEEPSAKE_SECRETS: 'local',
-      KEEPSAKE_SCHEDULER: 'local',
-      RUNNER_LOG_DIR: await mkdtemp(join(tmpdir(), 'keepsake-runner-logs-')),
-    });
+    machines = await startLocalMachines();
     await rootSql(`DROP DATABASE IF EXISTS ${DATABASE}; CREATE DATABASE ${DATABASE};
       CREATE TABLE ${DATABASE}.orders (id INT PRIMARY KEY, note VARCHAR(50));
       INSERT INTO ${DATABASE}.orders VALUES (1, 'first'), (2, 'second ✓'), (3, NULL);
       CREATE TABLE ${DATABASE}.customers (id INT PRIMARY KEY);`);
-
-    // Imported once the environment is set: handlers and the SDK clients they share read it at load.
-    const [{ lambdaTask, loadLocalStepFunctions, localPublish, localRunTask }, { secretStoreFromEnv }, begin, finalize, recordFailure, retention, create] = await Promise.all([
-      import('../../../scripts/local/orchestration.ts'),
-      import('../../../functions/shared/secretStore.ts'),
-      import('../../../functions/orchestration/beginBackup.ts'),
-      import('../../../functions/orchestration/finalizeBackup.ts'),
-      import('../../../functions/orchestration/recordBackupFailure.ts'),
-      import('../../../functions/orchestration/applyRetention.ts'),
-      import('../../../functions/dataSources/createDataSource.ts'),
-    ]);
-    createSource = async (name, password) => {
-      const created = await call<DataSource>(create.handler, { method: 'POST', resource: '/v1/data-sources', body: { name, ...connectionTo(DATABASE), password } });
-      expect(created.status).toBe(201);
-      return created.body;
-    };
-
-    const { StateMachine } = await loadLocalStepFunctions();
-    const definition = stateMachineDefinition(keepsakeTemplate(), 'OrchestrationBackup');
-    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
-    const handlers = {
-      [STATES.begin]: lambdaTask('beginBackup', begin.handler as never),
-      [STATES.run]: localRunTask({ logDir: process.env.RUNNER_LOG_DIR ?? '', secrets: secretStoreFromEnv() }),
-      [STATES.finalize]: lambdaTask('finalizeBackup', finalize.handler as never),
-      [STATES.recordFailure]: lambdaTask('recordBackupFailure', recordFailure.handler as never),
-      [STATES.retention]: lambdaTask('applyRetention', retention.handler as never),
-      [STATES.notifyFailure]: localPublish((n) => notifications.push(n)),
-      [STATES.notifyRetention]: localPublish((n) => notifications.push(n)),
-    };
-    run = async (input, name) => {
-      const execution = machine.run(input as never, {
-        overrides: { taskResourceLocalHandlers: handlers as never },
-        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:123456789012:execution:Backup:${name}` } } as never,
-      });
-      try {
-        return { ok: true, output: await execution.result };
-      } catch (error) {
-        // aws-local-stepfunctions wraps the Fail state's error (Error = name, Cause = message) in an ExecutionError.
-        return { ok: false, error: ((error as Error).cause as Error | undefined) ?? (error as Error) };
-      }
-    };
   });
 
   afterAll(() => rootSql(`DROP DATABASE IF EXISTS ${DATABASE}`));
 
   const recordOf = async (id: string): Promise<BackupRecord> => {
-    const record = await getBackupRecord(table, id);
+    const record = await getBackupRecord(machines.table, id);
     if (!record) throw new Error(`no backup record ${id}`);
     return record;
   };
@@ -108,12 +52,12 @@ describe.runIf(services().mariadb !== null)('Backup state machine, run locally e
     expect(sql).toContain("(2,'second ✓')");
     expect(sql).toContain('-- Dump completed');
     expect(record.s3Key).toMatch(new RegExp(`^${source.id}/${DATABASE}/\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}\\.sql\\.gz$`));
-    expect(notifications).toEqual([]);
+    expect(notifications()).toEqual([]);
   });
 
   it('ends a backup whose runner fails as failed, with the reason, one notification and no object', async () => {
     const source = await createSource('Wrong password', 'not-the-password');
-    const before = notifications.length;
+    const before = notifications().length;
     const outcome = await run({ dataSourceId: source.id, trigger: 'schedule' }, 'scheduled-bad-password');
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) expect(outcome.error.name).toBe('BackupFailed');
@@ -124,8 +68,8 @@ describe.runIf(services().mariadb !== null)('Backup state machine, run locally e
     expect(record.error).toContain('the runner exited with code 1');
     expect(record.error).toMatch(/Access denied/i);
     expect(record.error).not.toContain('not-the-password');
-    expect(notifications.length - before).toBe(1);
-    const notification = notifications.at(-1);
+    expect(notifications().length - before).toBe(1);
+    const notification = notifications().at(-1);
     expect(notification?.Subject).toBe(`Keepsake: backup of Wrong password (${DATABASE}) failed`);
     expect(notification?.Message).toContain(record.error);
     const listed = await testS3Client().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: `${source.id}/` }));
@@ -137,12 +81,12 @@ describe.runIf(services().mariadb !== null)('Backup state machine, run locally e
     const disable = await import('../../../functions/dataSources/disableDataSource.ts');
     const disabled = await call(disable.handler, { method: 'POST', resource: '/v1/data-sources/{id}/disable', pathParameters: { id: source.id } });
     expect(disabled.status).toBe(200);
-    const before = notifications.length;
+    const before = notifications().length;
     const outcome = await run({ dataSourceId: source.id, trigger: 'schedule' }, 'scheduled-disabled');
     expect(outcome.ok).toBe(false);
-    expect(await getBackupRecord(table, 'scheduled-disabled')).toBeUndefined();
-    expect(notifications.length - before).toBe(1);
-    expect(notifications.at(-1)?.Message).toMatch(/disabled/);
+    expect(await getBackupRecord(machines.table, 'scheduled-disabled')).toBeUndefined();
+    expect(notifications().length - before).toBe(1);
+    expect(notifications().at(-1)?.Message).toMatch(/disabled/);
   });
 
   it('records the backup id from a Scheduler-style execution name that is no valid id', async () => {

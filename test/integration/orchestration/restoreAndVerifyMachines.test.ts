@@ -1,0 +1,118 @@
+import { GetObjectCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getBackupRecord, putBackupRecords, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
+import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
+import { getRestoreRecord, newRestorePut } from '../../../functions/shared/repositories/restores.ts';
+import type { DataSource } from '../../../types/dataSource.ts';
+import { RESULT_TAGS } from '../../../types/job.ts';
+import type { Restore } from '../../../types/restore.ts';
+import { startLocalMachines, type LocalMachines } from '../../support/localMachines.ts';
+import { bucket, sha256 } from '../../support/runner.ts';
+import { mariadb, services, testS3Client } from '../../support/services.ts';
+import { rootSql } from '../../support/sql.ts';
+
+const DATABASE = `rv_${process.pid}`;
+const COPY = `${DATABASE}_copy`;
+
+/**
+ * The Restore and Verify machines as synthesized, run locally with the real handlers and the real runner: a
+ * restore round-trips into a new database and over an existing one (after a safety backup), a failed restore
+ * names its way back, and verify tells a good object from a corrupt one.
+ */
+describe.runIf(services().mariadb !== null)('Restore and Verify state machines, run locally end to end', () => {
+  let machines: LocalMachines;
+  let source: DataSource;
+  let backup: BackupRecord;
+  let corrupt: BackupRecord;
+  const rows = (database: string) => rootSql(`SELECT id, COALESCE(note, 'NULL') FROM ${database}.orders ORDER BY id`);
+
+  /** Queues a restore as the API does, then runs the Restore machine on it. */
+  async function restore(id: string, backupId: string, targetDatabase: string) {
+    const record: Restore = { id, backupId, sourceId: source.id, targetSourceId: source.id, targetDatabase, status: 'queued', requestedBy: 'test', createdAt: new Date().toISOString() };
+    await transactWriteItems(machines.table, [newRestorePut(machines.table, record)]);
+    const outcome = await machines.run('Restore', { restoreId: id, backupId, targetSourceId: source.id, targetDatabase }, id);
+    const after = await getRestoreRecord(machines.table, id);
+    if (!after) throw new Error(`restore ${id} vanished`);
+    return { outcome, record: after };
+  }
+
+  beforeAll(async () => {
+    machines = await startLocalMachines();
+    await rootSql(`DROP DATABASE IF EXISTS ${DATABASE}; DROP DATABASE IF EXISTS ${COPY}; CREATE DATABASE ${DATABASE};
+      CREATE TABLE ${DATABASE}.orders (id INT PRIMARY KEY, note VARCHAR(50));
+      INSERT INTO ${DATABASE}.orders VALUES (1, 'first'), (2, 'second ✓'), (3, NULL);`);
+    source = await machines.createSource('Restorable', DATABASE, mariadb().password);
+    expect(await machines.run('Backup', { dataSourceId: source.id, trigger: 'schedule' }, 'rv-backup')).toMatchObject({ ok: true });
+    const taken = await getBackupRecord(machines.table, 'rv-backup');
+    if (!taken?.s3Key) throw new Error('the backup did not succeed');
+    backup = taken;
+
+    // A stored object that is not gzip at all, tagged with its own checksum: only reading it through finds out.
+    const garbage = Buffer.from('this is not a gzip stream\n'.repeat(100));
+    const key = `${source.id}/${DATABASE}/2020-01-01_00-00-00.sql.gz`;
+    await testS3Client().send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: garbage }));
+    await testS3Client().send(new PutObjectTaggingCommand({ Bucket: bucket(), Key: key, Tagging: { TagSet: [{ Key: RESULT_TAGS.sha256, Value: sha256(garbage) }] } }));
+    corrupt = { ...backup, id: 'rv-corrupt', s3Key: key, sha256: sha256(garbage), compressedBytes: garbage.length, createdAt: '2020-01-01T00:00:00.000Z' };
+    await putBackupRecords(machines.table, [corrupt]);
+  });
+
+  afterAll(() => rootSql(`DROP DATABASE IF EXISTS ${DATABASE}; DROP DATABASE IF EXISTS ${COPY};`));
+
+  it('restores into a new database: nothing to keep, so no safety backup, and the rows round-trip', async () => {
+    const { outcome, record } = await restore('rv-into-copy', backup.id, COPY);
+    expect(outcome).toMatchObject({ ok: true });
+    expect(record).toMatchObject({ status: 'succeeded', targetDatabase: COPY });
+    expect(record.safetyBackupKey).toBeUndefined();
+    expect(await rows(COPY)).toBe(await rows(DATABASE));
+  });
+
+  it('backs up an existing target before overwriting it, and keeps that key on the record', async () => {
+    const before = await rows(DATABASE);
+    await rootSql(`UPDATE ${DATABASE}.orders SET note = 'changed since the backup' WHERE id = 1; INSERT INTO ${DATABASE}.orders VALUES (4, 'new');`);
+    const { outcome, record } = await restore('rv-over-original', backup.id, DATABASE);
+    expect(outcome).toMatchObject({ ok: true });
+    expect(record.status).toBe('succeeded');
+    expect(record.safetyBackupKey).toMatch(new RegExp(`^${source.id}/${DATABASE}/.+_before-restore-rv-over-original\\.sql\\.gz$`));
+    const safety = await testS3Client().send(new GetObjectCommand({ Bucket: bucket(), Key: record.safetyBackupKey }));
+    const safetySql = gunzipSync(Buffer.from(await safety.Body!.transformToByteArray())).toString('utf8');
+    expect(safetySql).toContain("(1,'changed since the backup')");
+    expect(await rows(DATABASE)).toBe(before);
+  });
+
+  it('fails a restore of a corrupt object with the reason and the safety backup as the way back, and alerts once', async () => {
+    const notified = machines.notifications.length;
+    const { outcome, record } = await restore('rv-corrupt-restore', corrupt.id, DATABASE);
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.error.name).toBe('RestoreFailed');
+    expect(record.status).toBe('failed');
+    expect(record.safetyBackupKey).toMatch(/_before-restore-rv-corrupt-restore\.sql\.gz$/);
+    expect(record.error).toContain('the runner exited with code 1');
+    expect(record.error).toContain(`the target's safety backup is s3://${bucket()}/${record.safetyBackupKey}: restore it to roll back`);
+    expect(machines.notifications.length - notified).toBe(1);
+    expect(machines.notifications.at(-1)?.Subject).toBe(`Keepsake: restore into ${DATABASE} (data source ${source.id}) failed`);
+  });
+
+  it('verifies a good backup and records it', async () => {
+    expect(await machines.run('Verify', { backupId: backup.id }, 'rv-verify-good')).toMatchObject({ ok: true });
+    expect((await getBackupRecord(machines.table, backup.id))?.verification).toMatchObject({ status: 'verified' });
+  });
+
+  it('records a corrupt backup as failing verification, with the reason, and alerts once', async () => {
+    const notified = machines.notifications.length;
+    const outcome = await machines.run('Verify', { backupId: corrupt.id }, 'rv-verify-corrupt');
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.error.name).toBe('VerificationFailed');
+    const verification = (await getBackupRecord(machines.table, corrupt.id))?.verification;
+    expect(verification?.status).toBe('failed');
+    expect(verification?.reason).toMatch(/corrupt/);
+    expect(machines.notifications.length - notified).toBe(1);
+    expect(machines.notifications.at(-1)?.Message).toContain(verification?.reason);
+  });
+
+  it('refuses to verify a backup that is not succeeded, changing nothing', async () => {
+    const outcome = await machines.run('Verify', { backupId: 'no-such-backup' }, 'rv-verify-missing');
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.error.name).toBe('NotVerifiable');
+  });
+});

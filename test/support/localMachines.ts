@@ -1,0 +1,117 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { STATES } from '../../infra/constructs/Orchestration.ts';
+import type { TableRef } from '../../functions/shared/repositories/table.ts';
+import type { Notification } from '../../scripts/local/orchestration.ts';
+import type { DataSource } from '../../types/dataSource.ts';
+import { call, useTestTable } from './api.ts';
+import { bucket } from './runner.ts';
+import { connectionTo, services } from './services.ts';
+import { keepsakeTemplate } from './stack.ts';
+import { stateMachineDefinition } from './stateMachines.ts';
+
+export type MachineOutcome = { ok: true; output: unknown } | { ok: false; error: Error };
+
+export interface LocalMachines {
+  readonly table: TableRef;
+  /** Every notification the machines published, in order. */
+  readonly notifications: Notification[];
+  /** Runs the synthesized machine whose logical id starts with `Orchestration{machine}` as execution `name`. */
+  run(machine: 'Backup' | 'Restore' | 'Verify', input: Record<string, unknown>, name: string): Promise<MachineOutcome>;
+  /** Creates a data source on the test MariaDB through the API handler (its password goes to the secret store). */
+  createSource(name: string, database: string, password: string): Promise<DataSource>;
+}
+
+/**
+ * The Backup, Restore and Verify machines as synthesized, run by aws-local-stepfunctions: their Lambda tasks are
+ * the real handlers on a fresh DynamoDB Local table, their ECS tasks the real runner (a child process) against
+ * the test MariaDB and s3rver, their SNS publishes collected. Sets the handlers' environment, then imports them.
+ */
+export async function startLocalMachines(): Promise<LocalMachines> {
+  const table = await useTestTable();
+  Object.assign(process.env, {
+    BACKUP_BUCKET_NAME: bucket(),
+    KEEPSAKE_S3_ENDPOINT: services().s3.endpoint,
+    KEEPSAKE_SECRETS: 'local',
+    KEEPSAKE_SCHEDULER: 'local',
+    RUNNER_LOG_DIR: await mkdtemp(join(tmpdir(), 'keepsake-runner-logs-')),
+  });
+  // Imported once the environment is set: handlers and the SDK clients they share read it at load.
+  const [local, { secretStoreFromEnv }, create, ...handlers] = await Promise.all([
+    import('../../scripts/local/orchestration.ts'),
+    import('../../functions/shared/secretStore.ts'),
+    import('../../functions/dataSources/createDataSource.ts'),
+    import('../../functions/orchestration/beginBackup.ts'),
+    import('../../functions/orchestration/finalizeBackup.ts'),
+    import('../../functions/orchestration/recordBackupFailure.ts'),
+    import('../../functions/orchestration/applyRetention.ts'),
+    import('../../functions/orchestration/beginRestore.ts'),
+    import('../../functions/orchestration/recordSafetyBackup.ts'),
+    import('../../functions/orchestration/finalizeRestore.ts'),
+    import('../../functions/orchestration/recordRestoreFailure.ts'),
+    import('../../functions/orchestration/prepareVerify.ts'),
+    import('../../functions/orchestration/recordVerification.ts'),
+  ]);
+  const [beginBackup, finalizeBackup, recordBackupFailure, applyRetention, beginRestore, recordSafetyBackup, finalizeRestore, recordRestoreFailure, prepareVerify, recordVerification] =
+    handlers.map((module, i) => local.lambdaTask(`handler${i}`, module.handler as never));
+  const notifications: Notification[] = [];
+  const publish = local.localPublish((n) => notifications.push(n));
+  const runTask = local.localRunTask({ logDir: process.env.RUNNER_LOG_DIR ?? '', secrets: secretStoreFromEnv() });
+  const overrides = {
+    [STATES.begin]: beginBackup,
+    [STATES.run]: runTask,
+    [STATES.finalize]: finalizeBackup,
+    [STATES.recordFailure]: recordBackupFailure,
+    [STATES.retention]: applyRetention,
+    [STATES.notifyFailure]: publish,
+    [STATES.notifyRetention]: publish,
+    [STATES.beginRestore]: beginRestore,
+    [STATES.runSafetyBackup]: runTask,
+    [STATES.recordSafetyBackup]: recordSafetyBackup,
+    [STATES.runRestore]: runTask,
+    [STATES.finalizeRestore]: finalizeRestore,
+    [STATES.recordRestoreFailure]: recordRestoreFailure,
+    [STATES.notifyRestoreFailure]: publish,
+    [STATES.prepareVerify]: prepareVerify,
+    [STATES.runVerify]: runTask,
+    [STATES.recordVerified]: recordVerification,
+    [STATES.recordVerifyFailure]: recordVerification,
+    [STATES.notifyVerifyFailure]: publish,
+  };
+
+  const { StateMachine } = await local.loadLocalStepFunctions();
+  const template = keepsakeTemplate();
+  const machines = new Map<string, InstanceType<typeof StateMachine>>();
+  const machineFor = (name: string) => {
+    let machine = machines.get(name);
+    if (!machine) {
+      machine = new StateMachine(stateMachineDefinition(template, `Orchestration${name}`) as never, { validationOptions: { checkArn: false, checkPaths: false } });
+      machines.set(name, machine);
+    }
+    return machine;
+  };
+
+  return {
+    table,
+    notifications,
+    async run(machine, input, name) {
+      const execution = machineFor(machine).run(input as never, {
+        overrides: { taskResourceLocalHandlers: overrides as never },
+        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:123456789012:execution:${machine}:${name}` } } as never,
+      });
+      try {
+        return { ok: true, output: await execution.result };
+      } catch (error) {
+        // aws-local-stepfunctions wraps the Fail state's error (Error = name, Cause = message) in an ExecutionError.
+        return { ok: false, error: ((error as Error).cause as Error | undefined) ?? (error as Error) };
+      }
+    },
+    async createSource(name, database, password) {
+      const created = await call<DataSource>(create.handler, { method: 'POST', resource: '/v1/data-sources', body: { name, ...connectionTo(database), password } });
+      expect(created.status).toBe(201);
+      return created.body;
+    },
+  };
+}
