@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from './config.ts';
 import { Alerts } from './constructs/Alerts.ts';
+import { Api } from './constructs/Api.ts';
 import { BackupRunner } from './constructs/BackupRunner.ts';
 import { Orchestration } from './constructs/Orchestration.ts';
 import { Storage } from './constructs/Storage.ts';
@@ -37,8 +38,18 @@ export class KeepsakeStack extends Stack {
       trashGraceDays: config.trashGraceDays,
     });
     alerts.alarmOnFailures('Backup', orchestration.backupMachine);
+    alerts.alarmOnFailures('Restore', orchestration.restoreMachine);
     alerts.alarmOnFailures('Sweeper', orchestration.sweeperMachine);
+    const api = new Api(this, 'Api', {
+      table: storage.table,
+      bucket: storage.bucket,
+      key: storage.key,
+      scheduleGroupName: orchestration.scheduleGroup.scheduleGroupName,
+      schedulerRole: orchestration.schedulerRole,
+      stateMachines: { backup: orchestration.backupMachine, restore: orchestration.restoreMachine, verify: orchestration.verifyMachine },
+    });
 
+    new CfnOutput(this, 'ApiUrl', { value: api.restApi.url });
     new CfnOutput(this, 'BackupBucketName', { value: storage.bucket.bucketName });
     new CfnOutput(this, 'BackupStateMachineArn', { value: orchestration.backupMachine.stateMachineArn });
     new CfnOutput(this, 'AlertsTopicArn', { value: alerts.topic.topicArn });

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { apiRoutes, type Operation } from '../../functions/routes.ts';
+import { BACKUP_OBJECTS, acknowledgeBackupObjects } from './BackupRunner.ts';
 import { KeepsakeFunction } from './KeepsakeFunction.ts';
 
 /** What one operation may touch. Each Lambda gets exactly its operation's grants and environment. */
@@ -105,6 +106,22 @@ export class Api extends Construct {
       },
     });
     this.restApi.addRequestValidator('Validator', { validateRequestParameters: true });
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason: 'Every body, path and query is parsed by the zod schema of its handler (types/), which answers 400 with a message per field; a JSON-schema model in API Gateway would be a second copy of the contract with worse messages.',
+    });
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason: 'Every route is AWS_IAM (SigV4) authorized and the stage is throttled; a WAF web ACL would cost more per month than all of idle Keepsake.',
+    });
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'AWS_IAM authorization on purpose: console users sign with Cognito identity pool credentials and other applications with their own IAM principals, so one authorizer serves both.',
+    });
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: "API Gateway's account-level logging role (required for execution logs); the managed policy grants log delivery only.",
+    });
 
     const functions = {} as Record<Operation, KeepsakeFunction>;
     for (const route of apiRoutes) {
@@ -125,6 +142,10 @@ export class Api extends Construct {
     const lambda = fn.function;
     const stack = Stack.of(this);
     if (access.secrets) {
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:keepsake/data-source/*]',
+        reason: 'Data-source passwords only: one secret per source under keepsake/data-source/, created at run time.',
+      });
       lambda.addToRolePolicy(
         new iam.PolicyStatement({
           actions: SECRET_ACTIONS[access.secrets],
@@ -147,6 +168,10 @@ export class Api extends Construct {
             ? ['scheduler:DeleteSchedule']
             : [];
       if (actions.length > 0) {
+        Validations.of(fn).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${props.scheduleGroupName}/keepsake-*]`,
+          reason: "Keepsake's own schedules only (named keepsake-<schedule id> in its group), created by the API at run time.",
+        });
         lambda.addToRolePolicy(
           new iam.PolicyStatement({
             actions,
@@ -163,17 +188,23 @@ export class Api extends Construct {
     }
     if (access.stopBackup) {
       props.stateMachines.backup.grantExecution(lambda, 'states:StopExecution');
+      const machineName = Stack.of(this).resolve({ 'Fn::Select': [6, { 'Fn::Split': [':', props.stateMachines.backup.stateMachineArn] }] }) as unknown;
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${JSON.stringify(machineName)}:*]`,
+        reason: 'Executions of the Backup machine only: each is named after its backup at run time.',
+      });
       lambda.addEnvironment('BACKUP_STATE_MACHINE_ARN', props.stateMachines.backup.stateMachineArn);
     }
     if (access.bucket) {
       lambda.addEnvironment('BACKUP_BUCKET_NAME', props.bucket.bucketName);
       if (access.bucket === 'presign') {
         // The presigned URL is signed with this role: it must itself be allowed to read the object.
-        lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects('*')] }));
+        lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(BACKUP_OBJECTS)] }));
         props.key.grantDecrypt(lambda);
       } else {
-        lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [props.bucket.arnForObjects('*')] }));
+        lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [props.bucket.arnForObjects(BACKUP_OBJECTS)] }));
       }
+      acknowledgeBackupObjects(fn, props.bucket);
     }
   }
 }
