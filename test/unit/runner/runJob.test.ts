@@ -47,6 +47,7 @@ describe('parseJob', () => {
       compressionLevel: 1,
       compressionParallelism: 0,
       uploadQueueSize: 2,
+      skipIfDatabaseMissing: false,
     });
   });
 
