@@ -40,6 +40,7 @@ export class KeepsakeStack extends Stack {
     alerts.alarmOnFailures('Backup', orchestration.backupMachine);
     alerts.alarmOnFailures('Restore', orchestration.restoreMachine);
     alerts.alarmOnFailures('Sweeper', orchestration.sweeperMachine);
+    alerts.alarmOnStaleSources();
     const api = new Api(this, 'Api', {
       table: storage.table,
       bucket: storage.bucket,

@@ -8,6 +8,7 @@ import { keepsakeTemplate } from '../test/support/stack.ts';
 const PRICE = {
   kmsKeyMonth: 1.0,
   alarmMetricMonth: 0.1,
+  customMetricMonth: 0.3,
   secretMonth: 0.4,
   fargateArmVcpuHour: 0.03238,
   fargateArmGbHour: 0.00356,
@@ -36,6 +37,8 @@ function lines(): { idle: Line[]; nightly: Line[]; storage: Line[] } {
   const count = (type: string) => Object.keys(t.findResources(type)).length;
   const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
   const alarmMetrics = alarms.reduce((n, a) => n + ((a.Properties.Metrics as { MetricStat?: unknown }[] | undefined)?.filter((m) => m.MetricStat).length ?? 1), 0);
+  const customMetrics = new Set(alarms.map((a) => a.Properties.Namespace as string | undefined).filter((ns) => ns !== undefined && !ns.startsWith('AWS/'))).size;
+  const hourlyChecks = 24 * 30;
   const task = Object.values(t.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties as { Cpu: string; Memory: string };
   const vcpu = Number(task.Cpu) / 1024;
   const memoryGb = Number(task.Memory) / 1024;
@@ -45,6 +48,8 @@ function lines(): { idle: Line[]; nightly: Line[]; storage: Line[] } {
 
   const idle: Line[] = [
     { item: `CloudWatch alarms (${alarms.length}, ${alarmMetrics} metrics)`, basis: `$${PRICE.alarmMetricMonth}/metric`, usd: alarmMetrics * PRICE.alarmMetricMonth },
+    { item: `Custom metrics (${customMetrics}: StaleSources)`, basis: `$${PRICE.customMetricMonth}/metric`, usd: customMetrics * PRICE.customMetricMonth },
+    { item: 'Hourly freshness check (Lambda, ARM64)', basis: `${hourlyChecks} calls × ~0.2 s`, usd: hourlyChecks * (PRICE.lambdaRequest + 0.2 * 0.25 * PRICE.lambdaArmGbSecond) },
     { item: `NAT gateways (${count('AWS::EC2::NatGateway')})`, basis: 'public subnets only', usd: 0 },
     { item: `VPC, ECS, Step Functions (${count('AWS::StepFunctions::StateMachine')}), Lambda (${fns.length}), Scheduler`, basis: 'pay per use: nothing runs', usd: 0 },
   ];

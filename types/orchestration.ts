@@ -114,3 +114,18 @@ export const RestoreFailureTaskSchema = z.object({
   safety: SafetyBackupSchema.optional(),
 });
 export type RestoreFailureTask = z.infer<typeof RestoreFailureTaskSchema>;
+
+/** A scheduled, enabled source without a succeeded backup in twice its schedule's interval. */
+export const StaleSourceSchema = z.object({
+  sourceId: IdSchema,
+  intervalMinutes: z.number().int().nonnegative(),
+  lastSucceededAt: z.iso.datetime().optional(),
+});
+export type StaleSource = z.infer<typeof StaleSourceSchema>;
+
+/** What the hourly freshness check found; its count is the `Keepsake/StaleSources` metric. */
+export const FreshnessReportSchema = z.object({ checkedSources: z.number().int().nonnegative(), stale: z.array(StaleSourceSchema) });
+export type FreshnessReport = z.infer<typeof FreshnessReportSchema>;
+
+/** The freshness check's input: whatever the scheduler sends, ignored. */
+export const FreshnessCheckTaskSchema = z.looseObject({});

@@ -44,26 +44,36 @@ export class Alerts extends Construct {
   }
 
   /**
-   * Alarms when an execution of `machine` fails or times out. Aborted executions are left out: a backup the
-   * operator cancels through the API is stopped, and that is not an incident.
+   * Alarms when an execution of `machine` fails. The machines catch every step's error and timeout and end in a
+   * Fail state, so ExecutionsFailed counts them all (one metric: alarms bill per metric). Aborted executions
+   * are left out: a backup the operator cancels through the API is stopped, and that is not an incident.
    */
   alarmOnFailures(id: string, machine: sfn.StateMachine): cloudwatch.Alarm {
-    const failures = new cloudwatch.MathExpression({
-      expression: 'failed + timedOut',
-      usingMetrics: {
-        failed: machine.metricFailed({ statistic: 'Sum' }),
-        timedOut: machine.metricTimedOut({ statistic: 'Sum' }),
-      },
-      period: Duration.minutes(5),
-      label: `${id} executions that did not succeed`,
+    return this.alarm(`${id}Failures`, {
+      alarmDescription: `A Keepsake ${id} execution failed: see its record (the reason is there) and the Step Functions console.`,
+      metric: machine.metricFailed({ statistic: 'Sum', period: Duration.minutes(5) }),
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const alarm = new cloudwatch.Alarm(this, `${id}Failures`, {
-      alarmDescription: `A Keepsake ${id} execution failed: see the Step Functions console and the backup's record.`,
-      metric: failures,
+  }
+
+  /**
+   * Alarms while a scheduled, enabled source has had no succeeded backup in twice its schedule's interval: the
+   * failure a per-run alarm cannot see (a schedule that stopped firing, runs that never start).
+   */
+  alarmOnStaleSources(): cloudwatch.Alarm {
+    return this.alarm('StaleSources', {
+      alarmDescription: 'A scheduled Keepsake data source has no successful backup within twice its interval: the freshness check log names it.',
+      metric: new cloudwatch.Metric({ namespace: 'Keepsake', metricName: 'StaleSources', statistic: 'Maximum', period: Duration.hours(1) }),
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  private alarm(id: string, props: Pick<cloudwatch.AlarmProps, 'alarmDescription' | 'metric' | 'treatMissingData'>): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      ...props,
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     return alarm;

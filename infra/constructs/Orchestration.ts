@@ -66,12 +66,15 @@ export const SCHEDULE_GROUP_NAME = 'keepsake';
  *   Any failure → failed record naming the safety backup's key (the way back) → notification → Fail.
  * - Verify: the runner re-reads the object and checks its SHA-256 and gzip stream → verified or failed (+ alert).
  * - Sweeper (daily): retention for every source, then deletion of trash past its grace period.
+ * - Freshness check (hourly Lambda): the metric behind the "no recent successful backup" alarm.
  */
 export class Orchestration extends Construct {
   public readonly backupMachine: sfn.StateMachine;
   public readonly restoreMachine: sfn.StateMachine;
   public readonly verifyMachine: sfn.StateMachine;
   public readonly sweeperMachine: sfn.StateMachine;
+  /** Hourly: counts scheduled sources without a recent succeeded backup into the `Keepsake/StaleSources` metric. */
+  public readonly freshnessCheck: KeepsakeFunction;
   public readonly scheduleGroup: scheduler.ScheduleGroup;
   /** Assumed by EventBridge Scheduler for the API's schedules: it may start the Backup machine and nothing else. */
   public readonly schedulerRole: iam.Role;
@@ -99,6 +102,27 @@ export class Orchestration extends Construct {
       schedule: scheduler.ScheduleExpression.cron({ hour: '3', minute: '30' }),
       target: new targets.StepFunctionsStartExecution(this.sweeperMachine, { input: scheduler.ScheduleTargetInput.fromObject({}) }),
     });
+
+    this.freshnessCheck = this.fn('CheckFreshness', 'orchestration/checkFreshness.ts', 'read', Duration.minutes(1));
+    new scheduler.Schedule(this, 'HourlyFreshnessCheck', {
+      description: 'Keepsake: find scheduled sources without a recent succeeded backup',
+      schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)),
+      target: new targets.LambdaInvoke(this.freshnessCheck.function, { input: scheduler.ScheduleTargetInput.fromObject({}), role: this.invokerRole(this.freshnessCheck) }),
+    });
+  }
+
+  /** The role EventBridge Scheduler assumes to invoke `fn` (and only it). */
+  private invokerRole(fn: KeepsakeFunction): iam.Role {
+    const role = new iam.Role(this, `${fn.node.id}Invoker`, { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(fn)}.Arn>:*]`,
+      reason: 'lambda:InvokeFunction on the function and its versions (the `:*` qualifier), as the Scheduler target grants; one named function only.',
+    });
+    return role;
+  }
+
+  private logicalIdOf(fn: KeepsakeFunction): string {
+    return Stack.of(this).resolve((fn.function.node.defaultChild as lambda.CfnFunction).logicalId) as string;
   }
 
   private fn(id: string, handlerFile: string, access: 'read' | 'write', timeout?: Duration): KeepsakeFunction {
@@ -317,9 +341,8 @@ export class Orchestration extends Construct {
       reason: 'X-Ray tracing, CloudWatch Logs delivery (logs:CreateLogDelivery and friends) and ecs:StopTask/DescribeTasks of tasks whose ARNs exist only at run time support no resource-level permissions.',
     });
     for (const fn of new Set(invoked)) {
-      const logicalId = Stack.of(this).resolve((fn.function.node.defaultChild as lambda.CfnFunction).logicalId) as string;
       Validations.of(machine.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(fn)}.Arn>:*]`,
         reason: 'lambda:InvokeFunction on the function and its versions (the `:*` qualifier), as LambdaInvoke grants; one named function only.',
       });
     }

@@ -81,6 +81,11 @@ describe('Keepsake stack', () => {
     for (const alarm of alarms) expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('AlertsTopic');
   });
 
+  it('alarms when a scheduled source has no recent successful backup, from an hourly check', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Keepsake', MetricName: 'StaleSources', Threshold: 1, AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlertsTopic') }] });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 hour)', Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrchestrationCheckFreshness'), 'Arn'] } }) });
+  });
+
   it('runs the sweeper every day', () => {
     t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 3 * * ? *)', Target: Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^OrchestrationSweeper') } }) });
   });

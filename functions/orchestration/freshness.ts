@@ -1,0 +1,70 @@
+import { nextRuns } from '../../types/cron.ts';
+import type { FreshnessReport, StaleSource } from '../../types/orchestration.ts';
+import { getDataSource } from '../shared/repositories/dataSources.ts';
+import { listSchedules, type ScheduleRecord } from '../shared/repositories/schedules.ts';
+import { readSourceStats } from '../shared/repositories/stats.ts';
+import type { TableRef } from '../shared/repositories/table.ts';
+
+/** Runs looked ahead to find a schedule's interval: enough to see a weekday-only cron's weekend gap. */
+const LOOKAHEAD_RUNS = 8;
+
+/**
+ * The longest gap between a schedule's coming runs: "2× its interval" of a weekday-only or monthly schedule
+ * must not call a Monday morning or the 3rd of the month stale.
+ */
+export function intervalMs(schedule: Pick<ScheduleRecord, 'cron' | 'timeZone'>, now: Date): number {
+  const runs = nextRuns(schedule.cron, schedule.timeZone, now, LOOKAHEAD_RUNS);
+  let longest = 0;
+  for (let i = 1; i < runs.length; i++) longest = Math.max(longest, (runs[i]?.getTime() ?? 0) - (runs[i - 1]?.getTime() ?? 0));
+  return longest;
+}
+
+async function enabledSchedules(table: TableRef): Promise<ScheduleRecord[]> {
+  const schedules: ScheduleRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listSchedules(table, { limit: 100, ...(cursor !== undefined && { cursor }) });
+    schedules.push(...page.items.filter((s) => s.enabled));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return schedules;
+}
+
+/**
+ * Sources that are enabled, have an active schedule, and have had no succeeded backup within twice that
+ * schedule's interval (counted from the schedule's creation when there never was one). A source with several
+ * schedules is held to the most frequent.
+ */
+export async function findStaleSources(deps: { readonly table: TableRef; readonly now: () => Date }): Promise<FreshnessReport> {
+  const now = deps.now();
+  const [schedules, stats] = await Promise.all([enabledSchedules(deps.table), readSourceStats(deps.table)]);
+  const lastSucceeded = new Map(stats.map((s) => [s.sourceId, s.lastSucceededAt]));
+  const bySource = new Map<string, ScheduleRecord[]>();
+  for (const schedule of schedules) bySource.set(schedule.sourceId, [...(bySource.get(schedule.sourceId) ?? []), schedule]);
+
+  const stale: StaleSource[] = [];
+  for (const [sourceId, own] of bySource) {
+    const source = await getDataSource(deps.table, sourceId);
+    if (!source?.enabled) continue;
+    const interval = Math.min(...own.map((s) => intervalMs(s, now)).filter((ms) => ms > 0));
+    if (!Number.isFinite(interval)) continue;
+    const last = lastSucceeded.get(sourceId);
+    const since = last ?? own.map((s) => s.createdAt).sort()[0] ?? now.toISOString();
+    if (now.getTime() - Date.parse(since) > 2 * interval) {
+      stale.push({ sourceId, intervalMinutes: Math.round(interval / 60_000), ...(last !== undefined && { lastSucceededAt: last }) });
+    }
+  }
+  return { checkedSources: bySource.size, stale };
+}
+
+/**
+ * The report as a CloudWatch embedded-metric line: Lambda's log becomes the `Keepsake/StaleSources` metric the
+ * staleness alarm watches, with no PutMetricData permission needed.
+ */
+export function staleSourcesMetric(report: FreshnessReport, at: Date): string {
+  return JSON.stringify({
+    _aws: { Timestamp: at.getTime(), CloudWatchMetrics: [{ Namespace: 'Keepsake', Dimensions: [[]], Metrics: [{ Name: 'StaleSources', Unit: 'Count' }] }] },
+    StaleSources: report.stale.length,
+    staleSourceIds: report.stale.map((s) => s.sourceId),
+  });
+}
