@@ -78,6 +78,11 @@ export const RestoreJobSchema = DatabaseAccessSchema.extend({
    * anyway; the stream is hashed during the restore too.
    */
   verifyFirst: z.boolean().default(false),
+  /**
+   * A test restore: the target is a scratch database made for it (the job refuses one that exists), which must
+   * end up holding `expectTables` tables (the backup's count) and is dropped afterwards whatever the outcome.
+   */
+  scratch: z.object({ expectTables: z.number().int().nonnegative() }).strict().optional(),
 }).strict();
 export type RestoreJob = z.infer<typeof RestoreJobSchema>;
 
@@ -128,6 +133,8 @@ export const RestoreResultSchema = z.object({
   uncompressedBytes: z.number().int().nonnegative(),
   sha256: Sha256Schema,
   durationMs: z.number().int().nonnegative(),
+  /** Tables found in a scratch database before it was dropped (test restores only). */
+  tables: z.number().int().nonnegative().optional(),
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
 

@@ -54,6 +54,23 @@ export const RetentionSchema = z
   .strict();
 export type Retention = z.infer<typeof RetentionSchema>;
 
+/**
+ * Re-reading this schedule's backups (the Verify machine): after each backup, or weekly (the newest backup,
+ * from the daily sweep); `testRestore` also restores it into a scratch database on the same server and
+ * compares the table count with the backup's, then drops the scratch database.
+ */
+export const VerifyPolicySchema = z
+  .object(
+    {
+      when: z.enum(['never', 'afterEachBackup', 'weekly'], { error: 'verify.when must be never, afterEachBackup or weekly' }).default('never'),
+      testRestore: z.boolean({ error: 'verify.testRestore must be true or false' }).default(false),
+    },
+    { error: 'verify must be an object like {"when": "afterEachBackup", "testRestore": false}' },
+  )
+  .strict();
+export type VerifyPolicy = z.infer<typeof VerifyPolicySchema>;
+export const DEFAULT_VERIFY_POLICY: VerifyPolicy = { when: 'never', testRestore: false };
+
 const NameSchema = z
   .string({ error: 'name must be a string' })
   .trim()
@@ -71,6 +88,8 @@ export const ScheduleFieldsSchema = z
     /** false while paused: the EventBridge schedule is DISABLED and nothing runs. */
     enabled: z.boolean(),
     retention: RetentionSchema,
+    /** Absent on schedules stored before verification existed: read as never. */
+    verify: VerifyPolicySchema.default({ ...DEFAULT_VERIFY_POLICY }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -93,6 +112,7 @@ export const CreateScheduleSchema = z
       timeZone: TimeZoneSchema,
       enabled: z.boolean({ error: 'enabled must be true or false' }).default(true),
       retention: RetentionSchema.default({ ...DEFAULT_RETENTION }),
+      verify: VerifyPolicySchema.default({ ...DEFAULT_VERIFY_POLICY }),
     },
     bodyObject,
   )
@@ -115,6 +135,10 @@ export const UpdateScheduleSchema = z
           { daily: retentionCount('daily', 366), weekly: retentionCount('weekly', 520), monthly: retentionCount('monthly', 240) },
           { error: 'retention must be an object like {"daily": 7}' },
         )
+        .partial()
+        .strict(),
+      verify: z
+        .object({ when: VerifyPolicySchema.shape.when.unwrap(), testRestore: VerifyPolicySchema.shape.testRestore.unwrap() }, { error: 'verify must be an object like {"when": "weekly"}' })
         .partial()
         .strict(),
     },

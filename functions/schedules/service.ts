@@ -2,7 +2,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Page, PageQuery } from '../../types/api.ts';
 import { nextRuns } from '../../types/cron.ts';
-import type { CreateSchedule, Schedule, UpdateSchedule } from '../../types/schedule.ts';
+import { DEFAULT_VERIFY_POLICY, type CreateSchedule, type Schedule, type UpdateSchedule } from '../../types/schedule.ts';
 import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
 import { keys } from '../shared/keys.ts';
 import { logger } from '../shared/logger.ts';
@@ -29,7 +29,7 @@ export const NEXT_RUNS = 3;
 export function toSchedule(record: ScheduleRecord, now: Date): Schedule {
   const { revision: _revision, ...fields } = record;
   const runs = record.enabled ? nextRuns(record.cron, record.timeZone, now, NEXT_RUNS).map((run) => run.toISOString()) : [];
-  return { ...fields, nextRuns: runs };
+  return { ...fields, verify: record.verify ?? { ...DEFAULT_VERIFY_POLICY }, nextRuns: runs };
 }
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
@@ -151,6 +151,7 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
         timeZone: body.timeZone,
         enabled: body.enabled,
         retention: body.retention,
+        verify: body.verify,
         createdAt: now,
         updatedAt: now,
         revision: 1,
@@ -179,6 +180,7 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
         ...(body.cron !== undefined && { cron: body.cron }),
         ...(body.timeZone !== undefined && { timeZone: body.timeZone }),
         retention: { ...current.retention, ...body.retention },
+        verify: { ...DEFAULT_VERIFY_POLICY, ...current.verify, ...body.verify },
         updatedAt: clock().toISOString(),
         revision: current.revision + 1,
       };

@@ -207,6 +207,16 @@ export async function databaseExists(tools: MysqlTools, conn: ConnectionArgs, da
   return stdout.split('\n').includes(database);
 }
 
+/** Base tables in `database` (what a dump counts: views aside), counted in JS over the server's list so the name never enters SQL. */
+export async function tableCount(tools: MysqlTools, conn: ConnectionArgs, database: string, connectTimeoutSeconds: number): Promise<number> {
+  const { stdout } = await run(
+    tools.clientBin,
+    [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, '--batch', '--skip-column-names', '--raw', '-e', "SELECT TABLE_SCHEMA FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'"],
+    { timeoutMs: (connectTimeoutSeconds + 20) * 1000, secrets: [conn.password] },
+  );
+  return stdout.split('\n').filter((schema) => schema === database).length;
+}
+
 /** mysqldump flags for a consistent, complete, restorable dump of one database. */
 export function dumpArgs(tools: MysqlTools, conn: ConnectionArgs, database: string): string[] {
   const mysqlOnly = tools.flavor === 'mysql' ? ['--set-gtid-purged=OFF', '--column-statistics=0'] : [];

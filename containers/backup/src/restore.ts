@@ -6,7 +6,7 @@ import type { RestoreJob, RestoreResult } from '../../../types/job.ts';
 import type { JobContext } from './context.ts';
 import { DefinerRewrite } from './definerRewrite.ts';
 import { RunnerError, messageOf } from './errors.ts';
-import { describeExit, detectMysqlTools, quoteIdentifier, run, waitForExit, withConnectionArgs } from './mysqlTools.ts';
+import { databaseExists, describeExit, detectMysqlTools, quoteIdentifier, run, tableCount, waitForExit, withConnectionArgs, type ConnectionArgs } from './mysqlTools.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
 import { createS3Client, openObject, readTaggedChecksum } from './s3Store.ts';
@@ -39,6 +39,34 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
   }
 
   return withConnectionArgs(job.connection, password, tools.flavor, async (conn) => {
+    if (!job.scratch) return restoreStream(conn);
+    const { expectTables } = job.scratch;
+    const timeout = job.connectTimeoutSeconds;
+    if (await databaseExists(tools, conn, target, timeout)) {
+      throw new RunnerError(`scratch database "${target}" already exists: a test restore only uses (and then drops) a database it creates itself`);
+    }
+    let outcome: { result: RestoreResult } | { error: unknown };
+    try {
+      const result = await restoreStream(conn);
+      const tables = await tableCount(tools, conn, target, timeout);
+      if (tables !== expectTables) throw new RunnerError(`test restore into "${target}" produced ${tables} tables where the backup holds ${expectTables}`);
+      outcome = { result: { ...result, tables } };
+    } catch (error) {
+      outcome = { error };
+    }
+    const dropped = await run(tools.clientBin, [...conn.args, `--connect-timeout=${timeout}`, '-e', `DROP DATABASE IF EXISTS ${quoteIdentifier(target)}`], {
+      timeoutMs: (timeout + 20) * 1000,
+      secrets: [password],
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if ('error' in outcome) throw outcome.error;
+    if (dropped) throw new RunnerError(`the test restore succeeded but the scratch database "${target}" could not be dropped: ${messageOf(dropped)}`);
+    return outcome.result;
+  });
+
+  async function restoreStream(conn: ConnectionArgs): Promise<RestoreResult> {
     const secrets = [password];
     await run(
       tools.clientBin,
@@ -101,5 +129,5 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
       sha256,
       durationMs: Date.now() - started,
     };
-  });
+  }
 }

@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../../types/api.ts';
-import { ScheduleFieldsSchema, type Schedule } from '../../../types/schedule.ts';
+import { ScheduleFieldsSchema, type Schedule, type VerifyPolicy } from '../../../types/schedule.ts';
 import { collections, keys, timeSortKey } from '../keys.ts';
 import { queryPage, withoutKeys, type TableRef } from './table.ts';
 
@@ -9,7 +9,8 @@ import { queryPage, withoutKeys, type TableRef } from './table.ts';
  * increments and conditions on, so that two concurrent changes cannot both win and an undo only rolls back the
  * write it made.
  */
-export type ScheduleRecord = Omit<Schedule, 'nextRuns'> & { readonly revision: number };
+/** As stored: `verify` is absent on schedules written before verification existed (read as never). */
+export type ScheduleRecord = Omit<Schedule, 'nextRuns' | 'verify'> & { readonly verify?: VerifyPolicy; readonly revision: number };
 
 export function scheduleItem(record: ScheduleRecord): Record<string, unknown> {
   const sortKey = timeSortKey(record.createdAt, record.id);

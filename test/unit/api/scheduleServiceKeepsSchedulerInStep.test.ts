@@ -27,7 +27,7 @@ const TARGET: EventBridgeTarget = {
 const PRINCIPAL = 'arn:aws:iam::123456789012:user/alice';
 /** The day before Europe/Berlin springs forward (2026-03-29, 02:00 → 03:00). */
 const NOW = new Date('2026-03-28T12:00:00.000Z');
-const BODY: CreateSchedule = { name: 'Nightly', cron: '30 2 * * *', timeZone: 'Europe/Berlin', enabled: true, retention: { daily: 7, weekly: 4, monthly: 6 } };
+const BODY: CreateSchedule = { name: 'Nightly', cron: '30 2 * * *', timeZone: 'Europe/Berlin', enabled: true, retention: { daily: 7, weekly: 4, monthly: 6 }, verify: { when: 'never', testRestore: false } };
 
 const scheduler = mockClient(SchedulerClient);
 let table: TableRef;
@@ -117,6 +117,7 @@ describe('creating a schedule', () => {
       timeZone: 'Europe/Berlin',
       enabled: true,
       retention: { daily: 7, weekly: 4, monthly: 6 },
+      verify: { when: 'never', testRestore: false },
       createdAt: NOW.toISOString(),
       updatedAt: NOW.toISOString(),
       // 02:30 does not exist in Berlin on 2026-03-29: skipped, as EventBridge Scheduler does.

@@ -10,14 +10,25 @@ const errorsOf = (schema: z.ZodType, body: unknown): Record<string, string> => {
 };
 
 describe('the create-schedule body', () => {
-  it('fills in enabled and the GFS retention defaults (7 daily, 4 weekly, 6 monthly)', () => {
+  it('fills in enabled, the GFS retention defaults (7 daily, 4 weekly, 6 monthly) and no verification', () => {
     expect(CreateScheduleSchema.parse({ cron: '0 2 * * *', timeZone: 'Europe/Berlin' })).toEqual({
       cron: '0 2 * * *',
       timeZone: 'Europe/Berlin',
       enabled: true,
       retention: { daily: 7, weekly: 4, monthly: 6 },
+      verify: { when: 'never', testRestore: false },
     });
     expect(DEFAULT_RETENTION).toEqual({ daily: 7, weekly: 4, monthly: 6 });
+  });
+
+  it('takes a verification policy and names what is wrong with one', () => {
+    expect(CreateScheduleSchema.parse({ cron: '0 2 * * *', timeZone: 'UTC', verify: { when: 'weekly' } }).verify).toEqual({ when: 'weekly', testRestore: false });
+    const bad = CreateScheduleSchema.safeParse({ cron: '0 2 * * *', timeZone: 'UTC', verify: { when: 'daily', testRestore: 'yes' } });
+    expect(bad.success).toBe(false);
+    expect(bad.error && fieldErrors(bad.error)).toEqual({
+      'verify.when': 'verify.when must be never, afterEachBackup or weekly',
+      'verify.testRestore': 'verify.testRestore must be true or false',
+    });
   });
 
   it('fills in the retention counts not sent', () => {
