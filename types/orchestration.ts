@@ -3,6 +3,7 @@ import { BackupSchema, BackupTriggerSchema, VerificationSchema } from './backup.
 import { DatabaseNameSchema, IdSchema } from './dataSource.ts';
 import { BackupJobSchema, ObjectKeySchema, RestoreJobSchema, VerifyJobSchema } from './job.ts';
 import { RestoreSchema } from './restore.ts';
+import { VerifyPolicySchema } from './schedule.ts';
 
 /**
  * The Backup state machine's input, whoever starts it: the API (`backupId` = the queued record and the
@@ -32,6 +33,8 @@ export type BeginBackupTask = z.infer<typeof BeginBackupTaskSchema>;
 export const BegunBackupSchema = z.object({
   backup: BackupSchema,
   job: BackupJobSchema,
+  /** The schedule's verification policy (never for backups not started by a schedule). */
+  verify: VerifyPolicySchema,
 });
 export type BegunBackup = z.infer<typeof BegunBackupSchema>;
 
@@ -62,10 +65,11 @@ export const RecordedFailureSchema = z.object({ reason: z.string(), notification
 export type RecordedFailure = z.infer<typeof RecordedFailureSchema>;
 
 /** The Verify machine's input (the API starts it on a succeeded backup) and its first task's. */
-export const VerifyExecutionInputSchema = z.object({ backupId: IdSchema }).strict();
+export const VerifyExecutionInputSchema = z.object({ backupId: IdSchema, testRestore: z.boolean().default(false) }).strict();
 export type VerifyExecutionInput = z.infer<typeof VerifyExecutionInputSchema>;
 
-export const PreparedVerifySchema = z.object({ job: VerifyJobSchema });
+/** The runner's verify job, and with `testRestore` its restore into a scratch database on the source's server. */
+export const PreparedVerifySchema = z.object({ job: VerifyJobSchema, testRestoreJob: RestoreJobSchema.optional() });
 export type PreparedVerify = z.infer<typeof PreparedVerifySchema>;
 
 /** Task "Record verification": no error → verified; the run step's error → failed with the reason. */
@@ -127,5 +131,11 @@ export type StaleSource = z.infer<typeof StaleSourceSchema>;
 export const FreshnessReportSchema = z.object({ checkedSources: z.number().int().nonnegative(), stale: z.array(StaleSourceSchema) });
 export type FreshnessReport = z.infer<typeof FreshnessReportSchema>;
 
-/** The freshness check's input: whatever the scheduler sends, ignored. */
-export const FreshnessCheckTaskSchema = z.looseObject({});
+/** The input of a task that needs none (the freshness check, the due-verifications list): ignored. */
+export const IgnoredTaskInputSchema = z.looseObject({});
+
+/** A Verify execution the daily sweep starts: the newest backup of a weekly-verified schedule's source. */
+export const DueVerificationSchema = z.object({ backupId: IdSchema, testRestore: z.boolean() });
+export type DueVerification = z.infer<typeof DueVerificationSchema>;
+export const DueVerificationsSchema = z.object({ due: z.array(DueVerificationSchema) });
+export type DueVerifications = z.infer<typeof DueVerificationsSchema>;

@@ -1,53 +1,32 @@
-import { redact } from '../../containers/backup/src/errors.ts';
-import { detectMysqlTools, probeServer, withConnectionArgs, type MysqlTools } from '../../containers/backup/src/mysqlTools.ts';
+import { messageOf, redact } from '../../containers/backup/src/errors.ts';
 import type { ConnectionTestResult } from '../../types/apiDataSources.ts';
+import { probeMysqlServer } from './mysqlProtocol.ts';
 import type { ConnectionTester } from './service.ts';
 
-export interface MysqlClientTesterOptions {
-  /** The client's own connect timeout. */
-  readonly connectTimeoutSeconds?: number;
-  /**
-   * The whole test's bound, for a server that accepts the connection and then stays silent (the client's own
-   * kill comes only 20 s after its connect timeout). Defaults to the connect timeout plus 2 s.
-   */
+export interface WireProtocolTesterOptions {
+  /** Bound on the TCP connect (DNS included). */
+  readonly connectTimeoutMs?: number;
+  /** Bound on the whole test, for a server that accepts the connection and then stays silent. Defaults to the connect timeout plus 2 s. */
   readonly deadlineMs?: number;
-  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
- * Tests a connection with the runner's own code path: the `mysql`/`mariadb` client, the password in a private
- * option file, `SELECT VERSION()` on the source's database. It works wherever those client tools are installed
- * (local mode, tests, a Lambda layer or the runner task); elsewhere it answers `ok: false` saying so.
+ * Tests a connection by speaking the MySQL protocol itself (Node's net, tls and crypto only), so it works in the
+ * Lambda runtime, which has no client binaries: TLS per the source's mode, a login with its user and database
+ * (mysql_native_password or caching_sha2_password), then quit. `ok` carries the server's version; otherwise the
+ * server's own error or what failed on the way, always without the password.
  */
-export function mysqlClientTester(options: MysqlClientTesterOptions = {}): ConnectionTester {
-  const connectTimeoutSeconds = options.connectTimeoutSeconds ?? 8;
-  const deadlineMs = options.deadlineMs ?? (connectTimeoutSeconds + 2) * 1000;
-  let tools: Promise<MysqlTools> | undefined;
+export function wireProtocolTester(options: WireProtocolTesterOptions = {}): ConnectionTester {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 8000;
+  const deadlineMs = options.deadlineMs ?? connectTimeoutMs + 2000;
   return {
     async test(connection, password): Promise<ConnectionTestResult> {
       const started = Date.now();
-      const elapsed = () => Date.now() - started;
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer from ${connection.host}:${connection.port} within ${Math.round(deadlineMs / 1000)} s`)), deadlineMs);
-      });
       try {
-        const probe = (async () => {
-          // Found once per container; a failed lookup is retried on the next test.
-          tools ??= detectMysqlTools(options.env).catch((error: unknown) => {
-            tools = undefined;
-            throw error;
-          });
-          const found = await tools;
-          return withConnectionArgs(connection, password, found.flavor, (conn) => probeServer(found, conn, connection.database, connectTimeoutSeconds));
-        })();
-        probe.catch(() => undefined); // it may settle after the deadline
-        const info = await Promise.race([probe, deadline]);
-        return { ok: true, serverVersion: info.version, durationMs: elapsed() };
+        const { serverVersion } = await probeMysqlServer(connection, password, { connectTimeoutMs, deadlineMs });
+        return { ok: true, serverVersion, durationMs: Date.now() - started };
       } catch (error) {
-        return { ok: false, error: redact(error instanceof Error ? error.message : String(error), [password]), durationMs: elapsed() };
-      } finally {
-        clearTimeout(timer);
+        return { ok: false, error: redact(messageOf(error), [password]), durationMs: Date.now() - started };
       }
     },
   };

@@ -9,6 +9,8 @@ import { beginBackupRun, finalizeBackup, type RunDeps } from '../backups/runServ
 import { NotFound } from '../shared/errors.ts';
 import { getBackupRecord } from '../shared/repositories/backups.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
+import { getSchedule } from '../shared/repositories/schedules.ts';
+import { DEFAULT_VERIFY_POLICY } from '../../types/schedule.ts';
 import { BACKUP_STEPS, ecsTaskOf, failureReason } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
 import { BackupObjectMissing, databaseAccessOf, s3LocationOf, storedObject, type BackupTarget } from './runnerJobs.ts';
@@ -16,7 +18,8 @@ import { BackupObjectMissing, databaseAccessOf, s3LocationOf, storedObject, type
 /**
  * Step "Begin backup": marks the record running (creating it for a scheduled run; see `beginBackupRun`) and
  * describes the runner's job: the source's connection, a reference to its password secret (never the value),
- * and the object key, fixed here so the later steps know where the runner wrote.
+ * and the object key, fixed here so the later steps know where the runner wrote. The schedule's verification
+ * policy comes along for the step after retention.
  */
 export async function beginBackup(deps: RunDeps & { readonly target: BackupTarget }, run: BeginBackupRun): Promise<BegunBackup> {
   const backup = await beginBackupRun(deps, run);
@@ -30,7 +33,8 @@ export async function beginBackup(deps: RunDeps & { readonly target: BackupTarge
     s3: s3LocationOf(deps.target),
     key: backupKey(source.id, source.database, new Date(backup.startedAt ?? backup.createdAt)),
   });
-  return { backup, job };
+  const schedule = backup.scheduleId ? await getSchedule(deps.table, backup.scheduleId) : undefined;
+  return { backup, job, verify: schedule?.verify ?? { ...DEFAULT_VERIFY_POLICY } };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { FreshnessCheckTaskSchema, type FreshnessReport } from '../../types/orchestration.ts';
+import { IgnoredTaskInputSchema, type FreshnessReport } from '../../types/orchestration.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
 import { findStaleSources, staleSourcesMetric } from './freshness.ts';
@@ -12,4 +12,4 @@ async function checkFreshness(): Promise<FreshnessReport> {
   return report;
 }
 
-export const handler = taskHandler(FreshnessCheckTaskSchema, checkFreshness);
+export const handler = taskHandler(IgnoredTaskInputSchema, checkFreshness);

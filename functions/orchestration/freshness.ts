@@ -19,7 +19,8 @@ export function intervalMs(schedule: Pick<ScheduleRecord, 'cron' | 'timeZone'>, 
   return longest;
 }
 
-async function enabledSchedules(table: TableRef): Promise<ScheduleRecord[]> {
+/** Every schedule that is not paused, all pages. */
+export async function enabledSchedules(table: TableRef): Promise<ScheduleRecord[]> {
   const schedules: ScheduleRecord[] = [];
   let cursor: string | undefined;
   do {

@@ -6,9 +6,9 @@ import { prepareVerify as prepare } from './verifySteps.ts';
 
 const deps = { table: tableFromEnv(), target: backupTargetFromEnv() };
 
-/** Verify machine, first step: the runner's verify job for the backup. */
+/** Verify machine, first step: the runner's verify job for the backup (and its test restore when asked). */
 async function prepareVerify(input: VerifyExecutionInput): Promise<PreparedVerify> {
-  return prepare(deps, input.backupId);
+  return prepare(deps, input);
 }
 
 export const handler = taskHandler(VerifyExecutionInputSchema, prepareVerify);

@@ -1,19 +1,43 @@
 import type { Verification } from '../../types/backup.ts';
-import { VerifyJobSchema } from '../../types/job.ts';
-import type { PreparedVerify, RecordVerificationTask, RecordedVerification } from '../../types/orchestration.ts';
+import { createHash } from 'node:crypto';
+import { RestoreJobSchema, VerifyJobSchema } from '../../types/job.ts';
+import type { DueVerifications, PreparedVerify, RecordVerificationTask, RecordedVerification, VerifyExecutionInput } from '../../types/orchestration.ts';
+import { enabledSchedules } from './freshness.ts';
 import { Conflict, NotFound } from '../shared/errors.ts';
-import { getBackupRecord, setVerification } from '../shared/repositories/backups.ts';
+import { getBackupRecord, listBackups, setVerification } from '../shared/repositories/backups.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import { ecsTaskOf, failureReason } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
-import { s3LocationOf, type BackupTarget } from './runnerJobs.ts';
+import { databaseAccessOf, s3LocationOf, type BackupTarget } from './runnerJobs.ts';
+import { getDataSource } from '../shared/repositories/dataSources.ts';
 
-/** Step "Prepare verify": the runner's verify job for a succeeded backup, held to the checksum on its record. */
-export async function prepareVerify(deps: { readonly table: TableRef; readonly target: BackupTarget }, backupId: string): Promise<PreparedVerify> {
-  const record = await getBackupRecord(deps.table, backupId);
-  if (!record) throw new NotFound('backup', backupId);
-  if (record.status !== 'succeeded' || !record.s3Key || !record.sha256) throw new Conflict(`backup ${backupId} is ${record.status}: only succeeded backups can be verified`);
-  return { job: VerifyJobSchema.parse({ mode: 'verify', s3: s3LocationOf(deps.target), key: record.s3Key, expectedSha256: record.sha256 }) };
+/** The scratch database of a test restore: named after the backup, short enough for MySQL's 64 characters. */
+export const scratchDatabaseFor = (backupId: string): string => `keepsake_verify_${createHash('sha256').update(backupId).digest('hex').slice(0, 16)}`;
+
+/**
+ * Step "Prepare verify": the runner's verify job for a succeeded backup, held to the checksum on its record;
+ * with `testRestore`, also a restore of it into a scratch database on its source's server that must hold the
+ * backup's table count (the runner drops it afterwards).
+ */
+export async function prepareVerify(deps: { readonly table: TableRef; readonly target: BackupTarget }, input: VerifyExecutionInput): Promise<PreparedVerify> {
+  const record = await getBackupRecord(deps.table, input.backupId);
+  if (!record) throw new NotFound('backup', input.backupId);
+  if (record.status !== 'succeeded' || !record.s3Key || !record.sha256) throw new Conflict(`backup ${input.backupId} is ${record.status}: only succeeded backups can be verified`);
+  const s3 = s3LocationOf(deps.target);
+  const job = VerifyJobSchema.parse({ mode: 'verify', s3, key: record.s3Key, expectedSha256: record.sha256 });
+  if (!input.testRestore) return { job };
+  const source = await getDataSource(deps.table, record.sourceId);
+  if (!source) throw new NotFound('data source', record.sourceId);
+  const testRestoreJob = RestoreJobSchema.parse({
+    mode: 'restore',
+    ...databaseAccessOf(source),
+    s3,
+    key: record.s3Key,
+    expectedSha256: record.sha256,
+    targetDatabase: scratchDatabaseFor(record.id),
+    scratch: { expectTables: record.tables ?? 0 },
+  });
+  return { job, testRestoreJob };
 }
 
 /**
@@ -48,4 +72,28 @@ export async function recordVerification(
       ].join('\n'),
     },
   };
+}
+
+/** How old a weekly-verified source's newest verification may be before the daily sweep verifies again. */
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * The daily sweep's verifications: for every source with a weekly-verifying schedule (not paused), its newest
+ * succeeded backup out of the trash, unless that was verified within the week. A source asks for a test
+ * restore if any of those schedules does.
+ */
+export async function dueVerifications(deps: { readonly table: TableRef; readonly now: () => Date }): Promise<DueVerifications> {
+  const now = deps.now().getTime();
+  const weekly = (await enabledSchedules(deps.table)).filter((s) => s.verify?.when === 'weekly');
+  const testRestoreBySource = new Map<string, boolean>();
+  for (const s of weekly) testRestoreBySource.set(s.sourceId, (testRestoreBySource.get(s.sourceId) ?? false) || (s.verify?.testRestore ?? false));
+  const due: DueVerifications['due'] = [];
+  for (const [sourceId, testRestore] of testRestoreBySource) {
+    const newest = (await listBackups(deps.table, { sourceId, status: 'succeeded' }, { limit: 1 })).items[0];
+    if (!newest) continue;
+    const verifiedAt = newest.verification?.status === 'verified' ? Date.parse(newest.verification.at) : undefined;
+    if (verifiedAt !== undefined && now - verifiedAt < WEEK_MS) continue;
+    due.push({ backupId: newest.id, testRestore });
+  }
+  return { due };
 }

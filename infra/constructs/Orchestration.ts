@@ -38,11 +38,15 @@ export const STATES = {
   recordFailure: 'Record failure',
   notifyFailure: 'Notify failure',
   notifyRetention: 'Notify retention problem',
+  startVerify: 'Start verify',
   listSources: 'List sources',
+  listDueVerifications: 'List due verifications',
+  startDueVerify: 'Start due verify',
   sweepSource: 'Apply retention to source',
   purgeTrash: 'Purge expired trash',
   prepareVerify: 'Prepare verify',
   runVerify: 'Run verify',
+  runTestRestore: 'Run test restore',
   recordVerified: 'Record verified',
   recordVerifyFailure: 'Record verify failure',
   notifyVerifyFailure: 'Notify verify failure',
@@ -65,7 +69,8 @@ export const SCHEDULE_GROUP_NAME = 'keepsake';
  * - Restore: begin → safety backup of the target (skipped if it does not exist yet) → runner restore → record.
  *   Any failure → failed record naming the safety backup's key (the way back) → notification → Fail.
  * - Verify: the runner re-reads the object and checks its SHA-256 and gzip stream → verified or failed (+ alert).
- * - Sweeper (daily): retention for every source, then deletion of trash past its grace period.
+ * - Sweeper (daily): retention for every source, verification of weekly-verified sources' newest backups,
+ *   then deletion of trash past its grace period.
  * - Freshness check (hourly Lambda): the metric behind the "no recent successful backup" alarm.
  */
 export class Orchestration extends Construct {
@@ -85,9 +90,10 @@ export class Orchestration extends Construct {
     private readonly props: OrchestrationProps,
   ) {
     super(scope, id);
+    // Verify first: the Backup machine and the sweep start it.
+    this.verifyMachine = this.buildVerifyMachine();
     this.backupMachine = this.buildBackupMachine();
     this.restoreMachine = this.buildRestoreMachine();
-    this.verifyMachine = this.buildVerifyMachine();
     this.sweeperMachine = this.buildSweeperMachine();
 
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: SCHEDULE_GROUP_NAME });
@@ -188,6 +194,16 @@ export class Orchestration extends Construct {
     return step;
   }
 
+  /** Starts a Verify execution and moves on (REQUEST_RESPONSE: the verification reports for itself). */
+  private startVerify(id: string, backupId: string, testRestore: string): tasks.StepFunctionsStartExecution {
+    return new tasks.StepFunctionsStartExecution(this, id, {
+      stateMachine: this.verifyMachine,
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      input: sfn.TaskInput.fromObject({ backupId, testRestore }),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+  }
+
   /** Publishes the notification a record-failure step returned at `$.failure`. */
   private notifyStep(id: string): tasks.SnsPublish {
     return new tasks.SnsPublish(this, id, {
@@ -247,6 +263,13 @@ export class Orchestration extends Construct {
 
     const retentionState = this.lambdaStep(STATES.retention, retention, sfn.TaskInput.fromObject({ sourceId: sfn.JsonPath.stringAt('$.dataSourceId') }), '$.retention');
     const succeeded = new sfn.Succeed(this, 'Backup succeeded');
+    // The schedule asks for a re-read of every backup: started, not awaited (its own alarm and alert cover it).
+    const verifyNow = new sfn.Choice(this, 'Verify now?')
+      .when(
+        sfn.Condition.stringEquals('$.begun.verify.when', 'afterEachBackup'),
+        this.startVerify(STATES.startVerify, sfn.JsonPath.stringAt('$.begun.backup.id'), sfn.JsonPath.stringAt('$.begun.verify.testRestore')).next(succeeded),
+      )
+      .otherwise(succeeded);
     // The backup itself succeeded; retention that failed is reported and left to the daily sweeper.
     retentionState.addCatch(
       new tasks.SnsPublish(this, STATES.notifyRetention, {
@@ -256,11 +279,11 @@ export class Orchestration extends Construct {
           sfn.JsonPath.format('The backup of data source {} succeeded, but applying its retention failed: {}. The daily sweeper will retry.', sfn.JsonPath.stringAt('$.dataSourceId'), sfn.JsonPath.stringAt('$.retentionError.Cause')),
         ),
         resultPath: sfn.JsonPath.DISCARD,
-      }).next(succeeded),
+      }).next(verifyNow),
       { errors: [sfn.Errors.ALL], resultPath: '$.retentionError' },
     );
 
-    const machine = this.machine('Backup', beginState.next(run).next(finalizeState).next(retentionState).next(succeeded), this.runTimeout.plus(Duration.minutes(30)), [begin, finalize, recordFailure, retention]);
+    const machine = this.machine('Backup', beginState.next(run).next(finalizeState).next(retentionState).next(verifyNow), this.runTimeout.plus(Duration.minutes(30)), [begin, finalize, recordFailure, retention]);
     alerts.grantPublish(machine, key);
     return machine;
   }
@@ -322,8 +345,14 @@ export class Orchestration extends Construct {
     recordFailed.next(this.notifyStep(STATES.notifyVerifyFailure)).next(new sfn.Fail(this, 'Verification failed', { error: 'VerificationFailed', causePath: '$.failure.verification.reason' }));
     run.addCatch(recordFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     const recordVerified = this.lambdaStep(STATES.recordVerified, record, sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.backupId') }), '$.verification');
+    recordVerified.next(new sfn.Succeed(this, 'Verified'));
+    const testRestore = this.runnerStep(STATES.runTestRestore, '$.prepared.testRestoreJob', this.runTimeout);
+    testRestore.addCatch(recordFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const testRestoreAsked = new sfn.Choice(this, 'Test restore?')
+      .when(sfn.Condition.isPresent('$.prepared.testRestoreJob'), testRestore.next(recordVerified))
+      .otherwise(recordVerified);
 
-    const machine = this.machine('Verify', prepareState.next(run).next(recordVerified).next(new sfn.Succeed(this, 'Verified')), this.runTimeout.plus(Duration.minutes(30)), [prepare, record]);
+    const machine = this.machine('Verify', prepareState.next(run).next(testRestoreAsked), Duration.minutes(this.runTimeout.toMinutes() * 2 + 30), [prepare, record]);
     alerts.grantPublish(machine, key);
     return machine;
   }
@@ -382,6 +411,11 @@ export class Orchestration extends Construct {
 
     // Trash is purged in batches; each call continues from the previous one's cursor, past backups it could not
     // delete, and any failure along the way fails the execution at the end (which raises the alarm).
+    const dueVerify = this.fn('ListDueVerifications', 'orchestration/listDueVerifications.ts', 'read');
+    const listDue = this.lambdaStep(STATES.listDueVerifications, dueVerify, sfn.TaskInput.fromObject({}), '$.verifications');
+    const eachDue = new sfn.Map(this, 'Each due verification', { itemsPath: '$.verifications.due', maxConcurrency: 4, resultPath: sfn.JsonPath.DISCARD });
+    eachDue.itemProcessor(this.startVerify(STATES.startDueVerify, sfn.JsonPath.stringAt('$.backupId'), sfn.JsonPath.stringAt('$.testRestore')));
+
     const startPurge = new sfn.Pass(this, 'Start purge', { result: sfn.Result.fromObject({}), resultPath: '$.purge' });
     const purgeState = this.lambdaStep(STATES.purgeTrash, purge, '$.purge', '$.purge');
     const done = new sfn.Succeed(this, 'Sweep done');
@@ -393,6 +427,6 @@ export class Orchestration extends Construct {
     const rememberFailure = new sfn.Pass(this, 'Remember purge failure', { result: sfn.Result.fromBoolean(true), resultPath: '$.purgeFailed' });
     const anyFailed = new sfn.Choice(this, 'Any failed?').when(sfn.Condition.isPresent('$.purge.failed[0]'), rememberFailure.next(more)).otherwise(more);
     purgeState.next(anyFailed);
-    return this.machine('Sweeper', listState.next(perSource).next(startPurge).next(purgeState), Duration.hours(2), [list, purge, retention]);
+    return this.machine('Sweeper', listState.next(perSource).next(listDue).next(eachDue).next(startPurge).next(purgeState), Duration.hours(2), [list, purge, retention, dueVerify]);
   }
 }

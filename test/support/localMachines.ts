@@ -18,14 +18,16 @@ export interface LocalMachines {
   readonly table: TableRef;
   /** Every notification the machines published, in order. */
   readonly notifications: Notification[];
+  /** Verify executions the Backup and Sweeper machines started, with how each ended. */
+  readonly startedVerifications: readonly { readonly input: Record<string, unknown>; readonly outcome: MachineOutcome }[];
   /** Runs the synthesized machine whose logical id starts with `Orchestration{machine}` as execution `name`. */
-  run(machine: 'Backup' | 'Restore' | 'Verify', input: Record<string, unknown>, name: string): Promise<MachineOutcome>;
+  run(machine: 'Backup' | 'Restore' | 'Verify' | 'Sweeper', input: Record<string, unknown>, name: string): Promise<MachineOutcome>;
   /** Creates a data source on the test MariaDB through the API handler (its password goes to the secret store). */
   createSource(name: string, database: string, password: string): Promise<DataSource>;
 }
 
 /**
- * The Backup, Restore and Verify machines as synthesized, run by aws-local-stepfunctions: their Lambda tasks are
+ * The Backup, Restore, Verify and Sweeper machines as synthesized, run by aws-local-stepfunctions: their Lambda tasks are
  * the real handlers on a fresh DynamoDB Local table, their ECS tasks the real runner (a child process) against
  * the test MariaDB and s3rver, their SNS publishes collected. Sets the handlers' environment, then imports them.
  */
@@ -53,13 +55,30 @@ export async function startLocalMachines(): Promise<LocalMachines> {
     import('../../functions/orchestration/recordRestoreFailure.ts'),
     import('../../functions/orchestration/prepareVerify.ts'),
     import('../../functions/orchestration/recordVerification.ts'),
+    import('../../functions/orchestration/listDueVerifications.ts'),
+    import('../../functions/orchestration/listSourceIds.ts'),
+    import('../../functions/orchestration/purgeTrash.ts'),
   ]);
-  const [beginBackup, finalizeBackup, recordBackupFailure, applyRetention, beginRestore, recordSafetyBackup, finalizeRestore, recordRestoreFailure, prepareVerify, recordVerification] =
+  const [beginBackup, finalizeBackup, recordBackupFailure, applyRetention, beginRestore, recordSafetyBackup, finalizeRestore, recordRestoreFailure, prepareVerify, recordVerification, listDueVerifications, listSourceIds, purgeTrash] =
     handlers.map((module, i) => local.lambdaTask(`handler${i}`, module.handler as never));
   const notifications: Notification[] = [];
   const publish = local.localPublish((n) => notifications.push(n));
   const runTask = local.localRunTask({ logDir: process.env.RUNNER_LOG_DIR ?? '', secrets: secretStoreFromEnv() });
+  /** Verify executions other machines started (in AWS they run on their own; here each is run and awaited). */
+  const started: { input: Record<string, unknown>; outcome: MachineOutcome }[] = [];
+  const startVerify = async (parameters: { Input: Record<string, unknown> }) => {
+    const name = `verify-${started.length + 1}`;
+    started.push({ input: parameters.Input, outcome: await runMachine('Verify', parameters.Input, name) });
+    return { ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:Verify:${name}` };
+  };
   const overrides = {
+    [STATES.startVerify]: startVerify,
+    [STATES.startDueVerify]: startVerify,
+    [STATES.listDueVerifications]: listDueVerifications,
+    [STATES.listSources]: listSourceIds,
+    [STATES.sweepSource]: applyRetention,
+    [STATES.purgeTrash]: purgeTrash,
+    [STATES.runTestRestore]: runTask,
     [STATES.begin]: beginBackup,
     [STATES.run]: runTask,
     [STATES.finalize]: finalizeBackup,
@@ -93,21 +112,24 @@ export async function startLocalMachines(): Promise<LocalMachines> {
     return machine;
   };
 
+  async function runMachine(machine: Parameters<LocalMachines['run']>[0], input: Record<string, unknown>, name: string): Promise<MachineOutcome> {
+    const execution = machineFor(machine).run(input as never, {
+      overrides: { taskResourceLocalHandlers: overrides as never },
+      context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:123456789012:execution:${machine}:${name}` } } as never,
+    });
+    try {
+      return { ok: true, output: await execution.result };
+    } catch (error) {
+      // aws-local-stepfunctions wraps the Fail state's error (Error = name, Cause = message) in an ExecutionError.
+      return { ok: false, error: ((error as Error).cause as Error | undefined) ?? (error as Error) };
+    }
+  }
+
   return {
     table,
     notifications,
-    async run(machine, input, name) {
-      const execution = machineFor(machine).run(input as never, {
-        overrides: { taskResourceLocalHandlers: overrides as never },
-        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:123456789012:execution:${machine}:${name}` } } as never,
-      });
-      try {
-        return { ok: true, output: await execution.result };
-      } catch (error) {
-        // aws-local-stepfunctions wraps the Fail state's error (Error = name, Cause = message) in an ExecutionError.
-        return { ok: false, error: ((error as Error).cause as Error | undefined) ?? (error as Error) };
-      }
-    },
+    startedVerifications: started,
+    run: runMachine,
     async createSource(name, database, password) {
       const created = await call<DataSource>(create.handler, { method: 'POST', resource: '/v1/data-sources', body: { name, ...connectionTo(database), password } });
       expect(created.status).toBe(201);

@@ -4,15 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBackupRecord, putBackupRecords, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
 import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
 import { getRestoreRecord, newRestorePut } from '../../../functions/shared/repositories/restores.ts';
+import { putNewSchedule } from '../../../functions/shared/repositories/schedules.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
 import { RESULT_TAGS } from '../../../types/job.ts';
 import type { Restore } from '../../../types/restore.ts';
-import { startLocalMachines, type LocalMachines } from '../../support/localMachines.ts';
+import { startLocalMachines, type LocalMachines, type MachineOutcome } from '../../support/localMachines.ts';
 import { bucket, sha256 } from '../../support/runner.ts';
 import { mariadb, services, testS3Client } from '../../support/services.ts';
 import { rootSql } from '../../support/sql.ts';
 
 const DATABASE = `rv_${process.pid}`;
+
+/** An execution that must succeed; the failure's name and cause are the assertion's message. */
+function expectSucceeded(outcome: MachineOutcome): void {
+  expect(outcome, outcome.ok ? '' : `${outcome.error.name}: ${outcome.error.message}`).toMatchObject({ ok: true });
+}
 const COPY = `${DATABASE}_copy`;
 
 /**
@@ -43,7 +49,7 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
       CREATE TABLE ${DATABASE}.orders (id INT PRIMARY KEY, note VARCHAR(50));
       INSERT INTO ${DATABASE}.orders VALUES (1, 'first'), (2, 'second ✓'), (3, NULL);`);
     source = await machines.createSource('Restorable', DATABASE, mariadb().password);
-    expect(await machines.run('Backup', { dataSourceId: source.id, trigger: 'schedule' }, 'rv-backup')).toMatchObject({ ok: true });
+    expectSucceeded(await machines.run('Backup', { dataSourceId: source.id, trigger: 'schedule' }, 'rv-backup'));
     const taken = await getBackupRecord(machines.table, 'rv-backup');
     if (!taken?.s3Key) throw new Error('the backup did not succeed');
     backup = taken;
@@ -94,7 +100,7 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
   });
 
   it('verifies a good backup and records it', async () => {
-    expect(await machines.run('Verify', { backupId: backup.id }, 'rv-verify-good')).toMatchObject({ ok: true });
+    expectSucceeded(await machines.run('Verify', { backupId: backup.id }, 'rv-verify-good'));
     expect((await getBackupRecord(machines.table, backup.id))?.verification).toMatchObject({ status: 'verified' });
   });
 
@@ -108,6 +114,57 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
     expect(verification?.reason).toMatch(/corrupt/);
     expect(machines.notifications.length - notified).toBe(1);
     expect(machines.notifications.at(-1)?.Message).toContain(verification?.reason);
+  });
+
+  it('verifies after each backup when the schedule says so, with a test restore that leaves nothing behind', async () => {
+    await transactWriteItems(machines.table, [
+      putNewSchedule(machines.table, {
+        id: 'rv-verifying',
+        sourceId: source.id,
+        cron: '0 2 * * *',
+        timeZone: 'UTC',
+        enabled: true,
+        retention: { daily: 30, weekly: 4, monthly: 6 },
+        verify: { when: 'afterEachBackup', testRestore: true },
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        revision: 1,
+      }),
+    ]);
+    const before = machines.startedVerifications.length;
+    expectSucceeded(await machines.run('Backup', { dataSourceId: source.id, scheduleId: 'rv-verifying', trigger: 'schedule' }, 'rv-verified-backup'));
+    const started = machines.startedVerifications.slice(before);
+    expect(started.map((v) => v.input)).toEqual([{ backupId: 'rv-verified-backup', testRestore: true }]);
+    expect(started[0]?.outcome).toMatchObject({ ok: true });
+    expect((await getBackupRecord(machines.table, 'rv-verified-backup'))?.verification).toMatchObject({ status: 'verified' });
+    expect(await rootSql(`SHOW DATABASES LIKE 'keepsake\\_verify\\_%'`)).toBe('');
+  });
+
+  it('has the daily sweep verify the newest backup of a weekly-verified source, once a week', async () => {
+    const weekly = await machines.createSource('Weekly', DATABASE, mariadb().password);
+    await transactWriteItems(machines.table, [
+      putNewSchedule(machines.table, {
+        id: 'rv-weekly',
+        sourceId: weekly.id,
+        cron: '0 3 * * *',
+        timeZone: 'UTC',
+        enabled: true,
+        retention: { daily: 30, weekly: 4, monthly: 6 },
+        verify: { when: 'weekly', testRestore: false },
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        revision: 1,
+      }),
+    ]);
+    expectSucceeded(await machines.run('Backup', { dataSourceId: weekly.id, scheduleId: 'rv-weekly', trigger: 'schedule' }, 'rv-weekly-backup'));
+    const before = machines.startedVerifications.length;
+    expectSucceeded(await machines.run('Sweeper', {}, 'rv-sweep-1'));
+    expect(machines.startedVerifications.slice(before).map((v) => v.input)).toEqual([{ backupId: 'rv-weekly-backup', testRestore: false }]);
+    expect((await getBackupRecord(machines.table, 'rv-weekly-backup'))?.verification?.status).toBe('verified');
+    // Verified today: the next sweep leaves it alone.
+    const again = machines.startedVerifications.length;
+    expectSucceeded(await machines.run('Sweeper', {}, 'rv-sweep-2'));
+    expect(machines.startedVerifications.length).toBe(again);
   });
 
   it('refuses to verify a backup that is not succeeded, changing nothing', async () => {

@@ -69,11 +69,12 @@ describe('Sweeper state machine, run locally end to end', () => {
     delete process.env.TRASH_GRACE_DAYS;
 
     // Imported once the environment is set: handlers and the SDK clients they share read it at load.
-    const [{ lambdaTask, loadLocalStepFunctions }, list, retention, purge] = await Promise.all([
+    const [{ lambdaTask, loadLocalStepFunctions }, list, retention, purge, due] = await Promise.all([
       import('../../../scripts/local/orchestration.ts'),
       import('../../../functions/orchestration/listSourceIds.ts'),
       import('../../../functions/orchestration/applyRetention.ts'),
       import('../../../functions/orchestration/purgeTrash.ts'),
+      import('../../../functions/orchestration/listDueVerifications.ts'),
     ]);
     const { StateMachine } = await loadLocalStepFunctions();
     const definition = stateMachineDefinition(keepsakeTemplate(), 'OrchestrationSweeper');
@@ -82,6 +83,11 @@ describe('Sweeper state machine, run locally end to end', () => {
       [STATES.listSources]: lambdaTask('listSourceIds', list.handler as never),
       [STATES.sweepSource]: lambdaTask('applyRetention', retention.handler as never),
       [STATES.purgeTrash]: lambdaTask('purgeTrash', purge.handler as never),
+      [STATES.listDueVerifications]: lambdaTask('listDueVerifications', due.handler as never),
+      // No schedule here verifies weekly: a start would be a bug.
+      [STATES.startDueVerify]: async (input: unknown) => {
+        throw new Error(`unexpected verification start ${JSON.stringify(input)}`);
+      },
     };
     sweep = async () => {
       // What EventBridge Scheduler sends (`fromObject({})`).
