@@ -106,7 +106,17 @@ describe('Backup state machine graph', () => {
     expect(state(STATES.run).Resource).toBe('arn:aws:states:::ecs:runTask.sync');
     expect(state(STATES.run).Next).toBe(STATES.finalize);
     expect(state(STATES.finalize).Next).toBe(STATES.retention);
-    expect(state(state(STATES.retention).Next ?? '').Type).toBe('Succeed');
+    const verifyNow = state(state(STATES.retention).Next ?? '');
+    expect(verifyNow.Type).toBe('Choice');
+    expect(state(verifyNow.Default ?? '').Type).toBe('Succeed');
+  });
+
+  it('starts a verification after the backup when the schedule asks, without waiting for it', () => {
+    const verifyNow = state(state(STATES.retention).Next ?? '');
+    expect(verifyNow.Choices?.map((c) => c.Next)).toEqual([STATES.startVerify]);
+    expect(JSON.stringify(verifyNow.Choices)).toContain('"Variable":"$.begun.verify.when","StringEquals":"afterEachBackup"');
+    expect(state(STATES.startVerify).Resource).toBe('arn:aws:states:::states:startExecution');
+    expect(state(state(STATES.startVerify).Next ?? '').Type).toBe('Succeed');
   });
 
   it('passes the job to the runner in container overrides, never a password', () => {
@@ -131,7 +141,7 @@ describe('Backup state machine graph', () => {
   it('does not fail a succeeded backup when retention fails: it notifies and succeeds', () => {
     const handler = catchesAll(STATES.retention);
     expect(handler?.Next).toBe(STATES.notifyRetention);
-    expect(state(state(STATES.notifyRetention).Next ?? '').Type).toBe('Succeed');
+    expect(state(STATES.notifyRetention).Next).toBe(state(STATES.retention).Next);
   });
 });
 
@@ -200,8 +210,13 @@ describe('Restore and Verify state machine graphs', () => {
   it('verifies with the runner and alerts when the object fails', () => {
     expect(verify.StartAt).toBe(STATES.prepareVerify);
     expect(next(verify, STATES.prepareVerify)).toBe(STATES.runVerify);
-    expect(next(verify, STATES.runVerify)).toBe(STATES.recordVerified);
+    const testRestore = verify.States[next(verify, STATES.runVerify) ?? ''];
+    expect(testRestore?.Type).toBe('Choice');
+    expect(testRestore?.Choices?.map((c) => c.Next)).toEqual([STATES.runTestRestore]);
+    expect(testRestore?.Default).toBe(STATES.recordVerified);
+    expect(next(verify, STATES.runTestRestore)).toBe(STATES.recordVerified);
     expect(catchAllTarget(verify, STATES.runVerify)).toBe(STATES.recordVerifyFailure);
+    expect(catchAllTarget(verify, STATES.runTestRestore)).toBe(STATES.recordVerifyFailure);
     expect(next(verify, STATES.recordVerifyFailure)).toBe(STATES.notifyVerifyFailure);
     expect(verify.States[next(verify, STATES.notifyVerifyFailure) ?? '']?.Type).toBe('Fail');
   });
