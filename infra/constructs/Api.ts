@@ -67,6 +67,17 @@ const SECRET_ACTIONS: Record<NonNullable<Access['secrets']>, string[]> = {
   read: ['secretsmanager:GetSecretValue'],
 };
 
+/** cdk-nag findings on the REST API that are choices, each with why. */
+const API_ACKNOWLEDGEMENTS: Record<string, string> = {
+  'AwsSolutions-APIG2':
+    'Every body, path and query is parsed by the zod schema of its handler (types/), which answers 400 with a message per field; a JSON-schema model in API Gateway would be a second copy of the contract with worse messages.',
+  'AwsSolutions-APIG3': 'Every route is AWS_IAM (SigV4) authorized and the stage is throttled; a WAF web ACL would cost more per month than all of idle Keepsake.',
+  'AwsSolutions-COG4':
+    'AWS_IAM authorization on purpose: console users sign with Cognito identity pool credentials and other applications with their own IAM principals, so one authorizer serves both.',
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]':
+    "API Gateway's account-level logging role (required for execution logs); the managed policy grants log delivery only.",
+};
+
 export interface ApiProps {
   readonly table: dynamodb.ITable;
   readonly bucket: s3.IBucket;
@@ -106,22 +117,7 @@ export class Api extends Construct {
       },
     });
     this.restApi.addRequestValidator('Validator', { validateRequestParameters: true });
-    Validations.of(this.restApi).acknowledge({
-      id: 'AwsSolutions-APIG2',
-      reason: 'Every body, path and query is parsed by the zod schema of its handler (types/), which answers 400 with a message per field; a JSON-schema model in API Gateway would be a second copy of the contract with worse messages.',
-    });
-    Validations.of(this.restApi).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason: 'Every route is AWS_IAM (SigV4) authorized and the stage is throttled; a WAF web ACL would cost more per month than all of idle Keepsake.',
-    });
-    Validations.of(this.restApi).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason: 'AWS_IAM authorization on purpose: console users sign with Cognito identity pool credentials and other applications with their own IAM principals, so one authorizer serves both.',
-    });
-    Validations.of(this.restApi).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: "API Gateway's account-level logging role (required for execution logs); the managed policy grants log delivery only.",
-    });
+    for (const [id, reason] of Object.entries(API_ACKNOWLEDGEMENTS)) Validations.of(this.restApi).acknowledge({ id, reason });
 
     const functions = {} as Record<Operation, KeepsakeFunction>;
     for (const route of apiRoutes) {

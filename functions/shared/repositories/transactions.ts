@@ -1,4 +1,5 @@
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactionCancelled, transactWriteItems } from './cancellation.ts';
 import type { TableRef } from './table.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -7,17 +8,14 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 export const MAX_TRANSACT_ITEMS = 100;
 
 /**
- * Writes `items` all or nothing. When a condition of one of them fails, the error `onConditionFailed` builds is
- * thrown instead of DynamoDB's (a 404 or 409 the caller chose); any other failure is rethrown as is.
+ * `transactWriteItems` for callers that only need to know *that* a condition failed: the error
+ * `onConditionFailed` builds (a 404 or 409 the caller chose) is thrown instead; any other failure as is.
  */
 export async function transactWrite(table: TableRef, items: TransactItem[], onConditionFailed: () => Error): Promise<void> {
   try {
-    await table.client.send(new TransactWriteCommand({ TransactItems: items }));
+    await transactWriteItems(table, items);
   } catch (error) {
-    const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-    if ((error as Error).name === 'TransactionCanceledException' && reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
-      throw onConditionFailed();
-    }
+    if (error instanceof TransactionCancelled && error.codes.includes('ConditionalCheckFailed')) throw onConditionFailed();
     throw error;
   }
 }

@@ -8,6 +8,7 @@ import { putNewSchedule } from '../../../functions/shared/repositories/schedules
 import type { DataSource } from '../../../types/dataSource.ts';
 import { RESULT_TAGS } from '../../../types/job.ts';
 import type { Restore } from '../../../types/restore.ts';
+import type { VerifyPolicy } from '../../../types/schedule.ts';
 import { startLocalMachines, type LocalMachines, type MachineOutcome } from '../../support/localMachines.ts';
 import { bucket, sha256 } from '../../support/runner.ts';
 import { mariadb, services, testS3Client } from '../../support/services.ts';
@@ -32,6 +33,23 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
   let backup: BackupRecord;
   let corrupt: BackupRecord;
   const rows = (database: string) => rootSql(`SELECT id, COALESCE(note, 'NULL') FROM ${database}.orders ORDER BY id`);
+
+  /** A daily schedule of `sourceId` with this verification policy, written as the API would. */
+  const seedSchedule = (id: string, sourceId: string, verify: VerifyPolicy) =>
+    transactWriteItems(machines.table, [
+      putNewSchedule(machines.table, {
+        id,
+        sourceId,
+        cron: '0 2 * * *',
+        timeZone: 'UTC',
+        enabled: true,
+        retention: { daily: 30, weekly: 4, monthly: 6 },
+        verify,
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        revision: 1,
+      }),
+    ]);
 
   /** Queues a restore as the API does, then runs the Restore machine on it. */
   async function restore(id: string, backupId: string, targetDatabase: string) {
@@ -117,20 +135,7 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
   });
 
   it('verifies after each backup when the schedule says so, with a test restore that leaves nothing behind', async () => {
-    await transactWriteItems(machines.table, [
-      putNewSchedule(machines.table, {
-        id: 'rv-verifying',
-        sourceId: source.id,
-        cron: '0 2 * * *',
-        timeZone: 'UTC',
-        enabled: true,
-        retention: { daily: 30, weekly: 4, monthly: 6 },
-        verify: { when: 'afterEachBackup', testRestore: true },
-        createdAt: new Date().toISOString(),
-        updatedAt: new Date().toISOString(),
-        revision: 1,
-      }),
-    ]);
+    await seedSchedule('rv-verifying', source.id, { when: 'afterEachBackup', testRestore: true });
     const before = machines.startedVerifications.length;
     expectSucceeded(await machines.run('Backup', { dataSourceId: source.id, scheduleId: 'rv-verifying', trigger: 'schedule' }, 'rv-verified-backup'));
     const started = machines.startedVerifications.slice(before);
@@ -142,20 +147,7 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
 
   it('has the daily sweep verify the newest backup of a weekly-verified source, once a week', async () => {
     const weekly = await machines.createSource('Weekly', DATABASE, mariadb().password);
-    await transactWriteItems(machines.table, [
-      putNewSchedule(machines.table, {
-        id: 'rv-weekly',
-        sourceId: weekly.id,
-        cron: '0 3 * * *',
-        timeZone: 'UTC',
-        enabled: true,
-        retention: { daily: 30, weekly: 4, monthly: 6 },
-        verify: { when: 'weekly', testRestore: false },
-        createdAt: new Date().toISOString(),
-        updatedAt: new Date().toISOString(),
-        revision: 1,
-      }),
-    ]);
+    await seedSchedule('rv-weekly', weekly.id, { when: 'weekly', testRestore: false });
     expectSucceeded(await machines.run('Backup', { dataSourceId: weekly.id, scheduleId: 'rv-weekly', trigger: 'schedule' }, 'rv-weekly-backup'));
     const before = machines.startedVerifications.length;
     expectSucceeded(await machines.run('Sweeper', {}, 'rv-sweep-1'));
