@@ -205,10 +205,11 @@ export async function deleteDataSource(
   principal: string,
 ): Promise<void> {
   const current = await existing(deps.table, id);
-  const backups = await countBackupsOf(deps.table, id);
+  const { total: backups, inTrash } = await countBackupsOf(deps.table, id);
   if (backups > 0 && !options.force) {
+    const trash = inTrash > 0 ? ` (${inTrash} of them in the trash)` : '';
     throw new Conflict(
-      `data source ${id} holds ${backups} backup${backups === 1 ? '' : 's'}: delete with ?force=true to delete the source and its schedules anyway (its backups are kept)`,
+      `data source ${id} holds ${backups} backup${backups === 1 ? '' : 's'}${trash}: delete with ?force=true to delete the source and its schedules anyway (its backups are kept)`,
     );
   }
   const scheduleIds = await scheduleIdsOf(deps.table, id);

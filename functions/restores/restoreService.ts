@@ -10,7 +10,7 @@ import { auditItem } from '../shared/repositories/audit.ts';
 import { getBackupRecord, sourceExistsCheck, succeededBackupCheck } from '../shared/repositories/backups.ts';
 import { TransactionCancelled, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
-import { getRestoreRecord, listRestores, newRestorePut, queuedRestoreDelete, restoreStatusUpdate } from '../shared/repositories/restores.ts';
+import { getRestoreLock, getRestoreRecord, listRestores, newRestorePut, queuedRestoreDelete, restoreLockPut, restoreLockRelease, restoreStatusUpdate } from '../shared/repositories/restores.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import { describeAwsError } from '../shared/stepFunctions.ts';
 
@@ -58,6 +58,7 @@ export async function createRestore(deps: RestoreDeps, body: CreateRestore, prin
       succeededBackupCheck(table, backup.id),
       sourceExistsCheck(table, restore.targetSourceId),
       { Put: { TableName: table.tableName, Item: audit } },
+      restoreLockPut(table, restore),
     ]);
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
@@ -67,6 +68,10 @@ export async function createRestore(deps: RestoreDeps, body: CreateRestore, prin
       throw new Conflict(`backup ${backup.id} is ${current.trashedAt ? 'in the trash' : current.status}: only succeeded backups out of the trash can be restored`);
     }
     if (error.conditionFailed(2)) throw new NotFound('data source', restore.targetSourceId);
+    if (error.conditionFailed(4)) {
+      const holder = await getRestoreLock(table, restore.targetSourceId, restore.targetDatabase);
+      throw new Conflict(`a restore into database ${restore.targetDatabase} of data source ${restore.targetSourceId} is already queued or running${holder ? ` (${holder})` : ''}: wait for it to end`);
+    }
     throw error;
   }
 
@@ -75,7 +80,7 @@ export async function createRestore(deps: RestoreDeps, body: CreateRestore, prin
     await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: restore.id, input: JSON.stringify(input) }));
   } catch (error) {
     try {
-      await transactWriteItems(table, [queuedRestoreDelete(table, restore.id), { Delete: { TableName: table.tableName, Key: keys.audit(String(audit.id)) } }]);
+      await transactWriteItems(table, [queuedRestoreDelete(table, restore.id), { Delete: { TableName: table.tableName, Key: keys.audit(String(audit.id)) } }, restoreLockRelease(table, restore)]);
     } catch (undoError) {
       logger.error('undo of a restore whose execution did not start failed', { restoreId: restore.id, error: describeAwsError(undoError) });
     }
@@ -129,7 +134,7 @@ export async function finalizeRestore(deps: { table: TableRef; now: () => Date }
     durationMs: ('durationMs' in details ? details.durationMs : undefined) ?? Math.max(0, now.getTime() - Date.parse(current.startedAt ?? current.createdAt)),
   };
   try {
-    await transactWriteItems(deps.table, [restoreStatusUpdate(deps.table, restoreId, status, ['queued', 'running'], fields)]);
+    await transactWriteItems(deps.table, [restoreStatusUpdate(deps.table, restoreId, status, ['queued', 'running'], fields), restoreLockRelease(deps.table, current)]);
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     const after = await getRestore(deps.table, restoreId);

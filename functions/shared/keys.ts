@@ -12,6 +12,7 @@ import { Invalid } from './errors.ts';
  * | Backup             | BACKUP#id             | BACKUP      | BACKUPS / createdAt#id     | SOURCE#sid#BACKUPS / createdAt#id    | STATUS#st / createdAt#id        | SOURCE#sid#STATUS#st / …   |
  * | Backup in trash    | BACKUP#id             | BACKUP      | TRASH / trashedAt#id       | SOURCE#sid#TRASH / trashedAt#id      | (removed)                       | (removed)                  |
  * | Running lock       | SOURCE#sid            | RUNNING     |                            |                                      |                                 |                            |
+ * | Restore lock       | SOURCE#target         | RESTORING#db|                            |                                      |                                 |                            |
  * | Restore            | RESTORE#id            | RESTORE     | RESTORES / createdAt#id    | SOURCE#target#RESTORES / createdAt#id|                                 |                            |
  * | AuditEvent         | AUDIT#id              | AUDIT       | AUDIT / at#id              |                                      |                                 |                            |
  * | Idempotency record | IDEMPOTENCY#key       | IDEMPOTENCY | (TTL expiresAt)            |                                      |                                 |                            |
@@ -21,13 +22,15 @@ import { Invalid } from './errors.ts';
  * Access patterns: list sources by name (gsi1 SOURCES); schedules all / per source (gsi1, gsi2); backups all,
  * per source, per status, per source+status, each newest first with an optional date range (gsi1-4); trash
  * all / per source; restores all / per target; audit newest first; "is a backup of this source running"
- * (GetItem of the lock, taken in the same transaction that creates the backup); dashboard stats (Query pk STATS).
+ * (GetItem of the lock, taken in the same transaction that creates the backup); "is a restore writing into this
+ * database" (the restore lock, taken with the restore and released when it ends); dashboard stats (Query pk STATS).
  */
 export const keys = {
   dataSource: (id: string) => ({ pk: `SOURCE#${id}`, sk: 'SOURCE' }),
   schedule: (id: string) => ({ pk: `SCHEDULE#${id}`, sk: 'SCHEDULE' }),
   backup: (id: string) => ({ pk: `BACKUP#${id}`, sk: 'BACKUP' }),
   runningLock: (sourceId: string) => ({ pk: `SOURCE#${sourceId}`, sk: 'RUNNING' }),
+  restoreLock: (targetSourceId: string, database: string) => ({ pk: `SOURCE#${targetSourceId}`, sk: `RESTORING#${database}` }),
   restore: (id: string) => ({ pk: `RESTORE#${id}`, sk: 'RESTORE' }),
   audit: (id: string) => ({ pk: `AUDIT#${id}`, sk: 'AUDIT' }),
   idempotency: (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: 'IDEMPOTENCY' }),

@@ -112,11 +112,15 @@ async function* gsi2Pages(table: TableRef, partition: string, select: Pick<Query
   } while (start);
 }
 
-/** How many backups (not counting the trash) a source holds: a COUNT query, so no item is read out. */
-export async function countBackupsOf(table: TableRef, sourceId: string): Promise<number> {
-  let count = 0;
-  for await (const page of gsi2Pages(table, collections.backupsOf(sourceId), { Select: 'COUNT' })) count += page.Count ?? 0;
-  return count;
+/** How many backups a source holds, and how many of those are in the trash: COUNT queries, no item read out. */
+export async function countBackupsOf(table: TableRef, sourceId: string): Promise<{ total: number; inTrash: number }> {
+  const count = async (collection: string) => {
+    let n = 0;
+    for await (const page of gsi2Pages(table, collection, { Select: 'COUNT' })) n += page.Count ?? 0;
+    return n;
+  };
+  const [listed, inTrash] = await Promise.all([count(collections.backupsOf(sourceId)), count(collections.trashOf(sourceId))]);
+  return { total: listed + inTrash, inTrash };
 }
 
 /** The ids of a source's schedules, from their keys (`SCHEDULE#<id>`). */

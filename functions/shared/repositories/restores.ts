@@ -65,3 +65,35 @@ export function restoreStatusUpdate(table: TableRef, id: string, to: RestoreStat
     },
   };
 }
+
+/**
+ * The lock on a target database while a restore is queued or running in it: a second restore into the same
+ * database would interleave two dumps. Taken with the restore record, released with its outcome.
+ */
+export function restoreLockPut(table: TableRef, restore: Pick<Restore, 'id' | 'targetSourceId' | 'targetDatabase'>): TransactItem {
+  return {
+    Put: {
+      TableName: table.tableName,
+      Item: { ...keys.restoreLock(restore.targetSourceId, restore.targetDatabase), restoreId: restore.id },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Releases the lock if this restore holds it (a retry that already released it changes nothing). */
+export function restoreLockRelease(table: TableRef, restore: Pick<Restore, 'id' | 'targetSourceId' | 'targetDatabase'>): TransactItem {
+  return {
+    Delete: {
+      TableName: table.tableName,
+      Key: keys.restoreLock(restore.targetSourceId, restore.targetDatabase),
+      ConditionExpression: 'attribute_not_exists(pk) OR restoreId = :id',
+      ExpressionAttributeValues: { ':id': restore.id },
+    },
+  };
+}
+
+/** Which restore holds the lock on a target database, if any. */
+export async function getRestoreLock(table: TableRef, targetSourceId: string, database: string): Promise<string | undefined> {
+  const out = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.restoreLock(targetSourceId, database), ConsistentRead: true }));
+  return typeof out.Item?.restoreId === 'string' ? out.Item.restoreId : undefined;
+}

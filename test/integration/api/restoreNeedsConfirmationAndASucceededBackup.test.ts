@@ -83,8 +83,9 @@ describe('starting a restore', () => {
   it('removes the record and its audit event and answers 502 when the execution does not start', async () => {
     api.sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' }));
     const before = (await call<Page<Restore>>(api.listRestores, { method: 'GET', resource: '/v1/restores', query: { limit: '100' } })).body.items.length;
+    const elsewhere = { ...valid, targetDatabase: 'shop_unstarted', confirmDatabase: 'shop_unstarted' };
 
-    const response = await create(valid);
+    const response = await create(elsewhere);
 
     expect(response.status).toBe(502);
     expect(response.body.error).toBe('could not start the restore: Step Functions StartExecution failed (AccessDeniedException: Access denied)');
@@ -93,6 +94,26 @@ describe('starting a restore', () => {
     const attempted = api.sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.name;
     const audit = await call<Page<AuditEvent>>(api.audit, { method: 'GET', resource: '/v1/audit', query: { limit: '100' } });
     expect(audit.body.items.map((e) => e.targetId)).not.toContain(attempted);
+    // The lock it took went with it: the same target can be restored into once Step Functions answers again.
+    api.sfn.reset();
+    api.sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:keepsake-restore:y', startDate: new Date() });
+    expect((await create(elsewhere)).status).toBe(202);
+  });
+
+  it('answers 409 for a second restore into a database one is already restoring into, until that one ends', async () => {
+    const target = { ...valid, targetDatabase: 'shop_locked', confirmDatabase: 'shop_locked' };
+    const first = await create(target);
+    expect(first.status).toBe(202);
+    const second = await create(target);
+    expect(second.status).toBe(409);
+    expect(second.body.error).toBe(`a restore into database shop_locked of data source staging is already queued or running (${first.body.restoreId}): wait for it to end`);
+    // Another database of the same source is free.
+    expect((await create({ ...target, targetDatabase: 'shop_other', confirmDatabase: 'shop_other' })).status).toBe(202);
+
+    const id = first.body.restoreId as string;
+    await beginRestoreRun(clock, id);
+    await finalizeRestore(clock, id, { status: 'succeeded', durationMs: 5 });
+    expect((await create(target)).status).toBe(202);
   });
 });
 

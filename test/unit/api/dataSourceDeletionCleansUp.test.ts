@@ -8,15 +8,17 @@ import { PRINCIPAL, SECRET_ARN, TABLE, conditionFailed, ddb, deps, rejectionOf, 
 
 const BACKUPS_OF = 'SOURCE#src-1#BACKUPS';
 const SCHEDULES_OF = 'SOURCE#src-1#SCHEDULES';
+const TRASH_OF = 'SOURCE#src-1#TRASH';
 
-/** The source exists, holds `backups` backups (counted over two pages) and has these schedules. */
-function given(backups: number, scheduleIds: string[]): void {
+/** The source exists, holds `backups` backups (counted over two pages) plus `trashed` in the trash, and has these schedules. */
+function given(backups: number, scheduleIds: string[], trashed = 0): void {
   ddb.on(GetCommand).resolves({ Item: storedItem() });
   const firstPage = Math.floor(backups / 2);
   ddb
     .on(QueryCommand, { ExpressionAttributeValues: { ':pk': BACKUPS_OF } })
     .resolvesOnce({ Count: firstPage, LastEvaluatedKey: { pk: 'BACKUP#b', sk: 'BACKUP', gsi2pk: BACKUPS_OF, gsi2sk: 'x' } })
     .resolves({ Count: backups - firstPage });
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': TRASH_OF } }).resolves({ Count: trashed });
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': SCHEDULES_OF } }).resolves({ Items: scheduleIds.map((id) => ({ pk: `SCHEDULE#${id}` })) });
   ddb.on(TransactWriteCommand).resolves({});
   scheduler.on(DeleteScheduleCommand).resolves({});
@@ -27,6 +29,13 @@ beforeEach(resetMocks);
 afterAll(restoreMocks);
 
 describe('deleting a data source', () => {
+  it('counts the trash too: its backups are kept as well', async () => {
+    given(0, [], 2);
+    const error = await rejectionOf(deleteDataSource(deps(), 'src-1', { force: false }, PRINCIPAL));
+    expect(error.statusCode).toBe(409);
+    expect(error.message).toMatch(/holds 2 backups \(2 of them in the trash\): delete with \?force=true/);
+  });
+
   it('refuses with 409 naming how many backups it holds, counting with Select COUNT on gsi2 over every page', async () => {
     given(5, ['sch-1']);
 
@@ -36,7 +45,8 @@ describe('deleting a data source', () => {
     expect(error.message).toMatch(/holds 5 backups/);
     expect(error.message).toMatch(/force=true/);
     const counts = ddb.commandCalls(QueryCommand, { Select: 'COUNT' });
-    expect(counts).toHaveLength(2);
+    // Two pages of the source's backups, one of its trash.
+    expect(counts).toHaveLength(3);
     expect(counts[0]?.args[0].input).toMatchObject({ TableName: TABLE, IndexName: 'gsi2', ExpressionAttributeNames: { '#gsi2pk': 'gsi2pk' } });
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
     expect(scheduler.calls()).toHaveLength(0);
