@@ -139,3 +139,19 @@ export const DueVerificationSchema = z.object({ backupId: IdSchema, testRestore:
 export type DueVerification = z.infer<typeof DueVerificationSchema>;
 export const DueVerificationsSchema = z.object({ due: z.array(DueVerificationSchema) });
 export type DueVerifications = z.infer<typeof DueVerificationsSchema>;
+
+/**
+ * EventBridge's "Step Functions Execution Status Change" for a Backup or Restore execution that ended without
+ * reaching its own record step: stopped from the console (ABORTED), out of time (TIMED_OUT), or failed where
+ * nothing could record it (FAILED).
+ */
+export const StoppedExecutionEventSchema = z.object({
+  source: z.literal('aws.states'),
+  detail: z.object({
+    executionArn: z.string().min(1),
+    stateMachineArn: z.string().min(1),
+    name: z.string().min(1),
+    status: z.enum(['ABORTED', 'TIMED_OUT', 'FAILED']),
+  }),
+});
+export type StoppedExecutionEvent = z.infer<typeof StoppedExecutionEventSchema>;

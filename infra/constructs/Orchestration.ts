@@ -1,5 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -109,11 +111,32 @@ export class Orchestration extends Construct {
       target: new targets.StepFunctionsStartExecution(this.sweeperMachine, { input: scheduler.ScheduleTargetInput.fromObject({}) }),
     });
 
+    this.recordStoppedExecutions();
+
     this.freshnessCheck = this.fn('CheckFreshness', 'orchestration/checkFreshness.ts', 'read', Duration.minutes(1));
     new scheduler.Schedule(this, 'HourlyFreshnessCheck', {
       description: 'Keepsake: find scheduled sources without a recent succeeded backup',
       schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)),
       target: new targets.LambdaInvoke(this.freshnessCheck.function, { input: scheduler.ScheduleTargetInput.fromObject({}), role: this.invokerRole(this.freshnessCheck) }),
+    });
+  }
+
+  /**
+   * Backup and Restore executions that end without reaching their own record step (stopped from the console,
+   * timed out, failed where nothing could record it) still end their record: nothing stays running forever.
+   */
+  private recordStoppedExecutions(): void {
+    const fn = this.fn('RecordStoppedExecution', 'orchestration/recordStoppedExecution.ts', 'write');
+    fn.function.addEnvironment('BACKUP_STATE_MACHINE_ARN', this.backupMachine.stateMachineArn);
+    fn.function.addEnvironment('RESTORE_STATE_MACHINE_ARN', this.restoreMachine.stateMachineArn);
+    new events.Rule(this, 'StoppedExecutions', {
+      description: 'Keepsake: Backup and Restore executions that stopped, timed out or failed',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'], stateMachineArn: [this.backupMachine.stateMachineArn, this.restoreMachine.stateMachineArn] },
+      },
+      targets: [new eventTargets.LambdaFunction(fn.function, { retryAttempts: 8 })],
     });
   }
 

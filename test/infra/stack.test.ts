@@ -86,6 +86,17 @@ describe('Keepsake stack', () => {
     t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 hour)', Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrchestrationCheckFreshness'), 'Arn'] } }) });
   });
 
+  it('ends the record of a Backup or Restore execution that stops without recording it', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'], stateMachineArn: [{ Ref: Match.stringLikeRegexp('^OrchestrationBackup') }, { Ref: Match.stringLikeRegexp('^OrchestrationRestore') }] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrchestrationRecordStoppedExecution'), 'Arn'] } })],
+    });
+  });
+
   it('runs the sweeper every day', () => {
     t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 3 * * ? *)', Target: Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^OrchestrationSweeper') } }) });
   });
