@@ -37,7 +37,7 @@ describe('createRestore', () => {
     });
   });
 
-  it('deletes the record and the audit event and answers 502 when StartExecution fails', async () => {
+  it('deletes the record, the audit event and the target lock, and answers 502 when StartExecution fails', async () => {
     given({ source, backup: succeeded() });
     sfnMock.on(StartExecutionCommand).rejects(awsError('InvalidExecutionInput', 'bad input'));
 
@@ -49,6 +49,7 @@ describe('createRestore', () => {
     expect(transaction(1)).toEqual([
       expect.objectContaining({ Delete: expect.objectContaining({ Key: { pk: 'RESTORE#rs-1', sk: 'RESTORE' }, ConditionExpression: '#status = :queued' }) }),
       expect.objectContaining({ Delete: expect.objectContaining({ Key: { pk: `AUDIT#${auditId}`, sk: 'AUDIT' } }) }),
+      expect.objectContaining({ Delete: expect.objectContaining({ Key: { pk: 'SOURCE#src-1', sk: 'RESTORING#shop_restored' }, ExpressionAttributeValues: { ':id': 'rs-1' } }) }),
     ]);
   });
 
