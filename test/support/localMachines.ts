@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { STATES } from '../../infra/constructs/Orchestration.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
+import { loadLocalStepFunctions } from '../../scripts/local/aslRuntime.ts';
 import type { Notification } from '../../scripts/local/orchestration.ts';
+import { startLocalStepFunctions, type LocalStepFunctions } from '../../scripts/local/stepFunctionsService.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import { call, useTestTable } from './api.ts';
 import { bucket } from './runner.ts';
@@ -12,10 +14,19 @@ import { connectionTo, services } from './services.ts';
 import { keepsakeTemplate } from './stack.ts';
 import { stateMachineDefinition } from './stateMachines.ts';
 
+/** The ARNs the API's handlers are given for the machines the local Step Functions service runs. */
+export const MACHINE_ARNS = {
+  Backup: 'arn:aws:states:us-east-1:123456789012:stateMachine:Backup',
+  Restore: 'arn:aws:states:us-east-1:123456789012:stateMachine:Restore',
+  Verify: 'arn:aws:states:us-east-1:123456789012:stateMachine:Verify',
+} as const;
+
 export type MachineOutcome = { ok: true; output: unknown } | { ok: false; error: Error };
 
 export interface LocalMachines {
   readonly table: TableRef;
+  /** The same machines behind a local Step Functions endpoint: the API's handlers start executions there. */
+  readonly stepFunctions: LocalStepFunctions;
   /** Every notification the machines published, in order. */
   readonly notifications: Notification[];
   /** Verify executions the Backup and Sweeper machines started, with how each ended. */
@@ -33,12 +44,23 @@ export interface LocalMachines {
  */
 export async function startLocalMachines(): Promise<LocalMachines> {
   const table = await useTestTable();
+  const template = keepsakeTemplate();
+  // Filled once the handlers are imported; the service reads it per task.
+  const overrides: Record<string, (input: never) => Promise<unknown>> = {};
+  const stepFunctions = await startLocalStepFunctions({
+    machines: (['Backup', 'Restore', 'Verify'] as const).map((name) => ({ arn: MACHINE_ARNS[name], definition: stateMachineDefinition(template, `Orchestration${name}`) })),
+    taskHandlers: overrides,
+  });
   Object.assign(process.env, {
     BACKUP_BUCKET_NAME: bucket(),
     KEEPSAKE_S3_ENDPOINT: services().s3.endpoint,
     KEEPSAKE_SECRETS: 'local',
     KEEPSAKE_SCHEDULER: 'local',
     RUNNER_LOG_DIR: await mkdtemp(join(tmpdir(), 'keepsake-runner-logs-')),
+    KEEPSAKE_SFN_ENDPOINT: stepFunctions.endpoint,
+    BACKUP_STATE_MACHINE_ARN: MACHINE_ARNS.Backup,
+    RESTORE_STATE_MACHINE_ARN: MACHINE_ARNS.Restore,
+    VERIFY_STATE_MACHINE_ARN: MACHINE_ARNS.Verify,
   });
   // Imported once the environment is set: handlers and the SDK clients they share read it at load.
   const [local, { secretStoreFromEnv }, create, ...handlers] = await Promise.all([
@@ -71,7 +93,7 @@ export async function startLocalMachines(): Promise<LocalMachines> {
     started.push({ input: parameters.Input, outcome: await runMachine('Verify', parameters.Input, name) });
     return { ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:Verify:${name}` };
   };
-  const overrides = {
+  Object.assign(overrides, {
     [STATES.startVerify]: startVerify,
     [STATES.startDueVerify]: startVerify,
     [STATES.listDueVerifications]: listDueVerifications,
@@ -98,10 +120,9 @@ export async function startLocalMachines(): Promise<LocalMachines> {
     [STATES.recordVerified]: recordVerification,
     [STATES.recordVerifyFailure]: recordVerification,
     [STATES.notifyVerifyFailure]: publish,
-  };
+  });
 
-  const { StateMachine } = await local.loadLocalStepFunctions();
-  const template = keepsakeTemplate();
+  const { StateMachine } = await loadLocalStepFunctions();
   const machines = new Map<string, InstanceType<typeof StateMachine>>();
   const machineFor = (name: string) => {
     let machine = machines.get(name);
@@ -127,6 +148,7 @@ export async function startLocalMachines(): Promise<LocalMachines> {
 
   return {
     table,
+    stepFunctions,
     notifications,
     startedVerifications: started,
     run: runMachine,

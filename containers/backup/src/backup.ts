@@ -49,13 +49,14 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
     const owner = new FailureOwner();
     onUploadFailure(s3, (error) => owner.fail(new RunnerError(`upload to s3://${job.s3.bucket}/${key} failed: ${messageOf(error)}`)));
 
+    // Ready before mysqldump starts: nothing may be awaited between its spawn and the pipeline reading its stdout,
+    // or a dump that ends meanwhile is lost (Node resumes, and so discards, an exited child's unread stdout).
+    const compressor = await createCompressor(job, ctx);
+    owner.signal.addEventListener('abort', () => compressor.stream.destroy());
     const child = spawn(tools.dumpBin, dumpArgs(tools, conn, database), { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(job.password, [password]) });
     ctx.onSpawn?.(child, 'mysqldump');
     const exited = waitForExit(child, [password]);
     owner.signal.addEventListener('abort', () => child.kill('SIGKILL'));
-
-    const compressor = await createCompressor(job, ctx);
-    owner.signal.addEventListener('abort', () => compressor.stream.destroy());
     // Slack between mysqldump and the compressor; 1 MiB measured as fast as 4 MiB (bench) with less memory.
     const inspector = new DumpInspector(PIPELINE_BUFFER_BYTES);
     const digest = new DigestTap();
@@ -64,7 +65,8 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
       if (status.code !== 0) throw new RunnerError(describeExit('mysqldump', status));
       await compressor.finished;
       if (!inspector.completed) {
-        throw new RunnerError('mysqldump output ended without its "-- Dump completed" trailer: the dump is incomplete');
+        const said = status.stderr ? ` (mysqldump said: ${status.stderr.split('\n').slice(-3).join(' | ')})` : '';
+        throw new RunnerError(`mysqldump output ended without its "-- Dump completed" trailer after ${inspector.bytes} bytes: the dump is incomplete${said}`);
       }
     });
     const stopProgress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({

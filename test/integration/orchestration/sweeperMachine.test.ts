@@ -69,8 +69,9 @@ describe('Sweeper state machine, run locally end to end', () => {
     delete process.env.TRASH_GRACE_DAYS;
 
     // Imported once the environment is set: handlers and the SDK clients they share read it at load.
-    const [{ lambdaTask, loadLocalStepFunctions }, list, retention, purge, due] = await Promise.all([
+    const [{ lambdaTask }, { loadLocalStepFunctions }, list, retention, purge, due] = await Promise.all([
       import('../../../scripts/local/orchestration.ts'),
+      import('../../../scripts/local/aslRuntime.ts'),
       import('../../../functions/orchestration/listSourceIds.ts'),
       import('../../../functions/orchestration/applyRetention.ts'),
       import('../../../functions/orchestration/purgeTrash.ts'),
