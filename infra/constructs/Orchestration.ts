@@ -208,7 +208,14 @@ export class Orchestration extends Construct {
       subnets: runner.subnets,
       securityGroups: [runner.securityGroup],
       containerOverrides: [
-        { containerDefinition: runner.container, environment: [{ name: 'KEEPSAKE_JOB', value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(jobPath)) }] },
+        {
+          containerDefinition: runner.container,
+          environment: [
+            { name: 'KEEPSAKE_JOB', value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(jobPath)) },
+            // Which execution a task belongs to, in its environment and logs (and for local mode's StopExecution).
+            { name: 'KEEPSAKE_EXECUTION_ARN', value: sfn.JsonPath.executionId },
+          ],
+        },
       ],
       taskTimeout: sfn.Timeout.duration(timeout),
       resultPath: sfn.JsonPath.DISCARD,

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -54,44 +54,62 @@ export interface LocalRunnerOptions {
   readonly onSpawn?: (pid: number, taskArn: string) => void;
 }
 
+/** What local mode keeps of the runner tasks it started, so that stopping an execution stops its task too. */
+export interface LocalRunner {
+  /** The `ecs:runTask.sync` task handler. */
+  readonly runTask: (parameters: RunTaskParameters) => Promise<LocalEcsTask>;
+  /** Stops the runner tasks of an execution, as Step Functions stops a `.sync` task when its execution stops. */
+  stop(executionArn: string): void;
+}
+
 /**
  * `ecs:runTask.sync` of the runner container: the job from the container override, the password resolved from
  * the local secret store and handed over in the child's environment (never argv), like the task in Fargate
  * reading Secrets Manager. Exit 0 returns the stopped task; anything else fails with the task as Cause.
  */
-export function localRunTask(options: LocalRunnerOptions) {
-  return async (parameters: RunTaskParameters): Promise<LocalEcsTask> => {
-    const override = parameters.Overrides?.ContainerOverrides?.[0];
-    const jobText = override?.Environment?.find((e) => e.Name === 'KEEPSAKE_JOB')?.Value;
-    if (!override || !jobText) throw new Error('the run task has no KEEPSAKE_JOB container override');
-    const job = RunnerJobSchema.parse(JSON.parse(jobText));
-    const childEnv: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
-    let localJob: unknown = job;
-    if ('password' in job && job.password.from === 'secretsManager') {
-      childEnv.KEEPSAKE_DB_PASSWORD = passwordFromSecret(await options.secrets.get(job.password.secretId));
-      localJob = { ...job, password: { from: 'env', name: 'KEEPSAKE_DB_PASSWORD' } };
-    }
-    const taskId = randomUUID().replace(/-/g, '');
-    const taskArn = `arn:aws:ecs:local:000000000000:task/keepsake/${taskId}`;
-    await mkdir(options.logDir, { recursive: true });
-    const log = createWriteStream(join(options.logDir, `${taskId}.log`));
-    const child = spawn(process.execPath, [RUNNER_BUNDLE], { env: { ...childEnv, KEEPSAKE_JOB: JSON.stringify(localJob) }, stdio: ['ignore', 'ignore', 'pipe'] });
-    if (child.pid !== undefined) options.onSpawn?.(child.pid, taskArn);
-    child.stderr.pipe(log);
-    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (c, s) => resolve({ code: c, signal: s }));
-    });
-    await new Promise((resolve) => log.end(resolve));
-    const task: LocalEcsTask = {
-      TaskArn: taskArn,
-      LastStatus: 'STOPPED',
-      StopCode: 'EssentialContainerExited',
-      StoppedReason: 'Essential container in task exited',
-      Containers: [{ Name: override.Name, ExitCode: code, ...(signal && { Reason: `killed by ${signal}` }) }],
-    };
-    if (code !== 0) throw new EcsTaskFailed(task);
-    return task;
+export function localRunner(options: LocalRunnerOptions): LocalRunner {
+  const running = new Map<string, Set<ChildProcess>>();
+  return {
+    stop(executionArn) {
+      for (const child of running.get(executionArn) ?? []) child.kill('SIGTERM');
+    },
+    async runTask(parameters) {
+      const override = parameters.Overrides?.ContainerOverrides?.[0];
+      const variable = (name: string) => override?.Environment?.find((e) => e.Name === name)?.Value;
+      const jobText = variable('KEEPSAKE_JOB');
+      if (!override || !jobText) throw new Error('the run task has no KEEPSAKE_JOB container override');
+      const job = RunnerJobSchema.parse(JSON.parse(jobText));
+      const childEnv: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
+      let localJob: unknown = job;
+      if ('password' in job && job.password.from === 'secretsManager') {
+        childEnv.KEEPSAKE_DB_PASSWORD = passwordFromSecret(await options.secrets.get(job.password.secretId));
+        localJob = { ...job, password: { from: 'env', name: 'KEEPSAKE_DB_PASSWORD' } };
+      }
+      const taskId = randomUUID().replace(/-/g, '');
+      const taskArn = `arn:aws:ecs:local:000000000000:task/keepsake/${taskId}`;
+      await mkdir(options.logDir, { recursive: true });
+      const log = createWriteStream(join(options.logDir, `${taskId}.log`));
+      const child = spawn(process.execPath, [RUNNER_BUNDLE], { env: { ...childEnv, KEEPSAKE_JOB: JSON.stringify(localJob) }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const executionArn = variable('KEEPSAKE_EXECUTION_ARN');
+      if (executionArn) running.set(executionArn, new Set([...(running.get(executionArn) ?? []), child]));
+      if (child.pid !== undefined) options.onSpawn?.(child.pid, taskArn);
+      child.stderr.pipe(log);
+      const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (c, s) => resolve({ code: c, signal: s }));
+      });
+      if (executionArn) running.get(executionArn)?.delete(child);
+      await new Promise((resolve) => log.end(resolve));
+      const task: LocalEcsTask = {
+        TaskArn: taskArn,
+        LastStatus: 'STOPPED',
+        StopCode: 'EssentialContainerExited',
+        StoppedReason: 'Essential container in task exited',
+        Containers: [{ Name: override.Name, ExitCode: code, ...(signal && { Reason: `killed by ${signal}` }) }],
+      };
+      if (code !== 0) throw new EcsTaskFailed(task);
+      return task;
+    },
   };
 }
 

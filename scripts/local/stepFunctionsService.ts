@@ -54,6 +54,8 @@ const executionArnOf = (stateMachineArn: string, name: string) => `${stateMachin
 export async function startLocalStepFunctions(options: {
   readonly machines: readonly LocalMachine[];
   readonly taskHandlers: Record<string, (input: never) => Promise<unknown>>;
+  /** Called when an execution is stopped: its running tasks (the runner child) must stop too. */
+  readonly onStop?: (executionArn: string) => void;
   readonly port?: number;
 }): Promise<LocalStepFunctions> {
   const { StateMachine: Machine } = await loadLocalStepFunctions();
@@ -113,6 +115,7 @@ export async function startLocalStepFunctions(options: {
       if (execution.status === 'RUNNING') {
         Object.assign(execution, { status: 'ABORTED', error: body.error, cause: body.cause, stopDate: new Date() });
         execution.abort();
+        options.onStop?.(execution.executionArn);
       }
       return { stopDate: (execution.stopDate ?? new Date()).getTime() / 1000 };
     },

@@ -47,7 +47,10 @@ export async function startLocalMachines(): Promise<LocalMachines> {
   const template = keepsakeTemplate();
   // Filled once the handlers are imported; the service reads it per task.
   const overrides: Record<string, (input: never) => Promise<unknown>> = {};
+  // The runner registry exists only once the handlers are imported; the service asks it at stop time.
+  const stopRunners = { current: (_executionArn: string): void => undefined };
   const stepFunctions = await startLocalStepFunctions({
+    onStop: (executionArn) => stopRunners.current(executionArn),
     machines: (['Backup', 'Restore', 'Verify'] as const).map((name) => ({ arn: MACHINE_ARNS[name], definition: stateMachineDefinition(template, `Orchestration${name}`) })),
     taskHandlers: overrides,
   });
@@ -85,7 +88,9 @@ export async function startLocalMachines(): Promise<LocalMachines> {
     handlers.map((module, i) => local.lambdaTask(`handler${i}`, module.handler as never));
   const notifications: Notification[] = [];
   const publish = local.localPublish((n) => notifications.push(n));
-  const runTask = local.localRunTask({ logDir: process.env.RUNNER_LOG_DIR ?? '', secrets: secretStoreFromEnv() });
+  const runner = local.localRunner({ logDir: process.env.RUNNER_LOG_DIR ?? '', secrets: secretStoreFromEnv() });
+  stopRunners.current = runner.stop;
+  const runTask = runner.runTask;
   /** Verify executions other machines started (in AWS they run on their own; here each is run and awaited). */
   const started: { input: Record<string, unknown>; outcome: MachineOutcome }[] = [];
   const startVerify = async (parameters: { Input: Record<string, unknown> }) => {
