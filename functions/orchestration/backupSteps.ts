@@ -45,7 +45,6 @@ export function backupIdOfExecution(executionName: string): string {
   return IdSchema.safeParse(executionName).success ? executionName : createHash('sha256').update(executionName).digest('hex').slice(0, 32);
 }
 
-const wholeNumber = (value: string | undefined): number | undefined => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
 
 /**
  * Step "Record success": reads what the runner stored (size from the object, checksum, uncompressed bytes,
@@ -59,16 +58,22 @@ export async function finalizeBackupRun(deps: RunDeps & { readonly s3: S3Client;
   const { tags } = stored;
   const sha256 = Sha256Schema.safeParse(tags[RESULT_TAGS.sha256]);
   if (!sha256.success) throw new BackupObjectMissing(`${where} carries no SHA-256 tag: it cannot be verified, so it is not recorded as a backup`);
+  // The runner writes every result tag in one call: one missing beside the checksum means the tags were altered.
+  const count = (tag: string): number => {
+    const value = tags[tag];
+    if (value === undefined || !/^\d+$/.test(value)) throw new BackupObjectMissing(`${where} carries no whole-number ${tag} tag: its tags are not the runner's, so it is not recorded as a backup`);
+    return Number(value);
+  };
   return finalizeBackup(deps, {
     backupId: task.backupId,
     outcome: {
       status: 'succeeded',
       s3Key: task.key,
       compressedBytes: stored.bytes,
-      uncompressedBytes: wholeNumber(tags[RESULT_TAGS.uncompressedBytes]) ?? 0,
+      uncompressedBytes: count(RESULT_TAGS.uncompressedBytes),
       sha256: sha256.data,
-      tables: wholeNumber(tags[RESULT_TAGS.tables]) ?? 0,
-      durationMs: wholeNumber(tags[RESULT_TAGS.durationMs]) ?? 0,
+      tables: count(RESULT_TAGS.tables),
+      durationMs: count(RESULT_TAGS.durationMs),
       ...(stored.metadata[SERVER_VERSION_METADATA] && { serverVersion: stored.metadata[SERVER_VERSION_METADATA] }),
     },
   });

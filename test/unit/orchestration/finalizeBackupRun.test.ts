@@ -118,6 +118,20 @@ describe('finalizeBackupRun', () => {
   });
 
   it.each([
+    ['without its table count', RESULT_TAGS.tables, (({ [RESULT_TAGS.tables]: _gone, ...rest }) => rest)(goodTags)],
+    ['with a size that is no whole number', RESULT_TAGS.uncompressedBytes, { ...goodTags, [RESULT_TAGS.uncompressedBytes]: '12.5' }],
+  ])('refuses a checksummed object %s instead of recording zeros', async (_case, tag, tags) => {
+    const record = await runningBackup();
+    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 1234 });
+    s3Mock.on(GetObjectTaggingCommand).resolves(tagSet(tags));
+    await expect(finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) })).rejects.toMatchObject({
+      name: 'BackupObjectMissing',
+      message: `s3://${BUCKET}/${keyOf(record)} carries no whole-number ${tag} tag: its tags are not the runner's, so it is not recorded as a backup`,
+    });
+    expect(await getBackupRecord(table, record.id)).toEqual(record);
+  });
+
+  it.each([
     ['no tags at all', {}],
     ['the other tags but no checksum', { [RESULT_TAGS.uncompressedBytes]: '5678', [RESULT_TAGS.tables]: '3' }],
     ['a checksum that is no SHA-256', { ...goodTags, [RESULT_TAGS.sha256]: SHA256.toUpperCase() }],
