@@ -61,16 +61,12 @@ export const createBody: CreateDataSource = {
   enabled: true,
 };
 
+const { password: _password, ...connectionFields } = createBody;
+
+/** `createBody` as stored: no password, a reference to its secret instead. */
 export const storedRecord: DataSourceRecord = {
   id: 'src-1',
-  name: 'Shop production',
-  engine: 'mysql',
-  host: 'shop.cluster-abc.eu-west-1.rds.amazonaws.com',
-  port: 3306,
-  database: 'shop',
-  username: 'backup',
-  tls: { mode: 'required' },
-  enabled: true,
+  ...connectionFields,
   createdAt: '2026-02-01T00:00:00.000Z',
   updatedAt: '2026-02-02T00:00:00.000Z',
   passwordSecretArn: SECRET_ARN,
