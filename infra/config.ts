@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fieldErrors } from '../types/zodMessages.ts';
 import { DEFAULT_RETENTION, RetentionSchema } from '../types/schedule.ts';
 

@@ -8,7 +8,7 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { runBackup } from '../containers/backup/src/backup.ts';
 import { runRestore } from '../containers/backup/src/restore.ts';
 import { runVerify } from '../containers/backup/src/verify.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { pageOf, type IdPathSchema } from './api.ts';
 import { DataSourceSchema } from './dataSource.ts';
 

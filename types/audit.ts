@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One mutating call: who (the IAM or Cognito principal), what, when, and on which entity. */
 export const AuditEventSchema = z

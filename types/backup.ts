@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema } from './dataSource.ts';
 
 export const BackupStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PageQuerySchema, pageOf } from './api.ts';
 import { BackupSchema, BackupStatusSchema, BackupTriggerSchema, Sha256Schema } from './backup.ts';
 import { IdSchema } from './dataSource.ts';

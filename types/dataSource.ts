@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Engines the runner can dump today; PostgreSQL and MongoDB join later. */
 export const EngineSchema = z.enum(['mysql', 'mariadb']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConnectionSchema, DatabaseNameSchema, IdSchema } from './dataSource.ts';
 import { Sha256Schema } from './backup.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BackupSchema, BackupTriggerSchema, VerificationSchema } from './backup.ts';
 import { DatabaseNameSchema, IdSchema } from './dataSource.ts';
 import { BackupJobSchema, ObjectKeySchema, RestoreJobSchema, VerifyJobSchema } from './job.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PageQuerySchema, pageOf } from './api.ts';
 import { DatabaseNameSchema, IdSchema } from './dataSource.ts';
 

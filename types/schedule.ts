@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { pageOf } from './api.ts';
 import { isKnownTimeZone, scheduleCronProblem } from './cron.ts';
 import { IdSchema } from './dataSource.ts';

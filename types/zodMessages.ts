@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** Turns zod issues into `{ "path.to.field": "message" }`, the shape every error response and CLI message uses. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {

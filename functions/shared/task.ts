@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { fieldErrors } from '../../types/zodMessages.ts';
 import { logger } from './logger.ts';
 

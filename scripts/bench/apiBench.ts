@@ -15,7 +15,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BackupRecord } from '../../functions/shared/repositories/backups.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
 import { createTableInput } from '../../functions/shared/tableSchema.ts';

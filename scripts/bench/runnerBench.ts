@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BackupResult, RunnerJobInput } from '../../types/job.ts';
 import { describeZodError } from '../../types/zodMessages.ts';
 import { startMariaDb, type LocalMariaDb } from '../local/mariadb.ts';

@@ -10,7 +10,7 @@ import {
   type RestoreJob,
   type VerifyJob,
 } from '../../types/job.ts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { RunnerError } from '../../containers/backup/src/errors.ts';
 import { connectionTo, s3Location, services, testS3Client } from './services.ts';
 import { rootSql } from './sql.ts';

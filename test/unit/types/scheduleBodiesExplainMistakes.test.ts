@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { fieldErrors } from '../../../types/zodMessages.ts';
 import { CreateScheduleSchema, DEFAULT_RETENTION, TimeZoneSchema, UpdateScheduleSchema } from '../../../types/schedule.ts';
 
