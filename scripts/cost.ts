@@ -3,7 +3,7 @@
  * it is sized) and public us-east-1 list prices. Two views: idle (deployed, no backup running) and one nightly
  * 1 GB backup (30 runs a month). Prices change; the constants below say which ones were used.
  */
-import { keepsakeTemplate } from '../test/support/stack.ts';
+import { keepsakeTemplate } from './local/stack.ts';
 
 const PRICE = {
   kmsKeyMonth: 1.0,

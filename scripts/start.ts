@@ -1,37 +1,49 @@
 /**
- * `npm start`: Keepsake on this machine with no AWS account. Starts a throwaway MariaDB with a demo database
- * (or uses the MySQL given by flags) and a local S3, then backs the database up with the runner, verifies the
- * backup and restores it into a new database, printing each result. Exits 0 only if the round trip held.
+ * `npm start`: all of Keepsake on this machine, no AWS account (see scripts/local/keepsake.ts). With no MySQL
+ * given it starts a demo MariaDB, registers it as a data source with a daily schedule and takes a first backup;
+ * then it serves until Ctrl-C. `--once` is the smoke test: a backup and a restore of the demo database through
+ * the API, compared table by table, then exit (0 only if the round trip held).
  *
- *   npm start                                  # demo MariaDB under .keepsake/local
- *   npm start -- --host db --port 3306 --user me --database shop   # password from KEEPSAKE_DB_PASSWORD
+ *   npm start
+ *   npm start -- --once
+ *   npm start -- --api-port 9000 --data-dir /var/tmp/keepsake
+ *   KEEPSAKE_DB_PASSWORD=… npm start -- --mysql-host db.example --mysql-user me --mysql-database shop
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
-import { runBackup } from '../containers/backup/src/backup.ts';
-import { runRestore } from '../containers/backup/src/restore.ts';
-import { runVerify } from '../containers/backup/src/verify.ts';
+import type { DataSource } from '../types/dataSource.ts';
 import { DatabaseNameSchema, HostSchema, PortSchema, UsernameSchema } from '../types/dataSource.ts';
-import { BackupJobSchema, RestoreJobSchema, VerifyJobSchema, type BackupJob } from '../types/job.ts';
+import type { Page } from '../types/api.ts';
+import type { Schedule } from '../types/schedule.ts';
+import type { Backup } from '../types/backup.ts';
 import { describeZodError } from '../types/zodMessages.ts';
-import { startMariaDb, type LocalMariaDb } from './local/mariadb.ts';
-import { S3RVER_CREDENTIALS, startS3rver } from './local/s3rver.ts';
+import { apiClient, waitForBackup, waitForRestore, type ApiClient } from './local/apiClient.ts';
+import { startLocalKeepsake } from './local/keepsake.ts';
+import { findMariaDbServer, startMariaDb, type LocalMariaDb } from './local/mariadb.ts';
 
-const DATA_DIR = resolve('.keepsake/local');
 const DEMO_DATABASE = 'keepsake_demo';
+const DEMO_SOURCE = 'demo (local MariaDB)';
 
 const FlagsSchema = z
   .object({
-    host: HostSchema.optional(),
-    port: z.coerce.number().pipe(PortSchema).optional(),
-    user: UsernameSchema.optional(),
-    database: DatabaseNameSchema.optional(),
+    'api-port': z.coerce.number().pipe(z.number().int().min(0).max(65535, 'api-port must be at most 65535')).default(8780),
+    'data-dir': z.string().min(1).default('.keepsake/local'),
+    once: z.boolean().default(false),
+    'trash-grace-days': z.coerce.number().pipe(z.number().int().min(0).max(365)).optional(),
+    'mysql-host': HostSchema.optional(),
+    'mysql-port': z.coerce.number().pipe(PortSchema).default(3306),
+    'mysql-user': UsernameSchema.default('root'),
+    'mysql-database': DatabaseNameSchema.optional(),
   })
-  .refine((f) => (f.host === undefined) === (f.database === undefined), {
-    message: 'give --host and --database together (or neither, for the demo MariaDB)',
-    path: ['host'],
-  });
+  .refine((f) => (f['mysql-host'] === undefined) === (f['mysql-database'] === undefined), {
+    message: 'give --mysql-host and --mysql-database together (or neither, for the demo MariaDB)',
+    path: ['mysql-host'],
+  })
+  .refine((f) => !f.once || f['mysql-host'] === undefined, { message: '--once runs on the demo MariaDB only', path: ['once'] });
+
+const USAGE = `usage: npm start -- [--api-port 8780] [--data-dir .keepsake/local] [--once] [--trash-grace-days N]
+                    [--mysql-host H --mysql-database D [--mysql-port 3306] [--mysql-user root]]   (password in KEEPSAKE_DB_PASSWORD)`;
 
 const DEMO_SQL = `
 CREATE DATABASE IF NOT EXISTS ${DEMO_DATABASE} CHARACTER SET utf8mb4;
@@ -45,62 +57,154 @@ INSERT IGNORE INTO orders SELECT seq, 1 + seq % 2000, ROUND(seq * 1.37 % 500, 2)
 CREATE OR REPLACE VIEW order_totals AS SELECT customer_id, SUM(total) AS spent FROM orders GROUP BY customer_id;
 `;
 
-function step(label: string, detail: unknown): void {
-  console.log(`✔ ${label}`);
-  console.log(`  ${JSON.stringify(detail)}`);
+interface SourceSpec {
+  readonly name: string;
+  readonly connection: { engine: 'mysql' | 'mariadb'; host: string; port: number; database: string; username: string };
+  readonly password: string;
+}
+
+/** The data source named `spec.name`, created on first use and brought up to date (the demo's port moves). */
+async function ensureSource(api: ApiClient, spec: SourceSpec): Promise<DataSource> {
+  const sources = await api.request<Page<DataSource>>('GET', '/v1/data-sources?limit=100');
+  const existing = sources.items.find((s) => s.name === spec.name);
+  if (!existing) return api.request<DataSource>('POST', '/v1/data-sources', { name: spec.name, ...spec.connection, password: spec.password });
+  const { host, port, database, username } = spec.connection;
+  if (existing.host === host && existing.port === port && existing.database === database && existing.username === username) return existing;
+  return api.request<DataSource>('PATCH', `/v1/data-sources/${existing.id}`, { host, port, database, username, password: spec.password });
+}
+
+async function ensureSchedule(api: ApiClient, source: DataSource): Promise<Schedule> {
+  const schedules = await api.request<Page<Schedule>>('GET', `/v1/data-sources/${source.id}/schedules?limit=100`);
+  const [first] = schedules.items;
+  if (first) return first;
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return api.request<Schedule>('POST', `/v1/data-sources/${source.id}/schedules`, { name: 'nightly', cron: '0 2 * * *', timeZone });
+}
+
+async function backUp(api: ApiClient, source: DataSource): Promise<Backup> {
+  const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, { trigger: 'manual' });
+  const backup = await waitForBackup(api, backupId);
+  if (backup.status !== 'succeeded') throw new Error(`backup ${backup.id} ${backup.status}: ${backup.error ?? 'no reason recorded'}`);
+  return backup;
+}
+
+const describeBackup = (b: Backup) =>
+  `backup ${b.id}: ${b.tables ?? '?'} tables, ${b.uncompressedBytes ?? '?'} B of SQL → ${b.compressedBytes ?? '?'} B, sha256 ${b.sha256 ?? '?'}, ${b.durationMs ?? '?'} ms`;
+
+/** The demo backup restored through the API into a new database, then every table compared with CHECKSUM TABLE. */
+async function roundTrip(api: ApiClient, source: DataSource, demo: LocalMariaDb): Promise<void> {
+  const backup = await backUp(api, source);
+  console.log(`✔ ${describeBackup(backup)}`);
+  const target = `${DEMO_DATABASE}_restored`;
+  await demo.sql(`DROP DATABASE IF EXISTS ${target}`);
+  const { restoreId } = await api.request<{ restoreId: string }>('POST', '/v1/restores', {
+    backupId: backup.id,
+    targetSourceId: source.id,
+    targetDatabase: target,
+    confirmDatabase: target,
+  });
+  const restore = await waitForRestore(api, restoreId);
+  if (restore.status !== 'succeeded') throw new Error(`restore ${restore.id} ${restore.status}: ${restore.error ?? 'no reason recorded'}`);
+  console.log(`✔ restore ${restore.id} into ${target}`);
+  const tables = ['customers', 'orders'];
+  const checksums = async (db: string) => (await demo.sql(`CHECKSUM TABLE ${tables.map((t) => `${db}.${t}`).join(', ')}`)).split('\n').filter(Boolean).map((l) => l.split('\t')[1]);
+  const [before, after] = await Promise.all([checksums(DEMO_DATABASE), checksums(target)]);
+  if (JSON.stringify(before) !== JSON.stringify(after)) throw new Error(`restored tables differ: ${JSON.stringify(before)} vs ${JSON.stringify(after)}`);
+  console.log(`✔ ${tables.length} tables identical after the round trip (CHECKSUM TABLE ${before.join(', ')})`);
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { host: { type: 'string' }, port: { type: 'string' }, user: { type: 'string' }, database: { type: 'string' } },
-  });
-  const flags = FlagsSchema.safeParse(values);
-  if (!flags.success) {
-    console.error(`keepsake: ${describeZodError(flags.error)}`);
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({
+      options: {
+        'api-port': { type: 'string' },
+        'data-dir': { type: 'string' },
+        once: { type: 'boolean' },
+        'trash-grace-days': { type: 'string' },
+        'mysql-host': { type: 'string' },
+        'mysql-port': { type: 'string' },
+        'mysql-user': { type: 'string' },
+        'mysql-database': { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`keepsake: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  const { host, port, user, database } = flags.data;
+  const parsed = FlagsSchema.safeParse(values);
+  if (!parsed.success) {
+    console.error(`keepsake: ${describeZodError(parsed.error)}\n${USAGE}`);
+    return 2;
+  }
+  const flags = parsed.data;
+  const external = flags['mysql-host'] !== undefined && flags['mysql-database'] !== undefined;
+  if (external && !process.env.KEEPSAKE_DB_PASSWORD) {
+    console.error('keepsake: set KEEPSAKE_DB_PASSWORD to the password of --mysql-user');
+    return 2;
+  }
+  if (!external && !(await findMariaDbServer())) {
+    console.error('keepsake: no MariaDB server for the demo: install it (`sudo apt-get install mariadb-server`) or point at a MySQL with --mysql-host and --mysql-database');
+    return 2;
+  }
 
+  const dataDir = resolve(flags['data-dir']);
+  const keepsake = await startLocalKeepsake({ dataDir, apiPort: flags['api-port'], trashGraceDays: flags['trash-grace-days'], log: (line) => console.log(`• ${line}`) });
   let demo: LocalMariaDb | undefined;
-  const s3 = await startS3rver(join(DATA_DIR, 's3'), 'keepsake-local');
+  const stop = async () => {
+    await keepsake.stop();
+    await demo?.stop();
+  };
   try {
-    let connection: BackupJob['connection'];
-    if (host && database) {
-      if (!process.env.KEEPSAKE_DB_PASSWORD) {
-        console.error('keepsake: set KEEPSAKE_DB_PASSWORD to the password of --user');
-        return 2;
-      }
-      connection = { engine: 'mysql', host, port: port ?? 3306, database, username: user ?? 'root', tls: { mode: 'preferred' } };
+    const api = apiClient(keepsake.apiUrl);
+    let spec: SourceSpec;
+    if (external) {
+      spec = {
+        name: `${flags['mysql-host']}/${flags['mysql-database']}`,
+        connection: { engine: 'mysql', host: flags['mysql-host'] ?? '', port: flags['mysql-port'], database: flags['mysql-database'] ?? '', username: flags['mysql-user'] },
+        password: process.env.KEEPSAKE_DB_PASSWORD ?? '',
+      };
     } else {
-      demo = await startMariaDb(join(DATA_DIR, 'mariadb'));
+      demo = await startMariaDb(resolve(dataDir, 'mariadb'));
       await demo.sql(DEMO_SQL);
-      process.env.KEEPSAKE_DB_PASSWORD = demo.password;
-      connection = { engine: 'mariadb', host: demo.host, port: demo.port, database: DEMO_DATABASE, username: demo.user, tls: { mode: 'preferred' } };
-      console.log(`MariaDB (demo) on 127.0.0.1:${demo.port}, data in ${join(DATA_DIR, 'mariadb')}`);
+      spec = { name: DEMO_SOURCE, connection: { engine: 'mariadb', host: demo.host, port: demo.port, database: DEMO_DATABASE, username: demo.user }, password: demo.password };
     }
-    console.log(`S3 (s3rver) on ${s3.endpoint}, bucket ${s3.bucket}, data in ${join(DATA_DIR, 's3')}\n`);
-    process.env.AWS_ACCESS_KEY_ID ??= S3RVER_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY ??= S3RVER_CREDENTIALS.secretAccessKey;
-    const location = { bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true };
-    const password = { from: 'env' as const, name: 'KEEPSAKE_DB_PASSWORD' };
+    console.log(`Keepsake local mode (data in ${dataDir})
+  API            ${keepsake.apiUrl}   (every request runs as ${keepsake.principal})
+  S3 (s3rver)    ${keepsake.s3Endpoint}   bucket ${keepsake.bucket}
+  DynamoDB Local ${keepsake.dynamoDbEndpoint}
+  Step Functions ${keepsake.stepFunctionsEndpoint}   (the synthesized machines; the runner runs as a child process)${
+    demo ? `\n  MariaDB (demo) 127.0.0.1:${demo.port}   database ${DEMO_DATABASE}` : ''
+  }`);
+    if (keepsake.recovered > 0) console.log(`• ${keepsake.recovered} backup(s)/restore(s) cut off by the last stop are now recorded as failed`);
 
-    const backup = await runBackup(BackupJobSchema.parse({ mode: 'backup', sourceId: 'local', connection, password, s3: location }));
-    step(`backed up ${connection.database}: ${backup.tables} tables, ${backup.uncompressedBytes} B of SQL → ${backup.compressedBytes} B at s3://${backup.bucket}/${backup.key}`, backup);
-    const verify = await runVerify(VerifyJobSchema.parse({ mode: 'verify', s3: location, key: backup.key, expectedSha256: backup.sha256 }));
-    if (!verify.ok) throw new Error(`verify reported ${verify.status}: ${verify.reason}`);
-    step(`verified: sha256 ${verify.sha256}`, verify);
-    const target = `${connection.database}_restored`;
-    const restore = await runRestore(
-      RestoreJobSchema.parse({ mode: 'restore', connection, password, s3: location, key: backup.key, expectedSha256: backup.sha256, targetDatabase: target }),
-    );
-    step(`restored into ${target}`, restore);
-    console.log('\nRound trip OK. Restore it yourself with stock tools: gunzip -c <file>.sql.gz | mysql <database>');
+    const source = await ensureSource(api, spec);
+    if (flags.once) {
+      if (!demo) throw new Error('--once needs the demo MariaDB');
+      await roundTrip(api, source, demo);
+      console.log('\nRound trip OK.');
+      return 0;
+    }
+    const schedule = await ensureSchedule(api, source);
+    console.log(`  Data source    ${source.name} (${source.id}), schedule "${schedule.cron}" in ${schedule.timeZone}, next ${schedule.nextRuns[0] ?? 'never'}`);
+    const history = await api.request<Page<Backup>>('GET', `/v1/data-sources/${source.id}/backups?limit=1&status=succeeded`);
+    const latest = history.items[0] ?? (await backUp(api, source));
+    console.log(`  Last backup    ${describeBackup(latest)}`);
+    console.log(`
+Try it:  curl ${keepsake.apiUrl}/v1/backups
+Use your own MySQL instead:  KEEPSAKE_DB_PASSWORD=… npm start -- --mysql-host HOST --mysql-database DB [--mysql-user U --mysql-port P]
+Ctrl-C stops everything; the next npm start carries on with the same data.`);
+    await new Promise<void>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    console.log('\nStopping…');
     return 0;
   } catch (error) {
     console.error(`✘ ${(error as Error).message}`);
     return 1;
   } finally {
-    await Promise.all([demo?.stop(), s3.stop()]);
+    await stop();
   }
 }
 

@@ -152,6 +152,8 @@ export const StoppedExecutionEventSchema = z.object({
     stateMachineArn: z.string().min(1),
     name: z.string().min(1),
     status: z.enum(['ABORTED', 'TIMED_OUT', 'FAILED']),
+    /** Why, when the sender knows better than the status says (local mode: it stopped while the run was under way). */
+    cause: z.string().nullish(),
   }),
 });
 export type StoppedExecutionEvent = z.infer<typeof StoppedExecutionEventSchema>;

@@ -26,7 +26,7 @@ const WHY = {
  */
 export async function recordStoppedExecution(deps: StoppedExecutionDeps, event: StoppedExecutionEvent): Promise<{ recorded: boolean }> {
   const { detail } = event;
-  const reason = WHY[detail.status];
+  const reason = detail.cause ? detail.cause.slice(0, 1000) : WHY[detail.status];
   if (detail.stateMachineArn === deps.backupStateMachineArn) {
     const backupId = backupIdOfExecution(detail.name);
     const record = await getBackupRecord(deps.table, backupId);

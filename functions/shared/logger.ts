@@ -1,5 +1,10 @@
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
+const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** `LOG_LEVEL` (debug, info, warn, error; default info): lines below it are dropped. */
+const threshold = (): number => RANK[process.env.LOG_LEVEL as Level] ?? RANK.info;
+
 /**
  * JSON-lines logger (CloudWatch parses each line). Keys set with `appendKeys` (request id, principal) go on
  * every line of the invocation. It never logs request bodies, so a password cannot reach a log line through it.
@@ -37,7 +42,7 @@ export class Logger {
   }
 
   private log(level: Level, message: string, extra?: Record<string, unknown>): void {
-    if (level === 'debug' && process.env.LOG_LEVEL !== 'debug') return;
+    if (RANK[level] < threshold()) return;
     this.write(JSON.stringify({ time: new Date().toISOString(), level, service: this.service, message, ...this.keys, ...extra }));
   }
 }

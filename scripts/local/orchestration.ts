@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { passwordFromSecret, type SecretStore } from '../../functions/shared/secretStore.ts';
+import { STATES } from '../../infra/constructs/Orchestration.ts';
 import { RunnerJobSchema } from '../../types/job.ts';
 
 /**
@@ -124,3 +125,66 @@ export const localPublish = (deliver: (notification: Notification) => void) => a
   deliver(parameters);
   return { MessageId: randomUUID() };
 };
+
+/** Starts a Verify execution from a task state (`states:startExecution` of the Verify machine). */
+export type StartVerify = (parameters: { readonly Input: Record<string, unknown> }) => Promise<{ readonly ExecutionArn: string }>;
+
+export type TaskHandlers = Record<string, (input: never) => Promise<unknown>>;
+
+/**
+ * Every task state of the synthesized machines mapped to local code: Lambda tasks to the real handlers (imported
+ * here, so the caller sets their environment first: they read it at load), ECS tasks to the runner, SNS to
+ * `publish`, the Verify starts to `startVerify`.
+ */
+export async function localTaskHandlers(options: {
+  readonly runner: LocalRunner;
+  readonly publish: ReturnType<typeof localPublish>;
+  readonly startVerify: StartVerify;
+}): Promise<TaskHandlers> {
+  const modules = await Promise.all([
+    import('../../functions/orchestration/beginBackup.ts'),
+    import('../../functions/orchestration/finalizeBackup.ts'),
+    import('../../functions/orchestration/recordBackupFailure.ts'),
+    import('../../functions/orchestration/applyRetention.ts'),
+    import('../../functions/orchestration/beginRestore.ts'),
+    import('../../functions/orchestration/recordSafetyBackup.ts'),
+    import('../../functions/orchestration/finalizeRestore.ts'),
+    import('../../functions/orchestration/recordRestoreFailure.ts'),
+    import('../../functions/orchestration/prepareVerify.ts'),
+    import('../../functions/orchestration/recordVerification.ts'),
+    import('../../functions/orchestration/listDueVerifications.ts'),
+    import('../../functions/orchestration/listSourceIds.ts'),
+    import('../../functions/orchestration/purgeTrash.ts'),
+  ]);
+  const [beginBackup, finalizeBackup, recordBackupFailure, applyRetention, beginRestore, recordSafetyBackup, finalizeRestore, recordRestoreFailure, prepareVerify, recordVerification, listDueVerifications, listSourceIds, purgeTrash] =
+    modules.map((module, i) => lambdaTask(`keepsake-local-${i}`, module.handler as LambdaHandler));
+  const { runner, publish, startVerify } = options;
+  return {
+    [STATES.startVerify]: startVerify,
+    [STATES.startDueVerify]: startVerify,
+    [STATES.listDueVerifications]: listDueVerifications,
+    [STATES.listSources]: listSourceIds,
+    [STATES.sweepSource]: applyRetention,
+    [STATES.purgeTrash]: purgeTrash,
+    [STATES.runTestRestore]: runner.runTask,
+    [STATES.begin]: beginBackup,
+    [STATES.run]: runner.runTask,
+    [STATES.finalize]: finalizeBackup,
+    [STATES.recordFailure]: recordBackupFailure,
+    [STATES.retention]: applyRetention,
+    [STATES.notifyFailure]: publish,
+    [STATES.notifyRetention]: publish,
+    [STATES.beginRestore]: beginRestore,
+    [STATES.runSafetyBackup]: runner.runTask,
+    [STATES.recordSafetyBackup]: recordSafetyBackup,
+    [STATES.runRestore]: runner.runTask,
+    [STATES.finalizeRestore]: finalizeRestore,
+    [STATES.recordRestoreFailure]: recordRestoreFailure,
+    [STATES.notifyRestoreFailure]: publish,
+    [STATES.prepareVerify]: prepareVerify,
+    [STATES.runVerify]: runner.runTask,
+    [STATES.recordVerified]: recordVerification,
+    [STATES.recordVerifyFailure]: recordVerification,
+    [STATES.notifyVerifyFailure]: publish,
+  } as TaskHandlers;
+}

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { StateMachine } from 'aws-local-stepfunctions';
 import { loadLocalStepFunctions } from './aslRuntime.ts';
 
-type Status = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+export type Status = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
 interface Execution {
   readonly executionArn: string;
@@ -31,6 +31,9 @@ export interface LocalStepFunctions {
   readonly endpoint: string;
   /** Resolves when the named execution ends (tests, the local runtime's shutdown). */
   settled(executionArn: string): Promise<void>;
+  /** RUNNING, SUCCEEDED, FAILED or ABORTED, as DescribeExecution says. */
+  status(executionArn: string): Status;
+  /** Aborts what still runs (their tasks stopped through `onStop`) and closes the endpoint. */
   close(): Promise<void>;
 }
 
@@ -159,8 +162,13 @@ export async function startLocalStepFunctions(options: {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     settled: (executionArn) => find(executionArn).done,
+    status: (executionArn) => find(executionArn).status,
     async close() {
-      for (const execution of executions.values()) if (execution.status === 'RUNNING') execution.abort();
+      for (const execution of executions.values()) {
+        if (execution.status !== 'RUNNING') continue;
+        execution.abort();
+        options.onStop?.(execution.executionArn);
+      }
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -5,8 +5,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { deployConfigFrom } from '../../infra/config.ts';
 import { STATES } from '../../infra/constructs/Orchestration.ts';
-import { keepsakeApp, keepsakeTemplate } from '../support/stack.ts';
-import { stateMachineDefinition, type AslDefinition } from '../support/stateMachines.ts';
+import { keepsakeApp, keepsakeTemplate } from '../../scripts/local/stack.ts';
+import { stateMachineDefinition, type AslDefinition } from '../../scripts/local/stateMachines.ts';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { keepsakeTemplate as template } from '../support/stack.ts';
+import { keepsakeTemplate as template } from '../../scripts/local/stack.ts';
 
 describe('Storage', () => {
   const t = template();

@@ -2,6 +2,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import { proxyEvent } from '../../scripts/local/httpApi.ts';
 import { createTableInput } from '../../functions/shared/tableSchema.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
 import { services } from './services.ts';
@@ -36,23 +37,16 @@ export interface ApiRequest {
 /** An event shaped like API Gateway's REST proxy integration with the AWS_IAM authorizer. */
 export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
   const path = Object.entries(request.pathParameters ?? {}).reduce((p, [k, v]) => p.replace(`{${k}}`, encodeURIComponent(v)), request.resource);
-  return {
-    httpMethod: request.method,
+  return proxyEvent({
+    method: request.method,
     resource: request.resource,
     path,
     pathParameters: request.pathParameters ?? null,
-    queryStringParameters: request.query ?? null,
-    multiValueQueryStringParameters: null,
+    query: request.query ?? null,
     headers: { 'content-type': 'application/json', ...request.headers },
-    multiValueHeaders: {},
     body: request.rawBody ?? (request.body === undefined ? null : JSON.stringify(request.body)),
-    isBase64Encoded: false,
-    stageVariables: null,
-    requestContext: {
-      requestId: randomUUID(),
-      identity: { userArn: request.principal ?? 'arn:aws:iam::123456789012:user/test', caller: 'test' },
-    } as APIGatewayProxyEvent['requestContext'],
-  };
+    principal: request.principal ?? 'arn:aws:iam::123456789012:user/test',
+  });
 }
 
 export interface ApiResponse<T = unknown> {

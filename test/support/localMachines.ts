@@ -2,24 +2,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { STATES } from '../../infra/constructs/Orchestration.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
 import { loadLocalStepFunctions } from '../../scripts/local/aslRuntime.ts';
-import type { Notification } from '../../scripts/local/orchestration.ts';
+import type { Notification, TaskHandlers } from '../../scripts/local/orchestration.ts';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../scripts/local/stepFunctionsService.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import { call, useTestTable } from './api.ts';
 import { bucket } from './runner.ts';
 import { connectionTo, services } from './services.ts';
-import { keepsakeTemplate } from './stack.ts';
-import { stateMachineDefinition } from './stateMachines.ts';
-
-/** The ARNs the API's handlers are given for the machines the local Step Functions service runs. */
-export const MACHINE_ARNS = {
-  Backup: 'arn:aws:states:us-east-1:123456789012:stateMachine:Backup',
-  Restore: 'arn:aws:states:us-east-1:123456789012:stateMachine:Restore',
-  Verify: 'arn:aws:states:us-east-1:123456789012:stateMachine:Verify',
-} as const;
+import { MACHINE_ARNS, synthesizedMachines, type MachineName } from '../../scripts/local/stateMachines.ts';
 
 export type MachineOutcome = { ok: true; output: unknown } | { ok: false; error: Error };
 
@@ -32,7 +23,7 @@ export interface LocalMachines {
   /** Verify executions the Backup and Sweeper machines started, with how each ended. */
   readonly startedVerifications: readonly { readonly input: Record<string, unknown>; readonly outcome: MachineOutcome }[];
   /** Runs the synthesized machine whose logical id starts with `Orchestration{machine}` as execution `name`. */
-  run(machine: 'Backup' | 'Restore' | 'Verify' | 'Sweeper', input: Record<string, unknown>, name: string): Promise<MachineOutcome>;
+  run(machine: MachineName, input: Record<string, unknown>, name: string): Promise<MachineOutcome>;
   /** Creates a data source on the test MariaDB through the API handler (its password goes to the secret store). */
   createSource(name: string, database: string, password: string): Promise<DataSource>;
 }
@@ -44,20 +35,20 @@ export interface LocalMachines {
  */
 export async function startLocalMachines(): Promise<LocalMachines> {
   const table = await useTestTable();
-  const template = keepsakeTemplate();
+  const definitions = synthesizedMachines();
   // Filled once the handlers are imported; the service reads it per task.
-  const overrides: Record<string, (input: never) => Promise<unknown>> = {};
+  const overrides: TaskHandlers = {};
   // The runner registry exists only once the handlers are imported; the service asks it at stop time.
   const stopRunners = { current: (_executionArn: string): void => undefined };
   const stepFunctions = await startLocalStepFunctions({
     onStop: (executionArn) => stopRunners.current(executionArn),
-    machines: (['Backup', 'Restore', 'Verify'] as const).map((name) => ({ arn: MACHINE_ARNS[name], definition: stateMachineDefinition(template, `Orchestration${name}`) })),
+    machines: (['Backup', 'Restore', 'Verify'] as const).map((name) => ({ arn: MACHINE_ARNS[name], definition: definitions[name] })),
     taskHandlers: overrides,
   });
   Object.assign(process.env, {
     BACKUP_BUCKET_NAME: bucket(),
     KEEPSAKE_S3_ENDPOINT: services().s3.endpoint,
-    KEEPSAKE_SECRETS: 'local',
+    KEEPSAKE_SECRETS: 'memory',
     KEEPSAKE_SCHEDULER: 'local',
     RUNNER_LOG_DIR: await mkdtemp(join(tmpdir(), 'keepsake-runner-logs-')),
     KEEPSAKE_SFN_ENDPOINT: stepFunctions.endpoint,
@@ -66,31 +57,14 @@ export async function startLocalMachines(): Promise<LocalMachines> {
     VERIFY_STATE_MACHINE_ARN: MACHINE_ARNS.Verify,
   });
   // Imported once the environment is set: handlers and the SDK clients they share read it at load.
-  const [local, { secretStoreFromEnv }, create, ...handlers] = await Promise.all([
+  const [local, { secretStoreFromEnv }, create] = await Promise.all([
     import('../../scripts/local/orchestration.ts'),
     import('../../functions/shared/secretStore.ts'),
     import('../../functions/dataSources/createDataSource.ts'),
-    import('../../functions/orchestration/beginBackup.ts'),
-    import('../../functions/orchestration/finalizeBackup.ts'),
-    import('../../functions/orchestration/recordBackupFailure.ts'),
-    import('../../functions/orchestration/applyRetention.ts'),
-    import('../../functions/orchestration/beginRestore.ts'),
-    import('../../functions/orchestration/recordSafetyBackup.ts'),
-    import('../../functions/orchestration/finalizeRestore.ts'),
-    import('../../functions/orchestration/recordRestoreFailure.ts'),
-    import('../../functions/orchestration/prepareVerify.ts'),
-    import('../../functions/orchestration/recordVerification.ts'),
-    import('../../functions/orchestration/listDueVerifications.ts'),
-    import('../../functions/orchestration/listSourceIds.ts'),
-    import('../../functions/orchestration/purgeTrash.ts'),
   ]);
-  const [beginBackup, finalizeBackup, recordBackupFailure, applyRetention, beginRestore, recordSafetyBackup, finalizeRestore, recordRestoreFailure, prepareVerify, recordVerification, listDueVerifications, listSourceIds, purgeTrash] =
-    handlers.map((module, i) => local.lambdaTask(`handler${i}`, module.handler as never));
   const notifications: Notification[] = [];
-  const publish = local.localPublish((n) => notifications.push(n));
   const runner = local.localRunner({ logDir: process.env.RUNNER_LOG_DIR ?? '', secrets: secretStoreFromEnv() });
   stopRunners.current = runner.stop;
-  const runTask = runner.runTask;
   /** Verify executions other machines started (in AWS they run on their own; here each is run and awaited). */
   const started: { input: Record<string, unknown>; outcome: MachineOutcome }[] = [];
   const startVerify = async (parameters: { Input: Record<string, unknown> }) => {
@@ -98,41 +72,14 @@ export async function startLocalMachines(): Promise<LocalMachines> {
     started.push({ input: parameters.Input, outcome: await runMachine('Verify', parameters.Input, name) });
     return { ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:Verify:${name}` };
   };
-  Object.assign(overrides, {
-    [STATES.startVerify]: startVerify,
-    [STATES.startDueVerify]: startVerify,
-    [STATES.listDueVerifications]: listDueVerifications,
-    [STATES.listSources]: listSourceIds,
-    [STATES.sweepSource]: applyRetention,
-    [STATES.purgeTrash]: purgeTrash,
-    [STATES.runTestRestore]: runTask,
-    [STATES.begin]: beginBackup,
-    [STATES.run]: runTask,
-    [STATES.finalize]: finalizeBackup,
-    [STATES.recordFailure]: recordBackupFailure,
-    [STATES.retention]: applyRetention,
-    [STATES.notifyFailure]: publish,
-    [STATES.notifyRetention]: publish,
-    [STATES.beginRestore]: beginRestore,
-    [STATES.runSafetyBackup]: runTask,
-    [STATES.recordSafetyBackup]: recordSafetyBackup,
-    [STATES.runRestore]: runTask,
-    [STATES.finalizeRestore]: finalizeRestore,
-    [STATES.recordRestoreFailure]: recordRestoreFailure,
-    [STATES.notifyRestoreFailure]: publish,
-    [STATES.prepareVerify]: prepareVerify,
-    [STATES.runVerify]: runTask,
-    [STATES.recordVerified]: recordVerification,
-    [STATES.recordVerifyFailure]: recordVerification,
-    [STATES.notifyVerifyFailure]: publish,
-  });
+  Object.assign(overrides, await local.localTaskHandlers({ runner, publish: local.localPublish((n) => notifications.push(n)), startVerify }));
 
   const { StateMachine } = await loadLocalStepFunctions();
-  const machines = new Map<string, InstanceType<typeof StateMachine>>();
-  const machineFor = (name: string) => {
+  const machines = new Map<MachineName, InstanceType<typeof StateMachine>>();
+  const machineFor = (name: MachineName) => {
     let machine = machines.get(name);
     if (!machine) {
-      machine = new StateMachine(stateMachineDefinition(template, `Orchestration${name}`) as never, { validationOptions: { checkArn: false, checkPaths: false } });
+      machine = new StateMachine(definitions[name] as never, { validationOptions: { checkArn: false, checkPaths: false } });
       machines.set(name, machine);
     }
     return machine;

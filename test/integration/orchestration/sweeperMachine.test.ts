@@ -18,8 +18,8 @@ import {
 import { startFaultyS3Proxy, type FaultyS3Proxy } from '../../support/faultyS3Proxy.ts';
 import { bucket, headStatus } from '../../support/runner.ts';
 import { services, testS3Client } from '../../support/services.ts';
-import { keepsakeTemplate } from '../../support/stack.ts';
-import { stateMachineDefinition } from '../../support/stateMachines.ts';
+import { keepsakeTemplate } from '../../../scripts/local/stack.ts';
+import { stateMachineDefinition } from '../../../scripts/local/stateMachines.ts';
 import { backupRecord } from '../api/backupApi.ts';
 
 // Not the retention test's sources: objects are keyed by source and the bucket is shared.

@@ -178,7 +178,7 @@ describe('the Secrets Manager store', () => {
   });
 });
 
-describe('the local (in-memory) secret store', () => {
+describe('the in-memory secret store', () => {
   it('round-trips values by an ARN-shaped reference and keeps deleted names taken unless deleted at once', async () => {
     const store = memorySecretStore();
     const ref = await store.put('keepsake/data-source/a', passwordSecret('one'));
@@ -203,12 +203,12 @@ describe('the local (in-memory) secret store', () => {
 });
 
 describe('choosing the secret store from the environment', () => {
-  it('shares one local store across calls with KEEPSAKE_SECRETS=local, and refuses an unknown mode', async () => {
+  it('shares one in-memory store across calls with KEEPSAKE_SECRETS=memory, and refuses an unknown mode', async () => {
     const { secretStoreFromEnv } = await import('../../../functions/shared/secretStore.ts');
-    const local = secretStoreFromEnv({ KEEPSAKE_SECRETS: 'local' });
-    const ref = await local.put('keepsake/data-source/shared', 'v');
-    await expect(secretStoreFromEnv({ KEEPSAKE_SECRETS: 'local' }).get(ref)).resolves.toBe('v');
-    expect(() => secretStoreFromEnv({ KEEPSAKE_SECRETS: 'vault' })).toThrow('KEEPSAKE_SECRETS must be "local" or "secretsmanager", got "vault"');
-    expect(secretStoreFromEnv({})).not.toBe(local);
+    const memory = secretStoreFromEnv({ KEEPSAKE_SECRETS: 'memory' });
+    const ref = await memory.put('keepsake/data-source/shared', 'v');
+    await expect(secretStoreFromEnv({ KEEPSAKE_SECRETS: 'memory' }).get(ref)).resolves.toBe('v');
+    expect(() => secretStoreFromEnv({ KEEPSAKE_SECRETS: 'vault' })).toThrow('KEEPSAKE_SECRETS must be "memory", "file" or "secretsmanager", got "vault"');
+    expect(secretStoreFromEnv({})).not.toBe(memory);
   });
 });

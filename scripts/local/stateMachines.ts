@@ -1,6 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { keepsakeTemplate } from './stack.ts';
 
-/** An Amazon States Language definition, as far as the tests look into it. */
+/** An Amazon States Language definition, as far as local mode and the tests look into it. */
 export interface AslState {
   readonly Type: string;
   readonly Next?: string;
@@ -22,7 +23,7 @@ export interface AslDefinition {
 
 /**
  * Renders a CloudFormation value to a string: `Fn::Join` is joined and every other intrinsic (Ref, GetAtt…)
- * goes through `token`, so tests choose what an ARN or name stands for (a placeholder, a local endpoint).
+ * goes through `token`, so callers choose what an ARN or name stands for (a placeholder, a local endpoint).
  */
 function render(value: unknown, token: (intrinsic: Record<string, unknown>) => string): string {
   if (typeof value === 'string') return value;
@@ -33,7 +34,7 @@ function render(value: unknown, token: (intrinsic: Record<string, unknown>) => s
   return token(value as Record<string, unknown>);
 }
 
-/** Test values for CloudFormation's pseudo parameters. */
+/** Local values for CloudFormation's pseudo parameters (local mode's account is not an AWS one). */
 export const PSEUDO_PARAMETERS: Record<string, string> = {
   'AWS::Partition': 'aws',
   'AWS::Region': 'us-east-1',
@@ -61,4 +62,20 @@ export function stateMachineDefinition(
   const entry = Object.entries(machines).find(([id]) => id.startsWith(logicalIdPrefix));
   if (!entry) throw new Error(`no state machine ${logicalIdPrefix}* in the template (have ${Object.keys(machines).join(', ')})`);
   return JSON.parse(render(entry[1].Properties.DefinitionString, token)) as AslDefinition;
+}
+
+/** The ARNs local mode's Step Functions service knows the synthesized machines by (the API's handlers are given them). */
+export const MACHINE_ARNS = {
+  Backup: 'arn:aws:states:us-east-1:123456789012:stateMachine:Backup',
+  Restore: 'arn:aws:states:us-east-1:123456789012:stateMachine:Restore',
+  Verify: 'arn:aws:states:us-east-1:123456789012:stateMachine:Verify',
+  Sweeper: 'arn:aws:states:us-east-1:123456789012:stateMachine:Sweeper',
+} as const;
+
+export type MachineName = keyof typeof MACHINE_ARNS;
+
+/** Every Keepsake state machine as `cdk synth` defines it (logical ids `Orchestration{name}…`), tokens as placeholders. */
+export function synthesizedMachines(template: Template = keepsakeTemplate()): Record<MachineName, AslDefinition> {
+  const names = Object.keys(MACHINE_ARNS) as MachineName[];
+  return Object.fromEntries(names.map((name) => [name, stateMachineDefinition(template, `Orchestration${name}`)])) as Record<MachineName, AslDefinition>;
 }

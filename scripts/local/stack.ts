@@ -5,8 +5,9 @@ import { KeepsakeStack } from '../../infra/keepsakeStack.ts';
 import CDK_JSON from '../../cdk.json' with { type: 'json' };
 
 /**
- * The whole stack as `cdk synth` builds it from `-c` context, without esbuild bundling (template tests look at
- * the template, not the code). The runner's image asset needs containers/backup/dist (npm test builds it).
+ * The whole stack as `cdk synth` builds it from `-c` context, without esbuild bundling (local mode and the template
+ * tests need the template, not the Lambda bundles). The runner's image asset needs containers/backup/dist
+ * (`npm run build:runner`; npm start and npm test build it).
  */
 export function keepsakeApp(context: Record<string, unknown> = {}): { app: App; stack: KeepsakeStack } {
   const app = new App({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [], ...context } });

@@ -1,0 +1,188 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { apiRoutes } from '../../functions/routes.ts';
+import type { ApiRoute } from '../../functions/shared/route.ts';
+
+/** What API Gateway's REST proxy integration (AWS_IAM authorizer) puts in an event, before defaults. */
+export interface ProxyRequest {
+  readonly method: string;
+  /** The resource template, e.g. `/v1/data-sources/{id}`. */
+  readonly resource: string;
+  readonly path: string;
+  readonly pathParameters: Record<string, string> | null;
+  readonly query: Record<string, string> | null;
+  readonly headers: Record<string, string>;
+  readonly body: string | null;
+  /** The authorized caller, as API Gateway puts it in `requestContext.identity.userArn`. */
+  readonly principal: string;
+}
+
+/** An event shaped like API Gateway's REST proxy integration with the AWS_IAM authorizer. */
+export function proxyEvent(request: ProxyRequest): APIGatewayProxyEvent {
+  return {
+    httpMethod: request.method,
+    resource: request.resource,
+    path: request.path,
+    pathParameters: request.pathParameters,
+    queryStringParameters: request.query,
+    multiValueQueryStringParameters: request.query && Object.fromEntries(Object.entries(request.query).map(([k, v]) => [k, [v]])),
+    headers: request.headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, [v]])),
+    body: request.body,
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: {
+      requestId: randomUUID(),
+      identity: { userArn: request.principal, caller: request.principal },
+    } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+interface MountedRoute {
+  readonly route: ApiRoute;
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+}
+
+function mount(route: ApiRoute): MountedRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+export type RouteMatch =
+  | { readonly kind: 'route'; readonly route: ApiRoute; readonly pathParameters: Record<string, string> | null }
+  | { readonly kind: 'wrongMethod'; readonly allowed: readonly string[] }
+  | { readonly kind: 'none' };
+
+/** The route serving `method path`, as API Gateway resolves a request against its resources. */
+export function matchRoute(routes: readonly ApiRoute[], method: string, path: string): RouteMatch {
+  const allowed: string[] = [];
+  for (const mounted of routes.map(mount)) {
+    const match = mounted.pattern.exec(path);
+    if (!match) continue;
+    if (mounted.route.method !== method) {
+      allowed.push(mounted.route.method);
+      continue;
+    }
+    let pathParameters: Record<string, string> | null = null;
+    try {
+      if (mounted.names.length > 0) pathParameters = Object.fromEntries(mounted.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+    } catch {
+      continue;
+    }
+    return { kind: 'route', route: mounted.route, pathParameters };
+  }
+  return allowed.length > 0 ? { kind: 'wrongMethod', allowed } : { kind: 'none' };
+}
+
+/** Requests beyond this are refused before a handler sees them (the handlers themselves cap bodies at 64 KB). */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** A local-only operation (not part of the AWS API): answers with a status and a JSON body. */
+export type LocalOperation = (body: unknown) => Promise<{ readonly status: number; readonly body: unknown }>;
+
+export interface LocalHttpApi {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body));
+};
+
+async function readBody(request: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) throw Object.assign(new Error(`request body must be at most ${MAX_REQUEST_BYTES / 1024} KB`), { status: 413 });
+    chunks.push(chunk);
+  }
+  return size === 0 ? null : Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The API for local mode: the same Lambda handlers the CDK `Api` mounts (functions/routes.ts), behind a plain
+ * HTTP server that turns each request into the API Gateway event those handlers receive in AWS. There is no IAM
+ * here: every request runs as `principal`, a local identity. `local` adds operations under `/local/` that exist
+ * only on one machine (running the daily sweep now).
+ */
+export async function startLocalHttpApi(options: {
+  readonly port: number;
+  readonly principal: string;
+  readonly local?: Record<string, LocalOperation>;
+  readonly host?: string;
+}): Promise<LocalHttpApi> {
+  const handlers = new Map<string, Promise<Handler>>();
+  const handlerOf = (route: ApiRoute): Promise<Handler> => {
+    let handler = handlers.get(route.handler);
+    if (!handler) {
+      handler = import(new URL(`../../functions/${route.handler}`, import.meta.url).href).then((module: { handler: Handler }) => module.handler);
+      handlers.set(route.handler, handler);
+    }
+    return handler;
+  };
+
+  const server = createServer((request, response) => {
+    void serve(request, response).catch((error: unknown) => {
+      const status = (error as { status?: number }).status ?? 500;
+      if (!response.headersSent) send(response, status, { error: status === 500 ? 'internal error' : (error as Error).message });
+      if (status === 500) console.error(`local API: ${(error as Error).stack ?? String(error)}`);
+    });
+  });
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://local');
+    const method = request.method ?? 'GET';
+    const body = await readBody(request);
+    const localOperation = options.local?.[`${method} ${url.pathname}`];
+    if (localOperation) {
+      let parsed: unknown;
+      try {
+        parsed = body ? JSON.parse(body) : undefined;
+      } catch {
+        return send(response, 400, { error: 'request body is not valid JSON', fields: { body: 'must be valid JSON' } });
+      }
+      const result = await localOperation(parsed);
+      send(response, result.status, result.body);
+      return;
+    }
+    const match = matchRoute(apiRoutes, method, url.pathname);
+    if (match.kind === 'none') return send(response, 404, { error: `no route for ${method} ${url.pathname}` });
+    if (match.kind === 'wrongMethod') {
+      return send(response, 405, { error: `${method} is not allowed on ${url.pathname} (allowed: ${match.allowed.join(', ')})` }, { allow: match.allowed.join(', ') });
+    }
+    const query = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null;
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
+    const event = proxyEvent({ method, resource: match.route.path, path: url.pathname, pathParameters: match.pathParameters, query, headers, body, principal: options.principal });
+    const context = { awsRequestId: event.requestContext.requestId, functionName: match.route.operation, getRemainingTimeInMillis: () => 29_000 } as unknown as Context;
+    const result = await (await handlerOf(match.route))(event, context);
+    response.writeHead(result.statusCode, Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]))).end(result.body);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} is already in use: stop what uses it or choose another with --port`) : error),
+    );
+    server.listen(options.port, options.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
