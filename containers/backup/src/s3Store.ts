@@ -68,8 +68,9 @@ export async function uploadStream(upload: StreamUpload): Promise<void> {
       Bucket: location.bucket,
       Key: upload.key,
       Body: upload.body,
-      ContentType: 'application/sql',
-      ContentEncoding: 'gzip',
+      // The object IS a .gz file, not SQL sent gzip-encoded: with `Content-Encoding: gzip` browsers and fetch()
+      // inflate the download and save plain SQL under a .sql.gz name, and its SHA-256 no longer matches.
+      ContentType: 'application/gzip',
       Metadata: upload.metadata,
       ...encryption,
     },

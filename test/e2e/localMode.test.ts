@@ -1,0 +1,211 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, ApiError, waitForBackup, waitForRestore, type ApiClient } from '../../scripts/local/apiClient.ts';
+import { LOCAL_BUCKET } from '../../scripts/local/keepsake.ts';
+import type { Page } from '../../types/api.ts';
+import type { Backup } from '../../types/backup.ts';
+import type { DataSource } from '../../types/dataSource.ts';
+import type { Schedule } from '../../types/schedule.ts';
+import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
+import { testS3Client, mariadb } from '../support/services.ts';
+import { rootSql } from '../support/sql.ts';
+
+/**
+ * Local mode as a newcomer meets it: `npm start` as a child process, driven only through its HTTP API, against
+ * the test MariaDB. Each step is what a person would do; the checks are what they would look at.
+ */
+const DB = `e2e_${process.pid}`;
+const SQL = `
+CREATE DATABASE ${DB} CHARACTER SET utf8mb4;
+USE ${DB};
+CREATE TABLE notes (id INT PRIMARY KEY, body TEXT, blob_col BLOB);
+INSERT INTO notes SELECT seq, CONCAT('note ', seq, ' ✓'), UNHEX(SHA2(seq, 256)) FROM seq_1_to_3000;
+CREATE TABLE tags (id INT PRIMARY KEY, name VARCHAR(50));
+INSERT INTO tags VALUES (1, 'alpha'), (2, NULL), (3, '');
+`;
+
+const checksums = async (db: string) =>
+  (await rootSql(`CHECKSUM TABLE ${db}.notes, ${db}.tags`)).split('\n').filter(Boolean).map((line) => line.split('\t')[1]);
+
+let dataDir: string;
+let local: LocalModeProcess | undefined;
+let api: ApiClient;
+
+beforeAll(async () => {
+  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_manual; DROP DATABASE IF EXISTS ${DB}_restored;${SQL}`);
+  dataDir = await mkdtemp(join(tmpdir(), 'keepsake-local-'));
+}, 60_000);
+
+afterAll(async () => {
+  await local?.stop('SIGKILL');
+  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_manual; DROP DATABASE IF EXISTS ${DB}_restored`);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function start(): Promise<void> {
+  local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0', '--trash-grace-days', '0']);
+  api = apiClient(local.apiUrl);
+}
+
+/** Processes whose command line names `dir`: local mode's s3rver, DynamoDB Local and MariaDB keep their data there. */
+async function processesUsing(dir: string): Promise<string[]> {
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise<string>((resolve, reject) => execFile('ps', ['-eo', 'pid=,args='], (error, stdout) => (error ? reject(error) : resolve(stdout))));
+  return out.split('\n').filter((line) => line.includes(dir) && !line.includes('scripts/start.ts'));
+}
+
+/** Pipes the downloaded object through the stock tools, as a person restoring by hand would. */
+function restoreWithStockTools(object: Buffer, database: string): Promise<void> {
+  const db = mariadb();
+  return new Promise((resolve, reject) => {
+    const shell = spawn('sh', ['-c', `gunzip -c | mariadb --no-defaults --socket="$SOCKET" -uroot "$DATABASE"`], {
+      env: { ...process.env, SOCKET: db.socket, DATABASE: database },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    shell.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    shell.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gunzip | mariadb exited ${code}: ${stderr}`))));
+    shell.stdin.end(object);
+  });
+}
+
+describe('local mode (npm start) through its HTTP API', () => {
+  let source: DataSource;
+  let scheduled: Backup;
+
+  it('starts with the demo source, a schedule and a first succeeded backup', async () => {
+    await start();
+    const sources = await api.request<Page<DataSource>>('GET', '/v1/data-sources');
+    const demo = sources.items.find((s) => s.name.startsWith('demo'));
+    expect(demo).toBeDefined();
+    const backups = await api.request<Page<Backup>>('GET', `/v1/data-sources/${demo?.id}/backups`);
+    expect(backups.items.map((b) => b.status)).toContain('succeeded');
+    const schedules = await api.request<Page<Schedule>>('GET', `/v1/data-sources/${demo?.id}/schedules`);
+    expect(schedules.items).toHaveLength(1);
+  }, 200_000);
+
+  it('refuses a bad data source with the field and why, and keeps nothing of it', async () => {
+    const before = (await api.request<Page<DataSource>>('GET', '/v1/data-sources')).items.length;
+    const error = await api.request('POST', '/v1/data-sources', { name: 'bad', engine: 'mysql', host: 'db', port: 70000, database: DB, username: 'u', password: 'p' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    expect((error as ApiError).fields?.port).toMatch(/65535/);
+    expect((await api.request<Page<DataSource>>('GET', '/v1/data-sources')).items).toHaveLength(before);
+  });
+
+  it('creates a source, schedules it every minute, and the scheduler takes a backup that succeeds', async () => {
+    const db = mariadb();
+    source = await api.request<DataSource>('POST', '/v1/data-sources', {
+      name: 'e2e',
+      engine: 'mariadb',
+      host: db.host,
+      port: db.port,
+      database: DB,
+      username: db.user,
+      password: db.password,
+    });
+    const test = await api.request<{ ok: boolean }>('POST', `/v1/data-sources/${source.id}/test`);
+    expect(test.ok).toBe(true);
+    const schedule = await api.request<Schedule>('POST', `/v1/data-sources/${source.id}/schedules`, { cron: '* * * * *', timeZone: 'Asia/Kolkata' });
+    const deadline = Date.now() + 150_000;
+    let found: Backup | undefined;
+    while (!found && Date.now() < deadline) {
+      const page = await api.request<Page<Backup>>('GET', `/v1/data-sources/${source.id}/backups`);
+      found = page.items.find((b) => b.trigger === 'schedule' && (b.status === 'succeeded' || b.status === 'failed'));
+      if (!found) await new Promise((r) => setTimeout(r, 1000));
+    }
+    await api.request('POST', `/v1/schedules/${schedule.id}/pause`);
+    expect(found, 'no scheduled backup ended within 150 s').toBeDefined();
+    expect(found?.status, found?.error).toBe('succeeded');
+    expect(found?.scheduleId).toBe(schedule.id);
+    scheduled = found as Backup;
+  }, 200_000);
+
+  it('downloads the backup through a presigned URL whose bytes match its SHA-256 and restore with gunzip | mariadb', async () => {
+    const { url } = await api.request<{ url: string }>('GET', `/v1/backups/${scheduled.id}/download-url`);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    const object = Buffer.from(await response.arrayBuffer());
+    expect(object.length).toBe(scheduled.compressedBytes);
+    expect(createHash('sha256').update(object).digest('hex')).toBe(scheduled.sha256);
+    await rootSql(`CREATE DATABASE ${DB}_manual`);
+    await restoreWithStockTools(object, `${DB}_manual`);
+    expect(await checksums(`${DB}_manual`)).toEqual(await checksums(DB));
+  });
+
+  it('restores through the API into a new database', async () => {
+    const target = `${DB}_restored`;
+    const { restoreId } = await api.request<{ restoreId: string }>('POST', '/v1/restores', {
+      backupId: scheduled.id,
+      targetSourceId: source.id,
+      targetDatabase: target,
+      confirmDatabase: target,
+    });
+    const restore = await waitForRestore(api, restoreId, 120_000);
+    expect(restore.status, restore.error).toBe('succeeded');
+    expect(await checksums(target)).toEqual(await checksums(DB));
+  }, 150_000);
+
+  it('trashes the backup, and the sweep deletes it and its object once the grace period (0 days here) is over', async () => {
+    await api.request('POST', `/v1/backups/${scheduled.id}/trash`);
+    const trash = await api.request<Page<Backup>>('GET', '/v1/trash');
+    expect(trash.items.map((b) => b.id)).toContain(scheduled.id);
+    const sweep = await api.request<{ status: string }>('POST', '/local/sweep');
+    expect(sweep.status).toBe('SUCCEEDED');
+    const gone = await api.request('GET', `/v1/backups/${scheduled.id}`).catch((e: unknown) => e);
+    expect((gone as ApiError).status).toBe(404);
+    const head = await testS3Client(local?.s3Endpoint)
+      .send(new HeadObjectCommand({ Bucket: LOCAL_BUCKET, Key: scheduled.s3Key }))
+      .catch((e: Error) => e);
+    expect((head as Error).name).toBe('NotFound');
+  }, 120_000);
+
+  it('ends a backup cut off by Ctrl-C as failed on the next start, with every password and record kept', async () => {
+    // A session holding a write lock makes the dump wait, so the backup is surely running when local mode stops.
+    const db = mariadb();
+    const lock = spawn('mariadb', ['--no-defaults', `--socket=${db.socket}`, '-uroot', DB, '-e', 'LOCK TABLES notes WRITE; SELECT SLEEP(120);'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, { trigger: 'api' });
+      const deadline = Date.now() + 30_000;
+      while ((await api.request<Backup>('GET', `/v1/backups/${backupId}`)).status !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 2000));
+      expect((await api.request<Backup>('GET', `/v1/backups/${backupId}`)).status).toBe('running');
+      expect(await local?.stop('SIGINT')).toBe(0);
+      expect(local?.output()).toContain('Stopping');
+      expect(await processesUsing(dataDir)).toEqual([]);
+
+      await start();
+      expect(local?.output()).toMatch(/1 backup\(s\)\/restore\(s\) cut off by the last stop/);
+      const ended = await waitForBackup(api, backupId, 10_000);
+      expect(ended.status).toBe('failed');
+      expect(ended.error).toMatch(/local mode stopped while this ran/);
+      // The source and its password (the encrypted secret store) survived the restart: the connection test logs in.
+      const test = await api.request<{ ok: boolean }>('POST', `/v1/data-sources/${source.id}/test`);
+      expect(test.ok).toBe(true);
+    } finally {
+      lock.kill('SIGKILL');
+    }
+    expect(await local?.stop('SIGINT')).toBe(0);
+    expect(await processesUsing(dataDir)).toEqual([]);
+  }, 300_000);
+});
+
+describe('npm start -- --once', () => {
+  it('backs the demo database up and restores it through the API, and exits 0 with identical tables', async () => {
+    const onceDir = await mkdtemp(join(tmpdir(), 'keepsake-once-'));
+    try {
+      const once = await startLocalMode(['--once', '--data-dir', onceDir, '--api-port', '0']);
+      expect(await once.exited).toBe(0);
+      expect(once.output()).toMatch(/2 tables identical after the round trip/);
+      expect(once.output()).toContain('Round trip OK');
+    } finally {
+      await rm(onceDir, { recursive: true, force: true });
+    }
+  }, 200_000);
+});

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `npm start` as a newcomer runs it (scripts/start.ts under tsx), as a child process of the test. */
+export interface LocalModeProcess {
+  readonly child: ChildProcess;
+  readonly apiUrl: string;
+  readonly s3Endpoint: string;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  /** Sends `signal` (Ctrl-C by default) and resolves with the exit code once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code when it exits by itself. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Runs `npm start -- <args>` and waits until it serves (or exits, for `--once`); fails with its output if it dies. */
+export async function startLocalMode(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 150_000): Promise<LocalModeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const serving = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local mode did not come up within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const check = () => {
+      if (/Ctrl-C stops everything/.test(output) || /Round trip OK/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      if (/Round trip OK/.test(output) && code === 0) resolve();
+      else reject(new Error(`local mode exited with ${code}:\n${output}`));
+    });
+  });
+  await serving;
+  const field = (pattern: RegExp) => pattern.exec(output)?.[1] ?? '';
+  return {
+    child,
+    apiUrl: field(/API\s+(http:\/\/127\.0\.0\.1:\d+)/),
+    s3Endpoint: field(/S3 \(s3rver\)\s+(http:\/\/127\.0\.0\.1:\d+)/),
+    output: () => output,
+    exited,
+    async stop(signal = 'SIGINT') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
