@@ -102,11 +102,12 @@ const send = (response: ServerResponse, status: number, body: unknown, headers: 
 async function readBody(request: IncomingMessage): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // An oversized body is read to its end all the same (and dropped), so the connection stays usable for the answer.
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) throw Object.assign(new Error(`request body must be at most ${MAX_REQUEST_BYTES / 1024} KB`), { status: 413 });
-    chunks.push(chunk);
+    if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
   }
+  if (size > MAX_REQUEST_BYTES) throw Object.assign(new Error(`request body must be at most ${MAX_REQUEST_BYTES / 1024} KB`), { status: 413 });
   return size === 0 ? null : Buffer.concat(chunks).toString('utf8');
 }
 

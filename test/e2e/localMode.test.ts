@@ -1,12 +1,13 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, ApiError, waitForBackup, waitForRestore, type ApiClient } from '../../scripts/local/apiClient.ts';
 import { LOCAL_BUCKET } from '../../scripts/local/keepsake.ts';
+import { freePort } from '../../scripts/local/processes.ts';
 import type { Page } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { DataSource } from '../../types/dataSource.ts';
@@ -37,13 +38,13 @@ let local: LocalModeProcess | undefined;
 let api: ApiClient;
 
 beforeAll(async () => {
-  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_manual; DROP DATABASE IF EXISTS ${DB}_restored;${SQL}`);
+  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_manual; DROP DATABASE IF EXISTS ${DB}_restored; DROP DATABASE IF EXISTS ${DB}_cli;${SQL}`);
   dataDir = await mkdtemp(join(tmpdir(), 'keepsake-local-'));
 }, 60_000);
 
 afterAll(async () => {
   await local?.stop('SIGKILL');
-  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_manual; DROP DATABASE IF EXISTS ${DB}_restored`);
+  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_manual; DROP DATABASE IF EXISTS ${DB}_restored; DROP DATABASE IF EXISTS ${DB}_cli`);
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -57,6 +58,20 @@ async function processesUsing(dir: string): Promise<string[]> {
   const { execFile } = await import('node:child_process');
   const out = await new Promise<string>((resolve, reject) => execFile('ps', ['-eo', 'pid=,args='], (error, stdout) => (error ? reject(error) : resolve(stdout))));
   return out.split('\n').filter((line) => line.includes(dir) && !line.includes('scripts/start.ts'));
+}
+
+/** Runs the `keepsake` CLI against the running local mode; resolves with its exit code and what it printed. */
+async function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['scripts/cli/keepsake.mjs', ...args], {
+    env: { ...process.env, KEEPSAKE_API_URL: local?.apiUrl, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
 }
 
 /** Pipes the downloaded object through the stock tools, as a person restoring by hand would. */
@@ -151,16 +166,63 @@ describe('local mode (npm start) through its HTTP API', () => {
     expect(await checksums(target)).toEqual(await checksums(DB));
   }, 150_000);
 
-  it('trashes the backup, and the sweep deletes it and its object once the grace period (0 days here) is over', async () => {
-    await api.request('POST', `/v1/backups/${scheduled.id}/trash`);
+  it('keepsake CLI: list, backup, download (SHA-256 checked), verify and restore, each exiting 0', async () => {
+    const listed = await cli(['list', '--source', 'e2e']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(scheduled.id);
+
+    const backup = await cli(['backup', 'e2e']);
+    expect(backup.code, backup.stderr).toBe(0);
+    const backupId = /backup (\S+)\s+succeeded/.exec(backup.stdout)?.[1] ?? '';
+    expect(backupId).not.toBe('');
+
+    const file = join(dataDir, 'cli.sql.gz');
+    const download = await cli(['download', backupId, '--out', file]);
+    expect(download.code, download.stderr).toBe(0);
+    const recorded = await api.request<Backup>('GET', `/v1/backups/${backupId}`);
+    expect(createHash('sha256').update(await readFile(file)).digest('hex')).toBe(recorded.sha256);
+    expect(download.stdout).toContain('matches the record');
+
+    const verify = await cli(['verify', backupId]);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toContain('verified');
+
+    const restore = await cli(['restore', backupId, '--to', `e2e/${DB}_cli`]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(await checksums(`${DB}_cli`)).toEqual(await checksums(DB));
+  }, 150_000);
+
+  it('keepsake CLI: errors go to stderr with a non-zero exit code', async () => {
+    const cases: [readonly string[], NodeJS.ProcessEnv, number, RegExp][] = [
+      [['bogus'], {}, 2, /unknown command "bogus"/],
+      [['backup', 'no-such-source'], {}, 2, /no data source has the id or name "no-such-source"/],
+      [['restore', scheduled.id, '--to', 'e2e'], {}, 2, /--to <source>\/<database>/],
+      [['restore', scheduled.id, '--to', `e2e/${'x'.repeat(65)}`], {}, 1, /targetDatabase: .*64/],
+      [['download', 'no-such-backup', '--out', join(dataDir, 'x.sql.gz')], {}, 1, /not found|does not exist/i],
+      [['list'], { KEEPSAKE_API_URL: `http://127.0.0.1:${await freePort()}` }, 1, /cannot reach .*ECONNREFUSED.*is local mode running/],
+    ];
+    for (const [args, env, code, message] of cases) {
+      const result = await cli(args, env);
+      expect({ args, code: result.code }).toEqual({ args, code });
+      expect(result.stderr).toMatch(message);
+      expect(result.stdout).toBe('');
+    }
+  }, 60_000);
+
+  it('trashes a backup, and the sweep deletes it and its object once the grace period (0 days here) is over', async () => {
+    // The newest: retention (keep one per day by default) has already moved the older ones of today to the trash.
+    const [newest] = (await api.request<Page<Backup>>('GET', `/v1/data-sources/${source.id}/backups?status=succeeded&limit=1`)).items;
+    if (!newest) throw new Error('no succeeded backup to trash');
+    await api.request('POST', `/v1/backups/${newest.id}/trash`);
     const trash = await api.request<Page<Backup>>('GET', '/v1/trash');
-    expect(trash.items.map((b) => b.id)).toContain(scheduled.id);
+    expect(trash.items.map((b) => b.id)).toContain(newest.id);
     const sweep = await api.request<{ status: string }>('POST', '/local/sweep');
     expect(sweep.status).toBe('SUCCEEDED');
-    const gone = await api.request('GET', `/v1/backups/${scheduled.id}`).catch((e: unknown) => e);
+    const gone = await api.request('GET', `/v1/backups/${newest.id}`).catch((e: unknown) => e);
     expect((gone as ApiError).status).toBe(404);
+    expect((await api.request<Page<Backup>>('GET', '/v1/trash')).items).toEqual([]);
     const head = await testS3Client(local?.s3Endpoint)
-      .send(new HeadObjectCommand({ Bucket: LOCAL_BUCKET, Key: scheduled.s3Key }))
+      .send(new HeadObjectCommand({ Bucket: LOCAL_BUCKET, Key: newest.s3Key }))
       .catch((e: Error) => e);
     expect((head as Error).name).toBe('NotFound');
   }, 120_000);
