@@ -106,7 +106,7 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
         LastStatus: 'STOPPED',
         StopCode: 'EssentialContainerExited',
         StoppedReason: 'Essential container in task exited',
-        Containers: [{ Name: override.Name, ExitCode: code, ...(signal && { Reason: `killed by ${signal}` }) }],
+        Containers: [{ Name: override.Name, ExitCode: code, ...(signal && { Reason: `the runner process was killed (${signal}) before it finished` }) }],
       };
       if (code !== 0) throw new EcsTaskFailed(task);
       return task;
