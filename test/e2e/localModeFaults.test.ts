@@ -127,7 +127,7 @@ describe('faults under a running backup in local mode', () => {
 
   it('S3 (s3rver) stopped mid-upload → failed with the upload’s reason; after a restart there is no object', async () => {
     const lock = holdLock();
-    let backupId = '';
+    let backupId: string;
     try {
       ({ backupId } = await stalledBackup());
       const { stdout } = await run('ps', ['-eo', 'pid=,args=']);
