@@ -258,6 +258,26 @@ describe('local mode (npm start) through its HTTP API', () => {
   }, 300_000);
 });
 
+describe('npm start flags', () => {
+  it('refuses bad flags with the flag and why, exit 2, before starting anything', async () => {
+    const cases: [readonly string[], RegExp][] = [
+      [['--api-port', 'http'], /api-port/],
+      [['--api-port', '70000'], /api-port must be at most 65535/],
+      [['--mysql-host', 'db.example'], /give --mysql-host and --mysql-database together/],
+      [['--wat'], /Unknown option '--wat'/],
+    ];
+    for (const [args, message] of cases) {
+      const started = await startLocalMode(args).then(
+        () => undefined,
+        (error: Error) => error.message,
+      );
+      expect(started).toMatch(/local mode exited with 2/);
+      expect(started).toMatch(message);
+      expect(started).toContain('usage: npm start');
+    }
+  }, 60_000);
+});
+
 describe('npm start -- --once', () => {
   it('backs the demo database up and restores it through the API, and exits 0 with identical tables', async () => {
     const onceDir = await mkdtemp(join(tmpdir(), 'keepsake-once-'));
