@@ -18,7 +18,7 @@ import type { Page } from '../types/api.ts';
 import type { Schedule } from '../types/schedule.ts';
 import type { Backup } from '../types/backup.ts';
 import { describeZodError } from '../types/zodMessages.ts';
-import { apiClient, waitForBackup, waitForRestore, type ApiClient } from './local/apiClient.ts';
+import { apiClient, waitForBackup, waitForRestore, type ApiClient } from '../types/apiClient.ts';
 import { startLocalKeepsake } from './local/keepsake.ts';
 import { findMariaDbServer, startMariaDb, type LocalMariaDb } from './local/mariadb.ts';
 

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import type { Page } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { DataSource } from '../../types/dataSource.ts';
-import { ApiError, apiClient, waitForBackup, waitForRestore, type ApiClient } from '../local/apiClient.ts';
+import { ApiError, apiClient, waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
 import { sigV4Signer } from './sigv4.ts';
 
 const USAGE = `usage: keepsake [--api URL] <command>

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, ApiError, waitForBackup, waitForRestore, type ApiClient } from '../../scripts/local/apiClient.ts';
+import { apiClient, ApiError, waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
 import { LOCAL_BUCKET } from '../../scripts/local/keepsake.ts';
 import { freePort } from '../../scripts/local/processes.ts';
 import type { Page } from '../../types/api.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, waitForBackup, type ApiClient } from '../../scripts/local/apiClient.ts';
+import { apiClient, waitForBackup, type ApiClient } from '../../types/apiClient.ts';
 import { LOCAL_BUCKET } from '../../scripts/local/keepsake.ts';
 import { startMariaDb, type LocalMariaDb } from '../../scripts/local/mariadb.ts';
 import type { Backup } from '../../types/backup.ts';

@@ -1,5 +1,5 @@
-import type { Backup } from '../../types/backup.ts';
-import type { Restore } from '../../types/restore.ts';
+import type { Backup } from './backup.ts';
+import type { Restore } from './restore.ts';
 
 /** An answer of the Keepsake API other than 2xx: its status, message and per-field messages. */
 export class ApiError extends Error {
