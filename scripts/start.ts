@@ -170,6 +170,7 @@ async function main(): Promise<number> {
       spec = { name: DEMO_SOURCE, connection: { engine: 'mariadb', host: demo.host, port: demo.port, database: DEMO_DATABASE, username: demo.user }, password: demo.password };
     }
     console.log(`Keepsake local mode (data in ${dataDir})
+  Console        ${keepsake.apiUrl}/
   API            ${keepsake.apiUrl}   (every request runs as ${keepsake.principal})
   S3 (s3rver)    ${keepsake.s3Endpoint}   bucket ${keepsake.bucket}
   DynamoDB Local ${keepsake.dynamoDbEndpoint}
@@ -191,7 +192,7 @@ async function main(): Promise<number> {
     const latest = history.items[0] ?? (await backUp(api, source));
     console.log(`  Last backup    ${describeBackup(latest)}`);
     console.log(`
-Try it:  curl ${keepsake.apiUrl}/v1/backups
+Open the console at ${keepsake.apiUrl}/ or try: curl ${keepsake.apiUrl}/v1/backups
 Use your own MySQL instead:  KEEPSAKE_DB_PASSWORD=… npm start -- --mysql-host HOST --mysql-database DB [--mysql-user U --mysql-port P]
 Ctrl-C stops everything; the next npm start carries on with the same data.`);
     await new Promise<void>((done) => {

@@ -1,9 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { apiRoutes } from '../../functions/routes.ts';
 import type { ApiRoute } from '../../functions/shared/route.ts';
+import type { ConsoleConfig } from '../../types/consoleConfig.ts';
 
 /** What API Gateway's REST proxy integration (AWS_IAM authorizer) puts in an event, before defaults. */
 export interface ProxyRequest {
@@ -89,6 +92,48 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 /** A local-only operation (not part of the AWS API): answers with a status and a JSON body. */
 export type LocalOperation = (body: unknown) => Promise<{ readonly status: number; readonly body: unknown }>;
 
+/** The console's build and the runtime config it loads at start (`/config.json`). */
+export interface ConsoleSite {
+  readonly dir: string;
+  /** The config for a console loaded from `origin` (the API is on the same server). */
+  readonly config: (origin: string) => ConsoleConfig;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/** A file of the build, or index.html for any other path (the console's routes live in the browser, as behind CloudFront). */
+async function serveConsole(site: ConsoleSite, request: IncomingMessage, pathname: string, response: ServerResponse): Promise<void> {
+  if (pathname === '/config.json') return send(response, 200, site.config(`http://${request.headers.host ?? '127.0.0.1'}`));
+  const wanted = normalize(join(site.dir, decodeURIComponent(pathname)));
+  const inside = wanted.startsWith(site.dir + sep) && (await stat(wanted).then((s) => s.isFile(), () => false));
+  const file = inside ? wanted : join(site.dir, 'index.html');
+  const body = await readFile(file).catch(() => undefined);
+  if (!body) {
+    response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('The console is not built: run `npm run build:web` (npm start does).');
+    return;
+  }
+  const immutable = inside && pathname.startsWith('/assets/');
+  response
+    .writeHead(200, {
+      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'strict-origin-when-cross-origin',
+    })
+    .end(body);
+}
+
 export interface LocalHttpApi {
   readonly url: string;
   readonly port: number;
@@ -122,6 +167,8 @@ export async function startLocalHttpApi(options: {
   readonly principal: string;
   readonly local?: Record<string, LocalOperation>;
   readonly host?: string;
+  /** Serves the console for every GET outside the API's paths. */
+  readonly console?: ConsoleSite;
 }): Promise<LocalHttpApi> {
   const handlers = new Map<string, Promise<Handler>>();
   const handlerOf = (route: ApiRoute): Promise<Handler> => {
@@ -158,6 +205,8 @@ export async function startLocalHttpApi(options: {
       return;
     }
     const match = matchRoute(apiRoutes, method, url.pathname);
+    const apiPath = url.pathname.startsWith('/v1/') || url.pathname.startsWith('/local/');
+    if (match.kind === 'none' && options.console && !apiPath && (method === 'GET' || method === 'HEAD')) return serveConsole(options.console, request, url.pathname, response);
     if (match.kind === 'none') return send(response, 404, { error: `no route for ${method} ${url.pathname}` });
     if (match.kind === 'wrongMethod') {
       return send(response, 405, { error: `${method} is not allowed on ${url.pathname} (allowed: ${match.allowed.join(', ')})` }, { allow: match.allowed.join(', ') });

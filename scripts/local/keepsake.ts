@@ -3,6 +3,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createTableInput } from '../../functions/shared/tableSchema.ts';
 import type { ScheduledBackupInput } from '../../types/schedule.ts';
 import { startCronScheduler, type CronEntry } from './cronScheduler.ts';
@@ -40,6 +41,8 @@ export interface LocalKeepsake {
 }
 
 export const LOCAL_BUCKET = 'keepsake-local';
+/** The console's build (`npm run build:web`), served at the API's origin. */
+const CONSOLE_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const TABLE_NAME = 'keepsake';
 /** When the deployed stack's Sweeper runs (see Orchestration): daily at 03:30 UTC. */
 const SWEEP: CronEntry = { id: 'daily-sweep', cron: '30 3 * * *', timeZone: 'UTC' };
@@ -143,6 +146,7 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       port: options.apiPort,
       principal,
       local: { 'POST /local/sweep': async () => ({ status: 200, body: await sweep() }) },
+      console: { dir: CONSOLE_DIR, config: (origin) => ({ apiUrl: origin, region: 'local', auth: { kind: 'local', principal } }) },
     });
     cleanups.push(api.close);
 

@@ -1,0 +1,68 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { Backup } from '../../../types/backup.ts';
+import type { DownloadUrlResponse } from '../../../types/backupApi.ts';
+import { api, errorMessage } from '../api.ts';
+import { RestoreDialog } from './RestoreDialog.tsx';
+import { useToast } from './Toasts.tsx';
+
+/** What a person can do with a backup: download, verify, restore and trash a succeeded one; cancel a running one. */
+export function BackupActions({ backup }: { backup: Backup }) {
+  const toast = useToast();
+  const queries = useQueryClient();
+  const [restoring, setRestoring] = useState(false);
+  const refresh = () => queries.invalidateQueries({ queryKey: ['backups'] });
+  const download = useMutation({
+    mutationFn: () => api.get<DownloadUrlResponse>(`/v1/backups/${backup.id}/download-url`),
+    onSuccess: ({ url }) => {
+      window.location.assign(url);
+    },
+    onError: (error) => toast.error(`Could not download: ${errorMessage(error)}`),
+  });
+  const verify = useMutation({
+    mutationFn: () => api.post(`/v1/backups/${backup.id}/verify`),
+    onSuccess: () => toast.info('Verification started: the checksum badge updates when it ends'),
+    onError: (error) => toast.error(`Could not verify: ${errorMessage(error)}`),
+  });
+  const trash = useMutation({
+    mutationFn: () => api.post(`/v1/backups/${backup.id}/trash`),
+    onSuccess: () => {
+      toast.success('Backup moved to the trash');
+      void refresh();
+    },
+    onError: (error) => toast.error(`Could not trash: ${errorMessage(error)}`),
+  });
+  const cancel = useMutation({
+    mutationFn: () => api.post(`/v1/backups/${backup.id}/cancel`),
+    onSuccess: () => {
+      toast.info('Cancelling the backup');
+      void refresh();
+    },
+    onError: (error) => toast.error(`Could not cancel: ${errorMessage(error)}`),
+  });
+  if (backup.status === 'queued' || backup.status === 'running') {
+    return (
+      <button type="button" className="btn" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
+        Cancel
+      </button>
+    );
+  }
+  if (backup.status !== 'succeeded' || backup.trashedAt) return null;
+  return (
+    <div className="flex flex-wrap gap-1">
+      <button type="button" className="btn" onClick={() => download.mutate()} disabled={download.isPending}>
+        Download
+      </button>
+      <button type="button" className="btn" onClick={() => verify.mutate()} disabled={verify.isPending}>
+        Verify
+      </button>
+      <button type="button" className="btn" onClick={() => setRestoring(true)}>
+        Restore
+      </button>
+      <button type="button" className="btn" onClick={() => trash.mutate()} disabled={trash.isPending}>
+        Trash
+      </button>
+      {restoring ? <RestoreDialog backup={backup} open={restoring} onOpenChange={setRestoring} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,61 @@
+import { useEffect, useState } from 'react';
+import { NavLink, Outlet } from 'react-router';
+import type { ConsoleConfig } from '../../../types/consoleConfig.ts';
+
+const NAV = [
+  { to: '/', label: 'Dashboard', end: true },
+  { to: '/data-sources', label: 'Data sources' },
+  { to: '/backups', label: 'Backups' },
+  { to: '/trash', label: 'Trash' },
+];
+
+function useDarkMode(): [boolean, (dark: boolean) => void] {
+  const [dark, setDark] = useState(() => {
+    const saved = localStorage.getItem('keepsake-theme');
+    return saved ? saved === 'dark' : window.matchMedia('(prefers-color-scheme: dark)').matches;
+  });
+  useEffect(() => {
+    document.documentElement.classList.toggle('dark', dark);
+    localStorage.setItem('keepsake-theme', dark ? 'dark' : 'light');
+  }, [dark]);
+  return [dark, setDark];
+}
+
+/** The frame of every page: navigation (a top bar on a phone, a sidebar from 1024 px), identity and theme. */
+export function Layout({ config }: { config: ConsoleConfig }) {
+  const [dark, setDark] = useDarkMode();
+  const identity = config.auth.kind === 'local' ? config.auth.principal : 'signed in with AWS IAM';
+  return (
+    <div className="min-h-screen lg:flex">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
+        Skip to content
+      </a>
+      <aside className="border-b border-slate-200 bg-white lg:min-h-screen lg:w-56 lg:border-r lg:border-b-0 dark:border-slate-800 dark:bg-slate-900">
+        <div className="flex items-center justify-between px-4 py-3">
+          <span className="text-lg font-bold tracking-tight">Keepsake</span>
+          <button type="button" className="btn" onClick={() => setDark(!dark)} aria-pressed={dark} aria-label="Dark mode">
+            {dark ? '☾' : '☀'}
+          </button>
+        </div>
+        <nav aria-label="Main" className="flex gap-1 overflow-x-auto px-2 pb-2 lg:flex-col">
+          {NAV.map((item) => (
+            <NavLink
+              key={item.to}
+              to={item.to}
+              end={item.end ?? false}
+              className={({ isActive }) =>
+                `rounded-md px-3 py-1.5 text-sm whitespace-nowrap ${isActive ? 'bg-sky-100 font-semibold text-sky-900 dark:bg-sky-900 dark:text-sky-100' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`
+              }
+            >
+              {item.label}
+            </NavLink>
+          ))}
+        </nav>
+        <p className="hidden px-4 py-3 text-xs text-slate-500 lg:block">{identity}</p>
+      </aside>
+      <main id="main" className="flex-1 p-4 lg:p-8">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

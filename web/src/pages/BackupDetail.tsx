@@ -1,0 +1,67 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import type { Backup } from '../../../types/backup.ts';
+import { api, errorMessage } from '../api.ts';
+import { BackupActions } from '../components/BackupActions.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { formatBytes, formatDuration, formatTime } from '../format.ts';
+
+/** One backup: its record, followed every 2 s while it runs. */
+export function BackupDetail() {
+  const { id = '' } = useParams();
+  const backup = useQuery({
+    queryKey: ['backups', id],
+    queryFn: () => api.get<Backup>(`/v1/backups/${encodeURIComponent(id)}`),
+    refetchInterval: (query) => (query.state.data && (query.state.data.status === 'running' || query.state.data.status === 'queued') ? 2000 : false),
+  });
+  if (backup.isPending) return <p role="status">Loading the backup…</p>;
+  if (backup.isError) {
+    return (
+      <p role="alert" className="text-red-700">
+        Could not load backup {id}: {errorMessage(backup.error)}
+      </p>
+    );
+  }
+  const b = backup.data;
+  const rows: [string, React.ReactNode][] = [
+    ['Status', <StatusBadge key="s" status={b.status} />],
+    ['Database', b.database],
+    ['Trigger', b.trigger],
+    ['Created', formatTime(b.createdAt)],
+    ['Started', formatTime(b.startedAt)],
+    ['Finished', formatTime(b.finishedAt)],
+    ['Duration', formatDuration(b.durationMs)],
+    ['Size', `${formatBytes(b.compressedBytes)} (${formatBytes(b.uncompressedBytes)} of SQL)`],
+    ['Tables', b.tables ?? '—'],
+    ['SHA-256', <code key="c" className="text-xs break-all">{b.sha256 ?? '—'}</code>],
+    ['Verification', b.verification ? `${b.verification.status} at ${formatTime(b.verification.at)}${b.verification.reason ? `: ${b.verification.reason}` : ''}` : 'not verified yet'],
+    ['Server', b.serverVersion ?? '—'],
+    ['Object', <code key="k" className="text-xs break-all">{b.s3Key ?? '—'}</code>],
+  ];
+  return (
+    <section className="flex flex-col gap-4">
+      <p>
+        <Link className="text-sm text-sky-700 underline dark:text-sky-400" to="/backups">
+          ← Backups
+        </Link>
+      </p>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h1 className="text-2xl font-semibold">Backup {b.id}</h1>
+        <BackupActions backup={b} />
+      </div>
+      {b.error ? (
+        <p role="alert" className="rounded-md border border-red-600 bg-red-50 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+          {b.error}
+        </p>
+      ) : null}
+      <dl className="card grid gap-x-6 gap-y-2 sm:grid-cols-[10rem_1fr]">
+        {rows.map(([label, value]) => (
+          <div key={label} className="contents">
+            <dt className="text-sm font-medium text-slate-500">{label}</dt>
+            <dd className="text-sm">{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useSearchParams } from 'react-router';
+import type { Page } from '../../../types/api.ts';
+import { BackupStatusSchema, type Backup } from '../../../types/backup.ts';
+import type { DataSource } from '../../../types/dataSource.ts';
+import { api, errorMessage } from '../api.ts';
+import { BackupActions } from '../components/BackupActions.tsx';
+import { BackupTable } from '../components/BackupTable.tsx';
+import { Field } from '../components/Field.tsx';
+
+const PAGE_SIZE = 25;
+
+/** Backup history, filterable by source, status and date (kept in the URL so a filtered view can be shared). */
+export function Backups() {
+  const [params, setParams] = useSearchParams();
+  const filter = { sourceId: params.get('sourceId') ?? '', status: params.get('status') ?? '', from: params.get('from') ?? '' };
+  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const backups = useInfiniteQuery({
+    queryKey: ['backups', filter],
+    initialPageParam: '',
+    queryFn: ({ pageParam }) => {
+      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      if (filter.sourceId) query.set('sourceId', filter.sourceId);
+      if (filter.status) query.set('status', filter.status);
+      if (filter.from) query.set('from', new Date(`${filter.from}T00:00:00`).toISOString());
+      if (pageParam) query.set('cursor', pageParam);
+      return api.get<Page<Backup>>(`/v1/backups?${query}`);
+    },
+    getNextPageParam: (last) => last.nextCursor,
+    // Follows running backups without a reload.
+    refetchInterval: (query) => (query.state.data?.pages.some((p) => p.items.some((b) => b.status === 'running' || b.status === 'queued')) ? 2000 : false),
+  });
+  const setFilter = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next);
+  };
+  const items = backups.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <section className="flex flex-col gap-4">
+      <h1 className="text-2xl font-semibold">Backups</h1>
+      <div className="grid gap-3 sm:grid-cols-3" role="search">
+        <Field label="Source">
+          <select className="input" value={filter.sourceId} onChange={(e) => setFilter('sourceId', e.target.value)}>
+            <option value="">All sources</option>
+            {sources.data?.items.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Status">
+          <select className="input" value={filter.status} onChange={(e) => setFilter('status', e.target.value)}>
+            <option value="">Any status</option>
+            {BackupStatusSchema.options.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Since">
+          <input className="input" type="date" value={filter.from} onChange={(e) => setFilter('from', e.target.value)} />
+        </Field>
+      </div>
+      {backups.isPending ? (
+        <p role="status">Loading backups…</p>
+      ) : backups.isError ? (
+        <p role="alert" className="text-red-700">
+          Could not load backups: {errorMessage(backups.error)}
+        </p>
+      ) : items.length === 0 ? (
+        <div className="card">No backups match. Back a data source up from the Data sources page.</div>
+      ) : (
+        <>
+          <BackupTable backups={items} sources={sources.data?.items ?? []} actions={(b) => <BackupActions backup={b} />} />
+          {backups.hasNextPage ? (
+            <button type="button" className="btn self-center" onClick={() => void backups.fetchNextPage()} disabled={backups.isFetchingNextPage}>
+              {backups.isFetchingNextPage ? 'Loading…' : 'Load more'}
+            </button>
+          ) : null}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,215 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { useNavigate } from 'react-router';
+import type * as z from 'zod';
+import type { Page } from '../../../types/api.ts';
+import type { ConnectionTestResult } from '../../../types/apiDataSources.ts';
+import { CreateDataSourceSchema, type DataSource } from '../../../types/dataSource.ts';
+import type { StatsResponse } from '../../../types/stats.ts';
+import { api, ApiError, errorMessage } from '../api.ts';
+import { Field } from '../components/Field.tsx';
+import { Modal } from '../components/Modal.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { useToast } from '../components/Toasts.tsx';
+import { formatAge } from '../format.ts';
+
+type CreateInput = z.input<typeof CreateDataSourceSchema>;
+type CreateOutput = z.output<typeof CreateDataSourceSchema>;
+
+/** The create form: the API's own schema checks every field before anything is sent; the API's answer maps back onto fields. */
+function CreateSourceForm({ onDone }: { onDone: () => void }) {
+  const toast = useToast();
+  const queries = useQueryClient();
+  const form = useForm<CreateInput, unknown, CreateOutput>({
+    resolver: zodResolver(CreateDataSourceSchema),
+    defaultValues: { engine: 'mysql', port: 3306, tls: { mode: 'preferred' }, enabled: true },
+  });
+  const { errors, isSubmitting } = form.formState;
+  const submit = form.handleSubmit(async (values) => {
+    try {
+      const created = await api.post<DataSource>('/v1/data-sources', values);
+      toast.success(`Data source "${created.name}" added`);
+      await queries.invalidateQueries({ queryKey: ['data-sources'] });
+      onDone();
+    } catch (error) {
+      if (error instanceof ApiError && error.fields) {
+        for (const [field, message] of Object.entries(error.fields)) form.setError(field as keyof CreateInput, { message });
+      }
+      toast.error(`Could not add the data source: ${errorMessage(error)}`);
+    }
+  });
+  return (
+    <form onSubmit={submit} noValidate className="grid gap-3 sm:grid-cols-2">
+      <Field label="Name" error={errors.name?.message}>
+        <input className="input" {...form.register('name')} />
+      </Field>
+      <Field label="Engine" error={errors.engine?.message}>
+        <select className="input" {...form.register('engine')}>
+          <option value="mysql">MySQL</option>
+          <option value="mariadb">MariaDB</option>
+        </select>
+      </Field>
+      <Field label="Host" error={errors.host?.message}>
+        <input className="input" autoComplete="off" {...form.register('host')} />
+      </Field>
+      <Field label="Port" error={errors.port?.message}>
+        <input className="input" inputMode="numeric" {...form.register('port', { valueAsNumber: true })} />
+      </Field>
+      <Field label="Database" error={errors.database?.message}>
+        <input className="input" autoComplete="off" {...form.register('database')} />
+      </Field>
+      <Field label="Username" error={errors.username?.message}>
+        <input className="input" autoComplete="off" {...form.register('username')} />
+      </Field>
+      <Field label="Password" error={errors.password?.message} hint="Stored in Secrets Manager; never shown again">
+        <input className="input" type="password" autoComplete="new-password" {...form.register('password')} />
+      </Field>
+      <Field label="TLS" error={errors.tls?.mode?.message}>
+        <select className="input" {...form.register('tls.mode')}>
+          <option value="preferred">preferred</option>
+          <option value="required">required</option>
+          <option value="verify-ca">verify CA</option>
+          <option value="verify-identity">verify identity</option>
+          <option value="disabled">disabled</option>
+        </select>
+      </Field>
+      <div className="flex justify-end gap-2 sm:col-span-2">
+        <button type="button" className="btn" onClick={onDone}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={isSubmitting}>
+          {isSubmitting ? 'Adding…' : 'Add data source'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function SourceActions({ source }: { source: DataSource }) {
+  const toast = useToast();
+  const navigate = useNavigate();
+  const queries = useQueryClient();
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const test = useMutation({
+    mutationFn: () => api.post<ConnectionTestResult>(`/v1/data-sources/${source.id}/test`),
+    onSuccess: (result) =>
+      result.ok
+        ? toast.success(`Connection to "${source.name}" OK: ${result.serverVersion} in ${result.durationMs} ms`)
+        : toast.error(`Connection to "${source.name}" failed: ${result.error}`),
+    onError: (error) => toast.error(`Connection test failed: ${errorMessage(error)}`),
+  });
+  const backUp = useMutation({
+    mutationFn: () => api.post<{ backupId: string }>(`/v1/data-sources/${source.id}/backups`, { trigger: 'manual' }),
+    onSuccess: ({ backupId }) => {
+      toast.info(`Backup of "${source.name}" started`);
+      void navigate(`/backups/${backupId}`);
+    },
+    onError: (error) => toast.error(`Could not start a backup: ${errorMessage(error)}`),
+  });
+  const toggle = useMutation({
+    mutationFn: () => api.post(`/v1/data-sources/${source.id}/${source.enabled ? 'disable' : 'enable'}`),
+    onSuccess: () => {
+      toast.success(`"${source.name}" ${source.enabled ? 'disabled' : 'enabled'}`);
+      void queries.invalidateQueries({ queryKey: ['data-sources'] });
+    },
+    onError: (error) => toast.error(errorMessage(error)),
+  });
+  const remove = useMutation({
+    mutationFn: () => api.delete(`/v1/data-sources/${source.id}`),
+    onSuccess: () => {
+      toast.success(`"${source.name}" deleted`);
+      setConfirmDelete(false);
+      void queries.invalidateQueries({ queryKey: ['data-sources'] });
+    },
+    onError: (error) => toast.error(`Could not delete "${source.name}": ${errorMessage(error)}`),
+  });
+  return (
+    <div className="flex flex-wrap gap-1">
+      <button type="button" className="btn" onClick={() => test.mutate()} disabled={test.isPending}>
+        {test.isPending ? 'Testing…' : 'Test connection'}
+      </button>
+      <button type="button" className="btn btn-primary" onClick={() => backUp.mutate()} disabled={backUp.isPending || !source.enabled}>
+        Back up now
+      </button>
+      <button type="button" className="btn" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+        {source.enabled ? 'Disable' : 'Enable'}
+      </button>
+      <button type="button" className="btn" onClick={() => setConfirmDelete(true)}>
+        Delete
+      </button>
+      <Modal open={confirmDelete} onOpenChange={setConfirmDelete} title={`Delete "${source.name}"?`} description="Its schedules stop and its password is deleted. Its backups stay until they are trashed.">
+        <div className="flex justify-end gap-2">
+          <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>
+            Keep it
+          </button>
+          <button type="button" className="btn btn-danger" onClick={() => remove.mutate()} disabled={remove.isPending}>
+            Delete data source
+          </button>
+        </div>
+      </Modal>
+    </div>
+  );
+}
+
+export function DataSources() {
+  const [creating, setCreating] = useState(false);
+  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const stats = useQuery({ queryKey: ['stats'], queryFn: () => api.get<StatsResponse>('/v1/stats') });
+  const lastOf = (id: string) => stats.data?.sources.find((s) => s.sourceId === id)?.lastBackup;
+  return (
+    <section className="flex flex-col gap-4">
+      <div className="flex items-center justify-between">
+        <h1 className="text-2xl font-semibold">Data sources</h1>
+        <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+          Add data source
+        </button>
+      </div>
+      <Modal open={creating} onOpenChange={setCreating} title="Add a data source" description="A MySQL or MariaDB database Keepsake backs up.">
+        <CreateSourceForm onDone={() => setCreating(false)} />
+      </Modal>
+      {sources.isPending ? (
+        <p role="status">Loading data sources…</p>
+      ) : sources.isError ? (
+        <p role="alert" className="text-red-700">
+          Could not load data sources: {errorMessage(sources.error)}
+        </p>
+      ) : sources.data.items.length === 0 ? (
+        <div className="card">No data sources yet. Add the first one to start backing it up.</div>
+      ) : (
+        <div className="card overflow-x-auto">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Database</th>
+                <th>Status</th>
+                <th>Last backup</th>
+                <th>Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sources.data.items.map((source) => {
+                const last = lastOf(source.id);
+                return (
+                  <tr key={source.id}>
+                    <td className="font-medium">{source.name}</td>
+                    <td>
+                      {source.engine} · {source.host}:{source.port}/{source.database}
+                    </td>
+                    <td>{source.enabled ? <StatusBadge status="enabled" /> : <StatusBadge status="disabled" />}</td>
+                    <td>{last ? <span><StatusBadge status={last.status} /> {formatAge(last.finishedAt)}</span> : 'never'}</td>
+                    <td>
+                      <SourceActions source={source} />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
