@@ -1,6 +1,6 @@
 #!/bin/sh
 # Makes a fresh Debian/Ubuntu clone ready to run: npm packages, then MariaDB server + client, pigz and sysbench
-# (tests, local demo, bench). Installs with apt when running as root; otherwise says what to install. Idempotent.
+# (tests, local demo, bench), Java 17 for DynamoDB Local and Chromium for the console's browser tests. Installs with apt when running as root; otherwise says what to install. Idempotent.
 set -e
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,7 @@ command -v pigz >/dev/null 2>&1 || missing="$missing pigz"
 command -v igzip >/dev/null 2>&1 || missing="$missing isal"
 command -v sysbench >/dev/null 2>&1 || missing="$missing sysbench"
 [ -x /usr/bin/time ] || missing="$missing time"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
 
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
