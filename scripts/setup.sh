@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes a fresh Debian/Ubuntu clone ready to run: npm packages, then MariaDB server + client, pigz and sysbench
-# (tests, local demo, bench), Java 17 for DynamoDB Local and Chromium for the console's browser tests. Installs with apt when running as root; otherwise says what to install. Idempotent.
+# (tests, local demo, bench), Java 17 (DynamoDB Local) and Chromium (the console's browser tests). Installs with
+# apt when running as root; otherwise says what to install. Idempotent.
 set -e
 cd "$(dirname "$0")/.."
 
