@@ -4,6 +4,7 @@ import type { DeployConfig } from './config.ts';
 import { Alerts } from './constructs/Alerts.ts';
 import { Api } from './constructs/Api.ts';
 import { BackupRunner } from './constructs/BackupRunner.ts';
+import { Console } from './constructs/Console.ts';
 import { Orchestration } from './constructs/Orchestration.ts';
 import { Storage } from './constructs/Storage.ts';
 
@@ -49,10 +50,12 @@ export class KeepsakeStack extends Stack {
       schedulerRole: orchestration.schedulerRole,
       stateMachines: { backup: orchestration.backupMachine, restore: orchestration.restoreMachine, verify: orchestration.verifyMachine },
     });
+    const webConsole = new Console(this, 'Console', { restApi: api.restApi, accessLogs: storage.accessLogs });
 
     new CfnOutput(this, 'ApiUrl', { value: api.restApi.url });
     new CfnOutput(this, 'BackupBucketName', { value: storage.bucket.bucketName });
     new CfnOutput(this, 'BackupStateMachineArn', { value: orchestration.backupMachine.stateMachineArn });
     new CfnOutput(this, 'AlertsTopicArn', { value: alerts.topic.topicArn });
+    new CfnOutput(this, 'ConsoleUrl', { value: webConsole.url });
   }
 }

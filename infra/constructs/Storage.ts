@@ -20,6 +20,8 @@ export class Storage extends Construct {
   public readonly key: kms.Key;
   public readonly bucket: s3.Bucket;
   public readonly table: dynamodb.Table;
+  /** Server access logs of every bucket, and CloudFront's standard logs (it has ACLs enabled, which CloudFront needs). */
+  public readonly accessLogs: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
@@ -28,7 +30,7 @@ export class Storage extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -44,7 +46,7 @@ export class Storage extends Construct {
       enforceSSL: true,
       versioned: true,
       objectLockEnabled: props.objectLock ?? false,
-      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'backups/',
       lifecycleRules: [
         { abortIncompleteMultipartUploadAfter: Duration.days(1) },

@@ -92,7 +92,32 @@ describe('the console in Chromium against local mode', () => {
     await shot('data-sources');
   });
 
+  it('schedules it with the cron builder, seeing the next 3 runs in the chosen time zone before saving', async () => {
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    await page.getByRole('button', { name: 'New schedule' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New schedule' });
+    await dialog.getByLabel('Data source', { exact: true }).selectOption({ label: 'console e2e' });
+    await dialog.getByLabel('Time zone', { exact: true }).selectOption('Asia/Tokyo');
+    await dialog.getByLabel('Repeat', { exact: true }).selectOption('raw');
+    await dialog.getByLabel('Cron expression', { exact: true }).fill('0 25 * * *');
+    await dialog.getByText(/hour/).first().waitFor();
+    expect(await dialog.getByRole('list', { name: 'Next runs' }).count()).toBe(0);
+    await dialog.getByLabel('Repeat', { exact: true }).selectOption('weekly');
+    await dialog.getByLabel('Wed', { exact: true }).check();
+    await dialog.getByLabel('At (time of day)', { exact: true }).fill('03:15');
+    const runs = dialog.getByRole('list', { name: 'Next runs' }).getByRole('listitem');
+    await expect.poll(() => runs.count()).toBe(3);
+    for (const run of await runs.allTextContents()) expect(run).toMatch(/(Mon|Wed), .* 03:15 GMT\+9/);
+    await shot('schedule-form');
+    await dialog.getByRole('button', { name: 'Save schedule' }).click();
+    await toast('Schedule saved: weekly on Mon, Wed at 03:15 (Asia/Tokyo)').waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'console e2e' });
+    await row.getByText('weekly on Mon, Wed at 03:15').waitFor();
+    await shot('schedules');
+  });
+
   it('tests the connection and backs up now, then watches the backup until it succeeds', async () => {
+    await page.getByRole('link', { name: 'Data sources' }).click();
     const row = page.getByRole('row').filter({ hasText: 'console e2e' });
     await row.getByRole('button', { name: 'Test connection' }).click();
     await toast(/Connection to "console e2e" OK: .*MariaDB/).waitFor();

@@ -20,7 +20,8 @@ describe('Storage', () => {
 
   it('blocks public access on every bucket and denies non-TLS requests', () => {
     const buckets = t.findResources('AWS::S3::Bucket');
-    expect(Object.keys(buckets).length).toBe(2);
+    // Backups, their access logs, and the console's site.
+    expect(Object.keys(buckets).length).toBe(3);
     for (const bucket of Object.values(buckets)) {
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
@@ -30,7 +31,7 @@ describe('Storage', () => {
       });
     }
     const policies = Object.values(t.findResources('AWS::S3::BucketPolicy'));
-    expect(policies.length).toBe(2);
+    expect(policies.length).toBe(3);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),

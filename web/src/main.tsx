@@ -11,6 +11,7 @@ import { Backups } from './pages/Backups.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { DataSources } from './pages/DataSources.tsx';
 import { NotFound } from './pages/NotFound.tsx';
+import { Schedules } from './pages/Schedules.tsx';
 import { Trash } from './pages/Trash.tsx';
 import './styles.css';
 
@@ -28,6 +29,7 @@ try {
         { path: 'data-sources', element: <DataSources /> },
         { path: 'backups', element: <Backups /> },
         { path: 'backups/:id', element: <BackupDetail /> },
+        { path: 'schedules', element: <Schedules /> },
         { path: 'trash', element: <Trash /> },
         { path: '*', element: <NotFound /> },
       ],

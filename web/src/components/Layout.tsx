@@ -5,6 +5,7 @@ import type { ConsoleConfig } from '../../../types/consoleConfig.ts';
 const NAV = [
   { to: '/', label: 'Dashboard', end: true },
   { to: '/data-sources', label: 'Data sources' },
+  { to: '/schedules', label: 'Schedules' },
   { to: '/backups', label: 'Backups' },
   { to: '/trash', label: 'Trash' },
 ];

@@ -6,6 +6,9 @@ const TONES: Record<string, string> = {
   queued: 'bg-slate-200 text-slate-800 dark:bg-slate-700 dark:text-slate-100',
   cancelled: 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100',
   unverified: 'bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300',
+  enabled: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-100',
+  paused: 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100',
+  disabled: 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100',
 };
 
 /** A status as a coloured word (the word itself carries the meaning, not only the colour). */
