@@ -24,5 +24,17 @@ export interface Page<T> {
   readonly nextCursor?: string;
 }
 
+/** Every page of a cursor-paged list, concatenated (for lists that must be seen whole: a sweep, a recovery). */
+export async function allPages<T>(list: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await list(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return items;
+}
+
 /** Path parameter `{id}` of every entity route. */
 export const IdPathSchema = z.object({ id: IdSchema });

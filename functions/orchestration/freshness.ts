@@ -1,3 +1,4 @@
+import { allPages } from '../../types/api.ts';
 import { nextRuns } from '../../types/cron.ts';
 import type { FreshnessReport, StaleSource } from '../../types/orchestration.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
@@ -21,14 +22,8 @@ export function intervalMs(schedule: Pick<ScheduleRecord, 'cron' | 'timeZone'>, 
 
 /** Every schedule that is not paused, all pages. */
 export async function enabledSchedules(table: TableRef): Promise<ScheduleRecord[]> {
-  const schedules: ScheduleRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listSchedules(table, { limit: 100, ...(cursor !== undefined && { cursor }) });
-    schedules.push(...page.items.filter((s) => s.enabled));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return schedules;
+  const schedules = await allPages((cursor) => listSchedules(table, { limit: 100, ...(cursor !== undefined && { cursor }) }));
+  return schedules.filter((s) => s.enabled);
 }
 
 /**

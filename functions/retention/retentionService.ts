@@ -1,3 +1,4 @@
+import { allPages } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
 import { DEFAULT_TRASH_GRACE_DAYS, RETENTION_PRINCIPAL, type ApplyRetentionResult, type PurgeTrashResult } from '../../types/retention.ts';
 import type { Retention } from '../../types/schedule.ts';
@@ -29,18 +30,6 @@ export interface PurgeDeps extends DeleteDeps {
 
 const PAGE_SIZE = 500;
 const DEFAULT_MAX_PER_CALL = 100;
-
-/** Every page of a cursor-paged list, concatenated. */
-async function allPages<T>(list: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string }>): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await list(cursor);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
-  return items;
-}
 
 export interface SourcePolicy {
   readonly retention: Retention;

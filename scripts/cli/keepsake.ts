@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import type { Page } from '../../types/api.ts';
+import { allPages, type Page } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import { ApiError, apiClient, waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
@@ -32,16 +32,8 @@ class UsageError extends Error {}
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-async function allSources(api: ApiClient): Promise<DataSource[]> {
-  const sources: DataSource[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await api.request<Page<DataSource>>('GET', `/v1/data-sources?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    sources.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return sources;
-}
+const allSources = (api: ApiClient): Promise<DataSource[]> =>
+  allPages((cursor) => api.request<Page<DataSource>>('GET', `/v1/data-sources?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`));
 
 /** A data source by id or by its exact name; a name two sources share must be given as an id. */
 async function findSource(api: ApiClient, idOrName: string): Promise<DataSource> {

@@ -1,19 +1,9 @@
+import { allPages } from '../../types/api.ts';
 import { listBackups } from '../../functions/shared/repositories/backups.ts';
 import { listRestores } from '../../functions/shared/repositories/restores.ts';
 import { recordStoppedExecution, type StoppedExecutionDeps } from '../../functions/orchestration/stoppedExecutions.ts';
 
 const CAUSE = 'local mode stopped while this ran (Ctrl-C, a crash or a reboot); start it again';
-
-async function allPages<T>(page: (cursor: string | undefined) => Promise<{ items: readonly T[]; nextCursor?: string }>): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const next = await page(cursor);
-    items.push(...next.items);
-    cursor = next.nextCursor;
-  } while (cursor);
-  return items;
-}
 
 /**
  * At local mode's start nothing runs yet, so a backup or restore still queued or running was cut off when it last
