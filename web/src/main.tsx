@@ -6,11 +6,14 @@ import { useApiAt } from './api.ts';
 import { Layout } from './components/Layout.tsx';
 import { ToastProvider } from './components/Toasts.tsx';
 import { loadConfig } from './config.ts';
+import { Audit } from './pages/Audit.tsx';
 import { BackupDetail } from './pages/BackupDetail.tsx';
 import { Backups } from './pages/Backups.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { DataSources } from './pages/DataSources.tsx';
 import { NotFound } from './pages/NotFound.tsx';
+import { RestoreDetail } from './pages/RestoreDetail.tsx';
+import { Restores } from './pages/Restores.tsx';
 import { Schedules } from './pages/Schedules.tsx';
 import { Trash } from './pages/Trash.tsx';
 import './styles.css';
@@ -29,8 +32,11 @@ try {
         { path: 'data-sources', element: <DataSources /> },
         { path: 'backups', element: <Backups /> },
         { path: 'backups/:id', element: <BackupDetail /> },
+        { path: 'restores', element: <Restores /> },
+        { path: 'restores/:id', element: <RestoreDetail /> },
         { path: 'schedules', element: <Schedules /> },
         { path: 'trash', element: <Trash /> },
+        { path: 'audit', element: <Audit /> },
         { path: '*', element: <NotFound /> },
       ],
     },

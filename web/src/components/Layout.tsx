@@ -7,7 +7,9 @@ const NAV = [
   { to: '/data-sources', label: 'Data sources' },
   { to: '/schedules', label: 'Schedules' },
   { to: '/backups', label: 'Backups' },
+  { to: '/restores', label: 'Restores' },
   { to: '/trash', label: 'Trash' },
+  { to: '/audit', label: 'Audit log' },
 ];
 
 function useDarkMode(): [boolean, (dark: boolean) => void] {
@@ -54,7 +56,7 @@ export function Layout({ config }: { config: ConsoleConfig }) {
         </nav>
         <p className="hidden px-4 py-3 text-xs text-slate-500 lg:block">{identity}</p>
       </aside>
-      <main id="main" className="flex-1 p-4 lg:p-8">
+      <main id="main" className="min-w-0 flex-1 p-4 lg:p-8">
         <Outlet />
       </main>
     </div>

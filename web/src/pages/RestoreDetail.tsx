@@ -1,0 +1,69 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import type { Page } from '../../../types/api.ts';
+import type { DataSource } from '../../../types/dataSource.ts';
+import type { Restore } from '../../../types/restore.ts';
+import { api, errorMessage } from '../api.ts';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { formatDuration, formatTime } from '../format.ts';
+
+/** One restore: its record, followed every 2 s while it is queued or running. */
+export function RestoreDetail() {
+  const { id = '' } = useParams();
+  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const restore = useQuery({
+    queryKey: ['restores', id],
+    queryFn: () => api.get<Restore>(`/v1/restores/${encodeURIComponent(id)}`),
+    refetchInterval: (query) => (query.state.data && (query.state.data.status === 'running' || query.state.data.status === 'queued') ? 2000 : false),
+  });
+  if (restore.isPending) return <p role="status">Loading the restore…</p>;
+  if (restore.isError) {
+    return (
+      <p role="alert" className="text-red-700">
+        Could not load restore {id}: {errorMessage(restore.error)}
+      </p>
+    );
+  }
+  const r = restore.data;
+  const nameOf = (sourceId: string) => sources.data?.items.find((s) => s.id === sourceId)?.name ?? sourceId;
+  const rows: [string, React.ReactNode][] = [
+    ['Status', <StatusBadge key="s" status={r.status} />],
+    [
+      'Backup',
+      <Link key="b" className="text-sky-700 underline dark:text-sky-400" to={`/backups/${r.backupId}`}>
+        {r.backupId}
+      </Link>,
+    ],
+    ['Backed up from', nameOf(r.sourceId)],
+    ['Target', `${nameOf(r.targetSourceId)} / ${r.targetDatabase}`],
+    ['Requested by', r.requestedBy],
+    ['Requested', formatTime(r.createdAt)],
+    ['Started', formatTime(r.startedAt)],
+    ['Finished', formatTime(r.finishedAt)],
+    ['Duration', formatDuration(r.durationMs)],
+    ['Safety backup', <code key="k" className="text-xs break-all">{r.safetyBackupKey ?? '—'}</code>],
+  ];
+  return (
+    <section className="flex flex-col gap-4">
+      <p>
+        <Link className="text-sm text-sky-700 underline dark:text-sky-400" to="/restores">
+          ← Restores
+        </Link>
+      </p>
+      <h1 className="text-2xl font-semibold">Restore {r.id}</h1>
+      {r.error ? (
+        <p role="alert" className="rounded-md border border-red-600 bg-red-50 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+          {r.error}
+        </p>
+      ) : null}
+      <dl className="card grid gap-x-6 gap-y-2 sm:grid-cols-[10rem_1fr]">
+        {rows.map(([label, value]) => (
+          <div key={label} className="contents">
+            <dt className="text-sm font-medium text-slate-500">{label}</dt>
+            <dd className="text-sm">{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}

@@ -1,0 +1,124 @@
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { Link, useSearchParams } from 'react-router';
+import type { Page } from '../../../types/api.ts';
+import type { DataSource } from '../../../types/dataSource.ts';
+import type { Restore } from '../../../types/restore.ts';
+import { api, errorMessage } from '../api.ts';
+import { Field } from '../components/Field.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { formatDuration, formatTime } from '../format.ts';
+
+const PAGE_SIZE = 25;
+
+const inFlight = (r: Restore) => r.status === 'queued' || r.status === 'running';
+
+/**
+ * Restore history, newest first, optionally into one target source (the one filter `GET /v1/restores` takes,
+ * kept in the URL). Followed every 2 s while any listed restore is queued or running.
+ */
+export function Restores() {
+  const [params, setParams] = useSearchParams();
+  const targetSourceId = params.get('targetSourceId') ?? '';
+  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const restores = useInfiniteQuery({
+    queryKey: ['restores', { targetSourceId }],
+    initialPageParam: '',
+    queryFn: ({ pageParam }) => {
+      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      if (targetSourceId) query.set('targetSourceId', targetSourceId);
+      if (pageParam) query.set('cursor', pageParam);
+      return api.get<Page<Restore>>(`/v1/restores?${query}`);
+    },
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: (query) => (query.state.data?.pages.some((p) => p.items.some(inFlight)) ? 2000 : false),
+  });
+  const setTarget = (value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set('targetSourceId', value);
+    else next.delete('targetSourceId');
+    setParams(next);
+  };
+  const nameOf = (id: string) => sources.data?.items.find((s) => s.id === id)?.name ?? id;
+  const items = restores.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <section className="flex flex-col gap-4">
+      <h1 className="text-2xl font-semibold">Restores</h1>
+      <div className="grid gap-3 sm:grid-cols-3" role="search">
+        <Field label="Target source">
+          <select className="input" value={targetSourceId} onChange={(e) => setTarget(e.target.value)}>
+            <option value="">All sources</option>
+            {sources.data?.items.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      {restores.isPending ? (
+        <p role="status">Loading restores…</p>
+      ) : restores.isError ? (
+        <p role="alert" className="text-red-700">
+          Could not load restores: {errorMessage(restores.error)}
+        </p>
+      ) : items.length === 0 ? (
+        <div className="card">No restores {targetSourceId ? 'into this source ' : ''}yet. Restore a backup from the Backups page.</div>
+      ) : (
+        <>
+          <div className="card overflow-x-auto">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>Requested</th>
+                  <th>Backup</th>
+                  <th>Target</th>
+                  <th>Status</th>
+                  <th>Started / finished</th>
+                  <th className="text-right">Duration</th>
+                  <th>Safety backup</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((r) => (
+                  <tr key={r.id}>
+                    <td>
+                      <Link className="text-sky-700 underline dark:text-sky-400" to={`/restores/${r.id}`}>
+                        {formatTime(r.createdAt)}
+                      </Link>
+                      <span className="block text-xs text-slate-500">{r.requestedBy}</span>
+                    </td>
+                    <td>
+                      <Link className="text-sky-700 underline dark:text-sky-400" to={`/backups/${r.backupId}`} title={`Backup ${r.backupId}`}>
+                        {nameOf(r.sourceId)}
+                      </Link>
+                      <code className="block text-xs text-slate-500">{r.backupId.slice(0, 8)}</code>
+                    </td>
+                    <td>
+                      {nameOf(r.targetSourceId)}
+                      <span className="block text-xs text-slate-500">{r.targetDatabase}</span>
+                    </td>
+                    <td>
+                      <StatusBadge status={r.status} />
+                      {r.error ? <span className="block max-w-xs truncate text-xs text-red-700 dark:text-red-400" title={r.error}>{r.error}</span> : null}
+                    </td>
+                    <td className="tabular-nums">
+                      {formatTime(r.startedAt)}
+                      <span className="block text-xs text-slate-500">{formatTime(r.finishedAt)}</span>
+                    </td>
+                    <td className="text-right tabular-nums">{formatDuration(r.durationMs)}</td>
+                    <td>{r.safetyBackupKey ? <code className="text-xs break-all">{r.safetyBackupKey}</code> : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {restores.hasNextPage ? (
+            <button type="button" className="btn self-center" onClick={() => void restores.fetchNextPage()} disabled={restores.isFetchingNextPage}>
+              {restores.isFetchingNextPage ? 'Loading…' : 'Load more'}
+            </button>
+          ) : null}
+        </>
+      )}
+    </section>
+  );
+}
