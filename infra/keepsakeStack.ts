@@ -49,6 +49,7 @@ export class KeepsakeStack extends Stack {
       scheduleGroupName: orchestration.scheduleGroup.scheduleGroupName,
       schedulerRole: orchestration.schedulerRole,
       stateMachines: { backup: orchestration.backupMachine, restore: orchestration.restoreMachine, verify: orchestration.verifyMachine },
+      runnerLogGroup: runner.logGroup,
     });
     const webConsole = new Console(this, 'Console', { restApi: api.restApi, accessLogs: storage.accessLogs });
 

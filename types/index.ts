@@ -14,3 +14,4 @@ export * from './restore.ts';
 export * from './stats.ts';
 export * from './orchestration.ts';
 export * from './retention.ts';
+export * from './jobLogs.ts';

@@ -2,8 +2,10 @@ import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { RestoreExecutionInput } from '../../types/orchestration.ts';
 import { randomUUID } from 'node:crypto';
 import type { Page } from '../../types/api.ts';
+import type { LogPage } from '../../types/jobLogs.ts';
 import type { CreateRestore, CreateRestoreResponse, ListRestoresQuery, Restore, RestoreOutcome } from '../../types/restore.ts';
 import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
+import { logPageOf, type JobLogs } from '../shared/jobLogs.ts';
 import { keys } from '../shared/keys.ts';
 import { logger } from '../shared/logger.ts';
 import { auditItem } from '../shared/repositories/audit.ts';
@@ -12,7 +14,7 @@ import { TransactionCancelled, transactWriteItems } from '../shared/repositories
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 import { getRestoreLock, getRestoreRecord, listRestores, newRestorePut, queuedRestoreDelete, restoreLockPut, restoreLockRelease, restoreStatusUpdate } from '../shared/repositories/restores.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
-import { describeAwsError } from '../shared/stepFunctions.ts';
+import { describeAwsError, executionArnOf } from '../shared/stepFunctions.ts';
 
 export interface RestoreDeps {
   readonly table: TableRef;
@@ -93,6 +95,24 @@ export async function getRestore(table: TableRef, id: string): Promise<Restore> 
   const restore = await getRestoreRecord(table, id);
   if (!restore) throw new NotFound('restore', id);
   return restore;
+}
+
+/**
+ * `GET /v1/restores/{id}/logs`: the runner's lines of the restore's execution (its safety backup, then the
+ * restore). The API starts every Restore execution under the restore's id, so its ARN is derived, not stored.
+ */
+export async function getRestoreLogs(
+  deps: { readonly table: TableRef; readonly logs: JobLogs; readonly stateMachineArn: string },
+  id: string,
+  cursor?: string,
+): Promise<LogPage> {
+  const restore = await getRestore(deps.table, id);
+  const running = restore.status === 'queued' || restore.status === 'running';
+  const search =
+    restore.status === 'queued'
+      ? undefined
+      : { executionArn: executionArnOf(deps.stateMachineArn, restore.id), since: restore.startedAt ?? restore.createdAt, ...(!running && restore.finishedAt && { until: restore.finishedAt }) };
+  return logPageOf(deps.logs, search, running, cursor);
 }
 
 export function findRestores(table: TableRef, query: ListRestoresQuery): Promise<Page<Restore>> {

@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -24,3 +25,4 @@ export const s3Client = new S3Client(
 export const secretsClient = new SecretsManagerClient({ endpoint: endpoint('SECRETS') });
 export const schedulerClient = new SchedulerClient({ endpoint: endpoint('SCHEDULER') });
 export const sfnClient = new SFNClient({ endpoint: endpoint('SFN') });
+export const logsClient = new CloudWatchLogsClient({ endpoint: endpoint('LOGS') });

@@ -20,6 +20,8 @@ interface Access {
   readonly start?: 'backup' | 'restore' | 'verify';
   readonly stopBackup?: boolean;
   readonly bucket?: 'presign' | 'delete';
+  /** Reads the runner's log lines of a backup's or restore's execution (FilterLogEvents on its log group only). */
+  readonly runnerLogs?: 'backup' | 'restore';
   readonly timeout?: Duration;
 }
 
@@ -45,6 +47,7 @@ const ACCESS: Record<Operation, Access> = {
   listSourceBackups: { table: 'read' },
   listBackups: { table: 'read' },
   getBackup: { table: 'read' },
+  getBackupLogs: { table: 'read', runnerLogs: 'backup' },
   // Writes an audit event for every link handed out.
   getDownloadUrl: { table: 'write', bucket: 'presign' },
   cancelBackup: { table: 'write', stopBackup: true },
@@ -56,6 +59,7 @@ const ACCESS: Record<Operation, Access> = {
   createRestore: { table: 'write', start: 'restore' },
   listRestores: { table: 'read' },
   getRestore: { table: 'read' },
+  getRestoreLogs: { table: 'read', runnerLogs: 'restore' },
   getStats: { table: 'read' },
   listAudit: { table: 'read' },
 };
@@ -87,6 +91,8 @@ export interface ApiProps {
   /** The role EventBridge Scheduler assumes to start the backup state machine. */
   readonly schedulerRole: iam.IRole;
   readonly stateMachines: { readonly backup: sfn.IStateMachine; readonly restore: sfn.IStateMachine; readonly verify: sfn.IStateMachine };
+  /** The runner's log group (BackupRunner.logGroup): the live job logs are read from it. */
+  readonly runnerLogGroup: logs.ILogGroup;
 }
 
 /**
@@ -201,6 +207,13 @@ export class Api extends Construct {
         lambda.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [props.bucket.arnForObjects(BACKUP_OBJECTS)] }));
       }
       acknowledgeBackupObjects(fn, props.bucket);
+    }
+    if (access.runnerLogs) {
+      // The log group's own ARN: no other group, and no write.
+      props.runnerLogGroup.grant(lambda, 'logs:FilterLogEvents');
+      lambda.addEnvironment('RUNNER_LOG_GROUP', props.runnerLogGroup.logGroupName);
+      // Restore executions are named after their restores: the ARN is derived from the machine's.
+      if (access.runnerLogs === 'restore') lambda.addEnvironment('RESTORE_STATE_MACHINE_ARN', props.stateMachines.restore.stateMachineArn);
     }
   }
 }

@@ -5,6 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordExecutionTask } from '../../functions/shared/jobLogs.ts';
 import { passwordFromSecret, type SecretStore } from '../../functions/shared/secretStore.ts';
 import { STATES } from '../../infra/constructs/Orchestration.ts';
 import { RunnerJobSchema } from '../../types/job.ts';
@@ -46,7 +47,10 @@ interface RunTaskParameters {
 }
 
 export interface LocalRunnerOptions {
-  /** Each run's stderr (the runner's JSON log lines) goes to `{logDir}/{taskId}.log`, read back on failure. */
+  /**
+   * Each run's stderr (the runner's JSON log lines) goes to `{logDir}/{taskId}.log`, read back on failure; each
+   * execution's tasks are listed under `{logDir}/executions/` so its live log can be found (functions/shared/jobLogs.ts).
+   */
   readonly logDir: string;
   /** Where the API stored data-source passwords: the secret reference in the job is resolved here. */
   readonly secrets: SecretStore;
@@ -90,8 +94,11 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
       const taskArn = `arn:aws:ecs:local:000000000000:task/keepsake/${taskId}`;
       await mkdir(options.logDir, { recursive: true });
       const log = createWriteStream(join(options.logDir, `${taskId}.log`));
-      const child = spawn(process.execPath, [RUNNER_BUNDLE], { env: { ...childEnv, KEEPSAKE_JOB: JSON.stringify(localJob) }, stdio: ['ignore', 'ignore', 'pipe'] });
       const executionArn = variable('KEEPSAKE_EXECUTION_ARN');
+      if (executionArn) await recordExecutionTask(options.logDir, executionArn, taskId);
+      // The execution goes into the child's environment as into the container's: the runner logs it on every line.
+      const env = { ...childEnv, KEEPSAKE_JOB: JSON.stringify(localJob), ...(executionArn && { KEEPSAKE_EXECUTION_ARN: executionArn }) };
+      const child = spawn(process.execPath, [RUNNER_BUNDLE], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       if (executionArn) running.set(executionArn, new Set([...(running.get(executionArn) ?? []), child]));
       if (child.pid !== undefined) options.onSpawn?.(child.pid, taskArn);
       child.stderr.pipe(log);

@@ -128,6 +128,11 @@ describe('the console in Chromium against local mode', () => {
     const record = await api.request<Backup>('GET', `/v1/backups/${backupId}`);
     expect(record.status).toBe('succeeded');
     expect(await page.getByText(record.sha256 ?? 'no checksum').isVisible()).toBe(true);
+    // The runner's live log under the record, from its start line to its summary.
+    const log = page.getByRole('log', { name: 'Job log' });
+    await log.getByText(/backup stored: .* tables? in/).waitFor({ timeout: 30_000 });
+    expect(await log.getByText('backup started').count()).toBe(1);
+    expect(await log.getByText(/read → .* written/).count()).toBeGreaterThan(0);
     await shot('backup-detail');
   }, 90_000);
 

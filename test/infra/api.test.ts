@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { apiRoutes } from '../../functions/routes.ts';
@@ -21,6 +22,7 @@ function apiTemplate(): Template {
     scheduleGroupName: 'keepsake',
     schedulerRole: new iam.Role(stack, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') }),
     stateMachines: { backup: machine('Backup'), restore: machine('Restore'), verify: machine('Verify') },
+    runnerLogGroup: new logs.LogGroup(stack, 'RunnerLogs'),
   });
   return Template.fromStack(stack);
 }
@@ -99,6 +101,24 @@ describe('Api', () => {
     expect(actionsOf(statementsOf(t, 'deleteDataSource'))).toEqual(expect.arrayContaining(['scheduler:DeleteSchedule']));
     expect(actionsOf(statementsOf(t, 'deleteDataSource'))).not.toContain('scheduler:CreateSchedule');
     expect(actionsOf(statementsOf(t, 'listSchedules')).some((a) => a.startsWith('scheduler:'))).toBe(false);
+  });
+
+  it("lets only the log routes read runner logs: FilterLogEvents on the runner's log group, nothing else", () => {
+    const readers = apiRoutes.filter((r) => actionsOf(statementsOf(t, r.operation)).some((a) => a.startsWith('logs:') && !['logs:CreateLogStream', 'logs:PutLogEvents'].includes(a)));
+    expect(readers.map((r) => r.operation).sort()).toEqual(['getBackupLogs', 'getRestoreLogs']);
+    const runnerLogs = Object.keys(t.findResources('AWS::Logs::LogGroup')).find((id) => id.startsWith('RunnerLogs'));
+    for (const operation of ['getBackupLogs', 'getRestoreLogs']) {
+      const statement = statementsOf(t, operation).find((s) => actionsOf([s]).includes('logs:FilterLogEvents'));
+      expect(actionsOf([statement!])).toEqual(['logs:FilterLogEvents']);
+      // The group (`…:log-group:NAME`) and its streams (GetAtt Arn, `…:log-group:NAME:*`): the runner's group only.
+      const resources = [statement?.Resource].flat();
+      expect(resources).toContainEqual({ 'Fn::GetAtt': [runnerLogs, 'Arn'] });
+      for (const resource of resources) expect(JSON.stringify(resource)).toContain(`"${runnerLogs}"`);
+      expect(JSON.stringify(resources)).not.toMatch(/log-group:\*|"\*"/);
+    }
+    const functions = Object.values(t.findResources('AWS::Lambda::Function'));
+    const restoreLogs = functions.find((f) => f.Properties.Description === 'GET /v1/restores/{id}/logs');
+    expect(restoreLogs?.Properties.Environment.Variables).toMatchObject({ RUNNER_LOG_GROUP: { Ref: runnerLogs }, RESTORE_STATE_MACHINE_ARN: expect.anything() });
   });
 
   it('lets only download-url read backup objects and only delete remove them', () => {

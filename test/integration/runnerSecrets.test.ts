@@ -126,9 +126,10 @@ describe('the database password stays out of argv, child environments and output
       s3: s3Location(),
     });
 
-    it('prints a success line and never the password', async () => {
+    it('prints a success line and never the password, and names its execution on every log line', async () => {
       const { password } = mariadb();
-      const run = await runCli(job('secrets-cli-ok'), cliEnv(password));
+      const execution = 'arn:aws:states:us-east-1:123456789012:execution:Backup:secrets-cli-ok';
+      const run = await runCli(job('secrets-cli-ok'), { ...cliEnv(password), KEEPSAKE_EXECUTION_ARN: execution });
       expect(run.stdout + run.stderr).not.toContain(password);
       expect(run.code).toBe(0);
       const result = lastJsonLine(run.stdout);
@@ -140,18 +141,27 @@ describe('the database password stays out of argv, child environments and output
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(events).toContainEqual(expect.objectContaining({ event: 'spawn', tool: 'mysqldump' }));
+      // Every line names the execution (how a record finds its live log); the last one sums the result up.
+      expect(events.length).toBeGreaterThanOrEqual(3);
+      for (const event of events) expect(event.execution, JSON.stringify(event)).toBe(execution);
+      expect(events[0]).toMatchObject({ event: 'start', mode: 'backup' });
+      expect(events.at(-1)).toMatchObject({ event: 'done', mode: 'backup', key: result.key, sha256: result.sha256 });
     });
 
     it('prints a failure line for a wrong password, with neither password in it', async () => {
       const { password } = mariadb();
       // A wrong password that differs from the real one by one character, so a leak of either would show.
       const wrong = `${password}x`;
-      const run = await runCli(job('secrets-cli-wrong'), cliEnv(wrong));
+      const run = await runCli(job('secrets-cli-wrong'), { ...cliEnv(wrong), KEEPSAKE_EXECUTION_ARN: '' });
       expect(run.stdout + run.stderr).not.toContain(password);
       expect(run.code).toBe(1);
       const result = lastJsonLine(run.stdout);
       expect(result).toMatchObject({ ok: false, mode: 'backup' });
       expect(result.error).toMatch(/Access denied for user 'keepsake'/);
+      // Without KEEPSAKE_EXECUTION_ARN (a run by hand) the lines name no execution; the failure is the last one.
+      const failed = lastJsonLine(run.stderr);
+      expect(failed).toMatchObject({ level: 'error', event: 'failed', error: result.error });
+      expect(failed).not.toHaveProperty('execution');
     });
 
     it('exits 2 for an invalid job and names the bad field', async () => {

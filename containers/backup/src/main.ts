@@ -4,12 +4,16 @@ import type { RunnerJob } from '../../../types/job.ts';
 
 /**
  * The runner command: `node runner.mjs <job.json | '{...}'>` or `KEEPSAKE_JOB='{...}' node runner.mjs`.
- * Progress and logs go to stderr as JSON lines; the result is one JSON line on stdout.
+ * Progress and logs go to stderr as JSON lines (`start`, `spawn`, `progress` every ~2 s, then `done` or
+ * `failed`); the result is one JSON line on stdout. Every log line names the Step Functions execution from
+ * `KEEPSAKE_EXECUTION_ARN` when set, so a record's live log can be found by its execution (see
+ * functions/shared/jobLogs.ts). Lines never hold the password: the job carries only a reference to it.
  * Exit codes: 0 done, 1 the job failed (or verify found corruption), 2 the job description is invalid.
  */
 async function main(): Promise<number> {
+  const execution = process.env.KEEPSAKE_EXECUTION_ARN || undefined;
   const log = (event: Record<string, unknown>): void => {
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event, ...(execution && { execution }) })}\n`);
   };
   let job: RunnerJob;
   try {
@@ -25,8 +29,14 @@ async function main(): Promise<number> {
       onSpawn: (child, tool) => log({ level: 'info', event: 'spawn', tool, pid: child.pid }),
     });
     process.stdout.write(`${JSON.stringify(result)}\n`);
-    // A verify that found corruption is a failed job too: its reason goes where failures are read back from.
-    if (!result.ok) log({ level: 'error', event: 'failed', error: `${result.status}: ${result.reason ?? 'no reason given'}` });
+    if (result.ok) {
+      // The last line of a run that ended well: the result's summary (key, sizes, checksum), never a secret.
+      const { ok: _ok, ...summary } = result;
+      log({ level: 'info', event: 'done', ...summary });
+    } else {
+      // A verify that found corruption is a failed job too: its reason goes where failures are read back from.
+      log({ level: 'error', event: 'failed', error: `${result.status}: ${result.reason ?? 'no reason given'}` });
+    }
     return result.ok ? 0 : 1;
   } catch (error) {
     const result = failure(error instanceof RunnerError ? error : new RunnerError(`unexpected: ${String(error)}`), job.mode);

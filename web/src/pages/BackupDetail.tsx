@@ -3,10 +3,11 @@ import { Link, useParams } from 'react-router';
 import type { Backup } from '../../../types/backup.ts';
 import { api, errorMessage } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
+import { LogView } from '../components/LogView.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatBytes, formatDuration, formatTime } from '../format.ts';
 
-/** One backup: its record, followed every 2 s while it runs. */
+/** One backup: its record and the runner's live log, both followed every 2 s while it runs. */
 export function BackupDetail() {
   const { id = '' } = useParams();
   const backup = useQuery({
@@ -62,6 +63,7 @@ export function BackupDetail() {
           </div>
         ))}
       </dl>
+      <LogView path={`/v1/backups/${encodeURIComponent(b.id)}/logs`} finishedAt={b.finishedAt} />
     </section>
   );
 }
