@@ -17,6 +17,7 @@ import { DatabaseNameSchema, HostSchema, PortSchema, UsernameSchema } from '../t
 import type { Page } from '../types/api.ts';
 import type { Schedule } from '../types/schedule.ts';
 import type { Backup } from '../types/backup.ts';
+import { RoleSchema } from '../types/roles.ts';
 import { describeZodError } from '../types/zodMessages.ts';
 import { apiClient, waitForBackup, waitForRestore, type ApiClient } from '../types/apiClient.ts';
 import { startLocalKeepsake } from './local/keepsake.ts';
@@ -35,6 +36,7 @@ const FlagsSchema = z
     'mysql-port': z.coerce.number().pipe(PortSchema).default(3306),
     'mysql-user': UsernameSchema.default('root'),
     'mysql-database': DatabaseNameSchema.optional(),
+    role: RoleSchema.default('admin'),
   })
   .refine((f) => (f['mysql-host'] === undefined) === (f['mysql-database'] === undefined), {
     message: 'give --mysql-host and --mysql-database together (or neither, for the demo MariaDB)',
@@ -42,7 +44,7 @@ const FlagsSchema = z
   })
   .refine((f) => !f.once || f['mysql-host'] === undefined, { message: '--once runs on the demo MariaDB only', path: ['once'] });
 
-const USAGE = `usage: npm start -- [--api-port 8780] [--data-dir .keepsake/local] [--once] [--trash-grace-days N]
+const USAGE = `usage: npm start -- [--api-port 8780] [--data-dir .keepsake/local] [--once] [--trash-grace-days N] [--role admin|operator|viewer]
                     [--mysql-host H --mysql-database D [--mysql-port 3306] [--mysql-user root]]   (password in KEEPSAKE_DB_PASSWORD)`;
 
 const DEMO_SQL = `
@@ -126,6 +128,7 @@ async function main(): Promise<number> {
         'mysql-port': { type: 'string' },
         'mysql-user': { type: 'string' },
         'mysql-database': { type: 'string' },
+        role: { type: 'string' },
       },
     }).values;
   } catch (error) {
@@ -191,6 +194,8 @@ async function main(): Promise<number> {
     const history = await api.request<Page<Backup>>('GET', `/v1/data-sources/${source.id}/backups?limit=1&status=succeeded`);
     const latest = history.items[0] ?? (await backUp(api, source));
     console.log(`  Last backup    ${describeBackup(latest)}`);
+    keepsake.actAs(flags.role);
+    console.log(`  Local identity ${keepsake.principal}, role ${flags.role}`);
     console.log(`
 Open the console at ${keepsake.apiUrl}/ or try: curl ${keepsake.apiUrl}/v1/backups
 Use your own MySQL instead:  KEEPSAKE_DB_PASSWORD=… npm start -- --mysql-host HOST --mysql-database DB [--mysql-user U --mysql-port P]

@@ -1,13 +1,14 @@
 import * as z from 'zod';
+import { RoleSchema } from './roles.ts';
 
 /**
  * How the console authenticates its API calls, by `kind`. `iam`: the API is AWS_IAM-authorized and the console
  * signs with SigV4 (once sign-in exists, a `cognito` kind carrying the user pool and identity pool ids joins
- * this union). `local`: local mode's API, which signs nothing and records `principal` as the caller.
+ * this union). `local`: local mode's API, which signs nothing, records `principal` as the caller and grants `role`.
  */
 export const ConsoleAuthSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('iam') }),
-  z.object({ kind: z.literal('local'), principal: z.string().min(1, 'principal is required') }),
+  z.object({ kind: z.literal('local'), principal: z.string().min(1, 'principal is required'), role: RoleSchema }),
 ]);
 export type ConsoleAuth = z.infer<typeof ConsoleAuthSchema>;
 

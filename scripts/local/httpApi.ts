@@ -4,7 +4,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { apiRoutes } from '../../functions/routes.ts';
+import { REQUIRED_ROLE } from '../../functions/roles.ts';
+import { apiRoutes, type Operation } from '../../functions/routes.ts';
+import { roleAllows, type Role } from '../../types/roles.ts';
 import type { ApiRoute } from '../../functions/shared/route.ts';
 import type { ConsoleConfig } from '../../types/consoleConfig.ts';
 
@@ -159,12 +161,15 @@ async function readBody(request: IncomingMessage): Promise<string | null> {
 /**
  * The API for local mode: the same Lambda handlers the CDK `Api` mounts (functions/routes.ts), behind a plain
  * HTTP server that turns each request into the API Gateway event those handlers receive in AWS. There is no IAM
- * here: every request runs as `principal`, a local identity. `local` adds operations under `/local/` that exist
+ * here: every request runs as `principal`, a local identity with `role` (checked against functions/roles.ts as
+ * the Cognito groups' IAM policies check it in AWS). `local` adds operations under `/local/` that exist
  * only on one machine (running the daily sweep now).
  */
 export async function startLocalHttpApi(options: {
   readonly port: number;
   readonly principal: string;
+  /** What the local identity may do now: an operation needing more is refused with 403, as IAM refuses it in AWS. */
+  readonly role: () => Role;
   readonly local?: Record<string, LocalOperation>;
   readonly host?: string;
   /** Serves the console for every GET outside the API's paths. */
@@ -193,6 +198,8 @@ export async function startLocalHttpApi(options: {
     const method = request.method ?? 'GET';
     const body = await readBody(request);
     const localOperation = options.local?.[`${method} ${url.pathname}`];
+    const role = options.role();
+    if (localOperation && !roleAllows(role, 'admin')) return send(response, 403, { error: `the ${role} role cannot run ${url.pathname}: it needs admin` });
     if (localOperation) {
       let parsed: unknown;
       try {
@@ -210,6 +217,10 @@ export async function startLocalHttpApi(options: {
     if (match.kind === 'none') return send(response, 404, { error: `no route for ${method} ${url.pathname}` });
     if (match.kind === 'wrongMethod') {
       return send(response, 405, { error: `${method} is not allowed on ${url.pathname} (allowed: ${match.allowed.join(', ')})` }, { allow: match.allowed.join(', ') });
+    }
+    const needed = REQUIRED_ROLE[match.route.operation as Operation];
+    if (!roleAllows(role, needed)) {
+      return send(response, 403, { error: `the ${role} role cannot ${match.route.operation}: it needs ${needed}` });
     }
     const query = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null;
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));

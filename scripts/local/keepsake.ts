@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTableInput } from '../../functions/shared/tableSchema.ts';
+import type { Role } from '../../types/roles.ts';
 import type { ScheduledBackupInput } from '../../types/schedule.ts';
 import { startCronScheduler, type CronEntry } from './cronScheduler.ts';
 import { startDynamoDb } from './dynamodb.ts';
@@ -37,6 +38,8 @@ export interface LocalKeepsake {
   readonly recovered: number;
   /** Runs the daily sweep (retention, due verifications, expired trash) now and waits for it. */
   sweep(): Promise<{ status: string }>;
+  /** The role the local identity has from now on (admin until then, so local mode can set itself up). */
+  actAs(role: Role): void;
   stop(): Promise<void>;
 }
 
@@ -142,11 +145,13 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       return { status: await stepFunctions.status(executionArn) };
     };
     const principal = `local:${userInfo().username} (local mode, no IAM)`;
+    let role: Role = 'admin';
     const api = await startLocalHttpApi({
       port: options.apiPort,
       principal,
+      role: () => role,
       local: { 'POST /local/sweep': async () => ({ status: 200, body: await sweep() }) },
-      console: { dir: CONSOLE_DIR, config: (origin) => ({ apiUrl: origin, region: 'local', auth: { kind: 'local', principal } }) },
+      console: { dir: CONSOLE_DIR, config: (origin) => ({ apiUrl: origin, region: 'local', auth: { kind: 'local', principal, role } }) },
     });
     cleanups.push(api.close);
 
@@ -174,6 +179,9 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       principal,
       recovered,
       sweep,
+      actAs: (next) => {
+        role = next;
+      },
       stop: stopAll,
     };
   } catch (error) {

@@ -5,6 +5,7 @@ import { createBrowserRouter, RouterProvider } from 'react-router';
 import { useApiAt } from './api.ts';
 import { Layout } from './components/Layout.tsx';
 import { ToastProvider } from './components/Toasts.tsx';
+import { RoleProvider } from './permissions.tsx';
 import { loadConfig } from './config.ts';
 import { Audit } from './pages/Audit.tsx';
 import { BackupDetail } from './pages/BackupDetail.tsx';
@@ -45,7 +46,9 @@ try {
     <StrictMode>
       <QueryClientProvider client={queries}>
         <ToastProvider>
-          <RouterProvider router={router} />
+          <RoleProvider role={config.auth.kind === 'local' ? config.auth.role : undefined}>
+            <RouterProvider router={router} />
+          </RoleProvider>
         </ToastProvider>
       </QueryClientProvider>
     </StrictMode>,

@@ -159,6 +159,7 @@ describe('the local HTTP API', () => {
     api = await startLocalHttpApi({
       port: 0,
       principal: 'local:test',
+      role: () => 'admin',
       local: { 'POST /local/echo': async (body) => ({ status: 201, body: { got: body } }) },
     });
   });
@@ -235,7 +236,7 @@ describe('the local HTTP API', () => {
   });
 
   it('refuses to start on a port already in use, saying how to choose another', async () => {
-    const outcome = await startLocalHttpApi({ port: api.port, principal: 'local:test' }).then(
+    const outcome = await startLocalHttpApi({ port: api.port, principal: 'local:test', role: () => 'admin' }).then(
       async (second) => {
         await second.close();
         return new Error('second server started');
@@ -247,5 +248,34 @@ describe('the local HTTP API', () => {
     expect(message).toContain('already in use');
     expect(message).toContain('--port');
     expect(message).toContain(String(api.port));
+  });
+});
+
+describe('roles in the local HTTP API (as the Cognito groups\' IAM policies in AWS)', () => {
+  const servers: LocalHttpApi[] = [];
+  afterAll(() => Promise.all(servers.map((server) => server.close())));
+  const start = async (role: 'viewer' | 'operator') => {
+    const server = await startLocalHttpApi({ port: 0, principal: `local:${role}`, role: () => role, local: { 'POST /local/echo': async () => ({ status: 200, body: {} }) } });
+    servers.push(server);
+    return server;
+  };
+
+  it('refuses what the role may not do with 403 naming the operation and the role it needs, before any handler runs', async () => {
+    const viewer = await start('viewer');
+    const cases: [string, string, string][] = [
+      ['POST', '/v1/data-sources/abc/backups', 'the viewer role cannot triggerBackup: it needs operator'],
+      ['GET', '/v1/backups/abc/download-url', 'the viewer role cannot getDownloadUrl: it needs operator'],
+      ['POST', '/v1/data-sources', 'the viewer role cannot createDataSource: it needs admin'],
+      ['POST', '/local/echo', 'the viewer role cannot run /local/echo: it needs admin'],
+    ];
+    for (const [method, path, message] of cases) {
+      const response = await fetch(`${viewer.url}${path}`, { method, body: method === 'POST' ? '{}' : undefined });
+      expect({ path, status: response.status }).toEqual({ path, status: 403 });
+      expect(((await response.json()) as { error: string }).error).toBe(message);
+    }
+    const operator = await start('operator');
+    const deletion = await fetch(`${operator.url}/v1/backups/abc`, { method: 'DELETE' });
+    expect(deletion.status).toBe(403);
+    expect(((await deletion.json()) as { error: string }).error).toBe('the operator role cannot deleteBackup: it needs admin');
   });
 });

@@ -5,9 +5,11 @@ import type { DownloadUrlResponse } from '../../../types/backupApi.ts';
 import { api, errorMessage } from '../api.ts';
 import { RestoreDialog } from './RestoreDialog.tsx';
 import { useToast } from './Toasts.tsx';
+import { useCan } from '../permissions.tsx';
 
 /** What a person can do with a backup: download, verify, restore and trash a succeeded one; cancel a running one. */
 export function BackupActions({ backup }: { backup: Backup }) {
+  const can = useCan();
   const toast = useToast();
   const queries = useQueryClient();
   const [restoring, setRestoring] = useState(false);
@@ -41,27 +43,35 @@ export function BackupActions({ backup }: { backup: Backup }) {
     onError: (error) => toast.error(`Could not cancel: ${errorMessage(error)}`),
   });
   if (backup.status === 'queued' || backup.status === 'running') {
-    return (
+    return can('cancelBackup') ? (
       <button type="button" className="btn" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
         Cancel
       </button>
-    );
+    ) : null;
   }
   if (backup.status !== 'succeeded' || backup.trashedAt) return null;
   return (
     <div className="flex flex-wrap gap-1">
-      <button type="button" className="btn" onClick={() => download.mutate()} disabled={download.isPending}>
-        Download
-      </button>
-      <button type="button" className="btn" onClick={() => verify.mutate()} disabled={verify.isPending}>
-        Verify
-      </button>
-      <button type="button" className="btn" onClick={() => setRestoring(true)}>
-        Restore
-      </button>
-      <button type="button" className="btn" onClick={() => trash.mutate()} disabled={trash.isPending}>
-        Trash
-      </button>
+      {can('getDownloadUrl') ? (
+        <button type="button" className="btn" onClick={() => download.mutate()} disabled={download.isPending}>
+          Download
+        </button>
+      ) : null}
+      {can('verifyBackup') ? (
+        <button type="button" className="btn" onClick={() => verify.mutate()} disabled={verify.isPending}>
+          Verify
+        </button>
+      ) : null}
+      {can('createRestore') ? (
+        <button type="button" className="btn" onClick={() => setRestoring(true)}>
+          Restore
+        </button>
+      ) : null}
+      {can('trashBackup') ? (
+        <button type="button" className="btn" onClick={() => trash.mutate()} disabled={trash.isPending}>
+          Trash
+        </button>
+      ) : null}
       {restoring ? <RestoreDialog backup={backup} open={restoring} onOpenChange={setRestoring} /> : null}
     </div>
   );

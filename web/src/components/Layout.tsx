@@ -1,15 +1,25 @@
 import { useEffect, useState } from 'react';
 import { NavLink, Outlet } from 'react-router';
+import type { Operation } from '../../../functions/routes.ts';
 import type { ConsoleConfig } from '../../../types/consoleConfig.ts';
+import { useCan } from '../permissions.tsx';
 
-const NAV = [
+interface NavItem {
+  readonly to: string;
+  readonly label: string;
+  readonly end?: boolean;
+  /** Shown only to those who may do it. */
+  readonly operation?: Operation;
+}
+
+const NAV: readonly NavItem[] = [
   { to: '/', label: 'Dashboard', end: true },
   { to: '/data-sources', label: 'Data sources' },
   { to: '/schedules', label: 'Schedules' },
   { to: '/backups', label: 'Backups' },
   { to: '/restores', label: 'Restores' },
   { to: '/trash', label: 'Trash' },
-  { to: '/audit', label: 'Audit log' },
+  { to: '/audit', label: 'Audit log', operation: 'listAudit' },
 ];
 
 function useDarkMode(): [boolean, (dark: boolean) => void] {
@@ -27,7 +37,8 @@ function useDarkMode(): [boolean, (dark: boolean) => void] {
 /** The frame of every page: navigation (a top bar on a phone, a sidebar from 1024 px), identity and theme. */
 export function Layout({ config }: { config: ConsoleConfig }) {
   const [dark, setDark] = useDarkMode();
-  const identity = config.auth.kind === 'local' ? config.auth.principal : 'signed in with AWS IAM';
+  const can = useCan();
+  const identity = config.auth.kind === 'local' ? `${config.auth.principal}, ${config.auth.role}` : 'signed in with AWS IAM';
   return (
     <div className="min-h-screen lg:flex">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
@@ -41,7 +52,7 @@ export function Layout({ config }: { config: ConsoleConfig }) {
           </button>
         </div>
         <nav aria-label="Main" className="flex gap-1 overflow-x-auto px-2 pb-2 lg:flex-col">
-          {NAV.map((item) => (
+          {NAV.filter((item) => item.operation === undefined || can(item.operation)).map((item) => (
             <NavLink
               key={item.to}
               to={item.to}

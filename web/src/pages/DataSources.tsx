@@ -14,6 +14,7 @@ import { Modal } from '../components/Modal.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { formatAge } from '../format.ts';
+import { useCan } from '../permissions.tsx';
 
 type CreateInput = z.input<typeof CreateDataSourceSchema>;
 type CreateOutput = z.output<typeof CreateDataSourceSchema>;
@@ -88,6 +89,7 @@ function CreateSourceForm({ onDone }: { onDone: () => void }) {
 }
 
 function SourceActions({ source }: { source: DataSource }) {
+  const can = useCan();
   const toast = useToast();
   const navigate = useNavigate();
   const queries = useQueryClient();
@@ -127,18 +129,26 @@ function SourceActions({ source }: { source: DataSource }) {
   });
   return (
     <div className="flex flex-wrap gap-1">
-      <button type="button" className="btn" onClick={() => test.mutate()} disabled={test.isPending}>
-        {test.isPending ? 'Testing…' : 'Test connection'}
-      </button>
-      <button type="button" className="btn btn-primary" onClick={() => backUp.mutate()} disabled={backUp.isPending || !source.enabled}>
-        Back up now
-      </button>
-      <button type="button" className="btn" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-        {source.enabled ? 'Disable' : 'Enable'}
-      </button>
-      <button type="button" className="btn" onClick={() => setConfirmDelete(true)}>
-        Delete
-      </button>
+      {can('testDataSource') ? (
+        <button type="button" className="btn" onClick={() => test.mutate()} disabled={test.isPending}>
+          {test.isPending ? 'Testing…' : 'Test connection'}
+        </button>
+      ) : null}
+      {can('triggerBackup') ? (
+        <button type="button" className="btn btn-primary" onClick={() => backUp.mutate()} disabled={backUp.isPending || !source.enabled}>
+          Back up now
+        </button>
+      ) : null}
+      {can('enableDataSource') ? (
+        <button type="button" className="btn" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+          {source.enabled ? 'Disable' : 'Enable'}
+        </button>
+      ) : null}
+      {can('deleteDataSource') ? (
+        <button type="button" className="btn" onClick={() => setConfirmDelete(true)}>
+          Delete
+        </button>
+      ) : null}
       <Modal open={confirmDelete} onOpenChange={setConfirmDelete} title={`Delete "${source.name}"?`} description="Its schedules stop and its password is deleted. Its backups stay until they are trashed.">
         <div className="flex justify-end gap-2">
           <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>
@@ -154,6 +164,7 @@ function SourceActions({ source }: { source: DataSource }) {
 }
 
 export function DataSources() {
+  const can = useCan();
   const [creating, setCreating] = useState(false);
   const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
   const stats = useQuery({ queryKey: ['stats'], queryFn: () => api.get<StatsResponse>('/v1/stats') });
@@ -162,9 +173,11 @@ export function DataSources() {
     <section className="flex flex-col gap-4">
       <div className="flex items-center justify-between">
         <h1 className="text-2xl font-semibold">Data sources</h1>
-        <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
-          Add data source
-        </button>
+        {can('createDataSource') ? (
+          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+            Add data source
+          </button>
+        ) : null}
       </div>
       <Modal open={creating} onOpenChange={setCreating} title="Add a data source" description="A MySQL or MariaDB database Keepsake backs up.">
         <CreateSourceForm onDone={() => setCreating(false)} />

@@ -11,6 +11,7 @@ import { Modal } from '../components/Modal.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { formatTime } from '../format.ts';
+import { useCan } from '../permissions.tsx';
 
 const TIME_ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -182,6 +183,7 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
 }
 
 function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName: string }) {
+  const can = useCan();
   const toast = useToast();
   const queries = useQueryClient();
   const [confirm, setConfirm] = useState(false);
@@ -222,12 +224,16 @@ function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName:
       </td>
       <td>
         <div className="flex flex-wrap gap-1">
-          <button type="button" className="btn" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-            {schedule.enabled ? 'Pause' : 'Resume'}
-          </button>
-          <button type="button" className="btn" onClick={() => setConfirm(true)}>
-            Delete
-          </button>
+          {can('pauseSchedule') ? (
+            <button type="button" className="btn" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+              {schedule.enabled ? 'Pause' : 'Resume'}
+            </button>
+          ) : null}
+          {can('deleteSchedule') ? (
+            <button type="button" className="btn" onClick={() => setConfirm(true)}>
+              Delete
+            </button>
+          ) : null}
         </div>
         <Modal open={confirm} onOpenChange={setConfirm} title="Delete this schedule?" description="Existing backups stay; no new ones are taken on this schedule.">
           <div className="flex justify-end gap-2">
@@ -246,6 +252,7 @@ function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName:
 
 /** Every schedule with when it runs next, its retention and state; new ones through the cron builder. */
 export function Schedules() {
+  const can = useCan();
   const [creating, setCreating] = useState(false);
   const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
   const schedules = useQuery({ queryKey: ['schedules'], queryFn: () => api.get<Page<Schedule>>('/v1/schedules?limit=100') });
@@ -254,9 +261,11 @@ export function Schedules() {
     <section className="flex flex-col gap-4">
       <div className="flex items-center justify-between">
         <h1 className="text-2xl font-semibold">Schedules</h1>
-        <button type="button" className="btn btn-primary" onClick={() => setCreating(true)} disabled={!sources.data?.items.length}>
-          New schedule
-        </button>
+        {can('createSchedule') ? (
+          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)} disabled={!sources.data?.items.length}>
+            New schedule
+          </button>
+        ) : null}
       </div>
       <Modal open={creating} onOpenChange={setCreating} title="New schedule" description="When a data source is backed up, and how many backups are kept.">
         <ScheduleForm sources={sources.data?.items ?? []} onDone={() => setCreating(false)} />

@@ -8,8 +8,10 @@ import { BackupTable } from '../components/BackupTable.tsx';
 import { Modal } from '../components/Modal.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { formatTime } from '../format.ts';
+import { useCan } from '../permissions.tsx';
 
 function TrashActions({ backup }: { backup: Backup }) {
+  const can = useCan();
   const toast = useToast();
   const queries = useQueryClient();
   const [confirm, setConfirm] = useState(false);
@@ -33,12 +35,16 @@ function TrashActions({ backup }: { backup: Backup }) {
   });
   return (
     <div className="flex flex-wrap gap-1">
-      <button type="button" className="btn" onClick={() => untrash.mutate()} disabled={untrash.isPending}>
-        Restore from trash
-      </button>
-      <button type="button" className="btn" onClick={() => setConfirm(true)}>
-        Delete permanently
-      </button>
+      {can('untrashBackup') ? (
+        <button type="button" className="btn" onClick={() => untrash.mutate()} disabled={untrash.isPending}>
+          Restore from trash
+        </button>
+      ) : null}
+      {can('deleteBackup') ? (
+        <button type="button" className="btn" onClick={() => setConfirm(true)}>
+          Delete permanently
+        </button>
+      ) : null}
       <Modal open={confirm} onOpenChange={setConfirm} title="Delete this backup permanently?" description={`The ${backup.database} backup of ${formatTime(backup.createdAt)} and its file are deleted now; this cannot be undone.`}>
         <div className="flex justify-end gap-2">
           <button type="button" className="btn" onClick={() => setConfirm(false)}>
