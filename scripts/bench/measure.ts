@@ -38,6 +38,32 @@ export function median(values: readonly number[]): number {
 export async function medianOf(runs: number, once: () => Promise<Measurement>): Promise<Measurement> {
   const all: Measurement[] = [];
   for (let i = 0; i < runs; i++) all.push(await once());
+  return medianRun(all);
+}
+
+/** The run with the median wall time. */
+function medianRun(all: readonly Measurement[]): Measurement {
   const wall = median(all.map((m) => m.wallSeconds));
   return all.reduce((best, m) => (Math.abs(m.wallSeconds - wall) < Math.abs(best.wallSeconds - wall) ? m : best));
+}
+
+/**
+ * Two contenders measured alternately (a, b, a, b, …) and each kept at its median: whatever drifts during a bench
+ * (page cache, the server's background flushing, CPU clocks) then weighs on both alike, which back-to-back blocks
+ * of runs do not guarantee. `before` runs ahead of every run, outside the measurement.
+ */
+export async function medianPair(
+  runs: number,
+  a: () => Promise<Measurement>,
+  b: () => Promise<Measurement>,
+  before: () => Promise<void> = async () => undefined,
+): Promise<[Measurement, Measurement]> {
+  const results: [Measurement[], Measurement[]] = [[], []];
+  for (let i = 0; i < runs; i++) {
+    await before();
+    results[0].push(await a());
+    await before();
+    results[1].push(await b());
+  }
+  return [medianRun(results[0]), medianRun(results[1])];
 }
