@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
 import type { Page as ApiPage } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { Restore } from '../../types/restore.ts';
+import { launchChromium, screenshot } from '../support/browser.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { mariadb } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
@@ -16,9 +17,7 @@ import { rootSql } from '../support/sql.ts';
  * The console in real headless Chromium against local mode, as a person uses it: every step through the page,
  * the API only read to check what the page claims. Screenshots of each page go to test-output/console/.
  */
-const SHOTS = join(process.cwd(), 'test-output', 'console');
 const DB = `console_${process.pid}`;
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let dataDir: string;
 let local: LocalModeProcess;
@@ -34,11 +33,10 @@ beforeAll(async () => {
   await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_restored;
     CREATE DATABASE ${DB}; USE ${DB}; CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(40));
     INSERT INTO items SELECT seq, CONCAT('item ', seq) FROM seq_1_to_500;`);
-  await mkdir(SHOTS, { recursive: true });
   dataDir = await mkdtemp(join(tmpdir(), 'keepsake-console-'));
   local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
   api = apiClient(local.apiUrl);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(String(error)));
@@ -51,7 +49,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => screenshot(page, name);
 const toast = (text: string | RegExp) => page.getByRole('status').filter({ hasText: text }).or(page.getByRole('alert').filter({ hasText: text }));
 
 describe('the console in Chromium against local mode', () => {

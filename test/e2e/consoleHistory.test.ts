@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
 import type { TriggerBackupResponse } from '../../types/backupApi.ts';
@@ -9,6 +9,7 @@ import type { ConsoleConfig } from '../../types/consoleConfig.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import type { CreateRestoreResponse, Restore } from '../../types/restore.ts';
 import { formatDuration } from '../../web/src/format.ts';
+import { launchChromium, screenshot } from '../support/browser.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { mariadb } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
@@ -18,13 +19,11 @@ import { rootSql } from '../support/sql.ts';
  * made through the API (a data source, a backup of it, a restore into a new database); the pages must show it as
  * the API recorded it. Screenshots go to test-output/console/.
  */
-const SHOTS = join(process.cwd(), 'test-output', 'console');
 const DB = `history_${process.pid}`;
 const RESTORED = `${DB}_restored`;
 const SOURCE_NAME = `history e2e ${process.pid}`;
 /** Disable/enable pairs made after the source's creation: 26 newer events push `dataSource.create` off the first page of 25. */
 const TOGGLES = 13;
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let dataDir: string;
 let local: LocalModeProcess;
@@ -41,7 +40,6 @@ beforeAll(async () => {
   await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${RESTORED};
     CREATE DATABASE ${DB}; USE ${DB}; CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(40));
     INSERT INTO items SELECT seq, CONCAT('item ', seq) FROM seq_1_to_200;`);
-  await mkdir(SHOTS, { recursive: true });
   dataDir = await mkdtemp(join(tmpdir(), 'keepsake-console-history-'));
   local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
   api = apiClient(local.apiUrl);
@@ -62,7 +60,7 @@ beforeAll(async () => {
   restore = await waitForRestore(api, restoreId, 90_000);
   if (restore.status !== 'succeeded') throw new Error(`restore ${restoreId} ${restore.status}: ${restore.error}`);
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(String(error)));
@@ -75,7 +73,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => screenshot(page, name);
 const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 
 describe('the console history pages in Chromium against local mode', () => {

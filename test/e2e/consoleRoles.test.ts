@@ -1,16 +1,15 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, apiClient } from '../../types/apiClient.ts';
 import type { Page as ApiPage } from '../../types/api.ts';
 import type { DataSource } from '../../types/dataSource.ts';
+import { launchChromium, screenshot } from '../support/browser.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 
 /** A viewer in the console (local mode started with `--role viewer`): sees everything, can change nothing. */
-const SHOTS = join(process.cwd(), 'test-output', 'console');
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let dataDir: string;
 let local: LocalModeProcess;
@@ -18,10 +17,9 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   dataDir = await mkdtemp(join(tmpdir(), 'keepsake-viewer-'));
   local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0', '--role', 'viewer']);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 }, 240_000);
 
@@ -61,4 +59,4 @@ describe('a viewer in the console', () => {
   });
 });
 
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => screenshot(page, name);

@@ -1,13 +1,12 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { Page } from '../../../types/api.ts';
 import type { Backup } from '../../../types/backup.ts';
-import type { DataSource } from '../../../types/dataSource.ts';
 import type { CreateRestoreResponse } from '../../../types/restore.ts';
 import { api, errorMessage } from '../api.ts';
 import { Field } from './Field.tsx';
 import { Modal } from './Modal.tsx';
 import { useToast } from './Toasts.tsx';
+import { useDataSources } from '../queries.ts';
 
 /**
  * Restore a backup: into a new database by default (the safe choice); overwriting an existing one needs its name
@@ -15,7 +14,7 @@ import { useToast } from './Toasts.tsx';
  */
 export function RestoreDialog({ backup, open, onOpenChange }: { backup: Backup; open: boolean; onOpenChange: (open: boolean) => void }) {
   const toast = useToast();
-  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100'), enabled: open });
+  const sources = useDataSources({ enabled: open });
   const [targetSourceId, setTargetSourceId] = useState(backup.sourceId);
   const [intoNew, setIntoNew] = useState(true);
   const [newDatabase, setNewDatabase] = useState(`${backup.database}_restored`);

@@ -1,10 +1,10 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { Page } from '../../../types/api.ts';
 import type { AuditEvent } from '../../../types/audit.ts';
-import type { DataSource } from '../../../types/dataSource.ts';
 import { api, errorMessage } from '../api.ts';
 import { formatAge, formatTime } from '../format.ts';
+import { useDataSources } from '../queries.ts';
 
 const PAGE_SIZE = 25;
 
@@ -56,7 +56,7 @@ function Target({ event, sourceName }: { event: AuditEvent; sourceName: (id: str
  * `GET /v1/audit` takes no filters (only `limit` and `cursor`), so neither does this page: it pages through.
  */
 export function Audit() {
-  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const sources = useDataSources();
   const events = useInfiniteQuery({
     queryKey: ['audit'],
     initialPageParam: '',

@@ -1,12 +1,12 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import type { Page } from '../../../types/api.ts';
 import { BackupStatusSchema, type Backup } from '../../../types/backup.ts';
-import type { DataSource } from '../../../types/dataSource.ts';
 import { api, errorMessage } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
 import { BackupTable } from '../components/BackupTable.tsx';
 import { Field } from '../components/Field.tsx';
+import { useDataSources } from '../queries.ts';
 
 const PAGE_SIZE = 25;
 
@@ -14,7 +14,7 @@ const PAGE_SIZE = 25;
 export function Backups() {
   const [params, setParams] = useSearchParams();
   const filter = { sourceId: params.get('sourceId') ?? '', status: params.get('status') ?? '', from: params.get('from') ?? '' };
-  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const sources = useDataSources();
   const backups = useInfiniteQuery({
     queryKey: ['backups', filter],
     initialPageParam: '',

@@ -1,11 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import type { Page } from '../../../types/api.ts';
-import type { DataSource } from '../../../types/dataSource.ts';
 import type { StatsResponse } from '../../../types/stats.ts';
 import { api, errorMessage } from '../api.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatAge, formatBytes, formatTime } from '../format.ts';
+import { useDataSources } from '../queries.ts';
 
 function Tile({ label, value, tone }: { label: string; value: string; tone?: 'bad' }) {
   return (
@@ -19,7 +18,7 @@ function Tile({ label, value, tone }: { label: string; value: string; tone?: 'ba
 /** The first page: is every source backed up, what failed lately, how much is stored. */
 export function Dashboard() {
   const stats = useQuery({ queryKey: ['stats'], queryFn: () => api.get<StatsResponse>('/v1/stats'), refetchInterval: 15_000 });
-  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const sources = useDataSources();
   if (stats.isPending) return <p role="status">Loading the dashboard…</p>;
   if (stats.isError) {
     return (

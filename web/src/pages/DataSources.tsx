@@ -4,7 +4,6 @@ import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { useNavigate } from 'react-router';
 import type * as z from 'zod';
-import type { Page } from '../../../types/api.ts';
 import type { ConnectionTestResult } from '../../../types/apiDataSources.ts';
 import { CreateDataSourceSchema, type DataSource } from '../../../types/dataSource.ts';
 import type { StatsResponse } from '../../../types/stats.ts';
@@ -15,6 +14,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { formatAge } from '../format.ts';
 import { useCan } from '../permissions.tsx';
+import { useDataSources } from '../queries.ts';
 
 type CreateInput = z.input<typeof CreateDataSourceSchema>;
 type CreateOutput = z.output<typeof CreateDataSourceSchema>;
@@ -166,7 +166,7 @@ function SourceActions({ source }: { source: DataSource }) {
 export function DataSources() {
   const can = useCan();
   const [creating, setCreating] = useState(false);
-  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const sources = useDataSources();
   const stats = useQuery({ queryKey: ['stats'], queryFn: () => api.get<StatsResponse>('/v1/stats') });
   const lastOf = (id: string) => stats.data?.sources.find((s) => s.sourceId === id)?.lastBackup;
   return (

@@ -1,16 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import type { Page } from '../../../types/api.ts';
-import type { DataSource } from '../../../types/dataSource.ts';
 import type { Restore } from '../../../types/restore.ts';
 import { api, errorMessage } from '../api.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime } from '../format.ts';
+import { useDataSources } from '../queries.ts';
 
 /** One restore: its record, followed every 2 s while it is queued or running. */
 export function RestoreDetail() {
   const { id = '' } = useParams();
-  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const sources = useDataSources();
   const restore = useQuery({
     queryKey: ['restores', id],
     queryFn: () => api.get<Restore>(`/v1/restores/${encodeURIComponent(id)}`),

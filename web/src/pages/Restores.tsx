@@ -1,12 +1,12 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import type { Page } from '../../../types/api.ts';
-import type { DataSource } from '../../../types/dataSource.ts';
 import type { Restore } from '../../../types/restore.ts';
 import { api, errorMessage } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime } from '../format.ts';
+import { useDataSources } from '../queries.ts';
 
 const PAGE_SIZE = 25;
 
@@ -19,7 +19,7 @@ const inFlight = (r: Restore) => r.status === 'queued' || r.status === 'running'
 export function Restores() {
   const [params, setParams] = useSearchParams();
   const targetSourceId = params.get('targetSourceId') ?? '';
-  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const sources = useDataSources();
   const restores = useInfiniteQuery({
     queryKey: ['restores', { targetSourceId }],
     initialPageParam: '',

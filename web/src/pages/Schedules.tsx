@@ -12,6 +12,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { formatTime } from '../format.ts';
 import { useCan } from '../permissions.tsx';
+import { useDataSources } from '../queries.ts';
 
 const TIME_ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -254,7 +255,7 @@ function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName:
 export function Schedules() {
   const can = useCan();
   const [creating, setCreating] = useState(false);
-  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const sources = useDataSources();
   const schedules = useQuery({ queryKey: ['schedules'], queryFn: () => api.get<Page<Schedule>>('/v1/schedules?limit=100') });
   const nameOf = (id: string) => sources.data?.items.find((s) => s.id === id)?.name ?? id;
   return (

@@ -2,13 +2,13 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Page } from '../../../types/api.ts';
 import type { Backup } from '../../../types/backup.ts';
-import type { DataSource } from '../../../types/dataSource.ts';
 import { api, errorMessage } from '../api.ts';
 import { BackupTable } from '../components/BackupTable.tsx';
 import { Modal } from '../components/Modal.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { formatTime } from '../format.ts';
 import { useCan } from '../permissions.tsx';
+import { useDataSources } from '../queries.ts';
 
 function TrashActions({ backup }: { backup: Backup }) {
   const can = useCan();
@@ -61,7 +61,7 @@ function TrashActions({ backup }: { backup: Backup }) {
 
 /** Trashed backups: restorable until the sweep deletes them at the end of their grace period. */
 export function Trash() {
-  const sources = useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100') });
+  const sources = useDataSources();
   const trash = useQuery({ queryKey: ['trash'], queryFn: () => api.get<Page<Backup>>('/v1/trash?limit=100') });
   return (
     <section className="flex flex-col gap-4">
