@@ -370,3 +370,17 @@ export function scheduleCronProblem(expression: string): string | undefined {
     throw error;
   }
 }
+
+/** Runs looked ahead to find a schedule's interval: enough to see a weekday-only cron's weekend gap. */
+const LOOKAHEAD_RUNS = 8;
+
+/**
+ * The longest gap between a schedule's coming runs: "2× its interval" of a weekday-only or monthly schedule
+ * must not call a Monday morning or the 3rd of the month stale (the freshness alarm and the console both use it).
+ */
+export function intervalMs(schedule: { readonly cron: string; readonly timeZone: string }, now: Date): number {
+  const runs = nextRuns(schedule.cron, schedule.timeZone, now, LOOKAHEAD_RUNS);
+  let longest = 0;
+  for (let i = 1; i < runs.length; i++) longest = Math.max(longest, (runs[i]?.getTime() ?? 0) - (runs[i - 1]?.getTime() ?? 0));
+  return longest;
+}

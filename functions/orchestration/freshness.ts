@@ -1,24 +1,11 @@
 import { allPages } from '../../types/api.ts';
-import { nextRuns } from '../../types/cron.ts';
+import { intervalMs } from '../../types/cron.ts';
 import type { FreshnessReport, StaleSource } from '../../types/orchestration.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 import { listSchedules, type ScheduleRecord } from '../shared/repositories/schedules.ts';
 import { readSourceStats } from '../shared/repositories/stats.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 
-/** Runs looked ahead to find a schedule's interval: enough to see a weekday-only cron's weekend gap. */
-const LOOKAHEAD_RUNS = 8;
-
-/**
- * The longest gap between a schedule's coming runs: "2× its interval" of a weekday-only or monthly schedule
- * must not call a Monday morning or the 3rd of the month stale.
- */
-export function intervalMs(schedule: Pick<ScheduleRecord, 'cron' | 'timeZone'>, now: Date): number {
-  const runs = nextRuns(schedule.cron, schedule.timeZone, now, LOOKAHEAD_RUNS);
-  let longest = 0;
-  for (let i = 1; i < runs.length; i++) longest = Math.max(longest, (runs[i]?.getTime() ?? 0) - (runs[i - 1]?.getTime() ?? 0));
-  return longest;
-}
 
 /** Every schedule that is not paused, all pages. */
 export async function enabledSchedules(table: TableRef): Promise<ScheduleRecord[]> {

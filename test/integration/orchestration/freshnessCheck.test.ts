@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findStaleSources, intervalMs, staleSourcesMetric } from '../../../functions/orchestration/freshness.ts';
+import { findStaleSources, staleSourcesMetric } from '../../../functions/orchestration/freshness.ts';
+import { intervalMs } from '../../../types/cron.ts';
 import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
 import { putNewSchedule, type ScheduleRecord } from '../../../functions/shared/repositories/schedules.ts';
 import { sourceStatsUpdate } from '../../../functions/shared/repositories/stats.ts';

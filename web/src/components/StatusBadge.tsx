@@ -1,6 +1,7 @@
 const TONES: Record<string, string> = {
   succeeded: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-100',
   verified: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-100',
+  overdue: 'bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-100',
   failed: 'bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-100',
   running: 'bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-100',
   queued: 'bg-slate-200 text-slate-800 dark:bg-slate-700 dark:text-slate-100',

@@ -5,6 +5,9 @@ import { api, errorMessage } from '../api.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatAge, formatBytes, formatTime } from '../format.ts';
 import { useDataSources } from '../queries.ts';
+import type { Schedule } from '../../../types/schedule.ts';
+import type { Page } from '../../../types/api.ts';
+import { isOverdue } from '../overdue.ts';
 
 function Tile({ label, value, tone }: { label: string; value: string; tone?: 'bad' }) {
   return (
@@ -19,6 +22,7 @@ function Tile({ label, value, tone }: { label: string; value: string; tone?: 'ba
 export function Dashboard() {
   const stats = useQuery({ queryKey: ['stats'], queryFn: () => api.get<StatsResponse>('/v1/stats'), refetchInterval: 15_000 });
   const sources = useDataSources();
+  const schedules = useQuery({ queryKey: ['schedules'], queryFn: () => api.get<Page<Schedule>>('/v1/schedules?limit=100') });
   if (stats.isPending) return <p role="status">Loading the dashboard…</p>;
   if (stats.isError) {
     return (
@@ -59,7 +63,15 @@ export function Dashboard() {
                 <tr key={src.sourceId}>
                   <td>{nameOf(src.sourceId)}</td>
                   <td>{src.lastBackup ? <Link to={`/backups/${src.lastBackup.backupId}`}><StatusBadge status={src.lastBackup.status} /> {formatAge(src.lastBackup.finishedAt)}</Link> : 'never'}</td>
-                  <td>{formatAge(src.lastSucceededAt)}</td>
+                  <td>
+                    {isOverdue(src.lastSucceededAt, schedules.data?.items.filter((x) => x.sourceId === src.sourceId) ?? []) ? (
+                      <span className="font-semibold text-red-700 dark:text-red-400">
+                        <StatusBadge status="overdue" /> {formatAge(src.lastSucceededAt)}
+                      </span>
+                    ) : (
+                      formatAge(src.lastSucceededAt)
+                    )}
+                  </td>
                   <td className="text-right tabular-nums">{formatBytes(src.storedBytes)}</td>
                 </tr>
               ))}
