@@ -7,3 +7,8 @@ import { api } from './api.ts';
 export function useDataSources(options: { enabled?: boolean } = {}) {
   return useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100'), enabled: options.enabled ?? true });
 }
+
+/** The refetch interval of a view of backups or restores: every 2 s while any is queued or running, else none. */
+export function pollWhileActive(items: readonly { readonly status: string }[] | undefined): number | false {
+  return items?.some((item) => item.status === 'queued' || item.status === 'running') ? 2000 : false;
+}

@@ -7,6 +7,7 @@ import { Field } from './Field.tsx';
 import { Modal } from './Modal.tsx';
 import { useToast } from './Toasts.tsx';
 import { useDataSources } from '../queries.ts';
+import { SourceOptions } from './SourceOptions.tsx';
 
 /**
  * Restore a backup: into a new database by default (the safe choice); overwriting an existing one needs its name
@@ -41,11 +42,7 @@ export function RestoreDialog({ backup, open, onOpenChange }: { backup: Backup; 
       >
         <Field label="Target data source">
           <select className="input" value={targetSourceId} onChange={(e) => setTargetSourceId(e.target.value)}>
-            {sources.data?.items.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
+            <SourceOptions sources={sources.data?.items} />
           </select>
         </Field>
         <fieldset className="flex flex-col gap-1 text-sm">

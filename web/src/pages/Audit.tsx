@@ -2,9 +2,10 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { Page } from '../../../types/api.ts';
 import type { AuditEvent } from '../../../types/audit.ts';
-import { api, errorMessage } from '../api.ts';
+import { api } from '../api.ts';
 import { formatAge, formatTime } from '../format.ts';
 import { useDataSources } from '../queries.ts';
+import { LoadFailed } from '../components/LoadFailed.tsx';
 
 const PAGE_SIZE = 25;
 
@@ -76,9 +77,7 @@ export function Audit() {
       {events.isPending ? (
         <p role="status">Loading the audit log…</p>
       ) : events.isError ? (
-        <p role="alert" className="text-red-700">
-          Could not load the audit log: {errorMessage(events.error)}
-        </p>
+        <LoadFailed what={`the audit log`} error={events.error} />
       ) : items.length === 0 ? (
         <div className="card">Nothing recorded yet: events appear here once something is changed.</div>
       ) : (

@@ -1,11 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import type { Backup } from '../../../types/backup.ts';
-import { api, errorMessage } from '../api.ts';
+import { api } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
 import { LogView } from '../components/LogView.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatBytes, formatDuration, formatTime } from '../format.ts';
+import { LoadFailed } from '../components/LoadFailed.tsx';
+import { pollWhileActive } from '../queries.ts';
 
 /** One backup: its record and the runner's live log, both followed every 2 s while it runs. */
 export function BackupDetail() {
@@ -13,15 +15,11 @@ export function BackupDetail() {
   const backup = useQuery({
     queryKey: ['backups', id],
     queryFn: () => api.get<Backup>(`/v1/backups/${encodeURIComponent(id)}`),
-    refetchInterval: (query) => (query.state.data && (query.state.data.status === 'running' || query.state.data.status === 'queued') ? 2000 : false),
+    refetchInterval: (query) => pollWhileActive(query.state.data && [query.state.data]),
   });
   if (backup.isPending) return <p role="status">Loading the backup…</p>;
   if (backup.isError) {
-    return (
-      <p role="alert" className="text-red-700">
-        Could not load backup {id}: {errorMessage(backup.error)}
-      </p>
-    );
+    return <LoadFailed what={`backup ${id}`} error={backup.error} />;
   }
   const b = backup.data;
   const rows: [string, React.ReactNode][] = [

@@ -2,11 +2,14 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import type { Page } from '../../../types/api.ts';
 import { BackupStatusSchema, type Backup } from '../../../types/backup.ts';
-import { api, errorMessage } from '../api.ts';
+import { api } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
 import { BackupTable } from '../components/BackupTable.tsx';
 import { Field } from '../components/Field.tsx';
 import { useDataSources } from '../queries.ts';
+import { LoadFailed } from '../components/LoadFailed.tsx';
+import { SourceOptions } from '../components/SourceOptions.tsx';
+import { pollWhileActive } from '../queries.ts';
 
 const PAGE_SIZE = 25;
 
@@ -28,7 +31,7 @@ export function Backups() {
     },
     getNextPageParam: (last) => last.nextCursor,
     // Follows running backups without a reload.
-    refetchInterval: (query) => (query.state.data?.pages.some((p) => p.items.some((b) => b.status === 'running' || b.status === 'queued')) ? 2000 : false),
+    refetchInterval: (query) => pollWhileActive(query.state.data?.pages.flatMap((p) => p.items)),
   });
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -44,11 +47,7 @@ export function Backups() {
         <Field label="Source">
           <select className="input" value={filter.sourceId} onChange={(e) => setFilter('sourceId', e.target.value)}>
             <option value="">All sources</option>
-            {sources.data?.items.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
+            <SourceOptions sources={sources.data?.items} />
           </select>
         </Field>
         <Field label="Status">
@@ -68,9 +67,7 @@ export function Backups() {
       {backups.isPending ? (
         <p role="status">Loading backups…</p>
       ) : backups.isError ? (
-        <p role="alert" className="text-red-700">
-          Could not load backups: {errorMessage(backups.error)}
-        </p>
+        <LoadFailed what={`backups`} error={backups.error} />
       ) : items.length === 0 ? (
         <div className="card">No backups match. Back a data source up from the Data sources page.</div>
       ) : (

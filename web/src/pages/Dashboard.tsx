@@ -1,13 +1,14 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { StatsResponse } from '../../../types/stats.ts';
-import { api, errorMessage } from '../api.ts';
+import { api } from '../api.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatAge, formatBytes, formatTime } from '../format.ts';
 import { useDataSources } from '../queries.ts';
 import type { Schedule } from '../../../types/schedule.ts';
 import type { Page } from '../../../types/api.ts';
 import { isOverdue } from '../overdue.ts';
+import { LoadFailed } from '../components/LoadFailed.tsx';
 
 function Tile({ label, value, tone }: { label: string; value: string; tone?: 'bad' }) {
   return (
@@ -26,9 +27,7 @@ export function Dashboard() {
   if (stats.isPending) return <p role="status">Loading the dashboard…</p>;
   if (stats.isError) {
     return (
-      <p role="alert" className="text-red-700">
-        Could not load the dashboard: {errorMessage(stats.error)}
-      </p>
+      <LoadFailed what={`the dashboard`} error={stats.error} />
     );
   }
   const s = stats.data;

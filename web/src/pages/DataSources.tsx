@@ -15,6 +15,7 @@ import { useToast } from '../components/Toasts.tsx';
 import { formatAge } from '../format.ts';
 import { useCan } from '../permissions.tsx';
 import { useDataSources } from '../queries.ts';
+import { LoadFailed } from '../components/LoadFailed.tsx';
 
 type CreateInput = z.input<typeof CreateDataSourceSchema>;
 type CreateOutput = z.output<typeof CreateDataSourceSchema>;
@@ -185,9 +186,7 @@ export function DataSources() {
       {sources.isPending ? (
         <p role="status">Loading data sources…</p>
       ) : sources.isError ? (
-        <p role="alert" className="text-red-700">
-          Could not load data sources: {errorMessage(sources.error)}
-        </p>
+        <LoadFailed what={`data sources`} error={sources.error} />
       ) : sources.data.items.length === 0 ? (
         <div className="card">No data sources yet. Add the first one to start backing it up.</div>
       ) : (

@@ -1,10 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import type { Restore } from '../../../types/restore.ts';
-import { api, errorMessage } from '../api.ts';
+import { api } from '../api.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { useDataSources } from '../queries.ts';
+import { LoadFailed } from '../components/LoadFailed.tsx';
+import { pollWhileActive } from '../queries.ts';
 
 /** One restore: its record, followed every 2 s while it is queued or running. */
 export function RestoreDetail() {
@@ -13,15 +15,11 @@ export function RestoreDetail() {
   const restore = useQuery({
     queryKey: ['restores', id],
     queryFn: () => api.get<Restore>(`/v1/restores/${encodeURIComponent(id)}`),
-    refetchInterval: (query) => (query.state.data && (query.state.data.status === 'running' || query.state.data.status === 'queued') ? 2000 : false),
+    refetchInterval: (query) => pollWhileActive(query.state.data && [query.state.data]),
   });
   if (restore.isPending) return <p role="status">Loading the restore…</p>;
   if (restore.isError) {
-    return (
-      <p role="alert" className="text-red-700">
-        Could not load restore {id}: {errorMessage(restore.error)}
-      </p>
-    );
+    return <LoadFailed what={`restore ${id}`} error={restore.error} />;
   }
   const r = restore.data;
   const nameOf = (sourceId: string) => sources.data?.items.find((s) => s.id === sourceId)?.name ?? sourceId;

@@ -2,15 +2,17 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import type { Page } from '../../../types/api.ts';
 import type { Restore } from '../../../types/restore.ts';
-import { api, errorMessage } from '../api.ts';
+import { api } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { useDataSources } from '../queries.ts';
+import { LoadFailed } from '../components/LoadFailed.tsx';
+import { SourceOptions } from '../components/SourceOptions.tsx';
+import { pollWhileActive } from '../queries.ts';
 
 const PAGE_SIZE = 25;
 
-const inFlight = (r: Restore) => r.status === 'queued' || r.status === 'running';
 
 /**
  * Restore history, newest first, optionally into one target source (the one filter `GET /v1/restores` takes,
@@ -30,7 +32,7 @@ export function Restores() {
       return api.get<Page<Restore>>(`/v1/restores?${query}`);
     },
     getNextPageParam: (last) => last.nextCursor,
-    refetchInterval: (query) => (query.state.data?.pages.some((p) => p.items.some(inFlight)) ? 2000 : false),
+    refetchInterval: (query) => pollWhileActive(query.state.data?.pages.flatMap((p) => p.items)),
   });
   const setTarget = (value: string) => {
     const next = new URLSearchParams(params);
@@ -47,20 +49,14 @@ export function Restores() {
         <Field label="Target source">
           <select className="input" value={targetSourceId} onChange={(e) => setTarget(e.target.value)}>
             <option value="">All sources</option>
-            {sources.data?.items.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
+            <SourceOptions sources={sources.data?.items} />
           </select>
         </Field>
       </div>
       {restores.isPending ? (
         <p role="status">Loading restores…</p>
       ) : restores.isError ? (
-        <p role="alert" className="text-red-700">
-          Could not load restores: {errorMessage(restores.error)}
-        </p>
+        <LoadFailed what={`restores`} error={restores.error} />
       ) : items.length === 0 ? (
         <div className="card">No restores {targetSourceId ? 'into this source ' : ''}yet. Restore a backup from the Backups page.</div>
       ) : (

@@ -13,6 +13,7 @@ import { useToast } from '../components/Toasts.tsx';
 import { formatTime } from '../format.ts';
 import { useCan } from '../permissions.tsx';
 import { useDataSources } from '../queries.ts';
+import { LoadFailed } from '../components/LoadFailed.tsx';
 
 const TIME_ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -274,9 +275,7 @@ export function Schedules() {
       {schedules.isPending ? (
         <p role="status">Loading schedules…</p>
       ) : schedules.isError ? (
-        <p role="alert" className="text-red-700">
-          Could not load schedules: {errorMessage(schedules.error)}
-        </p>
+        <LoadFailed what={`schedules`} error={schedules.error} />
       ) : schedules.data.items.length === 0 ? (
         <div className="card">No schedules yet: backups run only when someone starts them.</div>
       ) : (

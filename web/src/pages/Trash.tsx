@@ -9,6 +9,7 @@ import { useToast } from '../components/Toasts.tsx';
 import { formatTime } from '../format.ts';
 import { useCan } from '../permissions.tsx';
 import { useDataSources } from '../queries.ts';
+import { LoadFailed } from '../components/LoadFailed.tsx';
 
 function TrashActions({ backup }: { backup: Backup }) {
   const can = useCan();
@@ -70,9 +71,7 @@ export function Trash() {
       {trash.isPending ? (
         <p role="status">Loading the trash…</p>
       ) : trash.isError ? (
-        <p role="alert" className="text-red-700">
-          Could not load the trash: {errorMessage(trash.error)}
-        </p>
+        <LoadFailed what={`the trash`} error={trash.error} />
       ) : trash.data.items.length === 0 ? (
         <div className="card">The trash is empty.</div>
       ) : (
