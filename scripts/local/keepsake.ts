@@ -150,7 +150,13 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       port: options.apiPort,
       principal,
       role: () => role,
-      local: { 'POST /local/sweep': async () => ({ status: 200, body: await sweep() }) },
+      local: {
+        // A sweep that did not succeed is not answered 200: a script checking only the status must see it.
+        'POST /local/sweep': async () => {
+          const result = await sweep();
+          return result.status === 'SUCCEEDED' ? { status: 200, body: result } : { status: 500, body: { error: `the sweep ended ${result.status}`, ...result } };
+        },
+      },
       console: { dir: CONSOLE_DIR, config: (origin) => ({ apiUrl: origin, region: 'local', auth: { kind: 'local', principal, role } }) },
     });
     cleanups.push(api.close);
