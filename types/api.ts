@@ -17,6 +17,27 @@ export const PageQuerySchema = z.object({
 });
 export type PageQuery = z.infer<typeof PageQuerySchema>;
 
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A date-range bound of a time-ordered list: an ISO date (`2026-01-31`, the whole day) or date-time with offset,
+ * normalized to the UTC `toISOString()` form the list's sort keys start with, so it compares with them as a string.
+ */
+export function rangeBound(name: 'from' | 'to') {
+  return z
+    .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+      error: `${name} must be an ISO date (2026-01-31) or date-time (2026-01-31T12:00:00Z)`,
+    })
+    .transform((value) => {
+      if (DATE_ONLY.test(value)) return `${value}T${name === 'from' ? '00:00:00.000' : '23:59:59.999'}Z`;
+      return new Date(value).toISOString();
+    });
+}
+
+/** With `fromBeforeToIssue`, the refinement of a query with both bounds: an empty range is a mistake, not an empty page. */
+export const fromBeforeTo = (q: { from?: string; to?: string }) => q.from === undefined || q.to === undefined || q.from <= q.to;
+export const fromBeforeToIssue = { path: ['from'], message: 'from must not be after to' };
+
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().optional() });
 export interface Page<T> {

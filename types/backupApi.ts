@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { PageQuerySchema, pageOf } from './api.ts';
+import { PageQuerySchema, fromBeforeTo, fromBeforeToIssue, pageOf, rangeBound } from './api.ts';
 import { BackupSchema, BackupStatusSchema, BackupTriggerSchema, Sha256Schema } from './backup.ts';
 import { IdSchema } from './dataSource.ts';
 
@@ -27,26 +27,6 @@ export type TriggerBackupBody = z.infer<typeof TriggerBackupBodySchema>;
 
 export const TriggerBackupResponseSchema = z.object({ backupId: IdSchema });
 export type TriggerBackupResponse = z.infer<typeof TriggerBackupResponseSchema>;
-
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-
-/**
- * A date-range bound: an ISO date (`2026-01-31`, the whole day) or date-time with offset, normalized to the
- * UTC `toISOString()` form backups are sorted by, so it compares with their `createdAt` as a string.
- */
-function rangeBound(name: 'from' | 'to') {
-  return z
-    .union([z.iso.date(), z.iso.datetime({ offset: true })], {
-      error: `${name} must be an ISO date (2026-01-31) or date-time (2026-01-31T12:00:00Z)`,
-    })
-    .transform((value) => {
-      if (DATE_ONLY.test(value)) return `${value}T${name === 'from' ? '00:00:00.000' : '23:59:59.999'}Z`;
-      return new Date(value).toISOString();
-    });
-}
-
-const fromBeforeTo = (q: { from?: string; to?: string }) => q.from === undefined || q.to === undefined || q.from <= q.to;
-const fromBeforeToIssue = { path: ['from'], message: 'from must not be after to' };
 
 const backupFilters = {
   status: BackupStatusSchema.optional(),

@@ -31,6 +31,19 @@ export const SourceStatsSchema = z.object({
 });
 export type SourceStats = z.infer<typeof SourceStatsSchema>;
 
+/** Days in the dashboard's daily series: the last 30 calendar days (UTC), today included. */
+export const DAILY_SERIES_DAYS = 30;
+
+/** One UTC day of the dashboard's series. */
+export const DailyStatsSchema = z.object({
+  day: z.iso.date(),
+  /** How many backups entered each status that day. */
+  counts: StatusCountsSchema,
+  /** Bytes stored at the end of the day (today: now), as `storedBytes` counts them. */
+  storedBytes: z.number().int(),
+});
+export type DailyStats = z.infer<typeof DailyStatsSchema>;
+
 /** `GET /v1/stats`: the dashboard, served from aggregates kept up to date on write. */
 export const StatsResponseSchema = z.object({
   generatedAt: z.iso.datetime(),
@@ -42,5 +55,7 @@ export const StatsResponseSchema = z.object({
   storedBytes: z.number().int(),
   storedBackups: z.number().int(),
   sources: z.array(SourceStatsSchema),
+  /** Every one of the last 30 days, oldest first, days without backups included (all zeros but storage). */
+  daily: z.array(DailyStatsSchema).length(DAILY_SERIES_DAYS),
 });
 export type StatsResponse = z.infer<typeof StatsResponseSchema>;

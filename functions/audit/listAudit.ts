@@ -1,5 +1,5 @@
-import type { Page, PageQuery } from '../../types/api.ts';
-import { PageQuerySchema } from '../../types/api.ts';
+import type { Page } from '../../types/api.ts';
+import { ListAuditQuerySchema, type ListAuditQuery } from '../../types/apiAudit.ts';
 import type { AuditEvent } from '../../types/audit.ts';
 import { httpHandler, type HttpInput } from '../shared/http.ts';
 import { listAudit as listAuditEvents } from '../shared/repositories/audit.ts';
@@ -7,9 +7,10 @@ import { tableFromEnv } from '../shared/tableFromEnv.ts';
 
 const table = tableFromEnv();
 
-/** GET /v1/audit: who changed what, newest first. */
-async function listAudit({ query }: HttpInput<unknown, PageQuery, unknown>): Promise<Page<AuditEvent>> {
-  return listAuditEvents(table, query);
+/** GET /v1/audit: who changed what, newest first, optionally by date range, principal and target (one Query). */
+async function listAudit({ query }: HttpInput<unknown, ListAuditQuery, unknown>): Promise<Page<AuditEvent>> {
+  const { limit, cursor, ...filter } = query;
+  return listAuditEvents(table, { limit, ...(cursor !== undefined && { cursor }) }, filter);
 }
 
-export const handler = httpHandler({ query: PageQuerySchema }, listAudit);
+export const handler = httpHandler({ query: ListAuditQuerySchema }, listAudit);

@@ -5,7 +5,7 @@ import { httpHandler, type HttpInput, type RequestContext } from '../shared/http
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import * as service from './trashService.ts';
 
-const deps = { table: tableFromEnv(), s3: s3Client, bucket: requireEnv('BACKUP_BUCKET_NAME') };
+const deps = { table: tableFromEnv(), now: () => new Date(), s3: s3Client, bucket: requireEnv('BACKUP_BUCKET_NAME') };
 
 /** DELETE /v1/backups/{id}: only from the trash; deletes the object, then the record (204). */
 async function deleteBackup({ path }: HttpInput<{ id: string }, unknown, unknown>, ctx: RequestContext): Promise<void> {

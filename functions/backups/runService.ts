@@ -118,8 +118,9 @@ export interface FinalizeRequest {
 /**
  * The Backup state machine's last step: records how the backup ended (running or queued → succeeded, failed
  * or cancelled, with the runner's sizes, checksum, duration and table count, or the reason), releases the
- * source's lock, counts the new status for the day and updates the source's stored bytes and last backup, all
- * in one transaction. Idempotent: finalizing again with the same status returns the record unchanged.
+ * source's lock, counts the new status (and a success's bytes) for the day and updates the source's stored bytes
+ * and last backup, all in one transaction. Idempotent: finalizing again with the same status returns the record
+ * unchanged.
  */
 export async function finalizeBackup(deps: RunDeps, request: FinalizeRequest): Promise<Backup> {
   const { table } = deps;
@@ -146,7 +147,7 @@ export async function finalizeBackup(deps: RunDeps, request: FinalizeRequest): P
   const succeeded = outcome.status === 'succeeded';
   const items: TransactItem[] = [
     backupStatusUpdate(table, record, outcome.status, ACTIVE_STATUSES, { ...fields, finishedAt }),
-    statusCounterUpdate(table, outcome.status, now),
+    statusCounterUpdate(table, outcome.status, now, 1, succeeded ? { addedBytes: outcome.compressedBytes } : {}),
     sourceStatsUpdate(table, record.sourceId, {
       ...(succeeded && { storedBytes: outcome.compressedBytes, storedBackups: 1, lastSucceededAt: finishedAt }),
       lastBackup: { backupId: record.id, status: outcome.status, finishedAt, ...(succeeded && { compressedBytes: outcome.compressedBytes }) },

@@ -4,7 +4,7 @@ import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
 import { auditPut } from '../shared/repositories/audit.ts';
 import { getBackupRecord, toBackup, trashUpdate, trashedBackupDelete, untrashUpdate, type BackupRecord } from '../shared/repositories/backups.ts';
 import { TransactionCancelled, transactWriteItems } from '../shared/repositories/cancellation.ts';
-import { sourceStatsUpdate } from '../shared/repositories/stats.ts';
+import { sourceStatsUpdate, storageCounterUpdate } from '../shared/repositories/stats.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import type { TransactItem } from '../shared/repositories/transactions.ts';
 import { describeAwsError } from '../shared/stepFunctions.ts';
@@ -16,6 +16,7 @@ export interface TrashDeps {
 
 export interface DeleteDeps {
   readonly table: TableRef;
+  readonly now: () => Date;
   readonly s3: S3Client;
   /** The backup bucket (env BACKUP_BUCKET_NAME). */
   readonly bucket: string;
@@ -83,7 +84,8 @@ export async function untrashBackup(deps: TrashDeps, request: Request): Promise<
 
 /**
  * Deletes a backup from the trash for good: its object first (the bucket keeps a noncurrent version for its
- * short undo window), then, in one transaction, the record, the source's stored totals and the audit event.
+ * short undo window), then, in one transaction, the record, the source's stored totals, today's removed bytes and
+ * the audit event.
  * If S3 refuses, nothing changes (502); if the record's deletion fails after the object's, a retry finishes it.
  */
 export async function deleteBackup(deps: DeleteDeps, request: Request): Promise<void> {
@@ -103,7 +105,13 @@ export async function deleteBackup(deps: DeleteDeps, request: Request): Promise<
     trashedBackupDelete(table, record.id),
     auditPut(table, { principal: request.principal, action: 'backup.delete', targetType: 'backup', targetId: record.id, summary: `data source ${record.sourceId}${record.s3Key ? `, object ${record.s3Key}` : ''}` }),
   ];
-  if (stored) items.push(sourceStatsUpdate(table, record.sourceId, { storedBytes: -(record.compressedBytes ?? 0), storedBackups: -1 }));
+  if (stored) {
+    const bytes = record.compressedBytes ?? 0;
+    items.push(
+      sourceStatsUpdate(table, record.sourceId, { storedBytes: -bytes, storedBackups: -1 }),
+      storageCounterUpdate(table, deps.now(), { removedBytes: bytes }),
+    );
+  }
   try {
     await transactWriteItems(table, items);
   } catch (error) {

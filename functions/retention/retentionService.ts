@@ -21,7 +21,6 @@ export interface RetentionDeps {
 }
 
 export interface PurgeDeps extends DeleteDeps {
-  readonly now: () => Date;
   /** Days a backup stays in the trash before it is purged (env TRASH_GRACE_DAYS); 7 if absent. */
   readonly graceDays?: number;
   /** At most this many backups are examined per call (default 100), so one call fits a Lambda's time. */

@@ -14,14 +14,15 @@ import { Invalid } from './errors.ts';
  * | Running lock       | SOURCE#sid            | RUNNING     |                            |                                      |                                 |                            |
  * | Restore lock       | SOURCE#target         | RESTORING#db|                            |                                      |                                 |                            |
  * | Restore            | RESTORE#id            | RESTORE     | RESTORES / createdAt#id    | SOURCE#target#RESTORES / createdAt#id|                                 |                            |
- * | AuditEvent         | AUDIT#id              | AUDIT       | AUDIT / at#id              |                                      |                                 |                            |
+ * | AuditEvent         | AUDIT#id              | AUDIT       | AUDIT / at#id              | AUDIT#TARGET#type#tid / at#id        | AUDIT#TYPE#type / at#id         | AUDIT#BY#principal / at#id |
  * | Idempotency record | IDEMPOTENCY#key       | IDEMPOTENCY | (TTL expiresAt)            |                                      |                                 |                            |
  * | Daily counters     | STATS                 | DAY#date    |                            |                                      |                                 |                            |
  * | Per-source stats   | STATS                 | SOURCE#sid  |                            |                                      |                                 |                            |
  *
  * Access patterns: list sources by name (gsi1 SOURCES); schedules all / per source (gsi1, gsi2); backups all,
  * per source, per status, per source+status, each newest first with an optional date range (gsi1-4); trash
- * all / per source; restores all / per target; audit newest first; "is a backup of this source running"
+ * all / per source; restores all / per target; audit newest first, all, per entity, per kind of entity or per
+ * principal, each with an optional date range (gsi1-4); "is a backup of this source running"
  * (GetItem of the lock, taken in the same transaction that creates the backup); "is a restore writing into this
  * database" (the restore lock, taken with the restore and released when it ends); dashboard stats (Query pk STATS).
  */
@@ -52,6 +53,9 @@ export const collections = {
   restores: 'RESTORES',
   restoresInto: (sourceId: string) => `SOURCE#${sourceId}#RESTORES`,
   audit: 'AUDIT',
+  auditOf: (targetType: string, targetId: string) => `AUDIT#TARGET#${targetType}#${targetId}`,
+  auditOfType: (targetType: string) => `AUDIT#TYPE#${targetType}`,
+  auditBy: (principal: string) => `AUDIT#BY#${principal}`,
 } as const;
 
 /** Sort key that orders by time, ties broken by id. */

@@ -10,7 +10,9 @@ import { updateExpression } from './updateExpression.ts';
  * Dashboard aggregates, kept up to date inside the transactions that change what they count, so the
  * dashboard is two Queries on partition `STATS` whatever the history's size:
  * - `STATS / DAY#yyyy-mm-dd`: per UTC day, how many backups entered each status (`succeeded: 3`), and the
- *   same per hour (`h07_succeeded: 1`) so that "the last 24 hours" is exact to the hour.
+ *   same per hour (`h07_succeeded: 1`) so that "the last 24 hours" is exact to the hour; and the bytes that
+ *   started (`addedBytes`) and stopped (`removedBytes`) being stored that day, so that the storage at the end
+ *   of any past day is today's total minus the net changes of the days after it.
  * - `STATS / SOURCE#sid`: bytes and count of a source's succeeded backups still stored, and its last finished backup.
  * Every backup's status change writes to the day item, so it is a hot key at thousands of changes per second:
  * far beyond what a backup service does.
@@ -19,15 +21,38 @@ import { updateExpression } from './updateExpression.ts';
 export const dayOf = (at: Date): string => at.toISOString().slice(0, 10);
 const hourAttribute = (at: Date, status: BackupStatus) => `h${at.toISOString().slice(11, 13)}_${status}`;
 
-/** Transaction item counting one (or, with delta -1, un-counting one) entry into `status` at `at`. */
-export function statusCounterUpdate(table: TableRef, status: BackupStatus, at: Date, delta = 1): TransactItem {
+/** Bytes that start or stop being stored, added to the day's item with the source's stored totals. */
+export interface StorageChange {
+  readonly addedBytes?: number;
+  readonly removedBytes?: number;
+}
+
+// One Update per day item: a transaction may not touch the same item twice, so a status count and a storage
+// change on the same day travel together.
+function dayCounterUpdate(table: TableRef, at: Date, counts: Record<string, number>, storage: StorageChange): TransactItem {
+  const add = { ...counts };
+  if (storage.addedBytes) add.addedBytes = storage.addedBytes;
+  if (storage.removedBytes) add.removedBytes = storage.removedBytes;
   return {
     Update: {
       TableName: table.tableName,
       Key: keys.statsDay(dayOf(at)),
-      ...updateExpression({ set: { day: dayOf(at) }, add: { [status]: delta, [hourAttribute(at, status)]: delta } }),
+      ...updateExpression({ set: { day: dayOf(at) }, add }),
     },
   };
+}
+
+/**
+ * Transaction item counting one (or, with delta -1, un-counting one) entry into `status` at `at`, with the
+ * bytes the same change starts or stops storing (a success stores its object).
+ */
+export function statusCounterUpdate(table: TableRef, status: BackupStatus, at: Date, delta = 1, storage: StorageChange = {}): TransactItem {
+  return dayCounterUpdate(table, at, { [status]: delta, [hourAttribute(at, status)]: delta }, storage);
+}
+
+/** Transaction item recording on `at`'s day a storage change without a status change (a deletion). */
+export function storageCounterUpdate(table: TableRef, at: Date, storage: StorageChange): TransactItem {
+  return dayCounterUpdate(table, at, {}, storage);
 }
 
 export interface SourceStatsChange {
@@ -55,12 +80,14 @@ const STATUSES = BackupStatusSchema.options;
 
 export const zeroCounts = (): StatusCounts => ({ queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
 
-/** One day's counters: the day's totals and its 24 hourly buckets. */
+/** One day's counters: the day's totals, its 24 hourly buckets and the bytes it started and stopped storing. */
 export interface DayCounters {
   readonly day: string;
   readonly total: StatusCounts;
   /** Index = UTC hour. */
   readonly hours: readonly StatusCounts[];
+  readonly addedBytes: number;
+  readonly removedBytes: number;
 }
 
 function toDayCounters(item: Record<string, unknown>): DayCounters {
@@ -70,7 +97,7 @@ function toDayCounters(item: Record<string, unknown>): DayCounters {
     total[status] = Number(item[status] ?? 0);
     for (let h = 0; h < 24; h++) hours[h]![status] = Number(item[`h${String(h).padStart(2, '0')}_${status}`] ?? 0);
   }
-  return { day: String(item.sk).slice('DAY#'.length), total, hours };
+  return { day: String(item.sk).slice('DAY#'.length), total, hours, addedBytes: Number(item.addedBytes ?? 0), removedBytes: Number(item.removedBytes ?? 0) };
 }
 
 /** The day items from `fromDay` to `toDay` inclusive (at most one per day: 30 days is one small Query). */

@@ -25,6 +25,11 @@ export interface IndexQuery {
   /** Inclusive sort-key range (ISO timestamps for time-ordered collections). */
   readonly between?: readonly [string, string];
   readonly newestFirst?: boolean;
+  /**
+   * Only items whose `attribute` equals `value` are returned (a FilterExpression): every item the key condition
+   * matches is still read and paid for, and `limit` counts those, so a page may come back short or empty.
+   */
+  readonly where?: { readonly attribute: string; readonly value: string };
   readonly limit: number;
   readonly cursor?: string;
 }
@@ -36,11 +41,13 @@ export async function queryPage<T>(table: TableRef, query: IndexQuery, parse: (i
     TableName: table.tableName,
     IndexName: query.index,
     KeyConditionExpression: query.between ? '#pk = :pk AND #sk BETWEEN :from AND :to' : '#pk = :pk',
-    ExpressionAttributeNames: query.between ? { '#pk': pkName, '#sk': skName } : { '#pk': pkName },
+    ExpressionAttributeNames: { '#pk': pkName, ...(query.between && { '#sk': skName }), ...(query.where && { '#where': query.where.attribute }) },
     ExpressionAttributeValues: {
       ':pk': query.partition,
       ...(query.between && { ':from': query.between[0], ':to': query.between[1] }),
+      ...(query.where && { ':where': query.where.value }),
     },
+    ...(query.where && { FilterExpression: '#where = :where' }),
     ScanIndexForward: !query.newestFirst,
     Limit: query.limit,
     ExclusiveStartKey: decodeCursor(query.cursor),

@@ -1,8 +1,10 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { Link } from 'react-router';
+import { useEffect, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import type { Page } from '../../../types/api.ts';
-import type { AuditEvent } from '../../../types/audit.ts';
+import { AuditTargetTypeSchema, type AuditEvent, type AuditTargetType } from '../../../types/audit.ts';
 import { api } from '../api.ts';
+import { Field } from '../components/Field.tsx';
 import { formatAge, formatTime } from '../format.ts';
 import { useDataSources } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
@@ -52,34 +54,122 @@ function Target({ event, sourceName }: { event: AuditEvent; sourceName: (id: str
   }
 }
 
+const TARGET_LABELS: Record<AuditTargetType, string> = { dataSource: 'Data source', schedule: 'Schedule', backup: 'Backup', restore: 'Restore' };
+
+/** The filters as the URL keeps them: days (local, as the table shows times) and the API's own names. */
+const FILTER_KEYS = ['from', 'to', 'principal', 'targetType', 'targetId'] as const;
+type Filter = Record<(typeof FILTER_KEYS)[number], string>;
+
+function filterOf(params: URLSearchParams): Filter {
+  return Object.fromEntries(FILTER_KEYS.map((key) => [key, params.get(key) ?? ''])) as Filter;
+}
+
+/** `GET /v1/audit` query for a filter: a local day from its first to its last millisecond. */
+function auditQuery(filter: Filter, cursor: string): URLSearchParams {
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (filter.from) query.set('from', new Date(`${filter.from}T00:00:00`).toISOString());
+  if (filter.to) query.set('to', new Date(`${filter.to}T23:59:59.999`).toISOString());
+  for (const key of ['principal', 'targetType', 'targetId'] as const) if (filter[key]) query.set(key, filter[key]);
+  if (cursor) query.set('cursor', cursor);
+  return query;
+}
+
+/** The filter form: edits stay in the form until applied, then live in the URL (shareable, back/forward). */
+function FilterBar({ applied, onApply }: { applied: Filter; onApply: (filter: Filter) => void }) {
+  const [draft, setDraft] = useState(applied);
+  const set = (key: keyof Filter) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
+  const filtered = FILTER_KEYS.some((key) => applied[key]);
+  return (
+    <form
+      role="search"
+      aria-label="Filter the audit log"
+      className="card grid gap-3 sm:grid-cols-2 lg:grid-cols-[repeat(5,minmax(0,1fr))_auto]"
+      onSubmit={(e) => {
+        e.preventDefault();
+        // An id means nothing without its kind of entity: the API would refuse it.
+        onApply(draft.targetType ? draft : { ...draft, targetId: '' });
+      }}
+    >
+      <Field label="From">
+        <input className="input" type="date" value={draft.from} max={draft.to || undefined} onChange={set('from')} />
+      </Field>
+      <Field label="To">
+        <input className="input" type="date" value={draft.to} min={draft.from || undefined} onChange={set('to')} />
+      </Field>
+      <Field label="Principal">
+        <input className="input" type="text" value={draft.principal} onChange={set('principal')} placeholder="Anyone" spellCheck={false} />
+      </Field>
+      <Field label="Target type">
+        <select className="input" value={draft.targetType} onChange={set('targetType')}>
+          <option value="">Any target</option>
+          {AuditTargetTypeSchema.options.map((type) => (
+            <option key={type} value={type}>
+              {TARGET_LABELS[type]}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Target id" hint={draft.targetType ? undefined : 'Pick a target type first'}>
+        <input className="input" type="text" value={draft.targetId} onChange={set('targetId')} disabled={!draft.targetType} spellCheck={false} />
+      </Field>
+      <div className="flex items-end gap-2">
+        <button type="submit" className="btn btn-primary">
+          Filter
+        </button>
+        {filtered ? (
+          <button type="button" className="btn" onClick={() => onApply(Object.fromEntries(FILTER_KEYS.map((key) => [key, ''])) as Filter)}>
+            Clear
+          </button>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
 /**
- * Every mutating call, newest first: who, what, on which entity, and the event's own secret-free summary.
- * `GET /v1/audit` takes no filters (only `limit` and `cursor`), so neither does this page: it pages through.
+ * Every mutating call, newest first: who, what, on which entity, and the event's own secret-free summary;
+ * filtered by date, principal and target (kept in the URL, like the Backups page), a page at a time.
  */
 export function Audit() {
+  const [params, setParams] = useSearchParams();
+  const filter = filterOf(params);
+  const filtered = FILTER_KEYS.some((key) => filter[key]);
   const sources = useDataSources();
   const events = useInfiniteQuery({
-    queryKey: ['audit'],
+    queryKey: ['audit', filter],
     initialPageParam: '',
-    queryFn: ({ pageParam }) => {
-      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-      if (pageParam) query.set('cursor', pageParam);
-      return api.get<Page<AuditEvent>>(`/v1/audit?${query}`);
-    },
+    queryFn: ({ pageParam }) => api.get<Page<AuditEvent>>(`/v1/audit?${auditQuery(filter, pageParam)}`),
     getNextPageParam: (last) => last.nextCursor,
   });
+  // A principal with a target type is filtered after reading: a page may hold no match while older ones do.
+  const lastPage = events.data?.pages.at(-1);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = events;
+  useEffect(() => {
+    if (lastPage?.items.length === 0 && hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [lastPage, hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const apply = (next: Filter) => {
+    const query = new URLSearchParams(params);
+    for (const key of FILTER_KEYS) {
+      if (next[key]) query.set(key, next[key]);
+      else query.delete(key);
+    }
+    setParams(query);
+  };
   const sourceName = (id: string) => sources.data?.items.find((s) => s.id === id)?.name;
   const items = events.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <section className="flex flex-col gap-4">
       <h1 className="text-2xl font-semibold">Audit log</h1>
       <p className="text-sm text-slate-600 dark:text-slate-400">Every change made through the API, by whom; downloads are recorded too.</p>
+      <FilterBar key={params.toString()} applied={filter} onApply={apply} />
       {events.isPending ? (
         <p role="status">Loading the audit log…</p>
       ) : events.isError ? (
         <LoadFailed what={`the audit log`} error={events.error} />
+      ) : items.length === 0 && hasNextPage ? (
+        <p role="status">Looking further back…</p>
       ) : items.length === 0 ? (
-        <div className="card">Nothing recorded yet: events appear here once something is changed.</div>
+        <div className="card">{filtered ? 'No events match these filters.' : 'Nothing recorded yet: events appear here once something is changed.'}</div>
       ) : (
         <>
           <div className="card overflow-x-auto">
@@ -118,9 +208,9 @@ export function Audit() {
               </tbody>
             </table>
           </div>
-          {events.hasNextPage ? (
-            <button type="button" className="btn self-center" onClick={() => void events.fetchNextPage()} disabled={events.isFetchingNextPage}>
-              {events.isFetchingNextPage ? 'Loading…' : 'Load more'}
+          {hasNextPage ? (
+            <button type="button" className="btn self-center" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
+              {isFetchingNextPage ? 'Loading…' : 'Load more'}
             </button>
           ) : null}
         </>

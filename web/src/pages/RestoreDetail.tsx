@@ -2,13 +2,14 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import type { Restore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
+import { LogView } from '../components/LogView.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { useDataSources } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 import { pollWhileActive } from '../queries.ts';
 
-/** One restore: its record, followed every 2 s while it is queued or running. */
+/** One restore: its record and the runner's live log, both followed every 2 s while it is queued or running. */
 export function RestoreDetail() {
   const { id = '' } = useParams();
   const sources = useDataSources();
@@ -61,6 +62,7 @@ export function RestoreDetail() {
           </div>
         ))}
       </dl>
+      <LogView path={`/v1/restores/${encodeURIComponent(r.id)}/logs`} finishedAt={r.finishedAt} />
     </section>
   );
 }
