@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { pageOf, type IdPathSchema } from './api.ts';
-import { DataSourceSchema } from './dataSource.ts';
+import { DatabaseNameSchema, DataSourceSchema, IdSchema } from './dataSource.ts';
 
 /** `{id}` of the data-source routes, parsed. */
 export type IdPath = z.infer<typeof IdPathSchema>;
@@ -29,3 +29,40 @@ export const ConnectionTestResultSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), error: z.string(), durationMs: z.number().int().nonnegative() }).strict(),
 ]);
 export type ConnectionTestResult = z.infer<typeof ConnectionTestResultSchema>;
+
+/** `{id}/databases/{database}`: a database name as MySQL allows it, so a bad one is a 400 naming the field. */
+export const DatabasePathSchema = z.object({ id: IdSchema, database: DatabaseNameSchema });
+export type DatabasePath = z.infer<typeof DatabasePathSchema>;
+
+/** At most this many tables are listed by an inspection; `tableCount` still counts them all. */
+export const MAX_INSPECTED_TABLES = 500;
+
+/** One table or view of an inspected database, with the server's own estimates (InnoDB's row count is approximate). */
+export const InspectedTableSchema = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['table', 'view']),
+    /** information_schema's TABLE_ROWS: an estimate for InnoDB, absent for views. */
+    approxRows: z.number().int().nonnegative().optional(),
+    /** Data plus indexes, as the server reports it; absent for views. */
+    bytes: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type InspectedTable = z.infer<typeof InspectedTableSchema>;
+
+/**
+ * Response of `GET /v1/data-sources/{id}/databases/{database}`: whether that database exists on the source's
+ * server and, if so, its tables and views by name (the first MAX_INSPECTED_TABLES) and how many there are in all.
+ */
+export const DatabaseInspectionSchema = z.discriminatedUnion('exists', [
+  z.object({ database: z.string(), exists: z.literal(false) }).strict(),
+  z
+    .object({
+      database: z.string(),
+      exists: z.literal(true),
+      tableCount: z.number().int().nonnegative(),
+      tables: z.array(InspectedTableSchema).max(MAX_INSPECTED_TABLES),
+    })
+    .strict(),
+]);
+export type DatabaseInspection = z.infer<typeof DatabaseInspectionSchema>;

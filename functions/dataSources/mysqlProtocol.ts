@@ -3,8 +3,10 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { Connection } from '../../types/dataSource.ts';
 
-// Just enough of the MySQL client/server protocol to log in once (MySQL 5.7+/8/9, MariaDB 10+, Aurora, RDS):
+// Just enough of the MySQL client/server protocol to log in (MySQL 5.7+/8/9, MariaDB 10+, Aurora, RDS) and run a
+// plain query with a small text result set:
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase.html
+// https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response_text_resultset.html
 
 const CLIENT_LONG_PASSWORD = 0x1;
 const CLIENT_LONG_FLAG = 0x4;
@@ -19,6 +21,9 @@ const UTF8MB4_GENERAL_CI = 45; // known to every MySQL and MariaDB since 5.5
 const MAX_ALLOWED_PACKET = 16 * 1024 * 1024;
 /** Nothing in a login is near this (the largest is an RSA public key); more means it is not MySQL talking. */
 const MAX_READ = 64 * 1024;
+
+const COM_QUIT = 0x01;
+const COM_QUERY = 0x03;
 
 const NATIVE = 'mysql_native_password';
 const CACHING_SHA2 = 'caching_sha2_password';
@@ -36,13 +41,28 @@ export interface MysqlProbeOptions {
   readonly deadlineMs: number;
 }
 
-type Phase = 'connecting' | 'greeting' | 'tls' | 'login';
+export interface MysqlSessionOptions extends MysqlProbeOptions {
+  /** Log in without a default database (the connection's own is used otherwise), e.g. to look for one that may not exist. */
+  readonly withoutDatabase?: boolean;
+}
+
+/** One row of a text result set: each column's value as the server wrote it, NULL as `null`. */
+export type MysqlRow = readonly (string | null)[];
+
+/** A logged-in connection, valid only inside the `withMysqlSession` callback it is handed to. */
+export interface MysqlSession extends MysqlServerInfo {
+  /** Runs one statement (COM_QUERY) and reads its whole text result set; no rows for a statement that returns none. */
+  query(sql: string): Promise<MysqlRow[]>;
+}
+
+type Phase = 'connecting' | 'greeting' | 'tls' | 'login' | 'query';
 
 const DOING: Record<Phase, string> = {
   connecting: 'while connecting',
   greeting: 'before sending its greeting',
   tls: 'during the TLS handshake',
   login: 'during the login',
+  query: 'while answering a query',
 };
 
 /** Reads the fields of one packet's payload; running past its end means a malformed packet. */
@@ -73,6 +93,17 @@ class PayloadReader {
 
   u16(): number {
     return this.bytes(2).readUInt16LE(0);
+  }
+
+  /** A length-encoded integer; `null` for 0xfb, which marks a NULL column value in a row. */
+  lengthEncoded(): number | null {
+    const first = this.u8();
+    if (first < 0xfb) return first;
+    if (first === 0xfb) return null;
+    if (first === 0xfc) return this.u16();
+    if (first === 0xfd) return this.bytes(3).readUIntLE(0, 3);
+    if (first === 0xfe) return Number(this.bytes(8).readBigUInt64LE(0));
+    throw this.malformed();
   }
 
   /** A NUL-terminated string; `orRest` also takes an unterminated one up to the end (MySQL 5.5.7-5.5.9). */
@@ -267,7 +298,7 @@ function authResponse(plugin: string, password: Buffer, scramble: Buffer): Buffe
   throw unsupportedPlugin(plugin);
 }
 
-function handshakeResponse(flags: number, fields?: { username: string; database: string; plugin: string; auth: Buffer }): Buffer {
+function handshakeResponse(flags: number, fields?: { username: string; database: string | undefined; plugin: string; auth: Buffer }): Buffer {
   const head = Buffer.alloc(32); // flags, max packet size, character set, 23 bytes of filler
   head.writeUInt32LE(flags, 0);
   head.writeUInt32LE(MAX_ALLOWED_PACKET, 4);
@@ -280,8 +311,7 @@ function handshakeResponse(flags: number, fields?: { username: string; database:
     nul,
     Buffer.from([fields.auth.length]),
     fields.auth,
-    Buffer.from(fields.database, 'utf8'),
-    nul,
+    ...(fields.database === undefined ? [] : [Buffer.from(fields.database, 'utf8'), nul]),
     Buffer.from(fields.plugin, 'utf8'),
     nul,
   ]);
@@ -338,6 +368,8 @@ interface Session {
   readonly malformed: (what: string) => Error;
   readonly greeting: Greeting;
   readonly tls: boolean;
+  /** Sent only with CLIENT_CONNECT_WITH_DB. */
+  readonly database: string | undefined;
 }
 
 /**
@@ -350,7 +382,7 @@ async function logIn(session: Session, connection: Connection, password: string,
   // A server whose default plugin is foreign to us still switches to the user's own plugin after this answer.
   let plugin = [NATIVE, CACHING_SHA2].includes(greeting.authPlugin) ? greeting.authPlugin : /MariaDB/i.test(greeting.serverVersion) ? NATIVE : CACHING_SHA2;
   let scramble = greeting.scramble;
-  channel.write(handshakeResponse(flags, { username: connection.username, database: connection.database, plugin, auth: authResponse(plugin, secret, scramble) }));
+  channel.write(handshakeResponse(flags, { username: connection.username, database: session.database, plugin, auth: authResponse(plugin, secret, scramble) }));
 
   let switched = false;
   for (;;) {
@@ -395,15 +427,49 @@ async function logIn(session: Session, connection: Connection, password: string,
 }
 
 const REQUIRED_CAPABILITIES = CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH;
-const CLIENT_FLAGS = CLIENT_LONG_PASSWORD | CLIENT_LONG_FLAG | CLIENT_CONNECT_WITH_DB | CLIENT_TRANSACTIONS | REQUIRED_CAPABILITIES;
+const CLIENT_FLAGS = CLIENT_LONG_PASSWORD | CLIENT_LONG_FLAG | CLIENT_TRANSACTIONS | REQUIRED_CAPABILITIES;
+
+/** EOF packet (we do not ask for CLIENT_DEPRECATE_EOF); a row starting with 0xfe is at least 9 bytes long. */
+const isEof = (packet: Buffer): boolean => packet[0] === 0xfe && packet.length < 9;
 
 /**
- * Logs in to a MySQL or MariaDB server as `connection` says (TLS per its mode, its user and database) and quits:
- * resolves with the server's version, or rejects with why not: the server's own ERR text (`ERROR 1045 (28000):
- * Access denied…`), or what went wrong on the way, in words. Never takes longer than `deadlineMs`, and never puts
- * the password in a message (it only ever leaves as a hash, inside TLS, or RSA-encrypted).
+ * COM_QUERY and its answer: OK (no result set), ERR, or a column count, that many column definitions, EOF, the
+ * rows and a closing EOF (or ERR, when the statement fails half-way). The caller knows its own SELECT's columns,
+ * so the definitions are read past; values stay text, as the text protocol sends them.
  */
-export async function probeMysqlServer(connection: Connection, password: string, options: MysqlProbeOptions): Promise<MysqlServerInfo> {
+async function runQuery(channel: PacketChannel, sql: string, malformed: (what: string) => Error): Promise<MysqlRow[]> {
+  channel.sequence = 0;
+  channel.write(Buffer.concat([Buffer.from([COM_QUERY]), Buffer.from(sql, 'utf8')]));
+  const first = await channel.read();
+  if (first[0] === 0x00) return [];
+  if (first[0] === 0xff) throw serverError(first, () => malformed('error packet'));
+  const columns = new PayloadReader(first, () => malformed('result set header')).lengthEncoded();
+  if (!columns) throw malformed('result set header');
+  for (let i = 0; i < columns; i++) await channel.read();
+  if (!isEof(await channel.read())) throw malformed('result set (no EOF after its column definitions)');
+  const rows: MysqlRow[] = [];
+  for (;;) {
+    const packet = await channel.read();
+    if (isEof(packet)) return rows;
+    if (packet[0] === 0xff) throw serverError(packet, () => malformed('error packet'));
+    const reader = new PayloadReader(packet, () => malformed('row'));
+    const row: (string | null)[] = [];
+    for (let i = 0; i < columns; i++) {
+      const length = reader.lengthEncoded();
+      row.push(length === null ? null : reader.bytes(length).toString('utf8'));
+    }
+    rows.push(row);
+  }
+}
+
+/**
+ * Logs in to a MySQL or MariaDB server as `connection` says (TLS per its mode, its user, its database unless
+ * `withoutDatabase`), hands the session to `use` for its queries (one at a time), then quits. Rejects with why
+ * not: the server's own ERR text (`ERROR 1045 (28000): Access denied…`), or what went wrong on the way, in words.
+ * The whole session never takes longer than `deadlineMs`, and no message holds the password (it only ever
+ * leaves as a hash, inside TLS, or RSA-encrypted).
+ */
+export async function withMysqlSession<T>(connection: Connection, password: string, options: MysqlSessionOptions, use: (session: MysqlSession) => Promise<T>): Promise<T> {
   const host = connection.host.replace(/^\[(.*)\]$/, '$1');
   const where = `${isIP(host) === 6 ? `[${host}]` : host}:${connection.port}`;
   let phase: Phase = 'connecting';
@@ -446,7 +512,8 @@ export async function probeMysqlServer(connection: Connection, password: string,
       throw new Error(`${where} (${greeting.serverVersion}) does not support TLS, which tls mode '${mode}' requires`);
     }
     const useTls = mode !== 'disabled' && serverTls;
-    const flags = (CLIENT_FLAGS | (useTls ? CLIENT_SSL : 0)) >>> 0;
+    const database = options.withoutDatabase ? undefined : connection.database;
+    const flags = (CLIENT_FLAGS | (database === undefined ? 0 : CLIENT_CONNECT_WITH_DB) | (useTls ? CLIENT_SSL : 0)) >>> 0;
 
     if (useTls) {
       phase = 'tls';
@@ -458,14 +525,22 @@ export async function probeMysqlServer(connection: Connection, password: string,
     }
 
     phase = 'login';
-    await logIn({ channel, where, malformed, greeting, tls: useTls }, connection, password, flags);
+    await logIn({ channel, where, malformed, greeting, tls: useTls, database }, connection, password, flags);
+
+    const result = await use({
+      serverVersion: greeting.serverVersion,
+      query: (sql) => {
+        phase = 'query';
+        return runQuery(channel, sql, malformed);
+      },
+    });
 
     channel.sequence = 0;
-    channel.write(Buffer.from([0x01])); // COM_QUIT
+    channel.write(Buffer.from([COM_QUIT]));
     const stream = secure ?? raw;
     stream.end();
     setTimeout(() => stream.destroy(), 1000).unref();
-    return { serverVersion: greeting.serverVersion };
+    return result;
   } catch (error) {
     secure?.destroy();
     raw.destroy();
@@ -474,4 +549,9 @@ export async function probeMysqlServer(connection: Connection, password: string,
     clearTimeout(deadline);
     clearTimeout(connectTimeout);
   }
+}
+
+/** Logs in as `connection` says and quits at once: the server's version, or why it refused (see `withMysqlSession`). */
+export function probeMysqlServer(connection: Connection, password: string, options: MysqlProbeOptions): Promise<MysqlServerInfo> {
+  return withMysqlSession(connection, password, options, async ({ serverVersion }) => ({ serverVersion }));
 }

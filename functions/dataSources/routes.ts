@@ -10,4 +10,5 @@ export const dataSourceRoutes = [
   { operation: 'enableDataSource', method: 'POST', path: '/v1/data-sources/{id}/enable', handler: 'dataSources/enableDataSource.ts' },
   { operation: 'disableDataSource', method: 'POST', path: '/v1/data-sources/{id}/disable', handler: 'dataSources/disableDataSource.ts' },
   { operation: 'testDataSource', method: 'POST', path: '/v1/data-sources/{id}/test', handler: 'dataSources/testDataSource.ts' },
+  { operation: 'inspectDatabase', method: 'GET', path: '/v1/data-sources/{id}/databases/{database}', handler: 'dataSources/inspectDatabase.ts' },
 ] as const satisfies readonly ApiRoute[];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Page, PageQuery } from '../../types/api.ts';
-import type { ConnectionTestResult } from '../../types/apiDataSources.ts';
+import type { ConnectionTestResult, DatabaseInspection } from '../../types/apiDataSources.ts';
 import {
   DataSourceSchema,
   type Connection,
@@ -40,6 +40,14 @@ export interface ConnectionTester {
 }
 
 /**
+ * Looks into one database on a source's server: whether it exists and which tables it holds. A port, like the
+ * tester, so that unit tests need no database. Rejects on failure, with a message fit to show (never the password).
+ */
+export interface DatabaseInspector {
+  inspect(connection: Connection, password: string, database: string): Promise<DatabaseInspection>;
+}
+
+/**
  * Removes the trigger of one Keepsake schedule (its EventBridge Scheduler schedule in AWS); succeeds when it is
  * already gone. Structurally the `delete` of the schedules service's `BackupScheduler`, so either can be passed.
  */
@@ -53,6 +61,7 @@ export interface DataSourceDeps {
   readonly secrets: SecretStore;
   readonly scheduler: ScheduleRemover;
   readonly tester: ConnectionTester;
+  readonly inspector: DatabaseInspector;
   /** Tests fix the clock and ids; production uses the defaults. */
   readonly now?: () => Date;
   readonly newId?: () => string;
@@ -242,17 +251,34 @@ export async function deleteDataSource(
   logger.info('data source deleted', { dataSourceId: id, schedules: scheduleIds.length, backupsKept: backups });
 }
 
-/** Connects with the stored credentials; the tester bounds the time and words the failure. */
-export async function testDataSourceConnection(deps: Needs<'table' | 'secrets' | 'tester'>, id: string): Promise<ConnectionTestResult> {
-  const current = await existing(deps.table, id);
-  const secret = await deps.secrets.get(current.passwordSecretArn).catch(upstream('cannot read the stored password'));
-  let password: string;
+async function storedPassword(secrets: SecretStore, record: DataSourceRecord): Promise<string> {
+  const secret = await secrets.get(record.passwordSecretArn).catch(upstream('cannot read the stored password'));
   try {
-    password = passwordFromSecret(secret);
+    return passwordFromSecret(secret);
   } catch (error) {
     throw new Upstream(`cannot read the stored password: ${(error as Error).message}`);
   }
+}
+
+/** Connects with the stored credentials; the tester bounds the time and words the failure. */
+export async function testDataSourceConnection(deps: Needs<'table' | 'secrets' | 'tester'>, id: string): Promise<ConnectionTestResult> {
+  const current = await existing(deps.table, id);
+  const password = await storedPassword(deps.secrets, current);
   const result = await deps.tester.test(connectionOf(current), password);
   logger.info('data source connection tested', { dataSourceId: id, ok: result.ok, durationMs: result.durationMs });
   return result;
+}
+
+/**
+ * What a restore into `database` of this source's server would overwrite: whether it exists and its tables. A
+ * server that cannot be reached or refuses the stored credentials is a 502 with its reason.
+ */
+export async function inspectDatabase(deps: Needs<'table' | 'secrets' | 'inspector'>, id: string, database: string): Promise<DatabaseInspection> {
+  const current = await existing(deps.table, id);
+  const password = await storedPassword(deps.secrets, current);
+  const inspection = await deps.inspector.inspect(connectionOf(current), password, database).catch((error: unknown) => {
+    throw new Upstream(`cannot inspect database "${database}": ${error instanceof Error ? error.message : String(error)}`);
+  });
+  logger.info('database inspected', { dataSourceId: id, exists: inspection.exists, tables: inspection.exists ? inspection.tableCount : 0 });
+  return inspection;
 }

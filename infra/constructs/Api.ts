@@ -33,8 +33,9 @@ const ACCESS: Record<Operation, Access> = {
   deleteDataSource: { table: 'write', secrets: 'delete', schedules: 'delete' },
   enableDataSource: { table: 'write' },
   disableDataSource: { table: 'write' },
-  // The connection test waits for a server up to its connect timeout.
+  // The connection test and the inspection wait for a server up to their connect timeout.
   testDataSource: { table: 'read', secrets: 'read', timeout: Duration.seconds(20) },
+  inspectDatabase: { table: 'read', secrets: 'read', timeout: Duration.seconds(20) },
   listSchedules: { table: 'read', schedules: 'env' },
   listSourceSchedules: { table: 'read', schedules: 'env' },
   createSchedule: { table: 'write', schedules: 'manage' },

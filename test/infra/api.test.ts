@@ -82,8 +82,10 @@ describe('Api', () => {
     for (const operation of ['listDataSources', 'triggerBackup', 'createSchedule', 'getDownloadUrl']) {
       expect(actionsOf(statementsOf(t, operation)).some((a) => a.startsWith('secretsmanager:')), operation).toBe(false);
     }
-    expect(actionsOf(statementsOf(t, 'testDataSource'))).toContain('secretsmanager:GetSecretValue');
-    expect(actionsOf(statementsOf(t, 'testDataSource'))).not.toContain('secretsmanager:PutSecretValue');
+    for (const operation of ['testDataSource', 'inspectDatabase']) {
+      expect(actionsOf(statementsOf(t, operation)), operation).toContain('secretsmanager:GetSecretValue');
+      expect(actionsOf(statementsOf(t, operation)), operation).not.toContain('secretsmanager:PutSecretValue');
+    }
   });
 
   it('lets only the trigger, verify and restore routes start their own state machine', () => {

@@ -47,6 +47,7 @@ export interface DataSourceApi {
   readonly enable: Handler;
   readonly disable: Handler;
   readonly test: Handler;
+  readonly inspect: Handler;
   readonly audit: Handler;
 }
 
@@ -75,6 +76,7 @@ export async function startDataSourceApi(): Promise<DataSourceApi> {
     enable: (await import('../../../functions/dataSources/enableDataSource.ts')).handler,
     disable: (await import('../../../functions/dataSources/disableDataSource.ts')).handler,
     test: (await import('../../../functions/dataSources/testDataSource.ts')).handler,
+    inspect: (await import('../../../functions/dataSources/inspectDatabase.ts')).handler,
     audit: (await import('../../../functions/audit/listAudit.ts')).handler,
   };
 }

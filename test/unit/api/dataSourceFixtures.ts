@@ -4,7 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eventBridgeScheduleRemover } from '../../../functions/dataSources/scheduleRemover.ts';
-import type { ConnectionTester, DataSourceDeps } from '../../../functions/dataSources/service.ts';
+import type { ConnectionTester, DatabaseInspector, DataSourceDeps } from '../../../functions/dataSources/service.ts';
 import type { DataSourceRecord } from '../../../functions/shared/repositories/dataSources.ts';
 import { dataSourceItem } from '../../../functions/shared/repositories/dataSources.ts';
 import { secretsManagerStore } from '../../../functions/shared/secretStore.ts';
@@ -35,6 +35,7 @@ export function restoreMocks(): void {
 }
 
 export const stubTester: ConnectionTester = { test: async () => ({ ok: true, serverVersion: '10.11.6-MariaDB', durationMs: 5 }) };
+export const stubInspector: DatabaseInspector = { inspect: async (_connection, _password, database) => ({ database, exists: false }) };
 
 /** Service dependencies over the stubbed clients: a fixed clock and id. */
 export function deps(overrides: Partial<DataSourceDeps> = {}): DataSourceDeps {
@@ -43,6 +44,7 @@ export function deps(overrides: Partial<DataSourceDeps> = {}): DataSourceDeps {
     secrets: secretsManagerStore(new SecretsManagerClient({ region: 'us-east-1' }), { kmsKeyId: KMS_KEY }),
     scheduler: eventBridgeScheduleRemover(new SchedulerClient({ region: 'us-east-1' }), 'keepsake'),
     tester: stubTester,
+    inspector: stubInspector,
     now: () => NOW,
     newId: () => 'src-1',
     ...overrides,

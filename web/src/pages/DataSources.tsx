@@ -3,43 +3,54 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { useNavigate } from 'react-router';
-import type * as z from 'zod';
 import type { ConnectionTestResult } from '../../../types/apiDataSources.ts';
-import { CreateDataSourceSchema, type DataSource } from '../../../types/dataSource.ts';
+import type { DataSource } from '../../../types/dataSource.ts';
 import type { StatsResponse } from '../../../types/stats.ts';
 import { api, ApiError, errorMessage } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { Modal } from '../components/Modal.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useToast } from '../components/Toasts.tsx';
+import { editValues, fieldMessages, NEW_SOURCE_VALUES, sourceFormSchema, updateBody, type SourceFormOutput, type SourceFormValues } from '../dataSourceForm.ts';
 import { formatAge } from '../format.ts';
 import { useCan } from '../permissions.tsx';
 import { useDataSources } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 
-type CreateInput = z.input<typeof CreateDataSourceSchema>;
-type CreateOutput = z.output<typeof CreateDataSourceSchema>;
-
-/** The create form: the API's own schema checks every field before anything is sent; the API's answer maps back onto fields. */
-function CreateSourceForm({ onDone }: { onDone: () => void }) {
+/**
+ * The form that adds a source, or edits `source`: the API's own schema checks every field before anything is sent,
+ * and the API's per-field answer maps back onto the fields. On edit only the changed fields are sent, and the
+ * password only when a new one is typed.
+ */
+function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => void }) {
   const toast = useToast();
   const queries = useQueryClient();
-  const form = useForm<CreateInput, unknown, CreateOutput>({
-    resolver: zodResolver(CreateDataSourceSchema),
-    defaultValues: { engine: 'mysql', port: 3306, tls: { mode: 'preferred' }, enabled: true },
+  const form = useForm<SourceFormValues, unknown, SourceFormOutput>({
+    resolver: zodResolver(sourceFormSchema(source !== undefined)),
+    defaultValues: source ? editValues(source) : NEW_SOURCE_VALUES,
   });
   const { errors, isSubmitting } = form.formState;
   const submit = form.handleSubmit(async (values) => {
+    const what = source ? 'save' : 'add';
     try {
-      const created = await api.post<DataSource>('/v1/data-sources', values);
-      toast.success(`Data source "${created.name}" added`);
+      if (source) {
+        const body = updateBody(source, values);
+        if (Object.keys(body).length === 0) {
+          toast.info('Nothing changed');
+          onDone();
+          return;
+        }
+        const saved = await api.patch<DataSource>(`/v1/data-sources/${source.id}`, body);
+        toast.success(`Data source "${saved.name}" saved`);
+      } else {
+        const created = await api.post<DataSource>('/v1/data-sources', values);
+        toast.success(`Data source "${created.name}" added`);
+      }
       await queries.invalidateQueries({ queryKey: ['data-sources'] });
       onDone();
     } catch (error) {
-      if (error instanceof ApiError && error.fields) {
-        for (const [field, message] of Object.entries(error.fields)) form.setError(field as keyof CreateInput, { message });
-      }
-      toast.error(`Could not add the data source: ${errorMessage(error)}`);
+      if (error instanceof ApiError) for (const [field, message] of fieldMessages(error.fields).onFields) form.setError(field, { message });
+      toast.error(`Could not ${what} the data source: ${errorMessage(error)}`);
     }
   });
   return (
@@ -65,8 +76,8 @@ function CreateSourceForm({ onDone }: { onDone: () => void }) {
       <Field label="Username" error={errors.username?.message}>
         <input className="input" autoComplete="off" {...form.register('username')} />
       </Field>
-      <Field label="Password" error={errors.password?.message} hint="Stored in Secrets Manager; never shown again">
-        <input className="input" type="password" autoComplete="new-password" {...form.register('password')} />
+      <Field label="Password" error={errors.password?.message} hint={source ? 'Leave blank to keep the stored password' : 'Stored in Secrets Manager; never shown again'}>
+        <input className="input" type="password" autoComplete="new-password" placeholder={source ? 'unchanged' : undefined} {...form.register('password')} />
       </Field>
       <Field label="TLS" error={errors.tls?.mode?.message}>
         <select className="input" {...form.register('tls.mode')}>
@@ -82,7 +93,7 @@ function CreateSourceForm({ onDone }: { onDone: () => void }) {
           Cancel
         </button>
         <button type="submit" className="btn btn-primary" disabled={isSubmitting}>
-          {isSubmitting ? 'Adding…' : 'Add data source'}
+          {source ? (isSubmitting ? 'Saving…' : 'Save changes') : isSubmitting ? 'Adding…' : 'Add data source'}
         </button>
       </div>
     </form>
@@ -95,6 +106,7 @@ function SourceActions({ source }: { source: DataSource }) {
   const navigate = useNavigate();
   const queries = useQueryClient();
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [editing, setEditing] = useState(false);
   const test = useMutation({
     mutationFn: () => api.post<ConnectionTestResult>(`/v1/data-sources/${source.id}/test`),
     onSuccess: (result) =>
@@ -140,6 +152,11 @@ function SourceActions({ source }: { source: DataSource }) {
           Back up now
         </button>
       ) : null}
+      {can('updateDataSource') ? (
+        <button type="button" className="btn" onClick={() => setEditing(true)}>
+          Edit
+        </button>
+      ) : null}
       {can('enableDataSource') ? (
         <button type="button" className="btn" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
           {source.enabled ? 'Disable' : 'Enable'}
@@ -150,6 +167,9 @@ function SourceActions({ source }: { source: DataSource }) {
           Delete
         </button>
       ) : null}
+      <Modal open={editing} onOpenChange={setEditing} title={`Edit "${source.name}"`} description="Only the fields you change are saved.">
+        <SourceForm source={source} onDone={() => setEditing(false)} />
+      </Modal>
       <Modal open={confirmDelete} onOpenChange={setConfirmDelete} title={`Delete "${source.name}"?`} description="Its schedules stop and its password is deleted. Its backups stay until they are trashed.">
         <div className="flex justify-end gap-2">
           <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>
@@ -181,7 +201,7 @@ export function DataSources() {
         ) : null}
       </div>
       <Modal open={creating} onOpenChange={setCreating} title="Add a data source" description="A MySQL or MariaDB database Keepsake backs up.">
-        <CreateSourceForm onDone={() => setCreating(false)} />
+        <SourceForm onDone={() => setCreating(false)} />
       </Modal>
       {sources.isPending ? (
         <p role="status">Loading data sources…</p>

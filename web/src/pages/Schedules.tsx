@@ -2,8 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { Page } from '../../../types/api.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
-import { CreateScheduleSchema, type Schedule } from '../../../types/schedule.ts';
-import { fieldErrors } from '../../../types/zodMessages.ts';
+import type { Schedule } from '../../../types/schedule.ts';
 import { api, ApiError, errorMessage } from '../api.ts';
 import { describeCron, preview, toCron, WEEKDAYS, type CronPreset } from '../cronBuilder.ts';
 import { Field } from '../components/Field.tsx';
@@ -13,6 +12,7 @@ import { useToast } from '../components/Toasts.tsx';
 import { formatTime } from '../format.ts';
 import { useCan } from '../permissions.tsx';
 import { useDataSources } from '../queries.ts';
+import { scheduleBody, scheduleProblems, serverProblems, type ScheduleFormState } from '../scheduleForm.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 
 const TIME_ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
@@ -109,7 +109,7 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
   const [preset, setPreset] = useState<CronPreset>({ kind: 'daily', hour: 2, minute: 0 });
   const [timeZone, setTimeZone] = useState(browserZone);
   const [retention, setRetention] = useState({ daily: 7, weekly: 4, monthly: 6 });
-  const [verifyWhen, setVerifyWhen] = useState<'never' | 'afterEachBackup' | 'weekly'>('weekly');
+  const [verifyWhen, setVerifyWhen] = useState<ScheduleFormState['verifyWhen']>('weekly');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const create = useMutation({
     mutationFn: (body: unknown) => api.post<Schedule>(`/v1/data-sources/${sourceId}/schedules`, body),
@@ -119,17 +119,16 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
       onDone();
     },
     onError: (error) => {
-      if (error instanceof ApiError && error.fields) setErrors(error.fields);
+      if (error instanceof ApiError && error.fields) setErrors(serverProblems(error.fields));
       toast.error(`Could not save the schedule: ${errorMessage(error)}`);
     },
   });
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
-    const body = { ...(name.trim() && { name: name.trim() }), cron: toCron(preset), timeZone, retention, verify: { when: verifyWhen, testRestore: false } };
-    const checked = CreateScheduleSchema.safeParse(body);
-    const problems = { ...(checked.success ? {} : fieldErrors(checked.error)), ...(sourceId ? {} : { sourceId: 'choose a data source' }) };
+    const state = { sourceId, name, preset, timeZone, retention, verifyWhen };
+    const problems = scheduleProblems(state);
     setErrors(problems);
-    if (Object.keys(problems).length === 0) create.mutate(body);
+    if (Object.keys(problems).length === 0) create.mutate(scheduleBody(state));
   };
   const zones = useMemo(() => (TIME_ZONES.includes('UTC') ? TIME_ZONES : ['UTC', ...TIME_ZONES]), []);
   return (
@@ -165,7 +164,7 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
           </Field>
         ))}
       </fieldset>
-      <Field label="Verify backups">
+      <Field label="Verify backups" error={errors['verify.when']}>
         <select className="input" value={verifyWhen} onChange={(e) => setVerifyWhen(e.target.value as typeof verifyWhen)}>
           <option value="weekly">weekly (the newest backup)</option>
           <option value="afterEachBackup">after each backup</option>

@@ -1,0 +1,79 @@
+import { messageOf, redact } from '../../containers/backup/src/errors.ts';
+import { MAX_INSPECTED_TABLES, type DatabaseInspection, type InspectedTable } from '../../types/apiDataSources.ts';
+import { withMysqlSession, type MysqlRow, type MysqlSession } from './mysqlProtocol.ts';
+import type { DatabaseInspector } from './service.ts';
+
+export interface WireProtocolInspectorOptions {
+  /** Bound on the TCP connect (DNS included). */
+  readonly connectTimeoutMs?: number;
+  /** Bound on the whole inspection: login and queries. Defaults to the connect timeout plus 7 s. */
+  readonly deadlineMs?: number;
+}
+
+/**
+ * A string as SQL text that needs no escaping: the hex literal of its UTF-8 bytes with the utf8mb4 introducer.
+ * Only hex digits reach the statement, so no quote, backslash or backtick in a name can end the literal early,
+ * and no sql_mode (NO_BACKSLASH_ESCAPES, ANSI_QUOTES) changes how the server reads it.
+ */
+export const sqlText = (text: string): string => `_utf8mb4 X'${Buffer.from(text, 'utf8').toString('hex')}'`;
+
+const count = (value: string | null | undefined): number | undefined => {
+  const parsed = value === null || value === undefined ? Number.NaN : Number(value);
+  return Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : undefined;
+};
+
+/**
+ * The name the server keeps `database` under, if it has it. information_schema compares names by its own
+ * collation (MariaDB's ignores case, MySQL 8's follows lower_case_table_names), so the candidates are matched
+ * here: exactly, or ignoring case where the server folds names to lower case (lower_case_table_names 1 or 2),
+ * as the restore's `CREATE DATABASE IF NOT EXISTS` and `USE` would.
+ */
+async function storedName(session: MysqlSession, database: string): Promise<string | undefined> {
+  const rows = await session.query(`SELECT SCHEMA_NAME, @@lower_case_table_names FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlText(database)}`);
+  const names = rows.map(([name]) => name).filter((name): name is string => typeof name === 'string');
+  const foldsCase = rows[0]?.[1] !== '0';
+  return names.find((name) => name === database) ?? (foldsCase ? names.find((name) => name.toLowerCase() === database.toLowerCase()) : undefined);
+}
+
+function tableOf([name, type, rows, bytes]: MysqlRow): InspectedTable {
+  if (type === 'VIEW' || type === 'SYSTEM VIEW') return { name: name ?? '', kind: 'view' };
+  const approxRows = count(rows);
+  const size = count(bytes);
+  return { name: name ?? '', kind: 'table', ...(approxRows !== undefined && { approxRows }), ...(size !== undefined && { bytes: size }) };
+}
+
+/**
+ * Looks into a database by speaking the MySQL protocol itself (like the connection test, so it runs in Lambda
+ * without client binaries): logs in without a default database (the one asked for may not exist), finds the
+ * database in information_schema and lists its tables and views by name with the server's row and size
+ * estimates, at most MAX_INSPECTED_TABLES of them plus the total count. Names enter SQL only as `sqlText`
+ * literals. A failure rejects with the server's or the network's words, never the password.
+ */
+export function wireProtocolInspector(options: WireProtocolInspectorOptions = {}): DatabaseInspector {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 8000;
+  const deadlineMs = options.deadlineMs ?? connectTimeoutMs + 7000;
+  return {
+    async inspect(connection, password, database): Promise<DatabaseInspection> {
+      let failure: string;
+      try {
+        return await withMysqlSession(connection, password, { connectTimeoutMs, deadlineMs, withoutDatabase: true }, async (session) => {
+          const name = await storedName(session, database);
+          if (name === undefined) return { database, exists: false };
+          // Exact (binary) match: on a server that does not fold case, `Shop` and `shop` are two databases.
+          const inSchema = `TABLE_SCHEMA = ${sqlText(name)} COLLATE utf8mb4_bin`;
+          const tables = (
+            await session.query(
+              `SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE ${inSchema} ORDER BY TABLE_NAME LIMIT ${MAX_INSPECTED_TABLES}`,
+            )
+          ).map(tableOf);
+          const tableCount = tables.length < MAX_INSPECTED_TABLES ? tables.length : (count((await session.query(`SELECT COUNT(*) FROM information_schema.TABLES WHERE ${inSchema}`))[0]?.[0]) ?? tables.length);
+          return { database: name, exists: true, tableCount, tables };
+        });
+      } catch (error) {
+        failure = redact(messageOf(error), [password]);
+      }
+      // A new error without the original as its cause: that one's message may quote the password.
+      throw new Error(failure);
+    },
+  };
+}
