@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { DeployConfig } from './config.ts';
 import { Alerts } from './constructs/Alerts.ts';
 import { Api } from './constructs/Api.ts';
+import { Auth } from './constructs/Auth.ts';
 import { BackupRunner } from './constructs/BackupRunner.ts';
 import { Console } from './constructs/Console.ts';
 import { Orchestration } from './constructs/Orchestration.ts';
@@ -51,7 +52,11 @@ export class KeepsakeStack extends Stack {
       stateMachines: { backup: orchestration.backupMachine, restore: orchestration.restoreMachine, verify: orchestration.verifyMachine },
       runnerLogGroup: runner.logGroup,
     });
-    const webConsole = new Console(this, 'Console', { restApi: api.restApi, accessLogs: storage.accessLogs });
+    const auth = new Auth(this, 'Auth', { restApi: api.restApi, adminEmail: config.adminEmail });
+    const webConsole = new Console(this, 'Console', { restApi: api.restApi, accessLogs: storage.accessLogs, signIn: auth.signIn });
+    // The console's URL exists only once its distribution does, which needs the API's and the user pool's ids.
+    api.allowBrowsersFrom(webConsole.url);
+    auth.allowSignInFrom(webConsole.url);
 
     new CfnOutput(this, 'ApiUrl', { value: api.restApi.url });
     new CfnOutput(this, 'BackupBucketName', { value: storage.bucket.bucketName });

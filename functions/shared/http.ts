@@ -64,10 +64,16 @@ function lowerCaseHeaders(headers: APIGatewayProxyEvent['headers']): Record<stri
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
+/**
+ * The console's origin (set by the Api construct): every answer names it so the browser lets the console read it.
+ * Unset in local mode, whose console is served from the API's own origin.
+ */
+const CONSOLE_ORIGIN = process.env.CONSOLE_ORIGIN;
+
 export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(CONSOLE_ORIGIN && { 'access-control-allow-origin': CONSOLE_ORIGIN }) },
     body: body === undefined ? '' : JSON.stringify(body),
   };
 }

@@ -72,6 +72,9 @@ const SECRET_ACTIONS: Record<NonNullable<Access['secrets']>, string[]> = {
   read: ['secretsmanager:GetSecretValue'],
 };
 
+/** What a browser may send cross-origin: the SigV4 headers the console signs with, and the JSON body's type. */
+const CORS_HEADERS = ['authorization', 'content-type', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'];
+
 /** cdk-nag findings on the REST API that are choices, each with why. */
 const API_ACKNOWLEDGEMENTS: Record<string, string> = {
   'AwsSolutions-APIG2':
@@ -139,6 +142,25 @@ export class Api extends Construct {
       functions[route.operation] = fn;
     }
     this.functions = functions;
+  }
+
+  /**
+   * Lets the console at `origin` call the API from a browser: a CORS preflight (OPTIONS) on every resource with
+   * methods, and `Access-Control-Allow-Origin` on every answer, the Lambdas' (CONSOLE_ORIGIN, functions/shared/http.ts)
+   * and API Gateway's own 4XX/5XX, so the console can read an IAM refusal. Any origin would be safe as well, since
+   * calls carry SigV4 signatures and never cookies (another site cannot borrow a signed-in user's session), but the
+   * console's is all that needs it. Called once the console exists: its URL is known only after the API's.
+   */
+  allowBrowsersFrom(origin: string): void {
+    const methodsOn = new Map<apigw.IResource, string[]>();
+    for (const method of this.restApi.methods) methodsOn.set(method.resource, [...(methodsOn.get(method.resource) ?? []), method.httpMethod]);
+    for (const [resource, methods] of methodsOn) {
+      resource.addCorsPreflight({ allowOrigins: [origin], allowMethods: methods, allowHeaders: CORS_HEADERS, maxAge: Duration.hours(1) });
+    }
+    for (const fn of Object.values(this.functions)) fn.function.addEnvironment('CONSOLE_ORIGIN', origin);
+    const corsHeaders = { 'Access-Control-Allow-Origin': `'${origin}'`, Vary: "'Origin'" };
+    this.restApi.addGatewayResponse('Default4xx', { type: apigw.ResponseType.DEFAULT_4XX, responseHeaders: corsHeaders });
+    this.restApi.addGatewayResponse('Default5xx', { type: apigw.ResponseType.DEFAULT_5XX, responseHeaders: corsHeaders });
   }
 
   private grant(fn: KeepsakeFunction, access: Access, props: ApiProps): void {

@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import type { ConsoleConfig } from '../../types/consoleConfig.ts';
+import type { ConsoleSignIn } from './Auth.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -22,6 +23,9 @@ const CLOUDFRONT_LOG_REGIONS = [
   'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1',
   'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
 ];
+
+/** Cognito's identity service in the stack's Region, where the console trades its ID token for AWS credentials. */
+const IDENTITY_ENDPOINT = `https://cognito-identity.${Aws.REGION}.${Aws.URL_SUFFIX}`;
 
 /** Deployed instead of the build only by template-only synths (tests, local mode, `cdk ls`/`destroy`), which never deploy. */
 const NOT_BUILT_PAGE = '<!doctype html><title>Keepsake</title><p>The console was not built: run <code>npm run build:web</code>, then deploy.</p>';
@@ -45,6 +49,8 @@ const DEPLOYMENT_HANDLER_ACKNOWLEDGEMENTS: Record<string, string> = {
 export interface ConsoleProps {
   /** The API the console calls: its URL goes into config.json and its origin into the CSP's connect-src. */
   readonly restApi: apigw.RestApi;
+  /** The Cognito user pool, app client, identity pool and hosted UI people sign in with: they go into config.json. */
+  readonly signIn: ConsoleSignIn;
   /** Receives the site bucket's server access logs and the distribution's standard logs (ACLs must be enabled on it). */
   readonly accessLogs: s3.IBucket;
   /** The console's build (Vite's output); web/dist at the repository root unless a test says otherwise. */
@@ -102,7 +108,11 @@ export class Console extends Construct {
     });
     // The new index.html goes live only once the files it names are there.
     pages.node.addDependency(assets);
-    const config: ConsoleConfig = { apiUrl: props.restApi.url, region: Aws.REGION, auth: { kind: 'iam' } };
+    const config: ConsoleConfig = {
+      apiUrl: props.restApi.url,
+      region: Aws.REGION,
+      auth: { kind: 'cognito', ...props.signIn, identityEndpoint: IDENTITY_ENDPOINT },
+    };
     deploy('DeployConfig', {
       sources: [s3deploy.Source.jsonData('config.json', config)],
       prune: false,
@@ -136,7 +146,7 @@ export class Console extends Construct {
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
-        // Scripts from the build only, and calls to this API and (for the coming sign-in) Cognito only. Styles need
+        // Scripts from the build only, and calls to this API and Cognito's token and identity endpoints only. Styles need
         // 'unsafe-inline': Radix Dialog's scroll lock (react-remove-scroll) inserts a <style> element whose CSS it
         // computes at run time, which no hash can allow, and a static site has no per-response nonce.
         contentSecurityPolicy: {
@@ -146,7 +156,7 @@ export class Console extends Construct {
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
             "font-src 'self'",
-            `connect-src 'self' https://${props.restApi.restApiId}.execute-api.${region}.${suffix} https://cognito-idp.${region}.${suffix} https://cognito-identity.${region}.${suffix}`,
+            `connect-src 'self' https://${props.restApi.restApiId}.execute-api.${region}.${suffix} ${props.signIn.authDomain} ${IDENTITY_ENDPOINT}`,
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",

@@ -8,6 +8,8 @@ import { apiRoutes } from '../../functions/routes.ts';
 import { Api } from '../../infra/constructs/Api.ts';
 import { Storage } from '../../infra/constructs/Storage.ts';
 
+const CONSOLE = 'https://d111111abcdef8.cloudfront.net';
+
 /** The Api construct in a stack of its own, with stand-in state machines (Orchestration builds the real ones). */
 function apiTemplate(): Template {
   // Skip esbuild bundling: these tests look at the template, not the code.
@@ -15,7 +17,7 @@ function apiTemplate(): Template {
   const stack = new Stack(app, 'ApiTest');
   const storage = new Storage(stack, 'Storage');
   const machine = (id: string) => new sfn.StateMachine(stack, id, { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, `${id}Pass`)) });
-  new Api(stack, 'Api', {
+  const api = new Api(stack, 'Api', {
     table: storage.table,
     bucket: storage.bucket,
     key: storage.key,
@@ -24,6 +26,7 @@ function apiTemplate(): Template {
     stateMachines: { backup: machine('Backup'), restore: machine('Restore'), verify: machine('Verify') },
     runnerLogGroup: new logs.LogGroup(stack, 'RunnerLogs'),
   });
+  api.allowBrowsersFrom(CONSOLE);
   return Template.fromStack(stack);
 }
 
@@ -44,10 +47,37 @@ const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.
 describe('Api', () => {
   const t = apiTemplate();
 
-  it('serves every route with AWS_IAM authorization and nothing unauthenticated', () => {
-    const methods = Object.values(t.findResources('AWS::ApiGateway::Method'));
+  it('serves every route with AWS_IAM authorization and nothing unauthenticated but CORS preflights', () => {
+    const methods = Object.values(t.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
     expect(methods.length).toBe(apiRoutes.length);
     for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('answers CORS preflights for the console without auth, on every resource, allowing the SigV4 headers', () => {
+    const methods = Object.values(t.findResources('AWS::ApiGateway::Method'));
+    const preflights = methods.filter((m) => m.Properties.HttpMethod === 'OPTIONS');
+    const resources = new Set(methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS').map((m) => m.Properties.ResourceId.Ref as string));
+    expect(new Set(preflights.map((m) => m.Properties.ResourceId.Ref as string))).toEqual(resources);
+    expect(preflights).toHaveLength(resources.size);
+    for (const preflight of preflights) {
+      expect(preflight.Properties).toMatchObject({ AuthorizationType: 'NONE', Integration: { Type: 'MOCK' } });
+      const headers = preflight.Properties.Integration.IntegrationResponses[0].ResponseParameters;
+      expect(headers['method.response.header.Access-Control-Allow-Origin']).toBe(`'${CONSOLE}'`);
+      const allowed = (headers['method.response.header.Access-Control-Allow-Headers'] as string).replace(/'/g, '').split(',');
+      expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256']));
+      // The resource's own methods, no others.
+      const own = methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS' && m.Properties.ResourceId.Ref === preflight.Properties.ResourceId.Ref).map((m) => m.Properties.HttpMethod);
+      expect((headers['method.response.header.Access-Control-Allow-Methods'] as string).replace(/'/g, '').split(',').sort()).toEqual(own.sort());
+    }
+  });
+
+  it("lets the console read every answer cross-origin: the Lambdas' (CONSOLE_ORIGIN) and API Gateway's own 4XX and 5XX", () => {
+    for (const fn of Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^[A-Z]+ /v1/') } }))) {
+      expect(fn.Properties.Environment.Variables.CONSOLE_ORIGIN, fn.Properties.Description).toBe(CONSOLE);
+    }
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      t.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: type, ResponseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': `'${CONSOLE}'` } });
+    }
   });
 
   it('has one Lambda per operation: Node 24 on ARM64, traced, with a log group of its own', () => {

@@ -11,22 +11,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Console } from '../../infra/constructs/Console.ts';
 import { keepsakeApp } from '../../scripts/local/stack.ts';
 import { ConsoleConfigSchema } from '../../types/consoleConfig.ts';
+import { text } from '../support/cfnText.ts';
 
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
 
 type Resource = ReturnType<Template['findResources']>[string];
 type Statement = { Effect: string; Action: string | string[]; Principal?: unknown; Resource: unknown; Condition?: unknown };
-
-/** A CloudFormation string as text: `Fn::Join` flattened, `{Ref: X}` as `<X>` and `Fn::GetAtt` as `<X.Attr>`. */
-function text(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as { Ref?: string; 'Fn::GetAtt'?: string[]; 'Fn::Join'?: [string, unknown[]] };
-  if (v.Ref) return `<${v.Ref}>`;
-  if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'].join('.')}>`;
-  if (v['Fn::Join']) return v['Fn::Join'][1].map(text).join(v['Fn::Join'][0]);
-  throw new Error(`not a string: ${JSON.stringify(value)}`);
-}
 
 /** One synth of the whole stack: the template and the cloud assembly's directory (where asset files are staged). */
 function synthesized(): { t: Template; assemblyDir: string } {
@@ -95,10 +86,12 @@ describe('Console', () => {
     const csp = text(security.ContentSecurityPolicy.ContentSecurityPolicy);
     const directives = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
     const apiId = Object.keys(t.findResources('AWS::ApiGateway::RestApi'))[0];
+    const [domainId] = only('AWS::Cognito::UserPoolDomain');
+    // The API, the hosted UI's token endpoint and the identity service: what the signed-in console fetches.
     expect(directives['connect-src']).toEqual([
       "'self'",
       `https://<${apiId}>.execute-api.<AWS::Region>.<AWS::URLSuffix>`,
-      'https://cognito-idp.<AWS::Region>.<AWS::URLSuffix>',
+      `https://<${domainId}>.auth.<AWS::Region>.amazoncognito.com`,
       'https://cognito-identity.<AWS::Region>.<AWS::URLSuffix>',
     ]);
     expect(directives['default-src']).toEqual(["'self'"]);
@@ -139,7 +132,7 @@ describe('Console', () => {
     expect(pages.Properties.SourceObjectKeys).toEqual(assets.Properties.SourceObjectKeys);
   });
 
-  it('writes /config.json at deploy time with the API URL, Region and IAM sign-in, never pruned, in the shape the console parses', () => {
+  it('writes /config.json at deploy time with the API URL, Region and the Cognito ids, never pruned, in the shape the console parses', () => {
     const [, configDeployment] = deployment((p) => p.SourceMarkers !== undefined);
     expect(configDeployment.Properties).toMatchObject({ DestinationBucketName: { Ref: siteBucketId }, Prune: false });
     expect(configDeployment.Properties.SystemMetadata['cache-control']).toBe('no-cache');
@@ -148,14 +141,34 @@ describe('Console', () => {
     const markers = (configDeployment.Properties.SourceMarkers as Record<string, unknown>[])[0] ?? {};
     const apiId = Object.keys(t.findResources('AWS::ApiGateway::RestApi'))[0];
     const stageId = Object.keys(t.findResources('AWS::ApiGateway::Stage'))[0];
-    const deployed: Record<string, string> = { [`<${apiId}>`]: 'abc123', '<AWS::Region>': 'eu-west-1', '<AWS::URLSuffix>': 'amazonaws.com', [`<${stageId}>`]: 'prod' };
+    const [userPoolId] = only('AWS::Cognito::UserPool');
+    const [clientId] = only('AWS::Cognito::UserPoolClient');
+    const [identityPoolId] = only('AWS::Cognito::IdentityPool');
+    const [domainId] = only('AWS::Cognito::UserPoolDomain');
+    const deployed: Record<string, string> = {
+      [`<${apiId}>`]: 'abc123',
+      '<AWS::Region>': 'eu-west-1',
+      '<AWS::URLSuffix>': 'amazonaws.com',
+      [`<${stageId}>`]: 'prod',
+      [`<${userPoolId}>`]: 'eu-west-1_Pool1',
+      [`<${clientId}>`]: 'client1',
+      [`<${identityPoolId}>`]: 'eu-west-1:0000-1111',
+      [`<${domainId}>`]: 'keepsake-123456789012',
+    };
     const [objectKey] = configDeployment.Properties.SourceObjectKeys as string[];
     let json = readFileSync(join(assemblyDir, `asset.${objectKey?.replace(/\.zip$/, '')}`, 'config.json'), 'utf8');
     for (const [marker, value] of Object.entries(markers)) json = json.replaceAll(marker, deployed[text(value)] ?? `unexpected ${text(value)}`);
     expect(ConsoleConfigSchema.parse(JSON.parse(json))).toEqual({
       apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/',
       region: 'eu-west-1',
-      auth: { kind: 'iam' },
+      auth: {
+        kind: 'cognito',
+        userPoolId: 'eu-west-1_Pool1',
+        userPoolClientId: 'client1',
+        identityPoolId: 'eu-west-1:0000-1111',
+        authDomain: 'https://keepsake-123456789012.auth.eu-west-1.amazoncognito.com',
+        identityEndpoint: 'https://cognito-identity.eu-west-1.amazonaws.com',
+      },
     });
     // The only other deployments are the two syncs above, which exclude it from their pruning.
     expect(deployments).toHaveLength(3);
@@ -198,7 +211,8 @@ describe('Console build', () => {
     const stack = new Stack(app, 'ConsoleTest');
     const restApi = new apigw.RestApi(stack, 'Api');
     restApi.root.addMethod('GET', new apigw.MockIntegration());
-    return () => new Console(stack, 'Console', { restApi, accessLogs: new s3.Bucket(stack, 'Logs'), siteDir });
+    const signIn = { userPoolId: 'pool', userPoolClientId: 'client', identityPoolId: 'identities', authDomain: 'https://keepsake.auth.eu-west-1.amazoncognito.com' };
+    return () => new Console(stack, 'Console', { restApi, accessLogs: new s3.Bucket(stack, 'Logs'), siteDir, signIn });
   };
   const dirs: string[] = [];
   const emptyDir = () => {

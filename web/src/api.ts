@@ -1,12 +1,12 @@
-import { apiClient, ApiError, type ApiClient } from '../../types/apiClient.ts';
+import { apiClient, ApiError, type ApiClient, type RequestSigner } from '../../types/apiClient.ts';
 
 export { ApiError };
 
 let client: ApiClient | undefined;
 
-/** Points the console at the API its config names (local mode: the same origin). */
-export function useApiAt(baseUrl: string): void {
-  client = apiClient(baseUrl);
+/** Points the console at the API its config names (local mode: the same origin), signing with `sign` when given. */
+export function useApiAt(baseUrl: string, sign?: RequestSigner): void {
+  client = apiClient(baseUrl, sign);
 }
 
 function current(): ApiClient {

@@ -6,6 +6,7 @@ import { useApiAt } from './api.ts';
 import { Layout } from './components/Layout.tsx';
 import { ToastProvider } from './components/Toasts.tsx';
 import { RoleProvider } from './permissions.tsx';
+import type { Account } from './auth/session.ts';
 import { loadConfig } from './config.ts';
 import { Audit } from './pages/Audit.tsx';
 import { BackupDetail } from './pages/BackupDetail.tsx';
@@ -17,17 +18,18 @@ import { RestoreDetail } from './pages/RestoreDetail.tsx';
 import { Restores } from './pages/Restores.tsx';
 import { Schedules } from './pages/Schedules.tsx';
 import { Trash } from './pages/Trash.tsx';
+import type { ConsoleConfig } from '../../types/consoleConfig.ts';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root') as HTMLElement);
 
-try {
-  const config = await loadConfig();
-  useApiAt(config.apiUrl);
+/** The console itself, for the signed-in `account` (none in local mode, whose config names the identity). */
+function renderConsole(config: ConsoleConfig, account: Account | undefined): void {
+  useApiAt(config.apiUrl, account?.sign);
   const queries = new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 5_000, refetchOnWindowFocus: true } } });
   const router = createBrowserRouter([
     {
-      element: <Layout config={config} />,
+      element: <Layout config={config} account={account} />,
       children: [
         { index: true, element: <Dashboard /> },
         { path: 'data-sources', element: <DataSources /> },
@@ -46,13 +48,27 @@ try {
     <StrictMode>
       <QueryClientProvider client={queries}>
         <ToastProvider>
-          <RoleProvider role={config.auth.kind === 'local' ? config.auth.role : undefined}>
+          <RoleProvider role={config.auth.kind === 'local' ? config.auth.role : account?.role}>
             <RouterProvider router={router} />
           </RoleProvider>
         </ToastProvider>
       </QueryClientProvider>
     </StrictMode>,
   );
+}
+
+try {
+  const config = await loadConfig();
+  // The sign-in code (and the SigV4 signer) loads only for a deployment that signs in with Cognito.
+  const signIn = config.auth.kind === 'cognito' ? await (await import('./auth/session.ts')).cognitoSignIn(config.auth, config.region) : undefined;
+  if (signIn?.kind === 'signedOut') {
+    const { SignIn } = await import('./auth/SignIn.tsx');
+    root.render(
+      <StrictMode>
+        <SignIn problem={signIn.problem} signIn={signIn.signIn} />
+      </StrictMode>,
+    );
+  } else renderConsole(config, signIn?.account);
 } catch (error) {
   root.render(
     <main className="p-8">

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import type { Operation } from '../../../functions/routes.ts';
 import type { ConsoleConfig } from '../../../types/consoleConfig.ts';
+import type { Account } from '../auth/session.ts';
 import { useCan } from '../permissions.tsx';
 
 interface NavItem {
@@ -34,11 +35,11 @@ function useDarkMode(): [boolean, (dark: boolean) => void] {
   return [dark, setDark];
 }
 
-/** The frame of every page: navigation (a top bar on a phone, a sidebar from 1024 px), identity and theme. */
-export function Layout({ config }: { config: ConsoleConfig }) {
+/** The frame of every page: navigation (a top bar on a phone, a sidebar from 1024 px), identity, sign-out and theme. */
+export function Layout({ config, account }: { config: ConsoleConfig; account?: Account }) {
   const [dark, setDark] = useDarkMode();
   const can = useCan();
-  const identity = config.auth.kind === 'local' ? `${config.auth.principal}, ${config.auth.role}` : 'signed in with AWS IAM';
+  const identity = config.auth.kind === 'local' ? `${config.auth.principal}, ${config.auth.role}` : `${account?.name}, ${account?.role}`;
   return (
     <div className="min-h-screen lg:flex">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
@@ -66,6 +67,13 @@ export function Layout({ config }: { config: ConsoleConfig }) {
           ))}
         </nav>
         <p className="hidden px-4 py-3 text-xs text-slate-500 lg:block">{identity}</p>
+        {account ? (
+          <div className="px-4 pb-3">
+            <button type="button" className="btn" onClick={() => account.signOut()}>
+              Sign out
+            </button>
+          </div>
+        ) : null}
       </aside>
       <main id="main" className="min-w-0 flex-1 p-4 lg:p-8">
         <Outlet />
