@@ -53,7 +53,10 @@ export async function startMariaDb(baseDir: string, options: { fresh?: boolean; 
   const dataDir = join(baseDir, 'data');
   const socket = join(baseDir, 'mariadb.sock');
   if (options.fresh) await rm(baseDir, { recursive: true, force: true });
-  await mkdir(baseDir, { recursive: true });
+  // Its own temporary directory: in the shared /tmp, another process (a second server, a cleaner) removed an
+  // internal temporary table mid-dump ("Error on delete of '/tmp/#sql-temptable-…'") and failed a backup.
+  const tmpDir = join(baseDir, 'tmp');
+  await mkdir(tmpDir, { recursive: true });
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   if (!(await access(join(dataDir, 'mysql')).then(() => true, () => false))) {
     await execFileAsync('mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=socket', '--skip-test-db', ...asRoot]);
@@ -65,6 +68,7 @@ export async function startMariaDb(baseDir: string, options: { fresh?: boolean; 
     `--port=${port}`,
     '--bind-address=127.0.0.1',
     `--socket=${socket}`,
+    `--tmpdir=${tmpDir}`,
     `--pid-file=${join(baseDir, 'mariadb.pid')}`,
     '--skip-name-resolve',
     '--skip-log-bin',
