@@ -51,6 +51,10 @@ function lines(): { idle: Line[]; nightly: Line[]; storage: Line[] } {
     { item: `Custom metrics (${customMetrics}: StaleSources)`, basis: `$${PRICE.customMetricMonth}/metric`, usd: customMetrics * PRICE.customMetricMonth },
     { item: 'Hourly freshness check (Lambda, ARM64)', basis: `${hourlyChecks} calls × ~0.2 s`, usd: hourlyChecks * (PRICE.lambdaRequest + 0.2 * 0.25 * PRICE.lambdaArmGbSecond) },
     { item: `NAT gateways (${count('AWS::EC2::NatGateway')})`, basis: 'public subnets only', usd: 0 },
+    // Essentials plan: the first 10,000 monthly active users are free; identity pools and the hosted UI cost nothing.
+    { item: `Cognito user pool (${count('AWS::Cognito::UserPool')}, Essentials) and identity pool`, basis: '< 10,000 active users: free', usd: 0 },
+    // A ~1 MB build in S3 and CloudFront's always-free tier (1 TB out, 10 M requests a month).
+    { item: `Console: CloudFront (${count('AWS::CloudFront::Distribution')}) and its S3 bucket`, basis: '~1 MB, within the free tier', usd: 0 },
     { item: `VPC, ECS, Step Functions (${count('AWS::StepFunctions::StateMachine')}), Lambda (${fns.length}), Scheduler`, basis: 'pay per use: nothing runs', usd: 0 },
   ];
   const nightly: Line[] = [
