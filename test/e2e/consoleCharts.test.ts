@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -243,6 +244,31 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
     await expect.poll(() => rows.count()).toBe(mine);
     expect(await rows.filter({ hasText: restore.requestedBy }).count()).toBe(mine);
     await shot('audit-by-principal');
+  });
+
+  it('lists a running backup under "Running now", linked to its live log, until it ends', async () => {
+    // A server that accepts connections and never greets: the backup runs until the runner's connect timeout.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const db = mariadb();
+      const stalled = await api.request<DataSource>('POST', '/v1/data-sources', {
+        name: `charts silent ${process.pid}`, engine: 'mariadb', host: '127.0.0.1', port: (silent.address() as AddressInfo).port, database: DB, username: db.user, password: db.password,
+      });
+      await page.goto(`${local.apiUrl}/`);
+      const running = page.getByRole('list', { name: 'Running jobs' });
+      const { backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${stalled.id}/backups`, { trigger: 'api' });
+      const link = running.getByRole('link', { name: `Backup of ${stalled.name} (${DB})` });
+      await link.waitFor({ timeout: 20_000 });
+      expect(await link.getAttribute('href')).toBe(`/backups/${backupId}`);
+      expect(await running.getByText(/^(queued|running)$/).count()).toBe(1);
+      await shot('dashboard-running');
+      const ended = await waitForBackup(api, backupId, 90_000);
+      expect(ended.status).toBe('failed');
+      await page.getByText('Nothing is running.').waitFor({ timeout: 20_000 });
+    } finally {
+      silent.close();
+    }
   });
 
   it('raised no page errors', () => {

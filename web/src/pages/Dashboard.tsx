@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import type { StatsResponse } from '../../../types/stats.ts';
 import { api } from '../api.ts';
 import { DashboardCharts } from '../components/DashboardCharts.tsx';
+import { RunningJobs } from '../components/RunningJobs.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatAge, formatBytes, formatTime } from '../format.ts';
 import { useDataSources } from '../queries.ts';
@@ -20,7 +21,7 @@ function Tile({ label, value, tone }: { label: string; value: string; tone?: 'ba
   );
 }
 
-/** The first page: is every source backed up, what failed lately, how much is stored and how that went over 30 days. */
+/** The first page: what runs now, is every source backed up, what failed lately, how much is stored and how that went over 30 days. */
 export function Dashboard() {
   const stats = useQuery({ queryKey: ['stats'], queryFn: () => api.get<StatsResponse>('/v1/stats'), refetchInterval: 15_000 });
   const sources = useDataSources();
@@ -42,6 +43,7 @@ export function Dashboard() {
         <Tile label="Storage used" value={formatBytes(s.storedBytes)} />
         <Tile label="Stored backups" value={String(s.storedBackups)} />
       </div>
+      <RunningJobs nameOf={nameOf} />
       <DashboardCharts daily={s.daily} />
       <div className="card overflow-x-auto">
         <h2 className="mb-2 font-semibold">Last backup per source</h2>
