@@ -22,5 +22,13 @@ export type ListAuditQuery = z.infer<typeof ListAuditQuerySchema>;
 /** What the repository filters by. */
 export type AuditFilter = Omit<ListAuditQuery, 'limit' | 'cursor'>;
 
+/**
+ * One event as `GET /v1/audit` lists it: `principalName` is the e-mail address of a console user's principal,
+ * looked up when the log is read; absent for other principals and for people the user pool could not name (deleted,
+ * or the lookup failed).
+ */
+export const ListedAuditEventSchema = AuditEventSchema.extend({ principalName: z.string().optional() });
+export type ListedAuditEvent = z.infer<typeof ListedAuditEventSchema>;
+
 /** Response of `GET /v1/audit`: one page of events, newest first. */
-export const AuditPageSchema = pageOf(AuditEventSchema);
+export const AuditPageSchema = pageOf(ListedAuditEventSchema);

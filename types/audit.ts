@@ -4,7 +4,18 @@ import * as z from 'zod';
 export const AuditTargetTypeSchema = z.enum(['dataSource', 'schedule', 'backup', 'restore'], { error: 'targetType must be dataSource, schedule, backup or restore' });
 export type AuditTargetType = z.infer<typeof AuditTargetTypeSchema>;
 
-/** One mutating call: who (the IAM or Cognito principal), what, when, and on which entity. */
+/**
+ * How a console user is recorded as a principal: `cognito:<sub>`, the user pool's id for the person, which stays
+ * the same when their e-mail address changes. GET /v1/audit names them by e-mail when it reads the log.
+ */
+export const cognitoPrincipal = (sub: string): string => `cognito:${sub}`;
+
+/** The user pool `sub` of a console user's principal; undefined for any other principal (an IAM ARN, `keepsake:…`). */
+export function cognitoSubOf(principal: string): string | undefined {
+  return /^cognito:([^/,:]+)$/.exec(principal)?.[1];
+}
+
+/** One mutating call: who (a console user's `cognito:<sub>`, else the IAM principal), what, when, and on which entity. */
 export const AuditEventSchema = z
   .object({
     id: z.string(),

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod';
+import { cognitoPrincipal } from '../../types/audit.ts';
 import { fieldErrors } from '../../types/zodMessages.ts';
 import { HttpError, Invalid } from './errors.ts';
 import { logger } from './logger.ts';
@@ -31,9 +32,21 @@ export interface HttpInput<P, Q, B> {
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
 
-/** The principal from API Gateway's AWS_IAM authorizer: a Cognito identity, else the caller's ARN. */
+/**
+ * API Gateway's `cognitoAuthenticationProvider` for identity-pool credentials of a user pool sign-in:
+ * `cognito-idp.{region}.amazonaws.com/{poolId},cognito-idp.{region}.amazonaws.com/{poolId}:CognitoSignIn:{sub}`.
+ */
+const USER_POOL_SIGN_IN = /(?:^|,)cognito-idp\.[^/,]+\/[^/,:]+:CognitoSignIn:([^/,:]+)$/;
+
+/**
+ * Who API Gateway's AWS_IAM authorizer let in: a console user as `cognito:<sub>` (their identity-pool role is
+ * shared by everyone in their group, so its ARN would not say who), another Cognito identity by its identity id,
+ * else the caller's IAM user or role ARN.
+ */
 export function principalOf(event: APIGatewayProxyEvent): string {
   const identity = event.requestContext?.identity;
+  const sub = USER_POOL_SIGN_IN.exec(identity?.cognitoAuthenticationProvider ?? '')?.[1];
+  if (sub !== undefined) return cognitoPrincipal(sub);
   return identity?.cognitoIdentityId ?? identity?.userArn ?? identity?.caller ?? 'unknown';
 }
 

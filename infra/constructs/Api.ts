@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -161,6 +162,17 @@ export class Api extends Construct {
     const corsHeaders = { 'Access-Control-Allow-Origin': `'${origin}'`, Vary: "'Origin'" };
     this.restApi.addGatewayResponse('Default4xx', { type: apigw.ResponseType.DEFAULT_4XX, responseHeaders: corsHeaders });
     this.restApi.addGatewayResponse('Default5xx', { type: apigw.ResponseType.DEFAULT_5XX, responseHeaders: corsHeaders });
+  }
+
+  /**
+   * Lets GET /v1/audit name console users by e-mail: `cognito-idp:AdminGetUser` on `userPool` alone, and its id as
+   * USER_POOL_ID. Called once Auth exists: Auth is built after the API, whose methods its group roles name. The
+   * user pool refers to nothing of the API, so the function referring to the pool makes no cycle.
+   */
+  resolveAuditNamesWith(userPool: cognito.IUserPool): void {
+    const fn = this.functions.listAudit.function;
+    userPool.grant(fn, 'cognito-idp:AdminGetUser');
+    fn.addEnvironment('USER_POOL_ID', userPool.userPoolId);
   }
 
   private grant(fn: KeepsakeFunction, access: Access, props: ApiProps): void {

@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -10,8 +11,11 @@ import { Storage } from '../../infra/constructs/Storage.ts';
 
 const CONSOLE = 'https://d111111abcdef8.cloudfront.net';
 
-/** The Api construct in a stack of its own, with stand-in state machines (Orchestration builds the real ones). */
-function apiTemplate(): Template {
+/**
+ * The Api construct in a stack of its own, with stand-in state machines (Orchestration builds the real ones);
+ * `namesFrom` adds a user pool the audit log names people from, as the stack does with Auth's.
+ */
+function apiTemplate(options: { namesFrom?: 'userPool' } = {}): Template {
   // Skip esbuild bundling: these tests look at the template, not the code.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'ApiTest');
@@ -27,6 +31,7 @@ function apiTemplate(): Template {
     runnerLogGroup: new logs.LogGroup(stack, 'RunnerLogs'),
   });
   api.allowBrowsersFrom(CONSOLE);
+  if (options.namesFrom) api.resolveAuditNamesWith(new cognito.UserPool(stack, 'Users'));
   return Template.fromStack(stack);
 }
 
@@ -43,6 +48,13 @@ function statementsOf(t: Template, operation: string): Statement[] {
 }
 
 const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+/** The environment variables of the function serving `operation`. */
+function environmentOf(t: Template, operation: string): Record<string, unknown> {
+  const route = apiRoutes.find((r) => r.operation === operation);
+  const fn = Object.values(t.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Description === `${route?.method} ${route?.path}`);
+  return fn?.Properties.Environment.Variables as Record<string, unknown>;
+}
 
 describe('Api', () => {
   const t = apiTemplate();
@@ -158,5 +170,29 @@ describe('Api', () => {
     const deleters = apiRoutes.filter((r) => actionsOf(statementsOf(t, r.operation)).includes('s3:DeleteObject')).map((r) => r.operation);
     expect(readers).toEqual(['getDownloadUrl']);
     expect(deleters).toEqual(['deleteBackup']);
+  });
+});
+
+describe('Api naming people in the audit log', () => {
+  const t = apiTemplate({ namesFrom: 'userPool' });
+  const [poolId] = Object.keys(t.findResources('AWS::Cognito::UserPool'));
+
+  it("lets GET /v1/audit call AdminGetUser on the user pool's own ARN, and nothing else of Cognito", () => {
+    const cognitoStatements = statementsOf(t, 'listAudit').filter((s) => actionsOf([s]).some((a) => a.startsWith('cognito-idp:')));
+    expect(cognitoStatements).toEqual([{ Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: { 'Fn::GetAtt': [poolId, 'Arn'] } }]);
+  });
+
+  it('tells that function, and only it, the user pool id', () => {
+    expect(environmentOf(t, 'listAudit').USER_POOL_ID).toEqual({ Ref: poolId });
+    for (const route of apiRoutes.filter((r) => r.operation !== 'listAudit')) {
+      expect(environmentOf(t, route.operation), route.operation).not.toHaveProperty('USER_POOL_ID');
+      expect(actionsOf(statementsOf(t, route.operation)).filter((a) => a.startsWith('cognito-idp:')), route.operation).toEqual([]);
+    }
+  });
+
+  it('names nobody until it is given a user pool', () => {
+    const without = apiTemplate();
+    expect(environmentOf(without, 'listAudit')).not.toHaveProperty('USER_POOL_ID');
+    expect(actionsOf(statementsOf(without, 'listAudit')).filter((a) => a.startsWith('cognito-idp:'))).toEqual([]);
   });
 });

@@ -11,6 +11,52 @@ import { stateMachineDefinition, type AslDefinition } from '../../scripts/local/
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
+/** The resources each resource needs first, as CloudFormation orders them: `Ref`, `Fn::GetAtt`, `Fn::Sub` and `DependsOn`. */
+function dependencies(resources: Record<string, { Properties?: unknown; DependsOn?: string | string[] }>): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const [id, resource] of Object.entries(resources)) {
+    const needs = new Set<string>([resource.DependsOn ?? []].flat());
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) return value.forEach(walk);
+      if (value === null || typeof value !== 'object') return;
+      const v = value as Record<string, unknown>;
+      if (typeof v.Ref === 'string') needs.add(v.Ref);
+      if (Array.isArray(v['Fn::GetAtt'])) needs.add(String(v['Fn::GetAtt'][0]));
+      const sub = v['Fn::Sub'];
+      const template = Array.isArray(sub) ? sub[0] : sub;
+      if (typeof template === 'string') for (const [, name] of template.matchAll(/\$\{([^}.!]+)[^}]*\}/g)) needs.add(name ?? '');
+      Object.values(v).forEach(walk);
+    };
+    walk(resource.Properties);
+    graph.set(id, new Set([...needs].filter((need) => need in resources)));
+  }
+  return graph;
+}
+
+/** A chain of resources that need each other (CloudFormation refuses the template), or undefined. */
+function cycleIn(graph: Map<string, Set<string>>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const need of graph.get(id) ?? []) {
+      const cycle = visit(need);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of graph.keys()) {
+    const cycle = visit(id);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
 describe('Keepsake stack', () => {
   const t = keepsakeTemplate({ alarmEmail: 'ops@example.com' });
 
@@ -95,6 +141,28 @@ describe('Keepsake stack', () => {
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrchestrationRecordStoppedExecution'), 'Arn'] } })],
     });
+  });
+
+  it("lets the audit log's Lambda read users of Auth's user pool only, and the template still has no dependency cycle", () => {
+    const [poolId] = Object.keys(t.findResources('AWS::Cognito::UserPool'));
+    const functions = t.findResources('AWS::Lambda::Function');
+    const [auditId = '', audit] = Object.entries(functions).find(([, f]) => f.Properties.Description === 'GET /v1/audit') ?? [];
+    expect(audit?.Properties.Environment.Variables.USER_POOL_ID).toEqual({ Ref: poolId });
+    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as Statement[]).map((statement) => ({ statement, roles: p.Properties.Roles as { Ref: string }[] })),
+    );
+    const cognito = statements.filter(({ statement }) => actions(statement).some((a) => a.startsWith('cognito-idp:')));
+    expect(cognito.map(({ statement }) => statement)).toEqual([{ Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: { 'Fn::GetAtt': [poolId, 'Arn'] } }]);
+    expect(cognito[0]?.roles).toEqual([{ Ref: audit?.Properties.Role['Fn::GetAtt'][0] }]);
+
+    const graph = dependencies(t.toJSON().Resources);
+    expect(cycleIn(graph)).toBeUndefined();
+    // The function does need the pool, which Auth builds after the API: the check above has that edge to go through.
+    expect(graph.get(auditId)).toContain(poolId);
+  });
+
+  it('finds a dependency cycle when there is one (the check above can fail)', () => {
+    expect(cycleIn(new Map([['A', new Set(['B'])], ['B', new Set(['C'])], ['C', new Set(['A'])], ['D', new Set(['A'])]]))).toEqual(['A', 'B', 'C', 'A']);
   });
 
   it('runs the sweeper every day', () => {

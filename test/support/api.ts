@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayEventIdentity, APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { proxyEvent } from '../../scripts/local/httpApi.ts';
 import { createTableInput } from '../../functions/shared/tableSchema.ts';
@@ -32,12 +32,14 @@ export interface ApiRequest {
   readonly rawBody?: string;
   readonly headers?: Record<string, string>;
   readonly principal?: string;
+  /** Fields of `requestContext.identity` to set besides `principal`'s (a console user's Cognito sign-in). */
+  readonly identity?: Partial<APIGatewayEventIdentity>;
 }
 
 /** An event shaped like API Gateway's REST proxy integration with the AWS_IAM authorizer. */
 export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
   const path = Object.entries(request.pathParameters ?? {}).reduce((p, [k, v]) => p.replace(`{${k}}`, encodeURIComponent(v)), request.resource);
-  return proxyEvent({
+  const event = proxyEvent({
     method: request.method,
     resource: request.resource,
     path,
@@ -47,6 +49,8 @@ export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
     body: request.rawBody ?? (request.body === undefined ? null : JSON.stringify(request.body)),
     principal: request.principal ?? 'arn:aws:iam::123456789012:user/test',
   });
+  if (!request.identity) return event;
+  return { ...event, requestContext: { ...event.requestContext, identity: { ...event.requestContext.identity, ...request.identity } } };
 }
 
 export interface ApiResponse<T = unknown> {

@@ -2,10 +2,12 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { Page } from '../../../types/api.ts';
+import type { ListedAuditEvent } from '../../../types/apiAudit.ts';
 import { AuditTargetTypeSchema, type AuditEvent, type AuditTargetType } from '../../../types/audit.ts';
 import { api } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { formatAge, formatTime } from '../format.ts';
+import { emailInPrincipalFilter } from '../principalFilter.ts';
 import { useDataSources } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 
@@ -74,11 +76,19 @@ function auditQuery(filter: Filter, cursor: string): URLSearchParams {
   return query;
 }
 
-/** The filter form: edits stay in the form until applied, then live in the URL (shareable, back/forward). */
-function FilterBar({ applied, onApply }: { applied: Filter; onApply: (filter: Filter) => void }) {
+/**
+ * The filter form: edits stay in the form until applied, then live in the URL (shareable, back/forward). The
+ * principal filter matches recorded principals only: an e-mail address typed there gets an explanation, and the
+ * principal the listed events show under that address when they show one.
+ */
+function FilterBar({ applied, onApply, listed }: { applied: Filter; onApply: (filter: Filter) => void; listed: readonly ListedAuditEvent[] }) {
   const [draft, setDraft] = useState(applied);
   const set = (key: keyof Filter) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
   const filtered = FILTER_KEYS.some((key) => applied[key]);
+  const email = emailInPrincipalFilter(draft.principal, listed);
+  const emailsPrincipal = email?.principal;
+  // An id means nothing without its kind of entity: the API would refuse it.
+  const submit = (next: Filter) => onApply(next.targetType ? next : { ...next, targetId: '' });
   return (
     <form
       role="search"
@@ -86,8 +96,7 @@ function FilterBar({ applied, onApply }: { applied: Filter; onApply: (filter: Fi
       className="card grid gap-3 sm:grid-cols-2 lg:grid-cols-[repeat(5,minmax(0,1fr))_auto]"
       onSubmit={(e) => {
         e.preventDefault();
-        // An id means nothing without its kind of entity: the API would refuse it.
-        onApply(draft.targetType ? draft : { ...draft, targetId: '' });
+        submit(draft);
       }}
     >
       <Field label="From">
@@ -122,6 +131,18 @@ function FilterBar({ applied, onApply }: { applied: Filter; onApply: (filter: Fi
           </button>
         ) : null}
       </div>
+      {email ? (
+        <p role="status" className="col-span-full text-sm text-amber-800 dark:text-amber-300">
+          The principal filter takes a principal (such as cognito:… or an IAM ARN), not an e-mail address.{' '}
+          {emailsPrincipal ? (
+            <button type="button" className={`${LINK} cursor-pointer`} onClick={() => submit({ ...draft, principal: emailsPrincipal })}>
+              Show the events of {draft.principal.trim()}
+            </button>
+          ) : (
+            'Click a person in the list to show only their events.'
+          )}
+        </p>
+      ) : null}
     </form>
   );
 }
@@ -138,7 +159,7 @@ export function Audit() {
   const events = useInfiniteQuery({
     queryKey: ['audit', filter],
     initialPageParam: '',
-    queryFn: ({ pageParam }) => api.get<Page<AuditEvent>>(`/v1/audit?${auditQuery(filter, pageParam)}`),
+    queryFn: ({ pageParam }) => api.get<Page<ListedAuditEvent>>(`/v1/audit?${auditQuery(filter, pageParam)}`),
     getNextPageParam: (last) => last.nextCursor,
   });
   // A principal with a target type is filtered after reading: a page may hold no match while older ones do.
@@ -161,7 +182,7 @@ export function Audit() {
     <section className="flex flex-col gap-4">
       <h1 className="text-2xl font-semibold">Audit log</h1>
       <p className="text-sm text-slate-600 dark:text-slate-400">Every change made through the API, by whom; downloads are recorded too.</p>
-      <FilterBar key={params.toString()} applied={filter} onApply={apply} />
+      <FilterBar key={params.toString()} applied={filter} onApply={apply} listed={items} />
       {events.isPending ? (
         <p role="status">Loading the audit log…</p>
       ) : events.isError ? (
@@ -192,7 +213,15 @@ export function Audit() {
                     </td>
                     <td>
                       {/* An IAM ARN has no spaces: it may break anywhere, but the column stays readable. */}
-                      <span className="block min-w-40 wrap-anywhere">{e.principal}</span>
+                      <button
+                        type="button"
+                        className={`${LINK} block min-w-40 cursor-pointer text-left wrap-anywhere`}
+                        title={`Show only the events of ${e.principal}`}
+                        onClick={() => apply({ ...filter, principal: e.principal })}
+                      >
+                        {e.principalName ?? e.principal}
+                      </button>
+                      {e.principalName ? <span className="block text-xs wrap-anywhere text-slate-500">{e.principal}</span> : null}
                     </td>
                     <td>
                       <code className="text-xs">{e.action}</code>
