@@ -123,6 +123,28 @@ describe('containers/backup/Dockerfile', () => {
     }
   });
 
+  it("puts igzip (the runner's compressor) on PATH, statically linked, from a source it checks by SHA-256", () => {
+    const stageOf = (name: string) => {
+      const start = dockerfile.findIndex((i) => i.keyword === 'FROM' && new RegExp(`\\bAS\\s+${name}$`, 'i').test(i.args));
+      const end = dockerfile.findIndex((i, at) => at > start && i.keyword === 'FROM');
+      return dockerfile.slice(start, end === -1 ? undefined : end);
+    };
+    const build = stageOf('igzip');
+    expect(build.length).toBeGreaterThan(0);
+    const args = Object.fromEntries(build.filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=') as [string, string]));
+    expect(args.ISAL_SHA256).toMatch(/^[0-9a-f]{64}$/);
+    const script = build.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' ');
+    expect(script).toMatch(/"\$\{ISAL_SHA256\}\s+\/tmp\/isal\.tar\.xz" \| sha256sum -c -/);
+    // Checked before it is unpacked, and linked statically so the EL9 image's glibc does not matter.
+    expect(script.indexOf('sha256sum -c')).toBeLessThan(script.indexOf('tar -xJf /tmp/isal.tar.xz'));
+    expect(script).toContain('LDFLAGS=-all-static');
+    const copied = copies.find((c) => c.flags.includes('--from=igzip'));
+    expect(copied?.sources).toEqual(['/src/programs/igzip']);
+    expect(copied?.dest).toBe('/usr/local/bin/igzip');
+    const final = dockerfile.slice(dockerfile.map((i) => i.keyword).lastIndexOf('FROM'));
+    expect(final.some((i) => i.keyword === 'RUN' && /\bigzip --version\b/.test(i.args))).toBe(true);
+  });
+
   it('runs the copied bundle with node as its ENTRYPOINT', () => {
     const entrypoints = dockerfile.filter((i) => i.keyword === 'ENTRYPOINT');
     expect(entrypoints).toHaveLength(1);
