@@ -117,6 +117,8 @@ describe('the console in Chromium against local mode', () => {
   it('tests the connection and backs up now, then watches the backup until it succeeds', async () => {
     await page.getByRole('link', { name: 'Data sources' }).click();
     const row = page.getByRole('row').filter({ hasText: 'console e2e' });
+    // The source's row now names the schedule just made.
+    await row.getByText('weekly on Mon, Wed at 03:15 (Asia/Tokyo)').waitFor();
     await row.getByRole('button', { name: 'Test connection' }).click();
     await toast(/Connection to "console e2e" OK: .*MariaDB/).waitFor();
     await row.getByRole('button', { name: 'Back up now' }).click();

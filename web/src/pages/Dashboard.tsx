@@ -6,9 +6,7 @@ import { DashboardCharts } from '../components/DashboardCharts.tsx';
 import { RunningJobs } from '../components/RunningJobs.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatAge, formatBytes, formatTime } from '../format.ts';
-import { useDataSources } from '../queries.ts';
-import type { Schedule } from '../../../types/schedule.ts';
-import type { Page } from '../../../types/api.ts';
+import { useDataSources, useSchedules } from '../queries.ts';
 import { isOverdue } from '../overdue.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 
@@ -25,7 +23,7 @@ function Tile({ label, value, tone }: { label: string; value: string; tone?: 'ba
 export function Dashboard() {
   const stats = useQuery({ queryKey: ['stats'], queryFn: () => api.get<StatsResponse>('/v1/stats'), refetchInterval: 15_000 });
   const sources = useDataSources();
-  const schedules = useQuery({ queryKey: ['schedules'], queryFn: () => api.get<Page<Schedule>>('/v1/schedules?limit=100') });
+  const schedules = useSchedules();
   if (stats.isPending) return <p role="status">Loading the dashboard…</p>;
   if (stats.isError) {
     return (

@@ -2,9 +2,10 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import type { ConnectionTestResult } from '../../../types/apiDataSources.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
+import type { Schedule } from '../../../types/schedule.ts';
 import type { StatsResponse } from '../../../types/stats.ts';
 import { api, ApiError, errorMessage } from '../api.ts';
 import { Field } from '../components/Field.tsx';
@@ -12,9 +13,10 @@ import { Modal } from '../components/Modal.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { editValues, fieldMessages, NEW_SOURCE_VALUES, sourceFormSchema, updateBody, type SourceFormOutput, type SourceFormValues } from '../dataSourceForm.ts';
+import { describeCron } from '../cronBuilder.ts';
 import { formatAge } from '../format.ts';
 import { useCan } from '../permissions.tsx';
-import { useDataSources } from '../queries.ts';
+import { useDataSources, useSchedules } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 
 /**
@@ -184,10 +186,32 @@ function SourceActions({ source }: { source: DataSource }) {
   );
 }
 
+/** What a source's schedules say in its row: each active one in words, paused ones marked, none offered to add. */
+function ScheduleSummary({ schedules }: { schedules: readonly Schedule[] | undefined }) {
+  if (schedules === undefined) return <span className="text-slate-500">…</span>;
+  if (schedules.length === 0) {
+    return (
+      <Link className="text-sky-700 underline dark:text-sky-400" to="/schedules">
+        none
+      </Link>
+    );
+  }
+  return (
+    <ul>
+      {schedules.map((schedule) => (
+        <li key={schedule.id} className={schedule.enabled ? undefined : 'text-slate-500'}>
+          {describeCron(schedule.cron)} ({schedule.timeZone}){schedule.enabled ? '' : ', paused'}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function DataSources() {
   const can = useCan();
   const [creating, setCreating] = useState(false);
   const sources = useDataSources();
+  const schedules = useSchedules();
   const stats = useQuery({ queryKey: ['stats'], queryFn: () => api.get<StatsResponse>('/v1/stats') });
   const lastOf = (id: string) => stats.data?.sources.find((s) => s.sourceId === id)?.lastBackup;
   return (
@@ -218,6 +242,7 @@ export function DataSources() {
                 <th>Database</th>
                 <th>Status</th>
                 <th>Last backup</th>
+                <th>Schedule</th>
                 <th>Actions</th>
               </tr>
             </thead>
@@ -232,6 +257,9 @@ export function DataSources() {
                     </td>
                     <td>{source.enabled ? <StatusBadge status="enabled" /> : <StatusBadge status="disabled" />}</td>
                     <td>{last ? <span><StatusBadge status={last.status} /> {formatAge(last.finishedAt)}</span> : 'never'}</td>
+                    <td>
+                      <ScheduleSummary schedules={schedules.data?.items.filter((x) => x.sourceId === source.id)} />
+                    </td>
                     <td>
                       <SourceActions source={source} />
                     </td>

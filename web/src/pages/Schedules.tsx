@@ -1,6 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import type { Page } from '../../../types/api.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
 import type { Schedule } from '../../../types/schedule.ts';
 import { api, ApiError, errorMessage } from '../api.ts';
@@ -11,7 +10,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import { formatTime } from '../format.ts';
 import { useCan } from '../permissions.tsx';
-import { useDataSources } from '../queries.ts';
+import { useDataSources, useSchedules } from '../queries.ts';
 import { scheduleBody, scheduleProblems, serverProblems, type ScheduleFormState } from '../scheduleForm.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 
@@ -256,7 +255,7 @@ export function Schedules() {
   const can = useCan();
   const [creating, setCreating] = useState(false);
   const sources = useDataSources();
-  const schedules = useQuery({ queryKey: ['schedules'], queryFn: () => api.get<Page<Schedule>>('/v1/schedules?limit=100') });
+  const schedules = useSchedules();
   const nameOf = (id: string) => sources.data?.items.find((s) => s.id === id)?.name ?? id;
   return (
     <section className="flex flex-col gap-4">
