@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** What one command cost: wall seconds, CPU% (user+sys over wall, all its processes) and the largest RSS. */
 export interface Measurement {
@@ -28,6 +29,21 @@ export async function measure(script: string, env: NodeJS.ProcessEnv = process.e
   return { wallSeconds: Number(wall), cpuPercent: Number.parseInt(cpu, 10), peakRssMb: Number(rssKb) / 1024, stdout };
 }
 
+/** CPU seconds (user + system) a running process has used so far, from /proc (Linux clock ticks of 1/100 s). */
+export function processCpuSeconds(pid: number): number {
+  // Fields after the command name, which may itself hold spaces and parentheses: utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** `measure`, plus the CPU seconds another process (a server the command talks to) used meanwhile. */
+export async function measureWithServer(script: string, env: NodeJS.ProcessEnv, serverPid: number): Promise<Measurement & { readonly serverCpuSeconds: number }> {
+  const before = processCpuSeconds(serverPid);
+  const m = await measure(script, env);
+  return { ...m, serverCpuSeconds: processCpuSeconds(serverPid) - before };
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -35,14 +51,14 @@ export function median(values: readonly number[]): number {
 }
 
 /** Runs `once` `runs` times and keeps the run with the median wall time (its CPU and RSS come with it). */
-export async function medianOf(runs: number, once: () => Promise<Measurement>): Promise<Measurement> {
-  const all: Measurement[] = [];
+export async function medianOf<T extends Measurement>(runs: number, once: () => Promise<T>): Promise<T> {
+  const all: T[] = [];
   for (let i = 0; i < runs; i++) all.push(await once());
   return medianRun(all);
 }
 
 /** The run with the median wall time. */
-function medianRun(all: readonly Measurement[]): Measurement {
+function medianRun<T extends Measurement>(all: readonly T[]): T {
   const wall = median(all.map((m) => m.wallSeconds));
   return all.reduce((best, m) => (Math.abs(m.wallSeconds - wall) < Math.abs(best.wallSeconds - wall) ? m : best));
 }
@@ -52,13 +68,13 @@ function medianRun(all: readonly Measurement[]): Measurement {
  * (page cache, the server's background flushing, CPU clocks) then weighs on both alike, which back-to-back blocks
  * of runs do not guarantee. `before` runs ahead of every run, outside the measurement.
  */
-export async function medianPair(
+export async function medianPair<A extends Measurement, B extends Measurement>(
   runs: number,
-  a: () => Promise<Measurement>,
-  b: () => Promise<Measurement>,
+  a: () => Promise<A>,
+  b: () => Promise<B>,
   before: () => Promise<void> = async () => undefined,
-): Promise<[Measurement, Measurement]> {
-  const results: [Measurement[], Measurement[]] = [[], []];
+): Promise<[A, B]> {
+  const results: [A[], B[]] = [[], []];
   for (let i = 0; i < runs; i++) {
     await before();
     results[0].push(await a());

@@ -17,7 +17,7 @@ import type { BackupResult, RunnerJobInput } from '../../types/job.ts';
 import { describeZodError } from '../../types/zodMessages.ts';
 import { startMariaDb, type LocalMariaDb } from '../local/mariadb.ts';
 import { S3RVER_CREDENTIALS, localS3Client, startS3rver } from '../local/s3rver.ts';
-import { measure, medianOf, medianPair, type Measurement } from './measure.ts';
+import { measure, measureWithServer, medianOf, medianPair, type Measurement } from './measure.ts';
 
 const FlagsSchema = z.object({
   sizeMb: z
@@ -98,6 +98,8 @@ async function main(): Promise<void> {
   await mkdir(ROOT, { recursive: true });
   const db = await startMariaDb(join(ROOT, 'mariadb'), { bufferPoolMb: 3072 });
   const s3 = await startS3rver(join(ROOT, 's3'), 'bench');
+  if (s3.pid === undefined) throw new Error('s3rver has no process id');
+  const s3Pid = s3.pid;
   const work = join(ROOT, 'work');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
@@ -130,13 +132,18 @@ async function main(): Promise<void> {
       const [pigzRun, runnerRun] = await medianPair(
         flags.runs,
         () => measure(`${dump} | pigz -1 -p2 | wc -c`),
-        () => measure(`node ${RUNNER} ${jobFile} 2>/dev/null`, env),
+        () => measureWithServer(`node ${RUNNER} ${jobFile} 2>/dev/null`, env, s3Pid),
       );
       const pigz = add({ name: 'mysqldump | pigz -1 -p2', m: pigzRun, sqlBytes, outBytes: Number(pigzRun.stdout.trim()) });
       const result = JSON.parse(runnerRun.stdout.trim().split('\n').pop() ?? '{}') as BackupResult;
       if (!result.ok) throw new Error(`runner failed: ${runnerRun.stdout}`);
       const runner = add({ name: 'keepsake runner → s3rver (defaults)', m: runnerRun, sqlBytes, outBytes: result.compressedBytes });
       runnerRss.push(runner.m.peakRssMb);
+      // The object store runs on the same cores as the backup here (in AWS it is S3's): what it took is shown apart.
+      const cpuSeconds = (m: Measurement) => (m.cpuPercent / 100) * m.wallSeconds;
+      console.log(
+        `  CPU seconds: pigz pipeline ${cpuSeconds(pigzRun).toFixed(2)}; runner pipeline ${cpuSeconds(runnerRun).toFixed(2)} + s3rver ${runnerRun.serverCpuSeconds.toFixed(2)} (same cores)`,
+      );
 
       console.log('ratios (higher is better for speed):');
       const vsGzip = gzip.m.wallSeconds / runner.m.wallSeconds;

@@ -10,6 +10,8 @@ export interface LocalS3 {
   readonly endpoint: string;
   readonly port: number;
   readonly bucket: string;
+  /** The server's process: the bench reads its CPU time, which shares the machine's cores with a backup. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -23,7 +25,7 @@ export async function startS3rver(directory: string, bucket: string): Promise<Lo
     if (proc.child.exitCode !== null) throw new Error(`s3rver exited: ${proc.stderr}`);
     return portOpen(port);
   });
-  return { endpoint: `http://127.0.0.1:${port}`, port, bucket, stop: () => proc.stop() };
+  return { endpoint: `http://127.0.0.1:${port}`, port, bucket, pid: proc.child.pid, stop: () => proc.stop() };
 }
 
 /** An SDK client for a local s3rver: its credentials, path-style URLs, no default request checksums. */
