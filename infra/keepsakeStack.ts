@@ -53,7 +53,7 @@ export class KeepsakeStack extends Stack {
       runnerLogGroup: runner.logGroup,
     });
     const auth = new Auth(this, 'Auth', { restApi: api.restApi, adminEmail: config.adminEmail });
-    api.resolveAuditNamesWith(auth.userPool);
+    api.namePeopleWith(auth.userPool);
     const webConsole = new Console(this, 'Console', { restApi: api.restApi, accessLogs: storage.accessLogs, signIn: auth.signIn });
     // The console's URL exists only once its distribution does, which needs the API's and the user pool's ids.
     api.allowBrowsersFrom(webConsole.url);

@@ -53,7 +53,11 @@ export type CreateRestoreResponse = z.infer<typeof CreateRestoreResponseSchema>;
 export const ListRestoresQuerySchema = PageQuerySchema.extend({ targetSourceId: IdSchema.optional() });
 export type ListRestoresQuery = z.infer<typeof ListRestoresQuerySchema>;
 
-export const RestorePageSchema = pageOf(RestoreSchema);
+/** A restore as the API answers: `requestedByName` is the console user's e-mail, where it could be looked up. */
+export const ListedRestoreSchema = RestoreSchema.extend({ requestedByName: z.string().optional() });
+export type ListedRestore = z.infer<typeof ListedRestoreSchema>;
+
+export const RestorePageSchema = pageOf(ListedRestoreSchema);
 
 /** How a restore ended, as the Restore state machine reports it. */
 export const RestoreOutcomeSchema = z.discriminatedUnion('status', [

@@ -4,7 +4,7 @@ import { cognitoClient } from '../shared/cognitoClient.ts';
 import { httpHandler, type HttpInput } from '../shared/http.ts';
 import { listAudit as listAuditEvents } from '../shared/repositories/audit.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
-import { principalNamesFromEnv, withPrincipalNames } from './principalNames.ts';
+import { principalNamesFromEnv, withNames } from '../shared/principalNames.ts';
 
 const deps = { table: tableFromEnv(), names: principalNamesFromEnv(cognitoClient) };
 
@@ -14,7 +14,8 @@ const deps = { table: tableFromEnv(), names: principalNamesFromEnv(cognitoClient
  */
 async function listAudit({ query }: HttpInput<unknown, ListAuditQuery, unknown>): Promise<Page<ListedAuditEvent>> {
   const { limit, cursor, ...filter } = query;
-  return withPrincipalNames(await listAuditEvents(deps.table, { limit, ...(cursor !== undefined && { cursor }) }, filter), deps.names);
+  const page = await listAuditEvents(deps.table, { limit, ...(cursor !== undefined && { cursor }) }, filter);
+  return { ...page, items: await withNames(page.items, (event) => event.principal, deps.names, 'principalName') };
 }
 
 export const handler = httpHandler({ query: ListAuditQuerySchema }, listAudit);

@@ -73,6 +73,9 @@ const SECRET_ACTIONS: Record<NonNullable<Access['secrets']>, string[]> = {
   read: ['secretsmanager:GetSecretValue'],
 };
 
+/** The operations whose answers name people (functions/shared/principalNames.ts). */
+export const NAMES_PEOPLE = ['listAudit', 'listRestores', 'getRestore'] as const satisfies readonly Operation[];
+
 /** What a browser may send cross-origin: the SigV4 headers the console signs with, and the JSON body's type. */
 const CORS_HEADERS = ['authorization', 'content-type', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'];
 
@@ -165,14 +168,17 @@ export class Api extends Construct {
   }
 
   /**
-   * Lets GET /v1/audit name console users by e-mail: `cognito-idp:AdminGetUser` on `userPool` alone, and its id as
-   * USER_POOL_ID. Called once Auth exists: Auth is built after the API, whose methods its group roles name. The
-   * user pool refers to nothing of the API, so the function referring to the pool makes no cycle.
+   * Lets the answers that show who did something (the audit log, restores' `requestedBy`) name console users by
+   * e-mail: `cognito-idp:AdminGetUser` on `userPool` alone, and its id as USER_POOL_ID, for those operations only.
+   * Called once Auth exists: Auth is built after the API, whose methods its group roles name. The user pool refers to
+   * nothing of the API, so the functions referring to the pool make no cycle.
    */
-  resolveAuditNamesWith(userPool: cognito.IUserPool): void {
-    const fn = this.functions.listAudit.function;
-    userPool.grant(fn, 'cognito-idp:AdminGetUser');
-    fn.addEnvironment('USER_POOL_ID', userPool.userPoolId);
+  namePeopleWith(userPool: cognito.IUserPool): void {
+    for (const operation of NAMES_PEOPLE) {
+      const fn = this.functions[operation].function;
+      userPool.grant(fn, 'cognito-idp:AdminGetUser');
+      fn.addEnvironment('USER_POOL_ID', userPool.userPoolId);
+    }
   }
 
   private grant(fn: KeepsakeFunction, access: Access, props: ApiProps): void {

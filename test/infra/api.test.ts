@@ -13,7 +13,7 @@ const CONSOLE = 'https://d111111abcdef8.cloudfront.net';
 
 /**
  * The Api construct in a stack of its own, with stand-in state machines (Orchestration builds the real ones);
- * `namesFrom` adds a user pool the audit log names people from, as the stack does with Auth's.
+ * `namesFrom` adds a user pool the audit log and restores name people from, as the stack does with Auth's.
  */
 function apiTemplate(options: { namesFrom?: 'userPool' } = {}): Template {
   // Skip esbuild bundling: these tests look at the template, not the code.
@@ -31,7 +31,7 @@ function apiTemplate(options: { namesFrom?: 'userPool' } = {}): Template {
     runnerLogGroup: new logs.LogGroup(stack, 'RunnerLogs'),
   });
   api.allowBrowsersFrom(CONSOLE);
-  if (options.namesFrom) api.resolveAuditNamesWith(new cognito.UserPool(stack, 'Users'));
+  if (options.namesFrom) api.namePeopleWith(new cognito.UserPool(stack, 'Users'));
   return Template.fromStack(stack);
 }
 
@@ -173,18 +173,21 @@ describe('Api', () => {
   });
 });
 
-describe('Api naming people in the audit log', () => {
+describe('Api naming people (the audit log, who asked for a restore)', () => {
   const t = apiTemplate({ namesFrom: 'userPool' });
   const [poolId] = Object.keys(t.findResources('AWS::Cognito::UserPool'));
+  const naming: readonly string[] = ['listAudit', 'listRestores', 'getRestore'];
 
-  it("lets GET /v1/audit call AdminGetUser on the user pool's own ARN, and nothing else of Cognito", () => {
-    const cognitoStatements = statementsOf(t, 'listAudit').filter((s) => actionsOf([s]).some((a) => a.startsWith('cognito-idp:')));
-    expect(cognitoStatements).toEqual([{ Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: { 'Fn::GetAtt': [poolId, 'Arn'] } }]);
+  it("lets GET /v1/audit and the restore reads call AdminGetUser on the user pool's own ARN, and nothing else of Cognito", () => {
+    for (const operation of naming) {
+      const cognitoStatements = statementsOf(t, operation).filter((s) => actionsOf([s]).some((a) => a.startsWith('cognito-idp:')));
+      expect(cognitoStatements, operation).toEqual([{ Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: { 'Fn::GetAtt': [poolId, 'Arn'] } }]);
+    }
   });
 
-  it('tells that function, and only it, the user pool id', () => {
-    expect(environmentOf(t, 'listAudit').USER_POOL_ID).toEqual({ Ref: poolId });
-    for (const route of apiRoutes.filter((r) => r.operation !== 'listAudit')) {
+  it('tells those functions, and only them, the user pool id', () => {
+    for (const operation of naming) expect(environmentOf(t, operation).USER_POOL_ID, operation).toEqual({ Ref: poolId });
+    for (const route of apiRoutes.filter((r) => !naming.includes(r.operation))) {
       expect(environmentOf(t, route.operation), route.operation).not.toHaveProperty('USER_POOL_ID');
       expect(actionsOf(statementsOf(t, route.operation)).filter((a) => a.startsWith('cognito-idp:')), route.operation).toEqual([]);
     }
@@ -192,7 +195,9 @@ describe('Api naming people in the audit log', () => {
 
   it('names nobody until it is given a user pool', () => {
     const without = apiTemplate();
-    expect(environmentOf(without, 'listAudit')).not.toHaveProperty('USER_POOL_ID');
-    expect(actionsOf(statementsOf(without, 'listAudit')).filter((a) => a.startsWith('cognito-idp:'))).toEqual([]);
+    for (const operation of naming) {
+      expect(environmentOf(without, operation), operation).not.toHaveProperty('USER_POOL_ID');
+      expect(actionsOf(statementsOf(without, operation)).filter((a) => a.startsWith('cognito-idp:')), operation).toEqual([]);
+    }
   });
 });

@@ -143,17 +143,19 @@ describe('Keepsake stack', () => {
     });
   });
 
-  it("lets the audit log's Lambda read users of Auth's user pool only, and the template still has no dependency cycle", () => {
+  it("lets the Lambdas that name people (audit log, restores) read users of Auth's user pool only, and the template still has no dependency cycle", () => {
     const [poolId] = Object.keys(t.findResources('AWS::Cognito::UserPool'));
     const functions = t.findResources('AWS::Lambda::Function');
-    const [auditId = '', audit] = Object.entries(functions).find(([, f]) => f.Properties.Description === 'GET /v1/audit') ?? [];
-    expect(audit?.Properties.Environment.Variables.USER_POOL_ID).toEqual({ Ref: poolId });
+    const named = (description: string) => Object.entries(functions).find(([, f]) => f.Properties.Description === description) ?? [];
+    const [auditId = ''] = named('GET /v1/audit');
+    const naming = ['GET /v1/audit', 'GET /v1/restores', 'GET /v1/restores/{id}'].map((d) => named(d)[1]);
+    for (const fn of naming) expect(fn?.Properties.Environment.Variables.USER_POOL_ID, fn?.Properties.Description).toEqual({ Ref: poolId });
     const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) =>
       (p.Properties.PolicyDocument.Statement as Statement[]).map((statement) => ({ statement, roles: p.Properties.Roles as { Ref: string }[] })),
     );
     const cognito = statements.filter(({ statement }) => actions(statement).some((a) => a.startsWith('cognito-idp:')));
-    expect(cognito.map(({ statement }) => statement)).toEqual([{ Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: { 'Fn::GetAtt': [poolId, 'Arn'] } }]);
-    expect(cognito[0]?.roles).toEqual([{ Ref: audit?.Properties.Role['Fn::GetAtt'][0] }]);
+    expect(cognito.map(({ statement }) => statement)).toEqual(naming.map(() => ({ Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: { 'Fn::GetAtt': [poolId, 'Arn'] } })));
+    expect(cognito.flatMap(({ roles }) => roles).map((r) => r.Ref).sort()).toEqual(naming.map((fn) => fn?.Properties.Role['Fn::GetAtt'][0]).sort());
 
     const graph = dependencies(t.toJSON().Resources);
     expect(cycleIn(graph)).toBeUndefined();

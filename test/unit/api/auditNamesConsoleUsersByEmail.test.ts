@@ -2,7 +2,7 @@ import { AdminGetUserCommand, CognitoIdentityProviderClient, TooManyRequestsExce
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { cognitoPrincipalNames, NAME_TTL_MS, noPrincipalNames, principalNamesFromEnv, withPrincipalNames } from '../../../functions/audit/principalNames.ts';
+import { cognitoPrincipalNames, NAME_TTL_MS, noPrincipalNames, principalNamesFromEnv, withNames } from '../../../functions/shared/principalNames.ts';
 import { cognitoPrincipal, type AuditEvent } from '../../../types/audit.ts';
 
 const POOL = 'eu-west-1_AbCdEfGhI';
@@ -110,13 +110,13 @@ describe('naming the principals of an audit page', () => {
     expect(await principalNamesFromEnv(client, { USER_POOL_ID: POOL })([cognitoPrincipal(ADA)])).toEqual(new Map([[cognitoPrincipal(ADA), 'ada@example.com']]));
   });
 
-  it('puts principalName on the events it could name and leaves the rest of the page as it was', async () => {
+  it('puts the name on the items it could name, under the given key, and leaves the others as they were', async () => {
     const event = (id: string, principal: string): AuditEvent => ({ id, at: '2026-03-01T12:00:00.000Z', principal, action: 'backup.delete', targetType: 'backup', targetId: 'bk-1' });
-    const page = { items: [event('e1', cognitoPrincipal(ADA)), event('e2', IAM_USER), event('e3', cognitoPrincipal(GONE))], nextCursor: 'next' };
+    const page = { items: [event('e1', cognitoPrincipal(ADA)), event('e2', IAM_USER), event('e3', cognitoPrincipal(GONE))] };
 
-    const named = await withPrincipalNames(page, cognitoPrincipalNames(client, POOL));
+    const named = await withNames(page.items, (e) => e.principal, cognitoPrincipalNames(client, POOL), 'principalName');
 
-    expect(named).toEqual({ items: [{ ...page.items[0], principalName: 'ada@example.com' }, page.items[1], page.items[2]], nextCursor: 'next' });
-    expect(named.items[1]).not.toHaveProperty('principalName');
+    expect(named).toEqual([{ ...page.items[0], principalName: 'ada@example.com' }, page.items[1], page.items[2]]);
+    expect(named[1]).not.toHaveProperty('principalName');
   });
 });

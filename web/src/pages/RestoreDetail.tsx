@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import type { Restore } from '../../../types/restore.ts';
+import type { ListedRestore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
 import { LogView } from '../components/LogView.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -15,7 +15,7 @@ export function RestoreDetail() {
   const sources = useDataSources();
   const restore = useQuery({
     queryKey: ['restores', id],
-    queryFn: () => api.get<Restore>(`/v1/restores/${encodeURIComponent(id)}`),
+    queryFn: () => api.get<ListedRestore>(`/v1/restores/${encodeURIComponent(id)}`),
     refetchInterval: (query) => pollWhileActive(query.state.data && [query.state.data]),
   });
   if (restore.isPending) return <p role="status">Loading the restore…</p>;
@@ -34,7 +34,7 @@ export function RestoreDetail() {
     ],
     ['Backed up from', nameOf(r.sourceId)],
     ['Target', `${nameOf(r.targetSourceId)} / ${r.targetDatabase}`],
-    ['Requested by', r.requestedBy],
+    ['Requested by', r.requestedByName ? `${r.requestedByName} (${r.requestedBy})` : r.requestedBy],
     ['Requested', formatTime(r.createdAt)],
     ['Started', formatTime(r.startedAt)],
     ['Finished', formatTime(r.finishedAt)],

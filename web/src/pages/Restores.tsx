@@ -1,7 +1,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import type { Page } from '../../../types/api.ts';
-import type { Restore } from '../../../types/restore.ts';
+import type { ListedRestore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -29,7 +29,7 @@ export function Restores() {
       const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
       if (targetSourceId) query.set('targetSourceId', targetSourceId);
       if (pageParam) query.set('cursor', pageParam);
-      return api.get<Page<Restore>>(`/v1/restores?${query}`);
+      return api.get<Page<ListedRestore>>(`/v1/restores?${query}`);
     },
     getNextPageParam: (last) => last.nextCursor,
     refetchInterval: (query) => pollWhileActive(query.state.data?.pages.flatMap((p) => p.items)),
@@ -81,7 +81,9 @@ export function Restores() {
                       <Link className="text-sky-700 underline dark:text-sky-400" to={`/restores/${r.id}`}>
                         {formatTime(r.createdAt)}
                       </Link>
-                      <span className="block text-xs text-slate-500">{r.requestedBy}</span>
+                      <span className="block text-xs text-slate-500" title={r.requestedBy}>
+                        {r.requestedByName ?? r.requestedBy}
+                      </span>
                     </td>
                     <td>
                       <Link className="text-sky-700 underline dark:text-sky-400" to={`/backups/${r.backupId}`} title={`Backup ${r.backupId}`}>

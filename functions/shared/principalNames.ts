@@ -1,8 +1,6 @@
 import { AdminGetUserCommand, UserNotFoundException, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import type { Page } from '../../types/api.ts';
-import type { ListedAuditEvent } from '../../types/apiAudit.ts';
-import { cognitoSubOf, type AuditEvent } from '../../types/audit.ts';
-import { logger } from '../shared/logger.ts';
+import { cognitoSubOf } from '../../types/audit.ts';
+import { logger } from './logger.ts';
 
 /** How long a looked-up name is reused: a changed e-mail address shows within minutes, and paging costs no lookups. */
 export const NAME_TTL_MS = 5 * 60_000;
@@ -31,7 +29,7 @@ export function cognitoPrincipalNames(client: CognitoIdentityProviderClient, use
       (user) => user.UserAttributes?.find((attribute) => attribute.Name === 'email')?.Value,
       (error: unknown) => {
         if (!(error instanceof UserNotFoundException) && cache.get(sub)?.email === email) cache.delete(sub);
-        logger.warn('could not name a console user in the audit log', { sub, error: error instanceof Error ? error.name : String(error) });
+        logger.warn('could not name a console user', { sub, error: error instanceof Error ? error.name : String(error) });
         return undefined;
       },
     );
@@ -54,14 +52,16 @@ export function principalNamesFromEnv(client: CognitoIdentityProviderClient, env
   return env.USER_POOL_ID ? cognitoPrincipalNames(client, env.USER_POOL_ID) : noPrincipalNames;
 }
 
-/** The page with `principalName` on each event whose principal `names` could name. */
-export async function withPrincipalNames(page: Page<AuditEvent>, names: PrincipalNames): Promise<Page<ListedAuditEvent>> {
-  const known = await names(page.items.map((event) => event.principal));
-  return {
-    ...page,
-    items: page.items.map((event) => {
-      const principalName = known.get(event.principal);
-      return principalName === undefined ? event : { ...event, principalName };
-    }),
-  };
+/** Each of `items` with `key` set to its principal's name where `names` could name it (`principalOf` reads the principal). */
+export async function withNames<T extends object, K extends string>(
+  items: readonly T[],
+  principalOf: (item: T) => string,
+  names: PrincipalNames,
+  key: K,
+): Promise<(T & Partial<Record<K, string>>)[]> {
+  const known = await names(items.map(principalOf));
+  return items.map((item) => {
+    const name = known.get(principalOf(item));
+    return (name === undefined ? item : { ...item, [key]: name }) as T & Partial<Record<K, string>>;
+  });
 }
