@@ -7,7 +7,6 @@ import type { Page as ApiPage } from '../../types/api.ts';
 import { apiClient, type ApiClient } from '../../types/apiClient.ts';
 import type { DatabaseInspection } from '../../types/apiDataSources.ts';
 import type { AuditEvent } from '../../types/audit.ts';
-import type { DataSource } from '../../types/dataSource.ts';
 import { formatBytes } from '../../web/src/format.ts';
 import { launchChromium, screenshot } from '../support/browser.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
@@ -176,6 +175,15 @@ describe('the console by keyboard alone', () => {
     await dialog.getByText('keepsake_demo_restored does not exist on demo (local MariaDB): it will be created.').waitFor();
     expect(await dialog.getByRole('button', { name: 'Restore' }).isEnabled()).toBe(true);
 
+    // What the page itself was answered: row and size estimates move as InnoDB refreshes its statistics, so a second
+    // request made by the test could differ from what the dialog shows.
+    const answered: DatabaseInspection[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname.endsWith('/databases/keepsake_demo') && response.ok()) {
+        void response.json().then((body: DatabaseInspection) => answered.push(body));
+      }
+    });
+
     // Over the source's database: the radio group takes the arrow keys.
     await tabTo(named('Into a new database (safe)', 'input[radio]'));
     await press('ArrowDown');
@@ -184,18 +192,17 @@ describe('the console by keyboard alone', () => {
     await overwritten.getByText('keepsake_demo exists on demo (local MariaDB) with 2 tables and 1 view.').waitFor();
     await overwritten.getByText(/are dropped and recreated with the backup's data; the other tables of keepsake_demo are kept\. A safety backup of keepsake_demo is taken first/).waitFor();
 
-    const sources = await api.request<ApiPage<DataSource>>('GET', '/v1/data-sources');
-    const demo = sources.items.find((s) => s.name === 'demo (local MariaDB)');
-    const inspection = await api.request<DatabaseInspection>('GET', `/v1/data-sources/${demo?.id}/databases/keepsake_demo`);
+    await expect.poll(() => answered.length).toBeGreaterThan(0);
+    const inspection = answered.at(-1) as DatabaseInspection;
     expect(inspection.exists && inspection.tables.map((t) => t.name).sort()).toEqual(['customers', 'order_totals', 'orders']);
     const rows = overwritten.getByRole('region', { name: 'Tables of keepsake_demo' }).getByRole('row');
-    const shown: string[][] = [];
-    for (const row of (await rows.all()).slice(1)) shown.push(await row.getByRole('cell').allTextContents());
-    expect(shown).toEqual(
-      inspection.exists
-        ? inspection.tables.map((t) => (t.kind === 'view' ? [`${t.name}view`, '—', '—'] : [t.name, `≈ ${t.approxRows?.toLocaleString('en-US')}`, formatBytes(t.bytes)]))
-        : [],
-    );
+    const shownRows = async (): Promise<string[][]> => Promise.all((await rows.all()).slice(1).map((row) => row.getByRole('cell').allTextContents()));
+    const expected = (i: DatabaseInspection) =>
+      i.exists ? i.tables.map((t) => (t.kind === 'view' ? [`${t.name}view`, '—', '—'] : [t.name, `≈ ${t.approxRows?.toLocaleString('en-US')}`, formatBytes(t.bytes)])) : [];
+    // Compared with the newest answer at each try: a refetch may land while the rows are read.
+    await expect
+      .poll(async () => ({ shown: await shownRows(), answered: expected(answered.at(-1) as DatabaseInspection) }))
+      .toSatisfy(({ shown, answered: wanted }: { shown: string[][]; answered: string[][] }) => JSON.stringify(shown) === JSON.stringify(wanted));
 
     // Nothing is overwritten until the name is typed.
     const restore = dialog.getByRole('button', { name: 'Restore' });
