@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import type { Backup } from '../../../types/backup.ts';
 import { api } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
-import { LogView } from '../components/LogView.tsx';
+import { JobDetail } from '../components/JobDetail.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatBytes, formatDuration, formatTime } from '../format.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
@@ -38,30 +38,14 @@ export function BackupDetail() {
     ['Object', <code key="k" className="text-xs break-all">{b.s3Key ?? '—'}</code>],
   ];
   return (
-    <section className="flex flex-col gap-4">
-      <p>
-        <Link className="text-sm text-sky-700 underline dark:text-sky-400" to="/backups">
-          ← Backups
-        </Link>
-      </p>
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <h1 className="text-2xl font-semibold">Backup {b.id}</h1>
-        <BackupActions backup={b} />
-      </div>
-      {b.error ? (
-        <p role="alert" className="rounded-md border border-red-600 bg-red-50 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
-          {b.error}
-        </p>
-      ) : null}
-      <dl className="card grid gap-x-6 gap-y-2 sm:grid-cols-[10rem_1fr]">
-        {rows.map(([label, value]) => (
-          <div key={label} className="contents">
-            <dt className="text-sm font-medium text-slate-500">{label}</dt>
-            <dd className="text-sm">{value}</dd>
-          </div>
-        ))}
-      </dl>
-      <LogView path={`/v1/backups/${encodeURIComponent(b.id)}/logs`} finishedAt={b.finishedAt} />
-    </section>
+    <JobDetail
+      back={{ to: '/backups', label: 'Backups' }}
+      title={`Backup ${b.id}`}
+      actions={<BackupActions backup={b} />}
+      error={b.error}
+      rows={rows}
+      logPath={`/v1/backups/${encodeURIComponent(b.id)}/logs`}
+      finishedAt={b.finishedAt}
+    />
   );
 }

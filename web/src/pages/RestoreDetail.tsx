@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import type { ListedRestore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
-import { LogView } from '../components/LogView.tsx';
+import { JobDetail } from '../components/JobDetail.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { useDataSources } from '../queries.ts';
@@ -42,27 +42,13 @@ export function RestoreDetail() {
     ['Safety backup', <code key="k" className="text-xs break-all">{r.safetyBackupKey ?? '—'}</code>],
   ];
   return (
-    <section className="flex flex-col gap-4">
-      <p>
-        <Link className="text-sm text-sky-700 underline dark:text-sky-400" to="/restores">
-          ← Restores
-        </Link>
-      </p>
-      <h1 className="text-2xl font-semibold">Restore {r.id}</h1>
-      {r.error ? (
-        <p role="alert" className="rounded-md border border-red-600 bg-red-50 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
-          {r.error}
-        </p>
-      ) : null}
-      <dl className="card grid gap-x-6 gap-y-2 sm:grid-cols-[10rem_1fr]">
-        {rows.map(([label, value]) => (
-          <div key={label} className="contents">
-            <dt className="text-sm font-medium text-slate-500">{label}</dt>
-            <dd className="text-sm">{value}</dd>
-          </div>
-        ))}
-      </dl>
-      <LogView path={`/v1/restores/${encodeURIComponent(r.id)}/logs`} finishedAt={r.finishedAt} />
-    </section>
+    <JobDetail
+      back={{ to: '/restores', label: 'Restores' }}
+      title={`Restore ${r.id}`}
+      error={r.error}
+      rows={rows}
+      logPath={`/v1/restores/${encodeURIComponent(r.id)}/logs`}
+      finishedAt={r.finishedAt}
+    />
   );
 }

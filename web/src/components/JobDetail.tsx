@@ -1,0 +1,45 @@
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import { LogView } from './LogView.tsx';
+
+/**
+ * The page of one backup or restore: a way back to its list, its title and actions, its error (when it failed),
+ * its record as label/value rows and the runner's live log.
+ */
+export function JobDetail({ back, title, actions, error, rows, logPath, finishedAt }: {
+  back: { readonly to: string; readonly label: string };
+  title: string;
+  actions?: ReactNode;
+  error: string | undefined;
+  rows: readonly (readonly [string, ReactNode])[];
+  logPath: string;
+  finishedAt: string | undefined;
+}) {
+  return (
+    <section className="flex flex-col gap-4">
+      <p>
+        <Link className="text-sm text-sky-700 underline dark:text-sky-400" to={back.to}>
+          ← {back.label}
+        </Link>
+      </p>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h1 className="text-2xl font-semibold">{title}</h1>
+        {actions}
+      </div>
+      {error ? (
+        <p role="alert" className="rounded-md border border-red-600 bg-red-50 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+          {error}
+        </p>
+      ) : null}
+      <dl className="card grid gap-x-6 gap-y-2 sm:grid-cols-[10rem_1fr]">
+        {rows.map(([label, value]) => (
+          <div key={label} className="contents">
+            <dt className="text-sm font-medium text-slate-500">{label}</dt>
+            <dd className="text-sm">{value}</dd>
+          </div>
+        ))}
+      </dl>
+      <LogView path={logPath} finishedAt={finishedAt} />
+    </section>
+  );
+}
