@@ -8,7 +8,7 @@ import { apiClient, waitForRestore, type ApiClient } from '../../types/apiClient
 import type { Page as ApiPage } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { Restore } from '../../types/restore.ts';
-import { launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { mariadb } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
@@ -37,9 +37,7 @@ beforeAll(async () => {
   local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
   api = apiClient(local.apiUrl);
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page = await consolePage(browser, pageErrors, { acceptDownloads: true });
 }, 240_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { auditItem } from '../../functions/shared/repositories/audit.ts';
 import { startLocalHttpApi, type LocalHttpApi } from '../../scripts/local/httpApi.ts';
 import { cognitoPrincipal } from '../../types/audit.ts';
 import { useTestTable } from '../support/api.ts';
-import { launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 
 /**
  * The audit log as an admin reads it in AWS, in real headless Chromium: the real API handlers (in this process,
@@ -55,8 +55,7 @@ beforeAll(async () => {
     console: { dir: WEB_DIST, config: (origin) => ({ apiUrl: origin, region: 'local', auth: { kind: 'local', principal: 'local:audit-names', role: 'admin' } }) },
   });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page = await consolePage(browser, pageErrors);
 }, 120_000);
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ import type { LogLine, LogPage } from '../../types/jobLogs.ts';
 import type { CreateRestoreResponse, Restore } from '../../types/restore.ts';
 import { formatBytes } from '../../web/src/format.ts';
 import { describeLogLine } from '../../web/src/logLines.ts';
-import { launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { mariadb } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
@@ -62,9 +62,7 @@ beforeAll(async () => {
   if (restore.status !== 'succeeded') throw new Error(`restore ${restoreId} ${restore.status}: ${restore.error}`);
 
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page = await consolePage(browser, pageErrors);
 }, 420_000);
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import type { ConsoleConfig } from '../../types/consoleConfig.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import type { CreateRestoreResponse, Restore } from '../../types/restore.ts';
 import { formatDuration } from '../../web/src/format.ts';
-import { launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { mariadb } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
@@ -61,9 +61,7 @@ beforeAll(async () => {
   if (restore.status !== 'succeeded') throw new Error(`restore ${restoreId} ${restore.status}: ${restore.error}`);
 
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page = await consolePage(browser, pageErrors);
 }, 420_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { apiClient, type ApiClient } from '../../types/apiClient.ts';
 import type { DatabaseInspection } from '../../types/apiDataSources.ts';
 import type { AuditEvent } from '../../types/audit.ts';
 import { formatBytes } from '../../web/src/format.ts';
-import { launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 
 /**
@@ -59,8 +59,7 @@ beforeAll(async () => {
   local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
   api = apiClient(local.apiUrl);
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page = await consolePage(browser, pageErrors);
 }, 240_000);
 
 afterAll(async () => {

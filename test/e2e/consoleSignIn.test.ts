@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHttpApi, type LocalHttpApi } from '../../scripts/local/httpApi.ts';
 import type { ConsoleConfig } from '../../types/consoleConfig.ts';
 import { executeApiSigner } from '../../types/sigV4.ts';
-import { launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 import { FAKE_CLIENT_ID, FAKE_IDENTITY_POOL_ID, FAKE_REGION, FAKE_USER_POOL_ID, startFakeCognito, type FakeCognito } from '../support/fakeCognito.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { startSignedApiGateway, type SignedApiGateway } from '../support/signedApiGateway.ts';
@@ -52,8 +52,7 @@ beforeAll(async () => {
   local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0'], { CONSOLE_ORIGIN: consoleOrigin });
   gateway = await startSignedApiGateway({ upstream: local.apiUrl, region: FAKE_REGION, consoleOrigin: () => consoleOrigin, credentials: cognito.credentials });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page = await consolePage(browser, pageErrors);
 }, 240_000);
 
 afterAll(async () => {

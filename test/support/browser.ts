@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Where the browser tests leave a screenshot of each page they visit. */
 export const SCREENSHOTS = join(process.cwd(), 'test-output', 'console');
@@ -16,3 +16,11 @@ export async function launchChromium(): Promise<Browser> {
 
 /** A full-page screenshot named `name` under SCREENSHOTS. */
 export const screenshot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+/** A page at the console's desktop width (1280×900) in a fresh context, recording every uncaught page error in `errors`. */
+export async function consolePage(browser: Browser, errors: string[], options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => errors.push(String(error)));
+  return page;
+}

@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { freePort } from '../../../scripts/local/processes.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionTestResult } from '../../../types/apiDataSources.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
@@ -6,15 +7,6 @@ import { call } from '../../support/api.ts';
 import { connectionTo, mariadb, services } from '../../support/services.ts';
 import { rootSql } from '../../support/sql.ts';
 import { SOURCE, SOURCES, startDataSourceApi, type DataSourceApi } from './dataSourceApi.ts';
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe.runIf(services().mariadb !== null)('testing a data source connection against the shared MariaDB', () => {
   let api: DataSourceApi;
@@ -63,7 +55,7 @@ describe.runIf(services().mariadb !== null)('testing a data source connection ag
   });
 
   it('reports a server that is not there well within 10 s', async () => {
-    await patch({ host: '127.0.0.1', port: await closedPort() });
+    await patch({ host: '127.0.0.1', port: await freePort() });
     const started = Date.now();
     const result = await testConnection();
     expect(result.ok).toBe(false);

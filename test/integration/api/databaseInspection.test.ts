@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../../../scripts/local/processes.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_INSPECTED_TABLES, type DatabaseInspection } from '../../../types/apiDataSources.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
@@ -13,15 +13,6 @@ const MANY = `inspect_many_${process.pid}`;
 /** Every character that ends a quoted literal or identifier, or escapes one, in a single name. */
 const ODD = `inspect_o'dd\`"\\ ${process.pid}`;
 const quoted = (name: string) => `\`${name.replaceAll('`', '``')}\``;
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe.runIf(services().mariadb !== null)('inspecting a database of a data source against the shared MariaDB', () => {
   let api: DataSourceApi;
@@ -139,7 +130,7 @@ describe.runIf(services().mariadb !== null)('inspecting a database of a data sou
   });
 
   it('answers 502 saying the server cannot be reached, not a 500', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     await patch({ host: '127.0.0.1', port });
     try {
       const response = await inspect(SHOP);
