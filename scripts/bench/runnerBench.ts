@@ -155,6 +155,20 @@ async function main(): Promise<void> {
       console.log(ratio('runner wall vs raw mysqldump (the single-stream floor)', runner.m.wallSeconds / raw.m.wallSeconds, 'info', true));
       console.log(ratio('runner peak RSS in MB', runner.m.peakRssMb, '<= 150', runner.m.peakRssMb <= 150));
 
+      // What the default compression level (2) is chosen by: level 1, alternated with the default in this run.
+      const level1File = join(work, 'backup-level1.json');
+      await writeFile(level1File, JSON.stringify({ ...backupJob, compressionLevel: 1 } satisfies RunnerJobInput));
+      const outBytesOf = (m: Measurement) => (JSON.parse(m.stdout.trim().split('\n').pop() ?? '{}') as BackupResult).compressedBytes;
+      const [defaultRun, level1Run] = await medianPair(
+        flags.runs,
+        () => measure(`node ${RUNNER} ${jobFile} 2>/dev/null`, env),
+        () => measure(`node ${RUNNER} ${level1File} 2>/dev/null`, env),
+      );
+      const byDefault = add({ name: 'keepsake runner, level 2 (default)', m: defaultRun, sqlBytes, outBytes: outBytesOf(defaultRun) });
+      const level1 = add({ name: 'keepsake runner, compressionLevel 1', m: level1Run, sqlBytes, outBytes: outBytesOf(level1Run) });
+      console.log(ratio('default (level 2) speed vs level 1', level1.m.wallSeconds / byDefault.m.wallSeconds, 'info', true));
+      console.log(ratio('default (level 2) output size vs level 1', (byDefault.outBytes ?? 0) / (level1.outBytes ?? 1), 'info', true));
+
       if (flags.skipRestore) continue;
       const gzFile = join(work, 'backup.sql.gz');
       const object = await localS3Client(s3.endpoint).send(new GetObjectCommand({ Bucket: 'bench', Key: result.key }));

@@ -44,7 +44,7 @@ describe('parseJob', () => {
       connectTimeoutSeconds: 10,
       s3: { bucket: 'my-backups', region: 'us-east-1' },
       compressor: 'auto',
-      compressionLevel: 1,
+      compressionLevel: 2,
       compressionParallelism: 0,
       uploadQueueSize: 2,
       skipIfDatabaseMissing: false,
