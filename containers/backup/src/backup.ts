@@ -69,8 +69,9 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
         throw new RunnerError(`mysqldump output ended without its "-- Dump completed" trailer after ${inspector.bytes} bytes: the dump is incomplete${said}`);
       }
     });
-    const stopProgress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
-      phase: 'dumping',
+    let phase: 'dumping' | 'completing' = 'dumping';
+    const progress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
+      phase,
       bytesRead: inspector.bytes,
       bytesWritten: digest.bytes,
     }));
@@ -82,7 +83,14 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
       digest,
       gate,
       { signal: owner.signal },
-    ).catch((error: unknown) => owner.fail(error));
+    ).then(
+      () => {
+        // Every byte is with the upload now; what remains is the object store's (large objects take it a while).
+        phase = 'completing';
+        progress.now();
+      },
+      (error: unknown) => owner.fail(error),
+    );
     const upload = uploadStream({
       client: s3,
       location: job.s3,
@@ -107,7 +115,7 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
     } catch (error) {
       throw error instanceof RunnerError ? error : new RunnerError(`backup failed: ${messageOf(error)}`, { cause: error });
     } finally {
-      stopProgress();
+      progress.stop();
     }
 
     const sha256 = digest.digest();

@@ -1,6 +1,7 @@
 /** A snapshot of a running job, reported every few seconds and once at the end (the console's live log). */
 export interface Progress {
-  readonly phase: 'dumping' | 'verifying' | 'restoring';
+  /** `completing`: the dump is whole and stored part by part; the object store is assembling the object. */
+  readonly phase: 'dumping' | 'completing' | 'verifying' | 'restoring';
   /** Bytes taken in: SQL from the dump, or stored bytes read from S3. */
   readonly bytesRead: number;
   /** Bytes given out: compressed bytes for a backup, SQL fed to the server for a restore. */
@@ -11,18 +12,28 @@ export interface Progress {
 
 export type ProgressListener = (progress: Progress) => void;
 
+export interface ProgressReport {
+  /** Reports at once (a phase change), besides the regular interval. */
+  readonly now: () => void;
+  /** Stops the interval and reports once more with `done: true`. */
+  readonly stop: () => void;
+}
+
 /** Calls `listener` every `intervalMs` with `sample()` until stopped, then once more with `done: true`. */
 export function reportProgress(
   listener: ProgressListener | undefined,
   intervalMs: number,
   sample: () => Omit<Progress, 'elapsedMs' | 'done'>,
-): () => void {
+): ProgressReport {
   const started = Date.now();
   const emit = (done: boolean): void => listener?.({ ...sample(), elapsedMs: Date.now() - started, done });
   const timer = setInterval(() => emit(false), intervalMs);
   timer.unref();
-  return () => {
-    clearInterval(timer);
-    emit(true);
+  return {
+    now: () => emit(false),
+    stop: () => {
+      clearInterval(timer);
+      emit(true);
+    },
   };
 }

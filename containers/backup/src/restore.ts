@@ -82,7 +82,7 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
     const exited = waitForExit(child, secrets);
     const digest = new DigestTap();
     const inspector = new DumpInspector();
-    const stopProgress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
+    const progress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
       phase: 'restoring',
       bytesRead: digest.bytes,
       bytesWritten: inspector.bytes,
@@ -109,7 +109,7 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
       }
       if (streamError) throw new RunnerError(`restore into "${target}" failed while streaming: ${messageOf(streamError)}`);
     } finally {
-      stopProgress();
+      progress.stop();
     }
 
     const sha256 = digest.digest();

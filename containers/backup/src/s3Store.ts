@@ -17,7 +17,7 @@ import { RunnerError } from './errors.ts';
  */
 export function createS3Client(location: S3Location): S3Client {
   const custom = location.endpoint !== undefined;
-  return new S3Client({
+  const client = new S3Client({
     region: location.region,
     ...(custom && {
       endpoint: location.endpoint,
@@ -26,6 +26,29 @@ export function createS3Client(location: S3Location): S3Client {
       responseChecksumValidation: 'WHEN_REQUIRED',
     }),
   });
+  skipPayloadSigning(client);
+  return client;
+}
+
+const PAYLOAD_HASH_HEADER = 'x-amz-content-sha256';
+const UPLOADS = new Set(['UploadPartCommand', 'PutObjectCommand']);
+
+/**
+ * Uploads are sent with `UNSIGNED-PAYLOAD`, as the AWS CLI sends them: otherwise the signer hashes every part
+ * once more (a second SHA-256 over the whole backup, on the task's CPU). Their integrity does not rest on that
+ * hash: TLS and the SDK's CRC32 part checksums cover transit, and the backup's own SHA-256 covers the object.
+ */
+function skipPayloadSigning(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (UPLOADS.has(context.commandName ?? '') && request.headers && !(PAYLOAD_HASH_HEADER in request.headers)) {
+        request.headers[PAYLOAD_HASH_HEADER] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'keepsakeUnsignedUploads' },
+  );
 }
 
 /** Calls `onFailure` as soon as any upload request of this client fails for good (after the SDK's retries). */

@@ -37,7 +37,7 @@ export async function checkObject(
   const body = await openObject(s3, location, key);
   const digest = new DigestTap();
   const inspector = new DumpInspector();
-  const stopProgress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
+  const progress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
     phase: 'verifying',
     bytesRead: digest.bytes,
     bytesWritten: inspector.bytes,
@@ -49,7 +49,7 @@ export async function checkObject(
     if (!isZlibError(error)) throw error;
     gzipProblem = `gzip data is damaged within the first ${digest.bytes} stored bytes (${(error as Error).message})`;
   } finally {
-    stopProgress();
+    progress.stop();
   }
   // After a gzip error the object was not read to its end, so its digest would describe only a prefix.
   const sha256 = gzipProblem ? undefined : digest.digest();

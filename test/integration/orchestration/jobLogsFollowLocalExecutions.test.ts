@@ -79,7 +79,12 @@ describe.runIf(services().mariadb !== null)('live job logs of local executions',
     expect(lines.every((l) => l.execution === execution)).toBe(true);
     expect(lines[0]).toMatchObject({ event: 'start', mode: 'backup', level: 'info' });
     expect(lines).toContainEqual(expect.objectContaining({ event: 'spawn', tool: 'mysqldump' }));
-    expect(lines).toContainEqual(expect.objectContaining({ event: 'progress', phase: 'dumping', done: true }));
+    // Once every byte is with the upload, the log says so before the object store completes the object.
+    const completing = lines.findIndex((l) => l.event === 'progress' && l.phase === 'completing' && !l.done);
+    expect(completing, 'a "completing" progress line').toBeGreaterThan(0);
+    expect(lines[completing]).toMatchObject({ bytesRead: backup.uncompressedBytes, bytesWritten: backup.compressedBytes });
+    expect(lines.slice(0, completing).every((l) => l.event !== 'progress' || l.phase === 'dumping')).toBe(true);
+    expect(lines.at(-2)).toMatchObject({ event: 'progress', phase: 'completing', done: true });
     expect(lines.at(-1)).toMatchObject({ event: 'done', mode: 'backup', key: backup.s3Key, sha256: backup.sha256, compressedBytes: backup.compressedBytes });
     // Nothing in the log a password could hide in.
     expect(JSON.stringify(lines)).not.toContain(mariadb().password);

@@ -1,4 +1,4 @@
-import { GetObjectCommand, GetObjectTaggingCommand, PutObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, PutObjectTaggingCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { Readable } from 'node:stream';
@@ -71,6 +71,41 @@ describe('createS3Client', () => {
     const client = createS3Client({ bucket: 'local', region: 'us-east-1', endpoint: 'http://minio.local:9000', forcePathStyle: false });
     expect(config(client).forcePathStyle).toBe(false);
     expect(await value(client, 'requestChecksumCalculation')).toBe('WHEN_REQUIRED');
+  });
+});
+
+describe('payload signing', () => {
+  /** The headers of the request as it would go on the wire, read after the SDK has signed it. */
+  async function signedHeaders(client: S3Client, send: (client: S3Client) => Promise<unknown>): Promise<Record<string, string>> {
+    let seen: Record<string, string> = {};
+    client.middlewareStack.add(
+      () => async (args) => {
+        seen = (args.request as { headers: Record<string, string> }).headers;
+        throw new Error('not sent');
+      },
+      { step: 'finalizeRequest', name: 'testWire', priority: 'low' },
+    );
+    await expect(send(client)).rejects.toThrow('not sent');
+    return seen;
+  }
+  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+
+  it.each([
+    ['AWS', { bucket: 'b', region: 'eu-west-1' }],
+    ['a custom endpoint', { bucket: 'b', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }],
+  ])('sends upload parts to %s signed but with an unsigned payload, so no part is hashed twice', async (_where, location) => {
+    const client = createS3Client(location);
+    client.config.credentials = async () => credentials;
+    const headers = await signedHeaders(client, (c) => c.send(new UploadPartCommand({ Bucket: 'b', Key: 'k', UploadId: 'u', PartNumber: 1, Body: Buffer.alloc(1024, 7) })));
+    expect(headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/.*SignedHeaders=[^,]*x-amz-content-sha256/);
+  });
+
+  it('still signs the payload of every other request', async () => {
+    const client = createS3Client({ bucket: 'b', region: 'eu-west-1' });
+    client.config.credentials = async () => credentials;
+    const headers = await signedHeaders(client, (c) => c.send(new PutObjectTaggingCommand({ Bucket: 'b', Key: 'k', Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } })));
+    expect(headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 
