@@ -5,7 +5,7 @@
  *
  *   npm run bench -- --size-mb 250,1000 --runs 3
  */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
-import type { BackupResult, RunnerJobInput } from '../../types/job.ts';
+import { RESULT_TAGS, type BackupResult, type RunnerJobInput } from '../../types/job.ts';
 import { describeZodError } from '../../types/zodMessages.ts';
 import { startMariaDb, type LocalMariaDb } from '../local/mariadb.ts';
 import { S3RVER_CREDENTIALS, localS3Client, startS3rver } from '../local/s3rver.ts';
@@ -90,11 +90,17 @@ async function quiesce(db: LocalMariaDb): Promise<void> {
  * object store assembling the object and the checksum tags. s3rver concatenates every part on this machine's cores.
  */
 async function completingSeconds(logFile: string): Promise<number> {
-  const lines = (await readFile(logFile, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { time: string; event: string; phase?: string });
+  // Only the JSON lines: Node and the SDK print their warnings to stderr too.
+  const lines = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { time: string; event: string; phase?: string });
   const from = lines.find((l) => l.event === 'progress' && l.phase === 'completing');
   const to = lines.find((l) => l.event === 'done');
   if (!from || !to) throw new Error(`runner log ${logFile} has no completing/done lines`);
   return (Date.parse(to.time) - Date.parse(from.time)) / 1000;
+}
+
+/** Writes the last run's object to disk before the next run starts, so no run pays for another's writeback. */
+async function flushWrites(): Promise<void> {
+  await measure('sync');
 }
 
 async function main(): Promise<void> {
@@ -138,7 +144,8 @@ async function main(): Promise<void> {
       const gzipRun = await medianOf(flags.runs, () => measure(`${dump} | gzip | wc -c`));
       const gzip = add({ name: 'mysqldump | gzip (-6)', m: gzipRun, sqlBytes, outBytes: Number(gzipRun.stdout.trim()) });
       const jobFile = join(work, 'backup.json');
-      const backupJob: RunnerJobInput = { mode: 'backup', sourceId: 'bench', connection: connection(database), password: { from: 'env' }, s3: s3Location };
+      // One key per contender, overwritten by each run, so the store does not grow by an object per run.
+      const backupJob: RunnerJobInput = { mode: 'backup', sourceId: 'bench', connection: connection(database), password: { from: 'env' }, s3: s3Location, key: `bench/${database}/default.sql.gz` };
       await writeFile(jobFile, JSON.stringify(backupJob));
       // The runner is held to pigz's speed: the two alternate, so neither meets a warmer or busier machine.
       const [pigzRun, runnerRun] = await medianPair(
@@ -149,6 +156,7 @@ async function main(): Promise<void> {
           const m = await measureWithServer(`node ${RUNNER} ${jobFile} 2>${log}`, env, s3Pid);
           return { ...m, completingSeconds: await completingSeconds(log) };
         },
+        flushWrites,
       );
       const pigz = add({ name: 'mysqldump | pigz -1 -p2', m: pigzRun, sqlBytes, outBytes: Number(pigzRun.stdout.trim()) });
       const result = JSON.parse(runnerRun.stdout.trim().split('\n').pop() ?? '{}') as BackupResult;
@@ -176,12 +184,13 @@ async function main(): Promise<void> {
 
       // What the default compression level (2) is chosen by: level 1, alternated with the default in this run.
       const level1File = join(work, 'backup-level1.json');
-      await writeFile(level1File, JSON.stringify({ ...backupJob, compressionLevel: 1 } satisfies RunnerJobInput));
+      await writeFile(level1File, JSON.stringify({ ...backupJob, compressionLevel: 1, key: `bench/${database}/level1.sql.gz` } satisfies RunnerJobInput));
       const outBytesOf = (m: Measurement) => (JSON.parse(m.stdout.trim().split('\n').pop() ?? '{}') as BackupResult).compressedBytes;
       const [defaultRun, level1Run] = await medianPair(
         flags.runs,
         () => measure(`node ${RUNNER} ${jobFile} 2>/dev/null`, env),
         () => measure(`node ${RUNNER} ${level1File} 2>/dev/null`, env),
+        flushWrites,
       );
       const byDefault = add({ name: 'keepsake runner, level 2 (default)', m: defaultRun, sqlBytes, outBytes: outBytesOf(defaultRun) });
       const level1 = add({ name: 'keepsake runner, compressionLevel 1', m: level1Run, sqlBytes, outBytes: outBytesOf(level1Run) });
@@ -190,12 +199,17 @@ async function main(): Promise<void> {
 
       if (flags.skipRestore) continue;
       const gzFile = join(work, 'backup.sql.gz');
-      const object = await localS3Client(s3.endpoint).send(new GetObjectCommand({ Bucket: 'bench', Key: result.key }));
+      const store = localS3Client(s3.endpoint);
+      const object = await store.send(new GetObjectCommand({ Bucket: 'bench', Key: result.key }));
       await pipeline(object.Body as Readable, createWriteStream(gzFile));
+      // The key holds whichever run wrote it last: its own tag says its checksum.
+      const { TagSet } = await store.send(new GetObjectTaggingCommand({ Bucket: 'bench', Key: result.key }));
+      const sha256 = TagSet?.find((tag) => tag.Key === RESULT_TAGS.sha256)?.Value;
+      if (!sha256) throw new Error(`s3://bench/${result.key} carries no checksum tag`);
       const stockTarget = `${database}_stock`;
       const restoreTarget = `${database}_restored`;
       const restoreFile = join(work, 'restore.json');
-      const restoreJob: RunnerJobInput = { mode: 'restore', connection: connection(database), password: { from: 'env' }, s3: s3Location, key: result.key, expectedSha256: result.sha256, targetDatabase: restoreTarget };
+      const restoreJob: RunnerJobInput = { mode: 'restore', connection: connection(database), password: { from: 'env' }, s3: s3Location, key: result.key, expectedSha256: sha256, targetDatabase: restoreTarget };
       await writeFile(restoreFile, JSON.stringify(restoreJob));
       // Restores are bound by the server: each starts with neither target present and InnoDB's dirty pages of the
       // previous one flushed, and the two alternate, so neither pays for the other's background writes.
