@@ -5,7 +5,7 @@
  *
  *   npm run bench -- --size-mb 250,1000 --runs 3
  */
-import { GetObjectCommand, GetObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -13,7 +13,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
-import { RESULT_TAGS, type BackupResult, type RunnerJobInput } from '../../types/job.ts';
+import type { BackupResult, RunnerJobInput } from '../../types/job.ts';
+import { readTaggedChecksum } from '../../containers/backup/src/s3Store.ts';
 import { describeZodError } from '../../types/zodMessages.ts';
 import { startMariaDb, type LocalMariaDb } from '../local/mariadb.ts';
 import { S3RVER_CREDENTIALS, localS3Client, startS3rver } from '../local/s3rver.ts';
@@ -203,8 +204,7 @@ async function main(): Promise<void> {
       const object = await store.send(new GetObjectCommand({ Bucket: 'bench', Key: result.key }));
       await pipeline(object.Body as Readable, createWriteStream(gzFile));
       // The key holds whichever run wrote it last: its own tag says its checksum.
-      const { TagSet } = await store.send(new GetObjectTaggingCommand({ Bucket: 'bench', Key: result.key }));
-      const sha256 = TagSet?.find((tag) => tag.Key === RESULT_TAGS.sha256)?.Value;
+      const sha256 = await readTaggedChecksum(store, s3Location, result.key);
       if (!sha256) throw new Error(`s3://bench/${result.key} carries no checksum tag`);
       const stockTarget = `${database}_stock`;
       const restoreTarget = `${database}_restored`;
