@@ -253,9 +253,11 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
       const stalled = await api.request<DataSource>('POST', '/v1/data-sources', {
         name: `charts silent ${process.pid}`, engine: 'mariadb', host: '127.0.0.1', port: (silent.address() as AddressInfo).port, database: DB, username: db.user, password: db.password,
       });
+      const { backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${stalled.id}/backups`, { trigger: 'api' });
+      // Opened once the backup is under way: with nothing active the dashboard polls every 15 s, and this backup
+      // ends after the runner's 10 s connect timeout, so one started after the page loaded could come and go unseen.
       await page.goto(`${local.apiUrl}/`);
       const running = page.getByRole('list', { name: 'Running jobs' });
-      const { backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${stalled.id}/backups`, { trigger: 'api' });
       const link = running.getByRole('link', { name: `Backup of ${stalled.name} (${DB})` });
       await link.waitFor({ timeout: 20_000 });
       expect(await link.getAttribute('href')).toBe(`/backups/${backupId}`);
