@@ -1,6 +1,13 @@
 import * as z from 'zod';
 
 /**
+ * What a runner is doing, in its `progress` lines. `completing`: a backup's dump is whole and handed to the upload;
+ * the object store is assembling the object.
+ */
+export const ProgressPhaseSchema = z.enum(['dumping', 'completing', 'verifying', 'restoring']);
+export type ProgressPhase = z.infer<typeof ProgressPhaseSchema>;
+
+/**
  * One line a runner logged while it worked on a backup or restore (containers/backup/src/main.ts writes them as
  * JSON to stderr): `start`, `spawn`, `progress` (every ~2 s), then `done` or `failed`. The fields named here
  * are the runner's; any other field it adds is passed through unchanged. Lines never hold a password.
@@ -13,7 +20,10 @@ export const LogLineSchema = z.looseObject({
   execution: z.string().optional(),
   /** `start`: backup, restore or verify; `done`: the result's mode (backup, skipped, restore, verify). */
   mode: z.string().optional(),
-  /** `progress`: dumping, restoring or verifying, and the bytes taken in and given out so far. */
+  /**
+   * `progress`: a ProgressPhase, and the bytes taken in and given out so far. A plain string here, so the lines of a
+   * runner with a phase this reader does not know yet are still shown.
+   */
   phase: z.string().optional(),
   bytesRead: z.number().optional(),
   bytesWritten: z.number().optional(),

@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import type { BackupResult, RunnerJobInput } from '../../types/job.ts';
+import { LogLineSchema } from '../../types/jobLogs.ts';
 import { readTaggedChecksum } from '../../containers/backup/src/s3Store.ts';
 import { describeZodError } from '../../types/zodMessages.ts';
 import { startMariaDb, type LocalMariaDb } from '../local/mariadb.ts';
@@ -92,7 +93,7 @@ async function quiesce(db: LocalMariaDb): Promise<void> {
  */
 async function completingSeconds(logFile: string): Promise<number> {
   // Only the JSON lines: Node and the SDK print their warnings to stderr too.
-  const lines = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { time: string; event: string; phase?: string });
+  const lines = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.startsWith('{')).map((l) => LogLineSchema.parse(JSON.parse(l)));
   const from = lines.find((l) => l.event === 'progress' && l.phase === 'completing');
   const to = lines.find((l) => l.event === 'done');
   if (!from || !to) throw new Error(`runner log ${logFile} has no completing/done lines`);

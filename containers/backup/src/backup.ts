@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import { RESULT_TAGS, SERVER_VERSION_METADATA, backupKey, type BackupJob, type BackupResult, type SkippedResult } from '../../../types/job.ts';
+import type { ProgressPhase } from '../../../types/jobLogs.ts';
 import type { JobContext } from './context.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { FailureOwner } from './failureOwner.ts';
@@ -69,7 +70,7 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
         throw new RunnerError(`mysqldump output ended without its "-- Dump completed" trailer after ${inspector.bytes} bytes: the dump is incomplete${said}`);
       }
     });
-    let phase: 'dumping' | 'completing' = 'dumping';
+    let phase: ProgressPhase = 'dumping';
     const progress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
       phase,
       bytesRead: inspector.bytes,

@@ -1,7 +1,8 @@
+import type { ProgressPhase } from '../../../types/jobLogs.ts';
+
 /** A snapshot of a running job, reported every few seconds and once at the end (the console's live log). */
 export interface Progress {
-  /** `completing`: the dump is whole and stored part by part; the object store is assembling the object. */
-  readonly phase: 'dumping' | 'completing' | 'verifying' | 'restoring';
+  readonly phase: ProgressPhase;
   /** Bytes taken in: SQL from the dump, or stored bytes read from S3. */
   readonly bytesRead: number;
   /** Bytes given out: compressed bytes for a backup, SQL fed to the server for a restore. */
