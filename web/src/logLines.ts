@@ -57,7 +57,7 @@ export function describeLogLine(line: LogLine): ShownLine {
       return {
         clock,
         label: line.phase ?? 'progress',
-        text: `${formatBytes(line.bytesRead)} read → ${formatBytes(line.bytesWritten)} written${line.done ? ' (finished)' : ''}`,
+        text: `${formatBytes(line.bytesRead)} read → ${formatBytes(line.bytesWritten)} written${line.done ? ' in all' : ''}`,
         error,
       };
     case 'start':

@@ -13,7 +13,8 @@ describe('a runner log line in the console (TZ=UTC)', () => {
       text: '120.5 MiB read → 58.2 MiB written',
       error: false,
     });
-    expect(describeLogLine(at('progress', { phase: 'restoring', bytesRead: 10, bytesWritten: 2048, done: true })).text).toBe('10 B read → 2.0 KiB written (finished)');
+    // The last count is given whether the run then succeeds or fails: it must not read as an outcome.
+    expect(describeLogLine(at('progress', { phase: 'restoring', bytesRead: 10, bytesWritten: 2048, done: true })).text).toBe('10 B read → 2.0 KiB written in all');
   });
 
   it('sums up how a run ended, and shows a failure in red with its reason', () => {
