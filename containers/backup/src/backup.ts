@@ -5,7 +5,7 @@ import type { ProgressPhase } from '../../../types/jobLogs.ts';
 import type { JobContext } from './context.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { FailureOwner } from './failureOwner.ts';
-import { databaseExists, describeExit, detectMysqlTools, dumpArgs, probeServer, waitForExit, withConnectionArgs } from './mysqlTools.ts';
+import { databaseExists, describeExit, detectMysqlTools, dumpCommand, probeServer, waitForExit, withConnectionArgs } from './mysqlTools.ts';
 import { createCompressor } from './compressor.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
@@ -54,7 +54,7 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
     // or a dump that ends meanwhile is lost (Node resumes, and so discards, an exited child's unread stdout).
     const compressor = await createCompressor(job, ctx);
     owner.signal.addEventListener('abort', () => compressor.stream.destroy());
-    const child = spawn(tools.dumpBin, dumpArgs(tools, conn, database), { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(job.password, [password]) });
+    const child = spawn(...dumpCommand(tools, conn, database), { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(job.password, [password]) });
     ctx.onSpawn?.(child, 'mysqldump');
     const exited = waitForExit(child, [password]);
     owner.signal.addEventListener('abort', () => child.kill('SIGKILL'));

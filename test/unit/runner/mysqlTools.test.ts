@@ -7,6 +7,7 @@ import {
   describeExit,
   detectMysqlTools,
   dumpArgs,
+  dumpCommand,
   quoteIdentifier,
   run,
   waitForExit,
@@ -202,6 +203,21 @@ describe('dumpArgs', () => {
   });
 });
 
+describe('dumpCommand', () => {
+  const conn: ConnectionArgs = { args: ['--defaults-file=/tmp/x/client.cnf'], password: 'pw' };
+  const tools: MysqlTools = { dumpBin: '/usr/bin/mysqldump', clientBin: '/usr/bin/mysql', flavor: 'mysql' };
+
+  it('runs mysqldump itself when stdbuf is not available', () => {
+    expect(dumpCommand(tools, conn, 'shop')).toEqual(['/usr/bin/mysqldump', dumpArgs(tools, conn, 'shop')]);
+  });
+
+  it('runs mysqldump under stdbuf with a 1 MiB output buffer when stdbuf works', () => {
+    const [bin, args] = dumpCommand({ ...tools, stdbuf: '/usr/bin/stdbuf' }, conn, 'shop');
+    expect(bin).toBe('/usr/bin/stdbuf');
+    expect(args).toEqual(['--output=1M', '/usr/bin/mysqldump', ...dumpArgs(tools, conn, 'shop')]);
+  });
+});
+
 describe('describeExit', () => {
   it('names the exit code and the last error line, skipping warnings and blank lines', () => {
     const stderr = [
@@ -337,6 +353,28 @@ describe('detectMysqlTools', () => {
       clientBin: '/usr/bin/true',
       flavor: 'mysql',
     });
+  });
+
+  it('finds a working stdbuf and checks the dump tool through it', async () => {
+    const bin = await mkdtemp(join(dir, 'stdbuf-'));
+    const dump = await fake('mysqldump', 'mysqldump  Ver 8.4.3 for Linux on x86_64 (MySQL Community Server - GPL)', bin);
+    const client = await fake('mysql', 'mysql  Ver 8.4.3', bin);
+    // A stand-in that, like coreutils' stdbuf, drops its own option and execs the rest.
+    const stdbuf = join(bin, 'stdbuf');
+    await writeFile(stdbuf, '#!/bin/sh\nshift\nexec "$@"\n');
+    await chmod(stdbuf, 0o755);
+    expect(await detectMysqlTools({ PATH: bin })).toEqual({ dumpBin: dump, clientBin: client, flavor: 'mysql', stdbuf });
+  });
+
+  it('leaves out a stdbuf that does not work here (no preload library) and runs the dump tool directly', async () => {
+    const bin = await mkdtemp(join(dir, 'brokenstdbuf-'));
+    const dump = await fake('mariadb-dump', 'mariadb-dump from 11.4.2-MariaDB', bin);
+    const client = await fake('mariadb', 'mariadb from 11.4.2-MariaDB', bin);
+    await writeFile(join(bin, 'stdbuf'), "#!/bin/sh\necho \"stdbuf: failed to find 'libstdbuf.so'\" >&2\nexit 125\n");
+    await chmod(join(bin, 'stdbuf'), 0o755);
+    const tools = await detectMysqlTools({ PATH: bin });
+    expect(tools).toEqual({ dumpBin: dump, clientBin: client, flavor: 'mariadb' });
+    expect(tools.stdbuf).toBeUndefined();
   });
 
   it('fails clearly when the tools are not on PATH', async () => {
