@@ -23,11 +23,24 @@ interface ChildView {
   readonly defaultsFileText?: string;
 }
 
-/** Reads /proc/<pid>/{cmdline,environ} the moment the runner reports a child (spawn returns after exec). */
+/**
+ * A child's /proc/<pid>/{cmdline,environ}. Both read empty while the process is inside an exec (stdbuf execs the dump
+ * tool moments after spawn returns), and an empty read would prove nothing: retry until both have content.
+ */
+function readProcess(pid: number): { argv: string[]; environ: Buffer } {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    const argv = readFileSync(`/proc/${pid}/cmdline`).toString('utf8').split('\0').filter((a) => a !== '');
+    const environ = readFileSync(`/proc/${pid}/environ`);
+    if ((argv.length > 0 && environ.length > 0) || attempt === 500) return { argv, environ };
+    Atomics.wait(pause, 0, 0, 1);
+  }
+}
+
+/** Reads a child's argv, environment and option file the moment the runner reports it (spawn returns after exec). */
 function spy(views: ChildView[]): (child: ChildProcess, tool: string) => void {
   return (child, tool) => {
-    const argv = readFileSync(`/proc/${child.pid}/cmdline`).toString('utf8').split('\0').filter((a) => a !== '');
-    const environ = readFileSync(`/proc/${child.pid}/environ`);
+    const { argv, environ } = readProcess(child.pid!);
     const defaultsFile = argv.find((a) => a.startsWith('--defaults-file='))?.slice('--defaults-file='.length);
     views.push({
       tool,
@@ -43,6 +56,7 @@ function spy(views: ChildView[]): (child: ChildProcess, tool: string) => void {
 }
 
 function expectNoPassword(view: ChildView, password: string): void {
+  expect(view.environ.length, `${view.tool} environment was read`).toBeGreaterThan(0);
   expect(view.argv.join(' '), `${view.tool} argv`).not.toContain(password);
   expect(view.environ.includes(Buffer.from(password, 'utf8')), `${view.tool} environment holds the password`).toBe(false);
 }
