@@ -37,7 +37,7 @@ function readProcess(pid: number): { argv: string[]; environ: Buffer } {
   }
 }
 
-/** Reads a child's argv, environment and option file the moment the runner reports it (spawn returns after exec). */
+/** Reads a child's argv, environment and option file the moment the runner reports it, while the job still runs. */
 function spy(views: ChildView[]): (child: ChildProcess, tool: string) => void {
   return (child, tool) => {
     const { argv, environ } = readProcess(child.pid!);
