@@ -127,7 +127,13 @@ async function main(): Promise<void> {
   const optionFile = join(work, 'client.cnf');
   await writeFile(optionFile, `[client]\nhost=127.0.0.1\nport=${db.port}\nuser=${db.user}\npassword="${db.password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\n`, { mode: 0o600 });
   const client = `--defaults-file=${optionFile}`;
+  // The runner where coreutils' stdbuf does not work: one that fails comes first on PATH, and the runner's check
+  // falls back to mysqldump alone (mysqlTools.ts), as it would in an image whose stdbuf lacks its preload library.
+  const brokenStdbufDir = join(work, 'broken-stdbuf');
+  await mkdir(brokenStdbufDir);
+  await writeFile(join(brokenStdbufDir, 'stdbuf'), '#!/bin/sh\nexit 125\n', { mode: 0o755 });
   const env = { ...process.env, KEEPSAKE_DB_PASSWORD: db.password, AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' };
+  const withoutStdbufEnv = { ...env, PATH: `${brokenStdbufDir}:${process.env.PATH ?? ''}` };
   const s3Location = { bucket: 'bench', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true };
   const connection = (database: string) => ({ engine: 'mariadb' as const, host: '127.0.0.1', port: db.port, database, username: db.user });
   const runnerRss: number[] = [];
@@ -198,6 +204,18 @@ async function main(): Promise<void> {
       const level1 = add({ name: 'keepsake runner, compressionLevel 1', m: level1Run, sqlBytes, outBytes: outBytesOf(level1Run) });
       console.log(ratio('default (level 2) speed vs level 1', level1.m.wallSeconds / byDefault.m.wallSeconds, 'info', true));
       console.log(ratio('default (level 2) output size vs level 1', (byDefault.outBytes ?? 0) / (level1.outBytes ?? 1), 'info', true));
+
+      // What running mysqldump under stdbuf's 1 MiB output buffer buys, alternated in this run.
+      const [stdbufRun, noStdbufRun] = await medianPair(
+        flags.runs,
+        () => measure(`node ${RUNNER} ${jobFile} 2>/dev/null`, env),
+        () => measure(`node ${RUNNER} ${jobFile} 2>/dev/null`, withoutStdbufEnv),
+        flushWrites,
+      );
+      add({ name: 'keepsake runner, dump under stdbuf', m: stdbufRun, sqlBytes, outBytes: outBytesOf(stdbufRun) });
+      add({ name: 'keepsake runner, stdbuf not working', m: noStdbufRun, sqlBytes, outBytes: outBytesOf(noStdbufRun) });
+      console.log(`  CPU seconds: runner pipeline with stdbuf ${cpuSeconds(stdbufRun).toFixed(2)}, without ${cpuSeconds(noStdbufRun).toFixed(2)}`);
+      console.log(ratio('stdbuf speed vs without it', noStdbufRun.wallSeconds / stdbufRun.wallSeconds, 'info', true));
 
       if (flags.skipRestore) continue;
       const gzFile = join(work, 'backup.sql.gz');
