@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes a fresh Debian/Ubuntu clone ready to run: npm packages, then MariaDB server + client, pigz and sysbench
-# (tests, local demo, bench), Java 17 (DynamoDB Local) and Chromium (the console's browser tests). Installs with
+# (tests, local demo, bench), Java 17 (DynamoDB Local), Chromium (the console's browser tests) and bubblewrap (the
+# runner's Fargate-shaped sandbox). Installs with
 # apt when running as root; otherwise says what to install. Idempotent.
 set -e
 cd "$(dirname "$0")/.."
@@ -19,6 +20,8 @@ command -v igzip >/dev/null 2>&1 || missing="$missing isal"
 command -v sysbench >/dev/null 2>&1 || missing="$missing sysbench"
 [ -x /usr/bin/time ] || missing="$missing time"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
+# Local mode and the tests run the runner in a sandbox shaped like its Fargate task (scripts/local/fargateTask.ts).
+command -v bwrap >/dev/null 2>&1 || missing="$missing bubblewrap"
 
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -10,7 +10,7 @@ import type { ScheduledBackupInput } from '../../types/schedule.ts';
 import { startCronScheduler, type CronEntry } from './cronScheduler.ts';
 import { startDynamoDb } from './dynamodb.ts';
 import { startLocalHttpApi } from './httpApi.ts';
-import { cachedMachines } from './machineCache.ts';
+import { cachedSynthesis } from './machineCache.ts';
 import type { TaskHandlers } from './orchestration.ts';
 import { S3RVER_CREDENTIALS, startS3rver } from './s3rver.ts';
 import { MACHINE_ARNS, type MachineName } from './stateMachines.ts';
@@ -65,10 +65,10 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`stopping: ${(error as Error).message}`));
   };
   try {
-    const [s3, dynamodb, machines] = await Promise.all([
+    const [s3, dynamodb, { machines, runnerTask }] = await Promise.all([
       startS3rver(join(dataDir, 's3'), LOCAL_BUCKET),
       startDynamoDb({ dataDir: join(dataDir, 'dynamodb') }),
-      cachedMachines(),
+      cachedSynthesis(),
     ]);
     cleanups.push(s3.stop, dynamodb.stop);
     await ensureTable(dynamodb.endpoint);
@@ -120,7 +120,7 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       const out = await sfn.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARNS[machine], input: JSON.stringify(input), ...(name && { name }) }));
       return out.executionArn ?? '';
     };
-    const runner = local.localRunner({ logDir: join(dataDir, 'runner-logs'), secrets: secretStoreFromEnv() });
+    const runner = local.localRunner({ logDir: join(dataDir, 'runner-logs'), secrets: secretStoreFromEnv(), task: runnerTask });
     stopRunners.current = runner.stop;
     Object.assign(
       handlers,

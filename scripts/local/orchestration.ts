@@ -4,19 +4,18 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { recordExecutionTask } from '../../functions/shared/jobLogs.ts';
 import { passwordFromSecret, type SecretStore } from '../../functions/shared/secretStore.ts';
 import { STATES } from '../../infra/constructs/Orchestration.ts';
 import { RunnerJobSchema } from '../../types/job.ts';
+import { checkRunTaskOverrides } from './ecsRunTask.ts';
+import { fargateSandbox, runnerImage, type RunnerTaskDefinition } from './fargateTask.ts';
 
 /**
  * The pieces that let a synthesized state machine run on one machine under `aws-local-stepfunctions`: Lambda
  * tasks call the real handlers in-process, the ECS task runs the real runner as a child process, SNS publishes
  * go to a callback. Tasks are matched by state name (see STATES in infra/constructs/Orchestration.ts).
  */
-
-export const RUNNER_BUNDLE = fileURLToPath(new URL('../../containers/backup/dist/runner.mjs', import.meta.url));
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -54,9 +53,10 @@ export interface LocalRunnerOptions {
   readonly logDir: string;
   /** Where the API stored data-source passwords: the secret reference in the job is resolved here. */
   readonly secrets: SecretStore;
+  /** The runner container as the synthesized task definition describes it (user, read-only root, volumes). */
+  readonly task: RunnerTaskDefinition;
+  /** Where the platform's values (region, the task role's credentials) are taken from; process.env by default. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Called with the child's pid once spawned (tests kill it to prove a killed runner fails the backup). */
-  readonly onSpawn?: (pid: number, taskArn: string) => void;
 }
 
 /** What local mode keeps of the runner tasks it started, so that stopping an execution stops its task too. */
@@ -67,28 +67,38 @@ export interface LocalRunner {
   stop(executionArn: string): void;
 }
 
+/** What ECS gives every task besides its definition: the region and the task role's credentials (local stand-ins). */
+function platformEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const credentials = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].filter((name) => env[name] !== undefined);
+  return { AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE', AWS_REGION: region, AWS_DEFAULT_REGION: region, ...Object.fromEntries(credentials.map((name) => [name, env[name] ?? ''])) };
+}
+
 /**
- * `ecs:runTask.sync` of the runner container: the job from the container override, the password resolved from
- * the local secret store and handed over in the child's environment (never argv), like the task in Fargate
- * reading Secrets Manager. Exit 0 returns the stopped task; anything else fails with the task as Cause.
+ * `ecs:runTask.sync` of the runner container, run the way Fargate runs it (scripts/local/fargateTask.ts): overrides
+ * ECS would refuse are refused, and the task runs sandboxed with the task definition's user, read-only root and
+ * volumes and only the environment it would have in AWS. One difference: there is no Secrets Manager here, so the
+ * password is resolved from the local secret store and handed over in the task's environment (never argv).
+ * Exit 0 returns the stopped task; anything else fails with the task as Cause.
  */
 export function localRunner(options: LocalRunnerOptions): LocalRunner {
   const running = new Map<string, Set<ChildProcess>>();
+  const image = runnerImage();
   return {
     stop(executionArn) {
       for (const child of running.get(executionArn) ?? []) child.kill('SIGTERM');
     },
     async runTask(parameters) {
+      checkRunTaskOverrides(parameters.Overrides, [options.task.containerName]);
       const override = parameters.Overrides?.ContainerOverrides?.[0];
       const variable = (name: string) => override?.Environment?.find((e) => e.Name === name)?.Value;
       const jobText = variable('KEEPSAKE_JOB');
       if (!override || !jobText) throw new Error('the run task has no KEEPSAKE_JOB container override');
       const job = RunnerJobSchema.parse(JSON.parse(jobText));
-      const childEnv: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
-      let localJob: unknown = job;
+      const overrides: Record<string, string> = Object.fromEntries((override.Environment ?? []).map((e) => [e.Name, e.Value]));
       if ('password' in job && job.password.from === 'secretsManager') {
-        childEnv.KEEPSAKE_DB_PASSWORD = passwordFromSecret(await options.secrets.get(job.password.secretId));
-        localJob = { ...job, password: { from: 'env', name: 'KEEPSAKE_DB_PASSWORD' } };
+        overrides.KEEPSAKE_DB_PASSWORD = passwordFromSecret(await options.secrets.get(job.password.secretId));
+        overrides.KEEPSAKE_JOB = JSON.stringify({ ...job, password: { from: 'env', name: 'KEEPSAKE_DB_PASSWORD' } });
       }
       const taskId = randomUUID().replace(/-/g, '');
       const taskArn = `arn:aws:ecs:local:000000000000:task/keepsake/${taskId}`;
@@ -96,14 +106,14 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
       const log = createWriteStream(join(options.logDir, `${taskId}.log`));
       const executionArn = variable('KEEPSAKE_EXECUTION_ARN');
       if (executionArn) await recordExecutionTask(options.logDir, executionArn, taskId);
-      // The execution goes into the child's environment as into the container's: the runner logs it on every line.
-      const env = { ...childEnv, KEEPSAKE_JOB: JSON.stringify(localJob), ...(executionArn && { KEEPSAKE_EXECUTION_ARN: executionArn }) };
-      const child = spawn(process.execPath, [RUNNER_BUNDLE], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const sandbox = fargateSandbox({ task: options.task, image, overrides, platform: platformEnv(options.env ?? process.env) });
+      const child = spawn(sandbox.command, sandbox.args, { stdio: ['ignore', 'ignore', 'pipe'] });
       if (executionArn) running.set(executionArn, new Set([...(running.get(executionArn) ?? []), child]));
-      if (child.pid !== undefined) options.onSpawn?.(child.pid, taskArn);
       child.stderr.pipe(log);
       const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-        child.once('error', reject);
+        child.once('error', (error: NodeJS.ErrnoException) =>
+          reject(error.code === 'ENOENT' ? new Error('bwrap (Debian package bubblewrap) is needed to run the runner as Fargate does: npm run setup installs it') : error),
+        );
         child.once('close', (c, s) => resolve({ code: c, signal: s }));
       });
       if (executionArn) running.get(executionArn)?.delete(child);

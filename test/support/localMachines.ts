@@ -10,6 +10,8 @@ import type { DataSource } from '../../types/dataSource.ts';
 import { call, useTestTable } from './api.ts';
 import { bucket } from './runner.ts';
 import { connectionTo, services } from './services.ts';
+import { runnerTaskDefinition } from '../../scripts/local/fargateTask.ts';
+import { keepsakeTemplate } from '../../scripts/local/stack.ts';
 import { MACHINE_ARNS, synthesizedMachines, type MachineName } from '../../scripts/local/stateMachines.ts';
 
 export type MachineOutcome = { ok: true; output: unknown } | { ok: false; error: Error };
@@ -35,7 +37,8 @@ export interface LocalMachines {
  */
 export async function startLocalMachines(): Promise<LocalMachines> {
   const table = await useTestTable();
-  const definitions = synthesizedMachines();
+  const template = keepsakeTemplate();
+  const definitions = synthesizedMachines(template);
   // Filled once the handlers are imported; the service reads it per task.
   const overrides: TaskHandlers = {};
   // The runner registry exists only once the handlers are imported; the service asks it at stop time.
@@ -63,7 +66,7 @@ export async function startLocalMachines(): Promise<LocalMachines> {
     import('../../functions/dataSources/createDataSource.ts'),
   ]);
   const notifications: Notification[] = [];
-  const runner = local.localRunner({ logDir: process.env.RUNNER_LOG_DIR ?? '', secrets: secretStoreFromEnv() });
+  const runner = local.localRunner({ logDir: process.env.RUNNER_LOG_DIR ?? '', secrets: secretStoreFromEnv(), task: runnerTaskDefinition(template) });
   stopRunners.current = runner.stop;
   /** Verify executions other machines started (in AWS they run on their own; here each is run and awaited). */
   const started: { input: Record<string, unknown>; outcome: MachineOutcome }[] = [];
