@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import { RESULT_TAGS, SERVER_VERSION_METADATA, backupKey, type BackupJob, type BackupResult, type SkippedResult } from '../../../types/job.ts';
 import type { ProgressPhase } from '../../../types/jobLogs.ts';
-import type { JobContext } from './context.ts';
+import { logEvent, type JobContext } from './context.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { FailureOwner } from './failureOwner.ts';
-import { databaseExists, describeExit, detectMysqlTools, dumpCommand, probeServer, waitForExit, withConnectionArgs } from './mysqlTools.ts';
+import { clientLogEvent, databaseExists, describeExit, detectMysqlTools, dumpCommand, probeServer, waitForExit, withConnectionArgs } from './mysqlTools.ts';
 import { createCompressor } from './compressor.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
@@ -37,7 +37,8 @@ function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): Promis
 async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): Promise<BackupResult | SkippedResult> {
   const started = Date.now();
   const env = ctx.env ?? process.env;
-  const [tools, password] = await Promise.all([detectMysqlTools(env), resolvePassword(job.password, env)]);
+  const [tools, password] = await Promise.all([detectMysqlTools(job.connection.engine, env), resolvePassword(job.password, env)]);
+  logEvent(ctx, clientLogEvent(job.connection.engine, tools));
   const { database } = job.connection;
   const key = job.key ?? backupKey(job.sourceId, database, new Date(started));
   const s3 = createS3Client(job.s3);

@@ -1,10 +1,10 @@
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 
-/** The first of `names` found as an executable on PATH, or undefined. */
-export async function firstOnPath(names: readonly string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
+/** The first of `names` found as an executable in one of `dirs` (an earlier name wins over an earlier dir), or undefined. */
+export async function firstExecutable(names: readonly string[], dirs: readonly string[]): Promise<string | undefined> {
   for (const name of names) {
-    for (const dir of (env.PATH ?? '').split(delimiter)) {
+    for (const dir of dirs) {
       const candidate = join(dir, name);
       try {
         await access(candidate, constants.X_OK);
@@ -15,4 +15,9 @@ export async function firstOnPath(names: readonly string[], env: NodeJS.ProcessE
     }
   }
   return undefined;
+}
+
+/** The first of `names` found as an executable on PATH, or undefined. */
+export function firstOnPath(names: readonly string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  return firstExecutable(names, (env.PATH ?? '').split(delimiter));
 }

@@ -1,19 +1,30 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Connection } from '../../../types/dataSource.ts';
-import { firstOnPath } from './binaries.ts';
+import { basename, join } from 'node:path';
+import type { Connection, Engine } from '../../../types/dataSource.ts';
+import { firstExecutable, firstOnPath } from './binaries.ts';
 import { RunnerError, redact } from './errors.ts';
 import { childEnv } from './passwordSource.ts';
 
 /** MySQL's and MariaDB's client tools take different flags for the same things (TLS, GTIDs, statistics). */
 export type ClientFlavor = 'mysql' | 'mariadb';
 
+/**
+ * Where the dump tool came from: `KEEPSAKE_MYSQLDUMP`, the directory `KEEPSAKE_MYSQL_CLIENT_DIR` names (the image's
+ * MySQL client), or PATH.
+ */
+export type ToolSource = 'override' | 'mysqlClientDir' | 'path';
+
 export interface MysqlTools {
   readonly dumpBin: string;
   readonly clientBin: string;
   readonly flavor: ClientFlavor;
+  /** The dump tool's own `--version` line, for the log. */
+  readonly version: string;
+  readonly source: ToolSource;
+  /** Set when these are not the engine's own client tools: which ones are used instead, and why. */
+  readonly fallback?: string;
   /** coreutils' `stdbuf`, when on PATH and working: it gives mysqldump's output a larger buffer. */
   readonly stdbuf?: string;
 }
@@ -24,21 +35,85 @@ export interface MysqlTools {
  */
 const DUMP_STDOUT_BUFFER = '1M';
 
+const VENDOR: Record<ClientFlavor, string> = { mysql: "MySQL's", mariadb: "MariaDB's" };
+
 /**
- * Finds the dump and client binaries. The MariaDB names come first because Debian's `mysqldump` is a
- * deprecated alias of `mariadb-dump`; the image ships MySQL's. `KEEPSAKE_MYSQLDUMP`/`KEEPSAKE_MYSQL` override.
+ * Names to look for on PATH, per engine. Debian's `mysqldump`/`mysql` are aliases of MariaDB's tools, so a MariaDB
+ * source looks for MariaDB's own names first and a MySQL source for MySQL's (a developer's MySQL client).
  */
-export async function detectMysqlTools(env: NodeJS.ProcessEnv = process.env): Promise<MysqlTools> {
-  const dumpBin = env.KEEPSAKE_MYSQLDUMP ?? (await firstOnPath(['mariadb-dump', 'mysqldump'], env));
-  const clientBin = env.KEEPSAKE_MYSQL ?? (await firstOnPath(['mariadb', 'mysql'], env));
+const PATH_NAMES: Record<Engine, { readonly dump: readonly string[]; readonly client: readonly string[] }> = {
+  mariadb: { dump: ['mariadb-dump', 'mysqldump'], client: ['mariadb', 'mysql'] },
+  mysql: { dump: ['mysqldump', 'mariadb-dump'], client: ['mysql', 'mariadb'] },
+};
+
+/**
+ * The engine's own client tools where they are installed, else PATH's; `missing` says why a MySQL source whose
+ * KEEPSAKE_MYSQL_CLIENT_DIR is set does not get the tools there.
+ */
+async function engineTools(engine: Engine, env: NodeJS.ProcessEnv): Promise<{ dumpBin?: string; clientBin?: string; source: ToolSource; missing?: string }> {
+  let missing: string | undefined;
+  const dir = env.KEEPSAKE_MYSQL_CLIENT_DIR;
+  if (engine === 'mysql' && dir) {
+    const [dumpBin, clientBin] = await Promise.all([firstExecutable(['mysqldump'], [dir]), firstExecutable(['mysql'], [dir])]);
+    if (dumpBin && clientBin) return { dumpBin, clientBin, source: 'mysqlClientDir' };
+    missing = `KEEPSAKE_MYSQL_CLIENT_DIR (${dir}) holds no executable mysqldump and mysql`;
+  }
+  const names = PATH_NAMES[engine];
+  const [dumpBin, clientBin] = await Promise.all([firstOnPath(names.dump, env), firstOnPath(names.client, env)]);
+  return { dumpBin, clientBin, source: 'path', ...(missing && { missing }) };
+}
+
+/**
+ * Finds the dump and client binaries for a source's engine: MariaDB's client (`mariadb-dump`, `mariadb`) for a
+ * MariaDB source, and for a MySQL source MySQL's, from the directory `KEEPSAKE_MYSQL_CLIENT_DIR` names (the image
+ * sets it). Without MySQL's client a MySQL source uses what PATH has, and `fallback` says so for the log.
+ * `KEEPSAKE_MYSQLDUMP`/`KEEPSAKE_MYSQL` override either tool for every engine.
+ */
+export async function detectMysqlTools(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<MysqlTools> {
+  const found = await engineTools(engine, env);
+  const dumpBin = env.KEEPSAKE_MYSQLDUMP ?? found.dumpBin;
+  const clientBin = env.KEEPSAKE_MYSQL ?? found.clientBin;
   if (!dumpBin || !clientBin) {
     throw new RunnerError('mysqldump/mysql client tools not found on PATH (install mysql-client or mariadb-client)');
   }
   const stdbuf = await firstOnPath(['stdbuf'], env);
   // The version check runs through stdbuf too, which proves it works here (it needs its preload library).
   const checked = stdbuf ? await run(...withStdbuf(stdbuf, dumpBin, ['--version']), { timeoutMs: 10_000 }).catch(() => undefined) : undefined;
-  const version = checked ?? (await run(dumpBin, ['--version'], { timeoutMs: 10_000 }));
-  return { dumpBin, clientBin, flavor: /mariadb/i.test(version.stdout) ? 'mariadb' : 'mysql', ...(checked && { stdbuf }) };
+  const { stdout } = checked ?? (await run(dumpBin, ['--version'], { timeoutMs: 10_000 }));
+  const flavor: ClientFlavor = /mariadb/i.test(stdout) ? 'mariadb' : 'mysql';
+  const source = env.KEEPSAKE_MYSQLDUMP === undefined ? found.source : 'override';
+  let fallback: string | undefined;
+  if (source === 'path' && (found.missing !== undefined || flavor !== engine)) {
+    const why = found.missing ?? (engine === 'mysql' ? 'KEEPSAKE_MYSQL_CLIENT_DIR is not set' : `${VENDOR[engine]} client is not on PATH`);
+    fallback = `${why}: this ${engine} source uses ${VENDOR[flavor]} ${basename(dumpBin)} from PATH`;
+  }
+  return {
+    dumpBin,
+    clientBin,
+    flavor,
+    version: stdout.trim().split('\n')[0] ?? '',
+    source,
+    ...(fallback && { fallback }),
+    ...(checked && { stdbuf }),
+  };
+}
+
+/**
+ * The runner's `client` log line: which client a job's engine got (flavor, version, paths, where they came from);
+ * a warning when they are not the engine's own.
+ */
+export function clientLogEvent(engine: Engine, tools: MysqlTools): Record<string, unknown> {
+  return {
+    level: tools.fallback ? 'warn' : 'info',
+    event: 'client',
+    engine,
+    flavor: tools.flavor,
+    version: tools.version,
+    dump: tools.dumpBin,
+    client: tools.clientBin,
+    source: tools.source,
+    ...(tools.fallback && { fallback: tools.fallback }),
+  };
 }
 
 function withStdbuf(stdbuf: string, bin: string, args: readonly string[]): [string, string[]] {

@@ -3,10 +3,10 @@ import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { RestoreJob, RestoreResult } from '../../../types/job.ts';
-import type { JobContext } from './context.ts';
+import { logEvent, type JobContext } from './context.ts';
 import { DefinerRewrite } from './definerRewrite.ts';
 import { RunnerError, messageOf } from './errors.ts';
-import { databaseExists, describeExit, detectMysqlTools, quoteIdentifier, run, tableCount, waitForExit, withConnectionArgs, type ConnectionArgs } from './mysqlTools.ts';
+import { clientLogEvent, databaseExists, describeExit, detectMysqlTools, quoteIdentifier, run, tableCount, waitForExit, withConnectionArgs, type ConnectionArgs } from './mysqlTools.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
 import { createS3Client, openObject, readTaggedChecksum } from './s3Store.ts';
@@ -25,10 +25,11 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
   const target = job.targetDatabase ?? job.connection.database;
   const s3 = createS3Client(job.s3);
   const [tools, password, tagged] = await Promise.all([
-    detectMysqlTools(env),
+    detectMysqlTools(job.connection.engine, env),
     resolvePassword(job.password, env),
     readTaggedChecksum(s3, job.s3, job.key),
   ]);
+  logEvent(ctx, clientLogEvent(job.connection.engine, tools));
   if (tagged !== undefined && tagged !== job.expectedSha256) {
     throw new RunnerError(`refusing to restore: the object's checksum ${tagged} differs from the recorded ${job.expectedSha256}`);
   }

@@ -3,7 +3,9 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBackup } from '../../../containers/backup/src/backup.ts';
 import {
+  clientLogEvent,
   describeExit,
   detectMysqlTools,
   dumpArgs,
@@ -17,6 +19,7 @@ import {
   type MysqlTools,
 } from '../../../containers/backup/src/mysqlTools.ts';
 import type { Connection, Tls } from '../../../types/dataSource.ts';
+import { BackupJobSchema } from '../../../types/job.ts';
 
 const connection = (tls: Tls = { mode: 'preferred' }, overrides: Partial<Connection> = {}): Connection => ({
   engine: 'mysql',
@@ -175,7 +178,7 @@ describe('withConnectionArgs', () => {
 
 describe('dumpArgs', () => {
   const conn: ConnectionArgs = { args: ['--defaults-file=/tmp/x/client.cnf', '--ssl-mode=REQUIRED'], password: 'pw' };
-  const tools = (flavor: ClientFlavor): MysqlTools => ({ dumpBin: 'mysqldump', clientBin: 'mysql', flavor });
+  const tools = (flavor: ClientFlavor): MysqlTools => ({ dumpBin: 'mysqldump', clientBin: 'mysql', flavor, version: 'mysqldump', source: 'path' });
   const required = ['--single-transaction', '--quick', '--routines', '--triggers', '--events', '--hex-blob'];
 
   it.each(['mysql', 'mariadb'] as const)('gives a consistent, complete dump for %s, with the connection first and the database last', (flavor) => {
@@ -205,7 +208,7 @@ describe('dumpArgs', () => {
 
 describe('dumpCommand', () => {
   const conn: ConnectionArgs = { args: ['--defaults-file=/tmp/x/client.cnf'], password: 'pw' };
-  const tools: MysqlTools = { dumpBin: '/usr/bin/mysqldump', clientBin: '/usr/bin/mysql', flavor: 'mysql' };
+  const tools: MysqlTools = { dumpBin: '/usr/bin/mysqldump', clientBin: '/usr/bin/mysql', flavor: 'mysql', version: 'mysqldump', source: 'path' };
 
   it('runs mysqldump itself when stdbuf is not available', () => {
     expect(dumpCommand(tools, conn, 'shop')).toEqual(['/usr/bin/mysqldump', dumpArgs(tools, conn, 'shop')]);
@@ -314,6 +317,7 @@ describe('waitForExit and run', () => {
   });
 });
 
+
 describe('detectMysqlTools', () => {
   let dir: string;
   const fake = async (name: string, versionLine: string, where = dir): Promise<string> => {
@@ -321,6 +325,24 @@ describe('detectMysqlTools', () => {
     await writeFile(path, `#!/bin/sh\necho '${versionLine}'\n`);
     await chmod(path, 0o755);
     return path;
+  };
+  const MYSQL_DUMP = 'mysqldump  Ver 8.4.11 for Linux on aarch64 (MySQL Community Server - GPL)';
+  const MARIADB_DUMP = 'mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (aarch64)';
+
+  /** A directory like the image's /opt/mysql/bin: MySQL's mysqldump and mysql. */
+  const givenMysqlClientDir = async (): Promise<{ bin: string; dump: string; client: string }> => {
+    const bin = await mkdtemp(join(dir, 'opt-mysql-'));
+    return { bin, dump: await fake('mysqldump', MYSQL_DUMP, bin), client: await fake('mysql', 'mysql  Ver 8.4.11 for Linux on aarch64', bin) };
+  };
+  /** A directory like Debian's /usr/bin with mariadb-client: MariaDB's names, and `mysqldump`/`mysql` aliases. */
+  const givenMariadbOnPath = async (): Promise<{ bin: string; dump: string; client: string; aliasDump: string }> => {
+    const bin = await mkdtemp(join(dir, 'usr-bin-'));
+    return {
+      bin,
+      dump: await fake('mariadb-dump', MARIADB_DUMP, bin),
+      client: await fake('mariadb', 'mariadb  Ver 15.1 Distrib 10.11.19-MariaDB', bin),
+      aliasDump: await fake('mysqldump', MARIADB_DUMP.replace('mariadb-dump', 'mysqldump'), bin),
+    };
   };
 
   beforeAll(async () => {
@@ -330,54 +352,121 @@ describe('detectMysqlTools', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("detects MySQL's tools as the mysql flavor", async () => {
+  it("gives a mysql source MySQL's client from KEEPSAKE_MYSQL_CLIENT_DIR, though PATH has MariaDB's", async () => {
+    const mysql = await givenMysqlClientDir();
+    const mariadb = await givenMariadbOnPath();
+    const tools = await detectMysqlTools('mysql', { PATH: mariadb.bin, KEEPSAKE_MYSQL_CLIENT_DIR: mysql.bin });
+    expect(tools).toEqual({ dumpBin: mysql.dump, clientBin: mysql.client, flavor: 'mysql', version: MYSQL_DUMP, source: 'mysqlClientDir' });
+    expect(clientLogEvent('mysql', tools)).toEqual({
+      level: 'info',
+      event: 'client',
+      engine: 'mysql',
+      flavor: 'mysql',
+      version: MYSQL_DUMP,
+      dump: mysql.dump,
+      client: mysql.client,
+      source: 'mysqlClientDir',
+    });
+  });
+
+  it("gives a mariadb source MariaDB's mariadb-dump and mariadb from PATH, not the MySQL client directory", async () => {
+    const mysql = await givenMysqlClientDir();
+    const mariadb = await givenMariadbOnPath();
+    const tools = await detectMysqlTools('mariadb', { PATH: `${mysql.bin}:${mariadb.bin}`, KEEPSAKE_MYSQL_CLIENT_DIR: mysql.bin });
+    expect(tools).toEqual({ dumpBin: mariadb.dump, clientBin: mariadb.client, flavor: 'mariadb', version: MARIADB_DUMP, source: 'path' });
+    expect(clientLogEvent('mariadb', tools)).toMatchObject({ level: 'info', engine: 'mariadb', flavor: 'mariadb', dump: mariadb.dump });
+  });
+
+  it("falls back to MariaDB's client on PATH for a mysql source where MySQL's is not installed, and says so", async () => {
+    const mariadb = await givenMariadbOnPath();
+    const tools = await detectMysqlTools('mysql', { PATH: mariadb.bin });
+    expect(tools).toMatchObject({ dumpBin: mariadb.aliasDump, flavor: 'mariadb', source: 'path' });
+    expect(tools.fallback).toBe("KEEPSAKE_MYSQL_CLIENT_DIR is not set: this mysql source uses MariaDB's mysqldump from PATH");
+    expect(clientLogEvent('mysql', tools)).toMatchObject({ level: 'warn', event: 'client', flavor: 'mariadb', fallback: tools.fallback });
+  });
+
+  it('falls back to PATH, with a warning naming the directory, when KEEPSAKE_MYSQL_CLIENT_DIR lacks a tool', async () => {
+    const partial = await mkdtemp(join(dir, 'partial-'));
+    await fake('mysqldump', MYSQL_DUMP, partial);
+    const mariadb = await givenMariadbOnPath();
+    const tools = await detectMysqlTools('mysql', { PATH: mariadb.bin, KEEPSAKE_MYSQL_CLIENT_DIR: partial });
+    expect(tools).toMatchObject({ dumpBin: mariadb.aliasDump, clientBin: join(mariadb.bin, 'mariadb'), flavor: 'mariadb', source: 'path' });
+    expect(tools.fallback).toBe(`KEEPSAKE_MYSQL_CLIENT_DIR (${partial}) holds no executable mysqldump and mysql: this mysql source uses MariaDB's mysqldump from PATH`);
+  });
+
+  it("uses MySQL's client on PATH for a mysql source without KEEPSAKE_MYSQL_CLIENT_DIR, as the engine's own", async () => {
     const bin = await mkdtemp(join(dir, 'mysql-'));
-    const dump = await fake('mysqldump', 'mysqldump  Ver 8.4.3 for Linux on aarch64 (MySQL Community Server - GPL)', bin);
-    const client = await fake('mysql', 'mysql  Ver 8.4.3 for Linux on aarch64 (MySQL Community Server - GPL)', bin);
-    expect(await detectMysqlTools({ PATH: `/nonexistent:${bin}` })).toEqual({ dumpBin: dump, clientBin: client, flavor: 'mysql' });
+    const dump = await fake('mysqldump', MYSQL_DUMP, bin);
+    const client = await fake('mysql', 'mysql  Ver 8.4.11 for Linux on aarch64 (MySQL Community Server - GPL)', bin);
+    expect(await detectMysqlTools('mysql', { PATH: `/nonexistent:${bin}` })).toEqual({ dumpBin: dump, clientBin: client, flavor: 'mysql', version: MYSQL_DUMP, source: 'path' });
   });
 
-  it("prefers MariaDB's names and detects the mariadb flavor", async () => {
-    const bin = await mkdtemp(join(dir, 'mariadb-'));
-    await fake('mysqldump', 'mysqldump from 11.4.2-MariaDB, client 10.19 for debian-linux-gnu (x86_64)', bin);
-    const dump = await fake('mariadb-dump', 'mariadb-dump from 11.4.2-MariaDB, client 10.19 for debian-linux-gnu (x86_64)', bin);
-    const client = await fake('mariadb', 'mariadb from 11.4.2-MariaDB', bin);
-    expect(await detectMysqlTools({ PATH: bin })).toEqual({ dumpBin: dump, clientBin: client, flavor: 'mariadb' });
+  it("warns when a mariadb source gets MySQL's client because PATH has no MariaDB client", async () => {
+    const mysql = await givenMysqlClientDir();
+    const tools = await detectMysqlTools('mariadb', { PATH: mysql.bin });
+    expect(tools).toMatchObject({ dumpBin: mysql.dump, flavor: 'mysql', source: 'path' });
+    expect(tools.fallback).toBe("MariaDB's client is not on PATH: this mariadb source uses MySQL's mysqldump from PATH");
+    expect(clientLogEvent('mariadb', tools).level).toBe('warn');
   });
 
-  it('honours KEEPSAKE_MYSQLDUMP and KEEPSAKE_MYSQL', async () => {
+  it('honours KEEPSAKE_MYSQLDUMP and KEEPSAKE_MYSQL for either engine, over KEEPSAKE_MYSQL_CLIENT_DIR', async () => {
     const bin = await mkdtemp(join(dir, 'override-'));
     const dump = await fake('my-dump', 'mysqldump  Ver 8.0.40 for Linux on x86_64 (MySQL Community Server - GPL)', bin);
-    expect(await detectMysqlTools({ PATH: '', KEEPSAKE_MYSQLDUMP: dump, KEEPSAKE_MYSQL: '/usr/bin/true' })).toEqual({
-      dumpBin: dump,
-      clientBin: '/usr/bin/true',
-      flavor: 'mysql',
-    });
+    const mysql = await givenMysqlClientDir();
+    for (const engine of ['mysql', 'mariadb'] as const) {
+      const tools = await detectMysqlTools(engine, { PATH: '', KEEPSAKE_MYSQLDUMP: dump, KEEPSAKE_MYSQL: '/usr/bin/true', KEEPSAKE_MYSQL_CLIENT_DIR: mysql.bin });
+      expect(tools).toEqual({
+        dumpBin: dump,
+        clientBin: '/usr/bin/true',
+        flavor: 'mysql',
+        version: 'mysqldump  Ver 8.0.40 for Linux on x86_64 (MySQL Community Server - GPL)',
+        source: 'override',
+      });
+    }
   });
 
   it('finds a working stdbuf and checks the dump tool through it', async () => {
     const bin = await mkdtemp(join(dir, 'stdbuf-'));
     const dump = await fake('mysqldump', 'mysqldump  Ver 8.4.3 for Linux on x86_64 (MySQL Community Server - GPL)', bin);
-    const client = await fake('mysql', 'mysql  Ver 8.4.3', bin);
+    await fake('mysql', 'mysql  Ver 8.4.3', bin);
     // A stand-in that, like coreutils' stdbuf, drops its own option and execs the rest.
     const stdbuf = join(bin, 'stdbuf');
     await writeFile(stdbuf, '#!/bin/sh\nshift\nexec "$@"\n');
     await chmod(stdbuf, 0o755);
-    expect(await detectMysqlTools({ PATH: bin })).toEqual({ dumpBin: dump, clientBin: client, flavor: 'mysql', stdbuf });
+    expect(await detectMysqlTools('mysql', { PATH: bin })).toMatchObject({ dumpBin: dump, flavor: 'mysql', stdbuf });
   });
 
   it('leaves out a stdbuf that does not work here (no preload library) and runs the dump tool directly', async () => {
-    const bin = await mkdtemp(join(dir, 'brokenstdbuf-'));
-    const dump = await fake('mariadb-dump', 'mariadb-dump from 11.4.2-MariaDB', bin);
-    const client = await fake('mariadb', 'mariadb from 11.4.2-MariaDB', bin);
-    await writeFile(join(bin, 'stdbuf'), "#!/bin/sh\necho \"stdbuf: failed to find 'libstdbuf.so'\" >&2\nexit 125\n");
-    await chmod(join(bin, 'stdbuf'), 0o755);
-    const tools = await detectMysqlTools({ PATH: bin });
-    expect(tools).toEqual({ dumpBin: dump, clientBin: client, flavor: 'mariadb' });
+    const mariadb = await givenMariadbOnPath();
+    await writeFile(join(mariadb.bin, 'stdbuf'), "#!/bin/sh\necho \"stdbuf: failed to find 'libstdbuf.so'\" >&2\nexit 125\n");
+    await chmod(join(mariadb.bin, 'stdbuf'), 0o755);
+    const tools = await detectMysqlTools('mariadb', { PATH: mariadb.bin });
+    expect(tools).toEqual({ dumpBin: mariadb.dump, clientBin: mariadb.client, flavor: 'mariadb', version: MARIADB_DUMP, source: 'path' });
     expect(tools.stdbuf).toBeUndefined();
   });
 
   it('fails clearly when the tools are not on PATH', async () => {
-    await expect(detectMysqlTools({ PATH: '/nonexistent' })).rejects.toThrow('mysqldump/mysql client tools not found on PATH');
+    await expect(detectMysqlTools('mariadb', { PATH: '/nonexistent' })).rejects.toThrow('mysqldump/mysql client tools not found on PATH');
+    await expect(detectMysqlTools('mysql', { PATH: '/nonexistent', KEEPSAKE_MYSQL_CLIENT_DIR: '/nonexistent' })).rejects.toThrow(
+      'mysqldump/mysql client tools not found on PATH',
+    );
+  });
+
+  it("logs the client a backup of a mysql source picked, before it connects", async () => {
+    const mysql = await givenMysqlClientDir();
+    // This mysql cannot connect anywhere: the job fails at its probe, after the client line.
+    await writeFile(mysql.client, "#!/bin/sh\necho 'ERROR 2002 (HY000): no server here' >&2\nexit 1\n");
+    const mariadb = await givenMariadbOnPath();
+    const job = BackupJobSchema.parse({
+      mode: 'backup',
+      sourceId: 'tools-test',
+      connection: connection(),
+      password: { from: 'env' },
+      s3: { bucket: 'keepsake-test', endpoint: 'http://127.0.0.1:9' },
+    });
+    const lines: Record<string, unknown>[] = [];
+    const env = { PATH: mariadb.bin, KEEPSAKE_MYSQL_CLIENT_DIR: mysql.bin, KEEPSAKE_DB_PASSWORD: 'pw' };
+    await expect(runBackup(job, { env, onLog: (line) => lines.push(line) })).rejects.toThrow(/no server here/);
+    expect(lines).toEqual([expect.objectContaining({ level: 'info', event: 'client', engine: 'mysql', flavor: 'mysql', version: MYSQL_DUMP, dump: mysql.dump, client: mysql.client })]);
   });
 });
