@@ -123,28 +123,6 @@ describe('containers/backup/Dockerfile', () => {
     }
   });
 
-  it("puts igzip (the runner's compressor) on PATH, statically linked, from a source it checks by SHA-256", () => {
-    const stageOf = (name: string) => {
-      const start = dockerfile.findIndex((i) => i.keyword === 'FROM' && new RegExp(`\\bAS\\s+${name}$`, 'i').test(i.args));
-      const end = dockerfile.findIndex((i, at) => at > start && i.keyword === 'FROM');
-      return dockerfile.slice(start, end === -1 ? undefined : end);
-    };
-    const build = stageOf('igzip');
-    expect(build.length).toBeGreaterThan(0);
-    const args = Object.fromEntries(build.filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=') as [string, string]));
-    expect(args.ISAL_SHA256).toMatch(/^[0-9a-f]{64}$/);
-    const script = build.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' ');
-    expect(script).toMatch(/"\$\{ISAL_SHA256\}\s+\/tmp\/isal\.tar\.xz" \| sha256sum -c -/);
-    // Checked before it is unpacked, and linked statically so the EL9 image's glibc does not matter.
-    expect(script.indexOf('sha256sum -c')).toBeLessThan(script.indexOf('tar -xJf /tmp/isal.tar.xz'));
-    expect(script).toContain('LDFLAGS=-all-static');
-    const copied = copies.find((c) => c.flags.includes('--from=igzip'));
-    expect(copied?.sources).toEqual(['/src/programs/igzip']);
-    expect(copied?.dest).toBe('/usr/local/bin/igzip');
-    const final = dockerfile.slice(dockerfile.map((i) => i.keyword).lastIndexOf('FROM'));
-    expect(final.some((i) => i.keyword === 'RUN' && /\bigzip --version\b/.test(i.args))).toBe(true);
-  });
-
   it('runs the copied bundle with node as its ENTRYPOINT', () => {
     const entrypoints = dockerfile.filter((i) => i.keyword === 'ENTRYPOINT');
     expect(entrypoints).toHaveLength(1);
@@ -166,11 +144,112 @@ describe('containers/backup/Dockerfile', () => {
     for (const setting of settings) expect(setting).not.toMatch(/PASSWORD|SECRET|TOKEN|AWS_ACCESS_KEY|AWS_SESSION|CREDENTIAL/i);
   });
 
-  it('is based on Node 20 and installs the MySQL client from a signed repository', () => {
-    const text = readFileSync(DOCKERFILE, 'utf8');
-    expect(text).toMatch(/ARG NODE_IMAGE=node:20[-\w.]*/);
-    expect(text).toContain('gpgcheck=1');
-    expect(text).toContain('mysql-community-client');
+  const text = readFileSync(DOCKERFILE, 'utf8');
+  const stageOf = (name: string): Instruction[] => {
+    const start = dockerfile.findIndex((i) => i.keyword === 'FROM' && new RegExp(`\\bAS\\s+${name}$`, 'i').test(i.args));
+    if (start === -1) return [];
+    const end = dockerfile.findIndex((i, at) => at > start && i.keyword === 'FROM');
+    return dockerfile.slice(start, end === -1 ? undefined : end);
+  };
+  const final = dockerfile.slice(dockerfile.map((i) => i.keyword).lastIndexOf('FROM'));
+  const scriptOf = (stage: readonly Instruction[]): string =>
+    stage
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join(' ; ');
+  const argsOf = (stage: readonly Instruction[]): Record<string, string> =>
+    Object.fromEntries(stage.filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=') as [string, string]));
+  const envOf = (stage: readonly Instruction[]): Record<string, string> =>
+    Object.fromEntries(stage.filter((i) => i.keyword === 'ENV').map((i) => i.args.split('=') as [string, string]));
+
+  it('builds every stage on the official Node 22 (or newer LTS) image for Debian bookworm', () => {
+    const nodeImage = /^ARG NODE_IMAGE=node:(\d+)-bookworm-slim$/m.exec(text);
+    expect(nodeImage, 'ARG NODE_IMAGE=node:<major>-bookworm-slim').not.toBeNull();
+    const major = Number(nodeImage?.[1]);
+    expect(major).toBeGreaterThanOrEqual(22);
+    expect(major % 2, 'an LTS line (even major)').toBe(0);
+    for (const from of dockerfile.filter((i) => i.keyword === 'FROM')) expect(from.args).toMatch(/^\$\{NODE_IMAGE\}(\s+AS\s+\S+)?$/i);
+    // Node comes with the base: no node binary copied in from elsewhere.
+    expect(copies.some((c) => c.sources.some((s) => s.endsWith('/bin/node')))).toBe(false);
+  });
+
+  it("installs Debian's mariadb-client for MariaDB sources and isal for igzip, and runs them in the build", () => {
+    const script = scriptOf(final);
+    const install = /apt-get install -y --no-install-recommends ([^;&|]+)/.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
+    expect(install).toEqual(expect.arrayContaining(['mariadb-client', 'isal']));
+    for (const check of ['igzip --version', 'mariadb-dump --version', 'mariadb --version', 'node --version']) expect(script).toContain(check);
+    // igzip is Debian's now: no stage builds it, nothing copies it in.
+    expect(stageOf('igzip')).toEqual([]);
+    expect(copies.some((c) => c.sources.some((s) => s.includes('igzip')))).toBe(false);
+    // Debian puts it on PATH as `igzip`, the name the runner's compressor looks for.
+    expect(readFileSync(join(CONTEXT, 'src/compressor.ts'), 'utf8')).toContain("firstOnPath(['igzip'], env)");
+  });
+
+  it("installs MySQL's 8.4 LTS client for MySQL sources from MySQL's signed glibc2.28 tarball, into its own prefix", () => {
+    const stage = stageOf('mysql-client');
+    expect(stage.length).toBeGreaterThan(0);
+    const args = argsOf(stage);
+    const [major, minor, patch] = (args.MYSQL_VERSION ?? '').split('.').map(Number);
+    expect([major, minor]).toEqual([8, 4]);
+    // 8.4.7 and later are signed with the key pinned here.
+    expect(patch).toBeGreaterThanOrEqual(7);
+    expect(args.MYSQL_KEY_FINGERPRINT).toBe('BCA43417C3B485DD128EC6D4B7B3B788A8D3785C');
+    const script = scriptOf(stage);
+    expect(script).toContain('file="mysql-${MYSQL_VERSION}-linux-glibc2.28-${arch}.tar.xz"');
+    expect(script).toMatch(/arch="\$\(uname -m\)"; case "\$arch" in x86_64\|aarch64\) ;;/);
+    for (const url of script.match(/\bhttps?:\/\/[^\s"]+/g) ?? []) expect(url, 'downloads over https only').toMatch(/^https:\/\//);
+    expect(script).toContain('"https://dev.mysql.com/downloads/gpg/?file=${file}&p=23"');
+    // The key is the pinned one, and the tarball's signature is that key's, checked before anything is unpacked.
+    expect(script).toContain('grep -qx "fpr:::::::::${MYSQL_KEY_FINGERPRINT}:"');
+    expect(script).toContain('gpg --batch --status-fd 1 --verify "$file.asc" "$file"');
+    expect(script).toContain('grep -q "^\\[GNUPG:\\] VALIDSIG .* ${MYSQL_KEY_FINGERPRINT}\\$" verify.status');
+    expect(script.indexOf('VALIDSIG')).toBeLessThan(script.indexOf('tar -xJf "$file"'));
+    // Only mysqldump and mysql (and the tarball's libraries they load) go into the prefix, and both must run.
+    expect(script).toContain('for tool in mysqldump mysql; do');
+    expect(script).not.toMatch(/cp -r|cp -a|mv \/opt\/mysql-dist/);
+    expect(script).toContain("if ldd /opt/mysql/bin/mysqldump /opt/mysql/bin/mysql | grep -F 'not found'; then exit 1; fi");
+    const copied = copies.filter((c) => c.flags.includes('--from=mysql-client'));
+    expect(copied).toEqual([{ flags: ['--from=mysql-client'], sources: ['/opt/mysql'], dest: '/opt/mysql' }]);
+    expect(envOf(final).KEEPSAKE_MYSQL_CLIENT_DIR).toBe('/opt/mysql/bin');
+    for (const tool of ['mysqldump', 'mysql']) expect(scriptOf(final)).toContain(`"$KEEPSAKE_MYSQL_CLIENT_DIR/${tool}" --version`);
+    // Off PATH: `mysql` on PATH stays MariaDB's, and the runner picks MySQL's by engine.
+    expect(dockerfile.some((i) => i.keyword === 'ENV' && /^PATH=.*\/opt\/mysql/.test(i.args))).toBe(false);
+  });
+
+  it('names the MySQL client directory with the variable the runner reads it from', () => {
+    expect(readFileSync(join(CONTEXT, 'src/mysqlTools.ts'), 'utf8')).toContain('env.KEEPSAKE_MYSQL_CLIENT_DIR');
+    expect(readFileSync(BUNDLE, 'utf8')).toContain('KEEPSAKE_MYSQL_CLIENT_DIR');
+    expect(Object.keys(envOf(final))).toContain('KEEPSAKE_MYSQL_CLIENT_DIR');
+  });
+
+  it('declares /tmp as a sticky, world-writable volume, last before it switches to user 10001', () => {
+    // Exactly these two lines: Fargate takes a declared volume's ownership and mode from the image (and the local
+    // Fargate emulation reads them as written).
+    expect(text).toContain('\nRUN install -d -m 1777 /tmp\nVOLUME ["/tmp"]\n');
+    const volumes = dockerfile.filter((i) => i.keyword === 'VOLUME');
+    expect(volumes).toEqual([{ keyword: 'VOLUME', args: '["/tmp"]' }]);
+    const at = (i: Instruction | undefined): number => (i ? dockerfile.indexOf(i) : -1);
+    const volume = at(volumes[0]);
+    const users = dockerfile.filter((i) => i.keyword === 'USER');
+    expect(users.map((u) => u.args)).toEqual(['10001:10001']);
+    expect(volume).toBeLessThan(at(users[0]));
+    // A build discards changes to a volume's path made after its VOLUME line.
+    expect(dockerfile.slice(volume).some((i) => i.keyword === 'RUN')).toBe(false);
+    expect(scriptOf(final)).toContain('useradd --system --uid 10001 --user-group');
+  });
+
+  it('writes nothing outside /tmp at run time, so it runs on a read-only root', () => {
+    expect(dockerfile.filter((i) => i.keyword === 'VOLUME').map((i) => i.args)).toEqual(['["/tmp"]']);
+    // Nothing moves the runner's scratch directory (os.tmpdir()) off the volume.
+    expect(Object.keys(envOf(final)).sort()).toEqual(['KEEPSAKE_MYSQL_CLIENT_DIR', 'NODE_ENV']);
+    expect(text).not.toMatch(/TMPDIR/);
+    // node itself is the entrypoint: no wrapper script that could write before the runner starts.
+    expect(JSON.parse(dockerfile.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]')).toEqual(['node', '/app/runner.mjs']);
+    // The runner's only files: its option file and CA bundle, in a private directory under os.tmpdir().
+    const sources = readdirSync(join(CONTEXT, 'src')).filter((f) => f.endsWith('.ts'));
+    const writers = sources.filter((f) => /\b(writeFile|appendFile|createWriteStream|mkdir|mkdtemp|copyFile)\b/.test(readFileSync(join(CONTEXT, 'src', f), 'utf8')));
+    expect(writers).toEqual(['mysqlTools.ts']);
+    expect(readFileSync(join(CONTEXT, 'src/mysqlTools.ts'), 'utf8')).toContain("await mkdtemp(join(tmpdir(), 'keepsake-'))");
   });
 
   describe('the bundle', () => {
