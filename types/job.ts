@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ConnectionSchema, DatabaseNameSchema, IdSchema } from './dataSource.ts';
+import { ConnectionSchema, DatabaseNameSchema, IdSchema, TlsSchema } from './dataSource.ts';
 import { Sha256Schema } from './backup.ts';
 
 /**
@@ -27,8 +27,36 @@ export type S3Location = z.infer<typeof S3LocationSchema>;
 
 export const ObjectKeySchema = z.string().min(1, 'key is required').max(1024, 'key must be at most 1024 characters');
 
+/** Where the job-building Lambdas store a CA bundle: content-addressed, so every job naming the same PEM shares it. */
+export const caBundleKey = (sha256: string): string => `ca-bundles/${sha256}.pem`;
+
+/**
+ * A CA bundle in the job's bucket, named instead of carried: RunTask allows 8,192 characters of container overrides
+ * in all, and a bundle (RDS's global one is ~160 KB) does not fit. The runner fetches it and holds it to `sha256`.
+ */
+export const CaBundleRefSchema = z
+  .object({
+    key: ObjectKeySchema.regex(/^ca-bundles\/[^/]+\.pem$/, 'key must be ca-bundles/{name}.pem'),
+    sha256: Sha256Schema,
+  })
+  .strict();
+export type CaBundleRef = z.infer<typeof CaBundleRefSchema>;
+
+/**
+ * TLS as a job carries it. The orchestration always names the CA by `caBundle`; an inline `caPem` stays allowed
+ * for jobs written by hand (README), which never go through RunTask.
+ */
+export const JobTlsSchema = TlsSchema.extend({ caBundle: CaBundleRefSchema.optional() })
+  .strict()
+  .refine((tls) => tls.caPem === undefined || tls.caBundle === undefined, { message: 'give the CA as caPem or caBundle, not both', path: ['caBundle'] });
+export type JobTls = z.infer<typeof JobTlsSchema>;
+
+/** The connection in a job: a data source's connection, except that its CA may be a reference (see JobTlsSchema). */
+export const JobConnectionSchema = ConnectionSchema.extend({ tls: JobTlsSchema.default({ mode: 'preferred' }) });
+export type JobConnection = z.infer<typeof JobConnectionSchema>;
+
 const DatabaseAccessSchema = z.object({
-  connection: ConnectionSchema,
+  connection: JobConnectionSchema,
   password: PasswordRefSchema,
   /** Bounds how long an unreachable or silent server can hold the job before it fails. */
   connectTimeoutSeconds: z.number().int().min(1).max(300).default(10),

@@ -13,15 +13,15 @@ import { getSchedule } from '../shared/repositories/schedules.ts';
 import { DEFAULT_VERIFY_POLICY } from '../../types/schedule.ts';
 import { BACKUP_STEPS, ecsTaskOf, failureReason } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
-import { BackupObjectMissing, databaseAccessOf, s3LocationOf, storedObject, type BackupTarget } from './runnerJobs.ts';
+import { BackupObjectMissing, databaseAccessOf, s3LocationOf, storedObject, type JobDeps } from './runnerJobs.ts';
 
 /**
  * Step "Begin backup": marks the record running (creating it for a scheduled run; see `beginBackupRun`) and
- * describes the runner's job: the source's connection, a reference to its password secret (never the value),
- * and the object key, fixed here so the later steps know where the runner wrote. The schedule's verification
- * policy comes along for the step after retention.
+ * describes the runner's job: the source's connection (its CA bundle stored and named by reference), a reference
+ * to its password secret (never the value), and the object key, fixed here so the later steps know where the
+ * runner wrote. The schedule's verification policy comes along for the step after retention.
  */
-export async function beginBackup(deps: RunDeps & { readonly target: BackupTarget }, run: BeginBackupRun): Promise<BegunBackup> {
+export async function beginBackup(deps: RunDeps & JobDeps, run: BeginBackupRun): Promise<BegunBackup> {
   const backup = await beginBackupRun(deps, run);
   const source = await getDataSource(deps.table, backup.sourceId);
   if (!source) throw new NotFound('data source', backup.sourceId);
@@ -29,7 +29,7 @@ export async function beginBackup(deps: RunDeps & { readonly target: BackupTarge
     mode: 'backup',
     sourceId: source.id,
     backupId: backup.id,
-    ...databaseAccessOf(source),
+    ...(await databaseAccessOf(deps, source)),
     s3: s3LocationOf(deps.target),
     key: backupKey(source.id, source.database, new Date(backup.startedAt ?? backup.createdAt)),
   });

@@ -9,7 +9,7 @@ import { getDataSource } from '../shared/repositories/dataSources.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import { ecsTaskOf, failureReason, type FailedStep } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
-import { databaseAccessOf, s3LocationOf, storedObject, type BackupTarget } from './runnerJobs.ts';
+import { databaseAccessOf, s3LocationOf, storedObject, type JobDeps } from './runnerJobs.ts';
 
 interface StepDeps {
   readonly table: TableRef;
@@ -21,7 +21,7 @@ interface StepDeps {
  * the target database (skipped by the runner when that database does not exist yet), then the restore, held to
  * the checksum recorded for the backup. The backup must still be succeeded and out of the trash.
  */
-export async function beginRestore(deps: StepDeps & { readonly target: BackupTarget }, restoreId: string): Promise<BegunRestore> {
+export async function beginRestore(deps: StepDeps & JobDeps, restoreId: string): Promise<BegunRestore> {
   const restore = await beginRestoreRun(deps, restoreId);
   const backup = await getBackupRecord(deps.table, restore.backupId);
   if (!backup) throw new NotFound('backup', restore.backupId);
@@ -30,7 +30,7 @@ export async function beginRestore(deps: StepDeps & { readonly target: BackupTar
   }
   const target = await getDataSource(deps.table, restore.targetSourceId);
   if (!target) throw new NotFound('data source', restore.targetSourceId);
-  const access = databaseAccessOf(target);
+  const access = await databaseAccessOf(deps, target);
   const s3 = s3LocationOf(deps.target);
   const safetyJob = BackupJobSchema.parse({
     mode: 'backup',

@@ -1,6 +1,7 @@
-import { GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { ConnectionSchema } from '../../types/dataSource.ts';
-import type { PasswordRef, S3Location } from '../../types/job.ts';
+import { caBundleKey, type CaBundleRef, type JobConnection, type PasswordRef, type S3Location } from '../../types/job.ts';
 import { requireEnv } from '../shared/env.ts';
 import type { DataSourceRecord } from '../shared/repositories/dataSources.ts';
 
@@ -10,12 +11,52 @@ export type BackupTarget = Pick<S3Location, 'bucket' | 'region' | 'kmsKeyId' | '
 /** The S3 part of a runner job. */
 export const s3LocationOf = (target: BackupTarget): S3Location => ({ ...target, ...(target.endpoint && { forcePathStyle: true }) });
 
-/** The database part of a runner job: the source's connection and a reference to its secret, never the password. */
-export function databaseAccessOf(source: DataSourceRecord): { connection: ReturnType<typeof ConnectionSchema.parse>; password: PasswordRef } {
+/** What a Lambda that describes runner jobs needs: where jobs point the runner, and a client to store CA bundles there. */
+export interface JobDeps {
+  readonly target: BackupTarget;
+  readonly s3: S3Client;
+}
+
+/**
+ * The database part of a runner job: the source's connection and a reference to its secret, never the password.
+ * A CA bundle is stored in the bucket and named by reference (`storeCaBundle`): the job must fit RunTask's overrides.
+ */
+export async function databaseAccessOf(deps: JobDeps, source: DataSourceRecord): Promise<{ connection: JobConnection; password: PasswordRef }> {
+  const { tls, ...connection } = ConnectionSchema.parse(source);
+  const { caPem, ...rest } = tls;
   return {
-    connection: ConnectionSchema.parse(source),
+    connection: { ...connection, tls: caPem === undefined ? rest : { ...rest, caBundle: await storeCaBundle(deps, caPem) } },
     password: { from: 'secretsManager', secretId: source.passwordSecretArn, jsonKey: 'password' },
   };
+}
+
+/**
+ * Stores a CA bundle under `ca-bundles/{sha256}.pem` (SSE-KMS with the backups' key) unless it is there already:
+ * `If-None-Match: *` makes the write create-only, so a versioned bucket gains no version per job. The key names the
+ * bytes, so one that exists holds this bundle (the runner checks the SHA-256 all the same).
+ */
+export async function storeCaBundle(deps: JobDeps, caPem: string): Promise<CaBundleRef> {
+  const body = Buffer.from(caPem, 'utf8');
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  const key = caBundleKey(sha256);
+  const { bucket, kmsKeyId } = deps.target;
+  try {
+    await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/x-pem-file',
+        IfNoneMatch: '*',
+        ...(kmsKeyId && { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId }),
+      }),
+    );
+  } catch (error) {
+    // 412: stored before. 409: another job is storing the same bytes at this moment (S3 lets one of them win).
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status !== 412 && status !== 409) throw error;
+  }
+  return { key, sha256 };
 }
 
 /**

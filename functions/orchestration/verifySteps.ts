@@ -8,7 +8,7 @@ import { getBackupRecord, listBackups, setVerification } from '../shared/reposit
 import type { TableRef } from '../shared/repositories/table.ts';
 import { ecsTaskOf, failureReason } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
-import { databaseAccessOf, s3LocationOf, type BackupTarget } from './runnerJobs.ts';
+import { databaseAccessOf, s3LocationOf, type JobDeps } from './runnerJobs.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 
 /** The scratch database of a test restore: named after the backup, short enough for MySQL's 64 characters. */
@@ -19,7 +19,7 @@ export const scratchDatabaseFor = (backupId: string): string => `keepsake_verify
  * with `testRestore`, also a restore of it into a scratch database on its source's server that must hold the
  * backup's table count (the runner drops it afterwards).
  */
-export async function prepareVerify(deps: { readonly table: TableRef; readonly target: BackupTarget }, input: VerifyExecutionInput): Promise<PreparedVerify> {
+export async function prepareVerify(deps: { readonly table: TableRef } & JobDeps, input: VerifyExecutionInput): Promise<PreparedVerify> {
   const record = await getBackupRecord(deps.table, input.backupId);
   if (!record) throw new NotFound('backup', input.backupId);
   if (record.status !== 'succeeded' || !record.s3Key || !record.sha256) throw new Conflict(`backup ${input.backupId} is ${record.status}: only succeeded backups can be verified`);
@@ -30,7 +30,7 @@ export async function prepareVerify(deps: { readonly table: TableRef; readonly t
   if (!source) throw new NotFound('data source', record.sourceId);
   const testRestoreJob = RestoreJobSchema.parse({
     mode: 'restore',
-    ...databaseAccessOf(source),
+    ...(await databaseAccessOf(deps, source)),
     s3,
     key: record.s3Key,
     expectedSha256: record.sha256,

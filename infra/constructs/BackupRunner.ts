@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { caBundleKey } from '../../types/job.ts';
 
 /** Subnets (and optionally a security group) the runner uses in an existing VPC, from the deploy context. */
 export interface ExistingNetwork {
@@ -39,6 +40,18 @@ export function acknowledgeBackupObjects(scope: Construct, bucket: s3.IBucket): 
   Validations.of(scope).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BACKUP_OBJECTS}]`,
     reason: 'Backup objects only (key shape {sourceId}/{database}/{timestamp}.sql.gz in the dedicated backup bucket): keys are generated per backup, so no fixed ARN exists.',
+  });
+}
+
+/** CA bundles the job-building Lambdas store for the runner (`ca-bundles/{sha256}.pem`): jobs name them by key. */
+export const CA_BUNDLE_OBJECTS = caBundleKey('*');
+
+/** Records why a grant on CA_BUNDLE_OBJECTS in the backup bucket is as narrow as it can be. */
+export function acknowledgeCaBundleObjects(scope: Construct, bucket: s3.IBucket): void {
+  const bucketId = Stack.of(scope).resolve((bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
+  Validations.of(scope).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${CA_BUNDLE_OBJECTS}]`,
+    reason: 'CA bundles only (ca-bundles/{sha256}.pem in the dedicated backup bucket): a key is named by the bytes of a data source\'s CA, so no fixed ARN exists.',
   });
 }
 
@@ -129,6 +142,9 @@ export class BackupRunner extends Construct {
     );
     props.key.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
     acknowledgeBackupObjects(role, props.bucket);
+    // A job names its data source's CA bundle by key (it does not fit RunTask's overrides): read, never written.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(CA_BUNDLE_OBJECTS)] }));
+    acknowledgeCaBundleObjects(role, props.bucket);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:keepsake/data-source/*]',
       reason: 'Data-source passwords only: the API creates one secret per source under keepsake/data-source/, named at run time.',

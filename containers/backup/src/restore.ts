@@ -3,6 +3,7 @@ import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { RestoreJob, RestoreResult } from '../../../types/job.ts';
+import { resolveConnection } from './caBundle.ts';
 import { logEvent, type JobContext } from './context.ts';
 import { DefinerRewrite } from './definerRewrite.ts';
 import { RunnerError, messageOf } from './errors.ts';
@@ -24,10 +25,11 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
   const env = ctx.env ?? process.env;
   const target = job.targetDatabase ?? job.connection.database;
   const s3 = createS3Client(job.s3);
-  const [tools, password, tagged] = await Promise.all([
+  const [tools, password, tagged, connection] = await Promise.all([
     detectMysqlTools(job.connection.engine, env),
     resolvePassword(job.password, env),
     readTaggedChecksum(s3, job.s3, job.key),
+    resolveConnection(job.connection, s3, job.s3),
   ]);
   logEvent(ctx, clientLogEvent(job.connection.engine, tools));
   if (tagged !== undefined && tagged !== job.expectedSha256) {
@@ -39,7 +41,7 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
     if (check.problem) throw new RunnerError(`refusing to restore s3://${job.s3.bucket}/${job.key}: ${check.problem}`);
   }
 
-  return withConnectionArgs(job.connection, password, tools.flavor, async (conn) => {
+  return withConnectionArgs(connection, password, tools.flavor, async (conn) => {
     if (!job.scratch) return restoreStream(conn);
     const { expectTables } = job.scratch;
     const timeout = job.connectTimeoutSeconds;
