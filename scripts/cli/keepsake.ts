@@ -193,7 +193,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
 }
 
-function describeFailure(error: unknown, baseUrl: string, local: boolean): string {
+/** One line for a failed API call: the API's message with its per-field messages, or why `baseUrl` did not answer. */
+export function describeFailure(error: unknown, baseUrl: string, local: boolean): string {
   if (error instanceof ApiError && error.fields) return `${error.message} (${Object.entries(error.fields).map(([f, m]) => `${f}: ${m}`).join('; ')})`;
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (error instanceof TypeError && cause) {
