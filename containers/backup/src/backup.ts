@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import { RESULT_TAGS, SERVER_VERSION_METADATA, backupKey, type BackupJob, type BackupResult, type SkippedResult } from '../../../types/job.ts';
 import type { ProgressPhase } from '../../../types/jobLogs.ts';
+import { resolveConnection } from './caBundle.ts';
 import { logEvent, type JobContext } from './context.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { FailureOwner } from './failureOwner.ts';
@@ -37,13 +38,17 @@ function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): Promis
 async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): Promise<BackupResult | SkippedResult> {
   const started = Date.now();
   const env = ctx.env ?? process.env;
-  const [tools, password] = await Promise.all([detectMysqlTools(job.connection.engine, env), resolvePassword(job.password, env)]);
-  logEvent(ctx, clientLogEvent(job.connection.engine, tools));
-  const { database } = job.connection;
-  const key = job.key ?? backupKey(job.sourceId, database, new Date(started));
   const s3 = createS3Client(job.s3);
+  const [tools, password, connection] = await Promise.all([
+    detectMysqlTools(job.connection.engine, env),
+    resolvePassword(job.password, env),
+    resolveConnection(job.connection, s3, job.s3),
+  ]);
+  logEvent(ctx, clientLogEvent(job.connection.engine, tools));
+  const { database } = connection;
+  const key = job.key ?? backupKey(job.sourceId, database, new Date(started));
 
-  return withConnectionArgs(job.connection, password, tools.flavor, async (conn): Promise<BackupResult | SkippedResult> => {
+  return withConnectionArgs(connection, password, tools.flavor, async (conn): Promise<BackupResult | SkippedResult> => {
     if (maySkip && !(await databaseExists(tools, conn, database, job.connectTimeoutSeconds))) {
       return { ok: true, mode: 'skipped', reason: `database "${database}" does not exist: nothing to back up`, durationMs: Date.now() - started };
     }
