@@ -8,12 +8,22 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { apiRoutes, type Operation } from '../../functions/routes.ts';
 import { BACKUP_OBJECTS, acknowledgeBackupObjects } from './BackupRunner.ts';
 import { KeepsakeFunction } from './KeepsakeFunction.ts';
 
-/** What one operation may touch. Each Lambda gets exactly its operation's grants and environment. */
+/**
+ * What one operation may touch. Its Lambda gets exactly these grants and environment: operations that need the same
+ * grants name the same `lambda` and share one (see the shared grants below), and no operation shares with one whose
+ * grants differ (the Api refuses it at synth), so none runs with a grant it would not have alone.
+ */
 interface Access {
+  /** The Lambda shared by the operations with these grants; without it, the operation's own Lambda. */
+  readonly lambda?: string;
   readonly table: 'read' | 'write';
   readonly secrets?: 'create' | 'update' | 'delete' | 'read';
   /** Schedule service environment; `manage` adds the Scheduler API on Keepsake's schedules, `delete` only deletes. */
@@ -23,47 +33,60 @@ interface Access {
   readonly bucket?: 'presign' | 'delete';
   /** Reads the runner's log lines of a backup's or restore's execution (FilterLogEvents on its log group only). */
   readonly runnerLogs?: 'backup' | 'restore';
+  /** Names console users in its answers (functions/shared/principalNames.ts): AdminGetUser on Auth's user pool. */
+  readonly namesPeople?: boolean;
   readonly timeout?: Duration;
 }
 
+/*
+ * Grants several operations need alike, each served by one Lambda: one per set of grants rather than one per
+ * operation keeps the stack within its resource budget (test/infra/resourceBudget.test.ts) without widening any.
+ */
+const TABLE_READER: Access = { lambda: 'TableReader', table: 'read' };
+const PEOPLE_READER: Access = { lambda: 'PeopleReader', table: 'read', namesPeople: true };
+const TABLE_WRITER: Access = { lambda: 'TableWriter', table: 'write' };
+// The connection test and the inspection wait for a server up to their connect timeout.
+const SOURCE_PROBE: Access = { lambda: 'SourceProbe', table: 'read', secrets: 'read', timeout: Duration.seconds(20) };
+const SCHEDULE_READER: Access = { lambda: 'ScheduleReader', table: 'read', schedules: 'env' };
+const SCHEDULE_WRITER: Access = { lambda: 'ScheduleWriter', table: 'write', schedules: 'manage' };
+
 const ACCESS: Record<Operation, Access> = {
-  listDataSources: { table: 'read' },
+  listDataSources: TABLE_READER,
   createDataSource: { table: 'write', secrets: 'create' },
-  getDataSource: { table: 'read' },
+  getDataSource: TABLE_READER,
   updateDataSource: { table: 'write', secrets: 'update' },
   deleteDataSource: { table: 'write', secrets: 'delete', schedules: 'delete' },
-  enableDataSource: { table: 'write' },
-  disableDataSource: { table: 'write' },
-  // The connection test and the inspection wait for a server up to their connect timeout.
-  testDataSource: { table: 'read', secrets: 'read', timeout: Duration.seconds(20) },
-  inspectDatabase: { table: 'read', secrets: 'read', timeout: Duration.seconds(20) },
-  listSchedules: { table: 'read', schedules: 'env' },
-  listSourceSchedules: { table: 'read', schedules: 'env' },
-  createSchedule: { table: 'write', schedules: 'manage' },
-  getSchedule: { table: 'read', schedules: 'env' },
-  updateSchedule: { table: 'write', schedules: 'manage' },
-  deleteSchedule: { table: 'write', schedules: 'manage' },
-  pauseSchedule: { table: 'write', schedules: 'manage' },
-  resumeSchedule: { table: 'write', schedules: 'manage' },
+  enableDataSource: TABLE_WRITER,
+  disableDataSource: TABLE_WRITER,
+  testDataSource: SOURCE_PROBE,
+  inspectDatabase: SOURCE_PROBE,
+  listSchedules: SCHEDULE_READER,
+  listSourceSchedules: SCHEDULE_READER,
+  createSchedule: SCHEDULE_WRITER,
+  getSchedule: SCHEDULE_READER,
+  updateSchedule: SCHEDULE_WRITER,
+  deleteSchedule: SCHEDULE_WRITER,
+  pauseSchedule: SCHEDULE_WRITER,
+  resumeSchedule: SCHEDULE_WRITER,
   triggerBackup: { table: 'write', start: 'backup' },
-  listSourceBackups: { table: 'read' },
-  listBackups: { table: 'read' },
-  getBackup: { table: 'read' },
+  listSourceBackups: TABLE_READER,
+  listBackups: TABLE_READER,
+  getBackup: TABLE_READER,
   getBackupLogs: { table: 'read', runnerLogs: 'backup' },
   // Writes an audit event for every link handed out.
   getDownloadUrl: { table: 'write', bucket: 'presign' },
   cancelBackup: { table: 'write', stopBackup: true },
-  trashBackup: { table: 'write' },
-  untrashBackup: { table: 'write' },
+  trashBackup: TABLE_WRITER,
+  untrashBackup: TABLE_WRITER,
   deleteBackup: { table: 'write', bucket: 'delete' },
   verifyBackup: { table: 'write', start: 'verify' },
-  listTrash: { table: 'read' },
+  listTrash: TABLE_READER,
   createRestore: { table: 'write', start: 'restore' },
-  listRestores: { table: 'read' },
-  getRestore: { table: 'read' },
+  listRestores: PEOPLE_READER,
+  getRestore: PEOPLE_READER,
   getRestoreLogs: { table: 'read', runnerLogs: 'restore' },
-  getStats: { table: 'read' },
-  listAudit: { table: 'read' },
+  getStats: TABLE_READER,
+  listAudit: PEOPLE_READER,
 };
 
 const SECRET_ACTIONS: Record<NonNullable<Access['secrets']>, string[]> = {
@@ -74,7 +97,7 @@ const SECRET_ACTIONS: Record<NonNullable<Access['secrets']>, string[]> = {
 };
 
 /** The operations whose answers name people (functions/shared/principalNames.ts). */
-export const NAMES_PEOPLE = ['listAudit', 'listRestores', 'getRestore'] as const satisfies readonly Operation[];
+export const NAMES_PEOPLE: readonly Operation[] = apiRoutes.map((r) => r.operation).filter((operation) => ACCESS[operation].namesPeople);
 
 /** What a browser may send cross-origin: the SigV4 headers the console signs with, and the JSON body's type. */
 const CORS_HEADERS = ['authorization', 'content-type', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'];
@@ -103,10 +126,62 @@ export interface ApiProps {
   readonly runnerLogGroup: logs.ILogGroup;
 }
 
+type Route = (typeof apiRoutes)[number];
+
+/**
+ * The operations' Lambdas by construct id, each with the routes it serves: an operation without a shared `lambda`
+ * has one of its own, named after it. Throws when operations sharing a Lambda differ in any grant.
+ */
+function lambdasOf(routes: readonly Route[]): Map<string, [Route, ...Route[]]> {
+  const lambdas = new Map<string, [Route, ...Route[]]>();
+  const grants = (operation: Operation) => JSON.stringify({ ...ACCESS[operation], timeout: ACCESS[operation].timeout?.toSeconds() });
+  for (const route of routes) {
+    const operation = route.operation;
+    const name = ACCESS[operation].lambda ?? operation;
+    const shared = lambdas.get(name);
+    if (!shared) lambdas.set(name, [route]);
+    else if (grants(shared[0].operation) !== grants(operation)) {
+      throw new Error(`${operation} and ${shared[0].operation} share the Lambda ${name} but need different grants`);
+    } else shared.push(route);
+  }
+  return lambdas;
+}
+
+/** Where the entries of shared Lambdas are written: generated, so the route table stays the only list of handlers. */
+const ROUTER_DIR = fileURLToPath(new URL('../../node_modules/.cache/keepsake/api/', import.meta.url));
+const FUNCTIONS_DIR = fileURLToPath(new URL('../../functions/', import.meta.url));
+
+/**
+ * Writes the entry of a Lambda serving several routes: it imports each route's handler and hands every request to
+ * the one of the route API Gateway matched (functions/shared/apiRouter.ts). Returns its absolute path. Written only
+ * when its text changes, through a rename, so synths running side by side never see a half-written file.
+ */
+function routerEntry(name: string, routes: readonly Route[]): string {
+  const imports = routes.map((route) => `import { handler as ${route.operation} } from '${FUNCTIONS_DIR}${route.handler}';`);
+  const table = routes.map((route) => `  '${route.method} ${route.path}': ${route.operation},`);
+  const text = [
+    `// Generated by infra/constructs/Api.ts from functions/routes.ts: the ${name} Lambda's routes.`,
+    `import { routeTo } from '${FUNCTIONS_DIR}shared/apiRouter.ts';`,
+    ...imports,
+    '',
+    'export const handler = routeTo({',
+    ...table,
+    '});',
+    '',
+  ].join('\n');
+  const file = join(ROUTER_DIR, `${name}.ts`);
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return file;
+  mkdirSync(ROUTER_DIR, { recursive: true });
+  const partial = `${file}.${process.pid}.${randomUUID()}`;
+  writeFileSync(partial, text);
+  renameSync(partial, file);
+  return file;
+}
+
 /**
  * The REST API: every route under /v1 with AWS_IAM authorization (console users sign with Cognito identity
- * pool credentials, other applications with any IAM principal allowed `execute-api:Invoke` on the route), one
- * Lambda per operation from functions/routes.ts, each granted only what its operation touches.
+ * pool credentials, other applications with any IAM principal allowed `execute-api:Invoke` on the route), served
+ * by Lambdas from functions/routes.ts: one per set of grants, so each granted only what its operations touch.
  */
 export class Api extends Construct {
   public readonly restApi: apigw.RestApi;
@@ -130,20 +205,24 @@ export class Api extends Construct {
         throttlingBurstLimit: 100,
       },
     });
-    this.restApi.addRequestValidator('Validator', { validateRequestParameters: true });
     for (const [id, reason] of Object.entries(API_ACKNOWLEDGEMENTS)) Validations.of(this.restApi).acknowledge({ id, reason });
 
     const functions = {} as Record<Operation, KeepsakeFunction>;
-    for (const route of apiRoutes) {
-      const access = ACCESS[route.operation];
-      const fn = new KeepsakeFunction(this, route.operation, {
-        handlerFile: route.handler,
-        description: `${route.method} ${route.path}`,
+    for (const [name, routes] of lambdasOf(apiRoutes)) {
+      const access = ACCESS[routes[0].operation];
+      const fn = new KeepsakeFunction(this, name, {
+        handlerFile: routes.length === 1 ? routes[0].handler : routerEntry(name, routes),
+        description: routes.map((route) => `${route.method} ${route.path}`).join(', '),
         timeout: access.timeout,
       }).bindTable(props.table, access.table);
       this.grant(fn, access, props);
-      this.restApi.root.resourceForPath(route.path).addMethod(route.method, new apigw.LambdaIntegration(fn.function));
-      functions[route.operation] = fn;
+      // One invoke permission per function, for any method of this API (not one per method, nor a second for
+      // the console's test invocations): the function serves only the routes integrated with it.
+      const integration = new apigw.LambdaIntegration(fn.function, { scopePermissionToMethod: false });
+      for (const route of routes) {
+        this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration);
+        functions[route.operation] = fn;
+      }
     }
     this.functions = functions;
   }
@@ -161,7 +240,7 @@ export class Api extends Construct {
     for (const [resource, methods] of methodsOn) {
       resource.addCorsPreflight({ allowOrigins: [origin], allowMethods: methods, allowHeaders: CORS_HEADERS, maxAge: Duration.hours(1) });
     }
-    for (const fn of Object.values(this.functions)) fn.function.addEnvironment('CONSOLE_ORIGIN', origin);
+    for (const fn of new Set(Object.values(this.functions))) fn.function.addEnvironment('CONSOLE_ORIGIN', origin);
     const corsHeaders = { 'Access-Control-Allow-Origin': `'${origin}'`, Vary: "'Origin'" };
     this.restApi.addGatewayResponse('Default4xx', { type: apigw.ResponseType.DEFAULT_4XX, responseHeaders: corsHeaders });
     this.restApi.addGatewayResponse('Default5xx', { type: apigw.ResponseType.DEFAULT_5XX, responseHeaders: corsHeaders });
@@ -174,8 +253,7 @@ export class Api extends Construct {
    * nothing of the API, so the functions referring to the pool make no cycle.
    */
   namePeopleWith(userPool: cognito.IUserPool): void {
-    for (const operation of NAMES_PEOPLE) {
-      const fn = this.functions[operation].function;
+    for (const fn of new Set(NAMES_PEOPLE.map((operation) => this.functions[operation].function))) {
       userPool.grant(fn, 'cognito-idp:AdminGetUser');
       fn.addEnvironment('USER_POOL_ID', userPool.userPoolId);
     }

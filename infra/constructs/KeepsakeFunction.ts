@@ -5,11 +5,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TABLE_INDEXES } from '../../types/table.ts';
 
 export interface KeepsakeFunctionProps {
-  /** Handler file under functions/, e.g. `dataSources/createDataSource.ts`; it exports `handler`. */
+  /**
+   * Handler file under functions/, e.g. `dataSources/createDataSource.ts`, or the absolute path of a generated entry
+   * (a Lambda serving several routes, Api.ts); it exports `handler`.
+   */
   readonly handlerFile: string;
   readonly description?: string;
   readonly environment?: Record<string, string>;
@@ -41,7 +45,7 @@ export class KeepsakeFunction extends Construct {
     logGroup.grantWrite(role);
     this.function = new NodejsFunction(this, 'Function', {
       role,
-      entry: `${FUNCTIONS_DIR}${props.handlerFile}`,
+      entry: isAbsolute(props.handlerFile) ? props.handlerFile : `${FUNCTIONS_DIR}${props.handlerFile}`,
       handler: 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,

@@ -36,25 +36,49 @@ function apiTemplate(options: { namesFrom?: 'userPool' } = {}): Template {
 }
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- template JSON, read by the shapes the checks expect
+type Resource = { Type: string; Properties: Record<string, any> };
 
-/** The statements of the policy attached to the role of the function serving `operation`. */
-function statementsOf(t: Template, operation: string): Statement[] {
-  const functions = t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp(`^[A-Z]+ `) } });
-  const route = apiRoutes.find((r) => r.operation === operation);
-  const entry = Object.values(functions).find((f) => f.Properties.Description === `${route?.method} ${route?.path}`);
-  const roleId = entry?.Properties.Role['Fn::GetAtt'][0] as string;
+/** `/v1/backups/{id}` for each API Gateway resource, by logical id (its path parts up to the root). */
+function resourcePaths(t: Template): Map<string, string> {
+  const resources = t.findResources('AWS::ApiGateway::Resource') as Record<string, Resource>;
+  const pathOf = (id: string): string => {
+    const { ParentId, PathPart } = resources[id]!.Properties;
+    return `${ParentId.Ref ? pathOf(ParentId.Ref as string) : ''}/${PathPart as string}`;
+  };
+  return new Map(Object.keys(resources).map((id) => [id, pathOf(id)]));
+}
+
+/** The logical id of the function API Gateway invokes for `operation`: read from its method's integration. */
+function functionIdOf(t: Template, operation: string): string {
+  const route = apiRoutes.find((r) => r.operation === operation)!;
+  const paths = resourcePaths(t);
+  const method = Object.values(t.findResources('AWS::ApiGateway::Method') as Record<string, Resource>).find(
+    (m) => m.Properties.HttpMethod === route.method && paths.get(m.Properties.ResourceId.Ref as string) === route.path,
+  );
+  const uri = JSON.stringify(method?.Properties.Integration.Uri);
+  const [, id] = /"Fn::GetAtt":\["([^"]+)","Arn"\]/.exec(uri) ?? [];
+  if (!id) throw new Error(`no function serves ${operation}`);
+  return id;
+}
+
+/** The function serving `operation`. */
+const functionOf = (t: Template, operation: string): Resource => t.toJSON().Resources[functionIdOf(t, operation)] as Resource;
+
+/** The statements of the policies attached to the role of `fn`. */
+function roleStatements(t: Template, fn: Resource): Statement[] {
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
   const policies = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId));
   return policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
 
+/** The statements of the policy attached to the role of the function serving `operation`. */
+const statementsOf = (t: Template, operation: string): Statement[] => roleStatements(t, functionOf(t, operation));
+
 const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 /** The environment variables of the function serving `operation`. */
-function environmentOf(t: Template, operation: string): Record<string, unknown> {
-  const route = apiRoutes.find((r) => r.operation === operation);
-  const fn = Object.values(t.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Description === `${route?.method} ${route?.path}`);
-  return fn?.Properties.Environment.Variables as Record<string, unknown>;
-}
+const environmentOf = (t: Template, operation: string): Record<string, unknown> => functionOf(t, operation).Properties.Environment.Variables as Record<string, unknown>;
 
 describe('Api', () => {
   const t = apiTemplate();
@@ -92,10 +116,37 @@ describe('Api', () => {
     }
   });
 
-  it('has one Lambda per operation: Node 24 on ARM64, traced, with a log group of its own', () => {
+  it('serves operations from one Lambda per set of grants: Node 24 on ARM64, traced, with a log group of its own', () => {
     const functions = t.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } } });
-    expect(Object.keys(functions).length).toBe(apiRoutes.length);
+    const serving = new Set(apiRoutes.map((r) => functionIdOf(t, r.operation)));
+    expect(Object.keys(functions).sort()).toEqual([...serving].sort());
     for (const fn of Object.values(functions)) expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+    // No two functions have the same grants, environment and timeout (their own log group aside): operations that
+    // need the same share one function. (In the stack, whose user pool tells the readers naming people apart.)
+    const named = apiTemplate({ namesFrom: 'userPool' });
+    const ownLogs = (s: Statement) => actionsOf([s]).every((a) => a === 'logs:CreateLogStream' || a === 'logs:PutLogEvents');
+    const grants = [...new Set(apiRoutes.map((r) => functionIdOf(named, r.operation)))].map((id) => {
+      const fn = named.toJSON().Resources[id] as Resource;
+      return JSON.stringify([roleStatements(named, fn).filter((s) => !ownLogs(s)), fn.Properties.Environment, fn.Properties.Timeout]);
+    });
+    expect(new Set(grants).size).toBe(grants.length);
+  });
+
+  it('gives every function that one permission: invoke from this API only, none per method nor for test invocations', () => {
+    const permissions = Object.values(t.findResources('AWS::Lambda::Permission') as Record<string, Resource>);
+    const serving = new Set(apiRoutes.map((r) => functionIdOf(t, r.operation)));
+    expect(permissions.map((p) => p.Properties.FunctionName['Fn::GetAtt'][0]).sort()).toEqual([...serving].sort());
+    const [apiId] = Object.keys(t.findResources('AWS::ApiGateway::RestApi'));
+    for (const permission of permissions) {
+      expect(permission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+      const source = JSON.stringify(permission.Properties.SourceArn);
+      expect(source).toContain(`{"Ref":"${apiId}"}`);
+      expect(source).toMatch(/execute-api:/);
+    }
+  });
+
+  it('has no request validator: every request is parsed by its handler\'s zod schema', () => {
+    t.resourceCountIs('AWS::ApiGateway::RequestValidator', 0);
   });
 
   it('grants no wildcard action to any function', () => {
@@ -160,9 +211,7 @@ describe('Api', () => {
       for (const resource of resources) expect(JSON.stringify(resource)).toContain(`"${runnerLogs}"`);
       expect(JSON.stringify(resources)).not.toMatch(/log-group:\*|"\*"/);
     }
-    const functions = Object.values(t.findResources('AWS::Lambda::Function'));
-    const restoreLogs = functions.find((f) => f.Properties.Description === 'GET /v1/restores/{id}/logs');
-    expect(restoreLogs?.Properties.Environment.Variables).toMatchObject({ RUNNER_LOG_GROUP: { Ref: runnerLogs }, RESTORE_STATE_MACHINE_ARN: expect.anything() });
+    expect(environmentOf(t, 'getRestoreLogs')).toMatchObject({ RUNNER_LOG_GROUP: { Ref: runnerLogs }, RESTORE_STATE_MACHINE_ARN: expect.anything() });
   });
 
   it('lets only download-url read backup objects and only delete remove them', () => {
@@ -198,6 +247,29 @@ describe('Api naming people (the audit log, who asked for a restore)', () => {
     for (const operation of naming) {
       expect(environmentOf(without, operation), operation).not.toHaveProperty('USER_POOL_ID');
       expect(actionsOf(statementsOf(without, operation)).filter((a) => a.startsWith('cognito-idp:')), operation).toEqual([]);
+    }
+  });
+});
+
+describe('Api Lambdas shared by operations with the same grants', () => {
+  const t = apiTemplate();
+
+  it("hand each route integrated with them to that route's own handler, and no other route", async () => {
+    const { readFileSync } = await import('node:fs');
+    const shared = new Map<string, string[]>();
+    for (const route of apiRoutes) {
+      const id = functionIdOf(t, route.operation);
+      shared.set(id, [...(shared.get(id) ?? []), `'${route.method} ${route.path}': ${route.operation},`]);
+    }
+    const entries = [...shared].filter(([, routes]) => routes.length > 1);
+    expect(entries.length).toBeGreaterThan(0);
+    for (const [id, routes] of entries) {
+      const name = /^Api(\w+?)Function[0-9A-F]{8}$/.exec(id)?.[1];
+      const text = readFileSync(new URL(`../../node_modules/.cache/keepsake/api/${name}.ts`, import.meta.url), 'utf8');
+      expect(text.split('\n').filter((line) => line.startsWith("  '")).map((line) => line.trim()).sort(), id).toEqual(routes.sort());
+      for (const route of apiRoutes.filter((r) => routes.some((line) => line.endsWith(` ${r.operation},`)))) {
+        expect(text, id).toContain(`import { handler as ${route.operation} } from '${new URL(`../../functions/${route.handler}`, import.meta.url).pathname}';`);
+      }
     }
   });
 });
