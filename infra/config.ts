@@ -20,6 +20,7 @@ export const DeployConfigSchema = z
     securityGroupId: z.string().regex(/^sg-[0-9a-f]+$/, 'securityGroupId must look like sg-0123abcd').optional(),
     assignPublicIp: flag.default(true),
     objectLock: flag.default(false),
+    objectLockDays: count('objectLockDays').min(1, 'objectLockDays must be at least 1').max(36500, 'objectLockDays must be at most 36500').default(30),
     retentionDaily: count('retentionDaily').default(DEFAULT_RETENTION.daily),
     retentionWeekly: count('retentionWeekly').default(DEFAULT_RETENTION.weekly),
     retentionMonthly: count('retentionMonthly').default(DEFAULT_RETENTION.monthly),
@@ -35,7 +36,7 @@ export const DeployConfigSchema = z
   });
 export type DeployConfig = z.infer<typeof DeployConfigSchema>;
 
-const KEYS = ['adminEmail', 'alarmEmail', 'vpcId', 'subnetIds', 'securityGroupId', 'assignPublicIp', 'objectLock', 'retentionDaily', 'retentionWeekly', 'retentionMonthly', 'trashGraceDays', 'runnerCpu', 'runnerMemoryMiB'] as const;
+const KEYS = ['adminEmail', 'alarmEmail', 'vpcId', 'subnetIds', 'securityGroupId', 'assignPublicIp', 'objectLock', 'objectLockDays', 'retentionDaily', 'retentionWeekly', 'retentionMonthly', 'trashGraceDays', 'runnerCpu', 'runnerMemoryMiB'] as const;
 
 /** Reads the deploy context; a bad value stops synth with every wrong field named. */
 export function deployConfigFrom(tryGetContext: (key: string) => unknown): DeployConfig {

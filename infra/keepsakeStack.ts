@@ -18,7 +18,7 @@ export class KeepsakeStack extends Stack {
   constructor(scope: Construct, id: string, props: KeepsakeStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const storage = new Storage(this, 'Storage', { objectLock: config.objectLock });
+    const storage = new Storage(this, 'Storage', { objectLock: config.objectLock, objectLockDays: config.objectLockDays });
     const runner = new BackupRunner(this, 'BackupRunner', {
       bucket: storage.bucket,
       key: storage.key,

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,12 +26,21 @@ export class Alerts extends Construct {
     super(scope, id);
     this.topic = new sns.Topic(this, 'Topic', { displayName: 'Keepsake alerts', masterKey: props.key, enforceSSL: true });
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default one that let CloudWatch publish:
+    // alarms need their own Allow, held to this stack's alarms (confused deputy).
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    const fromOurAlarms = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${Aws.STACK_NAME}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+    };
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({ sid: 'CloudWatchAlarmsPublish', principals: [cloudWatch], actions: ['sns:Publish'], resources: [this.topic.topicArn], conditions: fromOurAlarms }));
     // CloudWatch publishes alarm notifications to the encrypted topic with this key.
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        principals: [cloudWatch],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'], // In a key policy "*" means this key.
+        conditions: fromOurAlarms,
       }),
     );
   }

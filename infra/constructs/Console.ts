@@ -128,7 +128,8 @@ export class Console extends Construct {
 
   /** The build, or (only when this synth deploys nothing) a stand-in page, so tests and local mode need no build. */
   private siteSource(siteDir: string): s3deploy.ISource {
-    if (existsSync(join(siteDir, 'index.html'))) return s3deploy.Source.asset(siteDir);
+    // Source maps stay on the build machine: served, they would hand anyone the console's whole source.
+    if (existsSync(join(siteDir, 'index.html'))) return s3deploy.Source.asset(siteDir, { exclude: ['**/*.map'] });
     if (!Stack.of(this).bundlingRequired) return s3deploy.Source.data('index.html', NOT_BUILT_PAGE);
     throw new Error(`the console is not built: ${join(siteDir, 'index.html')} is missing; run \`npm run build:web\` before synth or deploy`);
   }

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -14,7 +14,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { Retention } from '../../types/schedule.ts';
 import type { Alerts } from './Alerts.ts';
-import { BACKUP_OBJECTS, acknowledgeBackupObjects, type BackupRunner } from './BackupRunner.ts';
+import { BACKUP_OBJECTS, CA_BUNDLE_OBJECTS, acknowledgeBackupObjects, acknowledgeCaBundleObjects, type BackupRunner } from './BackupRunner.ts';
 import { KeepsakeFunction } from './KeepsakeFunction.ts';
 
 export interface OrchestrationProps {
@@ -45,6 +45,7 @@ export const STATES = {
   listDueVerifications: 'List due verifications',
   startDueVerify: 'Start due verify',
   sweepSource: 'Apply retention to source',
+  notifySweepRetention: 'Notify sweep retention problem',
   purgeTrash: 'Purge expired trash',
   prepareVerify: 'Prepare verify',
   runVerify: 'Run verify',
@@ -61,8 +62,11 @@ export const STATES = {
   notifyRestoreFailure: 'Notify restore failure',
 } as const;
 
-/** The Keepsake schedule group: every schedule the API creates lives in it, and nothing else does. */
-export const SCHEDULE_GROUP_NAME = 'keepsake';
+/**
+ * Lambda's throttle (`TooManyRequestsException`) is not among the errors `retryOnServiceExceptions` retries, and a
+ * new account has 10 concurrent executions: a busy minute must not fail a backup.
+ */
+const LAMBDA_THROTTLED: sfn.RetryProps = { errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
 
 /**
  * Step Functions machines that drive the runner, and the EventBridge Scheduler pieces that start them:
@@ -98,9 +102,12 @@ export class Orchestration extends Construct {
     this.restoreMachine = this.buildRestoreMachine();
     this.sweeperMachine = this.buildSweeperMachine();
 
-    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: SCHEDULE_GROUP_NAME });
+    // Every schedule the API creates lives in this group and nothing else does. Its name comes from the construct
+    // path (one per stack), and it goes with the stack, taking its schedules along: none keeps firing into a deleted
+    // role, and a later deploy of the same stack does not meet a leftover group of the same name.
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      assumedBy: this.schedulerFor(this.scheduleGroup.scheduleGroupArn),
       description: 'EventBridge Scheduler: starts Keepsake backups',
     });
     this.backupMachine.grantStartExecution(this.schedulerRole);
@@ -108,7 +115,10 @@ export class Orchestration extends Construct {
     new scheduler.Schedule(this, 'DailySweep', {
       description: 'Keepsake: apply retention and empty expired trash',
       schedule: scheduler.ScheduleExpression.cron({ hour: '3', minute: '30' }),
-      target: new targets.StepFunctionsStartExecution(this.sweeperMachine, { input: scheduler.ScheduleTargetInput.fromObject({}) }),
+      target: new targets.StepFunctionsStartExecution(this.sweeperMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        role: new iam.Role(this, 'SweepStarter', { assumedBy: this.schedulerFor(this.defaultScheduleGroupArn) }),
+      }),
     });
 
     this.recordStoppedExecutions();
@@ -140,9 +150,19 @@ export class Orchestration extends Construct {
     });
   }
 
+  /** The account's `default` schedule group, which holds the stack's own schedules (sweep, freshness check). */
+  private get defaultScheduleGroupArn(): string {
+    return Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' });
+  }
+
+  /** EventBridge Scheduler acting for schedules of one group in this account only (no confused deputy). */
+  private schedulerFor(scheduleGroupArn: string): iam.IPrincipal {
+    return new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': scheduleGroupArn } });
+  }
+
   /** The role EventBridge Scheduler assumes to invoke `fn` (and only it). */
   private invokerRole(fn: KeepsakeFunction): iam.Role {
-    const role = new iam.Role(this, `${fn.node.id}Invoker`, { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
+    const role = new iam.Role(this, `${fn.node.id}Invoker`, { assumedBy: this.schedulerFor(this.defaultScheduleGroupArn) });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(fn)}.Arn>:*]`,
       reason: 'lambda:InvokeFunction on the function and its versions (the `:*` qualifier), as the Scheduler target grants; one named function only.',
@@ -158,10 +178,16 @@ export class Orchestration extends Construct {
     return new KeepsakeFunction(this, id, { handlerFile, timeout }).bindTable(this.props.table, access);
   }
 
-  /** The bucket and key the runner jobs it describes will write with. */
+  /**
+   * The bucket and key the runner jobs it describes will write with; it stores a source's CA bundle there (create-only
+   * PutObject, SSE-KMS) for the job to name, as the bundle does not fit RunTask's overrides.
+   */
   private describesJobs(fn: KeepsakeFunction): KeepsakeFunction {
     fn.function.addEnvironment('BACKUP_BUCKET_NAME', this.props.bucket.bucketName);
     fn.function.addEnvironment('BACKUP_KMS_KEY_ARN', this.props.key.keyArn);
+    fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.props.bucket.arnForObjects(CA_BUNDLE_OBJECTS)] }));
+    this.props.key.grant(fn.function, 'kms:GenerateDataKey');
+    acknowledgeCaBundleObjects(fn, this.props.bucket);
     return fn;
   }
 
@@ -187,13 +213,15 @@ export class Orchestration extends Construct {
    * value is sent as it is (with payloadResponseOnly that must be InputPath: a path as Parameters is invalid ASL).
    */
   private lambdaStep(id: string, fn: KeepsakeFunction, input: sfn.TaskInput | string, resultPath: string): tasks.LambdaInvoke {
-    return new tasks.LambdaInvoke(this, id, {
+    const step = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: fn.function,
       payloadResponseOnly: true,
       ...(typeof input === 'string' ? { inputPath: input } : { payload: input }),
       resultPath,
       retryOnServiceExceptions: true,
     });
+    step.addRetry(LAMBDA_THROTTLED);
+    return step;
   }
 
   /** The runner on Fargate with the job at `jobPath` in its environment; only a moment without capacity is retried. */
@@ -220,7 +248,9 @@ export class Orchestration extends Construct {
       taskTimeout: sfn.Timeout.duration(timeout),
       resultPath: sfn.JsonPath.DISCARD,
     });
-    step.addRetry({ errors: ['ECS.AmazonECSException'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2 });
+    // RunTask refusals that pass (no capacity, ENI limits, throttling) surface as ECS.AmazonECSException or, when
+    // RunTask answers with `failures` and no task, as AmazonECS.Unknown; the task's own failure is not retried.
+    step.addRetry({ errors: ['ECS.AmazonECSException', 'AmazonECS.Unknown'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2 });
     return step;
   }
 
@@ -240,6 +270,16 @@ export class Orchestration extends Construct {
       topic: this.props.alerts.topic,
       subject: sfn.JsonPath.stringAt('$.failure.notification.subject'),
       message: sfn.TaskInput.fromJsonPathAt('$.failure.notification.message'),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+  }
+
+  /** E-mails that retention could not be applied to the source at `sourcePath`, with the error's cause at `causePath`. */
+  private retentionProblem(id: string, sourcePath: string, causePath: string, template: string): tasks.SnsPublish {
+    return new tasks.SnsPublish(this, id, {
+      topic: this.props.alerts.topic,
+      subject: 'Keepsake: retention could not be applied',
+      message: sfn.TaskInput.fromText(sfn.JsonPath.format(template, sfn.JsonPath.stringAt(sourcePath), sfn.JsonPath.stringAt(causePath))),
       resultPath: sfn.JsonPath.DISCARD,
     });
   }
@@ -302,14 +342,7 @@ export class Orchestration extends Construct {
       .otherwise(succeeded);
     // The backup itself succeeded; retention that failed is reported and left to the daily sweeper.
     retentionState.addCatch(
-      new tasks.SnsPublish(this, STATES.notifyRetention, {
-        topic: alerts.topic,
-        subject: 'Keepsake: retention could not be applied',
-        message: sfn.TaskInput.fromText(
-          sfn.JsonPath.format('The backup of data source {} succeeded, but applying its retention failed: {}. The daily sweeper will retry.', sfn.JsonPath.stringAt('$.dataSourceId'), sfn.JsonPath.stringAt('$.retentionError.Cause')),
-        ),
-        resultPath: sfn.JsonPath.DISCARD,
-      }).next(verifyNow),
+      this.retentionProblem(STATES.notifyRetention, '$.dataSourceId', '$.retentionError.Cause', 'The backup of data source {} succeeded, but applying its retention failed: {}. The daily sweeper will retry.').next(verifyNow),
       { errors: [sfn.Errors.ALL], resultPath: '$.retentionError' },
     );
 
@@ -393,7 +426,7 @@ export class Orchestration extends Construct {
       timeout,
       tracingEnabled: true,
       // Every state transition, without the data (which names databases and keys): enough to follow a run.
-      logs: { destination: new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS }), level: sfn.LogLevel.ALL, includeExecutionData: false },
+      logs: { destination: this.vendedLogGroup(id), level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     Validations.of(machine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -406,6 +439,19 @@ export class Orchestration extends Construct {
       });
     }
     return machine;
+  }
+
+  /**
+   * Step Functions delivers logs through CloudWatch's vended logs, whose resource policy has a size limit: groups
+   * under `/aws/vendedlogs/` need no policy entry each, so machine creation cannot fail on it in a busy account.
+   * The name carries the stack's unique id: kept after the stack is deleted, it never blocks a new deploy.
+   */
+  private vendedLogGroup(machineId: string): logs.LogGroup {
+    const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+    return new logs.LogGroup(this, `${machineId}Logs`, {
+      logGroupName: `/aws/vendedlogs/states/${Aws.STACK_NAME}-${machineId}-${stackUuid}`,
+      retention: logs.RetentionDays.THREE_MONTHS,
+    });
   }
 
   /** One function for both machines that apply retention (after each backup, and the daily sweep). */
@@ -428,6 +474,8 @@ export class Orchestration extends Construct {
     const retention = this.retentionFunction();
 
     const listState = this.lambdaStep(STATES.listSources, list, sfn.TaskInput.fromObject({}), '$.sources');
+    // One source whose retention fails costs neither the other sources their sweep nor the verifications and trash
+    // purge after it: that source's failure is e-mailed (as after a backup) and the sweep goes on.
     const perSource = new sfn.Map(this, 'Each source', {
       itemsPath: '$.sources.sourceIds',
       itemSelector: { 'sourceId.$': '$$.Map.Item.Value' },
@@ -435,8 +483,13 @@ export class Orchestration extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
     });
     const sweepSource = new tasks.LambdaInvoke(this, STATES.sweepSource, { lambdaFunction: retention.function, payloadResponseOnly: true, retryOnServiceExceptions: true });
-    // A throttled table or a brief outage should not cost the other sources their sweep.
+    sweepSource.addRetry(LAMBDA_THROTTLED);
+    // A throttled table or a brief outage should not cost the source its sweep.
     sweepSource.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(5), maxAttempts: 2, backoffRate: 3 });
+    sweepSource.addCatch(this.retentionProblem(STATES.notifySweepRetention, '$.sourceId', '$.error.Cause', 'The daily sweep could not apply the retention of data source {}: {}. The other sources were swept; the next sweep retries.'), {
+      errors: [sfn.Errors.ALL],
+      resultPath: '$.error',
+    });
     perSource.itemProcessor(sweepSource);
 
     // Trash is purged in batches; each call continues from the previous one's cursor, past backups it could not
@@ -457,6 +510,8 @@ export class Orchestration extends Construct {
     const rememberFailure = new sfn.Pass(this, 'Remember purge failure', { result: sfn.Result.fromBoolean(true), resultPath: '$.purgeFailed' });
     const anyFailed = new sfn.Choice(this, 'Any failed?').when(sfn.Condition.isPresent('$.purge.failed[0]'), rememberFailure.next(more)).otherwise(more);
     purgeState.next(anyFailed);
-    return this.machine('Sweeper', listState.next(perSource).next(listDue).next(eachDue).next(startPurge).next(purgeState), Duration.hours(2), [list, purge, retention, dueVerify]);
+    const machine = this.machine('Sweeper', listState.next(perSource).next(listDue).next(eachDue).next(startPurge).next(purgeState), Duration.hours(2), [list, purge, retention, dueVerify]);
+    this.props.alerts.grantPublish(machine, this.props.key);
+    return machine;
   }
 }

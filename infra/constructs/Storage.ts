@@ -8,6 +8,11 @@ import { TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE, indexKeys } from '../../types
 export interface StorageProps {
   /** Object Lock (compliance-grade immutability) can only be chosen when the bucket is created. */
   readonly objectLock?: boolean;
+  /**
+   * With Object Lock, how long each backup version is locked (governance mode) from when it is written: without a
+   * default retention, Object Lock locks nothing. 30 days by default.
+   */
+  readonly objectLockDays?: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export class Storage extends Construct {
       enforceSSL: true,
       versioned: true,
       objectLockEnabled: props.objectLock ?? false,
+      ...(props.objectLock && { objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(props.objectLockDays ?? 30)) }),
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'backups/',
       lifecycleRules: [
@@ -65,6 +71,8 @@ export class Storage extends Construct {
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // Every record (sources, schedules, the backup history) lives here: deleting it takes a deliberate step.
+      deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of TABLE_INDEXES) {

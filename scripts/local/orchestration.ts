@@ -191,6 +191,7 @@ export async function localTaskHandlers(options: {
     [STATES.retention]: applyRetention,
     [STATES.notifyFailure]: publish,
     [STATES.notifyRetention]: publish,
+    [STATES.notifySweepRetention]: publish,
     [STATES.beginRestore]: beginRestore,
     [STATES.runSafetyBackup]: runner.runTask,
     [STATES.recordSafetyBackup]: recordSafetyBackup,

@@ -49,6 +49,8 @@ describe('Sweeper state machine, run locally end to end', () => {
   let history: BackupHistory;
   let proxy: FaultyS3Proxy;
   let refuseDeletes = false;
+  let failRetentionOf: string | undefined;
+  const published: { Subject?: string; Message: string }[] = [];
   let sweep: () => Promise<Outcome>;
   const s3 = () => testS3Client();
   const keysUnder = (prefix: string) => objectKeys(s3(), bucket(), prefix);
@@ -82,7 +84,14 @@ describe('Sweeper state machine, run locally end to end', () => {
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
     const handlers = {
       [STATES.listSources]: lambdaTask('listSourceIds', list.handler as never),
-      [STATES.sweepSource]: lambdaTask('applyRetention', retention.handler as never),
+      [STATES.sweepSource]: async (input: { sourceId: string }) => {
+        if (input.sourceId === failRetentionOf) throw new Error(`table throttled while sweeping ${input.sourceId}`);
+        return lambdaTask('applyRetention', retention.handler as never)(input);
+      },
+      [STATES.notifySweepRetention]: async (notification: { Subject?: string; Message: string }) => {
+        published.push(notification);
+        return { MessageId: 'm-1' };
+      },
       [STATES.purgeTrash]: lambdaTask('purgeTrash', purge.handler as never),
       [STATES.listDueVerifications]: lambdaTask('listDueVerifications', due.handler as never),
       // No schedule here verifies weekly: a start would be a bug.
@@ -190,5 +199,32 @@ describe('Sweeper state machine, run locally end to end', () => {
     expect(await recordsOf(stuck)).toEqual(stuck);
     for (const backup of stuck) expect(await headStatus(backup.s3Key ?? '')).toBe(200);
     expect(proxy.requests.filter((r) => r.method === 'DELETE' && r.status === 403)).toHaveLength(2);
+  });
+
+  it('goes on past a source whose retention fails: the others are swept, the trash purged, and that source e-mailed', async () => {
+    const expired = backupRecord({ id: 'trash-after-failure', sourceId: PLAIN_SOURCE, createdAt: '2026-02-10T12:00:00.000Z', compressedBytes: 61, trashedAt: trashedDaysAgo(12) });
+    await seedWithObjects(table, s3(), bucket(), [expired]);
+    failRetentionOf = GFS_SOURCE;
+    let outcome: Outcome;
+    try {
+      outcome = await sweep();
+    } finally {
+      failRetentionOf = undefined;
+    }
+
+    expect(outcome).toMatchObject({ ok: true });
+    // The failing source's task exits with its error (after its retries); only the other one was swept.
+    const swept = outputsOf(outcome.events, STATES.sweepSource).filter((o) => (o as { kept?: number }).kept !== undefined);
+    expect(swept).toEqual([expect.objectContaining({ sourceId: PLAIN_SOURCE })]);
+    expect(published).toEqual([
+      {
+        TopicArn: expect.any(String),
+        Subject: 'Keepsake: retention could not be applied',
+        Message: `The daily sweep could not apply the retention of data source ${GFS_SOURCE}: table throttled while sweeping ${GFS_SOURCE}. The other sources were swept; the next sweep retries.`,
+      },
+    ]);
+    // The purge still ran (it also takes the trash the previous case could not delete).
+    expect(purgesOf(outcome.events).flatMap((p) => p.failed)).toEqual([]);
+    expect(await getBackupRecord(table, expired.id)).toBeUndefined();
   });
 });
