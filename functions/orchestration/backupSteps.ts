@@ -14,6 +14,7 @@ import { DEFAULT_VERIFY_POLICY } from '../../types/schedule.ts';
 import { BACKUP_STEPS, ecsTaskOf, failureReason } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
 import { BackupObjectMissing, databaseAccessOf, s3LocationOf, storedObject, type JobDeps } from './runnerJobs.ts';
+import { snsSubject } from '../../types/notification.ts';
 
 /**
  * Step "Begin backup": marks the record running (creating it for a scheduled run; see `beginBackupRun`) and
@@ -99,7 +100,7 @@ export async function recordBackupFailure(deps: RunDeps & { readonly logs: Runne
   return {
     reason,
     notification: {
-      subject: `Keepsake: backup of ${sourceName} failed`.slice(0, 100),
+      subject: snsSubject(`Keepsake: backup of ${sourceName} failed`),
       message: [`The backup of data source ${sourceName} failed while ${task.step === 'begin' ? 'starting' : task.step === 'run' ? 'running' : 'being recorded'}.`, '', `Reason: ${reason}`, '', recorded, `At: ${deps.now().toISOString()}`].join('\n'),
     },
   };

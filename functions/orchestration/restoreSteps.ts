@@ -10,6 +10,7 @@ import type { TableRef } from '../shared/repositories/table.ts';
 import { ecsTaskOf, failureReason, type FailedStep } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
 import { databaseAccessOf, s3LocationOf, storedObject, type JobDeps } from './runnerJobs.ts';
+import { snsSubject } from '../../types/notification.ts';
 
 interface StepDeps {
   readonly table: TableRef;
@@ -98,7 +99,7 @@ export async function recordRestoreFailure(deps: StepDeps & { readonly logs: Run
   return {
     reason,
     notification: {
-      subject: `Keepsake: restore into ${into} failed`.slice(0, 100),
+      subject: snsSubject(`Keepsake: restore into ${into} failed`),
       message: [`The restore ${task.restoreId} into ${into} failed while ${RESTORE_STEPS[task.failedStep].doing}.`, '', `Reason: ${reason}`, '', `At: ${deps.now().toISOString()}`].join('\n'),
     },
   };

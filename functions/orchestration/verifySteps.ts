@@ -10,6 +10,7 @@ import { ecsTaskOf, failureReason } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
 import { databaseAccessOf, s3LocationOf, type JobDeps } from './runnerJobs.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
+import { snsSubject } from '../../types/notification.ts';
 
 /** The scratch database of a test restore: named after the backup, short enough for MySQL's 64 characters. */
 export const scratchDatabaseFor = (backupId: string): string => `keepsake_verify_${createHash('sha256').update(backupId).digest('hex').slice(0, 16)}`;
@@ -61,7 +62,7 @@ export async function recordVerification(
   return {
     verification,
     notification: {
-      subject: `Keepsake: backup ${task.backupId} failed verification`.slice(0, 100),
+      subject: snsSubject(`Keepsake: backup ${task.backupId} failed verification`),
       message: [
         `Backup ${task.backupId} of data source ${record?.sourceId ?? 'unknown'} (s3 key ${record?.s3Key ?? 'unknown'}) failed verification.`,
         '',

@@ -65,7 +65,7 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`stopping: ${(error as Error).message}`));
   };
   try {
-    const [s3, dynamodb, { machines, runnerTask }] = await Promise.all([
+    const [s3, dynamodb, { machines, runnerTask, publishers }] = await Promise.all([
       startS3rver(join(dataDir, 's3'), LOCAL_BUCKET),
       startDynamoDb({ dataDir: join(dataDir, 'dynamodb') }),
       cachedSynthesis(),
@@ -126,7 +126,7 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       handlers,
       await local.localTaskHandlers({
         runner,
-        publish: local.localPublish((n) => log(`notification: ${n.Subject ?? ''}\n${n.Message}`)),
+        publish: local.localPublish((n) => log(`notification: ${n.Subject ?? ''}\n${n.Message}`), publishers),
         startVerify: async ({ Input }) => ({ ExecutionArn: await start('Verify', Input) }),
       }),
     );

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runnerTaskDefinition, type RunnerTaskDefinition } from './fargateTask.ts';
 import { keepsakeTemplate } from './stack.ts';
+import { machinesThatMayPublish } from './resourcePolicy.ts';
 import { synthesizedMachines, type AslDefinition, type MachineName } from './stateMachines.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -12,7 +13,7 @@ const CACHE_FILE = join(ROOT, '.keepsake', 'cache', 'machines.json');
 /** What the synthesized definitions depend on: the infra code, the CDK context and the locked CDK version. */
 async function sourcesHash(): Promise<string> {
   const infra = (await readdir(join(ROOT, 'infra'), { recursive: true })).filter((f) => f.endsWith('.ts')).map((f) => join('infra', f));
-  const files = [...infra.sort(), 'cdk.json', 'package-lock.json', 'scripts/local/stack.ts', 'scripts/local/stateMachines.ts', 'scripts/local/fargateTask.ts'];
+  const files = [...infra.sort(), 'cdk.json', 'package-lock.json', 'scripts/local/stack.ts', 'scripts/local/stateMachines.ts', 'scripts/local/fargateTask.ts', 'scripts/local/resourcePolicy.ts'];
   const hash = createHash('sha256');
   for (const file of files) hash.update(file).update('\0').update(await readFile(join(ROOT, file))).update('\0');
   return hash.digest('hex');
@@ -22,6 +23,8 @@ async function sourcesHash(): Promise<string> {
 export interface Synthesized {
   readonly machines: Record<MachineName, AslDefinition>;
   readonly runnerTask: RunnerTaskDefinition;
+  /** The machines whose role may publish to the alerts topic (scripts/local/resourcePolicy.ts). */
+  readonly publishers: MachineName[];
 }
 
 /**
@@ -34,9 +37,9 @@ export async function cachedSynthesis(cacheFile = CACHE_FILE): Promise<Synthesiz
     (text) => JSON.parse(text) as { hash?: string } & Partial<Synthesized>,
     () => undefined,
   );
-  if (cached?.hash === hash && cached.machines && cached.runnerTask) return { machines: cached.machines, runnerTask: cached.runnerTask };
+  if (cached?.hash === hash && cached.machines && cached.runnerTask && cached.publishers) return { machines: cached.machines, runnerTask: cached.runnerTask, publishers: cached.publishers };
   const template = keepsakeTemplate();
-  const synthesized: Synthesized = { machines: synthesizedMachines(template), runnerTask: runnerTaskDefinition(template) };
+  const synthesized: Synthesized = { machines: synthesizedMachines(template), runnerTask: runnerTaskDefinition(template), publishers: machinesThatMayPublish(template) };
   await mkdir(dirname(cacheFile), { recursive: true });
   // Renamed into place: another local mode starting at the same time reads a whole file or none.
   const partial = `${cacheFile}.${process.pid}`;

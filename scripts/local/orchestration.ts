@@ -8,6 +8,8 @@ import { recordExecutionTask } from '../../functions/shared/jobLogs.ts';
 import { passwordFromSecret, type SecretStore } from '../../functions/shared/secretStore.ts';
 import { STATES } from '../../infra/constructs/Orchestration.ts';
 import { RunnerJobSchema } from '../../types/job.ts';
+import { snsMessageProblem, snsSubjectProblem } from '../../types/notification.ts';
+import type { MachineName } from './stateMachines.ts';
 import { checkRunTaskOverrides } from './ecsRunTask.ts';
 import { fargateSandbox, runnerImage, type RunnerTaskDefinition } from './fargateTask.ts';
 
@@ -137,11 +139,29 @@ export interface Notification {
   readonly Message: string;
 }
 
-/** `sns:publish`: the notification goes to `deliver` (local mode prints it; tests collect it). */
-export const localPublish = (deliver: (notification: Notification) => void) => async (parameters: Notification) => {
-  deliver(parameters);
-  return { MessageId: randomUUID() };
-};
+/** What SNS answers a Publish it refuses; Step Functions reports it as `SNS.<name>`. */
+class SnsRefused extends Error {
+  constructor(name: 'InvalidParameterException' | 'AuthorizationErrorException', message: string) {
+    super(message);
+    this.name = `SNS.${name}`;
+  }
+}
+
+/**
+ * `sns:publish` as SNS takes it: the notification goes to `deliver` (local mode prints it; tests collect it) only if
+ * SNS would accept it from that machine: its role may publish (`publishers`, from the synthesized policies) and the
+ * subject and message keep SNS's limits (types/notification.ts).
+ */
+export const localPublish =
+  (deliver: (notification: Notification) => void, publishers: readonly MachineName[]) =>
+  (machine: MachineName) =>
+  async (parameters: Notification) => {
+    if (!publishers.includes(machine)) throw new SnsRefused('AuthorizationErrorException', `the ${machine} machine's role is not authorized to perform SNS:Publish on ${parameters.TopicArn}`);
+    const problem = (parameters.Subject !== undefined && snsSubjectProblem(parameters.Subject)) || snsMessageProblem(parameters.Message);
+    if (problem) throw new SnsRefused('InvalidParameterException', `Invalid parameter: ${problem}`);
+    deliver(parameters);
+    return { MessageId: randomUUID() };
+  };
 
 /** Starts a Verify execution from a task state (`states:startExecution` of the Verify machine). */
 export type StartVerify = (parameters: { readonly Input: Record<string, unknown> }) => Promise<{ readonly ExecutionArn: string }>;
@@ -189,20 +209,20 @@ export async function localTaskHandlers(options: {
     [STATES.finalize]: finalizeBackup,
     [STATES.recordFailure]: recordBackupFailure,
     [STATES.retention]: applyRetention,
-    [STATES.notifyFailure]: publish,
-    [STATES.notifyRetention]: publish,
-    [STATES.notifySweepRetention]: publish,
+    [STATES.notifyFailure]: publish('Backup'),
+    [STATES.notifyRetention]: publish('Backup'),
+    [STATES.notifySweepRetention]: publish('Sweeper'),
     [STATES.beginRestore]: beginRestore,
     [STATES.runSafetyBackup]: runner.runTask,
     [STATES.recordSafetyBackup]: recordSafetyBackup,
     [STATES.runRestore]: runner.runTask,
     [STATES.finalizeRestore]: finalizeRestore,
     [STATES.recordRestoreFailure]: recordRestoreFailure,
-    [STATES.notifyRestoreFailure]: publish,
+    [STATES.notifyRestoreFailure]: publish('Restore'),
     [STATES.prepareVerify]: prepareVerify,
     [STATES.runVerify]: runner.runTask,
     [STATES.recordVerified]: recordVerification,
     [STATES.recordVerifyFailure]: recordVerification,
-    [STATES.notifyVerifyFailure]: publish,
+    [STATES.notifyVerifyFailure]: publish('Verify'),
   } as TaskHandlers;
 }

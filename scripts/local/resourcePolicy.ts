@@ -1,4 +1,5 @@
-import { PSEUDO_PARAMETERS } from './stateMachines.ts';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { MACHINE_ARNS, PSEUDO_PARAMETERS, type MachineName } from './stateMachines.ts';
 
 /**
  * Enough of IAM's policy evaluation to answer "may this principal call this action on this resource" from a
@@ -85,4 +86,38 @@ export function resourcePolicyAllows(statements: readonly PolicyStatement[], req
 /** Whether an explicit Deny in the resource policy refuses the request (it then fails whatever else allows it). */
 export function resourcePolicyDenies(statements: readonly PolicyStatement[], request: Request): boolean {
   return statements.some((s) => s.Effect === 'Deny' && matches(s, request));
+}
+
+type TemplateResources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+/**
+ * Whether the role of the state machine `machineId` may publish to the template's alerts topic as SNS decides it
+ * for a same-account role: its own policies must allow sns:Publish on the topic, and the topic's policy must not
+ * deny it (the call is made over TLS).
+ */
+export function machineMayPublish(resources: TemplateResources, machineId: string): boolean {
+  const topics = Object.keys(resources).filter((id) => resources[id]!.Type === 'AWS::SNS::Topic');
+  if (topics.length !== 1) throw new Error(`expected one SNS topic in the template, found ${topics.length}`);
+  const topicId = topics[0]!;
+  const roleId = (resources[machineId]?.Properties?.RoleArn as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
+  if (!roleId) throw new Error(`state machine ${machineId} names no role of the template`);
+  const request: Request = { principal: { arn: `arn:aws:iam::${LOCAL_PSEUDO['AWS::AccountId']}:role/${roleId}` }, action: 'sns:Publish', resource: `<${topicId}>`, context: { 'aws:SecureTransport': 'true' } };
+  const topicPolicy = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::SNS::TopicPolicy' && (r.Properties?.Topics as { Ref?: string }[]).some((t) => t.Ref === topicId))
+    .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
+  if (resourcePolicyDenies(topicPolicy, request)) return false;
+  const identityStatements = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties?.Roles as { Ref?: string }[] | undefined)?.some((role) => role.Ref === roleId))
+    .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
+  // An identity policy has no Principal: it speaks for the role it is attached to.
+  return identityStatements.some((s) => s.Effect === 'Allow' && matches({ ...s, Principal: '*' }, request)) && !identityStatements.some((s) => s.Effect === 'Deny' && matches({ ...s, Principal: '*' }, request));
+}
+
+/** The machines whose role may publish to the alerts topic, as SNS would decide it (scripts/local/resourcePolicy.ts). */
+export function machinesThatMayPublish(template: Template): MachineName[] {
+  const resources = template.toJSON().Resources as Parameters<typeof machineMayPublish>[0];
+  return (Object.keys(MACHINE_ARNS) as MachineName[]).filter((name) => {
+    const id = Object.keys(resources).find((logicalId) => resources[logicalId]!.Type === 'AWS::StepFunctions::StateMachine' && logicalId.startsWith(`Orchestration${name}`));
+    return id !== undefined && machineMayPublish(resources, id);
+  });
 }

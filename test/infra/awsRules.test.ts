@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runnerImage, runnerTaskDefinition } from '../../scripts/local/fargateTask.ts';
-import { resourcePolicyAllows, type PolicyStatement, type Request } from '../../scripts/local/resourcePolicy.ts';
+import { machinesThatMayPublish, resourcePolicyAllows, type PolicyStatement, type Request } from '../../scripts/local/resourcePolicy.ts';
 import { keepsakeApp, keepsakeTemplate } from '../../scripts/local/stack.ts';
 import { PSEUDO_PARAMETERS, stateMachineDefinition, type AslDefinition, type AslState } from '../../scripts/local/stateMachines.ts';
 
@@ -149,5 +149,11 @@ describe('AWS rules the template must keep', () => {
       expect(files.some((f) => f.endsWith('.js')), 'the built console is in the asset').toBe(true);
       expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     }
+  });
+});
+
+describe('who may publish to the alerts topic', () => {
+  it('lets every state machine that notifies publish, as SNS decides it from the synthesized policies', () => {
+    expect(machinesThatMayPublish(keepsakeTemplate()).sort()).toEqual(['Backup', 'Restore', 'Sweeper', 'Verify']);
   });
 });

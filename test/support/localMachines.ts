@@ -11,6 +11,7 @@ import { call, useTestTable } from './api.ts';
 import { bucket } from './runner.ts';
 import { connectionTo, services } from './services.ts';
 import { runnerTaskDefinition } from '../../scripts/local/fargateTask.ts';
+import { machinesThatMayPublish } from '../../scripts/local/resourcePolicy.ts';
 import { keepsakeTemplate } from '../../scripts/local/stack.ts';
 import { MACHINE_ARNS, synthesizedMachines, type MachineName } from '../../scripts/local/stateMachines.ts';
 
@@ -75,7 +76,7 @@ export async function startLocalMachines(): Promise<LocalMachines> {
     started.push({ input: parameters.Input, outcome: await runMachine('Verify', parameters.Input, name) });
     return { ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:Verify:${name}` };
   };
-  Object.assign(overrides, await local.localTaskHandlers({ runner, publish: local.localPublish((n) => notifications.push(n)), startVerify }));
+  Object.assign(overrides, await local.localTaskHandlers({ runner, publish: local.localPublish((n) => notifications.push(n), machinesThatMayPublish(template)), startVerify }));
 
   const { StateMachine } = await loadLocalStepFunctions();
   const machines = new Map<MachineName, InstanceType<typeof StateMachine>>();

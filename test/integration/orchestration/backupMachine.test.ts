@@ -76,6 +76,19 @@ describe.runIf(services().mariadb !== null)('Backup state machine, run locally e
     expect(listed.KeyCount ?? 0).toBe(0);
   });
 
+  it('e-mails the failure of a source named in Japanese across two lines, with a subject SNS takes', async () => {
+    const name = '本番データベース\n東京 (ミラー)';
+    const source = await createSource(name, 'not-the-password');
+    const before = notifications().length;
+    const outcome = await run({ dataSourceId: source.id, trigger: 'schedule' }, 'scheduled-japanese-name');
+    expect(outcome.ok).toBe(false);
+    // The local SNS refuses what SNS refuses: had the subject kept the name, nothing would have been delivered.
+    expect(notifications().length - before).toBe(1);
+    const notification = notifications().at(-1)!;
+    expect(notification.Subject).toMatch(/^Keepsake: backup of \?+ \? \(\?+\) \(sfn_\d+\) failed$/);
+    expect(notification.Message).toContain(`The backup of data source ${name} (${DATABASE}) failed`);
+  });
+
   it('refuses a disabled source: no record, one notification, the execution fails', async () => {
     const source = await createSource('Disabled', mariadb().password);
     const disable = await import('../../../functions/dataSources/disableDataSource.ts');
