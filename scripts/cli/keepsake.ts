@@ -9,10 +9,13 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { allPages, type Page } from '../../types/api.ts';
+import type { DatabaseInspection } from '../../types/apiDataSources.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { DataSource } from '../../types/dataSource.ts';
+import type { Restore } from '../../types/restore.ts';
 import { ApiError, apiClient, waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
 import { sigV4Signer } from './sigv4.ts';
 
@@ -20,9 +23,10 @@ const USAGE = `usage: keepsake [--api URL] <command>
   backup <source> [--no-wait]              back a data source (id or name) up now; waits for the result
   list [--source S] [--status ST] [--limit N]
                                            backups, newest first
-  restore <backup> --to <source>/<database>
+  restore <backup> --to <source>/<database> [--yes]
                                            restore into that database (created if absent; a safety backup of an
-                                           existing one is taken first); waits for the result
+                                           existing one is taken first); replacing an existing database needs
+                                           --yes or its name typed at the prompt; waits for the result
   verify <backup>                          re-read the stored object and check its SHA-256 and gzip stream
   download <backup> [--out FILE]           save the .sql.gz, checking its SHA-256 as it is written
   --api URL   a deployed Keepsake API (SigV4-signed with your AWS credentials); default KEEPSAKE_API_URL or
@@ -85,13 +89,47 @@ async function listCommand(api: ApiClient, positionals: string[], flags: Flags):
   return 0;
 }
 
-async function restoreCommand(api: ApiClient, positionals: string[], flags: Flags): Promise<number> {
+/** Why restoring into `database` would replace data, or undefined when the server says it does not exist. */
+async function whatWouldBeReplaced(api: ApiClient, source: DataSource, database: string): Promise<string | undefined> {
+  const inspection = await api
+    .request<DatabaseInspection>('GET', `/v1/data-sources/${encodeURIComponent(source.id)}/databases/${encodeURIComponent(database)}`)
+    .catch((error: unknown) => error as Error);
+  if (inspection instanceof Error) return `whether ${database} exists on ${source.name} could not be checked (${inspection.message}), so it may be replaced`;
+  if (!inspection.exists) return undefined;
+  return `${database} exists on ${source.name} (${inspection.tableCount} tables) and will be replaced`;
+}
+
+/**
+ * A restore over a database that exists (or may) goes ahead only when the caller said so: `--yes`, or its name typed
+ * at a prompt, as the console asks for it. Without a terminal to ask on, the command line is what is wrong.
+ */
+async function confirmReplacing(api: ApiClient, source: DataSource, database: string, flags: Flags, terminal: Terminal | undefined): Promise<void> {
+  const replaced = await whatWouldBeReplaced(api, source, database);
+  if (replaced === undefined || flags.yes) return;
+  if (!terminal) throw new UsageError(`${replaced}: nothing restored. To replace it (a safety backup is taken first), pass --yes or run this on a terminal and type its name`);
+  const typed = await terminal.ask(`${replaced} (a safety backup is taken first). Type the database name to go on: `);
+  if (typed !== database) throw new UsageError(`"${typed}" is not "${database}": nothing restored`);
+}
+
+const shellQuoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/** What the restore kept of the database it replaced, and how to put it back. */
+function describeSafetyBackup(restore: Restore, target: string): string[] {
+  if (!restore.safetyBackupKey) return [restore.status === 'succeeded' ? `no safety backup: ${target} had nothing to keep` : 'no safety backup was taken'];
+  return [
+    `safety backup of ${target} as it was before this restore: ${restore.safetyBackupKey} (in the backup bucket)`,
+    `to roll back, restore it into ${target}: gunzip -c <that object> | mysql ${shellQuoted(restore.targetDatabase)}`,
+  ];
+}
+
+async function restoreCommand(api: ApiClient, positionals: string[], flags: Flags, terminal: Terminal | undefined): Promise<number> {
   const backupId = requireOne(positionals, 'backup id');
   const to = flags.to ?? '';
   const slash = to.lastIndexOf('/');
   if (slash <= 0 || slash === to.length - 1) throw new UsageError('give the target as --to <source>/<database>');
   const source = await findSource(api, to.slice(0, slash));
   const database = to.slice(slash + 1);
+  await confirmReplacing(api, source, database, flags, terminal);
   const { restoreId } = await api.request<{ restoreId: string }>('POST', '/v1/restores', {
     backupId,
     targetSourceId: source.id,
@@ -100,6 +138,7 @@ async function restoreCommand(api: ApiClient, positionals: string[], flags: Flag
   });
   const restore = await waitForRestore(api, restoreId);
   say(`restore ${restore.id}  ${restore.status}  into ${source.name}/${database}${restore.error ? `  error: ${restore.error}` : ''}`);
+  for (const line of describeSafetyBackup(restore, `${source.name}/${database}`)) say(line);
   return restore.status === 'succeeded' ? 0 : 1;
 }
 
@@ -147,9 +186,29 @@ async function downloadCommand(api: ApiClient, positionals: string[], flags: Fla
   return 0;
 }
 
-type Flags = Partial<Record<'api' | 'source' | 'status' | 'limit' | 'to' | 'out', string>> & { 'no-wait'?: boolean };
+type Flags = Partial<Record<'api' | 'source' | 'status' | 'limit' | 'to' | 'out', string>> & { 'no-wait'?: boolean; yes?: boolean };
 
-const COMMANDS: Record<string, (api: ApiClient, positionals: string[], flags: Flags) => Promise<number>> = {
+/** Where a command can ask the person running it something: only when stdin is a terminal. */
+export interface Terminal {
+  ask(question: string): Promise<string>;
+}
+
+function processTerminal(): Terminal | undefined {
+  if (!process.stdin.isTTY) return undefined;
+  return {
+    async ask(question) {
+      // On stderr, so that stdout keeps only results.
+      const prompt = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await prompt.question(question);
+      } finally {
+        prompt.close();
+      }
+    },
+  };
+}
+
+const COMMANDS: Record<string, (api: ApiClient, positionals: string[], flags: Flags, terminal: Terminal | undefined) => Promise<number>> = {
   backup: backupCommand,
   list: listCommand,
   restore: restoreCommand,
@@ -157,7 +216,7 @@ const COMMANDS: Record<string, (api: ApiClient, positionals: string[], flags: Fl
   download: downloadCommand,
 };
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, terminal: Terminal | undefined = processTerminal()): Promise<number> {
   let parsed: { values: Flags; positionals: string[] };
   try {
     parsed = parseArgs({
@@ -171,6 +230,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         to: { type: 'string' },
         out: { type: 'string', short: 'o' },
         'no-wait': { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
       },
     }) as { values: Flags; positionals: string[] };
   } catch (error) {
@@ -186,7 +246,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const deployed = parsed.values.api;
   const baseUrl = deployed ?? env.KEEPSAKE_API_URL ?? 'http://127.0.0.1:8780';
   try {
-    return await run(apiClient(baseUrl, deployed ? sigV4Signer(deployed) : undefined), positionals, parsed.values);
+    return await run(apiClient(baseUrl, deployed ? sigV4Signer(deployed) : undefined), positionals, parsed.values, terminal);
   } catch (error) {
     process.stderr.write(`keepsake: ${describeFailure(error, baseUrl, deployed === undefined)}\n`);
     return error instanceof UsageError ? 2 : 1;
