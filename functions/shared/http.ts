@@ -1,13 +1,16 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type * as z from 'zod';
+import * as z from 'zod';
 import { cognitoPrincipal } from '../../types/audit.ts';
 import { fieldErrors } from '../../types/zodMessages.ts';
-import { HttpError, Invalid } from './errors.ts';
+import { HttpError, Invalid, UnsupportedMediaType } from './errors.ts';
 import { logger } from './logger.ts';
 
-/** Bodies beyond this are refused before parsing: no entity of this API comes near it. */
-export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * Bodies beyond this are refused before parsing. The largest entity is a data source with its CA bundle (up to
+ * 200,000 characters, RDS's global bundle ~160 KB, a little more once JSON-escaped); Lambda's payload limit is 6 MB.
+ */
+export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Who made the request and how to reach them: the IAM or Cognito principal API Gateway authorized. */
 export interface RequestContext {

@@ -88,7 +88,7 @@ export function matchRoute(routes: readonly ApiRoute[], method: string, path: st
   return allowed.length > 0 ? { kind: 'wrongMethod', allowed } : { kind: 'none' };
 }
 
-/** Requests beyond this are refused before a handler sees them (the handlers themselves cap bodies at 64 KB). */
+/** Requests beyond this are refused before a handler sees them (the handlers themselves cap bodies at 256 KB). */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /** A local-only operation (not part of the AWS API): answers with a status and a JSON body. */

@@ -28,7 +28,7 @@ export interface LocalMachines {
   /** Runs the synthesized machine whose logical id starts with `Orchestration{machine}` as execution `name`. */
   run(machine: MachineName, input: Record<string, unknown>, name: string): Promise<MachineOutcome>;
   /** Creates a data source on the test MariaDB through the API handler (its password goes to the secret store). */
-  createSource(name: string, database: string, password: string): Promise<DataSource>;
+  createSource(name: string, database: string, password: string, extra?: Record<string, unknown>): Promise<DataSource>;
 }
 
 /**
@@ -108,8 +108,8 @@ export async function startLocalMachines(): Promise<LocalMachines> {
     notifications,
     startedVerifications: started,
     run: runMachine,
-    async createSource(name, database, password) {
-      const created = await call<DataSource>(create.handler, { method: 'POST', resource: '/v1/data-sources', body: { name, ...connectionTo(database), password } });
+    async createSource(name, database, password, extra = {}) {
+      const created = await call<DataSource>(create.handler, { method: 'POST', resource: '/v1/data-sources', body: { name, ...connectionTo(database), password, ...extra } });
       expect(created.status).toBe(201);
       return created.body;
     },

@@ -39,7 +39,7 @@ const cases: [string, Route, () => ApiRequest, string, RegExp][] = [
   ['unknown TLS mode', 'create', () => create(sourceBody({ tls: { mode: 'sometimes' } })), 'tls.mode', /Invalid option/],
   ['unknown extra field', 'create', () => create(sourceBody({ passwordSecretArn: 'arn:aws:secretsmanager:x' })), 'passwordSecretArn', /not a known field/],
   ['unknown nested field', 'create', () => create(sourceBody({ tls: { mode: 'required', ca: 'x' } })), 'tls.ca', /not a known field/],
-  ['body of 1 MB', 'create', () => ({ method: 'POST', resource: SOURCES, rawBody: JSON.stringify(sourceBody({ name: 'x'.repeat(1024 * 1024) })) }), 'body', /at most 64 KB/],
+  ['body of 1 MB', 'create', () => ({ method: 'POST', resource: SOURCES, rawBody: JSON.stringify(sourceBody({ name: 'x'.repeat(1024 * 1024) })) }), 'body', /at most 256 KB/],
   ['non-JSON body', 'create', () => ({ method: 'POST', resource: SOURCES, rawBody: '{"name": "x",' }), 'body', /valid JSON/],
   ['no body', 'create', () => ({ method: 'POST', resource: SOURCES }), '(root)', /expected object/],
   ['a JSON array', 'create', () => ({ method: 'POST', resource: SOURCES, rawBody: '[]' }), '(root)', /expected object/],
