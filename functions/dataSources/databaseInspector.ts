@@ -1,6 +1,7 @@
 import { messageOf, redact } from '../../containers/backup/src/errors.ts';
 import { MAX_INSPECTED_TABLES, type DatabaseInspection, type InspectedTable } from '../../types/apiDataSources.ts';
 import { withMysqlSession, type MysqlRow, type MysqlSession } from './mysqlProtocol.ts';
+import { findStoredDatabase } from '../../types/databaseNames.ts';
 import type { DatabaseInspector } from './service.ts';
 
 export interface WireProtocolInspectorOptions {
@@ -25,14 +26,13 @@ const count = (value: string | null | undefined): number | undefined => {
 /**
  * The name the server keeps `database` under, if it has it. information_schema compares names by its own
  * collation (MariaDB's ignores case, MySQL 8's follows lower_case_table_names), so the candidates are matched
- * here: exactly, or ignoring case where the server folds names to lower case (lower_case_table_names 1 or 2),
- * as the restore's `CREATE DATABASE IF NOT EXISTS` and `USE` would.
+ * here by the rule the runner's restore shares (`findStoredDatabase`): exactly, or ignoring case where the server
+ * folds names (lower_case_table_names 1 or 2), as the restore's `CREATE DATABASE IF NOT EXISTS` and `USE` would.
  */
 async function storedName(session: MysqlSession, database: string): Promise<string | undefined> {
   const rows = await session.query(`SELECT SCHEMA_NAME, @@lower_case_table_names FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlText(database)}`);
   const names = rows.map(([name]) => name).filter((name): name is string => typeof name === 'string');
-  const foldsCase = rows[0]?.[1] !== '0';
-  return names.find((name) => name === database) ?? (foldsCase ? names.find((name) => name.toLowerCase() === database.toLowerCase()) : undefined);
+  return findStoredDatabase(names, database, Number(rows[0]?.[1]));
 }
 
 function tableOf([name, type, rows, bytes]: MysqlRow): InspectedTable {

@@ -47,7 +47,10 @@ export async function rootSql(socket: string, statements: string, database?: str
  * Starts `mariadbd` on a free loopback port with its own data directory under `baseDir`, creating the system
  * tables on first use; a second start on the same directory keeps its data.
  */
-export async function startMariaDb(baseDir: string, options: { fresh?: boolean; bufferPoolMb?: number } = {}): Promise<LocalMariaDb> {
+export async function startMariaDb(
+  baseDir: string,
+  options: { fresh?: boolean; bufferPoolMb?: number; /** Server options beyond ours, e.g. `--lower-case-table-names=1`. */ serverArgs?: readonly string[] } = {},
+): Promise<LocalMariaDb> {
   const server = await findMariaDbServer();
   if (!server) throw new Error('MariaDB server not found: install it with `apt-get install mariadb-server` (npm test does so as root)');
   const dataDir = join(baseDir, 'data');
@@ -77,6 +80,7 @@ export async function startMariaDb(baseDir: string, options: { fresh?: boolean; 
     `--innodb-buffer-pool-size=${options.bufferPoolMb ?? 256}M`,
     '--innodb-log-file-size=256M',
     '--max-allowed-packet=1G',
+    ...(options.serverArgs ?? []),
     ...asRoot,
   ]);
   await waitUntil(`MariaDB on port ${port}`, 60_000, async () => {

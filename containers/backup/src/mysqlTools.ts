@@ -3,8 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Connection, Engine } from '../../../types/dataSource.ts';
+import { findStoredDatabase } from '../../../types/databaseNames.ts';
 import { firstExecutable, firstOnPath } from './binaries.ts';
-import { RunnerError, redact } from './errors.ts';
+import { RunnerError, messageOf, redact } from './errors.ts';
 import { childEnv } from './passwordSource.ts';
 
 /** MySQL's and MariaDB's client tools take different flags for the same things (TLS, GTIDs, statistics). */
@@ -167,6 +168,9 @@ export async function withConnectionArgs<T>(
       `port=${connection.port}`,
       `user=${optionValue(connection.username)}`,
       `password=${optionValue(password)}`,
+      // Without it the tools take the charset from LANG, which Fargate does not set: latin1 would turn a UTF-8 name
+      // given to `CREATE DATABASE` or `--database=` into another database's name.
+      'default-character-set=utf8mb4',
     ];
     await writeFile(optionFile, `${lines.join('\n')}\n`, { mode: 0o600 });
     let caFile: string | undefined;
@@ -282,29 +286,54 @@ export async function probeServer(
   return { version: version.trim(), tables: Number.parseInt(tables, 10) || 0, dataBytes: Number(dataBytes) || 0 };
 }
 
-/**
- * Whether `database` exists, compared in JS against the server's list, so no name is ever put into SQL text.
- * Connects without a default database (`--database` of a missing one would fail the connection itself).
- */
-export async function databaseExists(tools: MysqlTools, conn: ConnectionArgs, database: string, connectTimeoutSeconds: number): Promise<boolean> {
+/** The server's `lower_case_table_names` and its databases' names, read as hex so that any byte (a newline) survives. */
+async function listDatabases(tools: MysqlTools, conn: ConnectionArgs, sql: string, connectTimeoutSeconds: number): Promise<{ lowerCaseTableNames: number; names: string[] }> {
   const { stdout } = await run(
     tools.clientBin,
-    [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, '--batch', '--skip-column-names', '--raw', '-e', 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA'],
+    [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, '--batch', '--skip-column-names', '-e', `SELECT @@lower_case_table_names; ${sql}`],
     { timeoutMs: (connectTimeoutSeconds + 20) * 1000, secrets: [conn.password] },
-  ).catch((error: unknown) => {
-    throw new RunnerError(`cannot connect to the server: ${(error as Error).message}`);
-  });
-  return stdout.split('\n').includes(database);
+  );
+  const [setting = '', ...hexNames] = stdout.split('\n').filter((line) => line !== '');
+  if (!/^[012]$/.test(setting)) throw new RunnerError(`the server reports lower_case_table_names as "${setting}", which is none of 0, 1 or 2`);
+  return { lowerCaseTableNames: Number(setting), names: hexNames.map((hex) => Buffer.from(hex, 'hex').toString('utf8')) };
+}
+
+/** MySQL's and MariaDB's "Unknown database" (ER_BAD_DB_ERROR), as their clients print it. */
+const UNKNOWN_DATABASE = /\bERROR 1049 \(42000\)/;
+
+/**
+ * Whether `database` exists, as the server decides it: the server's list matched the way it compares names
+ * (`findStoredDatabase`: case folded where `lower_case_table_names` ≠ 0). A name not on the list is absent only once
+ * the server itself answers "Unknown database" to it: a database the account cannot list, or one the server folds
+ * differently from JS (`İ`), is not proven absent. Anything else throws, saying why existence is undecided, so that
+ * no restore goes on without its safety backup. The name never enters SQL text.
+ */
+export async function databaseExists(tools: MysqlTools, conn: ConnectionArgs, database: string, connectTimeoutSeconds: number): Promise<boolean> {
+  const undecided = (why: string) =>
+    new RunnerError(`cannot tell whether database "${database}" exists (${why}): a restore does not overwrite a database that may exist without a safety backup`);
+  const { lowerCaseTableNames, names } = await listDatabases(tools, conn, 'SELECT HEX(SCHEMA_NAME) FROM information_schema.SCHEMATA', connectTimeoutSeconds).catch(
+    (error: unknown) => {
+      throw undecided(messageOf(error));
+    },
+  );
+  if (findStoredDatabase(names, database, lowerCaseTableNames) !== undefined) return true;
+  try {
+    await run(tools.clientBin, [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, `--database=${database}`, '-e', 'SELECT 1'], {
+      timeoutMs: (connectTimeoutSeconds + 20) * 1000,
+      secrets: [conn.password],
+    });
+  } catch (error) {
+    if (UNKNOWN_DATABASE.test(messageOf(error))) return false;
+    throw undecided(`it is not in the server's list, and using it failed: ${messageOf(error)}`);
+  }
+  return true;
 }
 
 /** Base tables in `database` (what a dump counts: views aside), counted in JS over the server's list so the name never enters SQL. */
 export async function tableCount(tools: MysqlTools, conn: ConnectionArgs, database: string, connectTimeoutSeconds: number): Promise<number> {
-  const { stdout } = await run(
-    tools.clientBin,
-    [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, '--batch', '--skip-column-names', '--raw', '-e', "SELECT TABLE_SCHEMA FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'"],
-    { timeoutMs: (connectTimeoutSeconds + 20) * 1000, secrets: [conn.password] },
-  );
-  return stdout.split('\n').filter((schema) => schema === database).length;
+  const { lowerCaseTableNames, names } = await listDatabases(tools, conn, "SELECT HEX(TABLE_SCHEMA) FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'", connectTimeoutSeconds);
+  const stored = findStoredDatabase(names, database, lowerCaseTableNames);
+  return names.filter((schema) => schema === stored).length;
 }
 
 /** The command that dumps `database`: mysqldump, under `stdbuf` when it works here. */
@@ -325,7 +354,6 @@ export function dumpArgs(tools: MysqlTools, conn: ConnectionArgs, database: stri
     '--events',
     '--hex-blob',
     '--no-tablespaces',
-    '--default-character-set=utf8mb4',
     ...mysqlOnly,
     '--',
     database,

@@ -91,11 +91,9 @@ describe.runIf(services().mariadb !== null)('database names that need escaping, 
     expect(await rows(target.name)).toBe(original);
   });
 
-  // Fails today, in the runner (containers/backup), not in the orchestration: its `mariadb` client runs with
-  // `--defaults-file` and no `--default-character-set`, so under Fargate's (and local mode's) environment, which has
-  // no LANG, it speaks latin1 and `CREATE DATABASE`/`--database=` turn UTF-8 `✓` into `âœ“`; the data lands in that
-  // database and the restore is recorded as succeeded. Make it `it` once the client is given utf8mb4.
-  it.fails('restores into a database with a non-ASCII name, and into no other', async () => {
+  // Fargate's (and local mode's) environment has no LANG: a client not told utf8mb4 in its option file speaks latin1,
+  // and `CREATE DATABASE`/`--database=` turned UTF-8 `✓` into `âœ“` while the restore was recorded as succeeded.
+  it('restores into a database with a non-ASCII name, and into no other', async () => {
     const before = new Set(await databases());
     const { outcome, record } = await restore('esc-unicode', UNICODE_TARGET);
     expectSucceeded(outcome);
@@ -104,10 +102,9 @@ describe.runIf(services().mariadb !== null)('database names that need escaping, 
     expect(await rows(UNICODE_TARGET)).toBe(original);
   });
 
-  // Fails today, in the runner: `databaseExists` splits the server's `--batch --raw` list of databases on newlines,
-  // so a name holding one never matches, the safety backup is skipped as "the target did not exist", and the
-  // existing database is overwritten with no way back. Make it `it` once the runner compares names exactly.
-  it.fails('takes a safety backup before overwriting an existing database with a newline in its name', async () => {
+  // The runner reads the server's list of databases as hex: split on newlines, a name holding one never matched, the
+  // safety backup was skipped as "the target did not exist", and the database was overwritten with no way back.
+  it('takes a safety backup before overwriting an existing database with a newline in its name', async () => {
     const { name } = TARGETS.newline;
     await exec(`INSERT INTO ${quoted(name)}.orders VALUES (4, 'written after the first restore')`);
     const { outcome, record } = await restore('esc-newline-again', name);
