@@ -15,12 +15,14 @@ import {
   toBackup,
   type BackupRecord,
 } from '../shared/repositories/backups.ts';
-import { TransactionCancelled, transactWriteItems } from '../shared/repositories/cancellation.ts';
+import { TransactionCancelled, transactNamedItems, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
+import { restoreLockAbsentCheck } from '../shared/repositories/restores.ts';
 import { sourceStatsUpdate, statusCounterUpdate } from '../shared/repositories/stats.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import type { TransactItem } from '../shared/repositories/transactions.ts';
 import { describeAwsError, executionArnOf } from '../shared/stepFunctions.ts';
+import { restoringConflict } from './triggerService.ts';
 
 export interface RunDeps {
   readonly table: TableRef;
@@ -50,8 +52,8 @@ const elapsedMs = (record: BackupRecord, at: Date) => Math.max(0, at.getTime() -
 /**
  * The Backup state machine's first step: marks the record `running`. An API-triggered backup was queued (with
  * the lock) by `triggerBackup`; a scheduled one has no record yet, so it is created here, running, taking the
- * lock and checking the source is enabled in the same transaction. Idempotent per execution: a retry finds the
- * record running and returns it.
+ * lock and checking the source is enabled and no restore is writing into its database in the same transaction.
+ * Idempotent per execution: a retry finds the record running and returns it.
  */
 export async function beginBackupRun(deps: RunDeps, run: BeginBackupRun): Promise<Backup> {
   const { table } = deps;
@@ -93,17 +95,19 @@ export async function beginBackupRun(deps: RunDeps, run: BeginBackupRun): Promis
     ...(run.executionArn && { executionArn: run.executionArn }),
   };
   try {
-    await transactWriteItems(table, [
-      runningLockPut(table, { sourceId: record.sourceId, backupId: record.id, since: startedAt }),
-      enabledSourceCheck(table, record.sourceId),
-      newBackupPut(table, record),
-      statusCounterUpdate(table, 'running', now),
-    ]);
+    await transactNamedItems(table, {
+      lock: runningLockPut(table, { sourceId: record.sourceId, backupId: record.id, since: startedAt, database: record.database }),
+      source: enabledSourceCheck(table, record.sourceId),
+      record: newBackupPut(table, record),
+      counter: statusCounterUpdate(table, 'running', now),
+      noRestore: restoreLockAbsentCheck(table, record.sourceId, record.database),
+    });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     const current = await getBackupRecord(table, run.backupId);
     if (current?.status === 'running') return toBackup(current);
-    if (error.conditionFailed(1)) throw new Conflict(`data source ${run.dataSourceId} is disabled or gone: scheduled backup skipped`);
+    if (error.failed('source')) throw new Conflict(`data source ${run.dataSourceId} is disabled or gone: scheduled backup skipped`);
+    if (error.failed('noRestore')) throw await restoringConflict(table, record.sourceId, record.database);
     const lock = await getRunningLock(table, run.dataSourceId);
     throw new Conflict(`data source ${run.dataSourceId} already has a backup queued or running${lock ? ` (${lock.backupId})` : ''}`);
   }

@@ -15,9 +15,10 @@ import {
   runningLockRelease,
   type BackupRecord,
 } from '../shared/repositories/backups.ts';
-import { TransactionCancelled, transactWriteItems } from '../shared/repositories/cancellation.ts';
+import { TransactionCancelled, transactNamedItems, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 import { getIdempotency, idempotencyDelete, idempotencyPut, type IdempotencyRecord } from '../shared/repositories/idempotency.ts';
+import { getRestoreLock, restoreLockAbsentCheck } from '../shared/repositories/restores.ts';
 import { statusCounterUpdate } from '../shared/repositories/stats.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import type { TransactItem } from '../shared/repositories/transactions.ts';
@@ -50,9 +51,9 @@ function replay(seen: IdempotencyRecord, sourceId: string): TriggerBackupRespons
 
 /**
  * Starts a backup of a source now. One transaction queues the record, takes the source's running lock, checks
- * the source is enabled, counts the new `queued` status, writes the audit event and claims the idempotency
- * key; only then is the Backup state machine started, under the backup's id. If Step Functions refuses, the
- * transaction is undone and the caller gets a 502 naming the failure.
+ * the source is enabled and that no restore is writing into its database, counts the new `queued` status, writes
+ * the audit event and claims the idempotency key; only then is the Backup state machine started, under the
+ * backup's id. If Step Functions refuses, the transaction is undone and the caller gets a 502 naming the failure.
  */
 export async function triggerBackup(deps: TriggerDeps, request: TriggerRequest): Promise<TriggerBackupResponse> {
   const { table } = deps;
@@ -70,35 +71,37 @@ export async function triggerBackup(deps: TriggerDeps, request: TriggerRequest):
   const createdAt = now.toISOString();
   const record: BackupRecord = { id: backupId, sourceId, database: source.database, status: 'queued', trigger, createdAt };
   const audit = auditItem({ principal: request.principal, action: OPERATION, targetType: 'backup', targetId: backupId, summary: `data source ${sourceId}, trigger ${trigger}` }, now);
-  const items: TransactItem[] = [
-    runningLockPut(table, { sourceId, backupId, since: createdAt }),
-    enabledSourceCheck(table, sourceId),
-    newBackupPut(table, record),
-    statusCounterUpdate(table, 'queued', now),
-    { Put: { TableName: table.tableName, Item: audit } },
-  ];
-  if (idempotencyKey !== undefined) {
-    items.push(idempotencyPut(table, { key: idempotencyKey, operation: OPERATION, targetId: sourceId, resultId: backupId, createdAt }, now, IDEMPOTENCY_WINDOW_SECONDS));
-  }
   try {
-    await transactWriteItems(table, items);
+    await transactNamedItems(table, {
+      lock: runningLockPut(table, { sourceId, backupId, since: createdAt, database: source.database }),
+      source: enabledSourceCheck(table, sourceId),
+      record: newBackupPut(table, record),
+      counter: statusCounterUpdate(table, 'queued', now),
+      audit: { Put: { TableName: table.tableName, Item: audit } },
+      idempotency:
+        idempotencyKey === undefined
+          ? undefined
+          : idempotencyPut(table, { key: idempotencyKey, operation: OPERATION, targetId: sourceId, resultId: backupId, createdAt }, now, IDEMPOTENCY_WINDOW_SECONDS),
+      noRestore: restoreLockAbsentCheck(table, sourceId, source.database),
+    });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     if (idempotencyKey !== undefined) {
       // A concurrent request with the same key may have won (its lock then fails ours too): answer as it did.
       const seen = await getIdempotency(table, idempotencyKey, now);
       if (seen) return replay(seen, sourceId);
-      if (error.conditionFailed(5)) throw new Conflict('a request with this Idempotency-Key is still being processed: retry it');
+      if (error.failed('idempotency')) throw new Conflict('a request with this Idempotency-Key is still being processed: retry it');
     }
-    if (error.conditionFailed(1)) {
+    if (error.failed('source')) {
       const current = await getDataSource(table, sourceId);
       if (!current) throw new NotFound('data source', sourceId);
       throw new Conflict(`data source ${sourceId} is disabled: enable it to back it up`);
     }
-    if (error.conditionFailed(0) || error.codes[0] === 'TransactionConflict') {
+    if (error.failed('lock') || error.reason('lock') === 'TransactionConflict') {
       const lock = await getRunningLock(table, sourceId);
       throw new Conflict(`data source ${sourceId} already has a backup queued or running${lock ? ` (${lock.backupId})` : ''}: wait for it or cancel it`);
     }
+    if (error.failed('noRestore')) throw await restoringConflict(table, sourceId, source.database);
     throw error;
   }
 
@@ -115,6 +118,14 @@ export async function triggerBackup(deps: TriggerDeps, request: TriggerRequest):
     throw new Upstream(`could not start the backup: Step Functions StartExecution failed (${describeAwsError(error)})`);
   }
   return { backupId };
+}
+
+/** The 409 for a backup of a database a restore is writing into. */
+export async function restoringConflict(table: TableRef, sourceId: string, database: string): Promise<Conflict> {
+  const restoreId = await getRestoreLock(table, sourceId, database);
+  return new Conflict(
+    `a restore into database ${database} of data source ${sourceId} is queued or running${restoreId ? ` (${restoreId})` : ''}: a backup now would record a half-restored database; back it up once the restore has ended`,
+  );
 }
 
 /**

@@ -9,8 +9,8 @@ import { logPageOf, type JobLogs } from '../shared/jobLogs.ts';
 import { keys } from '../shared/keys.ts';
 import { logger } from '../shared/logger.ts';
 import { auditItem } from '../shared/repositories/audit.ts';
-import { getBackupRecord, sourceExistsCheck, succeededBackupCheck } from '../shared/repositories/backups.ts';
-import { TransactionCancelled, transactWriteItems } from '../shared/repositories/cancellation.ts';
+import { getBackupRecord, getRunningLock, runningLockCheck, sourceExistsCheck, succeededBackupCheck } from '../shared/repositories/backups.ts';
+import { TransactionCancelled, transactNamedItems, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 import { getRestoreLock, getRestoreRecord, listRestores, newRestorePut, queuedRestoreDelete, restoreLockPut, restoreLockRelease, restoreStatusUpdate } from '../shared/repositories/restores.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
@@ -27,8 +27,9 @@ export interface RestoreDeps {
 
 /**
  * Starts a restore of a succeeded backup into a database of a data source. The record (queued) and the audit
- * event are written in one transaction that also checks the backup is still succeeded and out of the trash
- * and the target still exists; then the Restore state machine is started under the restore's id. If Step
+ * event are written in one transaction that also checks the backup is still succeeded and out of the trash,
+ * the target still exists, and takes the target database's lock, which no restore into it and no backup of it
+ * may hold (the lock folds case: see `databaseLockName`); then the Restore state machine is started under the restore's id. If Step
  * Functions refuses, both are removed again and the caller gets a 502.
  */
 export async function createRestore(deps: RestoreDeps, body: CreateRestore, principal: string): Promise<CreateRestoreResponse> {
@@ -55,24 +56,31 @@ export async function createRestore(deps: RestoreDeps, body: CreateRestore, prin
     now,
   );
   try {
-    await transactWriteItems(table, [
-      newRestorePut(table, restore),
-      succeededBackupCheck(table, backup.id),
-      sourceExistsCheck(table, restore.targetSourceId),
-      { Put: { TableName: table.tableName, Item: audit } },
-      restoreLockPut(table, restore),
-    ]);
+    await transactNamedItems(table, {
+      record: newRestorePut(table, restore),
+      backup: succeededBackupCheck(table, backup.id),
+      target: sourceExistsCheck(table, restore.targetSourceId),
+      audit: { Put: { TableName: table.tableName, Item: audit } },
+      lock: restoreLockPut(table, restore),
+      noBackup: runningLockCheck(table, restore.targetSourceId, restore.targetDatabase),
+    });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
-    if (error.conditionFailed(1)) {
+    if (error.failed('backup')) {
       const current = await getBackupRecord(table, backup.id);
       if (!current) throw new NotFound('backup', backup.id);
       throw new Conflict(`backup ${backup.id} is ${current.trashedAt ? 'in the trash' : current.status}: only succeeded backups out of the trash can be restored`);
     }
-    if (error.conditionFailed(2)) throw new NotFound('data source', restore.targetSourceId);
-    if (error.conditionFailed(4)) {
+    if (error.failed('target')) throw new NotFound('data source', restore.targetSourceId);
+    if (error.failed('lock')) {
       const holder = await getRestoreLock(table, restore.targetSourceId, restore.targetDatabase);
       throw new Conflict(`a restore into database ${restore.targetDatabase} of data source ${restore.targetSourceId} is already queued or running${holder ? ` (${holder})` : ''}: wait for it to end`);
+    }
+    if (error.failed('noBackup')) {
+      const running = await getRunningLock(table, restore.targetSourceId);
+      throw new Conflict(
+        `a backup of database ${restore.targetDatabase} of data source ${restore.targetSourceId} is queued or running${running ? ` (${running.backupId})` : ''}: restore once it has ended, or cancel it`,
+      );
     }
     throw error;
   }

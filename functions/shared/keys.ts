@@ -1,3 +1,4 @@
+import { databaseLockName } from '../../types/databaseNames.ts';
 import { Invalid } from './errors.ts';
 
 /**
@@ -11,8 +12,8 @@ import { Invalid } from './errors.ts';
  * | Schedule           | SCHEDULE#id           | SCHEDULE    | SCHEDULES / createdAt#id   | SOURCE#sid#SCHEDULES / createdAt#id  |                                 |                            |
  * | Backup             | BACKUP#id             | BACKUP      | BACKUPS / createdAt#id     | SOURCE#sid#BACKUPS / createdAt#id    | STATUS#st / createdAt#id        | SOURCE#sid#STATUS#st / …   |
  * | Backup in trash    | BACKUP#id             | BACKUP      | TRASH / trashedAt#id       | SOURCE#sid#TRASH / trashedAt#id      | (removed)                       | (removed)                  |
- * | Running lock       | SOURCE#sid            | RUNNING     |                            |                                      |                                 |                            |
- * | Restore lock       | SOURCE#target         | RESTORING#db|                            |                                      |                                 |                            |
+ * | Running lock       | SOURCE#sid            | RUNNING     | (lockName: db folded)      |                                      |                                 |                            |
+ * | Restore lock       | SOURCE#target         | RESTORING#db| (db folded)                |                                      |                                 |                            |
  * | Restore            | RESTORE#id            | RESTORE     | RESTORES / createdAt#id    | SOURCE#target#RESTORES / createdAt#id|                                 |                            |
  * | AuditEvent         | AUDIT#id              | AUDIT       | AUDIT / at#id              | AUDIT#TARGET#type#tid / at#id        | AUDIT#TYPE#type / at#id         | AUDIT#BY#principal / at#id |
  * | Idempotency record | IDEMPOTENCY#key       | IDEMPOTENCY | (TTL expiresAt)            |                                      |                                 |                            |
@@ -25,13 +26,16 @@ import { Invalid } from './errors.ts';
  * principal, each with an optional date range (gsi1-4); "is a backup of this source running"
  * (GetItem of the lock, taken in the same transaction that creates the backup); "is a restore writing into this
  * database" (the restore lock, taken with the restore and released when it ends); dashboard stats (Query pk STATS).
+ * A backup and a restore of one database exclude each other: the backup's transaction checks the restore lock of
+ * its database, the restore's checks the source's running lock and the database it names. Database names in locks
+ * are folded (`databaseLockName`), since the server may hold `Shop` and `shop` as one database.
  */
 export const keys = {
   dataSource: (id: string) => ({ pk: `SOURCE#${id}`, sk: 'SOURCE' }),
   schedule: (id: string) => ({ pk: `SCHEDULE#${id}`, sk: 'SCHEDULE' }),
   backup: (id: string) => ({ pk: `BACKUP#${id}`, sk: 'BACKUP' }),
   runningLock: (sourceId: string) => ({ pk: `SOURCE#${sourceId}`, sk: 'RUNNING' }),
-  restoreLock: (targetSourceId: string, database: string) => ({ pk: `SOURCE#${targetSourceId}`, sk: `RESTORING#${database}` }),
+  restoreLock: (targetSourceId: string, database: string) => ({ pk: `SOURCE#${targetSourceId}`, sk: `RESTORING#${databaseLockName(database)}` }),
   restore: (id: string) => ({ pk: `RESTORE#${id}`, sk: 'RESTORE' }),
   audit: (id: string) => ({ pk: `AUDIT#${id}`, sk: 'AUDIT' }),
   idempotency: (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: 'IDEMPOTENCY' }),

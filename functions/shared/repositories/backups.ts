@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from '../../../types/api.ts';
 import { BackupSchema, type Backup, type BackupStatus, type Verification } from '../../../types/backup.ts';
 import type { BackupFilter } from '../../../types/backupApi.ts';
+import { databaseLockName } from '../../../types/databaseNames.ts';
 import { collections, keys, timeSortKey } from '../keys.ts';
 import { queryCollectionPage, timeRange } from './collectionQuery.ts';
 import { withoutKeys, type IndexQuery, type TableRef } from './table.ts';
@@ -247,11 +248,35 @@ export interface RunningLock {
   readonly sourceId: string;
   readonly backupId: string;
   readonly since: string;
+  /** The database the backup dumps: a restore into it waits (see `runningLockCheck`). */
+  readonly database: string;
 }
 
 /** Takes the source's lock for `backupId`; fails if any backup holds it. */
 export function runningLockPut(table: TableRef, lock: RunningLock): TransactItem {
-  return { Put: { TableName: table.tableName, Item: { ...keys.runningLock(lock.sourceId), ...lock }, ConditionExpression: 'attribute_not_exists(pk)' } };
+  return {
+    Put: {
+      TableName: table.tableName,
+      Item: { ...keys.runningLock(lock.sourceId), ...lock, lockName: databaseLockName(lock.database) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/**
+ * Guards a restore into `database` of a source on no backup of that database being queued or running: the backup
+ * would record a half-restored database as a good one. A lock without `lockName` (taken before locks named their
+ * database) counts as holding every database.
+ */
+export function runningLockCheck(table: TableRef, sourceId: string, database: string): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: table.tableName,
+      Key: keys.runningLock(sourceId),
+      ConditionExpression: 'attribute_not_exists(pk) OR (attribute_exists(lockName) AND lockName <> :lockName)',
+      ExpressionAttributeValues: { ':lockName': databaseLockName(database) },
+    },
+  };
 }
 
 /** Releases the lock if `backupId` holds it; a lock already gone is fine, another backup's is left alone (fails). */
@@ -266,7 +291,7 @@ export function runningLockRelease(table: TableRef, sourceId: string, backupId: 
   };
 }
 
-export async function getRunningLock(table: TableRef, sourceId: string): Promise<RunningLock | undefined> {
+export async function getRunningLock(table: TableRef, sourceId: string): Promise<Omit<RunningLock, 'database'> | undefined> {
   const out = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.runningLock(sourceId), ConsistentRead: true }));
   return out.Item ? { sourceId, backupId: String(out.Item.backupId), since: String(out.Item.since) } : undefined;
 }

@@ -11,14 +11,27 @@ export class TransactionCancelled extends Error {
   constructor(
     readonly codes: readonly (string | undefined)[],
     options?: { cause?: unknown },
+    /** The items' names, in order, when the transaction was written with `transactNamedItems`. */
+    readonly names: readonly string[] = [],
   ) {
-    super(`transaction cancelled: [${codes.map((c) => c ?? 'None').join(', ')}]`, options);
+    super(`transaction cancelled: [${codes.map((c, i) => `${names[i] ? `${names[i]}: ` : ''}${c ?? 'None'}`).join(', ')}]`, options);
     this.name = 'TransactionCancelled';
   }
 
   /** Whether the item at `index` failed its condition expression. */
   conditionFailed(index: number): boolean {
     return this.codes[index] === 'ConditionalCheckFailed';
+  }
+
+  /** DynamoDB's reason for the item named `name` (`ConditionalCheckFailed`, `TransactionConflict`, `None`…). */
+  reason(name: string): string | undefined {
+    const index = this.names.indexOf(name);
+    return index < 0 ? undefined : this.codes[index];
+  }
+
+  /** Whether the item named `name` failed its condition expression. */
+  failed(name: string): boolean {
+    return this.reason(name) === 'ConditionalCheckFailed';
   }
 }
 
@@ -53,5 +66,19 @@ export async function transactWriteItems(table: TableRef, items: TransactItem[],
       if (!onlyContention || attempt >= attempts) throw new TransactionCancelled(codes, { cause: error });
       await sleep(20 * attempt + Math.random() * 30);
     }
+  }
+}
+
+/**
+ * `transactWriteItems` over items given by name (items left undefined are not written), so that the caller reads
+ * a cancellation by name (`error.failed('lock')`) rather than by a position that shifts as items are added.
+ */
+export async function transactNamedItems(table: TableRef, items: Readonly<Record<string, TransactItem | undefined>>): Promise<void> {
+  const named = Object.entries(items).filter((entry): entry is [string, TransactItem] => entry[1] !== undefined);
+  try {
+    await transactWriteItems(table, named.map(([, item]) => item));
+  } catch (error) {
+    if (!(error instanceof TransactionCancelled)) throw error;
+    throw new TransactionCancelled(error.codes, { cause: error.cause }, named.map(([name]) => name));
   }
 }

@@ -92,6 +92,14 @@ export function restoreLockRelease(table: TableRef, restore: Pick<Restore, 'id' 
   };
 }
 
+/**
+ * Guards a backup of `database` on no restore into it being queued or running: a dump taken mid-restore would be
+ * recorded as a good backup of a half-written database.
+ */
+export function restoreLockAbsentCheck(table: TableRef, sourceId: string, database: string): TransactItem {
+  return { ConditionCheck: { TableName: table.tableName, Key: keys.restoreLock(sourceId, database), ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
 /** Which restore holds the lock on a target database, if any. */
 export async function getRestoreLock(table: TableRef, targetSourceId: string, database: string): Promise<string | undefined> {
   const out = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.restoreLock(targetSourceId, database), ConsistentRead: true }));

@@ -25,7 +25,7 @@ describe('stopped Backup and Restore executions', () => {
   async function runningBackup(id: string, sourceId: string): Promise<void> {
     await seedSource(table, sourceId);
     await putBackupRecords(table, [backupRecord({ id, sourceId, status: 'running', startedAt: new Date().toISOString() })]);
-    await transactWriteItems(table, [runningLockPut(table, { sourceId, backupId: id, since: new Date().toISOString() })]);
+    await transactWriteItems(table, [runningLockPut(table, { sourceId, backupId: id, since: new Date().toISOString(), database: 'shop' })]);
   }
 
   beforeAll(async () => {

@@ -33,14 +33,14 @@ beforeEach(() => {
 afterAll(restoreMocks);
 
 describe('triggerBackup', () => {
-  it('writes lock, source check, record, counter, audit and key in one transaction, then starts the execution named after the backup', async () => {
+  it('writes lock, source check, record, counter, audit, key and no-restore check in one transaction, then starts the execution named after the backup', async () => {
     given({ source });
 
     const result = await triggerBackup(deps, { ...request, idempotencyKey: 'ci-42' });
 
     expect(result).toEqual({ backupId: 'bk-new' });
     const items = transaction();
-    expect(items).toHaveLength(6);
+    expect(items).toHaveLength(7);
     expect(items[0]?.Put).toMatchObject({ TableName: TABLE, Item: { pk: 'SOURCE#src-1', sk: 'RUNNING', backupId: 'bk-new' }, ConditionExpression: 'attribute_not_exists(pk)' });
     expect(items[1]?.ConditionCheck).toMatchObject({ Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' }, ConditionExpression: 'attribute_exists(pk) AND enabled = :true' });
     expect(items[2]?.Put).toMatchObject({
@@ -66,6 +66,7 @@ describe('triggerBackup', () => {
       Item: { pk: 'IDEMPOTENCY#ci-42', resultId: 'bk-new', targetId: 'src-1', expiresAt: epoch + 24 * 3600 },
       ExpressionAttributeValues: { ':now': epoch },
     });
+    expect(items[6]?.ConditionCheck).toMatchObject({ Key: { pk: 'SOURCE#src-1', sk: 'RESTORING#shop' }, ConditionExpression: 'attribute_not_exists(pk)' });
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: BACKUP_MACHINE,

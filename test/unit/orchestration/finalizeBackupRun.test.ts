@@ -28,7 +28,7 @@ async function runningBackup(): Promise<BackupRecord> {
   const sourceId = `src-${sequence}`;
   const record: BackupRecord = { id, sourceId, database: 'shop', status: 'running', trigger: 'schedule', createdAt: '2026-03-01T12:00:00.000Z', startedAt: '2026-03-01T12:00:00.000Z' };
   await putBackupRecords(table, [record]);
-  await transactWriteItems(table, [runningLockPut(table, { sourceId, backupId: id, since: record.createdAt })]);
+  await transactWriteItems(table, [runningLockPut(table, { sourceId, backupId: id, since: record.createdAt, database: record.database })]);
   return record;
 }
 const keyOf = (record: BackupRecord) => `${record.sourceId}/shop/2026-03-01_12-00-00.sql.gz`;
