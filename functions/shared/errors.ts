@@ -40,6 +40,13 @@ export class PayloadTooLarge extends HttpError {
   }
 }
 
+/** A body in another format than the API's (JSON), or one that does not say it is JSON. */
+export class UnsupportedMediaType extends HttpError {
+  constructor(message: string) {
+    super(415, message, { 'content-type': 'must be application/json' });
+  }
+}
+
 /** A dependency (Scheduler, Secrets Manager…) refused or failed; the message says which and why. */
 export class Upstream extends HttpError {
   constructor(message: string) {

@@ -63,8 +63,18 @@ function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, p
   return parsed.data as Out<T>;
 }
 
+/**
+ * Bodies must say they are JSON. A web page can send any other type (text/plain, a form) to any address without the
+ * browser asking first (no CORS preflight), so a body parsed whatever its type could be a request forged by a page.
+ */
+export function assertJsonContentType(contentType: string | undefined): void {
+  if (contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json') return;
+  throw new UnsupportedMediaType(`request body must be sent with content-type application/json, not ${contentType ? `"${contentType}"` : 'without one'}`);
+}
+
 function parseBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  assertJsonContentType(lowerCaseHeaders(event.headers)['content-type']);
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
     throw new Invalid(`request body must be at most ${MAX_BODY_BYTES / 1024} KB`, { body: `must be at most ${MAX_BODY_BYTES / 1024} KB` });

@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { isIPv6, type AddressInfo } from 'node:net';
 import { REQUIRED_ROLE } from '../../functions/roles.ts';
 import { apiRoutes, type Operation } from '../../functions/routes.ts';
+import { HttpError } from '../../functions/shared/errors.ts';
+import { assertJsonContentType, errorResponse } from '../../functions/shared/http.ts';
 import { roleAllows, type Role } from '../../types/roles.ts';
 import type { ApiRoute } from '../../functions/shared/route.ts';
 import type { ConsoleConfig } from '../../types/consoleConfig.ts';
@@ -142,9 +144,32 @@ export interface LocalHttpApi {
   close(): Promise<void>;
 }
 
+/** Writes a handler's answer (or the shared error mapping's) as API Gateway would pass it on. */
+const reply = (response: ServerResponse, result: APIGatewayProxyResult) => {
+  response.writeHead(result.statusCode, Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]))).end(result.body);
+};
+
 const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body));
 };
+
+/**
+ * Why local mode will not answer this request, if it will not. Its identity is the operator's, with no credentials to
+ * present, so the address is all that keeps other callers out: a request must name local mode's own address as Host
+ * (a name rebound to 127.0.0.1 by another site's DNS does not) and, when a browser says which page sent it, come from
+ * one of local mode's own pages or the console origin it was told to trust.
+ */
+function refusal(request: IncomingMessage, hosts: readonly string[], origins: readonly string[]): string | undefined {
+  const host = request.headers.host?.toLowerCase();
+  if (host === undefined || !hosts.includes(host)) {
+    return `local mode answers only requests to its own address (${hosts.join(', ')}), not ${host === undefined ? 'one without a Host header' : `Host ${host}`}`;
+  }
+  const origin = request.headers.origin?.toLowerCase();
+  if (origin !== undefined && !origins.includes(origin)) {
+    return `local mode answers only its own pages (${origins.join(', ')}), not a request sent by ${origin}: a web page elsewhere cannot use it`;
+  }
+  return undefined;
+}
 
 async function readBody(request: IncomingMessage): Promise<string | null> {
   const chunks: Buffer[] = [];
@@ -174,6 +199,8 @@ export async function startLocalHttpApi(options: {
   readonly host?: string;
   /** Serves the console for every GET outside the API's paths. */
   readonly console?: ConsoleSite;
+  /** A console served elsewhere that may call this API too (its origin, as CONSOLE_ORIGIN names it to the handlers). */
+  readonly consoleOrigin?: string;
 }): Promise<LocalHttpApi> {
   const handlers = new Map<string, Promise<Handler>>();
   const handlerOf = (route: ApiRoute): Promise<Handler> => {
@@ -187,13 +214,20 @@ export async function startLocalHttpApi(options: {
 
   const server = createServer((request, response) => {
     void serve(request, response).catch((error: unknown) => {
+      if (error instanceof HttpError) return reply(response, errorResponse(error));
       const status = (error as { status?: number }).status ?? 500;
       if (!response.headersSent) send(response, status, { error: status === 500 ? 'internal error' : (error as Error).message });
       if (status === 500) console.error(`local API: ${(error as Error).stack ?? String(error)}`);
     });
   });
 
+  // Known once the server listens (port 0 picks one).
+  let ownHosts: string[] = [];
+  let trustedOrigins: string[] = [];
+
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const refused = refusal(request, ownHosts, trustedOrigins);
+    if (refused) return send(response, 403, { error: refused });
     const url = new URL(request.url ?? '/', 'http://local');
     const method = request.method ?? 'GET';
     const body = await readBody(request);
@@ -201,6 +235,7 @@ export async function startLocalHttpApi(options: {
     const role = options.role();
     if (localOperation && !roleAllows(role, 'admin')) return send(response, 403, { error: `the ${role} role cannot run ${url.pathname}: it needs admin` });
     if (localOperation) {
+      if (body !== null) assertJsonContentType(request.headers['content-type']);
       let parsed: unknown;
       try {
         parsed = body ? JSON.parse(body) : undefined;
@@ -226,8 +261,7 @@ export async function startLocalHttpApi(options: {
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
     const event = proxyEvent({ method, resource: match.route.path, path: url.pathname, pathParameters: match.pathParameters, query, headers, body, principal: options.principal });
     const context = { awsRequestId: event.requestContext.requestId, functionName: match.route.operation, getRemainingTimeInMillis: () => 29_000 } as unknown as Context;
-    const result = await (await handlerOf(match.route))(event, context);
-    response.writeHead(result.statusCode, Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]))).end(result.body);
+    reply(response, await (await handlerOf(match.route))(event, context));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -237,6 +271,9 @@ export async function startLocalHttpApi(options: {
     server.listen(options.port, options.host ?? '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
+  const listening = options.host ?? '127.0.0.1';
+  ownHosts = [`${isIPv6(listening) ? `[${listening}]` : listening}:${port}`, `localhost:${port}`].map((host) => host.toLowerCase());
+  trustedOrigins = [...ownHosts.map((host) => `http://${host}`), ...(options.consoleOrigin ? [options.consoleOrigin.toLowerCase()] : [])];
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -158,6 +158,8 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
         },
       },
       console: { dir: CONSOLE_DIR, config: (origin) => ({ apiUrl: origin, region: 'local', auth: { kind: 'local', principal, role } }) },
+      // The handlers name it in every answer's CORS header; the API must then let that console in as well.
+      ...(process.env.CONSOLE_ORIGIN && { consoleOrigin: process.env.CONSOLE_ORIGIN }),
     });
     cleanups.push(api.close);
 

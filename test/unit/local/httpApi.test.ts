@@ -129,6 +129,8 @@ describe('the API Gateway proxy event', () => {
   });
 });
 
+const JSON_BODY = { 'content-type': 'application/json' };
+
 interface Reply {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
@@ -138,7 +140,7 @@ interface Reply {
 /** A POST through node:http, to choose the connection (`agent`) and to fail within 2 s rather than hang. */
 function post(url: string, body: string | Buffer, agent: Agent | false): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: 'POST', agent, timeout: 2_000 }, (response) => {
+    const outgoing = request(url, { method: 'POST', agent, timeout: 2_000, headers: JSON_BODY }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
@@ -189,7 +191,7 @@ describe('the local HTTP API', () => {
   });
 
   it('runs a local operation with the parsed JSON body and answers with its status and body', async () => {
-    const response = await fetch(`${api.url}/local/echo`, { method: 'POST', body: JSON.stringify({ hello: 'world', n: 1 }) });
+    const response = await fetch(`${api.url}/local/echo`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ hello: 'world', n: 1 }) });
     expect(response.status).toBe(201);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(await response.json()).toEqual({ got: { hello: 'world', n: 1 } });
@@ -201,7 +203,7 @@ describe('the local HTTP API', () => {
   });
 
   it('answers 400 with a body field error for invalid JSON', async () => {
-    const response = await fetch(`${api.url}/local/echo`, { method: 'POST', body: '{not json' });
+    const response = await fetch(`${api.url}/local/echo`, { method: 'POST', headers: JSON_BODY, body: '{not json' });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: unknown; fields: Record<string, unknown> };
     expect(typeof body.error).toBe('string');
@@ -210,7 +212,7 @@ describe('the local HTTP API', () => {
 
   it('accepts a body of exactly 1 MiB', async () => {
     const text = 'x'.repeat(MIB - 2);
-    const response = await fetch(`${api.url}/local/echo`, { method: 'POST', body: JSON.stringify(text) });
+    const response = await fetch(`${api.url}/local/echo`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify(text) });
     expect(response.status).toBe(201);
     expect(((await response.json()) as { got: string }).got).toHaveLength(MIB - 2);
   });
@@ -269,7 +271,7 @@ describe('roles in the local HTTP API (as the Cognito groups\' IAM policies in A
       ['POST', '/local/echo', 'the viewer role cannot run /local/echo: it needs admin'],
     ];
     for (const [method, path, message] of cases) {
-      const response = await fetch(`${viewer.url}${path}`, { method, body: method === 'POST' ? '{}' : undefined });
+      const response = await fetch(`${viewer.url}${path}`, { method, ...(method === 'POST' && { headers: JSON_BODY, body: '{}' }) });
       expect({ path, status: response.status }).toEqual({ path, status: 403 });
       expect(((await response.json()) as { error: string }).error).toBe(message);
     }
