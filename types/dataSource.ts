@@ -21,18 +21,26 @@ export const PortSchema = z
   .min(1, 'port must be between 1 and 65535')
   .max(65535, 'port must be between 1 and 65535');
 
-/** MySQL identifiers: any character but NUL, at most 64 characters, no trailing space (server rules). */
+/**
+ * Outside the Basic Multilingual Plane (emoji, rarer CJK): UTF-16 surrogates, paired or lone. MySQL keeps identifiers
+ * and account names in utf8mb3, which has no such characters: it refuses such a database name, and no account can have one.
+ */
+const OUTSIDE_BMP = /[\uD800-\uDFFF]/;
+
+/** MySQL identifiers: any BMP character but NUL, at most 64 characters, no trailing space (server rules). */
 export const DatabaseNameSchema = z
   .string()
   .min(1, 'database is required')
   .max(64, 'database names are at most 64 characters')
-  .refine((s) => !s.includes('\0') && !s.endsWith(' '), 'database name must not contain NUL or end with a space');
+  .refine((s) => !s.includes('\0') && !s.endsWith(' '), 'database name must not contain NUL or end with a space')
+  .refine((s) => !OUTSIDE_BMP.test(s), 'database name must not contain emoji or other characters outside the Basic Multilingual Plane (MySQL refuses them)');
 
 export const UsernameSchema = z
   .string()
   .min(1, 'username is required')
   .max(80, 'username must be at most 80 characters')
-  .refine((s) => !/[\0\n\r]/.test(s), 'username must not contain control characters');
+  .refine((s) => !/[\0\n\r]/.test(s), 'username must not contain control characters')
+  .refine((s) => !OUTSIDE_BMP.test(s), 'username must not contain emoji or other characters outside the Basic Multilingual Plane (no MySQL account can have them)');
 
 /** TLS to the database server, in MySQL's ssl-mode terms (mapped to each client's own flags by the runner). */
 export const TlsSchema = z

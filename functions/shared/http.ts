@@ -64,6 +64,21 @@ function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, p
 }
 
 /**
+ * A query parameter the route does not take is refused, not ignored: a misspelt filter (`?stauts=failed`) would
+ * otherwise answer an unfiltered list as if it were the filtered one.
+ */
+function parseQuery<T extends z.ZodType>(schema: T | undefined, query: Record<string, string | undefined>): Out<T> {
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const unknown = Object.keys(query).filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    const why = known.length > 0 ? `is not a query parameter of this route (it takes ${known.join(', ')})` : 'is not a query parameter: this route takes none';
+    const fields = Object.fromEntries(unknown.map((name) => [name, why]));
+    throw new Invalid(`invalid query: ${unknown.map((name) => `${name}: ${why}`).join('; ')}`, fields);
+  }
+  return parsePart(schema, query, 'query');
+}
+
+/**
  * Bodies must say they are JSON. A web page can send any other type (text/plain, a form) to any address without the
  * browser asking first (no CORS preflight), so a body parsed whatever its type could be a request forged by a page.
  */
@@ -136,7 +151,7 @@ export function httpHandler<P extends z.ZodType, Q extends z.ZodType, B extends 
     .handler(async (event) => {
       const input = {
         path: parsePart(spec.path, event.pathParameters ?? {}, 'path'),
-        query: parsePart(spec.query, event.queryStringParameters ?? {}, 'query'),
+        query: parseQuery(spec.query, event.queryStringParameters ?? {}),
         body: parsePart(spec.body, parseBody(event), 'body'),
       };
       const ctx: RequestContext = {

@@ -3,7 +3,8 @@ import type { Page } from '../../../types/api.ts';
 import { DataSourceSchema, type DataSource } from '../../../types/dataSource.ts';
 import { indexKeys } from '../../../types/table.ts';
 import { collections, keys } from '../keys.ts';
-import { queryPage, withoutKeys, type TableRef } from './table.ts';
+import { queryCollectionPage } from './collectionQuery.ts';
+import { withoutKeys, type TableRef } from './table.ts';
 import type { TransactItem } from './transactions.ts';
 
 /** A data source as stored: the API shape plus where its password lives (never returned to clients). */
@@ -46,7 +47,7 @@ export async function deleteDataSourceItem(table: TableRef, id: string): Promise
 
 /** Sources ordered by name. */
 export async function listDataSources(table: TableRef, page: { limit: number; cursor?: string }): Promise<Page<DataSource>> {
-  return queryPage(table, { index: 'gsi1', partition: collections.sources, ...page }, (item) => toDataSource(toRecord(item)));
+  return queryCollectionPage(table, { index: 'gsi1', partition: collections.sources, ...page }, (item) => toDataSource(toRecord(item)));
 }
 
 /** Transaction item creating a source; its condition fails if the id is taken. */

@@ -2,7 +2,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../../types/api.ts';
 import { ScheduleFieldsSchema, type Schedule, type VerifyPolicy } from '../../../types/schedule.ts';
 import { collections, keys, timeSortKey } from '../keys.ts';
-import { queryPage, withoutKeys, type TableRef } from './table.ts';
+import { queryCollectionPage } from './collectionQuery.ts';
+import { withoutKeys, type TableRef } from './table.ts';
 
 /**
  * A schedule as stored: the API fields (without the computed `nextRuns`) plus `revision`, which every write
@@ -36,12 +37,12 @@ export async function getSchedule(table: TableRef, id: string): Promise<Schedule
 
 /** Every schedule, oldest first. */
 export function listSchedules(table: TableRef, page: { limit: number; cursor?: string }): Promise<Page<ScheduleRecord>> {
-  return queryPage(table, { index: 'gsi1', partition: collections.schedules, ...page }, toRecord);
+  return queryCollectionPage(table, { index: 'gsi1', partition: collections.schedules, ...page }, toRecord);
 }
 
 /** The schedules of one data source, oldest first. */
 export function listSchedulesOf(table: TableRef, sourceId: string, page: { limit: number; cursor?: string }): Promise<Page<ScheduleRecord>> {
-  return queryPage(table, { index: 'gsi2', partition: collections.schedulesOf(sourceId), ...page }, toRecord);
+  return queryCollectionPage(table, { index: 'gsi2', partition: collections.schedulesOf(sourceId), ...page }, toRecord);
 }
 
 // ---- transaction items: the service combines them with the audit event and the source check ----------------
