@@ -196,7 +196,16 @@ export type FailureResult = z.infer<typeof FailureResultSchema>;
  */
 export function backupKey(sourceId: string, database: string, at: Date, label?: string): string {
   const stamp = at.toISOString().replace('T', '_').replace(/:/g, '-').slice(0, 19);
-  return `${sourceId}/${encodeURIComponent(database)}/${stamp}${label ? `_${label}` : ''}.sql.gz`;
+  return `${sourceId}/${databaseKeySegment(database)}/${stamp}${label ? `_${label}` : ''}.sql.gz`;
+}
+
+/**
+ * The database's segment of a backup key: its name URI-encoded, and the dot segments `.` and `..` (valid database
+ * names) with their dots encoded too, since clients normalize them away in URLs (`{source}/../x` is `x`, outside
+ * the source's prefix). Every other name keeps the segment it always had; `decodeURIComponent` gives the name back.
+ */
+function databaseKeySegment(database: string): string {
+  return database === '.' || database === '..' ? database.replaceAll('.', '%2E') : encodeURIComponent(database);
 }
 
 /**
