@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
-import type { DataSource } from '../types/dataSource.ts';
+import type { DataSource, Tls } from '../types/dataSource.ts';
 import { DatabaseNameSchema, HostSchema, PortSchema, UsernameSchema } from '../types/dataSource.ts';
 import type { Page } from '../types/api.ts';
 import type { Schedule } from '../types/schedule.ts';
@@ -61,7 +61,7 @@ CREATE OR REPLACE VIEW order_totals AS SELECT customer_id, SUM(total) AS spent F
 
 interface SourceSpec {
   readonly name: string;
-  readonly connection: { engine: 'mysql' | 'mariadb'; host: string; port: number; database: string; username: string };
+  readonly connection: { engine: 'mysql' | 'mariadb'; host: string; port: number; database: string; username: string; tls?: Tls };
   readonly password: string;
 }
 
@@ -70,9 +70,9 @@ async function ensureSource(api: ApiClient, spec: SourceSpec): Promise<DataSourc
   const sources = await api.request<Page<DataSource>>('GET', '/v1/data-sources?limit=100');
   const existing = sources.items.find((s) => s.name === spec.name);
   if (!existing) return api.request<DataSource>('POST', '/v1/data-sources', { name: spec.name, ...spec.connection, password: spec.password });
-  const { host, port, database, username } = spec.connection;
-  if (existing.host === host && existing.port === port && existing.database === database && existing.username === username) return existing;
-  return api.request<DataSource>('PATCH', `/v1/data-sources/${existing.id}`, { host, port, database, username, password: spec.password });
+  const { host, port, database, username, tls = existing.tls } = spec.connection;
+  if (existing.host === host && existing.port === port && existing.database === database && existing.username === username && existing.tls.mode === tls.mode) return existing;
+  return api.request<DataSource>('PATCH', `/v1/data-sources/${existing.id}`, { host, port, database, username, tls, password: spec.password });
 }
 
 async function ensureSchedule(api: ApiClient, source: DataSource): Promise<Schedule> {
@@ -170,7 +170,8 @@ async function main(): Promise<number> {
     } else {
       demo = await startMariaDb(resolve(dataDir, 'mariadb'));
       await demo.sql(DEMO_SQL);
-      spec = { name: DEMO_SOURCE, connection: { engine: 'mariadb', host: demo.host, port: demo.port, database: DEMO_DATABASE, username: demo.user }, password: demo.password };
+      // The demo server runs without certificates on loopback; new sources otherwise default to TLS `required`.
+      spec = { name: DEMO_SOURCE, connection: { engine: 'mariadb', host: demo.host, port: demo.port, database: DEMO_DATABASE, username: demo.user, tls: { mode: 'disabled' } }, password: demo.password };
     }
     console.log(`Keepsake local mode (data in ${dataDir})
   Console        ${keepsake.apiUrl}/

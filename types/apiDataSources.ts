@@ -21,11 +21,21 @@ export const DeleteDataSourceQuerySchema = z.object({
 export type DeleteDataSourceQuery = z.infer<typeof DeleteDataSourceQuerySchema>;
 
 /**
- * Response of `POST /v1/data-sources/{id}/test`: the server answered (and which version it is), or the reason it
- * did not, in the client's or server's own words (never the password).
+ * How a session was protected: `verified` (TLS, the certificate checked against the CA, and the name too under
+ * verify-identity), `encrypted (unverified)` (TLS that anyone in the path could have answered), or `none`
+ * (cleartext: tls mode disabled, or preferred against a server without TLS). `tlsProtocol` names the TLS version.
+ */
+export const TlsUsedSchema = z
+  .object({ tls: z.enum(['verified', 'encrypted (unverified)', 'none']), tlsProtocol: z.string().optional() })
+  .strict();
+export type TlsUsed = z.infer<typeof TlsUsedSchema>;
+
+/**
+ * Response of `POST /v1/data-sources/{id}/test`: the server answered (which version it is, and how the session
+ * was protected), or the reason it did not, in the client's or server's own words (never the password).
  */
 export const ConnectionTestResultSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), serverVersion: z.string(), durationMs: z.number().int().nonnegative() }).strict(),
+  TlsUsedSchema.extend({ ok: z.literal(true), serverVersion: z.string(), durationMs: z.number().int().nonnegative() }).strict(),
   z.object({ ok: z.literal(false), error: z.string(), durationMs: z.number().int().nonnegative() }).strict(),
 ]);
 export type ConnectionTestResult = z.infer<typeof ConnectionTestResultSchema>;

@@ -42,10 +42,13 @@ export const UsernameSchema = z
   .refine((s) => !/[\0\n\r]/.test(s), 'username must not contain control characters')
   .refine((s) => !OUTSIDE_BMP.test(s), 'username must not contain emoji or other characters outside the Basic Multilingual Plane (no MySQL account can have them)');
 
-/** TLS to the database server, in MySQL's ssl-mode terms (mapped to each client's own flags by the runner). */
+/**
+ * TLS to the database server, in MySQL's ssl-mode terms (mapped to each client's own flags by the runner). A mode
+ * left out means `required`: `preferred` falls back to cleartext, so it is only ever chosen by name.
+ */
 export const TlsSchema = z
   .object({
-    mode: z.enum(['disabled', 'preferred', 'required', 'verify-ca', 'verify-identity']).default('preferred'),
+    mode: z.enum(['disabled', 'preferred', 'required', 'verify-ca', 'verify-identity']).default('required'),
     /** PEM bundle of the CA that signed the server certificate (e.g. the RDS global bundle). */
     caPem: z.string().max(200_000).optional(),
   })
@@ -60,6 +63,8 @@ export const ConnectionSchema = z.object({
   port: PortSchema.default(3306),
   database: DatabaseNameSchema,
   username: UsernameSchema,
+  // Records stored before sources had a TLS setting connected as `preferred`, and still do; new ones get theirs
+  // from CreateDataSourceSchema.
   tls: TlsSchema.default({ mode: 'preferred' }),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
@@ -80,6 +85,7 @@ const PasswordSchema = z.string().min(1, 'password is required').max(4096, 'pass
 
 /** Body of "create data source": the one place a password comes in. */
 export const CreateDataSourceSchema = ConnectionSchema.extend({
+  tls: TlsSchema.default({ mode: 'required' }),
   name: DataSourceSchema.shape.name,
   password: PasswordSchema,
   enabled: z.boolean().default(true),
@@ -88,7 +94,7 @@ export type CreateDataSource = z.infer<typeof CreateDataSourceSchema>;
 
 /**
  * Body of "update data source": only the fields sent change, so none has a default here (a `.partial()` of the
- * create schema would fill in port 3306, TLS "preferred" and enabled true, silently resetting them). No
+ * create schema would fill in port 3306, TLS "required" and enabled true, silently resetting them). No
  * password keeps the stored one; `tls`, when sent, replaces the whole TLS setting.
  */
 export const UpdateDataSourceSchema = z

@@ -1,6 +1,6 @@
 import { messageOf, redact } from '../../containers/backup/src/errors.ts';
 import type { ConnectionTestResult } from '../../types/apiDataSources.ts';
-import { probeMysqlServer } from './mysqlProtocol.ts';
+import { withMysqlSession } from './mysqlSession.ts';
 import type { ConnectionTester } from './service.ts';
 
 export interface WireProtocolTesterOptions {
@@ -11,10 +11,10 @@ export interface WireProtocolTesterOptions {
 }
 
 /**
- * Tests a connection by speaking the MySQL protocol itself (Node's net, tls and crypto only), so it works in the
- * Lambda runtime, which has no client binaries: TLS per the source's mode, a login with its user and database
- * (mysql_native_password or caching_sha2_password), then quit. `ok` carries the server's version; otherwise the
- * server's own error or what failed on the way, always without the password.
+ * Tests a connection through mysql2 (pure JavaScript, so it works in the Lambda runtime, which has no client
+ * binaries): TLS per the source's mode, a login with its user and database (mysql_native_password or
+ * caching_sha2_password), then quit. `ok` carries the server's version and how the session was protected;
+ * otherwise the server's own error or what failed on the way, always without the password.
  */
 export function wireProtocolTester(options: WireProtocolTesterOptions = {}): ConnectionTester {
   const connectTimeoutMs = options.connectTimeoutMs ?? 8000;
@@ -23,8 +23,8 @@ export function wireProtocolTester(options: WireProtocolTesterOptions = {}): Con
     async test(connection, password): Promise<ConnectionTestResult> {
       const started = Date.now();
       try {
-        const { serverVersion } = await probeMysqlServer(connection, password, { connectTimeoutMs, deadlineMs });
-        return { ok: true, serverVersion, durationMs: Date.now() - started };
+        const { serverVersion, tls } = await withMysqlSession(connection, password, { connectTimeoutMs, deadlineMs }, async ({ serverVersion, tls }) => ({ serverVersion, tls }));
+        return { ok: true, serverVersion, ...tls, durationMs: Date.now() - started };
       } catch (error) {
         return { ok: false, error: redact(messageOf(error), [password]), durationMs: Date.now() - started };
       }

@@ -1,6 +1,6 @@
 import { messageOf, redact } from '../../containers/backup/src/errors.ts';
 import { MAX_INSPECTED_TABLES, type DatabaseInspection, type InspectedTable } from '../../types/apiDataSources.ts';
-import { withMysqlSession, type MysqlRow, type MysqlSession } from './mysqlProtocol.ts';
+import { withMysqlSession, type MysqlRow, type MysqlSession } from './mysqlSession.ts';
 import { findStoredDatabase } from '../../types/databaseNames.ts';
 import type { DatabaseInspector } from './service.ts';
 
@@ -18,8 +18,8 @@ export interface WireProtocolInspectorOptions {
  */
 export const sqlText = (text: string): string => `_utf8mb4 X'${Buffer.from(text, 'utf8').toString('hex')}'`;
 
-const count = (value: string | null | undefined): number | undefined => {
-  const parsed = value === null || value === undefined ? Number.NaN : Number(value);
+const count = (value: unknown): number | undefined => {
+  const parsed = typeof value === 'number' || typeof value === 'string' ? Number(value) : Number.NaN;
   return Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : undefined;
 };
 
@@ -36,15 +36,16 @@ async function storedName(session: MysqlSession, database: string): Promise<stri
 }
 
 function tableOf([name, type, rows, bytes]: MysqlRow): InspectedTable {
-  if (type === 'VIEW' || type === 'SYSTEM VIEW') return { name: name ?? '', kind: 'view' };
+  const tableName = typeof name === 'string' ? name : '';
+  if (type === 'VIEW' || type === 'SYSTEM VIEW') return { name: tableName, kind: 'view' };
   const approxRows = count(rows);
   const size = count(bytes);
-  return { name: name ?? '', kind: 'table', ...(approxRows !== undefined && { approxRows }), ...(size !== undefined && { bytes: size }) };
+  return { name: tableName, kind: 'table', ...(approxRows !== undefined && { approxRows }), ...(size !== undefined && { bytes: size }) };
 }
 
 /**
- * Looks into a database by speaking the MySQL protocol itself (like the connection test, so it runs in Lambda
- * without client binaries): logs in without a default database (the one asked for may not exist), finds the
+ * Looks into a database through mysql2 (like the connection test, so it runs in Lambda without client
+ * binaries): logs in without a default database (the one asked for may not exist), finds the
  * database in information_schema and lists its tables and views by name with the server's row and size
  * estimates, at most MAX_INSPECTED_TABLES of them plus the total count. Names enter SQL only as `sqlText`
  * literals. A failure rejects with the server's or the network's words, never the password.

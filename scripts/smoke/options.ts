@@ -13,7 +13,7 @@ export const USAGE = `usage: npm run smoke:aws -- --host H --database D --userna
   --username U          a user that can dump D and create the scratch database
   --engine E            mysql or mariadb
   --ca-file FILE        PEM CA bundle for TLS (e.g. the RDS global bundle); TLS mode then defaults to verify-identity
-  --tls-mode M          disabled|preferred|required|verify-ca|verify-identity (default preferred, or as above)
+  --tls-mode M          disabled|preferred|required|verify-ca|verify-identity (default required, or as above)
   --scratch-database S  where the restore goes (default keepsake_smoke_<UTC timestamp>; must not exist)
   --stack NAME          the CloudFormation stack (default Keepsake)
   --region R            its region (default: AWS_REGION, the profile's, or the --api host's)
@@ -122,7 +122,7 @@ export async function parseSmokeOptions(argv: readonly string[], env: NodeJS.Pro
     }
     if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${caFile} holds no PEM certificate`);
   }
-  const tls = TlsSchema.safeParse({ mode: text('tls-mode') ?? (caPem ? 'verify-identity' : 'preferred'), ...(caPem && { caPem }) });
+  const tls = TlsSchema.safeParse({ mode: text('tls-mode') ?? (caPem ? 'verify-identity' : 'required'), ...(caPem && { caPem }) });
   if (!tls.success) throw new UsageError(`--tls-mode must be one of disabled, preferred, required, verify-ca, verify-identity`);
 
   const stamp = stampOf(now);

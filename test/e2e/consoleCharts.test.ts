@@ -51,7 +51,8 @@ beforeAll(async () => {
   api = apiClient(local.apiUrl);
 
   const db = mariadb();
-  const connection = { engine: 'mariadb', host: db.host, port: db.port, username: db.user, password: db.password };
+  // The test MariaDB runs without certificates; new sources otherwise default to TLS `required`.
+  const connection = { engine: 'mariadb', host: db.host, port: db.port, username: db.user, password: db.password, tls: { mode: 'disabled' } };
   good = await api.request<DataSource>('POST', '/v1/data-sources', { name: `charts e2e ${process.pid}`, database: DB, ...connection });
   broken = await api.request<DataSource>('POST', '/v1/data-sources', { name: `charts missing ${process.pid}`, database: `${DB}_missing`, ...connection });
   for (const source of [good, good, broken]) await backUp(source);
@@ -251,7 +252,7 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
     try {
       const db = mariadb();
       const stalled = await api.request<DataSource>('POST', '/v1/data-sources', {
-        name: `charts silent ${process.pid}`, engine: 'mariadb', host: '127.0.0.1', port: (silent.address() as AddressInfo).port, database: DB, username: db.user, password: db.password,
+        name: `charts silent ${process.pid}`, engine: 'mariadb', host: '127.0.0.1', port: (silent.address() as AddressInfo).port, database: DB, username: db.user, password: db.password, tls: { mode: 'disabled' },
       });
       const { backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${stalled.id}/backups`, { trigger: 'api' });
       // Opened once the backup is under way: with nothing active the dashboard polls every 15 s, and this backup

@@ -48,7 +48,7 @@ beforeAll(async () => {
   principal = config.auth.principal;
 
   const db = mariadb();
-  source = await api.request<DataSource>('POST', '/v1/data-sources', { name: SOURCE_NAME, engine: 'mariadb', host: db.host, port: db.port, database: DB, username: db.user, password: db.password });
+  source = await api.request<DataSource>('POST', '/v1/data-sources', { name: SOURCE_NAME, engine: 'mariadb', host: db.host, port: db.port, database: DB, username: db.user, password: db.password, tls: { mode: 'disabled' } });
   for (let i = 0; i < TOGGLES; i++) {
     await api.request('POST', `/v1/data-sources/${source.id}/disable`, {});
     await api.request('POST', `/v1/data-sources/${source.id}/enable`, {});

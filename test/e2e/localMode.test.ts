@@ -123,6 +123,8 @@ describe('local mode (npm start) through its HTTP API', () => {
       database: DB,
       username: db.user,
       password: db.password,
+      // The test MariaDB runs without certificates; new sources otherwise default to TLS `required`.
+      tls: { mode: 'disabled' },
     });
     const test = await api.request<{ ok: boolean }>('POST', `/v1/data-sources/${source.id}/test`);
     expect(test.ok).toBe(true);

@@ -52,6 +52,8 @@ beforeAll(async () => {
     database: DB,
     username: db.user,
     password: db.password,
+    // The test MariaDB runs without certificates; new sources otherwise default to TLS `required`.
+    tls: { mode: 'disabled' },
   });
 }, 240_000);
 

@@ -1,24 +1,29 @@
-import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Duplex, PassThrough } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 
-// A stand-in MySQL server for the connection tester's unit tests: each test scripts one connection, packet by
-// packet, and checks what the client sent the way a real server would (hashes recomputed here, independently).
+// A stand-in MySQL server for what the shared MariaDB cannot show: TLS (it runs without certificates),
+// caching_sha2_password (MariaDB has none), and a server in the path that asks for more than it should. Each test
+// scripts one connection, packet by packet, and checks what the client sent as a real server would.
 
-export const CLIENT_CONNECT_WITH_DB = 0x8;
-export const CLIENT_PROTOCOL_41 = 0x200;
 export const CLIENT_SSL = 0x800;
-export const CLIENT_SECURE_CONNECTION = 0x8000;
-export const CLIENT_PLUGIN_AUTH = 0x80000;
-const SERVER_CAPABILITIES = 0x1 | 0x4 | CLIENT_CONNECT_WITH_DB | CLIENT_PROTOCOL_41 | 0x2000 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH;
+/** CONNECT_WITH_DB, PROTOCOL_41, SECURE_CONNECTION, PLUGIN_AUTH and the usual long flags. */
+const SERVER_CAPABILITIES = 0x1 | 0x4 | 0x8 | 0x200 | 0x2000 | 0x8000 | 0x80000;
 
 /** One accepted connection, read and written a packet at a time with the sequence ids counted as the protocol does. */
 export class FakeConnection {
   sequence = 0;
+  /** Every byte the client sent before TLS began (all of them, without TLS): what anyone in the path can read. */
+  cleartext: Buffer = Buffer.alloc(0);
   private buffered: Buffer = Buffer.alloc(0);
   private waiting: (() => void) | undefined;
   private closed = false;
+  private secure = false;
 
   constructor(public stream: Duplex) {
     this.listen(stream);
@@ -26,6 +31,7 @@ export class FakeConnection {
 
   private listen(stream: Duplex): void {
     stream.on('data', (chunk: Buffer) => {
+      if (!this.secure) this.cleartext = Buffer.concat([this.cleartext, chunk]);
       this.buffered = Buffer.concat([this.buffered, chunk]);
       this.waiting?.();
     });
@@ -74,6 +80,7 @@ export class FakeConnection {
     const raw = this.stream;
     raw.removeAllListeners('data');
     raw.removeAllListeners('close');
+    this.secure = true;
     // The client's ClientHello may have come in the same read as its SSLRequest: TLS starts from those bytes.
     const incoming = new PassThrough();
     incoming.write(this.buffered);
@@ -92,7 +99,7 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-/** Listens on a free port (IPv4 and IPv6 where available) and runs `script` for every connection. */
+/** Listens on a free loopback port and runs `script` for every connection. */
 export async function startFakeServer(script: (connection: FakeConnection) => Promise<void>): Promise<FakeServer> {
   const failures: unknown[] = [];
   const sockets = new Set<Socket>();
@@ -104,7 +111,7 @@ export async function startFakeServer(script: (connection: FakeConnection) => Pr
       socket.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     failures,
@@ -116,8 +123,10 @@ export async function startFakeServer(script: (connection: FakeConnection) => Pr
   };
 }
 
-export const sha1 = (...parts: Buffer[]): Buffer => parts.reduce((hash, part) => hash.update(part), createHash('sha1')).digest();
-export const sha256 = (...parts: Buffer[]): Buffer => parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest();
+/** A server scramble: 20 bytes, none of them NUL (as servers generate them). */
+export const newScramble = (): Buffer => Buffer.from(randomBytes(20).map((byte) => (byte % 127) + 1));
+
+const sha256 = (...parts: Buffer[]): Buffer => parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest();
 
 export function xor(data: Buffer, key: Buffer): Buffer {
   return Buffer.from(data.map((byte, i) => byte ^ (key[i % key.length] ?? 0)));
@@ -145,35 +154,11 @@ export function greeting(options: { version?: string; plugin?: string; scramble:
   ]);
 }
 
-export interface HandshakeResponse {
-  readonly flags: number;
-  readonly username: string;
-  readonly auth: Buffer;
-  readonly database: string;
-  readonly plugin: string;
-}
-
-/** HandshakeResponse41 as the client sent it (one-byte auth length, a database, a plugin name). */
-export function parseHandshakeResponse(payload: Buffer): HandshakeResponse {
-  const flags = payload.readUInt32LE(0);
-  let at = 32;
-  const text = () => {
-    const end = payload.indexOf(0, at);
-    const value = payload.toString('utf8', at, end);
-    at = end + 1;
-    return value;
-  };
-  const username = text();
-  const authLength = payload.readUInt8(at);
-  const auth = payload.subarray(at + 1, at + 1 + authLength);
-  at += 1 + authLength;
-  return { flags, username, auth, database: text(), plugin: text() };
-}
-
-/** What a server checks for mysql_native_password: it keeps SHA1(SHA1(password)) only. */
-export function nativeAnswerMatches(auth: Buffer, password: string, scramble: Buffer): boolean {
-  const stored = sha1(sha1(Buffer.from(password)));
-  return sha1(xor(auth, sha1(scramble, stored))).equals(stored);
+/** HandshakeResponse41's user name and auth data (the client's one-byte or length-encoded auth length alike, below 251 bytes). */
+export function parseHandshakeResponse(payload: Buffer): { flags: number; username: string; auth: Buffer } {
+  const end = payload.indexOf(0, 32);
+  const authLength = payload.readUInt8(end + 1);
+  return { flags: payload.readUInt32LE(0), username: payload.toString('utf8', 32, end), auth: payload.subarray(end + 2, end + 2 + authLength) };
 }
 
 /** What a server checks for caching_sha2_password's fast path: it caches SHA256(SHA256(password)). */
@@ -183,10 +168,22 @@ export function cachingSha2AnswerMatches(auth: Buffer, password: string, scrambl
 }
 
 export const OK = Buffer.from([0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00]);
+/** caching_sha2_password's AuthMoreData: the server has no cached hash and wants the password itself. */
+export const PERFORM_FULL_AUTHENTICATION = Buffer.from([0x01, 0x04]);
+export const FAST_AUTH_SUCCESS = Buffer.from([0x01, 0x03]);
 
-export function errPacket(code: number, message: string, state?: string): Buffer {
-  const head = Buffer.alloc(3);
-  head.writeUInt8(0xff, 0);
-  head.writeUInt16LE(code, 1);
-  return Buffer.concat([head, Buffer.from(state ? `#${state}` : ''), Buffer.from(message)]);
+export function authSwitch(plugin: string, data: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([0xfe]), Buffer.from(`${plugin}\0`), data]);
+}
+
+/** A private CA and a server certificate it issued for `name` only (not for 127.0.0.1); needs `openssl`. */
+export function privateCa(name = 'localhost'): { ca: string; credentials: { key: string; cert: string }; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'keepsake-tls-'));
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Keepsake Test CA');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${name}`);
+  writeFileSync(join(dir, 'san.ext'), `subjectAltName=DNS:${name}\n`);
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
+  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+  return { ca: read('ca.pem'), credentials: { key: read('server.key'), cert: read('server.pem') }, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

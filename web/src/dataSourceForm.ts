@@ -12,7 +12,7 @@ export function sourceFormSchema(editing: boolean) {
 export type SourceFormValues = z.input<ReturnType<typeof sourceFormSchema>>;
 export type SourceFormOutput = z.output<ReturnType<typeof sourceFormSchema>>;
 
-export const NEW_SOURCE_VALUES: Partial<SourceFormValues> = { engine: 'mysql', port: 3306, tls: { mode: 'preferred' }, enabled: true };
+export const NEW_SOURCE_VALUES: Partial<SourceFormValues> = { engine: 'mysql', port: 3306, tls: { mode: 'required' }, enabled: true };
 
 /** The form's starting values for editing `source`: its fields as stored, its TLS CA included, the password blank. */
 export function editValues(source: DataSource): SourceFormValues {

@@ -14,7 +14,7 @@ describe('a data source from creation to deletion', () => {
   it('is created, listed, read, updated, disabled, enabled and deleted through the handlers', async () => {
     const created = await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody() });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'Shop production', engine: 'mysql', port: 3306, enabled: true, tls: { mode: 'preferred' } });
+    expect(created.body).toMatchObject({ name: 'Shop production', engine: 'mysql', port: 3306, enabled: true, tls: { mode: 'required' } });
     expect(created.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.body.createdAt).toBe(created.body.updatedAt);
     expect(Object.keys(created.body).sort()).toEqual(['createdAt', 'database', 'enabled', 'engine', 'host', 'id', 'name', 'port', 'tls', 'updatedAt', 'username']);

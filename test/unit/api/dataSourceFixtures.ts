@@ -34,7 +34,7 @@ export function restoreMocks(): void {
   scheduler.restore();
 }
 
-export const stubTester: ConnectionTester = { test: async () => ({ ok: true, serverVersion: '10.11.6-MariaDB', durationMs: 5 }) };
+export const stubTester: ConnectionTester = { test: async () => ({ ok: true, serverVersion: '10.11.6-MariaDB', tls: 'verified', durationMs: 5 }) };
 export const stubInspector: DatabaseInspector = { inspect: async (_connection, _password, database) => ({ database, exists: false }) };
 
 /** Service dependencies over the stubbed clients: a fixed clock and id. */

@@ -105,7 +105,7 @@ export class FakeKeepsakeApi {
       }
       case 'testDataSource':
         return b.connection === 'ok'
-          ? { status: 200, body: { ok: true, serverVersion: '8.0.36', durationMs: 12 } }
+          ? { status: 200, body: { ok: true, serverVersion: '8.0.36', tls: 'verified', tlsProtocol: 'TLSv1.3', durationMs: 12 } }
           : { status: 200, body: { ok: false, error: 'connect ECONNREFUSED 10.0.0.5:3306', durationMs: 8000 } };
       case 'triggerBackup': {
         const source = this.sources.get(id);

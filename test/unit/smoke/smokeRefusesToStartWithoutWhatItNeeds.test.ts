@@ -93,12 +93,12 @@ describe('npm run smoke:aws refuses to start, exit 2, touching nothing', () => {
 });
 
 describe('parseSmokeOptions', () => {
-  it('fills the defaults: stack Keepsake, port 3306, TLS preferred, a timestamped scratch database, 20 minutes', async () => {
+  it('fills the defaults: stack Keepsake, port 3306, TLS required, a timestamped scratch database, 20 minutes', async () => {
     const options = await parseSmokeOptions(ARGS, { KEEPSAKE_DB_PASSWORD: 'pw' }, NOW, noFile);
     expect(options).toEqual({
       stack: 'Keepsake',
       region: 'eu-west-1',
-      source: { name: 'keepsake-smoke-20261207_191128', engine: 'mysql', host: 'db.example.internal', port: 3306, database: 'shop', username: 'backup', tls: { mode: 'preferred' }, password: 'pw', enabled: true },
+      source: { name: 'keepsake-smoke-20261207_191128', engine: 'mysql', host: 'db.example.internal', port: 3306, database: 'shop', username: 'backup', tls: { mode: 'required' }, password: 'pw', enabled: true },
       scratchDatabase: 'keepsake_smoke_20261207_191128',
       timeoutMs: 20 * 60_000,
       keep: false,

@@ -52,7 +52,7 @@ describe('npm run smoke:aws against a deployment that works', () => {
       database: 'shop',
       username: 'backup',
       password: PASSWORD,
-      tls: { mode: 'preferred' },
+      tls: { mode: 'required' },
       enabled: true,
     });
     const sourceId = fake.calls.find((c) => c.operation === 'testDataSource')?.params.id;

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link, useNavigate } from 'react-router';
-import type { ConnectionTestResult } from '../../../types/apiDataSources.ts';
+import type { ConnectionTestResult, TlsUsed } from '../../../types/apiDataSources.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
 import type { Schedule } from '../../../types/schedule.ts';
 import type { StatsResponse } from '../../../types/stats.ts';
@@ -83,8 +83,8 @@ function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => voi
       </Field>
       <Field label="TLS" error={errors.tls?.mode?.message}>
         <select className="input" {...form.register('tls.mode')}>
-          <option value="preferred">preferred</option>
           <option value="required">required</option>
+          <option value="preferred">preferred (falls back to cleartext)</option>
           <option value="verify-ca">verify CA</option>
           <option value="verify-identity">verify identity</option>
           <option value="disabled">disabled</option>
@@ -102,6 +102,9 @@ function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => voi
   );
 }
 
+/** "verified (TLSv1.3)", "encrypted (unverified) (TLSv1.2)" or "none": what protected the test's login. */
+const describeTls = ({ tls, tlsProtocol }: TlsUsed): string => (tlsProtocol ? `${tls} (${tlsProtocol})` : tls);
+
 function SourceActions({ source }: { source: DataSource }) {
   const can = useCan();
   const toast = useToast();
@@ -113,7 +116,7 @@ function SourceActions({ source }: { source: DataSource }) {
     mutationFn: () => api.post<ConnectionTestResult>(`/v1/data-sources/${source.id}/test`),
     onSuccess: (result) =>
       result.ok
-        ? toast.success(`Connection to "${source.name}" OK: ${result.serverVersion} in ${result.durationMs} ms`)
+        ? toast.success(`Connection to "${source.name}" OK: ${result.serverVersion} in ${result.durationMs} ms, TLS ${describeTls(result)}`)
         : toast.error(`Connection to "${source.name}" failed: ${result.error}`),
     onError: (error) => toast.error(`Connection test failed: ${errorMessage(error)}`),
   });
