@@ -132,14 +132,14 @@ describe('withConnectionArgs', () => {
 
     it.each(passwords.map((p) => [JSON.stringify(p), p]))('parses the password %s back exactly', async (_label, password) => {
       await withConnectionArgs(connection(), password, 'mysql', async (args) => {
-        expect(parsedOptions(optionFileOf(args))).toBe(`--host=db.example.com\n--port=3306\n--user=backup\n--password=${password}\n`);
+        expect(parsedOptions(optionFileOf(args))).toBe(`--host=db.example.com\n--port=3306\n--user=backup\n--password=${password}\n--default-character-set=utf8mb4\n`);
       });
     });
 
     it('parses odd usernames and IPv6 hosts back exactly', async () => {
       const conn = connection(undefined, { username: `we"ird\\us'er #1`, host: '::1', port: 13306 });
       await withConnectionArgs(conn, 'pw', 'mariadb', async (args) => {
-        expect(parsedOptions(optionFileOf(args))).toBe(`--host=::1\n--port=13306\n--user=we"ird\\us'er #1\n--password=pw\n`);
+        expect(parsedOptions(optionFileOf(args))).toBe(`--host=::1\n--port=13306\n--user=we"ird\\us'er #1\n--password=pw\n--default-character-set=utf8mb4\n`);
       });
     });
   });
