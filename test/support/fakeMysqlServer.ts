@@ -99,7 +99,7 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-/** Listens on a free loopback port and runs `script` for every connection. */
+/** Listens on a free port (IPv4 and IPv6 where available, so `localhost` reaches it either way) and runs `script` for every connection. */
 export async function startFakeServer(script: (connection: FakeConnection) => Promise<void>): Promise<FakeServer> {
   const failures: unknown[] = [];
   const sockets = new Set<Socket>();
@@ -111,7 +111,7 @@ export async function startFakeServer(script: (connection: FakeConnection) => Pr
       socket.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, resolve));
   return {
     port: (server.address() as AddressInfo).port,
     failures,
