@@ -2,7 +2,7 @@
  * Bundle size and cold start of the two Lambdas that connect to a customer's database (the connection test and
  * the database inspector), before and after they moved from a hand-written MySQL protocol to mysql2. Each
  * handler is bundled as infra/constructs/KeepsakeFunction.ts has esbuild do it (ESM, minified, AWS SDK external),
- * and its module load is timed in fresh Node processes, old and new alternately, median of the runs.
+ * and its module load (wall and CPU) is timed in fresh Node processes, old and new alternately, median of the runs.
  *
  * "Before" is the tree as it was just before functions/dataSources/mysqlProtocol.ts was deleted (or `--before`).
  *
@@ -66,13 +66,23 @@ async function bundle(root: string, handler: HandlerName, outDir: string): Promi
   return { file, bytes: statSync(file).size };
 }
 
-/** Milliseconds to import the bundle in a fresh Node process: what a cold start spends before the first request. */
-function loadMs(file: string): number {
-  const script = 'const started = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - started));';
+interface Load {
+  readonly wallMs: number;
+  /** User + system CPU of the import: steadier than wall time when other work shares the cores. */
+  readonly cpuMs: number;
+}
+
+/** What importing the bundle costs a fresh Node process: what a cold start spends before the first request. */
+function load(file: string): Load {
+  const script =
+    'const wall = performance.now(); const cpu = process.cpuUsage(); await import(process.argv[1]); const used = process.cpuUsage(cpu);' +
+    'process.stdout.write(JSON.stringify({ wallMs: performance.now() - wall, cpuMs: (used.user + used.system) / 1000 }));';
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, file], { env: ENV, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`loading ${file} failed (exit ${run.status}): ${run.stderr}`);
-  return Number(run.stdout);
+  return JSON.parse(run.stdout) as Load;
 }
+
+const spread = (values: number[]): string => `${median(values).toFixed(1).padStart(7)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, before: { type: 'string' } } });
@@ -87,24 +97,25 @@ async function main(): Promise<void> {
   const sides = { before: beforeRoot, after: ROOT } as const;
 
   console.log(`Lambda bundles and cold starts: before = ${revision.slice(0, 12)} (hand-written protocol), after = working tree (mysql2); ${runs} loads each, median`);
-  console.log('handler           side     bundle KiB   module load ms (median, min–max)');
+  console.log('handler           side     bundle KiB   module load wall ms        module load CPU ms   (median, min–max)');
   try {
     for (const handler of Object.keys(HANDLERS) as HandlerName[]) {
       const bundles = {
         before: await bundle(sides.before, handler, join(WORK, 'before')),
         after: await bundle(sides.after, handler, join(WORK, 'after')),
       };
-      const loads: Record<keyof typeof sides, number[]> = { before: [], after: [] };
-      loadMs(bundles.before.file); // the first load of all warms the page cache for both alike
-      loadMs(bundles.after.file);
+      const loads: Record<keyof typeof sides, Load[]> = { before: [], after: [] };
+      load(bundles.before.file); // the first load of all warms the page cache for both alike
+      load(bundles.after.file);
       for (let i = 0; i < runs; i++) {
-        loads.before.push(loadMs(bundles.before.file));
-        loads.after.push(loadMs(bundles.after.file));
+        loads.before.push(load(bundles.before.file));
+        loads.after.push(load(bundles.after.file));
       }
       for (const side of ['before', 'after'] as const) {
-        const all = loads[side];
         const kib = (bundles[side].bytes / 1024).toFixed(1).padStart(10);
-        console.log(`${handler.padEnd(17)} ${side.padEnd(6)} ${kib}   ${median(all).toFixed(1).padStart(6)} (${Math.min(...all).toFixed(1)}–${Math.max(...all).toFixed(1)})`);
+        const wall = spread(loads[side].map((l) => l.wallMs));
+        const cpu = spread(loads[side].map((l) => l.cpuMs));
+        console.log(`${handler.padEnd(17)} ${side.padEnd(6)} ${kib}   ${wall.padEnd(24)} ${cpu}`);
       }
     }
   } finally {
