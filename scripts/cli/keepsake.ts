@@ -93,7 +93,11 @@ async function listCommand(api: ApiClient, positionals: string[], flags: Flags):
 async function whatWouldBeReplaced(api: ApiClient, source: DataSource, database: string): Promise<string | undefined> {
   const inspection = await api
     .request<DatabaseInspection>('GET', `/v1/data-sources/${encodeURIComponent(source.id)}/databases/${encodeURIComponent(database)}`)
-    .catch((error: unknown) => error as Error);
+    .catch((error: unknown) => {
+      // A refused request (a bad name, a source gone, a role without the right) would be refused as a restore too.
+      if (error instanceof ApiError && error.status < 500) throw error;
+      return error as Error;
+    });
   if (inspection instanceof Error) return `whether ${database} exists on ${source.name} could not be checked (${inspection.message}), so it may be replaced`;
   if (!inspection.exists) return undefined;
   return `${database} exists on ${source.name} (${inspection.tableCount} tables) and will be replaced`;

@@ -199,7 +199,7 @@ describe('local mode (npm start) through its HTTP API', () => {
       [['bogus'], {}, 2, /unknown command "bogus"/],
       [['backup', 'no-such-source'], {}, 2, /no data source has the id or name "no-such-source"/],
       [['restore', scheduled.id, '--to', 'e2e'], {}, 2, /--to <source>\/<database>/],
-      [['restore', scheduled.id, '--to', `e2e/${'x'.repeat(65)}`], {}, 1, /targetDatabase: .*64/],
+      [['restore', scheduled.id, '--to', `e2e/${'x'.repeat(65)}`], {}, 1, /database: .*64/],
       [['download', 'no-such-backup', '--out', join(dataDir, 'x.sql.gz')], {}, 1, /not found|does not exist/i],
       [['list'], { KEEPSAKE_API_URL: `http://127.0.0.1:${await freePort()}` }, 1, /cannot reach .*ECONNREFUSED.*is local mode running/],
     ];

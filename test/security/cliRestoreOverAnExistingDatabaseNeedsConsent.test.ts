@@ -7,11 +7,14 @@ import type { Restore } from '../../types/restore.ts';
 const SOURCE = { id: 'src-1', name: 'Shop', engine: 'mariadb', host: 'db', port: 3306, database: 'shop', username: 'u', tls: { mode: 'required' }, enabled: true, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
 const SAFETY_KEY = 'src-1/shop/2026-03-01_12-00-00_before-restore-r-1.sql.gz';
 
-/** The API as the CLI meets it: `shop` exists, `fresh` does not, `unreachable` cannot be inspected. */
+const LONG = 'x'.repeat(65);
+
+/** The API as the CLI meets it: `shop` exists, `fresh` does not, `unreachable` cannot be inspected, LONG is refused. */
 const INSPECTIONS: Record<string, [number, unknown]> = {
   shop: [200, { database: 'shop', exists: true, tableCount: 3, tables: [] }],
   fresh: [200, { database: 'fresh', exists: false }],
   unreachable: [502, { error: 'cannot inspect database "unreachable": connect ETIMEDOUT' }],
+  [LONG]: [400, { error: 'invalid path: database: database names are at most 64 characters', fields: { database: 'database names are at most 64 characters' } }],
 };
 
 let server: Server;
@@ -80,6 +83,13 @@ describe('keepsake restore over a database that exists', () => {
     const result = await keepsake(['restore', 'b-1', '--to', 'Shop/unreachable']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/could not be checked \(cannot inspect database "unreachable": connect ETIMEDOUT\)/);
+    expect(restoresStarted).toEqual([]);
+  });
+
+  it('restores nothing into a name the API refuses, with its message (exit 1)', async () => {
+    const result = await keepsake(['restore', 'b-1', '--to', `Shop/${LONG}`, '--yes']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('database: database names are at most 64 characters');
     expect(restoresStarted).toEqual([]);
   });
 
