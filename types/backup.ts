@@ -9,6 +9,11 @@ export type BackupTrigger = z.infer<typeof BackupTriggerSchema>;
 
 export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex characters');
 
+/** S3's id of one version of an object, in a bucket that keeps versions. */
+export const S3VersionIdSchema = z.string().min(1, 'versionId must not be empty').max(1024, 'versionId must be at most 1024 characters');
+/** S3's entity tag of an object, quotes included, as HeadObject reports it and `If-Match` expects it. */
+export const S3ETagSchema = z.string().regex(/^"[^"]{1,200}"$/, 'etag must be a quoted entity tag');
+
 /** The last re-read of a backup's object (the Verify machine): its SHA-256 and gzip stream checked end to end. */
 export const VerificationSchema = z
   .object({
@@ -30,6 +35,12 @@ export const BackupSchema = z
     trigger: BackupTriggerSchema,
     scheduleId: IdSchema.optional(),
     s3Key: z.string().min(1).optional(),
+    /**
+     * The object version written, read back when the backup was finalized: restores, verifications and test
+     * restores read exactly it (the version where the bucket keeps versions, else held to the ETag with `If-Match`).
+     */
+    s3VersionId: S3VersionIdSchema.optional(),
+    s3ETag: S3ETagSchema.optional(),
     compressedBytes: z.number().int().nonnegative().optional(),
     uncompressedBytes: z.number().int().nonnegative().optional(),
     sha256: Sha256Schema.optional(),

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { PageQuerySchema, fromBeforeTo, fromBeforeToIssue, pageOf, rangeBound } from './api.ts';
-import { BackupSchema, BackupStatusSchema, BackupTriggerSchema, Sha256Schema } from './backup.ts';
+import { BackupSchema, BackupStatusSchema, BackupTriggerSchema, S3ETagSchema, S3VersionIdSchema, Sha256Schema } from './backup.ts';
 import { IdSchema } from './dataSource.ts';
 
 /**
@@ -66,6 +66,8 @@ export const BackupOutcomeSchema = z.discriminatedUnion('status', [
     .object({
       status: z.literal('succeeded'),
       s3Key: z.string().min(1),
+      s3VersionId: S3VersionIdSchema.optional(),
+      s3ETag: S3ETagSchema.optional(),
       compressedBytes: z.number().int().nonnegative(),
       uncompressedBytes: z.number().int().nonnegative(),
       sha256: Sha256Schema,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ConnectionSchema, DatabaseNameSchema, IdSchema, TlsSchema } from './dataSource.ts';
-import { Sha256Schema } from './backup.ts';
+import { S3ETagSchema, S3VersionIdSchema, Sha256Schema } from './backup.ts';
 
 /**
  * Where the runner gets the database password. Never the password itself: a job description travels through
@@ -26,6 +26,20 @@ export const S3LocationSchema = z
 export type S3Location = z.infer<typeof S3LocationSchema>;
 
 export const ObjectKeySchema = z.string().min(1, 'key is required').max(1024, 'key must be at most 1024 characters');
+
+/**
+ * The backup object a restore or verify reads and the SHA-256 it is held to. `versionId` and `etag` name the exact
+ * object recorded when the backup was finalized: every read asks for that version and sends `If-Match: etag`. A job
+ * without them (written by hand, or for a backup recorded before they were kept) is held to the ETag of its first read.
+ */
+const BackupObjectFields = {
+  s3: S3LocationSchema,
+  key: ObjectKeySchema,
+  /** The checksum recorded when the backup was taken: the object is judged by it, never by its tags. */
+  expectedSha256: Sha256Schema,
+  versionId: S3VersionIdSchema.optional(),
+  etag: S3ETagSchema.optional(),
+};
 
 /** Where the job-building Lambdas store a CA bundle: content-addressed, so every job naming the same PEM shares it. */
 export const caBundleKey = (sha256: string): string => `ca-bundles/${sha256}.pem`;
@@ -93,22 +107,17 @@ export const BackupJobSchema = DatabaseAccessSchema.extend({
 }).strict();
 export type BackupJob = z.infer<typeof BackupJobSchema>;
 
+/**
+ * Before the first statement, the whole object is read and matched to `expectedSha256`; only then is that same
+ * object (same version or ETag) read again and applied, by a client that cannot run shell commands.
+ */
 export const RestoreJobSchema = DatabaseAccessSchema.extend({
   mode: z.literal('restore'),
-  s3: S3LocationSchema,
-  key: ObjectKeySchema,
-  /** The checksum recorded when the backup was taken; a restore never starts without it. */
-  expectedSha256: Sha256Schema,
+  ...BackupObjectFields,
   /** Database to restore into, created when absent; defaults to the connection's database. */
   targetDatabase: DatabaseNameSchema.optional(),
   /** Rewrite `DEFINER=user@host` to CURRENT_USER, for managed servers where the user lacks SUPER. */
   rewriteDefiners: z.boolean().default(false),
-  /**
-   * Read the whole object and check its SHA-256 before touching the target database. Without it the object's
-   * checksum tag (written at backup time) is compared first, and an object that lost its tag is read in full
-   * anyway; the stream is hashed during the restore too.
-   */
-  verifyFirst: z.boolean().default(false),
   /**
    * A test restore: the target is a scratch database made for it (the job refuses one that exists), which must
    * end up holding `expectTables` tables (the backup's count) and is dropped afterwards whatever the outcome.
@@ -120,12 +129,13 @@ export type RestoreJob = z.infer<typeof RestoreJobSchema>;
 export const VerifyJobSchema = z
   .object({
     mode: z.literal('verify'),
-    s3: S3LocationSchema,
-    key: ObjectKeySchema,
-    expectedSha256: Sha256Schema,
+    ...BackupObjectFields,
   })
   .strict();
 export type VerifyJob = z.infer<typeof VerifyJobSchema>;
+
+/** What names a backup's object in a restore or verify job (see BackupObjectFields). */
+export type BackupObjectRef = Pick<VerifyJob, 'key' | 'expectedSha256' | 'versionId' | 'etag'>;
 
 /** What the backup runner is asked to do: one job per process, in a file, an argument or `KEEPSAKE_JOB`. */
 export const RunnerJobSchema = z.discriminatedUnion('mode', [BackupJobSchema, RestoreJobSchema, VerifyJobSchema]);

@@ -140,6 +140,8 @@ export async function finalizeBackup(deps: RunDeps, request: FinalizeRequest): P
     outcome.status === 'succeeded'
       ? {
           s3Key: outcome.s3Key,
+          s3VersionId: outcome.s3VersionId,
+          s3ETag: outcome.s3ETag,
           compressedBytes: outcome.compressedBytes,
           uncompressedBytes: outcome.uncompressedBytes,
           sha256: outcome.sha256,

@@ -48,9 +48,10 @@ export function backupIdOfExecution(executionName: string): string {
 
 
 /**
- * Step "Record success": reads what the runner stored (size from the object, checksum, uncompressed bytes,
- * table count and duration from its tags, the server version from its metadata) and records the backup as
- * succeeded. The ECS task's own output carries no result, and the object is the truth a restore will meet.
+ * Step "Record success": reads what the runner stored (the object's version and ETag, which every later read is
+ * held to; size from the object, checksum, uncompressed bytes, table count and duration from its tags, the server
+ * version from its metadata) and records the backup as succeeded. The ECS task's own output carries no result,
+ * and the object is the truth a restore will meet.
  */
 export async function finalizeBackupRun(deps: RunDeps & { readonly s3: S3Client; readonly bucket: string }, task: FinalizeBackupTask): Promise<Backup> {
   const where = `s3://${deps.bucket}/${task.key}`;
@@ -70,6 +71,8 @@ export async function finalizeBackupRun(deps: RunDeps & { readonly s3: S3Client;
     outcome: {
       status: 'succeeded',
       s3Key: task.key,
+      ...(stored.versionId && { s3VersionId: stored.versionId }),
+      ...(stored.etag && { s3ETag: stored.etag }),
       compressedBytes: stored.bytes,
       uncompressedBytes: count(RESULT_TAGS.uncompressedBytes),
       sha256: sha256.data,

@@ -9,7 +9,7 @@ import { getDataSource } from '../shared/repositories/dataSources.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import { ecsTaskOf, failureReason, type FailedStep } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
-import { databaseAccessOf, s3LocationOf, storedObject, type JobDeps } from './runnerJobs.ts';
+import { backupObjectOf, databaseAccessOf, s3LocationOf, storedObject, type JobDeps } from './runnerJobs.ts';
 import { snsSubject } from '../../types/notification.ts';
 
 interface StepDeps {
@@ -20,7 +20,7 @@ interface StepDeps {
 /**
  * Step "Begin restore": the record goes running, and both runner jobs are described: first a safety backup of
  * the target database (skipped by the runner when that database does not exist yet), then the restore, held to
- * the checksum recorded for the backup. The backup must still be succeeded and out of the trash.
+ * the object version and checksum recorded for the backup. The backup must still be succeeded and out of the trash.
  */
 export async function beginRestore(deps: StepDeps & JobDeps, restoreId: string): Promise<BegunRestore> {
   const restore = await beginRestoreRun(deps, restoreId);
@@ -42,7 +42,7 @@ export async function beginRestore(deps: StepDeps & JobDeps, restoreId: string):
     key: backupKey(target.id, restore.targetDatabase, deps.now(), `before-restore-${restore.id}`),
     skipIfDatabaseMissing: true,
   });
-  const restoreJob = RestoreJobSchema.parse({ mode: 'restore', ...access, s3, key: backup.s3Key, expectedSha256: backup.sha256, targetDatabase: restore.targetDatabase });
+  const restoreJob = RestoreJobSchema.parse({ mode: 'restore', ...access, s3, ...backupObjectOf(backup.s3Key, backup.sha256, backup), targetDatabase: restore.targetDatabase });
   return { restore, safetyJob, restoreJob };
 }
 

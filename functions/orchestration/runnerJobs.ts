@@ -1,7 +1,8 @@
 import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import type { Backup } from '../../types/backup.ts';
 import { ConnectionSchema } from '../../types/dataSource.ts';
-import { caBundleKey, type CaBundleRef, type JobConnection, type PasswordRef, type S3Location } from '../../types/job.ts';
+import { caBundleKey, type BackupObjectRef, type CaBundleRef, type JobConnection, type PasswordRef, type S3Location } from '../../types/job.ts';
 import { requireEnv } from '../shared/env.ts';
 import type { DataSourceRecord } from '../shared/repositories/dataSources.ts';
 
@@ -59,6 +60,16 @@ export async function storeCaBundle(deps: JobDeps, caPem: string): Promise<CaBun
   return { key, sha256 };
 }
 
+/** The part of a restore or verify job that names a backup's object: its key, version, ETag and checksum. */
+export function backupObjectOf(key: string, sha256: string, backup: Pick<Backup, 's3VersionId' | 's3ETag'>): BackupObjectRef {
+  return {
+    key,
+    expectedSha256: sha256,
+    ...(backup.s3VersionId && { versionId: backup.s3VersionId }),
+    ...(backup.s3ETag && { etag: backup.s3ETag }),
+  };
+}
+
 /**
  * The runner exited 0 but the object it should have written is missing or carries no checksum: a backup that
  * cannot be restored safely is not recorded as a success.
@@ -70,18 +81,31 @@ export class BackupObjectMissing extends Error {
   }
 }
 
-/** What the runner stored under a key: size, tags and metadata; undefined when there is no such object. */
-export async function storedObject(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-): Promise<{ bytes: number; tags: Record<string, string | undefined>; metadata: Record<string, string> } | undefined> {
+/** What the runner stored under a key, as one object version: its ids, size, tags and metadata. */
+export interface StoredObject {
+  /** Absent where the store keeps no versions (s3rver). */
+  readonly versionId?: string;
+  readonly etag?: string;
+  readonly bytes: number;
+  readonly tags: Record<string, string | undefined>;
+  readonly metadata: Record<string, string>;
+}
+
+/**
+ * What the runner stored under a key; undefined when there is no such object. The tags are read from the version
+ * HeadObject found, so the record's checksum and version describe the same bytes even if the key is written again.
+ */
+export async function storedObject(s3: S3Client, bucket: string, key: string): Promise<StoredObject | undefined> {
   try {
-    const [head, tagging] = await Promise.all([
-      s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
-      s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key })),
-    ]);
-    return { bytes: head.ContentLength ?? 0, tags: Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key, t.Value])), metadata: head.Metadata ?? {} };
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...(head.VersionId && { VersionId: head.VersionId }) }));
+    return {
+      ...(head.VersionId && { versionId: head.VersionId }),
+      ...(head.ETag && { etag: head.ETag }),
+      bytes: head.ContentLength ?? 0,
+      tags: Object.fromEntries((tagging.TagSet ?? []).map((t) => [t.Key, t.Value])),
+      metadata: head.Metadata ?? {},
+    };
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'NotFound' || name === 'NoSuchKey') return undefined;

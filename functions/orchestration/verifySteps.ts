@@ -8,7 +8,7 @@ import { getBackupRecord, listBackups, setVerification } from '../shared/reposit
 import type { TableRef } from '../shared/repositories/table.ts';
 import { ecsTaskOf, failureReason } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
-import { databaseAccessOf, s3LocationOf, type JobDeps } from './runnerJobs.ts';
+import { backupObjectOf, databaseAccessOf, s3LocationOf, type JobDeps } from './runnerJobs.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 import { snsSubject } from '../../types/notification.ts';
 
@@ -16,16 +16,17 @@ import { snsSubject } from '../../types/notification.ts';
 export const scratchDatabaseFor = (backupId: string): string => `keepsake_verify_${createHash('sha256').update(backupId).digest('hex').slice(0, 16)}`;
 
 /**
- * Step "Prepare verify": the runner's verify job for a succeeded backup, held to the checksum on its record;
- * with `testRestore`, also a restore of it into a scratch database on its source's server that must hold the
- * backup's table count (the runner drops it afterwards).
+ * Step "Prepare verify": the runner's verify job for a succeeded backup, held to the object version and checksum
+ * on its record; with `testRestore`, also a restore of it into a scratch database on its source's server that
+ * must hold the backup's table count (the runner drops it afterwards).
  */
 export async function prepareVerify(deps: { readonly table: TableRef } & JobDeps, input: VerifyExecutionInput): Promise<PreparedVerify> {
   const record = await getBackupRecord(deps.table, input.backupId);
   if (!record) throw new NotFound('backup', input.backupId);
   if (record.status !== 'succeeded' || !record.s3Key || !record.sha256) throw new Conflict(`backup ${input.backupId} is ${record.status}: only succeeded backups can be verified`);
   const s3 = s3LocationOf(deps.target);
-  const job = VerifyJobSchema.parse({ mode: 'verify', s3, key: record.s3Key, expectedSha256: record.sha256 });
+  const object = backupObjectOf(record.s3Key, record.sha256, record);
+  const job = VerifyJobSchema.parse({ mode: 'verify', s3, ...object });
   if (!input.testRestore) return { job };
   const source = await getDataSource(deps.table, record.sourceId);
   if (!source) throw new NotFound('data source', record.sourceId);
@@ -33,8 +34,7 @@ export async function prepareVerify(deps: { readonly table: TableRef } & JobDeps
     mode: 'restore',
     ...(await databaseAccessOf(deps, source)),
     s3,
-    key: record.s3Key,
-    expectedSha256: record.sha256,
+    ...object,
     targetDatabase: scratchDatabaseFor(record.id),
     scratch: { expectTables: record.tables ?? 0 },
   });

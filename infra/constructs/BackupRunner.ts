@@ -133,10 +133,20 @@ export class BackupRunner extends Construct {
       }),
     );
     // Backup keys are `{sourceId}/{database}/{timestamp}.sql.gz`: the runner can touch nothing else in the bucket.
+    // Restores and verifications read the version their backup recorded (s3:GetObjectVersion*), not the key's newest.
     const backupObjects = props.bucket.arnForObjects(BACKUP_OBJECTS);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectTagging', 's3:DeleteObject'],
+        actions: [
+          's3:PutObject',
+          's3:AbortMultipartUpload',
+          's3:PutObjectTagging',
+          's3:GetObject',
+          's3:GetObjectTagging',
+          's3:GetObjectVersion',
+          's3:GetObjectVersionTagging',
+          's3:DeleteObject',
+        ],
         resources: [backupObjects],
       }),
     );

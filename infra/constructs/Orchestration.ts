@@ -191,10 +191,15 @@ export class Orchestration extends Construct {
     return fn;
   }
 
-  /** Reads what the runner stored: HeadObject (authorized by s3:GetObject) and the tags with checksum and sizes. */
+  /**
+   * Reads what the runner stored: HeadObject (authorized by s3:GetObject) and the tags with checksum and sizes, of
+   * the version HeadObject found (s3:GetObjectVersionTagging).
+   */
   private readsBackupObjects(fn: KeepsakeFunction): KeepsakeFunction {
     fn.function.addEnvironment('BACKUP_BUCKET_NAME', this.props.bucket.bucketName);
-    fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: [this.props.bucket.arnForObjects(BACKUP_OBJECTS)] }));
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'], resources: [this.props.bucket.arnForObjects(BACKUP_OBJECTS)] }),
+    );
     acknowledgeBackupObjects(fn, this.props.bucket);
     return fn;
   }

@@ -33,6 +33,8 @@ describe('CA bundle grants', () => {
         's3:PutObjectTagging',
         's3:GetObject',
         's3:GetObjectTagging',
+        's3:GetObjectVersion',
+        's3:GetObjectVersionTagging',
         's3:DeleteObject',
         'kms:Decrypt',
         'kms:Encrypt',

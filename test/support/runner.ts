@@ -1,4 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
@@ -214,4 +215,25 @@ export function expectBackupKey(key: string, sourceId: string, database: string,
   const stamp = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   expect(stamp).toBeGreaterThanOrEqual(Math.floor(before.getTime() / 1000) * 1000);
   expect(stamp).toBeLessThanOrEqual(after.getTime());
+}
+
+/** What the runner process did with a job: its exit code, its one result line, and its stderr log. */
+export interface RunnerProcessOutcome {
+  readonly code: number | null;
+  readonly result: Record<string, unknown>;
+  readonly stderr: string;
+}
+
+/** Runs a job through the built runner (`npm run build:runner`), as the Fargate task's entrypoint does. */
+export function runRunnerProcess(job: object, env: NodeJS.ProcessEnv): Promise<RunnerProcessOutcome> {
+  const runner = new URL('../../containers/backup/dist/runner.mjs', import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [runner, JSON.stringify(job)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, result: JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>, stderr }));
+  });
 }

@@ -28,6 +28,23 @@ export interface MysqlTools {
   readonly fallback?: string;
   /** coreutils' `stdbuf`, when on PATH and working: it gives mysqldump's output a larger buffer. */
   readonly stdbuf?: string;
+  /** The client's option that keeps the SQL it reads from running shell commands; absent when it has none. */
+  readonly sandboxArg?: SandboxArg;
+}
+
+/**
+ * MariaDB's `--sandbox` (10.5.25, 10.6.18, 10.11.8, 11.4.2 and later) refuses every client command that reaches the
+ * shell or the file system (`\!`, `source`, `tee`, `pager`); MySQL's `--skip-system-command` (8.0.40, 8.4.3 and
+ * later) refuses `system`/`\!`. Probed from the client's `--help` rather than its version: distributions backport.
+ */
+export type SandboxArg = '--sandbox' | '--skip-system-command';
+
+async function sandboxArgOf(clientBin: string): Promise<SandboxArg | undefined> {
+  // --no-defaults: an unknown option in the host's option files must not fail the probe.
+  const help = await run(clientBin, ['--no-defaults', '--help'], { timeoutMs: 10_000 }).then(({ stdout }) => stdout, () => '');
+  if (/^\s*--sandbox\s/m.test(help)) return '--sandbox';
+  if (/^\s*--system-command\s/m.test(help)) return '--skip-system-command';
+  return undefined;
 }
 
 /**
@@ -77,10 +94,12 @@ export async function detectMysqlTools(engine: Engine, env: NodeJS.ProcessEnv = 
   if (!dumpBin || !clientBin) {
     throw new RunnerError('mysqldump/mysql client tools not found on PATH (install mysql-client or mariadb-client)');
   }
+  const sandboxArg = sandboxArgOf(clientBin);
   const stdbuf = await firstOnPath(['stdbuf'], env);
   // The version check runs through stdbuf too, which proves it works here (it needs its preload library).
   const checked = stdbuf ? await run(...withStdbuf(stdbuf, dumpBin, ['--version']), { timeoutMs: 10_000 }).catch(() => undefined) : undefined;
   const { stdout } = checked ?? (await run(dumpBin, ['--version'], { timeoutMs: 10_000 }));
+  const sandbox = await sandboxArg;
   const flavor: ClientFlavor = /mariadb/i.test(stdout) ? 'mariadb' : 'mysql';
   const source = env.KEEPSAKE_MYSQLDUMP === undefined ? found.source : 'override';
   let fallback: string | undefined;
@@ -96,6 +115,7 @@ export async function detectMysqlTools(engine: Engine, env: NodeJS.ProcessEnv = 
     source,
     ...(fallback && { fallback }),
     ...(checked && { stdbuf }),
+    ...(sandbox && { sandboxArg: sandbox }),
   };
 }
 
@@ -113,6 +133,7 @@ export function clientLogEvent(engine: Engine, tools: MysqlTools): Record<string
     dump: tools.dumpBin,
     client: tools.clientBin,
     source: tools.source,
+    ...(tools.sandboxArg && { sandbox: tools.sandboxArg }),
     ...(tools.fallback && { fallback: tools.fallback }),
   };
 }

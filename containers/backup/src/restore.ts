@@ -7,18 +7,26 @@ import { resolveConnection } from './caBundle.ts';
 import { logEvent, type JobContext } from './context.ts';
 import { DefinerRewrite } from './definerRewrite.ts';
 import { RunnerError, messageOf } from './errors.ts';
-import { clientLogEvent, databaseExists, describeExit, detectMysqlTools, quoteIdentifier, run, tableCount, waitForExit, withConnectionArgs, type ConnectionArgs } from './mysqlTools.ts';
+import { clientLogEvent, databaseExists, describeExit, detectMysqlTools, quoteIdentifier, run, tableCount, waitForExit, withConnectionArgs, type ConnectionArgs, type MysqlTools, type SandboxArg } from './mysqlTools.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
-import { createS3Client, openObject, readTaggedChecksum } from './s3Store.ts';
+import { createS3Client, openObject, readTaggedChecksum, type ObjectPin } from './s3Store.ts';
 import { DigestTap, DumpInspector } from './streamTaps.ts';
 import { checkObject, isZlibError } from './verify.ts';
 
+function sandboxOf(tools: MysqlTools): SandboxArg {
+  if (tools.sandboxArg) return tools.sandboxArg;
+  throw new RunnerError(
+    `refusing to restore: the client ${tools.clientBin} has neither --sandbox (MariaDB 10.5.25, 10.6.18, 10.11.8, 11.4.2 or later) nor --skip-system-command (MySQL 8.0.40, 8.4.3 or later), so SQL in the backup could run shell commands; install a client that has one`,
+  );
+}
+
 /**
  * S3 → gunzip → (DEFINER rewrite) → `mysql` into the target database, created when absent.
- * Refuses to start unless the object's checksum matches the recorded one (its tag, or the whole object read
- * first when the tag is gone or `verifyFirst` is set), and checks the SHA-256 again as it streams. A failing statement is reported with the line
- * number the client names.
+ * Nothing touches the target until the whole object (the version or ETag the job names) has been read and its
+ * SHA-256, gzip stream and dump trailer checked; then exactly that object is read again (pinned by version or
+ * `If-Match`) and applied by a client sandboxed against shell and file commands, hashed once more as it streams.
+ * A failing statement is reported with the line number the client names.
  */
 export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise<RestoreResult> {
   const started = Date.now();
@@ -28,17 +36,20 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
   const [tools, password, tagged, connection] = await Promise.all([
     detectMysqlTools(job.connection.engine, env),
     resolvePassword(job.password, env),
-    readTaggedChecksum(s3, job.s3, job.key),
+    readTaggedChecksum(s3, job.s3, job.key, job),
     resolveConnection(job.connection, s3, job.s3),
   ]);
   logEvent(ctx, clientLogEvent(job.connection.engine, tools));
+  const sandboxArg = sandboxOf(tools);
+  // A tag that disagrees refuses at once, without reading the whole object.
   if (tagged !== undefined && tagged !== job.expectedSha256) {
     throw new RunnerError(`refusing to restore: the object's checksum ${tagged} differs from the recorded ${job.expectedSha256}`);
   }
-  // An object without its tag was rewritten after the backup (a PUT drops tags): prove its bytes before use.
-  if (job.verifyFirst || tagged === undefined) {
-    const check = await checkObject(s3, job.s3, job.key, job.expectedSha256, ctx);
-    if (check.problem) throw new RunnerError(`refusing to restore s3://${job.s3.bucket}/${job.key}: ${check.problem}`);
+  const check = await checkObject(s3, job.s3, job, ctx);
+  if (check.problem) throw new RunnerError(`refusing to restore s3://${job.s3.bucket}/${job.key}: ${check.problem}`);
+  const verified: ObjectPin = { ...check.pin, ...(job.versionId && { versionId: job.versionId }) };
+  if (verified.versionId === undefined && verified.etag === undefined) {
+    throw new RunnerError(`refusing to restore s3://${job.s3.bucket}/${job.key}: the store named neither a version nor an ETag for it, so the bytes applied could not be held to the bytes checked`);
   }
 
   return withConnectionArgs(connection, password, tools.flavor, async (conn) => {
@@ -79,8 +90,8 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
       throw new RunnerError(`cannot create or reach database "${target}": ${messageOf(error)}`);
     });
 
-    const body = await openObject(s3, job.s3, job.key);
-    const child = spawn(tools.clientBin, [...conn.args, `--database=${target}`], { stdio: ['pipe', 'ignore', 'pipe'], env: childEnv(job.password, secrets) });
+    const { body } = await openObject(s3, job.s3, job.key, verified);
+    const child = spawn(tools.clientBin, [...conn.args, sandboxArg, `--database=${target}`], { stdio: ['pipe', 'ignore', 'pipe'], env: childEnv(job.password, secrets) });
     ctx.onSpawn?.(child, 'mysql');
     const exited = waitForExit(child, secrets);
     const digest = new DigestTap();

@@ -113,25 +113,61 @@ export async function tagChecksum(client: S3Client, location: S3Location, key: s
   );
 }
 
-/** The checksum tagged on the object at backup time, or undefined when the object carries none. */
-export async function readTaggedChecksum(client: S3Client, location: S3Location, key: string): Promise<string | undefined> {
-  const out = await client.send(new GetObjectTaggingCommand({ Bucket: location.bucket, Key: key })).catch((error: unknown) => {
-    throw objectError(error, location, key);
-  });
+/** Which stored bytes a read must get: one version of the object, and/or the object whose ETag this is. */
+export interface ObjectPin {
+  readonly versionId?: string;
+  readonly etag?: string;
+}
+
+/** The checksum tagged on the object (on its pinned version) at backup time, or undefined when it carries none. */
+export async function readTaggedChecksum(client: S3Client, location: S3Location, key: string, pin: ObjectPin = {}): Promise<string | undefined> {
+  const out = await client
+    .send(new GetObjectTaggingCommand({ Bucket: location.bucket, Key: key, ...(pin.versionId && { VersionId: pin.versionId }) }))
+    .catch((error: unknown) => {
+      throw objectError(error, location, key, pin);
+    });
   return out.TagSet?.find((tag) => tag.Key === RESULT_TAGS.sha256)?.Value;
 }
 
-export async function openObject(client: S3Client, location: S3Location, key: string): Promise<Readable> {
-  const out = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: key })).catch((error: unknown) => {
-    throw objectError(error, location, key);
-  });
-  if (!out.Body) throw new RunnerError(`s3://${location.bucket}/${key} has no body`);
-  return out.Body as Readable;
+/** An object's body, with the version and ETag of the bytes it streams (what a later read must pin to get them again). */
+export interface OpenedObject {
+  readonly body: Readable;
+  readonly pin: ObjectPin;
 }
 
-function objectError(error: unknown, location: S3Location, key: string): RunnerError {
+/**
+ * GetObject of the pinned version, with `If-Match` on the pinned ETag. The answer's own ETag is checked as well:
+ * a store that ignores `If-Match` (s3rver) serves whatever the key holds now, and that must not pass for the pin.
+ */
+export async function openObject(client: S3Client, location: S3Location, key: string, pin: ObjectPin = {}): Promise<OpenedObject> {
+  const out = await client
+    .send(new GetObjectCommand({ Bucket: location.bucket, Key: key, ...(pin.versionId && { VersionId: pin.versionId }), ...(pin.etag && { IfMatch: pin.etag }) }))
+    .catch((error: unknown) => {
+      throw objectError(error, location, key, pin);
+    });
+  const body = out.Body as Readable | undefined;
+  if (!body) throw new RunnerError(`s3://${location.bucket}/${key} has no body`);
+  if (pin.etag !== undefined && out.ETag !== pin.etag) {
+    body.destroy();
+    throw new RunnerError(`s3://${location.bucket}/${key} ${replaced(pin, out.ETag ?? 'none')}`);
+  }
+  return { body, pin: { ...(out.VersionId && { versionId: out.VersionId }), ...(out.ETag && { etag: out.ETag }) } };
+}
+
+const replaced = (pin: ObjectPin, now?: string): string =>
+  `is no longer the object recorded at backup time: it was written again since (recorded ETag ${pin.etag}${now === undefined ? '' : `, now ${now}`})`;
+
+function objectError(error: unknown, location: S3Location, key: string, pin: ObjectPin = {}): RunnerError {
   const name = (error as Error).name;
-  const what = name === 'NoSuchKey' || name === 'NotFound' ? 'does not exist' : `cannot be read (${name}: ${(error as Error).message})`;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const what =
+    name === 'PreconditionFailed' || status === 412
+      ? replaced(pin)
+      : name === 'NoSuchVersion'
+        ? `has no version ${pin.versionId} (the version recorded at backup time was deleted)`
+        : name === 'NoSuchKey' || name === 'NotFound'
+          ? 'does not exist'
+          : `cannot be read (${name}: ${(error as Error).message})`;
   return new RunnerError(`s3://${location.bucket}/${key} ${what}`, { cause: error });
 }
 

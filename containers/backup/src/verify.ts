@@ -2,10 +2,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { S3Location, VerifyJob, VerifyResult } from '../../../types/job.ts';
+import type { BackupObjectRef, S3Location, VerifyJob, VerifyResult } from '../../../types/job.ts';
 import type { JobContext } from './context.ts';
 import { reportProgress } from './progress.ts';
-import { createS3Client, openObject } from './s3Store.ts';
+import { createS3Client, openObject, type ObjectPin } from './s3Store.ts';
 import { DigestTap, DumpInspector } from './streamTaps.ts';
 
 export interface ObjectCheck {
@@ -14,6 +14,8 @@ export interface ObjectCheck {
   readonly uncompressedBytes: number;
   /** Why the object is not a sound backup; undefined when it is. */
   readonly problem?: string;
+  /** The version and ETag of the bytes judged: a read pinned to them gets those bytes again, or fails. */
+  readonly pin: ObjectPin;
 }
 
 const discard = (): Writable => new Writable({ write: (_chunk, _enc, callback) => callback() });
@@ -24,17 +26,13 @@ export function isZlibError(error: unknown): boolean {
 }
 
 /**
- * Streams an object once and judges it: the SHA-256 of its bytes against the recorded one, the gzip members'
- * own CRCs and lengths, and the dump's completion trailer. S3 read errors are thrown, not reported as corruption.
+ * Streams an object once (the version and ETag the job names, if it names them) and judges it: the SHA-256 of its
+ * bytes against the recorded one, the gzip members' own CRCs and lengths, and the dump's completion trailer. S3
+ * read errors, a replaced object among them, are thrown, not reported as corruption.
  */
-export async function checkObject(
-  s3: S3Client,
-  location: S3Location,
-  key: string,
-  expectedSha256: string,
-  ctx: JobContext = {},
-): Promise<ObjectCheck> {
-  const body = await openObject(s3, location, key);
+export async function checkObject(s3: S3Client, location: S3Location, object: BackupObjectRef, ctx: JobContext = {}): Promise<ObjectCheck> {
+  const { expectedSha256 } = object;
+  const { body, pin } = await openObject(s3, location, object.key, object);
   const digest = new DigestTap();
   const inspector = new DumpInspector();
   const progress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
@@ -44,7 +42,7 @@ export async function checkObject(
   }));
   let gzipProblem: string | undefined;
   try {
-    await pipeline(body, digest, createGunzip(), inspector, discard());
+    await pipeline(body, digest, createGunzip(), inspector, discard(), { signal: ctx.signal });
   } catch (error) {
     if (!isZlibError(error)) throw error;
     gzipProblem = `gzip data is damaged within the first ${digest.bytes} stored bytes (${(error as Error).message})`;
@@ -63,13 +61,14 @@ export async function checkObject(
     compressedBytes: digest.bytes,
     uncompressedBytes: inspector.bytes,
     ...(problems.length > 0 && { problem: problems.join('; ') }),
+    pin,
   };
 }
 
 /** Verify mode: reads the object end to end without writing anywhere and reports ok or corrupt with the reason. */
 export async function runVerify(job: VerifyJob, ctx: JobContext = {}): Promise<VerifyResult> {
   const started = Date.now();
-  const check = await checkObject(createS3Client(job.s3), job.s3, job.key, job.expectedSha256, ctx);
+  const check = await checkObject(createS3Client(job.s3), job.s3, job, ctx);
   return {
     ok: check.problem === undefined,
     mode: 'verify',

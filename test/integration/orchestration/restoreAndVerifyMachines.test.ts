@@ -77,7 +77,9 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
     const key = `${source.id}/${DATABASE}/2020-01-01_00-00-00.sql.gz`;
     await testS3Client().send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: garbage }));
     await testS3Client().send(new PutObjectTaggingCommand({ Bucket: bucket(), Key: key, Tagging: { TagSet: [{ Key: RESULT_TAGS.sha256, Value: sha256(garbage) }] } }));
-    corrupt = { ...backup, id: 'rv-corrupt', s3Key: key, sha256: sha256(garbage), compressedBytes: garbage.length, createdAt: '2020-01-01T00:00:00.000Z' };
+    // A record of that object: the good backup's version and ETag describe another object, so they go.
+    const { s3ETag: _etag, s3VersionId: _version, ...recorded } = backup;
+    corrupt = { ...recorded, id: 'rv-corrupt', s3Key: key, sha256: sha256(garbage), compressedBytes: garbage.length, createdAt: '2020-01-01T00:00:00.000Z' };
     await putBackupRecords(machines.table, [corrupt]);
   });
 

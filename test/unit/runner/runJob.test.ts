@@ -61,7 +61,6 @@ describe('parseJob', () => {
       key: 'src-1/shop/x.sql.gz',
       expectedSha256: SHA,
       rewriteDefiners: false,
-      verifyFirst: false,
     });
   });
 

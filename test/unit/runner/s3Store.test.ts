@@ -167,10 +167,10 @@ describe('object helpers', () => {
     await expect(openObject(client(), location, 'k')).rejects.toThrow('s3://my-backups/k cannot be read (AccessDenied: Access Denied)');
   });
 
-  it('returns the body stream of an object', async () => {
+  it('returns the body stream of an object, with the version and ETag that read it again', async () => {
     const body = Readable.from([Buffer.from('gz')]);
-    s3.on(GetObjectCommand).resolves({ Body: body as never });
-    expect(await openObject(client(), location, 'k')).toBe(body);
+    s3.on(GetObjectCommand).resolves({ Body: body as never, VersionId: 'v1', ETag: '"e1"' });
+    expect(await openObject(client(), location, 'k')).toEqual({ body, pin: { versionId: 'v1', etag: '"e1"' } });
   });
 });
 
