@@ -54,6 +54,11 @@ export const BackupSchema = z
     /** Set while the backup is in the trash: it leaves every list but the trash, and can be restored or deleted. */
     trashedAt: z.iso.datetime().optional(),
     verification: VerificationSchema.optional(),
+    /**
+     * Set when retention found the object gone from the bucket (when it was first found): the backup can never be
+     * restored, counts as good for no retention period, and was alerted about once.
+     */
+    objectMissingAt: z.iso.datetime().optional(),
   })
   .strict();
 export type Backup = z.infer<typeof BackupSchema>;

@@ -1,11 +1,13 @@
 import * as z from 'zod';
 import { IdSchema } from './dataSource.ts';
+import { NotificationSchema } from './orchestration.ts';
 
 /**
- * Why retention keeps a succeeded backup: it is the source's newest, or the newest of one of the last `daily`
- * days, `weekly` ISO weeks or `monthly` calendar months that have a succeeded backup (see functions/retention/gfs.ts).
+ * Why retention keeps a good backup (succeeded, its verification not failed, its object not missing): it is the
+ * source's newest good one, the newest that verified (`lastVerified`), or the newest good one of one of the last
+ * `daily` days, `weekly` ISO weeks or `monthly` calendar months that have one (see functions/retention/gfs.ts).
  */
-export const KeepReasonSchema = z.enum(['newest', 'daily', 'weekly', 'monthly']);
+export const KeepReasonSchema = z.enum(['newest', 'lastVerified', 'daily', 'weekly', 'monthly']);
 export type KeepReason = z.infer<typeof KeepReasonSchema>;
 
 /** The audit principal of everything the sweeper and the post-backup retention step do. */
@@ -25,11 +27,17 @@ export const TrashGraceDaysSchema = z.coerce
 export const ApplyRetentionTaskSchema = z.object({ sourceId: IdSchema }).strict();
 export type ApplyRetentionTask = z.infer<typeof ApplyRetentionTaskSchema>;
 
-/** What "Apply retention" did: how many succeeded backups it kept and which it moved to the trash. */
+/**
+ * What "Apply retention" did: how many good backups it kept, which it moved to the trash, and which it found
+ * without their object and marked so (`objectMissingAt`) just now, with the notification the state machine
+ * publishes about those (present only when there are any: a backup already marked is never reported again).
+ */
 export const ApplyRetentionResultSchema = z.object({
   sourceId: IdSchema,
   kept: z.number().int().nonnegative(),
   trashed: z.array(IdSchema),
+  objectsMissing: z.array(IdSchema),
+  notification: NotificationSchema.optional(),
 });
 export type ApplyRetentionResult = z.infer<typeof ApplyRetentionResultSchema>;
 

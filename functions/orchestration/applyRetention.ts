@@ -1,12 +1,17 @@
 import { ApplyRetentionTaskSchema, type ApplyRetentionResult, type ApplyRetentionTask } from '../../types/retention.ts';
 import { defaultRetentionFromEnv } from '../retention/env.ts';
 import * as service from '../retention/retentionService.ts';
+import { s3Client } from '../shared/clients.ts';
+import { requireEnv } from '../shared/env.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
 
-const deps = { table: tableFromEnv(), now: () => new Date(), defaultRetention: defaultRetentionFromEnv() };
+const deps = { table: tableFromEnv(), s3: s3Client, bucket: requireEnv('BACKUP_BUCKET_NAME'), now: () => new Date(), defaultRetention: defaultRetentionFromEnv() };
 
-/** Backup machine after a success, and the sweeper per source: the source's backups beyond its GFS policy go to the trash. */
+/**
+ * Backup machine after a success, and the sweeper per source: the source's backups beyond its GFS policy go to the
+ * trash; kept backups found without their object are marked, and the machine publishes the returned notification.
+ */
 async function applyRetention({ sourceId }: ApplyRetentionTask): Promise<ApplyRetentionResult> {
   return service.applyRetention(deps, sourceId);
 }

@@ -1,4 +1,4 @@
-import type { BackupStatus } from '../../types/backup.ts';
+import type { BackupStatus, Verification } from '../../types/backup.ts';
 import type { KeepReason } from '../../types/retention.ts';
 import type { Retention } from '../../types/schedule.ts';
 
@@ -10,20 +10,30 @@ export interface RetentionCandidate {
   /** When the dump began; the backup's moment when present (an API backup may wait a little in the queue). */
   readonly startedAt?: string;
   readonly trashedAt?: string;
+  readonly verification?: Pick<Verification, 'status'>;
+  /** When its object was found gone from the bucket. */
+  readonly objectMissingAt?: string;
 }
 
 export interface RetainedBackup {
   readonly id: string;
-  /** Every rule that keeps it, in the order newest, daily, weekly, monthly. */
+  /** Every rule that keeps it, in the order newest, lastVerified, daily, weekly, monthly. */
   readonly reasons: readonly KeepReason[];
 }
 
 export interface RetentionPlan {
-  /** Succeeded backups out of the trash that stay, newest first. */
+  /** Good backups (see `isGood`) that stay, newest first. */
   readonly keep: readonly RetainedBackup[];
-  /** Succeeded backups out of the trash to move to the trash, newest first. */
+  /** Good backups to move to the trash, newest first. */
   readonly expire: readonly string[];
 }
+
+/**
+ * A backup a restore can rely on as far as its record knows: succeeded, out of the trash, its verification not
+ * failed and its object not found missing. Unverified backups are good: most are never re-read.
+ */
+export const isGood = (b: RetentionCandidate): boolean =>
+  b.status === 'succeeded' && b.trashedAt === undefined && b.verification?.status !== 'failed' && b.objectMissingAt === undefined;
 
 const DAY_MS = 86_400_000;
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -61,43 +71,50 @@ const RULES = [
 ] as const satisfies readonly (readonly [keyof Retention, (d: LocalDate) => string])[];
 
 /**
- * Grandfather-father-son retention, as restic's `forget --keep-daily/--keep-weekly/--keep-monthly` does it:
- * - daily: for each of the last `policy.daily` calendar days that HAVE a succeeded backup, the newest backup
- *   of that day is kept. Days without one (failed runs, gaps) do not count, so a paused schedule never loses
- *   its last backups to the calendar moving on. Nothing depends on the current time.
+ * Grandfather-father-son retention, as restic's `forget --keep-daily/--keep-weekly/--keep-monthly` does it, over
+ * good backups only (`isGood`):
+ * - daily: for each of the last `policy.daily` calendar days that HAVE a good backup, the newest good backup
+ *   of that day is kept. Days without one (failed runs, corrupt or missing backups, gaps) do not count, so a
+ *   paused schedule or a run of corrupt backups never loses the last good ones to the calendar moving on.
+ *   Nothing depends on the current time.
  * - weekly / monthly: the same with ISO weeks (Monday start) and calendar months.
  * - The rules overlap: a backup kept by several rules counts for each (7 daily + 4 weekly + 6 monthly keeps at
- *   most 17 backups, usually fewer). A policy asking for more periods than the history has keeps what there is.
- * - The newest succeeded backup is always kept, even when every count is 0.
+ *   most 19 backups with the two below, usually fewer). A policy asking for more periods than the history has
+ *   keeps what there is.
+ * - The newest good backup (`newest`) and the newest good one that verified (`lastVerified`) are always kept,
+ *   even when every count is 0.
  * - Days, weeks and months are those of the wall clocks in `timeZone` (an IANA name, e.g. the schedule's),
  *   so a 23:30 and a 00:30 backup fall on different days even across a DST change, and the 23- and 25-hour
  *   days of DST changes are one day each.
  * - A backup's moment is `startedAt`, else `createdAt`; equal moments are ordered by id (the greater is newer),
  *   as the table's `createdAt#id` sort keys are.
- * - Only succeeded backups out of the trash are kept or expired. Queued, running, failed and cancelled ones,
- *   and those already in the trash, appear in neither list: they are not retention's to touch.
+ * - Only good backups are kept or expired. Queued, running, failed and cancelled ones, those already in the
+ *   trash, and succeeded ones whose verification failed or whose object is missing appear in neither list: they
+ *   are not retention's to touch (a verification that failed to read may pass again; a person decides).
  * Pure: the same input gives the same plan. Throws a RangeError for an unknown time zone or an unreadable date.
  */
 export function selectRetained(backups: readonly RetentionCandidate[], policy: Retention, timeZone: string): RetentionPlan {
   const localDate = localDateIn(timeZone);
-  const succeeded = backups
-    .filter((b) => b.status === 'succeeded' && b.trashedAt === undefined)
+  const good = backups
+    .filter(isGood)
     .map((b) => {
       const at = Date.parse(b.startedAt ?? b.createdAt);
       if (Number.isNaN(at)) throw new RangeError(`backup ${b.id} has no readable time: ${b.startedAt ?? b.createdAt}`);
-      return { id: b.id, at };
+      return { id: b.id, at, verified: b.verification?.status === 'verified' };
     })
     .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-    .map((b) => ({ id: b.id, date: localDate(b.at) }));
+    .map((b) => ({ id: b.id, verified: b.verified, date: localDate(b.at) }));
 
   const reasons = new Map<string, KeepReason[]>();
   const keepFor = (id: string, reason: KeepReason) => reasons.set(id, [...(reasons.get(id) ?? []), reason]);
-  if (succeeded[0]) keepFor(succeeded[0].id, 'newest');
+  if (good[0]) keepFor(good[0].id, 'newest');
+  const lastVerified = good.find((b) => b.verified);
+  if (lastVerified) keepFor(lastVerified.id, 'lastVerified');
   for (const [rule, periodOf] of RULES) {
     // Newest first, so the first backup met in a period is that period's newest. A set rather than "differs
     // from the previous one" keeps this right should a zone's clocks ever step back across midnight.
     const periods = new Set<string>();
-    for (const backup of succeeded) {
+    for (const backup of good) {
       if (periods.size >= policy[rule]) break;
       const period = periodOf(backup.date);
       if (periods.has(period)) continue;
@@ -106,7 +123,7 @@ export function selectRetained(backups: readonly RetentionCandidate[], policy: R
     }
   }
   return {
-    keep: succeeded.filter((b) => reasons.has(b.id)).map((b) => ({ id: b.id, reasons: reasons.get(b.id) ?? [] })),
-    expire: succeeded.filter((b) => !reasons.has(b.id)).map((b) => b.id),
+    keep: good.filter((b) => reasons.has(b.id)).map((b) => ({ id: b.id, reasons: reasons.get(b.id) ?? [] })),
+    expire: good.filter((b) => !reasons.has(b.id)).map((b) => b.id),
   };
 }

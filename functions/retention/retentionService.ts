@@ -1,19 +1,25 @@
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { allPages } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
+import { snsSubject } from '../../types/notification.ts';
+import type { Notification } from '../../types/orchestration.ts';
 import { DEFAULT_TRASH_GRACE_DAYS, RETENTION_PRINCIPAL, type ApplyRetentionResult, type PurgeTrashResult } from '../../types/retention.ts';
 import type { Retention } from '../../types/schedule.ts';
 import { deleteBackup, trashBackup, type DeleteDeps } from '../backups/trashService.ts';
 import { Conflict, HttpError, NotFound } from '../shared/errors.ts';
-import { getBackupRecord, listBackups, listTrashedBefore } from '../shared/repositories/backups.ts';
-import { listDataSources } from '../shared/repositories/dataSources.ts';
+import { getBackupRecord, listBackups, listTrashedBefore, markObjectMissing } from '../shared/repositories/backups.ts';
+import { getDataSource, listDataSources } from '../shared/repositories/dataSources.ts';
 import { listSchedulesOf, type ScheduleRecord } from '../shared/repositories/schedules.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import { describeAwsError } from '../shared/stepFunctions.ts';
-import { selectRetained } from './gfs.ts';
+import { selectRetained, type RetentionPlan } from './gfs.ts';
 
 export interface RetentionDeps {
   readonly table: TableRef;
   readonly now: () => Date;
+  readonly s3: S3Client;
+  /** The backup bucket (env BACKUP_BUCKET_NAME), where kept backups' objects are checked. */
+  readonly bucket: string;
   /** The policy of a source without schedules (env DEFAULT_RETENTION). */
   readonly defaultRetention: Retention;
   /** Items per Query page (default 500; DynamoDB also stops at 1 MB). */
@@ -49,6 +55,25 @@ export function policyOf(schedules: readonly Pick<ScheduleRecord, 'retention' | 
 
 const isGone = (error: unknown) => error instanceof Conflict || error instanceof NotFound;
 
+/** S3's answers to HeadObject of a key or version that is not there (a HEAD response has no body to name it). */
+const NOT_THERE = new Set(['NotFound', 'NoSuchKey', 'NoSuchVersion']);
+
+/**
+ * Whether the object a backup recorded is in the bucket: its version where one was recorded (a key deleted in a
+ * versioned bucket only hides it behind a delete marker; the restore reads the version), else its key. Any other
+ * error (access, throttling) throws: a backup is never marked missing on a guess.
+ */
+async function objectExists(deps: RetentionDeps, backup: Backup): Promise<boolean> {
+  if (backup.s3Key === undefined) return false;
+  try {
+    await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: backup.s3Key, ...(backup.s3VersionId && { VersionId: backup.s3VersionId }) }));
+    return true;
+  } catch (error) {
+    if (NOT_THERE.has((error as Error).name)) return false;
+    throw error;
+  }
+}
+
 /**
  * Applies the source's retention policy (see `policyOf` and `selectRetained`): its succeeded backups out of the
  * trash are read with Queries on the source+status collection (every page), and those the policy does not keep
@@ -56,6 +81,9 @@ const isGone = (error: unknown) => error instanceof Conflict || error instanceof
  * touched: queued, running, failed and cancelled backups are not in that collection. Safe to run concurrently
  * with itself (a backup someone else trashed or deleted meanwhile is skipped) and to retry. A listing that
  * misses a backup finishing meanwhile only keeps more, never less.
+ *
+ * Every backup the plan keeps has its object checked first (`keptWithTheirObjects`): one found missing is marked
+ * and reported once, and the plan is made again without it, so a period's next good backup stands in for it.
  */
 export async function applyRetention(deps: RetentionDeps, sourceId: string): Promise<ApplyRetentionResult> {
   const { table } = deps;
@@ -65,7 +93,7 @@ export async function applyRetention(deps: RetentionDeps, sourceId: string): Pro
     allPages((cursor) => listBackups(table, { sourceId, status: 'succeeded' }, { limit, ...(cursor !== undefined && { cursor }) })),
   ]);
   const policy = policyOf(schedules, deps.defaultRetention);
-  const plan = selectRetained(backups, policy.retention, policy.timeZone);
+  const { plan, missing } = await keptWithTheirObjects(deps, backups, (candidates) => selectRetained(candidates, policy.retention, policy.timeZone));
   const trashed: string[] = [];
   for (const backupId of plan.expire) {
     try {
@@ -75,7 +103,63 @@ export async function applyRetention(deps: RetentionDeps, sourceId: string): Pro
       if (!isGone(error)) throw error;
     }
   }
-  return { sourceId, kept: plan.keep.length, trashed };
+  const objectsMissing = missing.map((b) => b.id);
+  return { sourceId, kept: plan.keep.length, trashed, objectsMissing, ...(missing.length > 0 && { notification: await missingNotification(deps, sourceId, missing) }) };
+}
+
+/** At most this many HeadObjects at once. */
+const HEAD_CONCURRENCY = 10;
+
+/**
+ * The plan whose kept backups all have their objects, and the backups this call marked missing on the way. Only
+ * kept backups are checked, as those are what a restore may rely on (expired ones go to the trash either way):
+ * each check is one HeadObject, so a run costs at most daily + weekly + monthly + 2 of them (19 with 7/4/6; about
+ * $0.000008 at $0.0004 per 1,000) plus one per object found missing, whatever the length of the history; a
+ * marked backup is never checked again. Each round checks the kept backups not checked yet and re-plans without
+ * those found missing; it ends when a plan keeps nothing unchecked (every round checks at least one more).
+ */
+async function keptWithTheirObjects(deps: RetentionDeps, backups: readonly Backup[], plan: (candidates: readonly Backup[]) => RetentionPlan): Promise<{ plan: RetentionPlan; missing: Backup[] }> {
+  const byId = new Map(backups.map((b) => [b.id, b]));
+  const checked = new Set<string>();
+  const missing: Backup[] = [];
+  let candidates = backups;
+  for (;;) {
+    const current = plan(candidates);
+    const unchecked = current.keep.map((k) => byId.get(k.id)).filter((b): b is Backup => b !== undefined && !checked.has(b.id));
+    if (unchecked.length === 0) return { plan: current, missing };
+    const foundAt = deps.now().toISOString();
+    const gone = new Set<string>();
+    for (let i = 0; i < unchecked.length; i += HEAD_CONCURRENCY) {
+      const batch = unchecked.slice(i, i + HEAD_CONCURRENCY);
+      const exists = await Promise.all(batch.map((b) => objectExists(deps, b)));
+      for (const [j, backup] of batch.entries()) {
+        checked.add(backup.id);
+        if (exists[j]) continue;
+        gone.add(backup.id);
+        if (await markObjectMissing(deps.table, backup.id, foundAt)) missing.push({ ...backup, objectMissingAt: foundAt });
+      }
+    }
+    candidates = candidates.map((b) => (gone.has(b.id) ? { ...b, objectMissingAt: foundAt } : b));
+  }
+}
+
+/** The e-mail about backups this run found without their objects: which, and what that means. */
+async function missingNotification(deps: RetentionDeps, sourceId: string, missing: readonly Backup[]): Promise<Notification> {
+  const source = await getDataSource(deps.table, sourceId);
+  const sourceName = source ? `${source.name} (${source.database})` : sourceId;
+  const count = missing.length === 1 ? 'a backup' : `${missing.length} backups`;
+  return {
+    subject: snsSubject(`Keepsake: ${count} of ${sourceName} lost ${missing.length === 1 ? 'its object' : 'their objects'}`),
+    message: [
+      `Retention found the object of ${count} of data source ${sourceName} missing from bucket ${deps.bucket}:`,
+      '',
+      ...missing.map((b) => `- backup ${b.id} of database ${b.database}, taken ${b.startedAt ?? b.createdAt}: ${b.s3Key ?? 'no object key'}`),
+      '',
+      'These backups cannot be restored. Their records are marked objectMissingAt, retention no longer counts them as',
+      'good backups (older good ones are kept in their place), and this is the only notification about them.',
+      `At: ${deps.now().toISOString()}`,
+    ].join('\n'),
+  };
 }
 
 /**

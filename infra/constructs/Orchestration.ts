@@ -40,12 +40,14 @@ export const STATES = {
   recordFailure: 'Record failure',
   notifyFailure: 'Notify failure',
   notifyRetention: 'Notify retention problem',
+  notifyObjectsMissing: 'Notify missing objects',
   startVerify: 'Start verify',
   listSources: 'List sources',
   listDueVerifications: 'List due verifications',
   startDueVerify: 'Start due verify',
   sweepSource: 'Apply retention to source',
   notifySweepRetention: 'Notify sweep retention problem',
+  notifySweepObjectsMissing: 'Notify sweep missing objects',
   purgeTrash: 'Purge expired trash',
   prepareVerify: 'Prepare verify',
   runVerify: 'Run verify',
@@ -269,12 +271,12 @@ export class Orchestration extends Construct {
     });
   }
 
-  /** Publishes the notification a record-failure step returned at `$.failure`. */
-  private notifyStep(id: string): tasks.SnsPublish {
+  /** Publishes the `notification` a step returned under `at` (a record-failure step's, under `$.failure`). */
+  private notifyStep(id: string, at = '$.failure'): tasks.SnsPublish {
     return new tasks.SnsPublish(this, id, {
       topic: this.props.alerts.topic,
-      subject: sfn.JsonPath.stringAt('$.failure.notification.subject'),
-      message: sfn.TaskInput.fromJsonPathAt('$.failure.notification.message'),
+      subject: sfn.JsonPath.stringAt(`${at}.notification.subject`),
+      message: sfn.TaskInput.fromJsonPathAt(`${at}.notification.message`),
       resultPath: sfn.JsonPath.DISCARD,
     });
   }
@@ -351,7 +353,13 @@ export class Orchestration extends Construct {
       { errors: [sfn.Errors.ALL], resultPath: '$.retentionError' },
     );
 
-    const machine = this.machine('Backup', beginState.next(run).next(finalizeState).next(retentionState).next(verifyNow), this.runTimeout.plus(Duration.minutes(30)), [begin, finalize, recordFailure, retention]);
+    // Backups retention found without their objects are alerted about once: only the run that marked them returns this.
+    const objectsMissing = new sfn.Choice(this, 'Objects missing?')
+      .when(sfn.Condition.isPresent('$.retention.notification'), this.notifyStep(STATES.notifyObjectsMissing, '$.retention').next(verifyNow))
+      .otherwise(verifyNow);
+
+    const definition = beginState.next(run).next(finalizeState).next(retentionState).next(objectsMissing);
+    const machine = this.machine('Backup', definition, this.runTimeout.plus(Duration.minutes(30)), [begin, finalize, recordFailure, retention]);
     alerts.grantPublish(machine, key);
     return machine;
   }
@@ -459,12 +467,20 @@ export class Orchestration extends Construct {
     });
   }
 
-  /** One function for both machines that apply retention (after each backup, and the daily sweep). */
+  /**
+   * One function for both machines that apply retention (after each backup, and the daily sweep). It checks that
+   * the backups it keeps still have their objects: HeadObject (authorized by s3:GetObject, and of a recorded
+   * version by s3:GetObjectVersion), nothing else of them.
+   */
   private retentionFunction(): KeepsakeFunction {
     const existing = this.node.tryFindChild('ApplyRetention');
     if (existing) return existing as KeepsakeFunction;
+    const { bucket } = this.props;
     const fn = this.fn('ApplyRetention', 'orchestration/applyRetention.ts', 'write', Duration.minutes(5));
     fn.function.addEnvironment('DEFAULT_RETENTION', JSON.stringify(this.props.defaultRetention));
+    fn.function.addEnvironment('BACKUP_BUCKET_NAME', bucket.bucketName);
+    fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [bucket.arnForObjects(BACKUP_OBJECTS)] }));
+    acknowledgeBackupObjects(fn, bucket);
     return fn;
   }
 
@@ -495,7 +511,10 @@ export class Orchestration extends Construct {
       errors: [sfn.Errors.ALL],
       resultPath: '$.error',
     });
-    perSource.itemProcessor(sweepSource);
+    const objectsMissing = new sfn.Choice(this, 'Objects missing in sweep?')
+      .when(sfn.Condition.isPresent('$.notification'), this.notifyStep(STATES.notifySweepObjectsMissing, '$'))
+      .otherwise(new sfn.Succeed(this, 'Source swept'));
+    perSource.itemProcessor(sweepSource.next(objectsMissing));
 
     // Trash is purged in batches; each call continues from the previous one's cursor, past backups it could not
     // delete, and any failure along the way fails the execution at the end (which raises the alarm).

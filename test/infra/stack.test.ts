@@ -181,6 +181,8 @@ describe('Backup state machine graph', () => {
     return found;
   };
   const catchesAll = (name: string) => state(name).Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+  /** The choice after retention: notify about missing objects, or go straight on (its Default). */
+  const afterRetention = () => state(state(STATES.retention).Next ?? '');
 
   it('begins, runs the runner with .sync, records success, then applies retention', () => {
     expect(asl.StartAt).toBe(STATES.begin);
@@ -188,13 +190,21 @@ describe('Backup state machine graph', () => {
     expect(state(STATES.run).Resource).toBe('arn:aws:states:::ecs:runTask.sync');
     expect(state(STATES.run).Next).toBe(STATES.finalize);
     expect(state(STATES.finalize).Next).toBe(STATES.retention);
-    const verifyNow = state(state(STATES.retention).Next ?? '');
+    const verifyNow = state(afterRetention().Default ?? '');
     expect(verifyNow.Type).toBe('Choice');
     expect(state(verifyNow.Default ?? '').Type).toBe('Succeed');
   });
 
+  it('publishes the notification retention returns about backups found without their objects, then goes on', () => {
+    const objectsMissing = afterRetention();
+    expect(objectsMissing.Choices).toEqual([{ Variable: '$.retention.notification', IsPresent: true, Next: STATES.notifyObjectsMissing }]);
+    expect(state(STATES.notifyObjectsMissing).Resource).toBe('arn:aws:states:::sns:publish');
+    expect(state(STATES.notifyObjectsMissing).Parameters).toMatchObject({ 'Subject.$': '$.retention.notification.subject', 'Message.$': '$.retention.notification.message' });
+    expect(state(STATES.notifyObjectsMissing).Next).toBe(objectsMissing.Default);
+  });
+
   it('starts a verification after the backup when the schedule asks, without waiting for it', () => {
-    const verifyNow = state(state(STATES.retention).Next ?? '');
+    const verifyNow = state(afterRetention().Default ?? '');
     expect(verifyNow.Choices?.map((c) => c.Next)).toEqual([STATES.startVerify]);
     expect(JSON.stringify(verifyNow.Choices)).toContain('"Variable":"$.begun.verify.when","StringEquals":"afterEachBackup"');
     expect(state(STATES.startVerify).Resource).toBe('arn:aws:states:::states:startExecution');
@@ -223,7 +233,7 @@ describe('Backup state machine graph', () => {
   it('does not fail a succeeded backup when retention fails: it notifies and succeeds', () => {
     const handler = catchesAll(STATES.retention);
     expect(handler?.Next).toBe(STATES.notifyRetention);
-    expect(state(STATES.notifyRetention).Next).toBe(state(STATES.retention).Next);
+    expect(state(STATES.notifyRetention).Next).toBe(afterRetention().Default);
   });
 });
 

@@ -196,6 +196,30 @@ export async function setVerification(table: TableRef, id: string, verification:
   );
 }
 
+/**
+ * Marks a succeeded backup's object as found missing at `at`. True only for the call that marked it: a record
+ * already marked (another retention run found it first), gone or not succeeded is left as it is, so whoever gets
+ * true is the one to alert about it.
+ */
+export async function markObjectMissing(table: TableRef, id: string, at: string): Promise<boolean> {
+  try {
+    await table.client.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.backup(id),
+        ...updateExpression(
+          { set: { objectMissingAt: at } },
+          { expression: '#status = :succeeded AND attribute_not_exists(#missing)', names: { '#status': 'status', '#missing': 'objectMissingAt' }, values: { ':succeeded': 'succeeded' } },
+        ),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
 /** Moves a finished backup to the trash: out of every list but the trash's. Fails if active or already trashed. */
 export function trashUpdate(table: TableRef, record: Backup, trashedAt: string): TransactItem {
   const values = Object.fromEntries(FINAL_STATUSES.map((s, i) => [`:final${i}`, s]));

@@ -141,8 +141,8 @@ describe('Sweeper state machine, run locally end to end', () => {
     expect(swept).toHaveLength(2);
     expect(swept).toEqual(
       expect.arrayContaining([
-        { sourceId: GFS_SOURCE, kept: 12, trashed: expect.any(Array) },
-        { sourceId: PLAIN_SOURCE, kept: 2, trashed: ['plain-2026-04-02', 'plain-2026-04-01'] },
+        { sourceId: GFS_SOURCE, kept: 12, trashed: expect.any(Array), objectsMissing: [] },
+        { sourceId: PLAIN_SOURCE, kept: 2, trashed: ['plain-2026-04-02', 'plain-2026-04-01'], objectsMissing: [] },
       ]),
     );
 

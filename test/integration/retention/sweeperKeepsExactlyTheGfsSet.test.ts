@@ -83,12 +83,17 @@ describe('the sweeper', () => {
   });
 
   it('changes nothing when run again', async () => {
-    expect(await applyRetention({ table, now: () => new Date(), defaultRetention: { ...DEFAULT_RETENTION }, pageSize: 7 }, GFS)).toEqual({ sourceId: GFS, kept: 12, trashed: [] });
+    expect(await applyRetention({ table, s3: s3(), bucket, now: () => new Date(), defaultRetention: { ...DEFAULT_RETENTION }, pageSize: 7 }, GFS)).toEqual({
+      sourceId: GFS,
+      kept: 12,
+      trashed: [],
+      objectsMissing: [],
+    });
   });
 
   it('applies DEFAULT_RETENTION, in UTC, to a source without schedules', async () => {
     const result = await handlers.applyRetention({ sourceId: PLAIN }, lambdaContext);
-    expect(result).toEqual({ sourceId: PLAIN, kept: 2, trashed: ['plain-2026-04-02', 'plain-2026-04-01'] });
+    expect(result).toEqual({ sourceId: PLAIN, kept: 2, trashed: ['plain-2026-04-02', 'plain-2026-04-01'], objectsMissing: [] });
   });
 
   it('refuses a task input the state machine should never send', async () => {

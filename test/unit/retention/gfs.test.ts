@@ -204,6 +204,74 @@ describe('what retention never touches', () => {
   });
 });
 
+describe('only good backups count: verified, unverified, corrupt and missing', () => {
+  const verified = (id: string, at: string) => succeeded(id, at, { verification: { status: 'verified' } });
+  const corrupt = (id: string, at: string) => succeeded(id, at, { verification: { status: 'failed' } });
+  const missing = (id: string, at: string) => succeeded(id, at, { objectMissingAt: '2024-06-09T03:30:00.000Z' });
+
+  it('daily=1 with a corrupt newest backup keeps the last good one, and leaves the corrupt one alone', () => {
+    const backups = [succeeded('jun01', '2024-06-01T02:00:00.000Z'), succeeded('jun02', '2024-06-02T02:00:00.000Z'), corrupt('jun03corrupt', '2024-06-03T02:00:00.000Z')];
+    expect(selectRetained(backups, only({ daily: 1 }), 'UTC')).toEqual({ keep: [{ id: 'jun02', reasons: ['newest', 'daily'] }], expire: ['jun01'] });
+  });
+
+  it('a day whose newest backup is corrupt is represented by its newest good one', () => {
+    const backups = [
+      succeeded('jun01', '2024-06-01T02:00:00.000Z'),
+      succeeded('jun02early', '2024-06-02T02:00:00.000Z'),
+      corrupt('jun02late', '2024-06-02T20:00:00.000Z'),
+      succeeded('jun03', '2024-06-03T02:00:00.000Z'),
+    ];
+    const { raw } = plan(backups, only({ daily: 2 }));
+    expect(raw).toEqual({ keep: [{ id: 'jun03', reasons: ['newest', 'daily'] }, { id: 'jun02early', reasons: ['daily'] }], expire: ['jun01'] });
+  });
+
+  it('always keeps the newest verified backup, even behind newer unverified ones and with every count 0', () => {
+    const backups = [verified('jun01', '2024-06-01T02:00:00.000Z'), verified('jun02', '2024-06-02T02:00:00.000Z'), succeeded('jun03', '2024-06-03T02:00:00.000Z'), succeeded('jun04', '2024-06-04T02:00:00.000Z')];
+    expect(selectRetained(backups, only({}), 'UTC')).toEqual({
+      keep: [
+        { id: 'jun04', reasons: ['newest'] },
+        { id: 'jun02', reasons: ['lastVerified'] },
+      ],
+      expire: ['jun03', 'jun01'],
+    });
+  });
+
+  it('gives the newest backup both reasons when it is also the newest verified one', () => {
+    const backups = [succeeded('jun01', '2024-06-01T02:00:00.000Z'), verified('jun02', '2024-06-02T02:00:00.000Z')];
+    expect(selectRetained(backups, only({ daily: 1 }), 'UTC')).toEqual({ keep: [{ id: 'jun02', reasons: ['newest', 'lastVerified', 'daily'] }], expire: ['jun01'] });
+  });
+
+  it('counts unverified backups as good: with none verified, the newest succeeded one is kept', () => {
+    const backups = [succeeded('jun01', '2024-06-01T02:00:00.000Z'), succeeded('jun02', '2024-06-02T02:00:00.000Z')];
+    expect(selectRetained(backups, only({}), 'UTC')).toEqual({ keep: [{ id: 'jun02', reasons: ['newest'] }], expire: ['jun01'] });
+  });
+
+  it('never counts a backup whose object is missing: not as the newest, the last verified, nor for any period', () => {
+    const backups = [
+      verified('may31', '2024-05-31T02:00:00.000Z'), // W22, May
+      succeeded('jun01', '2024-06-01T02:00:00.000Z'), // W22, June
+      missing('jun02', '2024-06-02T02:00:00.000Z'), // W22 (Sunday), June
+      succeeded('jun03', '2024-06-03T02:00:00.000Z'), // W23, June
+      { ...verified('jun04', '2024-06-04T02:00:00.000Z'), objectMissingAt: '2024-06-09T03:30:00.000Z' }, // W23, June
+    ];
+    // daily 2: Jun 3, Jun 1. weekly 2: W23 → Jun 3, W22 → Jun 1. monthly 2: June → Jun 3, May → May 31.
+    const { raw } = plan(backups, { daily: 2, weekly: 2, monthly: 2 });
+    expect(raw).toEqual({
+      keep: [
+        { id: 'jun03', reasons: ['newest', 'daily', 'weekly', 'monthly'] },
+        { id: 'jun01', reasons: ['daily', 'weekly'] },
+        { id: 'may31', reasons: ['lastVerified', 'monthly'] },
+      ],
+      expire: [],
+    });
+  });
+
+  it('expires nothing of a history with no good backup', () => {
+    const backups = [corrupt('jun01', '2024-06-01T02:00:00.000Z'), missing('jun02', '2024-06-02T02:00:00.000Z')];
+    expect(selectRetained(backups, only({ daily: 1 }), 'UTC')).toEqual({ keep: [], expire: [] });
+  });
+});
+
 describe('several backups in one day', () => {
   it('keeps only the day’s newest', () => {
     const backups = [

@@ -44,7 +44,9 @@ export function BackupTable({ backups, sources, actions }: { backups: readonly B
               <td>
                 {b.status === 'succeeded' ? (
                   <span title={b.sha256 ? `SHA-256 ${b.sha256}` : undefined}>
-                    <StatusBadge status={b.verification?.status === 'verified' ? 'verified' : b.verification?.status === 'failed' ? 'failed' : 'unverified'} />
+                    <StatusBadge
+                      status={b.objectMissingAt ? 'object missing' : b.verification?.status === 'verified' ? 'verified' : b.verification?.status === 'failed' ? 'failed' : 'unverified'}
+                    />
                   </span>
                 ) : (
                   '—'

@@ -3,6 +3,7 @@ const TONES: Record<string, string> = {
   verified: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-100',
   overdue: 'bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-100',
   failed: 'bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-100',
+  'object missing': 'bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-100',
   running: 'bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-100',
   queued: 'bg-slate-200 text-slate-800 dark:bg-slate-700 dark:text-slate-100',
   cancelled: 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100',

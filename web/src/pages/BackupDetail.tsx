@@ -36,6 +36,7 @@ export function BackupDetail() {
     ['Verification', b.verification ? `${b.verification.status} at ${formatTime(b.verification.at)}${b.verification.reason ? `: ${b.verification.reason}` : ''}` : 'not verified yet'],
     ['Server', b.serverVersion ?? '—'],
     ['Object', <code key="k" className="text-xs break-all">{b.s3Key ?? '—'}</code>],
+    ...(b.objectMissingAt ? [['Object missing', `found gone from the bucket at ${formatTime(b.objectMissingAt)}: this backup cannot be restored`] satisfies [string, string]] : []),
   ];
   return (
     <JobDetail
