@@ -148,6 +148,11 @@ export interface FargateSandboxOptions {
   readonly platform: Readonly<Record<string, string>>;
   /** The build context the image's COPY sources are read from (containers/backup). */
   readonly context?: string;
+  /**
+   * A file descriptor of the spawned bwrap to which it writes `{"child-pid": N}`: the host's pid of the entrypoint,
+   * which is where a stop's SIGTERM must go (bwrap itself would just die of it, and not pass it on).
+   */
+  readonly infoFd?: number;
 }
 
 /** Host directories that make up the sandbox's root: an image has its system, not the host's home or work trees. */
@@ -157,12 +162,15 @@ const SYSTEM_DIRS = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64'
  * The `bwrap` command line that runs the runner as the Fargate task runs it: a read-only root holding the system's
  * programs and the image's copied files only, the task's user (when local mode is root: the ownership of volumes is
  * then exactly Fargate's), a fresh root-owned mount for each volume with the image's mode, and an environment of only
- * the image's ENV, the task definition's, the overrides and what the platform adds.
+ * the image's ENV, the task definition's, the overrides and what the platform adds. The entrypoint is PID 1 of its own
+ * PID namespace, as in a container without an init process: the kernel drops signals it has no handler for, and
+ * when it exits every process it started is killed.
  */
 export function fargateSandbox(options: FargateSandboxOptions): { command: string; args: string[] } {
   const { task, image } = options;
   const context = options.context ?? RUNNER_IMAGE_DIR;
-  const args = ['--die-with-parent', '--unshare-ipc', '--unshare-uts', '--hostname', 'ip-10-0-0-1'];
+  const args = ['--die-with-parent', '--unshare-ipc', '--unshare-uts', '--unshare-pid', '--as-pid-1', '--hostname', 'ip-10-0-0-1'];
+  if (options.infoFd !== undefined) args.push('--info-fd', String(options.infoFd));
   for (const dir of SYSTEM_DIRS) {
     if (!existsSync(dir)) continue;
     if (lstatSync(dir).isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);

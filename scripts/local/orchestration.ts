@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { recordExecutionTask } from '../../functions/shared/jobLogs.ts';
 import { passwordFromSecret, type SecretStore } from '../../functions/shared/secretStore.ts';
@@ -59,13 +60,18 @@ export interface LocalRunnerOptions {
   readonly task: RunnerTaskDefinition;
   /** Where the platform's values (region, the task role's credentials) are taken from; process.env by default. */
   readonly env?: NodeJS.ProcessEnv;
+  /** How long a stopped task's runner gets between SIGTERM and SIGKILL: ECS's default stop timeout, 30 s, unless set. */
+  readonly stopTimeoutMs?: number;
 }
 
 /** What local mode keeps of the runner tasks it started, so that stopping an execution stops its task too. */
 export interface LocalRunner {
   /** The `ecs:runTask.sync` task handler. */
   readonly runTask: (parameters: RunTaskParameters) => Promise<LocalEcsTask>;
-  /** Stops the runner tasks of an execution, as Step Functions stops a `.sync` task when its execution stops. */
+  /**
+   * Stops the runner tasks of an execution, as Step Functions stops a `.sync` task when its execution stops and ECS
+   * stops a task: SIGTERM to the runner, SIGKILL if it still runs after the stop timeout.
+   */
   stop(executionArn: string): void;
 }
 
@@ -84,11 +90,14 @@ function platformEnv(env: NodeJS.ProcessEnv): Record<string, string> {
  * Exit 0 returns the stopped task; anything else fails with the task as Cause.
  */
 export function localRunner(options: LocalRunnerOptions): LocalRunner {
-  const running = new Map<string, Set<ChildProcess>>();
+  const running = new Map<string, Set<RunningTask>>();
+  const stopped = new Set<string>();
   const image = runnerImage();
+  const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
   return {
     stop(executionArn) {
-      for (const child of running.get(executionArn) ?? []) child.kill('SIGTERM');
+      stopped.add(executionArn);
+      for (const task of running.get(executionArn) ?? []) void stopTask(task, stopTimeoutMs);
     },
     async runTask(parameters) {
       checkRunTaskOverrides(parameters.Overrides, [options.task.containerName]);
@@ -108,17 +117,25 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
       const log = createWriteStream(join(options.logDir, `${taskId}.log`));
       const executionArn = variable('KEEPSAKE_EXECUTION_ARN');
       if (executionArn) await recordExecutionTask(options.logDir, executionArn, taskId);
-      const sandbox = fargateSandbox({ task: options.task, image, overrides, platform: platformEnv(options.env ?? process.env) });
-      const child = spawn(sandbox.command, sandbox.args, { stdio: ['ignore', 'ignore', 'pipe'] });
-      if (executionArn) running.set(executionArn, new Set([...(running.get(executionArn) ?? []), child]));
-      child.stderr.pipe(log);
+      // A stop that came while this task was being prepared found nothing to stop: the task must not start.
+      if (executionArn && stopped.has(executionArn)) throw new Error(`execution ${executionArn} was stopped before its runner task started`);
+      const sandbox = fargateSandbox({ task: options.task, image, overrides, platform: platformEnv(options.env ?? process.env), infoFd: 3 });
+      const child = spawn(sandbox.command, sandbox.args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+      const sandboxed: RunningTask = { child, runnerPid: sandboxedPid(child).catch(() => undefined) };
+      if (executionArn) running.set(executionArn, new Set([...(running.get(executionArn) ?? []), sandboxed]));
+      child.stderr?.pipe(log);
+      // --die-with-parent does not reach a runner whose uid setpriv changed: a killed bwrap would leave it running on
+      // (reparented, it keeps its pid). SIGKILL from the host does reach a namespace's PID 1, and ends the namespace.
+      child.once('exit', (_code, signal) => {
+        if (signal) void sandboxed.runnerPid.then((pid) => pid !== undefined && killIfRunning(pid, 'SIGKILL'));
+      });
       const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
         child.once('error', (error: NodeJS.ErrnoException) =>
           reject(error.code === 'ENOENT' ? new Error('bwrap (Debian package bubblewrap) is needed to run the runner as Fargate does: npm run setup installs it') : error),
         );
         child.once('close', (c, s) => resolve({ code: c, signal: s }));
       });
-      if (executionArn) running.get(executionArn)?.delete(child);
+      if (executionArn) running.get(executionArn)?.delete(sandboxed);
       await new Promise((resolve) => log.end(resolve));
       const task: LocalEcsTask = {
         TaskArn: taskArn,
@@ -131,6 +148,59 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
       return task;
     },
   };
+}
+
+interface RunningTask {
+  /** bwrap: it exits when the runner does. */
+  readonly child: ChildProcess;
+  /** The runner's host pid, as bwrap reports it; undefined when bwrap failed before starting it. */
+  readonly runnerPid: Promise<number | undefined>;
+}
+
+/** Reads the `{"child-pid": N}` bwrap writes to fd 3 (`--info-fd 3`) once the sandboxed process exists. */
+async function sandboxedPid(child: ChildProcess): Promise<number | undefined> {
+  let text = '';
+  for await (const chunk of child.stdio[3] as Readable) text += String(chunk);
+  const pid = text.trim() ? (JSON.parse(text) as { 'child-pid'?: unknown })['child-pid'] : undefined;
+  return typeof pid === 'number' ? pid : undefined;
+}
+
+const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+/**
+ * ECS's StopTask: SIGTERM to the container's PID 1 (the runner itself, not bwrap, which would not pass it on), then
+ * SIGKILL once the stop timeout has passed (to bwrap; its death SIGKILLs the runner, see runTask).
+ */
+async function stopTask(task: RunningTask, stopTimeoutMs: number): Promise<void> {
+  const deadline = Date.now() + stopTimeoutMs;
+  const timer = setTimeout(() => task.child.kill('SIGKILL'), stopTimeoutMs);
+  task.child.once('close', () => clearTimeout(timer));
+  const pid = await task.runnerPid;
+  if (pid === undefined) {
+    task.child.kill('SIGTERM');
+    return;
+  }
+  // A runner still starting up has no handler yet, and PID 1 drops a signal it has no handler for: sent then, a
+  // cancel would be lost and the backup run on. ECS has the same (short) window; here the stop waits it out.
+  while (!exited(task.child) && Date.now() < deadline && !(await catchesSigterm(pid))) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (exited(task.child)) return;
+  // bwrap exits right after it reaps the runner, so a pid that is gone meanwhile means the runner has ended.
+  killIfRunning(pid, 'SIGTERM');
+}
+
+function killIfRunning(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/** Whether process `pid` has a SIGTERM handler installed (bit 15 of its caught-signals mask). */
+async function catchesSigterm(pid: number): Promise<boolean> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return caught !== undefined && (BigInt(`0x${caught}`) & (1n << 14n)) !== 0n;
 }
 
 export interface Notification {

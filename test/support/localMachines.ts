@@ -35,8 +35,9 @@ export interface LocalMachines {
  * The Backup, Restore, Verify and Sweeper machines as synthesized, run by aws-local-stepfunctions: their Lambda tasks are
  * the real handlers on a fresh DynamoDB Local table, their ECS tasks the real runner (a child process) against
  * the test MariaDB and s3rver, their SNS publishes collected. Sets the handlers' environment, then imports them.
+ * `s3Endpoint` puts something (a recording proxy) between everything and s3rver.
  */
-export async function startLocalMachines(): Promise<LocalMachines> {
+export async function startLocalMachines(options: { readonly s3Endpoint?: string } = {}): Promise<LocalMachines> {
   const table = await useTestTable();
   const template = keepsakeTemplate();
   const definitions = synthesizedMachines(template);
@@ -51,7 +52,7 @@ export async function startLocalMachines(): Promise<LocalMachines> {
   });
   Object.assign(process.env, {
     BACKUP_BUCKET_NAME: bucket(),
-    KEEPSAKE_S3_ENDPOINT: services().s3.endpoint,
+    KEEPSAKE_S3_ENDPOINT: options.s3Endpoint ?? services().s3.endpoint,
     KEEPSAKE_SECRETS: 'memory',
     KEEPSAKE_SCHEDULER: 'local',
     RUNNER_LOG_DIR: await mkdtemp(join(tmpdir(), 'keepsake-runner-logs-')),

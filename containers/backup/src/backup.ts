@@ -54,6 +54,7 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
     }
     const server = await probeServer(tools, conn, database, job.connectTimeoutSeconds);
     const owner = new FailureOwner();
+    owner.follow(ctx.signal);
     onUploadFailure(s3, (error) => owner.fail(new RunnerError(`upload to s3://${job.s3.bucket}/${key} failed: ${messageOf(error)}`)));
 
     // Ready before mysqldump starts: nothing may be awaited between its spawn and the pipeline reading its stdout,
@@ -98,6 +99,9 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
       },
       (error: unknown) => owner.fail(error),
     );
+    // A stop can come after the last part is sent: the object it completes must not outlive the failed backup.
+    let completed = false;
+    const removeObject = () => s3.send(new DeleteObjectCommand({ Bucket: job.s3.bucket, Key: key })).catch(() => undefined);
     const upload = uploadStream({
       client: s3,
       location: job.s3,
@@ -113,13 +117,17 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
         'keepsake-compression': compressor.name,
         ...(job.backupId && { 'keepsake-backup': job.backupId }),
       },
-    }).catch((error: unknown) => owner.fail(error));
+    }).then(
+      () => (completed = true),
+      (error: unknown) => owner.fail(error),
+    );
 
     try {
       await Promise.all([flow, upload]);
       await exited.catch(() => undefined);
       owner.check();
     } catch (error) {
+      if (completed) await removeObject();
       throw error instanceof RunnerError ? error : new RunnerError(`backup failed: ${messageOf(error)}`, { cause: error });
     } finally {
       progress.stop();
@@ -135,9 +143,11 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
     };
     await tagChecksum(s3, job.s3, key, tags).catch(async (error: unknown) => {
       // An untagged object could not be checked before a restore: remove it rather than keep a half-recorded backup.
-      await s3.send(new DeleteObjectCommand({ Bucket: job.s3.bucket, Key: key })).catch(() => undefined);
+      await removeObject();
       throw new RunnerError(`could not tag s3://${job.s3.bucket}/${key} with its checksum and sizes: ${messageOf(error)}`);
     });
+    if (owner.failed) await removeObject();
+    owner.check();
 
     return {
       ok: true,

@@ -9,6 +9,8 @@ export interface JobContext {
   /** Called with the job's own log lines (`level`, `event`, …), such as which client tools it uses. */
   readonly onLog?: (event: Record<string, unknown>) => void;
   readonly progressIntervalMs?: number;
+  /** Aborted when the job must stop (SIGTERM/SIGINT): it fails with the signal's reason and cleans up as any failure. */
+  readonly signal?: AbortSignal;
   readonly env?: NodeJS.ProcessEnv;
 }
 

@@ -20,6 +20,12 @@ export class FailureOwner {
     this.controller.abort(error);
   }
 
+  /** Fails with `signal`'s reason as soon as it aborts (at once if it already has). */
+  follow(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) this.fail(signal.reason);
+    else signal?.addEventListener('abort', () => this.fail(signal.reason), { once: true });
+  }
+
   /** Throws the first failure, if any. */
   check(): void {
     if (this.failed) throw this.cause;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -181,6 +182,9 @@ export async function withConnectionArgs<T>(
   fn: (connectionArgs: ConnectionArgs) => Promise<T>,
 ): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'keepsake-'));
+  // A runner cut short after a stop (see main.ts) exits without unwinding to the `finally` below.
+  const removeAtExit = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeAtExit);
   try {
     const optionFile = join(dir, 'client.cnf');
     const lines = [
@@ -202,6 +206,7 @@ export async function withConnectionArgs<T>(
     const args = [`--defaults-file=${optionFile}`, ...tlsArgs(connection, flavor, caFile), '--max-allowed-packet=1073741824'];
     return await fn({ args, password });
   } finally {
+    process.off('exit', removeAtExit);
     await rm(dir, { recursive: true, force: true });
   }
 }
