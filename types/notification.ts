@@ -19,7 +19,7 @@ export function snsSubjectProblem(subject: string): string | undefined {
 /** Why SNS would refuse `message`, or undefined. */
 export function snsMessageProblem(message: string): string | undefined {
   if (message.length === 0) return 'the message is empty';
-  const bytes = Buffer.byteLength(message, 'utf8');
+  const bytes = new TextEncoder().encode(message).length;
   return bytes > SNS_MESSAGE_MAX_BYTES ? `the message is ${bytes} bytes of UTF-8 (SNS takes at most ${SNS_MESSAGE_MAX_BYTES})` : undefined;
 }
 
