@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach } from 'vitest';
 import { main, type SmokeDeps } from '../../../scripts/smoke/smoke.ts';
 import { FakeKeepsakeApi, type FakeBehaviour } from './fakeKeepsakeApi.ts';
 
@@ -102,3 +103,17 @@ export const stepHeads = (out: readonly string[]) =>
 
 /** The one line of step `name` (any outcome). */
 export const lineOf = (out: readonly string[], name: string) => out.find((line) => new RegExp(`^(PASS|FAIL|SKIP) ${name}( \\(|:|$)`).test(line));
+
+/** `given` for one test file: each test's fake API is stopped after it, and the SDK mocks restored after the file. */
+export function givenPerTest(): typeof given {
+  let current: Given | undefined;
+  afterEach(async () => {
+    await current?.fake.stop();
+    current = undefined;
+  });
+  afterAll(() => {
+    cfn.restore();
+    cw.restore();
+  });
+  return async (...args) => (current = await given(...args));
+}

@@ -1,20 +1,11 @@
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import 'aws-sdk-client-mock-vitest/extend';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseSmokeOptions } from '../../../scripts/smoke/options.ts';
-import { ARGS, NOW, cfn, cw, given, type Given } from './smokeFixtures.ts';
+import { ARGS, NOW, cfn, cw, givenPerTest } from './smokeFixtures.ts';
 
-let current: Given | undefined;
-const start = async () => (current = await given());
-afterEach(async () => {
-  await current?.fake.stop();
-  current = undefined;
-});
-afterAll(() => {
-  cfn.restore();
-  cw.restore();
-});
+const start = givenPerTest();
 
 /** ARGS without one `--name value` pair. */
 const without = (name: string) => {

@@ -1,25 +1,15 @@
 import { DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import 'aws-sdk-client-mock-vitest/extend';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Given } from './smokeFixtures.ts';
-import { ACCESS_KEY, ALARMS, PASSWORD, cfn, cw, given, lineOf, stepHeads } from './smokeFixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { ACCESS_KEY, ALARMS, PASSWORD, cfn, cw, givenPerTest, lineOf, stepHeads } from './smokeFixtures.ts';
 
 const ALL_STEPS = ['find the API', 'create data source', 'test connection', 'back up', 'verify', 'restore', 'fire test alarm', 'trash backup', 'delete data source'];
 
 /** The SetAlarmState calls in order, as the alarm and the state they set. */
 const alarmStates = () => cw.commandCalls(SetAlarmStateCommand).map((c) => ({ AlarmName: c.args[0].input.AlarmName, StateValue: c.args[0].input.StateValue }));
 
-let current: Given | undefined;
-const start = async (...args: Parameters<typeof given>) => (current = await given(...args));
-afterEach(async () => {
-  await current?.fake.stop();
-  current = undefined;
-});
-afterAll(() => {
-  cfn.restore();
-  cw.restore();
-});
+const start = givenPerTest();
 
 describe('npm run smoke:aws against a deployment that works', () => {
   it('prints PASS for every step in order, then a passing summary, and exits 0', async () => {
