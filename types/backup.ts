@@ -4,7 +4,11 @@ import { IdSchema } from './dataSource.ts';
 export const BackupStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export type BackupStatus = z.infer<typeof BackupStatusSchema>;
 
-export const BackupTriggerSchema = z.enum(['manual', 'schedule', 'api']);
+/**
+ * Who asked for the backup. `safety` is the Restore machine's backup of a database it is about to overwrite (linked
+ * by `restoreId`): listed, restorable and counted like any backup, but outside the schedules' GFS retention.
+ */
+export const BackupTriggerSchema = z.enum(['manual', 'schedule', 'api', 'safety']);
 export type BackupTrigger = z.infer<typeof BackupTriggerSchema>;
 
 export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex characters');
@@ -34,6 +38,8 @@ export const BackupSchema = z
     status: BackupStatusSchema,
     trigger: BackupTriggerSchema,
     scheduleId: IdSchema.optional(),
+    /** For a `safety` backup: the restore that took it before overwriting this database (its way back). */
+    restoreId: IdSchema.optional(),
     s3Key: z.string().min(1).optional(),
     /**
      * The object version written, read back when the backup was finalized: restores, verifications and test

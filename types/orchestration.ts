@@ -99,8 +99,14 @@ export type BegunRestore = z.infer<typeof BegunRestoreSchema>;
 export const SafetyBackupTaskSchema = z.object({ restoreId: IdSchema, key: ObjectKeySchema }).strict();
 export type SafetyBackupTask = z.infer<typeof SafetyBackupTaskSchema>;
 
-/** The safety backup as found: its key when the runner wrote one, else why there is none. */
-export const SafetyBackupSchema = z.union([z.object({ key: ObjectKeySchema, sha256: z.string() }).strict(), z.object({ skipped: z.string() }).strict()]);
+/**
+ * The safety backup as found: its key and backup record (`backupId`; absent only in executions begun before safety
+ * backups were recorded) when the runner wrote one, else why there is none.
+ */
+export const SafetyBackupSchema = z.union([
+  z.object({ key: ObjectKeySchema, sha256: z.string(), backupId: IdSchema.optional() }).strict(),
+  z.object({ skipped: z.string() }).strict(),
+]);
 export type SafetyBackup = z.infer<typeof SafetyBackupSchema>;
 
 /** Task "Record restore": the restore ran; `safety` is what the safety step found. */

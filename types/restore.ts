@@ -21,7 +21,9 @@ export const RestoreSchema = z
     startedAt: z.iso.datetime().optional(),
     finishedAt: z.iso.datetime().optional(),
     durationMs: z.number().int().nonnegative().optional(),
-    /** Object key of the safety backup taken of the target before it was overwritten: the way back. */
+    /** The safety backup (a backup record, trigger `safety`) taken of the target before it was overwritten: the way back. */
+    safetyBackupId: IdSchema.optional(),
+    /** Its object key; restores recorded before safety backups were backup records have only this. */
     safetyBackupKey: z.string().optional(),
     error: z.string().optional(),
   })
@@ -61,8 +63,8 @@ export const RestorePageSchema = pageOf(ListedRestoreSchema);
 
 /** How a restore ended, as the Restore state machine reports it. */
 export const RestoreOutcomeSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('succeeded'), durationMs: z.number().int().nonnegative(), safetyBackupKey: z.string().optional() }).strict(),
-  z.object({ status: z.literal('failed'), error: z.string().min(1), durationMs: z.number().int().nonnegative().optional(), safetyBackupKey: z.string().optional() }).strict(),
+  z.object({ status: z.literal('succeeded'), durationMs: z.number().int().nonnegative(), safetyBackupKey: z.string().optional(), safetyBackupId: IdSchema.optional() }).strict(),
+  z.object({ status: z.literal('failed'), error: z.string().min(1), durationMs: z.number().int().nonnegative().optional(), safetyBackupKey: z.string().optional(), safetyBackupId: IdSchema.optional() }).strict(),
   z.object({ status: z.literal('cancelled'), error: z.string().min(1).optional() }).strict(),
 ]);
 export type RestoreOutcome = z.infer<typeof RestoreOutcomeSchema>;

@@ -13,6 +13,13 @@ export type KeepReason = z.infer<typeof KeepReasonSchema>;
 /** The audit principal of everything the sweeper and the post-backup retention step do. */
 export const RETENTION_PRINCIPAL = 'keepsake:retention';
 
+/**
+ * Days a restore's safety backup (trigger `safety`) is kept after its restore ended, before retention moves it to
+ * the trash: long enough to notice a restore went wrong and roll it back, short enough that the copies of whole
+ * databases restores leave behind do not pile up. A constant for now; a per-deploy setting can come later.
+ */
+export const SAFETY_BACKUP_KEEP_DAYS = 7;
+
 /** Days a backup stays in the trash before the sweeper deletes it with its object, unless TRASH_GRACE_DAYS says otherwise. */
 export const DEFAULT_TRASH_GRACE_DAYS = 7;
 

@@ -1,6 +1,7 @@
 import { StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Backup, BackupStatus } from '../../types/backup.ts';
 import type { BackupOutcome, BeginBackupRun } from '../../types/backupApi.ts';
+import type { Restore } from '../../types/restore.ts';
 import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
 import { auditPut } from '../shared/repositories/audit.ts';
 import {
@@ -110,6 +111,45 @@ export async function beginBackupRun(deps: RunDeps, run: BeginBackupRun): Promis
     if (error.failed('noRestore')) throw await restoringConflict(table, record.sourceId, record.database);
     const lock = await getRunningLock(table, run.dataSourceId);
     throw new Conflict(`data source ${run.dataSourceId} already has a backup queued or running${lock ? ` (${lock.backupId})` : ''}`);
+  }
+  return toBackup(record);
+}
+
+/** What a safety backup is recorded from: the restore taking it and the id its record gets. */
+export interface SafetyBackupRun {
+  readonly backupId: string;
+  readonly restore: Pick<Restore, 'id' | 'targetSourceId' | 'targetDatabase' | 'startedAt' | 'createdAt'>;
+}
+
+/**
+ * Creates the record of a restore's safety backup of its target, running (trigger `safety`, linked by
+ * `restoreId`), for `finalizeBackup` to record like any backup. It takes no lock and is not checked against the
+ * restore lock: the restore holding that lock is the one taking it. Idempotent: a retry finds the record and
+ * returns it.
+ */
+export async function beginSafetyBackup(deps: RunDeps, run: SafetyBackupRun): Promise<Backup> {
+  const { table } = deps;
+  const existing = await getBackupRecord(table, run.backupId);
+  if (existing) return toBackup(existing);
+  const now = deps.now();
+  const { restore } = run;
+  // The runner dumped the target first thing in the restore: its moment is the restore's start.
+  const startedAt = restore.startedAt ?? now.toISOString();
+  const record: BackupRecord = {
+    id: run.backupId,
+    sourceId: restore.targetSourceId,
+    database: restore.targetDatabase,
+    status: 'running',
+    trigger: 'safety',
+    restoreId: restore.id,
+    createdAt: startedAt,
+    startedAt,
+  };
+  try {
+    await transactWriteItems(table, [newBackupPut(table, record), statusCounterUpdate(table, 'running', now)]);
+  } catch (error) {
+    if (!(error instanceof TransactionCancelled)) throw error;
+    return toBackup(await mustGet(table, run.backupId));
   }
   return toBackup(record);
 }

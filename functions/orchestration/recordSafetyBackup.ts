@@ -1,12 +1,13 @@
 import { SafetyBackupTaskSchema, type SafetyBackup, type SafetyBackupTask } from '../../types/orchestration.ts';
 import { s3Client } from '../shared/clients.ts';
 import { requireEnv } from '../shared/env.ts';
+import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
 import { recordSafetyBackup as record } from './restoreSteps.ts';
 
-const deps = { s3: s3Client, bucket: requireEnv('BACKUP_BUCKET_NAME') };
+const deps = { table: tableFromEnv(), now: () => new Date(), s3: s3Client, bucket: requireEnv('BACKUP_BUCKET_NAME') };
 
-/** Restore machine, after the safety backup: its key, or why there is none. */
+/** Restore machine, after the safety backup: its backup record (created and recorded succeeded), or why there is none. */
 async function recordSafetyBackup(task: SafetyBackupTask): Promise<SafetyBackup> {
   return record(deps, task);
 }

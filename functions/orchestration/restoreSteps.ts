@@ -1,12 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { BackupJobSchema, RESULT_TAGS, RestoreJobSchema, backupKey } from '../../types/job.ts';
 import type { Restore } from '../../types/restore.ts';
 import type { BegunRestore, FinalizeRestoreTask, RecordedFailure, RestoreFailureTask, SafetyBackup, SafetyBackupTask } from '../../types/orchestration.ts';
 import { beginRestoreRun, finalizeRestore, getRestore } from '../restores/restoreService.ts';
+import { beginSafetyBackup, finalizeBackup } from '../backups/runService.ts';
 import { Conflict, NotFound } from '../shared/errors.ts';
 import { getBackupRecord } from '../shared/repositories/backups.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
+import { finalizeBackupRun } from './backupSteps.ts';
 import { ecsTaskOf, failureReason, type FailedStep } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
 import { backupObjectOf, databaseAccessOf, s3LocationOf, storedObject, type JobDeps } from './runnerJobs.ts';
@@ -46,26 +49,43 @@ export async function beginRestore(deps: StepDeps & JobDeps, restoreId: string):
   return { restore, safetyJob, restoreJob };
 }
 
-/**
- * Step "Record safety backup": the runner exited 0, so either it wrote the safety backup (checksum tagged) or the
- * target did not exist and there was nothing to keep.
- */
-export async function recordSafetyBackup(deps: { readonly s3: S3Client; readonly bucket: string }, task: SafetyBackupTask): Promise<SafetyBackup> {
-  const stored = await storedObject(deps.s3, deps.bucket, task.key);
-  const sha256 = stored?.tags[RESULT_TAGS.sha256];
-  if (stored && sha256) return { key: task.key, sha256 };
-  if (stored) throw new Conflict(`the safety backup s3://${deps.bucket}/${task.key} has no checksum: the restore will not overwrite the target without a usable way back`);
-  return { skipped: 'the target database did not exist: there was nothing to overwrite' };
+/** The id of a restore's safety backup record: derived from the restore, so every retry of the step finds the same one. */
+export function safetyBackupIdOf(restoreId: string): string {
+  return `safety-${createHash('sha256').update(`safety:${restoreId}`).digest('hex').slice(0, 32)}`;
 }
 
-/** Step "Record restore": succeeded, with the safety backup's key when one was taken. */
+/**
+ * Step "Record safety backup": the runner exited 0, so either it wrote the safety backup (checksum tagged) or the
+ * target did not exist and there was nothing to keep. A written one becomes a backup record (trigger `safety`,
+ * linked to the restore) recorded succeeded exactly as the Backup machine records a backup (`finalizeBackupRun`),
+ * so it is listed, restorable, downloadable and counted like any other. One that cannot be recorded is marked
+ * failed and fails the step: the restore does not overwrite the target without a usable way back.
+ */
+export async function recordSafetyBackup(deps: StepDeps & { readonly s3: S3Client; readonly bucket: string }, task: SafetyBackupTask): Promise<SafetyBackup> {
+  const stored = await storedObject(deps.s3, deps.bucket, task.key);
+  const sha256 = stored?.tags[RESULT_TAGS.sha256];
+  if (stored && !sha256) throw new Conflict(`the safety backup s3://${deps.bucket}/${task.key} has no checksum: the restore will not overwrite the target without a usable way back`);
+  if (!stored || !sha256) return { skipped: 'the target database did not exist: there was nothing to overwrite' };
+  const restore = await getRestore(deps.table, task.restoreId);
+  const backupId = safetyBackupIdOf(restore.id);
+  await beginSafetyBackup(deps, { backupId, restore });
+  try {
+    await finalizeBackupRun(deps, { backupId, key: task.key });
+  } catch (error) {
+    await finalizeBackup(deps, { backupId, outcome: { status: 'failed', error: error instanceof Error ? error.message : String(error) } }).catch(() => undefined);
+    throw error;
+  }
+  return { key: task.key, sha256, backupId };
+}
+
+/** Step "Record restore": succeeded, with the safety backup's record and key when one was taken. */
 export function finalizeRestoreRun(deps: StepDeps, task: FinalizeRestoreTask): Promise<Restore> {
   const startedAt = deps.now();
   return getRestore(deps.table, task.restoreId).then((restore) =>
     finalizeRestore(deps, task.restoreId, {
       status: 'succeeded',
       durationMs: Math.max(0, startedAt.getTime() - Date.parse(restore.startedAt ?? restore.createdAt)),
-      ...('key' in task.safety && { safetyBackupKey: task.safety.key }),
+      ...('key' in task.safety && { safetyBackupKey: task.safety.key, ...(task.safety.backupId && { safetyBackupId: task.safety.backupId }) }),
     }),
   );
 }
@@ -84,16 +104,16 @@ const RESTORE_STEPS = {
 export async function recordRestoreFailure(deps: StepDeps & { readonly logs: RunnerLogs; readonly bucket: string }, task: RestoreFailureTask): Promise<RecordedFailure> {
   const taskArn = RESTORE_STEPS[task.failedStep].runner ? ecsTaskOf(task.error)?.taskArn : undefined;
   const runnerErrors = taskArn ? await deps.logs.lastErrors(taskArn) : [];
-  const safetyKey = task.safety && 'key' in task.safety ? task.safety.key : undefined;
-  const wayBack = safetyKey
-    ? `the target's safety backup is s3://${deps.bucket}/${safetyKey}: restore it to roll back`
+  const safety = task.safety && 'key' in task.safety ? task.safety : undefined;
+  const wayBack = safety
+    ? `the target's safety backup is ${safety.backupId ? `backup ${safety.backupId} ` : ''}s3://${deps.bucket}/${safety.key}: restore it to roll back`
     : task.failedStep === 'restore'
       ? 'the target database did not exist before, so there is nothing to roll back to'
       : 'the target database was not touched';
   const reason = `${failureReason(RESTORE_STEPS[task.failedStep], task.error, runnerErrors)}; ${wayBack}`;
   const restore = await getRestore(deps.table, task.restoreId).catch(() => undefined);
   if (restore && (restore.status === 'queued' || restore.status === 'running')) {
-    await finalizeRestore(deps, task.restoreId, { status: 'failed', error: reason, ...(safetyKey && { safetyBackupKey: safetyKey }) });
+    await finalizeRestore(deps, task.restoreId, { status: 'failed', error: reason, ...(safety && { safetyBackupKey: safety.key, ...(safety.backupId && { safetyBackupId: safety.backupId }) }) });
   }
   const into = restore ? `${restore.targetDatabase} (data source ${restore.targetSourceId})` : `restore ${task.restoreId}`;
   return {

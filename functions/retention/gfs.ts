@@ -1,4 +1,4 @@
-import type { BackupStatus, Verification } from '../../types/backup.ts';
+import type { BackupStatus, BackupTrigger, Verification } from '../../types/backup.ts';
 import type { KeepReason } from '../../types/retention.ts';
 import type { Retention } from '../../types/schedule.ts';
 
@@ -6,6 +6,8 @@ import type { Retention } from '../../types/schedule.ts';
 export interface RetentionCandidate {
   readonly id: string;
   readonly status: BackupStatus;
+  /** `safety` backups are not the schedule's: they have their own retention (`safetyBackupsToExpire`). */
+  readonly trigger?: BackupTrigger;
   readonly createdAt: string;
   /** When the dump began; the backup's moment when present (an API backup may wait a little in the queue). */
   readonly startedAt?: string;
@@ -88,6 +90,8 @@ const RULES = [
  *   days of DST changes are one day each.
  * - A backup's moment is `startedAt`, else `createdAt`; equal moments are ordered by id (the greater is newer),
  *   as the table's `createdAt#id` sort keys are.
+ * - Safety backups (trigger `safety`, taken by restores) are not part of the set: they appear in neither list and
+ *   neither count for a period nor stand in as the newest (retention keeps them a while after their restore).
  * - Only good backups are kept or expired. Queued, running, failed and cancelled ones, those already in the
  *   trash, and succeeded ones whose verification failed or whose object is missing appear in neither list: they
  *   are not retention's to touch (a verification that failed to read may pass again; a person decides).
@@ -96,7 +100,7 @@ const RULES = [
 export function selectRetained(backups: readonly RetentionCandidate[], policy: Retention, timeZone: string): RetentionPlan {
   const localDate = localDateIn(timeZone);
   const good = backups
-    .filter(isGood)
+    .filter((b) => b.trigger !== 'safety' && isGood(b))
     .map((b) => {
       const at = Date.parse(b.startedAt ?? b.createdAt);
       if (Number.isNaN(at)) throw new RangeError(`backup ${b.id} has no readable time: ${b.startedAt ?? b.createdAt}`);

@@ -4,15 +4,18 @@ import type { Backup } from '../../types/backup.ts';
 import { snsSubject } from '../../types/notification.ts';
 import type { Notification } from '../../types/orchestration.ts';
 import { DEFAULT_TRASH_GRACE_DAYS, RETENTION_PRINCIPAL, type ApplyRetentionResult, type PurgeTrashResult } from '../../types/retention.ts';
+import type { Restore } from '../../types/restore.ts';
 import type { Retention } from '../../types/schedule.ts';
 import { deleteBackup, trashBackup, type DeleteDeps } from '../backups/trashService.ts';
 import { Conflict, HttpError, NotFound } from '../shared/errors.ts';
 import { getBackupRecord, listBackups, listTrashedBefore, markObjectMissing } from '../shared/repositories/backups.ts';
 import { getDataSource, listDataSources } from '../shared/repositories/dataSources.ts';
+import { getRestoreRecord } from '../shared/repositories/restores.ts';
 import { listSchedulesOf, type ScheduleRecord } from '../shared/repositories/schedules.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import { describeAwsError } from '../shared/stepFunctions.ts';
 import { selectRetained, type RetentionPlan } from './gfs.ts';
+import { safetyBackupsToExpire } from './safety.ts';
 
 export interface RetentionDeps {
   readonly table: TableRef;
@@ -77,7 +80,8 @@ async function objectExists(deps: RetentionDeps, backup: Backup): Promise<boolea
 /**
  * Applies the source's retention policy (see `policyOf` and `selectRetained`): its succeeded backups out of the
  * trash are read with Queries on the source+status collection (every page), and those the policy does not keep
- * are moved to the trash one by one, each with its audit event by `keepsake:retention`. Nothing else is
+ * are moved to the trash one by one, each with its audit event by `keepsake:retention`; so are the source's safety
+ * backups `SAFETY_BACKUP_KEEP_DAYS` after their restores ended (GFS leaves them out). Nothing else is
  * touched: queued, running, failed and cancelled backups are not in that collection. Safe to run concurrently
  * with itself (a backup someone else trashed or deleted meanwhile is skipped) and to retry. A listing that
  * misses a backup finishing meanwhile only keeps more, never less.
@@ -95,7 +99,7 @@ export async function applyRetention(deps: RetentionDeps, sourceId: string): Pro
   const policy = policyOf(schedules, deps.defaultRetention);
   const { plan, missing } = await keptWithTheirObjects(deps, backups, (candidates) => selectRetained(candidates, policy.retention, policy.timeZone));
   const trashed: string[] = [];
-  for (const backupId of plan.expire) {
+  for (const backupId of [...plan.expire, ...(await expiredSafetyBackups(deps, backups))]) {
     try {
       await trashBackup(deps, { backupId, principal: RETENTION_PRINCIPAL });
       trashed.push(backupId);
@@ -105,6 +109,17 @@ export async function applyRetention(deps: RetentionDeps, sourceId: string): Pro
   }
   const objectsMissing = missing.map((b) => b.id);
   return { sourceId, kept: plan.keep.length, trashed, objectsMissing, ...(missing.length > 0 && { notification: await missingNotification(deps, sourceId, missing) }) };
+}
+
+/** The source's safety backups kept long enough after their restores (see `safetyBackupsToExpire`). */
+async function expiredSafetyBackups(deps: RetentionDeps, backups: readonly Backup[]): Promise<string[]> {
+  const restoreIds = [...new Set(backups.flatMap((b) => (b.trigger === 'safety' && b.restoreId !== undefined ? [b.restoreId] : [])))];
+  const restores = new Map<string, Restore>();
+  for (const id of restoreIds) {
+    const restore = await getRestoreRecord(deps.table, id);
+    if (restore) restores.set(id, restore);
+  }
+  return safetyBackupsToExpire(backups, (id) => restores.get(id), deps.now());
 }
 
 /** At most this many HeadObjects at once. */

@@ -74,8 +74,9 @@ const LAMBDA_THROTTLED: sfn.RetryProps = { errors: ['Lambda.TooManyRequestsExcep
  * Step Functions machines that drive the runner, and the EventBridge Scheduler pieces that start them:
  * - Backup: begin (record running) → runner on Fargate (`ecs:runTask.sync`) → record success from the object's
  *   tags → apply retention for the source. Any failure → failed record with the reason → notification → Fail.
- * - Restore: begin → safety backup of the target (skipped if it does not exist yet) → runner restore → record.
- *   Any failure → failed record naming the safety backup's key (the way back) → notification → Fail.
+ * - Restore: begin → safety backup of the target (skipped if it does not exist yet), recorded as a backup
+ *   (trigger `safety`) → runner restore → record. Any failure → failed record naming the safety backup (the way
+ *   back) → notification → Fail.
  * - Verify: the runner re-reads the object and checks its SHA-256 and gzip stream → verified or failed (+ alert).
  * - Sweeper (daily): retention for every source, verification of weekly-verified sources' newest backups,
  *   then deletion of trash past its grace period.
@@ -367,7 +368,7 @@ export class Orchestration extends Construct {
   private buildRestoreMachine(): sfn.StateMachine {
     const { alerts, key } = this.props;
     const begin = this.describesJobs(this.fn('BeginRestore', 'orchestration/beginRestore.ts', 'write'));
-    const safety = this.readsBackupObjects(this.fn('RecordSafetyBackup', 'orchestration/recordSafetyBackup.ts', 'read'));
+    const safety = this.readsBackupObjects(this.fn('RecordSafetyBackup', 'orchestration/recordSafetyBackup.ts', 'write'));
     const finalize = this.fn('FinalizeRestore', 'orchestration/finalizeRestore.ts', 'write');
     const recordFailure = this.readsRunnerLogs(this.fn('RecordRestoreFailure', 'orchestration/recordRestoreFailure.ts', 'write'));
     recordFailure.function.addEnvironment('BACKUP_BUCKET_NAME', this.props.bucket.bucketName);

@@ -1,10 +1,11 @@
 import { GetObjectCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getBackupRecord, putBackupRecords, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
+import { getBackupRecord, listBackups, putBackupRecords, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
 import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
 import { getRestoreRecord, newRestorePut } from '../../../functions/shared/repositories/restores.ts';
 import { putNewSchedule } from '../../../functions/shared/repositories/schedules.ts';
+import { readDayCounters, readSourceStats } from '../../../functions/shared/repositories/stats.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
 import { RESULT_TAGS } from '../../../types/job.ts';
 import type { Restore } from '../../../types/restore.ts';
@@ -24,7 +25,8 @@ const COPY = `${DATABASE}_copy`;
 
 /**
  * The Restore and Verify machines as synthesized, run locally with the real handlers and the real runner: a
- * restore round-trips into a new database and over an existing one (after a safety backup), a failed restore
+ * restore round-trips into a new database and over an existing one (after a safety backup, recorded as a backup that
+ * undoes it when restored), a failed restore
  * names its way back, and verify tells a good object from a corrupt one.
  */
 describe.runIf(services().mariadb !== null)('Restore and Verify state machines, run locally end to end', () => {
@@ -33,6 +35,12 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
   let backup: BackupRecord;
   let corrupt: BackupRecord;
   const rows = (database: string) => rootSql(`SELECT id, COALESCE(note, 'NULL') FROM ${database}.orders ORDER BY id`);
+  const checksum = (database: string) => rootSql(`CHECKSUM TABLE ${database}.orders`);
+  const storedBackupsOf = async (sourceId: string) => (await readSourceStats(machines.table)).find((s) => s.sourceId === sourceId)?.storedBackups ?? 0;
+  const succeededToday = async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    return (await readDayCounters(machines.table, today, today))[0]?.total.succeeded ?? 0;
+  };
 
   /** A daily schedule of `sourceId` with this verification policy, written as the API would. */
   const seedSchedule = (id: string, sourceId: string, verify: VerifyPolicy) =>
@@ -93,17 +101,50 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
     expect(await rows(COPY)).toBe(await rows(DATABASE));
   });
 
-  it('backs up an existing target before overwriting it, and keeps that key on the record', async () => {
+  it('backs up an existing target before overwriting it, as a safety backup record linked both ways, counted and restorable', async () => {
     const before = await rows(DATABASE);
     await rootSql(`UPDATE ${DATABASE}.orders SET note = 'changed since the backup' WHERE id = 1; INSERT INTO ${DATABASE}.orders VALUES (4, 'new');`);
+    const overwritten = await checksum(DATABASE);
+    const storedBefore = await storedBackupsOf(source.id);
+    const succeededBefore = await succeededToday();
     const { outcome, record } = await restore('rv-over-original', backup.id, DATABASE);
     expectSucceeded(outcome);
     expect(record.status).toBe('succeeded');
     expect(record.safetyBackupKey).toMatch(new RegExp(`^${source.id}/${DATABASE}/.+_before-restore-rv-over-original\\.sql\\.gz$`));
     const safety = await testS3Client().send(new GetObjectCommand({ Bucket: bucket(), Key: record.safetyBackupKey }));
-    const safetySql = gunzipSync(Buffer.from(await safety.Body!.transformToByteArray())).toString('utf8');
+    const safetyBytes = Buffer.from(await safety.Body!.transformToByteArray());
+    const safetySql = gunzipSync(safetyBytes).toString('utf8');
     expect(safetySql).toContain("(1,'changed since the backup')");
     expect(await rows(DATABASE)).toBe(before);
+    expect(await checksum(DATABASE)).not.toBe(overwritten);
+
+    // The safety backup is a backup record: trigger safety, linked to its restore both ways, recorded as the Backup machine records one.
+    expect(record.safetyBackupId).toBeDefined();
+    const safetyRecord = await getBackupRecord(machines.table, record.safetyBackupId!);
+    expect(safetyRecord).toMatchObject({
+      status: 'succeeded',
+      trigger: 'safety',
+      restoreId: record.id,
+      sourceId: source.id,
+      database: DATABASE,
+      s3Key: record.safetyBackupKey,
+      sha256: sha256(safetyBytes),
+      compressedBytes: safetyBytes.length,
+      uncompressedBytes: gunzipSync(safetyBytes).length,
+      tables: 1,
+    });
+    expect(safetyRecord?.s3ETag ?? safetyRecord?.s3VersionId).toBeDefined();
+    const listed = await listBackups(machines.table, { sourceId: source.id }, { limit: 100 });
+    expect(listed.items.map((b) => b.id)).toContain(record.safetyBackupId);
+    expect(await storedBackupsOf(source.id)).toBe(storedBefore + 1);
+    expect(await succeededToday()).toBe(succeededBefore + 1);
+
+    // Restorable: restoring it undoes the restore, to the byte.
+    const back = await restore('rv-roll-back', record.safetyBackupId!, DATABASE);
+    expectSucceeded(back.outcome);
+    expect(await checksum(DATABASE)).toBe(overwritten);
+    expect(back.record.safetyBackupId).toBeDefined();
+    expect(back.record.safetyBackupId).not.toBe(record.safetyBackupId);
   });
 
   it('fails a restore of a corrupt object with the reason and the safety backup as the way back, and alerts once', async () => {
@@ -114,7 +155,9 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
     expect(record.status).toBe('failed');
     expect(record.safetyBackupKey, record.error).toMatch(/_before-restore-rv-corrupt-restore\.sql\.gz$/);
     expect(record.error).toContain('the runner exited with code 1');
-    expect(record.error).toContain(`the target's safety backup is s3://${bucket()}/${record.safetyBackupKey}: restore it to roll back`);
+    expect(record.safetyBackupId).toBeDefined();
+    expect(await getBackupRecord(machines.table, record.safetyBackupId!)).toMatchObject({ status: 'succeeded', trigger: 'safety', restoreId: record.id });
+    expect(record.error).toContain(`the target's safety backup is backup ${record.safetyBackupId} s3://${bucket()}/${record.safetyBackupKey}: restore it to roll back`);
     expect(machines.notifications.length - notified).toBe(1);
     expect(machines.notifications.at(-1)?.Subject).toBe(`Keepsake: restore into ${DATABASE} (data source ${source.id}) failed`);
   });

@@ -343,3 +343,24 @@ describe('bad input', () => {
     expect(() => selectRetained([succeeded('a', '2024-06-01T02:00:00.000Z')], only({ daily: 1 }), 'Mars/Olympus_Mons')).toThrow(RangeError);
   });
 });
+
+describe('safety backups', () => {
+  // Restores' safety backups (trigger safety) have their own retention: GFS neither keeps nor expires them.
+  const history = [
+    succeeded('mon', '2026-05-04T02:00:00.000Z', { trigger: 'schedule' }),
+    succeeded('tue', '2026-05-05T02:00:00.000Z', { trigger: 'schedule' }),
+    succeeded('tue-safety', '2026-05-05T14:00:00.000Z', { trigger: 'safety' }),
+    succeeded('wed-safety', '2026-05-06T09:00:00.000Z', { trigger: 'safety', verification: { status: 'verified' } }),
+  ];
+
+  it('leaves them out of the GFS set: not the newest, not a day, not the last verified, and never expired by it', () => {
+    const { keep, expire, raw } = plan(history, only({ daily: 1 }));
+    expect(keep).toEqual(['tue']);
+    expect(raw.keep).toEqual([{ id: 'tue', reasons: ['newest', 'daily'] }]);
+    expect(expire).toEqual(['mon']);
+  });
+
+  it('keeps nothing but the schedule backups when every count is 0', () => {
+    expect(plan(history, only({})).keep).toEqual(['tue']);
+  });
+});
