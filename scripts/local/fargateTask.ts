@@ -166,7 +166,7 @@ const SYSTEM_DIRS = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64'
  * PID namespace, as in a container without an init process: the kernel drops signals it has no handler for, and
  * when it exits every process it started is killed.
  */
-export function fargateSandbox(options: FargateSandboxOptions): { command: string; args: string[] } {
+export function fargateSandbox(options: FargateSandboxOptions): { command: string; args: string[]; env: Record<string, string> } {
   const { task, image } = options;
   const context = options.context ?? RUNNER_IMAGE_DIR;
   const args = ['--die-with-parent', '--unshare-ipc', '--unshare-uts', '--unshare-pid', '--as-pid-1', '--hostname', 'ip-10-0-0-1'];
@@ -196,8 +196,6 @@ export function fargateSandbox(options: FargateSandboxOptions): { command: strin
   // Docker sets HOME from the image's passwd entry of the user, or to / when it has none.
   const env: Record<string, string> = { HOME: image.homes[uid] ?? '/', ...image.env, ...task.environment, ...options.platform, ...options.overrides, HOSTNAME: 'ip-10-0-0-1' };
   if (nodeInImage) env.PATH = `${dirname(nodeInImage)}:${env.PATH ?? ''}`;
-  args.push('--clearenv');
-  for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value);
   args.push('--chdir', image.workdir);
   if (process.getuid?.() === 0) {
     // Root sets the user inside the sandbox, so the volumes stay root's as in Fargate.
@@ -206,5 +204,6 @@ export function fargateSandbox(options: FargateSandboxOptions): { command: strin
     // Without root only a user namespace is possible: the task's uid owns the volumes then (see README).
     args.push('--unshare-user', '--uid', uid, '--gid', gid, '--', ...image.entrypoint);
   }
-  return { command: 'bwrap', args };
+  // The environment goes to bwrap itself, which hands it on: as `--setenv` arguments the password would show in `ps`.
+  return { command: 'bwrap', args, env };
 }

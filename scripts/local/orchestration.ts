@@ -120,7 +120,7 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
       // A stop that came while this task was being prepared found nothing to stop: the task must not start.
       if (executionArn && stopped.has(executionArn)) throw new Error(`execution ${executionArn} was stopped before its runner task started`);
       const sandbox = fargateSandbox({ task: options.task, image, overrides, platform: platformEnv(options.env ?? process.env), infoFd: 3 });
-      const child = spawn(sandbox.command, sandbox.args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+      const child = spawn(sandbox.command, sandbox.args, { env: sandbox.env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
       const sandboxed: RunningTask = { child, runnerPid: sandboxedPid(child).catch(() => undefined) };
       if (executionArn) running.set(executionArn, new Set([...(running.get(executionArn) ?? []), sandboxed]));
       child.stderr?.pipe(log);

@@ -116,7 +116,7 @@ describe.runIf(services().mariadb !== null)('a runner asked to stop mid-upload l
         platform: { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
         infoFd: 3,
       });
-      const sandboxed = start(sandbox.command, sandbox.args, { infoFd: true });
+      const sandboxed = start(sandbox.command, sandbox.args, { infoFd: true, env: sandbox.env });
       bwrap = sandboxed;
       let info = '';
       for await (const chunk of sandboxed.child.stdio[3] as Readable) info += String(chunk);

@@ -59,7 +59,8 @@ describe.runIf(services().mariadb !== null)('stopped runner tasks in local mode'
   /** The host pid of the sandboxed runner of `executionArn` whose job is of `mode`, once it runs. */
   const runnerOf = (executionArn: string, mode: string) =>
     waitFor(`the ${mode} runner of ${executionArn}`, 60_000, () =>
-      pidsWithEnv('KEEPSAKE_EXECUTION_ARN', executionArn).find((pid) => {
+      // bwrap holds the task's environment too (it hands it on): the runner is the node process.
+      pidsWithEnv('KEEPSAKE_EXECUTION_ARN', executionArn, 'node').find((pid) => {
         const descendants = descendantsOf(pid).map((p) => p.comm);
         return mode === 'backup' ? descendants.includes('mariadb-dump') : descendants.includes('mariadb');
       }),

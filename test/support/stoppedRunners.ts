@@ -92,10 +92,10 @@ export function environOf(pid: number): string[] {
   }
 }
 
-/** Host pids of the processes whose environment holds `name=value`. */
-export function pidsWithEnv(name: string, value: string): number[] {
+/** Host pids of the processes whose environment holds `name=value` (`comm`: only processes of that name, e.g. `node`). */
+export function pidsWithEnv(name: string, value: string, comm?: string): number[] {
   return hostProcesses()
-    .filter((p) => environOf(p.pid).includes(`${name}=${value}`))
+    .filter((p) => (comm === undefined || p.comm === comm) && environOf(p.pid).includes(`${name}=${value}`))
     .map((p) => p.pid);
 }
 
