@@ -1,17 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../containers/backup/src/backup.ts';
 import { runRestore } from '../../containers/backup/src/restore.ts';
 import type { RunnerJobInput } from '../../types/job.ts';
-import { backupJob, dropDatabases, getObjectBytes, recreateDatabase, restoreJob, sha256 } from '../support/runner.ts';
+import { backupJob, dropDatabases, getObjectBytes, recreateDatabase, restoreJob, runRunnerProcess, sha256 } from '../support/runner.ts';
 import { connectionTo, mariadb, s3Location } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
 
 const SOURCE = 'secrets_src';
 const RESTORED = 'secrets_restored';
-const RUNNER = new URL('../../containers/backup/dist/runner.mjs', import.meta.url).pathname;
 
 /** What a child process exposed while it ran: its argv, its environment and its option file. */
 interface ChildView {
@@ -72,24 +70,6 @@ function expectOptionFile(view: ChildView): void {
   expect(view.defaultsFileText).toContain('password=');
 }
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runCli(job: unknown, env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUNNER, JSON.stringify(job)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 function lastJsonLine(text: string): Record<string, unknown> {
   const lines = text.trim().split('\n');
   return JSON.parse(lines.at(-1) ?? '') as Record<string, unknown>;
@@ -147,10 +127,10 @@ describe('the database password stays out of argv, child environments and output
     it('prints a success line and never the password, and names its execution on every log line', async () => {
       const { password } = mariadb();
       const execution = 'arn:aws:states:us-east-1:123456789012:execution:Backup:secrets-cli-ok';
-      const run = await runCli(job('secrets-cli-ok'), { ...cliEnv(password), KEEPSAKE_EXECUTION_ARN: execution });
+      const run = await runRunnerProcess(job('secrets-cli-ok'), { ...cliEnv(password), KEEPSAKE_EXECUTION_ARN: execution });
       expect(run.stdout + run.stderr).not.toContain(password);
       expect(run.code).toBe(0);
-      const result = lastJsonLine(run.stdout);
+      const result = run.result;
       expect(result).toMatchObject({ ok: true, mode: 'backup', tables: 1 });
       expect(sha256(await getObjectBytes(String(result.key)))).toBe(result.sha256);
       // Progress and logs are JSON lines on stderr, including the spawned dump.
@@ -170,10 +150,10 @@ describe('the database password stays out of argv, child environments and output
       const { password } = mariadb();
       // A wrong password that differs from the real one by one character, so a leak of either would show.
       const wrong = `${password}x`;
-      const run = await runCli(job('secrets-cli-wrong'), { ...cliEnv(wrong), KEEPSAKE_EXECUTION_ARN: '' });
+      const run = await runRunnerProcess(job('secrets-cli-wrong'), { ...cliEnv(wrong), KEEPSAKE_EXECUTION_ARN: '' });
       expect(run.stdout + run.stderr).not.toContain(password);
       expect(run.code).toBe(1);
-      const result = lastJsonLine(run.stdout);
+      const result = run.result;
       expect(result).toMatchObject({ ok: false, mode: 'backup' });
       expect(result.error).toMatch(/Access denied for user 'keepsake'/);
       // Without KEEPSAKE_EXECUTION_ARN (a run by hand) the lines name no execution; the failure is the last one.
@@ -184,9 +164,9 @@ describe('the database password stays out of argv, child environments and output
 
     it('exits 2 for an invalid job and names the bad field', async () => {
       const bad = { ...job('secrets-cli-invalid'), connection: { ...connectionTo(SOURCE), port: 70000 } };
-      const run = await runCli(bad, cliEnv(mariadb().password));
+      const run = await runRunnerProcess(bad, cliEnv(mariadb().password));
       expect(run.code).toBe(2);
-      const result = lastJsonLine(run.stdout);
+      const result = run.result;
       expect(result.ok).toBe(false);
       expect(result.error).toMatch(/^invalid job: .*connection\.port: port must be between 1 and 65535/);
     });

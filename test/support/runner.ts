@@ -221,6 +221,7 @@ export function expectBackupKey(key: string, sourceId: string, database: string,
 export interface RunnerProcessOutcome {
   readonly code: number | null;
   readonly result: Record<string, unknown>;
+  readonly stdout: string;
   readonly stderr: string;
 }
 
@@ -234,6 +235,6 @@ export function runRunnerProcess(job: object, env: NodeJS.ProcessEnv): Promise<R
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, result: JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>, stderr }));
+    child.once('close', (code) => resolve({ code, result: JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>, stdout, stderr }));
   });
 }
