@@ -30,9 +30,16 @@ const quoted = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 const hex = (text: string) => Buffer.from(text, 'utf8').toString('hex');
 /** Runs one statement given as text the `mariadb` client never parses (hex → PREPARE): names with \ " and newlines stay intact. */
 const exec = (statement: string) => rootSql(`SET @s = CONVERT(UNHEX('${hex(statement)}') USING utf8mb4); PREPARE s FROM @s; EXECUTE s; DEALLOCATE PREPARE s;`);
-/** Every database on the server, read as hex so that no client escaping can blur them. */
+/**
+ * The databases on the server this file can make (every target and every mangled form starts with `esc`), read as
+ * hex so that no client escaping can blur them; other test files create theirs on the same server meanwhile.
+ */
 const databases = async () =>
-  (await rootSql('SELECT HEX(SCHEMA_NAME) FROM information_schema.SCHEMATA')).split('\n').filter(Boolean).map((h) => Buffer.from(h, 'hex').toString('utf8'));
+  (await rootSql('SELECT HEX(SCHEMA_NAME) FROM information_schema.SCHEMATA'))
+    .split('\n')
+    .filter(Boolean)
+    .map((h) => Buffer.from(h, 'hex').toString('utf8'))
+    .filter((name) => name.startsWith('esc'));
 const rows = (database: string) => exec(`SELECT id, COALESCE(note, 'NULL') FROM ${quoted(database)}.orders ORDER BY id`);
 
 function expectSucceeded(outcome: MachineOutcome): void {
