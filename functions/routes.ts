@@ -10,6 +10,13 @@ import { statsRoutes } from './stats/routes.ts';
  * Every route of the API, one handler file per operation: the CDK Api construct (whose Lambdas each serve the operations
  * needing the same grants) and local mode both mount this list.
  */
-export const apiRoutes = [...dataSourceRoutes, ...scheduleRoutes, ...backupRoutes, ...restoreRoutes, ...statsRoutes, ...auditRoutes] as const satisfies readonly ApiRoute[];
+export const apiRoutes = [
+  ...dataSourceRoutes,
+  ...scheduleRoutes,
+  ...backupRoutes,
+  ...restoreRoutes,
+  ...statsRoutes,
+  ...auditRoutes,
+] as const satisfies readonly ApiRoute[];
 
 export type Operation = (typeof apiRoutes)[number]['operation'];

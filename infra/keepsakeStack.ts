@@ -18,7 +18,10 @@ export class KeepsakeStack extends Stack {
   constructor(scope: Construct, id: string, props: KeepsakeStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const storage = new Storage(this, 'Storage', { objectLock: config.objectLock, objectLockDays: config.objectLockDays });
+    const storage = new Storage(this, 'Storage', {
+      objectLock: config.objectLock,
+      objectLockDays: config.objectLockDays,
+    });
     const runner = new BackupRunner(this, 'BackupRunner', {
       bucket: storage.bucket,
       key: storage.key,
@@ -26,7 +29,12 @@ export class KeepsakeStack extends Stack {
       memoryMiB: config.runnerMemoryMiB,
       ...(config.vpcId &&
         config.subnetIds && {
-          network: { vpcId: config.vpcId, subnetIds: config.subnetIds, securityGroupId: config.securityGroupId, assignPublicIp: config.assignPublicIp },
+          network: {
+            vpcId: config.vpcId,
+            subnetIds: config.subnetIds,
+            securityGroupId: config.securityGroupId,
+            assignPublicIp: config.assignPublicIp,
+          },
         }),
     });
     const alerts = new Alerts(this, 'Alerts', { key: storage.key, email: config.alarmEmail });
@@ -36,7 +44,11 @@ export class KeepsakeStack extends Stack {
       key: storage.key,
       runner,
       alerts,
-      defaultRetention: { daily: config.retentionDaily, weekly: config.retentionWeekly, monthly: config.retentionMonthly },
+      defaultRetention: {
+        daily: config.retentionDaily,
+        weekly: config.retentionWeekly,
+        monthly: config.retentionMonthly,
+      },
       trashGraceDays: config.trashGraceDays,
     });
     alerts.alarmOnFailures('Backup', orchestration.backupMachine);
@@ -49,12 +61,20 @@ export class KeepsakeStack extends Stack {
       key: storage.key,
       scheduleGroupName: orchestration.scheduleGroup.scheduleGroupName,
       schedulerRole: orchestration.schedulerRole,
-      stateMachines: { backup: orchestration.backupMachine, restore: orchestration.restoreMachine, verify: orchestration.verifyMachine },
+      stateMachines: {
+        backup: orchestration.backupMachine,
+        restore: orchestration.restoreMachine,
+        verify: orchestration.verifyMachine,
+      },
       runnerLogGroup: runner.logGroup,
     });
     const auth = new Auth(this, 'Auth', { restApi: api.restApi, adminEmail: config.adminEmail });
     api.namePeopleWith(auth.userPool);
-    const webConsole = new Console(this, 'Console', { restApi: api.restApi, accessLogs: storage.accessLogs, signIn: auth.signIn });
+    const webConsole = new Console(this, 'Console', {
+      restApi: api.restApi,
+      accessLogs: storage.accessLogs,
+      signIn: auth.signIn,
+    });
     // The console's URL exists only once its distribution does, which needs the API's and the user pool's ids.
     api.allowBrowsersFrom(webConsole.url);
     auth.allowSignInFrom(webConsole.url);

@@ -12,6 +12,8 @@ await build({
   sourcemap: 'linked',
   legalComments: 'none',
   // Some AWS SDK dependencies are CommonJS and call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __keepsakeRequire } from 'node:module'; const require = __keepsakeRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __keepsakeRequire } from 'node:module'; const require = __keepsakeRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

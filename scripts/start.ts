@@ -28,7 +28,10 @@ const DEMO_SOURCE = 'demo (local MariaDB)';
 
 const FlagsSchema = z
   .object({
-    'api-port': z.coerce.number().pipe(z.number().int().min(0).max(65535, 'api-port must be at most 65535')).default(8780),
+    'api-port': z.coerce
+      .number()
+      .pipe(z.number().int().min(0).max(65535, 'api-port must be at most 65535'))
+      .default(8780),
     'data-dir': z.string().min(1).default('.keepsake/local'),
     once: z.boolean().default(false),
     'trash-grace-days': z.coerce.number().pipe(z.number().int().min(0).max(365)).optional(),
@@ -42,7 +45,10 @@ const FlagsSchema = z
     message: 'give --mysql-host and --mysql-database together (or neither, for the demo MariaDB)',
     path: ['mysql-host'],
   })
-  .refine((f) => !f.once || f['mysql-host'] === undefined, { message: '--once runs on the demo MariaDB only', path: ['once'] });
+  .refine((f) => !f.once || f['mysql-host'] === undefined, {
+    message: '--once runs on the demo MariaDB only',
+    path: ['once'],
+  });
 
 const USAGE = `usage: npm start -- [--api-port 8780] [--data-dir .keepsake/local] [--once] [--trash-grace-days N] [--role admin|operator|viewer]
                     [--mysql-host H --mysql-database D [--mysql-port 3306] [--mysql-user root]]   (password in KEEPSAKE_DB_PASSWORD)`;
@@ -61,7 +67,14 @@ CREATE OR REPLACE VIEW order_totals AS SELECT customer_id, SUM(total) AS spent F
 
 interface SourceSpec {
   readonly name: string;
-  readonly connection: { engine: 'mysql' | 'mariadb'; host: string; port: number; database: string; username: string; tls?: Tls };
+  readonly connection: {
+    engine: 'mysql' | 'mariadb';
+    host: string;
+    port: number;
+    database: string;
+    username: string;
+    tls?: Tls;
+  };
   readonly password: string;
 }
 
@@ -69,10 +82,29 @@ interface SourceSpec {
 async function ensureSource(api: ApiClient, spec: SourceSpec): Promise<DataSource> {
   const sources = await api.request<Page<DataSource>>('GET', '/v1/data-sources?limit=100');
   const existing = sources.items.find((s) => s.name === spec.name);
-  if (!existing) return api.request<DataSource>('POST', '/v1/data-sources', { name: spec.name, ...spec.connection, password: spec.password });
+  if (!existing)
+    return api.request<DataSource>('POST', '/v1/data-sources', {
+      name: spec.name,
+      ...spec.connection,
+      password: spec.password,
+    });
   const { host, port, database, username, tls = existing.tls } = spec.connection;
-  if (existing.host === host && existing.port === port && existing.database === database && existing.username === username && existing.tls.mode === tls.mode) return existing;
-  return api.request<DataSource>('PATCH', `/v1/data-sources/${existing.id}`, { host, port, database, username, tls, password: spec.password });
+  if (
+    existing.host === host &&
+    existing.port === port &&
+    existing.database === database &&
+    existing.username === username &&
+    existing.tls.mode === tls.mode
+  )
+    return existing;
+  return api.request<DataSource>('PATCH', `/v1/data-sources/${existing.id}`, {
+    host,
+    port,
+    database,
+    username,
+    tls,
+    password: spec.password,
+  });
 }
 
 async function ensureSchedule(api: ApiClient, source: DataSource): Promise<Schedule> {
@@ -80,13 +112,20 @@ async function ensureSchedule(api: ApiClient, source: DataSource): Promise<Sched
   const [first] = schedules.items;
   if (first) return first;
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  return api.request<Schedule>('POST', `/v1/data-sources/${source.id}/schedules`, { name: 'nightly', cron: '0 2 * * *', timeZone });
+  return api.request<Schedule>('POST', `/v1/data-sources/${source.id}/schedules`, {
+    name: 'nightly',
+    cron: '0 2 * * *',
+    timeZone,
+  });
 }
 
 async function backUp(api: ApiClient, source: DataSource): Promise<Backup> {
-  const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, { trigger: 'manual' });
+  const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, {
+    trigger: 'manual',
+  });
   const backup = await waitForBackup(api, backupId);
-  if (backup.status !== 'succeeded') throw new Error(`backup ${backup.id} ${backup.status}: ${backup.error ?? 'no reason recorded'}`);
+  if (backup.status !== 'succeeded')
+    throw new Error(`backup ${backup.id} ${backup.status}: ${backup.error ?? 'no reason recorded'}`);
   return backup;
 }
 
@@ -106,12 +145,18 @@ async function roundTrip(api: ApiClient, source: DataSource, demo: LocalMariaDb)
     confirmDatabase: target,
   });
   const restore = await waitForRestore(api, restoreId);
-  if (restore.status !== 'succeeded') throw new Error(`restore ${restore.id} ${restore.status}: ${restore.error ?? 'no reason recorded'}`);
+  if (restore.status !== 'succeeded')
+    throw new Error(`restore ${restore.id} ${restore.status}: ${restore.error ?? 'no reason recorded'}`);
   console.log(`✔ restore ${restore.id} into ${target}`);
   const tables = ['customers', 'orders'];
-  const checksums = async (db: string) => (await demo.sql(`CHECKSUM TABLE ${tables.map((t) => `${db}.${t}`).join(', ')}`)).split('\n').filter(Boolean).map((l) => l.split('\t')[1]);
+  const checksums = async (db: string) =>
+    (await demo.sql(`CHECKSUM TABLE ${tables.map((t) => `${db}.${t}`).join(', ')}`))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t')[1]);
   const [before, after] = await Promise.all([checksums(DEMO_DATABASE), checksums(target)]);
-  if (JSON.stringify(before) !== JSON.stringify(after)) throw new Error(`restored tables differ: ${JSON.stringify(before)} vs ${JSON.stringify(after)}`);
+  if (JSON.stringify(before) !== JSON.stringify(after))
+    throw new Error(`restored tables differ: ${JSON.stringify(before)} vs ${JSON.stringify(after)}`);
   console.log(`✔ ${tables.length} tables identical after the round trip (CHECKSUM TABLE ${before.join(', ')})`);
 }
 
@@ -147,12 +192,19 @@ async function main(): Promise<number> {
     return 2;
   }
   if (!external && !(await findMariaDbServer())) {
-    console.error('keepsake: no MariaDB server for the demo: install it (`sudo apt-get install mariadb-server`) or point at a MySQL with --mysql-host and --mysql-database');
+    console.error(
+      'keepsake: no MariaDB server for the demo: install it (`sudo apt-get install mariadb-server`) or point at a MySQL with --mysql-host and --mysql-database',
+    );
     return 2;
   }
 
   const dataDir = resolve(flags['data-dir']);
-  const keepsake = await startLocalKeepsake({ dataDir, apiPort: flags['api-port'], trashGraceDays: flags['trash-grace-days'], log: (line) => console.log(`• ${line}`) });
+  const keepsake = await startLocalKeepsake({
+    dataDir,
+    apiPort: flags['api-port'],
+    trashGraceDays: flags['trash-grace-days'],
+    log: (line) => console.log(`• ${line}`),
+  });
   let demo: LocalMariaDb | undefined;
   const stop = async () => {
     await keepsake.stop();
@@ -164,14 +216,31 @@ async function main(): Promise<number> {
     if (external) {
       spec = {
         name: `${flags['mysql-host']}/${flags['mysql-database']}`,
-        connection: { engine: 'mysql', host: flags['mysql-host'] ?? '', port: flags['mysql-port'], database: flags['mysql-database'] ?? '', username: flags['mysql-user'] },
+        connection: {
+          engine: 'mysql',
+          host: flags['mysql-host'] ?? '',
+          port: flags['mysql-port'],
+          database: flags['mysql-database'] ?? '',
+          username: flags['mysql-user'],
+        },
         password: process.env.KEEPSAKE_DB_PASSWORD ?? '',
       };
     } else {
       demo = await startMariaDb(resolve(dataDir, 'mariadb'));
       await demo.sql(DEMO_SQL);
       // The demo server runs without certificates on loopback; new sources otherwise default to TLS `required`.
-      spec = { name: DEMO_SOURCE, connection: { engine: 'mariadb', host: demo.host, port: demo.port, database: DEMO_DATABASE, username: demo.user, tls: { mode: 'disabled' } }, password: demo.password };
+      spec = {
+        name: DEMO_SOURCE,
+        connection: {
+          engine: 'mariadb',
+          host: demo.host,
+          port: demo.port,
+          database: DEMO_DATABASE,
+          username: demo.user,
+          tls: { mode: 'disabled' },
+        },
+        password: demo.password,
+      };
     }
     console.log(`Keepsake local mode (data in ${dataDir})
   Console        ${keepsake.apiUrl}/
@@ -181,7 +250,8 @@ async function main(): Promise<number> {
   Step Functions ${keepsake.stepFunctionsEndpoint}   (the synthesized machines; the runner runs as a child process)${
     demo ? `\n  MariaDB (demo) 127.0.0.1:${demo.port}   database ${DEMO_DATABASE}` : ''
   }`);
-    if (keepsake.recovered > 0) console.log(`• ${keepsake.recovered} backup(s)/restore(s) cut off by the last stop are now recorded as failed`);
+    if (keepsake.recovered > 0)
+      console.log(`• ${keepsake.recovered} backup(s)/restore(s) cut off by the last stop are now recorded as failed`);
 
     const source = await ensureSource(api, spec);
     if (flags.once) {
@@ -191,8 +261,13 @@ async function main(): Promise<number> {
       return 0;
     }
     const schedule = await ensureSchedule(api, source);
-    console.log(`  Data source    ${source.name} (${source.id}), schedule "${schedule.cron}" in ${schedule.timeZone}, next ${schedule.nextRuns[0] ?? 'never'}`);
-    const history = await api.request<Page<Backup>>('GET', `/v1/data-sources/${source.id}/backups?limit=1&status=succeeded`);
+    console.log(
+      `  Data source    ${source.name} (${source.id}), schedule "${schedule.cron}" in ${schedule.timeZone}, next ${schedule.nextRuns[0] ?? 'never'}`,
+    );
+    const history = await api.request<Page<Backup>>(
+      'GET',
+      `/v1/data-sources/${source.id}/backups?limit=1&status=succeeded`,
+    );
     const latest = history.items[0] ?? (await backUp(api, source));
     console.log(`  Last backup    ${describeBackup(latest)}`);
     keepsake.actAs(flags.role);

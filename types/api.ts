@@ -9,10 +9,18 @@ export const ErrorResponseSchema = z.object({
 export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
 
 /** Opaque pagination cursor: clients pass back `nextCursor` unchanged. */
-export const CursorSchema = z.string().max(2048, 'cursor is too long').regex(/^[A-Za-z0-9_-]+$/, 'cursor is not one this API issued');
+export const CursorSchema = z
+  .string()
+  .max(2048, 'cursor is too long')
+  .regex(/^[A-Za-z0-9_-]+$/, 'cursor is not one this API issued');
 
 export const PageQuerySchema = z.object({
-  limit: z.coerce.number({ error: 'limit must be a number' }).int('limit must be a whole number').min(1, 'limit must be 1-100').max(100, 'limit must be 1-100').default(25),
+  limit: z.coerce
+    .number({ error: 'limit must be a number' })
+    .int('limit must be a whole number')
+    .min(1, 'limit must be 1-100')
+    .max(100, 'limit must be 1-100')
+    .default(25),
   cursor: CursorSchema.optional(),
 });
 export type PageQuery = z.infer<typeof PageQuerySchema>;
@@ -35,7 +43,8 @@ export function rangeBound(name: 'from' | 'to') {
 }
 
 /** With `fromBeforeToIssue`, the refinement of a query with both bounds: an empty range is a mistake, not an empty page. */
-export const fromBeforeTo = (q: { from?: string; to?: string }) => q.from === undefined || q.to === undefined || q.from <= q.to;
+export const fromBeforeTo = (q: { from?: string; to?: string }) =>
+  q.from === undefined || q.to === undefined || q.from <= q.to;
 export const fromBeforeToIssue = { path: ['from'], message: 'from must not be after to' };
 
 export const pageOf = <T extends z.ZodType>(item: T) =>

@@ -10,13 +10,20 @@ import { IdSchema } from './dataSource.ts';
 export const ListAuditQuerySchema = PageQuerySchema.extend({
   from: rangeBound('from').optional(),
   to: rangeBound('to').optional(),
-  principal: z.string().min(1, 'principal must not be empty').max(2048, 'principal must be at most 2048 characters').optional(),
+  principal: z
+    .string()
+    .min(1, 'principal must not be empty')
+    .max(2048, 'principal must be at most 2048 characters')
+    .optional(),
   targetType: AuditTargetTypeSchema.optional(),
   targetId: IdSchema.optional(),
 })
   .refine(fromBeforeTo, fromBeforeToIssue)
   // Ids are unique only within their kind of entity.
-  .refine((q) => q.targetId === undefined || q.targetType !== undefined, { path: ['targetId'], message: 'targetId needs targetType' });
+  .refine((q) => q.targetId === undefined || q.targetType !== undefined, {
+    path: ['targetId'],
+    message: 'targetId needs targetType',
+  });
 export type ListAuditQuery = z.infer<typeof ListAuditQuerySchema>;
 
 /** What the repository filters by. */

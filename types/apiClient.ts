@@ -43,7 +43,11 @@ export function apiClient(baseUrl: string, sign?: RequestSigner): ApiClient {
       }
       if (!response.ok) {
         const answer = parsed as { error?: string; message?: string; fields?: Record<string, string> } | undefined;
-        throw new ApiError(response.status, answer?.error ?? answer?.message ?? (text.slice(0, 200) || response.statusText), answer?.fields);
+        throw new ApiError(
+          response.status,
+          answer?.error ?? answer?.message ?? (text.slice(0, 200) || response.statusText),
+          answer?.fields,
+        );
       }
       return parsed as T;
     },
@@ -57,15 +61,24 @@ async function poll<T extends { status: string }>(what: string, read: () => Prom
   for (;;) {
     const current = await read();
     if (FINAL.has(current.status)) return current;
-    if (Date.now() > deadline) throw new Error(`${what} is still ${current.status} after ${Math.round(timeoutMs / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} is still ${current.status} after ${Math.round(timeoutMs / 1000)} s`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
 /** Polls a backup until it has ended (succeeded, failed or cancelled). */
 export const waitForBackup = (api: ApiClient, backupId: string, timeoutMs = 10 * 60_000): Promise<Backup> =>
-  poll(`backup ${backupId}`, () => api.request<Backup>('GET', `/v1/backups/${encodeURIComponent(backupId)}`), timeoutMs);
+  poll(
+    `backup ${backupId}`,
+    () => api.request<Backup>('GET', `/v1/backups/${encodeURIComponent(backupId)}`),
+    timeoutMs,
+  );
 
 /** Polls a restore until it has ended. */
 export const waitForRestore = (api: ApiClient, restoreId: string, timeoutMs = 10 * 60_000): Promise<Restore> =>
-  poll(`restore ${restoreId}`, () => api.request<Restore>('GET', `/v1/restores/${encodeURIComponent(restoreId)}`), timeoutMs);
+  poll(
+    `restore ${restoreId}`,
+    () => api.request<Restore>('GET', `/v1/restores/${encodeURIComponent(restoreId)}`),
+    timeoutMs,
+  );

@@ -35,7 +35,11 @@ export type TlsUsed = z.infer<typeof TlsUsedSchema>;
  * was protected), or the reason it did not, in the client's or server's own words (never the password).
  */
 export const ConnectionTestResultSchema = z.discriminatedUnion('ok', [
-  TlsUsedSchema.extend({ ok: z.literal(true), serverVersion: z.string(), durationMs: z.number().int().nonnegative() }).strict(),
+  TlsUsedSchema.extend({
+    ok: z.literal(true),
+    serverVersion: z.string(),
+    durationMs: z.number().int().nonnegative(),
+  }).strict(),
   z.object({ ok: z.literal(false), error: z.string(), durationMs: z.number().int().nonnegative() }).strict(),
 ]);
 export type ConnectionTestResult = z.infer<typeof ConnectionTestResultSchema>;

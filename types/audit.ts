@@ -1,7 +1,9 @@
 import * as z from 'zod';
 
 /** The kinds of entity an audit event can be about. */
-export const AuditTargetTypeSchema = z.enum(['dataSource', 'schedule', 'backup', 'restore'], { error: 'targetType must be dataSource, schedule, backup or restore' });
+export const AuditTargetTypeSchema = z.enum(['dataSource', 'schedule', 'backup', 'restore'], {
+  error: 'targetType must be dataSource, schedule, backup or restore',
+});
 export type AuditTargetType = z.infer<typeof AuditTargetTypeSchema>;
 
 /**

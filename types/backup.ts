@@ -14,7 +14,10 @@ export type BackupTrigger = z.infer<typeof BackupTriggerSchema>;
 export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex characters');
 
 /** S3's id of one version of an object, in a bucket that keeps versions. */
-export const S3VersionIdSchema = z.string().min(1, 'versionId must not be empty').max(1024, 'versionId must be at most 1024 characters');
+export const S3VersionIdSchema = z
+  .string()
+  .min(1, 'versionId must not be empty')
+  .max(1024, 'versionId must be at most 1024 characters');
 /** S3's entity tag of an object, quotes included, as HeadObject reports it and `If-Match` expects it. */
 export const S3ETagSchema = z.string().regex(/^"[^"]{1,200}"$/, 'etag must be a quoted entity tag');
 

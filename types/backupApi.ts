@@ -1,6 +1,13 @@
 import * as z from 'zod';
 import { PageQuerySchema, fromBeforeTo, fromBeforeToIssue, pageOf, rangeBound } from './api.ts';
-import { BackupSchema, BackupStatusSchema, BackupTriggerSchema, S3ETagSchema, S3VersionIdSchema, Sha256Schema } from './backup.ts';
+import {
+  BackupSchema,
+  BackupStatusSchema,
+  BackupTriggerSchema,
+  S3ETagSchema,
+  S3VersionIdSchema,
+  Sha256Schema,
+} from './backup.ts';
 import { IdSchema } from './dataSource.ts';
 
 /**
@@ -35,7 +42,10 @@ const backupFilters = {
 };
 
 /** `GET /v1/backups`: every filter optional, any combination; newest first. */
-export const ListBackupsQuerySchema = PageQuerySchema.extend({ sourceId: IdSchema.optional(), ...backupFilters }).refine(fromBeforeTo, fromBeforeToIssue);
+export const ListBackupsQuerySchema = PageQuerySchema.extend({
+  sourceId: IdSchema.optional(),
+  ...backupFilters,
+}).refine(fromBeforeTo, fromBeforeToIssue);
 export type ListBackupsQuery = z.infer<typeof ListBackupsQuerySchema>;
 
 /** `GET /v1/data-sources/{id}/backups`: the same filters, the source coming from the path. */
@@ -76,7 +86,13 @@ export const BackupOutcomeSchema = z.discriminatedUnion('status', [
       durationMs: z.number().int().nonnegative(),
     })
     .strict(),
-  z.object({ status: z.literal('failed'), error: z.string().min(1), durationMs: z.number().int().nonnegative().optional() }).strict(),
+  z
+    .object({
+      status: z.literal('failed'),
+      error: z.string().min(1),
+      durationMs: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
   z.object({ status: z.literal('cancelled'), error: z.string().min(1).optional() }).strict(),
 ]);
 export type BackupOutcome = z.infer<typeof BackupOutcomeSchema>;

@@ -74,7 +74,8 @@ const FIELD_LIST = 'minute hour day-of-month month day-of-week';
 function parseValue(token: string, spec: FieldSpec): number {
   if (/^\d+$/.test(token)) {
     const value = Number(token);
-    if (value < spec.min || value > spec.max) throw new CronError(`${spec.name}: ${token} is out of range ${spec.range}`);
+    if (value < spec.min || value > spec.max)
+      throw new CronError(`${spec.name}: ${token} is out of range ${spec.range}`);
     return value;
   }
   const index = spec.names?.indexOf(token.toUpperCase()) ?? -1;
@@ -104,7 +105,8 @@ function parseField(text: string, spec: FieldSpec): CronField {
       to = spec.name === 'day-of-week' ? 6 : spec.max;
     } else if (base.includes('-')) {
       const [low = '', high = '', ...rest] = base.split('-');
-      if (rest.length > 0 || low === '' || high === '') throw new CronError(`${spec.name}: "${base}" is not a range like 1-5`);
+      if (rest.length > 0 || low === '' || high === '')
+        throw new CronError(`${spec.name}: "${base}" is not a range like 1-5`);
       from = parseValue(low, spec);
       to = parseValue(high, spec);
       if (from > to) throw new CronError(`${spec.name}: range ${base} runs backwards; write the low end first`);
@@ -133,21 +135,21 @@ const dayFieldsOr = (cron: Cron): boolean => !cron.dayOfMonth.star && !cron.dayO
  * refuses expressions that can never run (`0 0 31 2 *`, `0 0 30 2 *`).
  */
 export function parseCron(expression: string): Cron {
-  const parts = expression.trim().split(/\s+/).filter((part) => part !== '');
+  const parts = expression
+    .trim()
+    .split(/\s+/)
+    .filter((part) => part !== '');
   if (parts.length !== 5) {
     const hint = parts.length === 6 ? ' (seconds and year fields are not supported)' : '';
     throw new CronError(`cron must have 5 fields (${FIELD_LIST}), got ${parts.length}${hint}`);
   }
-  const [minute, hour, dayOfMonth, month, dayOfWeek] = parts.map((part, i) => parseField(part, FIELDS[i] as FieldSpec)) as [
-    CronField,
-    CronField,
-    CronField,
-    CronField,
-    CronField,
-  ];
+  const [minute, hour, dayOfMonth, month, dayOfWeek] = parts.map((part, i) =>
+    parseField(part, FIELDS[i] as FieldSpec),
+  ) as [CronField, CronField, CronField, CronField, CronField];
   const cron: Cron = { expression: parts.join(' '), minute, hour, dayOfMonth, month, dayOfWeek };
   // With the OR rule the day-of-week alone finds days in every month; otherwise some month must have the day.
-  const someDay = dayFieldsOr(cron) || month.values.some((m) => dayOfMonth.values.some((d) => d <= (MAX_DAYS[m - 1] ?? 0)));
+  const someDay =
+    dayFieldsOr(cron) || month.values.some((m) => dayOfMonth.values.some((d) => d <= (MAX_DAYS[m - 1] ?? 0)));
   if (!someDay) {
     throw new CronError(`cron never runs: day-of-month ${dayOfMonth.text} does not occur in month ${month.text}`);
   }
@@ -309,7 +311,7 @@ function fieldExpression(values: readonly number[], min: number, max: number, st
     if (even && (values.at(-1) ?? 0) + step > max) return `${first}/${step}`;
   }
   const parts: string[] = [];
-  for (let i = 0; i < values.length; ) {
+  for (let i = 0; i < values.length;) {
     let j = i;
     while (j + 1 < values.length && values[j + 1] === (values[j] ?? 0) + 1) j += 1;
     parts.push(j > i ? `${values[i]}-${values[j]}` : `${values[i]}`);
@@ -341,7 +343,15 @@ export function toEventBridgeCron(cron: Cron | string): string {
     }
     [dom, dow] = ['*', '?'];
   } else if (allMonthDays) {
-    [dom, dow] = ['?', fieldExpression(parsed.dayOfWeek.values.map((d) => d + 1), 1, 7, false)];
+    [dom, dow] = [
+      '?',
+      fieldExpression(
+        parsed.dayOfWeek.values.map((d) => d + 1),
+        1,
+        7,
+        false,
+      ),
+    ];
   } else if (allWeekDays) {
     [dom, dow] = [fieldExpression(parsed.dayOfMonth.values, 1, 31, true), '?'];
   } else {
@@ -381,6 +391,7 @@ const LOOKAHEAD_RUNS = 8;
 export function intervalMs(schedule: { readonly cron: string; readonly timeZone: string }, now: Date): number {
   const runs = nextRuns(schedule.cron, schedule.timeZone, now, LOOKAHEAD_RUNS);
   let longest = 0;
-  for (let i = 1; i < runs.length; i++) longest = Math.max(longest, (runs[i]?.getTime() ?? 0) - (runs[i - 1]?.getTime() ?? 0));
+  for (let i = 1; i < runs.length; i++)
+    longest = Math.max(longest, (runs[i]?.getTime() ?? 0) - (runs[i - 1]?.getTime() ?? 0));
   return longest;
 }

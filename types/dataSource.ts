@@ -13,7 +13,10 @@ export const HostSchema = z
   .trim()
   .min(1, 'host is required')
   .max(253, 'host must be at most 253 characters')
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$/, 'host must be a hostname or IP address (letters, digits, dots and hyphens only)');
+  .regex(
+    /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$/,
+    'host must be a hostname or IP address (letters, digits, dots and hyphens only)',
+  );
 
 export const PortSchema = z
   .number({ error: 'port must be a number' })
@@ -33,14 +36,20 @@ export const DatabaseNameSchema = z
   .min(1, 'database is required')
   .max(64, 'database names are at most 64 characters')
   .refine((s) => !s.includes('\0') && !s.endsWith(' '), 'database name must not contain NUL or end with a space')
-  .refine((s) => !OUTSIDE_BMP.test(s), 'database name must not contain emoji or other characters outside the Basic Multilingual Plane (MySQL refuses them)');
+  .refine(
+    (s) => !OUTSIDE_BMP.test(s),
+    'database name must not contain emoji or other characters outside the Basic Multilingual Plane (MySQL refuses them)',
+  );
 
 export const UsernameSchema = z
   .string()
   .min(1, 'username is required')
   .max(80, 'username must be at most 80 characters')
   .refine((s) => !/[\0\n\r]/.test(s), 'username must not contain control characters')
-  .refine((s) => !OUTSIDE_BMP.test(s), 'username must not contain emoji or other characters outside the Basic Multilingual Plane (no MySQL account can have them)');
+  .refine(
+    (s) => !OUTSIDE_BMP.test(s),
+    'username must not contain emoji or other characters outside the Basic Multilingual Plane (no MySQL account can have them)',
+  );
 
 /**
  * TLS to the database server, in MySQL's ssl-mode terms (mapped to each client's own flags by the runner). A mode

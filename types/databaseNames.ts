@@ -15,7 +15,11 @@ export const foldDatabaseName = (name: string): string => name.toLowerCase();
  * The name, among `stored` (names as the server lists them), under which the server keeps `wanted`: the exact name,
  * else where the server folds names, one equal to it folded. Undefined when no stored name matches.
  */
-export function findStoredDatabase(stored: readonly string[], wanted: string, lowerCaseTableNames: number): string | undefined {
+export function findStoredDatabase(
+  stored: readonly string[],
+  wanted: string,
+  lowerCaseTableNames: number,
+): string | undefined {
   const exact = stored.find((name) => name === wanted);
   if (exact !== undefined || lowerCaseTableNames === 0) return exact;
   const folded = foldDatabaseName(wanted);

@@ -7,8 +7,22 @@ import { S3ETagSchema, S3VersionIdSchema, Sha256Schema } from './backup.ts';
  * Step Functions input, ECS overrides and logs, so it only says where to look.
  */
 export const PasswordRefSchema = z.discriminatedUnion('from', [
-  z.object({ from: z.literal('env'), name: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'name must be an environment variable name').default('KEEPSAKE_DB_PASSWORD') }).strict(),
-  z.object({ from: z.literal('secretsManager'), secretId: z.string().min(1, 'secretId is required'), jsonKey: z.string().min(1).default('password') }).strict(),
+  z
+    .object({
+      from: z.literal('env'),
+      name: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'name must be an environment variable name')
+        .default('KEEPSAKE_DB_PASSWORD'),
+    })
+    .strict(),
+  z
+    .object({
+      from: z.literal('secretsManager'),
+      secretId: z.string().min(1, 'secretId is required'),
+      jsonKey: z.string().min(1).default('password'),
+    })
+    .strict(),
 ]);
 export type PasswordRef = z.infer<typeof PasswordRefSchema>;
 
@@ -62,7 +76,10 @@ export type CaBundleRef = z.infer<typeof CaBundleRefSchema>;
  */
 export const JobTlsSchema = TlsSchema.extend({ caBundle: CaBundleRefSchema.optional() })
   .strict()
-  .refine((tls) => tls.caPem === undefined || tls.caBundle === undefined, { message: 'give the CA as caPem or caBundle, not both', path: ['caBundle'] });
+  .refine((tls) => tls.caPem === undefined || tls.caBundle === undefined, {
+    message: 'give the CA as caPem or caBundle, not both',
+    path: ['caBundle'],
+  });
 export type JobTls = z.infer<typeof JobTlsSchema>;
 
 /** The connection in a job: a data source's connection, except that its CA may be a reference (see JobTlsSchema). */

@@ -40,7 +40,10 @@ export type LogLine = z.infer<typeof LogLineSchema>;
  * Opaque position in a job's log: clients pass back `nextCursor` unchanged. Longer than a list's cursor: in AWS
  * it may carry a CloudWatch Logs search token.
  */
-export const LogCursorSchema = z.string().max(6144, 'cursor is too long').regex(/^[A-Za-z0-9_-]+$/, 'cursor is not one this API issued');
+export const LogCursorSchema = z
+  .string()
+  .max(6144, 'cursor is too long')
+  .regex(/^[A-Za-z0-9_-]+$/, 'cursor is not one this API issued');
 
 /** `GET /v1/backups/{id}/logs` and `GET /v1/restores/{id}/logs`: lines after `cursor` (from the first without). */
 export const LogPageQuerySchema = z.object({ cursor: LogCursorSchema.optional() });

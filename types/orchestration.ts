@@ -19,7 +19,6 @@ export const BackupExecutionInputSchema = z
   .strict();
 export type BackupExecutionInput = z.infer<typeof BackupExecutionInputSchema>;
 
-
 /** Task "Begin backup": the execution's input, name (the backup's id) and ARN. */
 export const BeginBackupTaskSchema = z
   .object({ input: BackupExecutionInputSchema, executionName: z.string().min(1), executionArn: z.string().min(1) })
@@ -65,7 +64,9 @@ export const RecordedFailureSchema = z.object({ reason: z.string(), notification
 export type RecordedFailure = z.infer<typeof RecordedFailureSchema>;
 
 /** The Verify machine's input (the API starts it on a succeeded backup) and its first task's. */
-export const VerifyExecutionInputSchema = z.object({ backupId: IdSchema, testRestore: z.boolean().default(false) }).strict();
+export const VerifyExecutionInputSchema = z
+  .object({ backupId: IdSchema, testRestore: z.boolean().default(false) })
+  .strict();
 export type VerifyExecutionInput = z.infer<typeof VerifyExecutionInputSchema>;
 
 /** The runner's verify job, and with `testRestore` its restore into a scratch database on the source's server. */
@@ -73,10 +74,15 @@ export const PreparedVerifySchema = z.object({ job: VerifyJobSchema, testRestore
 export type PreparedVerify = z.infer<typeof PreparedVerifySchema>;
 
 /** Task "Record verification": no error → verified; the run step's error → failed with the reason. */
-export const RecordVerificationTaskSchema = z.object({ backupId: IdSchema, error: StatesErrorSchema.optional() }).strict();
+export const RecordVerificationTaskSchema = z
+  .object({ backupId: IdSchema, error: StatesErrorSchema.optional() })
+  .strict();
 export type RecordVerificationTask = z.infer<typeof RecordVerificationTaskSchema>;
 
-export const RecordedVerificationSchema = z.object({ verification: VerificationSchema, notification: NotificationSchema.optional() });
+export const RecordedVerificationSchema = z.object({
+  verification: VerificationSchema,
+  notification: NotificationSchema.optional(),
+});
 export type RecordedVerification = z.infer<typeof RecordedVerificationSchema>;
 
 /** The Restore machine's input, as the API starts it (the restore record is already queued). */
@@ -92,7 +98,11 @@ export type RestoreIdTask = z.infer<typeof RestoreIdTaskSchema>;
  * What "Begin restore" hands on: the safety backup of the target (skipped by the runner if the database does not
  * exist yet) and the restore itself, both with password references only.
  */
-export const BegunRestoreSchema = z.object({ restore: RestoreSchema, safetyJob: BackupJobSchema, restoreJob: RestoreJobSchema });
+export const BegunRestoreSchema = z.object({
+  restore: RestoreSchema,
+  safetyJob: BackupJobSchema,
+  restoreJob: RestoreJobSchema,
+});
 export type BegunRestore = z.infer<typeof BegunRestoreSchema>;
 
 /** Task "Record safety backup": the key the runner was told to write. */
@@ -134,7 +144,10 @@ export const StaleSourceSchema = z.object({
 export type StaleSource = z.infer<typeof StaleSourceSchema>;
 
 /** What the hourly freshness check found; its count is the `Keepsake/StaleSources` metric. */
-export const FreshnessReportSchema = z.object({ checkedSources: z.number().int().nonnegative(), stale: z.array(StaleSourceSchema) });
+export const FreshnessReportSchema = z.object({
+  checkedSources: z.number().int().nonnegative(),
+  stale: z.array(StaleSourceSchema),
+});
 export type FreshnessReport = z.infer<typeof FreshnessReportSchema>;
 
 /** The input of a task that needs none (the freshness check, the due-verifications list): ignored. */

@@ -63,8 +63,23 @@ export const RestorePageSchema = pageOf(ListedRestoreSchema);
 
 /** How a restore ended, as the Restore state machine reports it. */
 export const RestoreOutcomeSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('succeeded'), durationMs: z.number().int().nonnegative(), safetyBackupKey: z.string().optional(), safetyBackupId: IdSchema.optional() }).strict(),
-  z.object({ status: z.literal('failed'), error: z.string().min(1), durationMs: z.number().int().nonnegative().optional(), safetyBackupKey: z.string().optional(), safetyBackupId: IdSchema.optional() }).strict(),
+  z
+    .object({
+      status: z.literal('succeeded'),
+      durationMs: z.number().int().nonnegative(),
+      safetyBackupKey: z.string().optional(),
+      safetyBackupId: IdSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      status: z.literal('failed'),
+      error: z.string().min(1),
+      durationMs: z.number().int().nonnegative().optional(),
+      safetyBackupKey: z.string().optional(),
+      safetyBackupId: IdSchema.optional(),
+    })
+    .strict(),
   z.object({ status: z.literal('cancelled'), error: z.string().min(1).optional() }).strict(),
 ]);
 export type RestoreOutcome = z.infer<typeof RestoreOutcomeSchema>;

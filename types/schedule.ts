@@ -62,7 +62,9 @@ export type Retention = z.infer<typeof RetentionSchema>;
 export const VerifyPolicySchema = z
   .object(
     {
-      when: z.enum(['never', 'afterEachBackup', 'weekly'], { error: 'verify.when must be never, afterEachBackup or weekly' }).default('never'),
+      when: z
+        .enum(['never', 'afterEachBackup', 'weekly'], { error: 'verify.when must be never, afterEachBackup or weekly' })
+        .default('never'),
       testRestore: z.boolean({ error: 'verify.testRestore must be true or false' }).default(false),
     },
     { error: 'verify must be an object like {"when": "afterEachBackup", "testRestore": false}' },
@@ -101,7 +103,10 @@ export const ScheduleSchema = ScheduleFieldsSchema.extend({
 }).strict();
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
-const bodyObject = { error: (issue: { input?: unknown }) => (issue.input === undefined ? 'a JSON body is required' : 'body must be a JSON object') };
+const bodyObject = {
+  error: (issue: { input?: unknown }) =>
+    issue.input === undefined ? 'a JSON body is required' : 'body must be a JSON object',
+};
 
 /** Body of `POST /v1/data-sources/{id}/schedules`; retention counts not sent take their defaults. */
 export const CreateScheduleSchema = z
@@ -132,13 +137,20 @@ export const UpdateScheduleSchema = z
       timeZone: TimeZoneSchema,
       retention: z
         .object(
-          { daily: retentionCount('daily', 366), weekly: retentionCount('weekly', 520), monthly: retentionCount('monthly', 240) },
+          {
+            daily: retentionCount('daily', 366),
+            weekly: retentionCount('weekly', 520),
+            monthly: retentionCount('monthly', 240),
+          },
           { error: 'retention must be an object like {"daily": 7}' },
         )
         .partial()
         .strict(),
       verify: z
-        .object({ when: VerifyPolicySchema.shape.when.unwrap(), testRestore: VerifyPolicySchema.shape.testRestore.unwrap() }, { error: 'verify must be an object like {"when": "weekly"}' })
+        .object(
+          { when: VerifyPolicySchema.shape.when.unwrap(), testRestore: VerifyPolicySchema.shape.testRestore.unwrap() },
+          { error: 'verify must be an object like {"when": "weekly"}' },
+        )
         .partial()
         .strict(),
     },
@@ -147,7 +159,10 @@ export const UpdateScheduleSchema = z
   .partial()
   .strict()
   // Only for an otherwise valid body: an unknown field alone is reported as that, not as "nothing to change".
-  .refine((body) => Object.keys(body).length > 0, { message: 'send at least one field to change', when: (payload) => payload.issues.length === 0 });
+  .refine((body) => Object.keys(body).length > 0, {
+    message: 'send at least one field to change',
+    when: (payload) => payload.issues.length === 0,
+  });
 export type UpdateSchedule = z.infer<typeof UpdateScheduleSchema>;
 
 /** Response of the schedule lists: one page, oldest first. The query is `PageQuerySchema`. */

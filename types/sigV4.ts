@@ -4,7 +4,9 @@ import type { RequestSigner } from './apiClient.ts';
 
 const bytes = (data: SourceData): Uint8Array<ArrayBuffer> => {
   if (typeof data === 'string') return new TextEncoder().encode(data);
-  const view = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  const view = ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data);
   return new Uint8Array(view);
 };
 
@@ -22,7 +24,9 @@ class WebCryptoSha256 implements Checksum {
     const data = new Uint8Array(this.chunks.reduce((length, chunk) => length + chunk.length, 0));
     this.chunks.reduce((offset, chunk) => (data.set(chunk, offset), offset + chunk.length), 0);
     if (this.secret === undefined) return new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-    const key = await crypto.subtle.importKey('raw', bytes(this.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const key = await crypto.subtle.importKey('raw', bytes(this.secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+    ]);
     return new Uint8Array(await crypto.subtle.sign('HMAC', key, data));
   }
 
@@ -36,8 +40,16 @@ class WebCryptoSha256 implements Checksum {
  * `credentials` (fixed, or a provider asked before every request, so it can refresh them). Shared by the CLI and the
  * console. The signed `host` is the URL's; it is not set on the request, which browsers forbid and fetch adds.
  */
-export function executeApiSigner(options: { readonly region: string; readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider }): RequestSigner {
-  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: WebCryptoSha256 });
+export function executeApiSigner(options: {
+  readonly region: string;
+  readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+}): RequestSigner {
+  const signer = new SignatureV4({
+    service: 'execute-api',
+    region: options.region,
+    credentials: options.credentials,
+    sha256: WebCryptoSha256,
+  });
   return async (request) => {
     const target = new URL(request.url);
     const body = request.body ? await request.text() : undefined;

@@ -19,12 +19,20 @@ export async function getBackup(table: TableRef, id: string): Promise<Backup> {
  * `GET /v1/backups/{id}/logs`: the runner's lines of the execution that ran the backup, found by the execution
  * ARN its first step recorded (a scheduled run's execution is not named after the backup). None while queued.
  */
-export async function getBackupLogs(deps: { readonly table: TableRef; readonly logs: JobLogs }, id: string, cursor?: string): Promise<LogPage> {
+export async function getBackupLogs(
+  deps: { readonly table: TableRef; readonly logs: JobLogs },
+  id: string,
+  cursor?: string,
+): Promise<LogPage> {
   const record = await getBackupRecord(deps.table, id);
   if (!record) throw new NotFound('backup', id);
   const running = (ACTIVE_STATUSES as readonly string[]).includes(record.status);
   const search = record.executionArn
-    ? { executionArn: record.executionArn, since: record.startedAt ?? record.createdAt, ...(!running && record.finishedAt && { until: record.finishedAt }) }
+    ? {
+        executionArn: record.executionArn,
+        since: record.startedAt ?? record.createdAt,
+        ...(!running && record.finishedAt && { until: record.finishedAt }),
+      }
     : undefined;
   return logPageOf(deps.logs, search, running, cursor);
 }
@@ -36,12 +44,19 @@ export function findBackups(table: TableRef, query: ListBackupsQuery): Promise<P
 }
 
 /** `GET /v1/data-sources/{id}/backups`: a source that does not exist is a 404, not an empty page. */
-export async function findSourceBackups(table: TableRef, sourceId: string, query: SourceBackupsQuery): Promise<Page<Backup>> {
+export async function findSourceBackups(
+  table: TableRef,
+  sourceId: string,
+  query: SourceBackupsQuery,
+): Promise<Page<Backup>> {
   if (!(await getDataSource(table, sourceId))) throw new NotFound('data source', sourceId);
   return findBackups(table, { ...query, sourceId });
 }
 
 /** `GET /v1/trash`. */
 export function findTrash(table: TableRef, query: ListTrashQuery): Promise<Page<Backup>> {
-  return listTrash(table, query.sourceId, { limit: query.limit, ...(query.cursor !== undefined && { cursor: query.cursor }) });
+  return listTrash(table, query.sourceId, {
+    limit: query.limit,
+    ...(query.cursor !== undefined && { cursor: query.cursor }),
+  });
 }

@@ -21,18 +21,33 @@ export interface DownloadDeps {
  * A presigned GET of a succeeded backup's object, valid for 5 minutes and saved under the object's file
  * name. Handing out a copy of a database is recorded in the audit trail (before the link is returned).
  */
-export async function downloadUrl(deps: DownloadDeps, request: { backupId: string; principal: string }): Promise<DownloadUrlResponse> {
+export async function downloadUrl(
+  deps: DownloadDeps,
+  request: { backupId: string; principal: string },
+): Promise<DownloadUrlResponse> {
   const record = await getBackupRecord(deps.table, request.backupId);
   if (!record) throw new NotFound('backup', request.backupId);
-  if (record.trashedAt) throw new Conflict(`backup ${record.id} is in the trash: take it out of the trash to download it`);
-  if (record.status !== 'succeeded' || !record.s3Key) throw new Conflict(`backup ${record.id} is ${record.status}: only succeeded backups can be downloaded`);
+  if (record.trashedAt)
+    throw new Conflict(`backup ${record.id} is in the trash: take it out of the trash to download it`);
+  if (record.status !== 'succeeded' || !record.s3Key)
+    throw new Conflict(`backup ${record.id} is ${record.status}: only succeeded backups can be downloaded`);
   const now = deps.now();
   const fileName = record.s3Key.split('/').pop() ?? 'backup.sql.gz';
   const url = await getSignedUrl(
     deps.s3,
-    new GetObjectCommand({ Bucket: deps.bucket, Key: record.s3Key, ResponseContentDisposition: `attachment; filename="${fileName.replace(/["\\]/g, '_')}"` }),
+    new GetObjectCommand({
+      Bucket: deps.bucket,
+      Key: record.s3Key,
+      ResponseContentDisposition: `attachment; filename="${fileName.replace(/["\\]/g, '_')}"`,
+    }),
     { expiresIn: DOWNLOAD_URL_SECONDS, signingDate: now },
   );
-  await recordAudit(deps.table, { principal: request.principal, action: 'backup.download', targetType: 'backup', targetId: record.id, summary: `object ${record.s3Key}` });
+  await recordAudit(deps.table, {
+    principal: request.principal,
+    action: 'backup.download',
+    targetType: 'backup',
+    targetId: record.id,
+    summary: `object ${record.s3Key}`,
+  });
   return { url, expiresAt: new Date(now.getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString() };
 }

@@ -9,7 +9,10 @@ import * as service from './downloadService.ts';
 const deps = { table: tableFromEnv(), s3: s3Client, bucket: requireEnv('BACKUP_BUCKET_NAME'), now: () => new Date() };
 
 /** GET /v1/backups/{id}/download-url: a presigned GET valid 5 minutes; 409 unless the backup succeeded. */
-async function getDownloadUrl({ path }: HttpInput<{ id: string }, unknown, unknown>, ctx: RequestContext): Promise<DownloadUrlResponse> {
+async function getDownloadUrl(
+  { path }: HttpInput<{ id: string }, unknown, unknown>,
+  ctx: RequestContext,
+): Promise<DownloadUrlResponse> {
   return service.downloadUrl(deps, { backupId: path.id, principal: ctx.principal });
 }
 

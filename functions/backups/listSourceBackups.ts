@@ -8,7 +8,10 @@ import { findSourceBackups } from './backupQueries.ts';
 const table = tableFromEnv();
 
 /** GET /v1/data-sources/{id}/backups?status&from&to&limit&cursor: one source's backups, newest first. */
-async function listSourceBackups({ path, query }: HttpInput<{ id: string }, SourceBackupsQuery, unknown>): Promise<Page<Backup>> {
+async function listSourceBackups({
+  path,
+  query,
+}: HttpInput<{ id: string }, SourceBackupsQuery, unknown>): Promise<Page<Backup>> {
   return findSourceBackups(table, path.id, query);
 }
 

@@ -48,7 +48,8 @@ async function lockReleaseFor(table: TableRef, record: BackupRecord): Promise<Tr
   return lock?.backupId === record.id ? [runningLockRelease(table, record.sourceId, record.id)] : [];
 }
 
-const elapsedMs = (record: BackupRecord, at: Date) => Math.max(0, at.getTime() - Date.parse(record.startedAt ?? record.createdAt));
+const elapsedMs = (record: BackupRecord, at: Date) =>
+  Math.max(0, at.getTime() - Date.parse(record.startedAt ?? record.createdAt));
 
 /**
  * The Backup state machine's first step: marks the record `running`. An API-triggered backup was queued (with
@@ -63,10 +64,14 @@ export async function beginBackupRun(deps: RunDeps, run: BeginBackupRun): Promis
   const existing = await getBackupRecord(table, run.backupId);
   if (existing) {
     if (existing.status === 'running') return toBackup(existing);
-    if (existing.status !== 'queued') throw new Conflict(`backup ${run.backupId} is ${existing.status}: it will not run`);
+    if (existing.status !== 'queued')
+      throw new Conflict(`backup ${run.backupId} is ${existing.status}: it will not run`);
     try {
       await transactWriteItems(table, [
-        backupStatusUpdate(table, existing, 'running', ['queued'], { startedAt, ...(run.executionArn && { executionArn: run.executionArn }) }),
+        backupStatusUpdate(table, existing, 'running', ['queued'], {
+          startedAt,
+          ...(run.executionArn && { executionArn: run.executionArn }),
+        }),
         statusCounterUpdate(table, 'running', now),
       ]);
     } catch (error) {
@@ -97,7 +102,12 @@ export async function beginBackupRun(deps: RunDeps, run: BeginBackupRun): Promis
   };
   try {
     await transactNamedItems(table, {
-      lock: runningLockPut(table, { sourceId: record.sourceId, backupId: record.id, since: startedAt, database: record.database }),
+      lock: runningLockPut(table, {
+        sourceId: record.sourceId,
+        backupId: record.id,
+        since: startedAt,
+        database: record.database,
+      }),
       source: enabledSourceCheck(table, record.sourceId),
       record: newBackupPut(table, record),
       counter: statusCounterUpdate(table, 'running', now),
@@ -107,10 +117,13 @@ export async function beginBackupRun(deps: RunDeps, run: BeginBackupRun): Promis
     if (!(error instanceof TransactionCancelled)) throw error;
     const current = await getBackupRecord(table, run.backupId);
     if (current?.status === 'running') return toBackup(current);
-    if (error.failed('source')) throw new Conflict(`data source ${run.dataSourceId} is disabled or gone: scheduled backup skipped`);
+    if (error.failed('source'))
+      throw new Conflict(`data source ${run.dataSourceId} is disabled or gone: scheduled backup skipped`);
     if (error.failed('noRestore')) throw await restoringConflict(table, record.sourceId, record.database);
     const lock = await getRunningLock(table, run.dataSourceId);
-    throw new Conflict(`data source ${run.dataSourceId} already has a backup queued or running${lock ? ` (${lock.backupId})` : ''}`);
+    throw new Conflict(
+      `data source ${run.dataSourceId} already has a backup queued or running${lock ? ` (${lock.backupId})` : ''}`,
+    );
   }
   return toBackup(record);
 }
@@ -189,14 +202,22 @@ export async function finalizeBackup(deps: RunDeps, request: FinalizeRequest): P
           serverVersion: outcome.serverVersion,
           durationMs: outcome.durationMs,
         }
-      : { error: outcome.error, durationMs: (outcome.status === 'failed' ? outcome.durationMs : undefined) ?? elapsedMs(record, now) };
+      : {
+          error: outcome.error,
+          durationMs: (outcome.status === 'failed' ? outcome.durationMs : undefined) ?? elapsedMs(record, now),
+        };
   const succeeded = outcome.status === 'succeeded';
   const items: TransactItem[] = [
     backupStatusUpdate(table, record, outcome.status, ACTIVE_STATUSES, { ...fields, finishedAt }),
     statusCounterUpdate(table, outcome.status, now, 1, succeeded ? { addedBytes: outcome.compressedBytes } : {}),
     sourceStatsUpdate(table, record.sourceId, {
       ...(succeeded && { storedBytes: outcome.compressedBytes, storedBackups: 1, lastSucceededAt: finishedAt }),
-      lastBackup: { backupId: record.id, status: outcome.status, finishedAt, ...(succeeded && { compressedBytes: outcome.compressedBytes }) },
+      lastBackup: {
+        backupId: record.id,
+        status: outcome.status,
+        finishedAt,
+        ...(succeeded && { compressedBytes: outcome.compressedBytes }),
+      },
     }),
     ...(await lockReleaseFor(table, record)),
   ];
@@ -223,27 +244,47 @@ export interface CancelDeps extends RunDeps {
  * transaction. If Step Functions refuses, nothing changes and the caller gets a 502; an execution that no
  * longer exists is no obstacle to recording the cancellation.
  */
-export async function cancelBackup(deps: CancelDeps, request: { backupId: string; principal: string }): Promise<Backup> {
+export async function cancelBackup(
+  deps: CancelDeps,
+  request: { backupId: string; principal: string },
+): Promise<Backup> {
   const { table } = deps;
   const record = await mustGet(table, request.backupId);
-  if (!isActive(record.status)) throw new Conflict(`backup ${record.id} is ${record.status}: only queued or running backups can be cancelled`);
+  if (!isActive(record.status))
+    throw new Conflict(`backup ${record.id} is ${record.status}: only queued or running backups can be cancelled`);
   const executionArn = record.executionArn ?? executionArnOf(deps.stateMachineArn, record.id);
   try {
-    await deps.sfn.send(new StopExecutionCommand({ executionArn, error: 'Cancelled', cause: `cancelled by ${request.principal}` }));
+    await deps.sfn.send(
+      new StopExecutionCommand({ executionArn, error: 'Cancelled', cause: `cancelled by ${request.principal}` }),
+    );
   } catch (error) {
     if ((error as Error).name !== 'ExecutionDoesNotExist') {
-      throw new Upstream(`could not cancel the backup: Step Functions StopExecution failed (${describeAwsError(error)})`);
+      throw new Upstream(
+        `could not cancel the backup: Step Functions StopExecution failed (${describeAwsError(error)})`,
+      );
     }
   }
   const now = deps.now();
   const finishedAt = now.toISOString();
-  const fields: Partial<BackupRecord> = { finishedAt, error: `cancelled by ${request.principal}`, durationMs: elapsedMs(record, now) };
+  const fields: Partial<BackupRecord> = {
+    finishedAt,
+    error: `cancelled by ${request.principal}`,
+    durationMs: elapsedMs(record, now),
+  };
   try {
     await transactWriteItems(table, [
       backupStatusUpdate(table, record, 'cancelled', ACTIVE_STATUSES, fields),
       statusCounterUpdate(table, 'cancelled', now),
-      sourceStatsUpdate(table, record.sourceId, { lastBackup: { backupId: record.id, status: 'cancelled', finishedAt } }),
-      auditPut(table, { principal: request.principal, action: 'backup.cancel', targetType: 'backup', targetId: record.id, summary: `data source ${record.sourceId}` }),
+      sourceStatsUpdate(table, record.sourceId, {
+        lastBackup: { backupId: record.id, status: 'cancelled', finishedAt },
+      }),
+      auditPut(table, {
+        principal: request.principal,
+        action: 'backup.cancel',
+        targetType: 'backup',
+        targetId: record.id,
+        summary: `data source ${record.sourceId}`,
+      }),
       ...(await lockReleaseFor(table, record)),
     ]);
   } catch (error) {

@@ -2,7 +2,14 @@ import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Backup } from '../../types/backup.ts';
 import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
 import { auditPut } from '../shared/repositories/audit.ts';
-import { getBackupRecord, toBackup, trashUpdate, trashedBackupDelete, untrashUpdate, type BackupRecord } from '../shared/repositories/backups.ts';
+import {
+  getBackupRecord,
+  toBackup,
+  trashUpdate,
+  trashedBackupDelete,
+  untrashUpdate,
+  type BackupRecord,
+} from '../shared/repositories/backups.ts';
 import { TransactionCancelled, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { sourceStatsUpdate, storageCounterUpdate } from '../shared/repositories/stats.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
@@ -47,13 +54,21 @@ const describeState = (b: BackupRecord) => (b.trashedAt ? 'in the trash' : b.sta
 export async function trashBackup(deps: TrashDeps, request: Request): Promise<Backup> {
   const { table } = deps;
   const record = await mustGet(table, request.backupId);
-  const refusal = (b: BackupRecord) => `backup ${b.id} is ${describeState(b)}: only finished backups out of the trash can be trashed`;
-  if (record.trashedAt || record.status === 'queued' || record.status === 'running') throw new Conflict(refusal(record));
+  const refusal = (b: BackupRecord) =>
+    `backup ${b.id} is ${describeState(b)}: only finished backups out of the trash can be trashed`;
+  if (record.trashedAt || record.status === 'queued' || record.status === 'running')
+    throw new Conflict(refusal(record));
   const trashedAt = deps.now().toISOString();
   try {
     await transactWriteItems(table, [
       trashUpdate(table, record, trashedAt),
-      auditPut(table, { principal: request.principal, action: 'backup.trash', targetType: 'backup', targetId: record.id, summary: `data source ${record.sourceId}` }),
+      auditPut(table, {
+        principal: request.principal,
+        action: 'backup.trash',
+        targetType: 'backup',
+        targetId: record.id,
+        summary: `data source ${record.sourceId}`,
+      }),
     ]);
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
@@ -72,7 +87,13 @@ export async function untrashBackup(deps: TrashDeps, request: Request): Promise<
   try {
     await transactWriteItems(table, [
       untrashUpdate(table, { ...record, trashedAt }),
-      auditPut(table, { principal: request.principal, action: 'backup.untrash', targetType: 'backup', targetId: record.id, summary: `data source ${record.sourceId}` }),
+      auditPut(table, {
+        principal: request.principal,
+        action: 'backup.untrash',
+        targetType: 'backup',
+        targetId: record.id,
+        summary: `data source ${record.sourceId}`,
+      }),
     ]);
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
@@ -103,7 +124,13 @@ export async function deleteBackup(deps: DeleteDeps, request: Request): Promise<
   const stored = record.status === 'succeeded' && record.compressedBytes !== undefined;
   const items: TransactItem[] = [
     trashedBackupDelete(table, record.id),
-    auditPut(table, { principal: request.principal, action: 'backup.delete', targetType: 'backup', targetId: record.id, summary: `data source ${record.sourceId}${record.s3Key ? `, object ${record.s3Key}` : ''}` }),
+    auditPut(table, {
+      principal: request.principal,
+      action: 'backup.delete',
+      targetType: 'backup',
+      targetId: record.id,
+      summary: `data source ${record.sourceId}${record.s3Key ? `, object ${record.s3Key}` : ''}`,
+    }),
   ];
   if (stored) {
     const bytes = record.compressedBytes ?? 0;

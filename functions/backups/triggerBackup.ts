@@ -1,5 +1,10 @@
 import { IdPathSchema } from '../../types/api.ts';
-import { IdempotencyKeySchema, TriggerBackupBodySchema, type TriggerBackupBody, type TriggerBackupResponse } from '../../types/backupApi.ts';
+import {
+  IdempotencyKeySchema,
+  TriggerBackupBodySchema,
+  type TriggerBackupBody,
+  type TriggerBackupResponse,
+} from '../../types/backupApi.ts';
 import { sfnClient } from '../shared/clients.ts';
 import { requireEnv } from '../shared/env.ts';
 import { Invalid } from '../shared/errors.ts';
@@ -7,7 +12,12 @@ import { httpHandler, type HttpInput, type RequestContext } from '../shared/http
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import * as service from './triggerService.ts';
 
-const deps = { table: tableFromEnv(), sfn: sfnClient, stateMachineArn: requireEnv('BACKUP_STATE_MACHINE_ARN'), now: () => new Date() };
+const deps = {
+  table: tableFromEnv(),
+  sfn: sfnClient,
+  stateMachineArn: requireEnv('BACKUP_STATE_MACHINE_ARN'),
+  now: () => new Date(),
+};
 
 /** The optional `Idempotency-Key` header, checked like any other input. */
 function idempotencyKey(ctx: RequestContext): string | undefined {
@@ -22,9 +32,17 @@ function idempotencyKey(ctx: RequestContext): string | undefined {
 }
 
 /** POST /v1/data-sources/{id}/backups: 202 + the backup's id; 409 if disabled or one is already queued or running. */
-async function triggerBackup({ path, body }: HttpInput<{ id: string }, unknown, TriggerBackupBody>, ctx: RequestContext): Promise<TriggerBackupResponse> {
+async function triggerBackup(
+  { path, body }: HttpInput<{ id: string }, unknown, TriggerBackupBody>,
+  ctx: RequestContext,
+): Promise<TriggerBackupResponse> {
   const key = idempotencyKey(ctx);
-  return service.triggerBackup(deps, { sourceId: path.id, trigger: body.trigger, principal: ctx.principal, ...(key !== undefined && { idempotencyKey: key }) });
+  return service.triggerBackup(deps, {
+    sourceId: path.id,
+    trigger: body.trigger,
+    principal: ctx.principal,
+    ...(key !== undefined && { idempotencyKey: key }),
+  });
 }
 
 export const handler = httpHandler({ path: IdPathSchema, body: TriggerBackupBodySchema, status: 202 }, triggerBackup);

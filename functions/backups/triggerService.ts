@@ -17,7 +17,12 @@ import {
 } from '../shared/repositories/backups.ts';
 import { TransactionCancelled, transactNamedItems, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
-import { getIdempotency, idempotencyDelete, idempotencyPut, type IdempotencyRecord } from '../shared/repositories/idempotency.ts';
+import {
+  getIdempotency,
+  idempotencyDelete,
+  idempotencyPut,
+  type IdempotencyRecord,
+} from '../shared/repositories/idempotency.ts';
 import { getRestoreLock, restoreLockAbsentCheck } from '../shared/repositories/restores.ts';
 import { statusCounterUpdate } from '../shared/repositories/stats.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
@@ -69,8 +74,24 @@ export async function triggerBackup(deps: TriggerDeps, request: TriggerRequest):
 
   const backupId = (deps.newId ?? randomUUID)();
   const createdAt = now.toISOString();
-  const record: BackupRecord = { id: backupId, sourceId, database: source.database, status: 'queued', trigger, createdAt };
-  const audit = auditItem({ principal: request.principal, action: OPERATION, targetType: 'backup', targetId: backupId, summary: `data source ${sourceId}, trigger ${trigger}` }, now);
+  const record: BackupRecord = {
+    id: backupId,
+    sourceId,
+    database: source.database,
+    status: 'queued',
+    trigger,
+    createdAt,
+  };
+  const audit = auditItem(
+    {
+      principal: request.principal,
+      action: OPERATION,
+      targetType: 'backup',
+      targetId: backupId,
+      summary: `data source ${sourceId}, trigger ${trigger}`,
+    },
+    now,
+  );
   try {
     await transactNamedItems(table, {
       lock: runningLockPut(table, { sourceId, backupId, since: createdAt, database: source.database }),
@@ -81,7 +102,12 @@ export async function triggerBackup(deps: TriggerDeps, request: TriggerRequest):
       idempotency:
         idempotencyKey === undefined
           ? undefined
-          : idempotencyPut(table, { key: idempotencyKey, operation: OPERATION, targetId: sourceId, resultId: backupId, createdAt }, now, IDEMPOTENCY_WINDOW_SECONDS),
+          : idempotencyPut(
+              table,
+              { key: idempotencyKey, operation: OPERATION, targetId: sourceId, resultId: backupId, createdAt },
+              now,
+              IDEMPOTENCY_WINDOW_SECONDS,
+            ),
       noRestore: restoreLockAbsentCheck(table, sourceId, source.database),
     });
   } catch (error) {
@@ -90,7 +116,8 @@ export async function triggerBackup(deps: TriggerDeps, request: TriggerRequest):
       // A concurrent request with the same key may have won (its lock then fails ours too): answer as it did.
       const seen = await getIdempotency(table, idempotencyKey, now);
       if (seen) return replay(seen, sourceId);
-      if (error.failed('idempotency')) throw new Conflict('a request with this Idempotency-Key is still being processed: retry it');
+      if (error.failed('idempotency'))
+        throw new Conflict('a request with this Idempotency-Key is still being processed: retry it');
     }
     if (error.failed('source')) {
       const current = await getDataSource(table, sourceId);
@@ -99,7 +126,9 @@ export async function triggerBackup(deps: TriggerDeps, request: TriggerRequest):
     }
     if (error.failed('lock') || error.reason('lock') === 'TransactionConflict') {
       const lock = await getRunningLock(table, sourceId);
-      throw new Conflict(`data source ${sourceId} already has a backup queued or running${lock ? ` (${lock.backupId})` : ''}: wait for it or cancel it`);
+      throw new Conflict(
+        `data source ${sourceId} already has a backup queued or running${lock ? ` (${lock.backupId})` : ''}: wait for it or cancel it`,
+      );
     }
     if (error.failed('noRestore')) throw await restoringConflict(table, sourceId, source.database);
     throw error;
@@ -107,7 +136,13 @@ export async function triggerBackup(deps: TriggerDeps, request: TriggerRequest):
 
   const input: BackupExecutionInput = { dataSourceId: sourceId, backupId, trigger };
   try {
-    await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: backupId, input: JSON.stringify(input) }));
+    await deps.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.stateMachineArn,
+        name: backupId,
+        input: JSON.stringify(input),
+      }),
+    );
   } catch (error) {
     await undoTrigger(table, {
       record,
@@ -148,6 +183,10 @@ async function undoTrigger(
   try {
     await transactWriteItems(table, items);
   } catch (error) {
-    logger.error('undo of a backup whose execution did not start failed', { backupId: record.id, sourceId: record.sourceId, error: describeAwsError(error) });
+    logger.error('undo of a backup whose execution did not start failed', {
+      backupId: record.id,
+      sourceId: record.sourceId,
+      error: describeAwsError(error),
+    });
   }
 }

@@ -7,7 +7,10 @@ import * as service from './trashService.ts';
 const deps = { table: tableFromEnv(), now: () => new Date() };
 
 /** POST /v1/backups/{id}/untrash: back into the lists; 409 if it is not in the trash. */
-async function untrashBackup({ path }: HttpInput<{ id: string }, unknown, unknown>, ctx: RequestContext): Promise<Backup> {
+async function untrashBackup(
+  { path }: HttpInput<{ id: string }, unknown, unknown>,
+  ctx: RequestContext,
+): Promise<Backup> {
   return service.untrashBackup(deps, { backupId: path.id, principal: ctx.principal });
 }
 

@@ -23,7 +23,12 @@ export function wireProtocolTester(options: WireProtocolTesterOptions = {}): Con
     async test(connection, password): Promise<ConnectionTestResult> {
       const started = Date.now();
       try {
-        const { serverVersion, tls } = await withMysqlSession(connection, password, { connectTimeoutMs, deadlineMs }, async ({ serverVersion, tls }) => ({ serverVersion, tls }));
+        const { serverVersion, tls } = await withMysqlSession(
+          connection,
+          password,
+          { connectTimeoutMs, deadlineMs },
+          async ({ serverVersion, tls }) => ({ serverVersion, tls }),
+        );
         return { ok: true, serverVersion, ...tls, durationMs: Date.now() - started };
       } catch (error) {
         return { ok: false, error: redact(messageOf(error), [password]), durationMs: Date.now() - started };

@@ -7,7 +7,10 @@ import * as service from './service.ts';
 const deps = { table: tableFromEnv(), secrets: secretStoreFromEnv() };
 
 /** POST /v1/data-sources: the password goes to its own secret, the rest to the table, with an audit event. */
-async function createDataSource({ body }: HttpInput<unknown, unknown, CreateDataSource>, ctx: RequestContext): Promise<DataSource> {
+async function createDataSource(
+  { body }: HttpInput<unknown, unknown, CreateDataSource>,
+  ctx: RequestContext,
+): Promise<DataSource> {
   return service.createDataSource(deps, body, ctx.principal);
 }
 

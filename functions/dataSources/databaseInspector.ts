@@ -30,7 +30,9 @@ const count = (value: unknown): number | undefined => {
  * folds names (lower_case_table_names 1 or 2), as the restore's `CREATE DATABASE IF NOT EXISTS` and `USE` would.
  */
 async function storedName(session: MysqlSession, database: string): Promise<string | undefined> {
-  const rows = await session.query(`SELECT SCHEMA_NAME, @@lower_case_table_names FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlText(database)}`);
+  const rows = await session.query(
+    `SELECT SCHEMA_NAME, @@lower_case_table_names FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlText(database)}`,
+  );
   const names = rows.map(([name]) => name).filter((name): name is string => typeof name === 'string');
   return findStoredDatabase(names, database, Number(rows[0]?.[1]));
 }
@@ -40,7 +42,12 @@ function tableOf([name, type, rows, bytes]: MysqlRow): InspectedTable {
   if (type === 'VIEW' || type === 'SYSTEM VIEW') return { name: tableName, kind: 'view' };
   const approxRows = count(rows);
   const size = count(bytes);
-  return { name: tableName, kind: 'table', ...(approxRows !== undefined && { approxRows }), ...(size !== undefined && { bytes: size }) };
+  return {
+    name: tableName,
+    kind: 'table',
+    ...(approxRows !== undefined && { approxRows }),
+    ...(size !== undefined && { bytes: size }),
+  };
 }
 
 /**
@@ -57,19 +64,29 @@ export function wireProtocolInspector(options: WireProtocolInspectorOptions = {}
     async inspect(connection, password, database): Promise<DatabaseInspection> {
       let failure: string;
       try {
-        return await withMysqlSession(connection, password, { connectTimeoutMs, deadlineMs, withoutDatabase: true }, async (session) => {
-          const name = await storedName(session, database);
-          if (name === undefined) return { database, exists: false };
-          // Exact (binary) match: on a server that does not fold case, `Shop` and `shop` are two databases.
-          const inSchema = `TABLE_SCHEMA = ${sqlText(name)} COLLATE utf8mb4_bin`;
-          const tables = (
-            await session.query(
-              `SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE ${inSchema} ORDER BY TABLE_NAME LIMIT ${MAX_INSPECTED_TABLES}`,
-            )
-          ).map(tableOf);
-          const tableCount = tables.length < MAX_INSPECTED_TABLES ? tables.length : (count((await session.query(`SELECT COUNT(*) FROM information_schema.TABLES WHERE ${inSchema}`))[0]?.[0]) ?? tables.length);
-          return { database: name, exists: true, tableCount, tables };
-        });
+        return await withMysqlSession(
+          connection,
+          password,
+          { connectTimeoutMs, deadlineMs, withoutDatabase: true },
+          async (session) => {
+            const name = await storedName(session, database);
+            if (name === undefined) return { database, exists: false };
+            // Exact (binary) match: on a server that does not fold case, `Shop` and `shop` are two databases.
+            const inSchema = `TABLE_SCHEMA = ${sqlText(name)} COLLATE utf8mb4_bin`;
+            const tables = (
+              await session.query(
+                `SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE ${inSchema} ORDER BY TABLE_NAME LIMIT ${MAX_INSPECTED_TABLES}`,
+              )
+            ).map(tableOf);
+            const tableCount =
+              tables.length < MAX_INSPECTED_TABLES
+                ? tables.length
+                : (count(
+                    (await session.query(`SELECT COUNT(*) FROM information_schema.TABLES WHERE ${inSchema}`))[0]?.[0],
+                  ) ?? tables.length);
+            return { database: name, exists: true, tableCount, tables };
+          },
+        );
       } catch (error) {
         failure = redact(messageOf(error), [password]);
       }

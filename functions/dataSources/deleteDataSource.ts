@@ -14,8 +14,14 @@ const deps = {
 };
 
 /** DELETE /v1/data-sources/{id}[?force=true]: 409 while it holds backups unless forced; schedules go with it. */
-async function deleteDataSource({ path, query }: HttpInput<IdPath, DeleteDataSourceQuery, unknown>, ctx: RequestContext): Promise<void> {
+async function deleteDataSource(
+  { path, query }: HttpInput<IdPath, DeleteDataSourceQuery, unknown>,
+  ctx: RequestContext,
+): Promise<void> {
   await service.deleteDataSource(deps, path.id, { force: query.force }, ctx.principal);
 }
 
-export const handler = httpHandler({ path: IdPathSchema, query: DeleteDataSourceQuerySchema, status: 204 }, deleteDataSource);
+export const handler = httpHandler(
+  { path: IdPathSchema, query: DeleteDataSourceQuerySchema, status: 204 },
+  deleteDataSource,
+);

@@ -8,7 +8,10 @@ import * as service from './service.ts';
 const deps = { table: tableFromEnv() };
 
 /** POST /v1/data-sources/{id}/disable: backups of it are refused until it is enabled again. */
-async function disableDataSource({ path }: HttpInput<IdPath, unknown, unknown>, ctx: RequestContext): Promise<DataSource> {
+async function disableDataSource(
+  { path }: HttpInput<IdPath, unknown, unknown>,
+  ctx: RequestContext,
+): Promise<DataSource> {
   return service.setDataSourceEnabled(deps, path.id, false, ctx.principal);
 }
 

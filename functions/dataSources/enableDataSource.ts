@@ -8,7 +8,10 @@ import * as service from './service.ts';
 const deps = { table: tableFromEnv() };
 
 /** POST /v1/data-sources/{id}/enable: its scheduled and manual backups run again. */
-async function enableDataSource({ path }: HttpInput<IdPath, unknown, unknown>, ctx: RequestContext): Promise<DataSource> {
+async function enableDataSource(
+  { path }: HttpInput<IdPath, unknown, unknown>,
+  ctx: RequestContext,
+): Promise<DataSource> {
   return service.setDataSourceEnabled(deps, path.id, true, ctx.principal);
 }
 

@@ -54,13 +54,22 @@ function sslFor(tls: Tls): SslOptions | undefined {
       return { rejectUnauthorized: false };
     case 'verify-ca':
     case 'verify-identity':
-      return { rejectUnauthorized: true, verifyIdentity: tls.mode === 'verify-identity', ...(tls.caPem && { ca: tls.caPem }) };
+      return {
+        rejectUnauthorized: true,
+        verifyIdentity: tls.mode === 'verify-identity',
+        ...(tls.caPem && { ca: tls.caPem }),
+      };
   }
 }
 
 function unsupportedPlugin(plugin: string): Error {
-  const what = plugin === 'client_ed25519' ? "MariaDB's ed25519 authentication (client_ed25519)" : `the authentication plugin '${plugin}'`;
-  return new Error(`the user logs in with ${what}, which the connection test does not support (it supports mysql_native_password and caching_sha2_password)`);
+  const what =
+    plugin === 'client_ed25519'
+      ? "MariaDB's ed25519 authentication (client_ed25519)"
+      : `the authentication plugin '${plugin}'`;
+  return new Error(
+    `the user logs in with ${what}, which the connection test does not support (it supports mysql_native_password and caching_sha2_password)`,
+  );
 }
 
 function tlsFailure(tls: Tls, host: string, where: string, error: DriverError): Error {
@@ -70,7 +79,9 @@ function tlsFailure(tls: Tls, host: string, where: string, error: DriverError): 
   if (/altnames/i.test(error.message)) {
     hint = ` (the certificate does not name ${host}; connect by the name it was issued for, or use verify-ca)`;
   } else if (/certificate|issuer|signature/i.test(error.message)) {
-    if (!caPem) hint = " (the server certificate is not signed by a publicly trusted CA: give its CA bundle, e.g. RDS's global bundle, as caPem)";
+    if (!caPem)
+      hint =
+        " (the server certificate is not signed by a publicly trusted CA: give its CA bundle, e.g. RDS's global bundle, as caPem)";
     else if (!caPem.includes('-----BEGIN CERTIFICATE-----')) hint = ' (caPem holds no PEM certificate)';
     else hint = ' (the server certificate is not signed by the given CA)';
   }
@@ -80,7 +91,9 @@ function tlsFailure(tls: Tls, host: string, where: string, error: DriverError): 
 function connectFailure(where: string, host: string, error: DriverError): Error {
   switch (error.code) {
     case 'ECONNREFUSED':
-      return new Error(`Can't connect to ${where}: connection refused (nothing listens on that port, or a firewall rejects it)`);
+      return new Error(
+        `Can't connect to ${where}: connection refused (nothing listens on that port, or a firewall rejects it)`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':
@@ -113,7 +126,11 @@ function describe(error: DriverError, context: { tls: Tls; host: string; where: 
     case 'MYSQL_CLEAR_PASSWORD_NOT_ENABLED':
       return new Error(`${where} asked for the password in clear text (mysql_clear_password), which is never sent`);
     case 'PROTOCOL_CONNECTION_LOST':
-      return new Error(phase === 'connecting' ? `Can't connect to ${where}: the connection was closed` : `${where} closed the connection ${DOING[phase]}`);
+      return new Error(
+        phase === 'connecting'
+          ? `Can't connect to ${where}: the connection was closed`
+          : `${where} closed the connection ${DOING[phase]}`,
+      );
   }
   const plugin = /unknown plugin (\S+)\./.exec(error.message)?.[1];
   if (plugin) return unsupportedPlugin(plugin);
@@ -136,7 +153,12 @@ interface Attempt {
  * names what was going on. Timers are ours (the driver's connectTimeout spans the whole login and says only
  * ETIMEDOUT): `connectTimeoutMs` for TCP, then the session's deadline for everything after.
  */
-function open(connection: Connection, password: string, attempt: Attempt, options: MysqlSessionOptions): Promise<{ session: MysqlSession; close: () => void }> {
+function open(
+  connection: Connection,
+  password: string,
+  attempt: Attempt,
+  options: MysqlSessionOptions,
+): Promise<{ session: MysqlSession; close: () => void }> {
   const { tls, host, where } = attempt;
   const ssl = sslFor(tls);
   const socket = netConnect({ host, port: connection.port });
@@ -167,14 +189,19 @@ function open(connection: Connection, password: string, attempt: Attempt, option
       for (const settle of waiting) settle(failure);
       waiting.clear();
     };
-    const connectTimer = setTimeout(() => {
-      if (phase !== 'connecting') return;
-      const hint = 'is the host reachable from here? a security group or firewall may drop the connection';
-      fail(new Error(`Can't connect to ${where}: no answer within ${seconds(options.connectTimeoutMs)} s (${hint})`));
-    }, Math.min(options.connectTimeoutMs, attempt.endsAt - Date.now()));
+    const connectTimer = setTimeout(
+      () => {
+        if (phase !== 'connecting') return;
+        const hint = 'is the host reachable from here? a security group or firewall may drop the connection';
+        fail(new Error(`Can't connect to ${where}: no answer within ${seconds(options.connectTimeoutMs)} s (${hint})`));
+      },
+      Math.min(options.connectTimeoutMs, attempt.endsAt - Date.now()),
+    );
     const deadline = setTimeout(() => {
-      if (phase === 'connecting') return fail(new Error(`Can't connect to ${where}: no answer within ${seconds(options.deadlineMs)} s`));
-      const waitedFor = phase === 'greeting' ? ': the connection was accepted, but no greeting came' : ` ${DOING[phase]}`;
+      if (phase === 'connecting')
+        return fail(new Error(`Can't connect to ${where}: no answer within ${seconds(options.deadlineMs)} s`));
+      const waitedFor =
+        phase === 'greeting' ? ': the connection was accepted, but no greeting came' : ` ${DOING[phase]}`;
       fail(new Error(`no answer from ${where} within ${seconds(options.deadlineMs)} s${waitedFor}`));
     }, attempt.endsAt - Date.now());
     const clearTimers = (): void => {
@@ -189,7 +216,13 @@ function open(connection: Connection, password: string, attempt: Attempt, option
       const stream = (driver as unknown as { stream?: unknown }).stream;
       const session: MysqlSession = {
         serverVersion: greeting.serverVersion.replace(/^5\.5\.5-/, ''),
-        tls: ssl === undefined ? { tls: 'none' } : { tls: ssl.rejectUnauthorized ? 'verified' : 'encrypted (unverified)', ...(stream instanceof TLSSocket && { tlsProtocol: stream.getProtocol() ?? undefined }) },
+        tls:
+          ssl === undefined
+            ? { tls: 'none' }
+            : {
+                tls: ssl.rejectUnauthorized ? 'verified' : 'encrypted (unverified)',
+                ...(stream instanceof TLSSocket && { tlsProtocol: stream.getProtocol() ?? undefined }),
+              },
         query: (sql) =>
           new Promise<MysqlRow[]>((resolveQuery, rejectQuery) => {
             if (failure) return rejectQuery(failure);
@@ -226,11 +259,18 @@ function open(connection: Connection, password: string, attempt: Attempt, option
  * the way, in words. Never longer than `deadlineMs` in all. The password leaves only as a hash or inside TLS:
  * a server asking for more on a connection without TLS (an RSA key to fetch, or clear text) is refused.
  */
-export async function withMysqlSession<T>(connection: Connection, password: string, options: MysqlSessionOptions, use: (session: MysqlSession) => Promise<T>): Promise<T> {
+export async function withMysqlSession<T>(
+  connection: Connection,
+  password: string,
+  options: MysqlSessionOptions,
+  use: (session: MysqlSession) => Promise<T>,
+): Promise<T> {
   const host = connection.host.replace(/^\[(.*)\]$/, '$1');
   if (connection.tls.mode === 'verify-identity' && isIP(host) !== 0) {
     // mysql2 passes no server name for an IP address, so Node would check the certificate against "localhost".
-    throw new Error(`tls mode 'verify-identity' checks the name on the server's certificate, which the connection test can do for a host name only, not the IP address ${host}: connect by the name the certificate was issued for, or use verify-ca`);
+    throw new Error(
+      `tls mode 'verify-identity' checks the name on the server's certificate, which the connection test can do for a host name only, not the IP address ${host}: connect by the name the certificate was issued for, or use verify-ca`,
+    );
   }
   const attempt: Attempt = {
     tls: connection.tls,

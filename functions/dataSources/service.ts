@@ -80,7 +80,9 @@ const nowIso = (deps: Needs<never>): string => (deps.now?.() ?? new Date()).toIS
  */
 function upstream(step: string): (error: unknown) => never {
   return (error) => {
-    logger.error(step, { error: { name: errorName(error), message: error instanceof Error ? error.message : String(error) } });
+    logger.error(step, {
+      error: { name: errorName(error), message: error instanceof Error ? error.message : String(error) },
+    });
     throw new Upstream(`${step} (${errorName(error)})`);
   };
 }
@@ -116,18 +118,30 @@ export async function getDataSourceById(deps: Needs<'table'>, id: string): Promi
  * write fails the secret is deleted again, so no source exists without its password and no password is left
  * without its source. The password is never part of the item, the response or a log line.
  */
-export async function createDataSource(deps: Needs<'table' | 'secrets'>, body: CreateDataSource, principal: string): Promise<DataSource> {
+export async function createDataSource(
+  deps: Needs<'table' | 'secrets'>,
+  body: CreateDataSource,
+  principal: string,
+): Promise<DataSource> {
   const id = deps.newId?.() ?? randomUUID();
   const at = nowIso(deps);
   const { password, ...fields } = body;
   const source = DataSourceSchema.parse({ ...fields, id, createdAt: at, updatedAt: at });
-  const secretRef = await deps.secrets.put(secretNameFor(id), passwordSecret(password)).catch(upstream('cannot store the password in the secret store'));
+  const secretRef = await deps.secrets
+    .put(secretNameFor(id), passwordSecret(password))
+    .catch(upstream('cannot store the password in the secret store'));
   try {
     await transactWrite(
       deps.table,
       [
         newDataSourcePut(deps.table, { ...source, passwordSecretArn: secretRef }),
-        auditPut(deps.table, { principal, action: 'dataSource.create', targetType: 'dataSource', targetId: id, summary: describeSource(source) }),
+        auditPut(deps.table, {
+          principal,
+          action: 'dataSource.create',
+          targetType: 'dataSource',
+          targetId: id,
+          summary: describeSource(source),
+        }),
       ],
       () => new Conflict(`data source ${id} already exists`),
     );
@@ -136,7 +150,10 @@ export async function createDataSource(deps: Needs<'table' | 'secrets'>, body: C
       logger.error('could not delete the secret of a data source that was not created; delete it by hand', {
         dataSourceId: id,
         secretRef,
-        error: { name: errorName(undoError), message: undoError instanceof Error ? undoError.message : String(undoError) },
+        error: {
+          name: errorName(undoError),
+          message: undoError instanceof Error ? undoError.message : String(undoError),
+        },
       });
     });
     throw error;
@@ -149,7 +166,12 @@ export async function createDataSource(deps: Needs<'table' | 'secrets'>, body: C
  * Changes the fields sent. A new password replaces the secret's value before the item is written; if that write
  * fails (including when someone else changed the source meanwhile: 409) the previous value is put back.
  */
-export async function updateDataSource(deps: Needs<'table' | 'secrets'>, id: string, body: UpdateDataSource, principal: string): Promise<DataSource> {
+export async function updateDataSource(
+  deps: Needs<'table' | 'secrets'>,
+  id: string,
+  body: UpdateDataSource,
+  principal: string,
+): Promise<DataSource> {
   const current = await existing(deps.table, id);
   const { password, ...changes } = body;
   const updated = DataSourceSchema.parse({ ...toDataSource(current), ...changes, updatedAt: nowIso(deps) });
@@ -157,15 +179,29 @@ export async function updateDataSource(deps: Needs<'table' | 'secrets'>, id: str
 
   let previousSecret: string | undefined;
   if (password !== undefined) {
-    previousSecret = await deps.secrets.get(current.passwordSecretArn).catch(upstream('cannot read the stored password'));
-    await deps.secrets.update(current.passwordSecretArn, passwordSecret(password)).catch(upstream('cannot store the new password in the secret store'));
+    previousSecret = await deps.secrets
+      .get(current.passwordSecretArn)
+      .catch(upstream('cannot read the stored password'));
+    await deps.secrets
+      .update(current.passwordSecretArn, passwordSecret(password))
+      .catch(upstream('cannot store the new password in the secret store'));
   }
   try {
     await transactWrite(
       deps.table,
       [
-        replaceDataSourcePut(deps.table, { ...updated, passwordSecretArn: current.passwordSecretArn }, current.updatedAt),
-        auditPut(deps.table, { principal, action: 'dataSource.update', targetType: 'dataSource', targetId: id, summary: `changed ${changed}`.slice(0, 500) }),
+        replaceDataSourcePut(
+          deps.table,
+          { ...updated, passwordSecretArn: current.passwordSecretArn },
+          current.updatedAt,
+        ),
+        auditPut(deps.table, {
+          principal,
+          action: 'dataSource.update',
+          targetType: 'dataSource',
+          targetId: id,
+          summary: `changed ${changed}`.slice(0, 500),
+        }),
       ],
       () => new Conflict(`data source ${id} was changed or deleted meanwhile: read it again and retry`),
     );
@@ -174,7 +210,10 @@ export async function updateDataSource(deps: Needs<'table' | 'secrets'>, id: str
       await deps.secrets.update(current.passwordSecretArn, previousSecret).catch((undoError: unknown) => {
         logger.error('could not put back the previous password of a data source whose update failed', {
           dataSourceId: id,
-          error: { name: errorName(undoError), message: undoError instanceof Error ? undoError.message : String(undoError) },
+          error: {
+            name: errorName(undoError),
+            message: undoError instanceof Error ? undoError.message : String(undoError),
+          },
         });
       });
     }
@@ -185,14 +224,25 @@ export async function updateDataSource(deps: Needs<'table' | 'secrets'>, id: str
 }
 
 /** Enables or disables a source (a disabled source's scheduled backups are refused when they start). */
-export async function setDataSourceEnabled(deps: Needs<'table'>, id: string, enabled: boolean, principal: string): Promise<DataSource> {
+export async function setDataSourceEnabled(
+  deps: Needs<'table'>,
+  id: string,
+  enabled: boolean,
+  principal: string,
+): Promise<DataSource> {
   const current = await existing(deps.table, id);
   const at = nowIso(deps);
   await transactWrite(
     deps.table,
     [
       setEnabledUpdate(deps.table, id, enabled, at),
-      auditPut(deps.table, { principal, action: enabled ? 'dataSource.enable' : 'dataSource.disable', targetType: 'dataSource', targetId: id, summary: describeSource(current) }),
+      auditPut(deps.table, {
+        principal,
+        action: enabled ? 'dataSource.enable' : 'dataSource.disable',
+        targetType: 'dataSource',
+        targetId: id,
+        summary: describeSource(current),
+      }),
     ],
     () => new NotFound('data source', id),
   );
@@ -223,7 +273,9 @@ export async function deleteDataSource(
   }
   const scheduleIds = await scheduleIdsOf(deps.table, id);
   for (const scheduleId of scheduleIds) {
-    await deps.scheduler.delete(scheduleId).catch(upstream(`cannot delete the EventBridge schedule of schedule ${scheduleId}`));
+    await deps.scheduler
+      .delete(scheduleId)
+      .catch(upstream(`cannot delete the EventBridge schedule of schedule ${scheduleId}`));
   }
 
   const audit = auditPut(deps.table, {
@@ -231,15 +283,26 @@ export async function deleteDataSource(
     action: 'dataSource.delete',
     targetType: 'dataSource',
     targetId: id,
-    summary: `${describeSource(current)}; ${scheduleIds.length} schedule(s) deleted; ${backups} backup(s) kept`.slice(0, 500),
+    summary: `${describeSource(current)}; ${scheduleIds.length} schedule(s) deleted; ${backups} backup(s) kept`.slice(
+      0,
+      500,
+    ),
   });
   const scheduleItems = scheduleIds.map((scheduleId) => scheduleDelete(deps.table, scheduleId));
   const lastBatch = MAX_TRANSACT_ITEMS - 2;
   while (scheduleItems.length > lastBatch) {
     const batch: TransactItem[] = scheduleItems.splice(0, MAX_TRANSACT_ITEMS);
-    await transactWrite(deps.table, batch, () => new Conflict(`schedules of data source ${id} changed meanwhile: retry`));
+    await transactWrite(
+      deps.table,
+      batch,
+      () => new Conflict(`schedules of data source ${id} changed meanwhile: retry`),
+    );
   }
-  await transactWrite(deps.table, [dataSourceDelete(deps.table, id), ...scheduleItems, audit], () => new NotFound('data source', id));
+  await transactWrite(
+    deps.table,
+    [dataSourceDelete(deps.table, id), ...scheduleItems, audit],
+    () => new NotFound('data source', id),
+  );
 
   await deps.secrets.delete(current.passwordSecretArn).catch((error: unknown) => {
     logger.error('data source deleted, but its secret could not be scheduled for deletion; delete it by hand', {
@@ -261,7 +324,10 @@ async function storedPassword(secrets: SecretStore, record: DataSourceRecord): P
 }
 
 /** Connects with the stored credentials; the tester bounds the time and words the failure. */
-export async function testDataSourceConnection(deps: Needs<'table' | 'secrets' | 'tester'>, id: string): Promise<ConnectionTestResult> {
+export async function testDataSourceConnection(
+  deps: Needs<'table' | 'secrets' | 'tester'>,
+  id: string,
+): Promise<ConnectionTestResult> {
   const current = await existing(deps.table, id);
   const password = await storedPassword(deps.secrets, current);
   const result = await deps.tester.test(connectionOf(current), password);
@@ -273,12 +339,22 @@ export async function testDataSourceConnection(deps: Needs<'table' | 'secrets' |
  * What a restore into `database` of this source's server would overwrite: whether it exists and its tables. A
  * server that cannot be reached or refuses the stored credentials is a 502 with its reason.
  */
-export async function inspectDatabase(deps: Needs<'table' | 'secrets' | 'inspector'>, id: string, database: string): Promise<DatabaseInspection> {
+export async function inspectDatabase(
+  deps: Needs<'table' | 'secrets' | 'inspector'>,
+  id: string,
+  database: string,
+): Promise<DatabaseInspection> {
   const current = await existing(deps.table, id);
   const password = await storedPassword(deps.secrets, current);
   const inspection = await deps.inspector.inspect(connectionOf(current), password, database).catch((error: unknown) => {
-    throw new Upstream(`cannot inspect database "${database}": ${error instanceof Error ? error.message : String(error)}`);
+    throw new Upstream(
+      `cannot inspect database "${database}": ${error instanceof Error ? error.message : String(error)}`,
+    );
   });
-  logger.info('database inspected', { dataSourceId: id, exists: inspection.exists, tables: inspection.exists ? inspection.tableCount : 0 });
+  logger.info('database inspected', {
+    dataSourceId: id,
+    exists: inspection.exists,
+    tables: inspection.exists ? inspection.tableCount : 0,
+  });
   return inspection;
 }

@@ -9,7 +9,10 @@ import * as service from './service.ts';
 const deps = { table: tableFromEnv(), secrets: secretStoreFromEnv() };
 
 /** PATCH /v1/data-sources/{id}: changes the fields sent; a password replaces the secret's value. */
-async function updateDataSource({ path, body }: HttpInput<IdPath, unknown, UpdateDataSource>, ctx: RequestContext): Promise<DataSource> {
+async function updateDataSource(
+  { path, body }: HttpInput<IdPath, unknown, UpdateDataSource>,
+  ctx: RequestContext,
+): Promise<DataSource> {
   return service.updateDataSource(deps, path.id, body, ctx.principal);
 }
 

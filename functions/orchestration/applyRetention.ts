@@ -6,7 +6,13 @@ import { requireEnv } from '../shared/env.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
 
-const deps = { table: tableFromEnv(), s3: s3Client, bucket: requireEnv('BACKUP_BUCKET_NAME'), now: () => new Date(), defaultRetention: defaultRetentionFromEnv() };
+const deps = {
+  table: tableFromEnv(),
+  s3: s3Client,
+  bucket: requireEnv('BACKUP_BUCKET_NAME'),
+  now: () => new Date(),
+  defaultRetention: defaultRetentionFromEnv(),
+};
 
 /**
  * Backup machine after a success, and the sweeper per source: the source's backups beyond its GFS policy go to the

@@ -43,9 +43,10 @@ export async function beginBackup(deps: RunDeps & JobDeps, run: BeginBackupRun):
  * that is no valid id (Scheduler's own) is hashed, so every retry of the execution's steps finds the same record.
  */
 export function backupIdOfExecution(executionName: string): string {
-  return IdSchema.safeParse(executionName).success ? executionName : createHash('sha256').update(executionName).digest('hex').slice(0, 32);
+  return IdSchema.safeParse(executionName).success
+    ? executionName
+    : createHash('sha256').update(executionName).digest('hex').slice(0, 32);
 }
-
 
 /**
  * Step "Record success": reads what the runner stored (the object's version and ETag, which every later read is
@@ -53,17 +54,26 @@ export function backupIdOfExecution(executionName: string): string {
  * version from its metadata) and records the backup as succeeded. The ECS task's own output carries no result,
  * and the object is the truth a restore will meet.
  */
-export async function finalizeBackupRun(deps: RunDeps & { readonly s3: S3Client; readonly bucket: string }, task: FinalizeBackupTask): Promise<Backup> {
+export async function finalizeBackupRun(
+  deps: RunDeps & { readonly s3: S3Client; readonly bucket: string },
+  task: FinalizeBackupTask,
+): Promise<Backup> {
   const where = `s3://${deps.bucket}/${task.key}`;
   const stored = await storedObject(deps.s3, deps.bucket, task.key);
   if (!stored) throw new BackupObjectMissing(`the runner reported success but ${where} does not exist`);
   const { tags } = stored;
   const sha256 = Sha256Schema.safeParse(tags[RESULT_TAGS.sha256]);
-  if (!sha256.success) throw new BackupObjectMissing(`${where} carries no SHA-256 tag: it cannot be verified, so it is not recorded as a backup`);
+  if (!sha256.success)
+    throw new BackupObjectMissing(
+      `${where} carries no SHA-256 tag: it cannot be verified, so it is not recorded as a backup`,
+    );
   // The runner writes every result tag in one call: one missing beside the checksum means the tags were altered.
   const count = (tag: string): number => {
     const value = tags[tag];
-    if (value === undefined || !/^\d+$/.test(value)) throw new BackupObjectMissing(`${where} carries no whole-number ${tag} tag: its tags are not the runner's, so it is not recorded as a backup`);
+    if (value === undefined || !/^\d+$/.test(value))
+      throw new BackupObjectMissing(
+        `${where} carries no whole-number ${tag} tag: its tags are not the runner's, so it is not recorded as a backup`,
+      );
     return Number(value);
   };
   return finalizeBackup(deps, {
@@ -88,7 +98,10 @@ export async function finalizeBackupRun(deps: RunDeps & { readonly s3: S3Client;
  * stopped reason and the runner's last error lines) and returns the notification the state machine publishes.
  * A record that never came to exist (the source was disabled or busy) gets no record, only the notification.
  */
-export async function recordBackupFailure(deps: RunDeps & { readonly logs: RunnerLogs }, task: BackupFailureTask): Promise<RecordedFailure> {
+export async function recordBackupFailure(
+  deps: RunDeps & { readonly logs: RunnerLogs },
+  task: BackupFailureTask,
+): Promise<RecordedFailure> {
   const taskArn = task.step === 'run' ? ecsTaskOf(task.error)?.taskArn : undefined;
   const runnerErrors = taskArn ? await deps.logs.lastErrors(taskArn) : [];
   const reason = failureReason(BACKUP_STEPS[task.step], task.error, runnerErrors);
@@ -104,7 +117,14 @@ export async function recordBackupFailure(deps: RunDeps & { readonly logs: Runne
     reason,
     notification: {
       subject: snsSubject(`Keepsake: backup of ${sourceName} failed`),
-      message: [`The backup of data source ${sourceName} failed while ${task.step === 'begin' ? 'starting' : task.step === 'run' ? 'running' : 'being recorded'}.`, '', `Reason: ${reason}`, '', recorded, `At: ${deps.now().toISOString()}`].join('\n'),
+      message: [
+        `The backup of data source ${sourceName} failed while ${task.step === 'begin' ? 'starting' : task.step === 'run' ? 'running' : 'being recorded'}.`,
+        '',
+        `Reason: ${reason}`,
+        '',
+        recorded,
+        `At: ${deps.now().toISOString()}`,
+      ].join('\n'),
     },
   };
 }

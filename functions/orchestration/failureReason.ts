@@ -19,8 +19,10 @@ function parseJson(text: string | undefined): Record<string, unknown> | undefine
 }
 
 /** Step Functions hands on ECS's description with PascalCase keys; the SDK and docs use camelCase. Accept both. */
-const field = (obj: Record<string, unknown>, name: string): unknown => obj[name] ?? obj[name.charAt(0).toUpperCase() + name.slice(1)];
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
+const field = (obj: Record<string, unknown>, name: string): unknown =>
+  obj[name] ?? obj[name.charAt(0).toUpperCase() + name.slice(1)];
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
 
 /** The ECS task in a failed run step's Cause, if that is what it holds. */
 export function ecsTaskOf(error: StatesError): EcsTaskCause | undefined {

@@ -6,10 +6,11 @@ import { listSchedules, type ScheduleRecord } from '../shared/repositories/sched
 import { readSourceStats } from '../shared/repositories/stats.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 
-
 /** Every schedule that is not paused, all pages. */
 export async function enabledSchedules(table: TableRef): Promise<ScheduleRecord[]> {
-  const schedules = await allPages((cursor) => listSchedules(table, { limit: 100, ...(cursor !== undefined && { cursor }) }));
+  const schedules = await allPages((cursor) =>
+    listSchedules(table, { limit: 100, ...(cursor !== undefined && { cursor }) }),
+  );
   return schedules.filter((s) => s.enabled);
 }
 
@@ -18,12 +19,16 @@ export async function enabledSchedules(table: TableRef): Promise<ScheduleRecord[
  * schedule's interval (counted from the schedule's creation when there never was one). A source with several
  * schedules is held to the most frequent.
  */
-export async function findStaleSources(deps: { readonly table: TableRef; readonly now: () => Date }): Promise<FreshnessReport> {
+export async function findStaleSources(deps: {
+  readonly table: TableRef;
+  readonly now: () => Date;
+}): Promise<FreshnessReport> {
   const now = deps.now();
   const [schedules, stats] = await Promise.all([enabledSchedules(deps.table), readSourceStats(deps.table)]);
   const lastSucceeded = new Map(stats.map((s) => [s.sourceId, s.lastSucceededAt]));
   const bySource = new Map<string, ScheduleRecord[]>();
-  for (const schedule of schedules) bySource.set(schedule.sourceId, [...(bySource.get(schedule.sourceId) ?? []), schedule]);
+  for (const schedule of schedules)
+    bySource.set(schedule.sourceId, [...(bySource.get(schedule.sourceId) ?? []), schedule]);
 
   const stale: StaleSource[] = [];
   for (const [sourceId, own] of bySource) {
@@ -34,7 +39,11 @@ export async function findStaleSources(deps: { readonly table: TableRef; readonl
     const last = lastSucceeded.get(sourceId);
     const since = last ?? own.map((s) => s.createdAt).sort()[0] ?? now.toISOString();
     if (now.getTime() - Date.parse(since) > 2 * interval) {
-      stale.push({ sourceId, intervalMinutes: Math.round(interval / 60_000), ...(last !== undefined && { lastSucceededAt: last }) });
+      stale.push({
+        sourceId,
+        intervalMinutes: Math.round(interval / 60_000),
+        ...(last !== undefined && { lastSucceededAt: last }),
+      });
     }
   }
   return { checkedSources: bySource.size, stale };
@@ -46,7 +55,12 @@ export async function findStaleSources(deps: { readonly table: TableRef; readonl
  */
 export function staleSourcesMetric(report: FreshnessReport, at: Date): string {
   return JSON.stringify({
-    _aws: { Timestamp: at.getTime(), CloudWatchMetrics: [{ Namespace: 'Keepsake', Dimensions: [[]], Metrics: [{ Name: 'StaleSources', Unit: 'Count' }] }] },
+    _aws: {
+      Timestamp: at.getTime(),
+      CloudWatchMetrics: [
+        { Namespace: 'Keepsake', Dimensions: [[]], Metrics: [{ Name: 'StaleSources', Unit: 'Count' }] },
+      ],
+    },
     StaleSources: report.stale.length,
     staleSourceIds: report.stale.map((s) => s.sourceId),
   });

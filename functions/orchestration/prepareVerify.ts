@@ -1,4 +1,8 @@
-import { VerifyExecutionInputSchema, type PreparedVerify, type VerifyExecutionInput } from '../../types/orchestration.ts';
+import {
+  VerifyExecutionInputSchema,
+  type PreparedVerify,
+  type VerifyExecutionInput,
+} from '../../types/orchestration.ts';
 import { s3Client } from '../shared/clients.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';

@@ -5,7 +5,12 @@ import { taskHandler } from '../shared/task.ts';
 import { recordRestoreFailure as record } from './restoreSteps.ts';
 import { runnerLogsFromEnv } from './runnerLogs.ts';
 
-const deps = { table: tableFromEnv(), now: () => new Date(), logs: runnerLogsFromEnv(), bucket: requireEnv('BACKUP_BUCKET_NAME') };
+const deps = {
+  table: tableFromEnv(),
+  now: () => new Date(),
+  logs: runnerLogsFromEnv(),
+  bucket: requireEnv('BACKUP_BUCKET_NAME'),
+};
 
 /** Restore machine, Catch of every step: the restore fails with the reason and the way back. */
 async function recordRestoreFailure(task: RestoreFailureTask): Promise<RecordedFailure> {

@@ -1,4 +1,8 @@
-import { RecordVerificationTaskSchema, type RecordVerificationTask, type RecordedVerification } from '../../types/orchestration.ts';
+import {
+  RecordVerificationTaskSchema,
+  type RecordVerificationTask,
+  type RecordedVerification,
+} from '../../types/orchestration.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
 import { runnerLogsFromEnv } from './runnerLogs.ts';

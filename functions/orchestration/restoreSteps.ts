@@ -2,7 +2,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { BackupJobSchema, RESULT_TAGS, RestoreJobSchema, backupKey } from '../../types/job.ts';
 import type { Restore } from '../../types/restore.ts';
-import type { BegunRestore, FinalizeRestoreTask, RecordedFailure, RestoreFailureTask, SafetyBackup, SafetyBackupTask } from '../../types/orchestration.ts';
+import type {
+  BegunRestore,
+  FinalizeRestoreTask,
+  RecordedFailure,
+  RestoreFailureTask,
+  SafetyBackup,
+  SafetyBackupTask,
+} from '../../types/orchestration.ts';
 import { beginRestoreRun, finalizeRestore, getRestore } from '../restores/restoreService.ts';
 import { beginSafetyBackup, finalizeBackup } from '../backups/runService.ts';
 import { Conflict, NotFound } from '../shared/errors.ts';
@@ -30,7 +37,9 @@ export async function beginRestore(deps: StepDeps & JobDeps, restoreId: string):
   const backup = await getBackupRecord(deps.table, restore.backupId);
   if (!backup) throw new NotFound('backup', restore.backupId);
   if (backup.status !== 'succeeded' || backup.trashedAt || !backup.s3Key || !backup.sha256) {
-    throw new Conflict(`backup ${backup.id} is ${backup.trashedAt ? 'in the trash' : backup.status}: it cannot be restored`);
+    throw new Conflict(
+      `backup ${backup.id} is ${backup.trashedAt ? 'in the trash' : backup.status}: it cannot be restored`,
+    );
   }
   const target = await getDataSource(deps.table, restore.targetSourceId);
   if (!target) throw new NotFound('data source', restore.targetSourceId);
@@ -45,7 +54,13 @@ export async function beginRestore(deps: StepDeps & JobDeps, restoreId: string):
     key: backupKey(target.id, restore.targetDatabase, deps.now(), `before-restore-${restore.id}`),
     skipIfDatabaseMissing: true,
   });
-  const restoreJob = RestoreJobSchema.parse({ mode: 'restore', ...access, s3, ...backupObjectOf(backup.s3Key, backup.sha256, backup), targetDatabase: restore.targetDatabase });
+  const restoreJob = RestoreJobSchema.parse({
+    mode: 'restore',
+    ...access,
+    s3,
+    ...backupObjectOf(backup.s3Key, backup.sha256, backup),
+    targetDatabase: restore.targetDatabase,
+  });
   return { restore, safetyJob, restoreJob };
 }
 
@@ -61,10 +76,16 @@ export function safetyBackupIdOf(restoreId: string): string {
  * so it is listed, restorable, downloadable and counted like any other. One that cannot be recorded is marked
  * failed and fails the step: the restore does not overwrite the target without a usable way back.
  */
-export async function recordSafetyBackup(deps: StepDeps & { readonly s3: S3Client; readonly bucket: string }, task: SafetyBackupTask): Promise<SafetyBackup> {
+export async function recordSafetyBackup(
+  deps: StepDeps & { readonly s3: S3Client; readonly bucket: string },
+  task: SafetyBackupTask,
+): Promise<SafetyBackup> {
   const stored = await storedObject(deps.s3, deps.bucket, task.key);
   const sha256 = stored?.tags[RESULT_TAGS.sha256];
-  if (stored && !sha256) throw new Conflict(`the safety backup s3://${deps.bucket}/${task.key} has no checksum: the restore will not overwrite the target without a usable way back`);
+  if (stored && !sha256)
+    throw new Conflict(
+      `the safety backup s3://${deps.bucket}/${task.key} has no checksum: the restore will not overwrite the target without a usable way back`,
+    );
   if (!stored || !sha256) return { skipped: 'the target database did not exist: there was nothing to overwrite' };
   const restore = await getRestore(deps.table, task.restoreId);
   const backupId = safetyBackupIdOf(restore.id);
@@ -72,7 +93,10 @@ export async function recordSafetyBackup(deps: StepDeps & { readonly s3: S3Clien
   try {
     await finalizeBackupRun(deps, { backupId, key: task.key });
   } catch (error) {
-    await finalizeBackup(deps, { backupId, outcome: { status: 'failed', error: error instanceof Error ? error.message : String(error) } }).catch(() => undefined);
+    await finalizeBackup(deps, {
+      backupId,
+      outcome: { status: 'failed', error: error instanceof Error ? error.message : String(error) },
+    }).catch(() => undefined);
     throw error;
   }
   return { key: task.key, sha256, backupId };
@@ -85,7 +109,10 @@ export function finalizeRestoreRun(deps: StepDeps, task: FinalizeRestoreTask): P
     finalizeRestore(deps, task.restoreId, {
       status: 'succeeded',
       durationMs: Math.max(0, startedAt.getTime() - Date.parse(restore.startedAt ?? restore.createdAt)),
-      ...('key' in task.safety && { safetyBackupKey: task.safety.key, ...(task.safety.backupId && { safetyBackupId: task.safety.backupId }) }),
+      ...('key' in task.safety && {
+        safetyBackupKey: task.safety.key,
+        ...(task.safety.backupId && { safetyBackupId: task.safety.backupId }),
+      }),
     }),
   );
 }
@@ -101,7 +128,10 @@ const RESTORE_STEPS = {
  * Catch of every step: records the restore as failed with the reason and, when a safety backup was taken, its
  * key (the way back: restore it to undo a half-applied restore); returns the notification to publish.
  */
-export async function recordRestoreFailure(deps: StepDeps & { readonly logs: RunnerLogs; readonly bucket: string }, task: RestoreFailureTask): Promise<RecordedFailure> {
+export async function recordRestoreFailure(
+  deps: StepDeps & { readonly logs: RunnerLogs; readonly bucket: string },
+  task: RestoreFailureTask,
+): Promise<RecordedFailure> {
   const taskArn = RESTORE_STEPS[task.failedStep].runner ? ecsTaskOf(task.error)?.taskArn : undefined;
   const runnerErrors = taskArn ? await deps.logs.lastErrors(taskArn) : [];
   const safety = task.safety && 'key' in task.safety ? task.safety : undefined;
@@ -113,14 +143,26 @@ export async function recordRestoreFailure(deps: StepDeps & { readonly logs: Run
   const reason = `${failureReason(RESTORE_STEPS[task.failedStep], task.error, runnerErrors)}; ${wayBack}`;
   const restore = await getRestore(deps.table, task.restoreId).catch(() => undefined);
   if (restore && (restore.status === 'queued' || restore.status === 'running')) {
-    await finalizeRestore(deps, task.restoreId, { status: 'failed', error: reason, ...(safety && { safetyBackupKey: safety.key, ...(safety.backupId && { safetyBackupId: safety.backupId }) }) });
+    await finalizeRestore(deps, task.restoreId, {
+      status: 'failed',
+      error: reason,
+      ...(safety && { safetyBackupKey: safety.key, ...(safety.backupId && { safetyBackupId: safety.backupId }) }),
+    });
   }
-  const into = restore ? `${restore.targetDatabase} (data source ${restore.targetSourceId})` : `restore ${task.restoreId}`;
+  const into = restore
+    ? `${restore.targetDatabase} (data source ${restore.targetSourceId})`
+    : `restore ${task.restoreId}`;
   return {
     reason,
     notification: {
       subject: snsSubject(`Keepsake: restore into ${into} failed`),
-      message: [`The restore ${task.restoreId} into ${into} failed while ${RESTORE_STEPS[task.failedStep].doing}.`, '', `Reason: ${reason}`, '', `At: ${deps.now().toISOString()}`].join('\n'),
+      message: [
+        `The restore ${task.restoreId} into ${into} failed while ${RESTORE_STEPS[task.failedStep].doing}.`,
+        '',
+        `Reason: ${reason}`,
+        '',
+        `At: ${deps.now().toISOString()}`,
+      ].join('\n'),
     },
   };
 }

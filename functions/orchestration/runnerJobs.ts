@@ -2,7 +2,14 @@ import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Cl
 import { createHash } from 'node:crypto';
 import type { Backup } from '../../types/backup.ts';
 import { ConnectionSchema } from '../../types/dataSource.ts';
-import { caBundleKey, type BackupObjectRef, type CaBundleRef, type JobConnection, type PasswordRef, type S3Location } from '../../types/job.ts';
+import {
+  caBundleKey,
+  type BackupObjectRef,
+  type CaBundleRef,
+  type JobConnection,
+  type PasswordRef,
+  type S3Location,
+} from '../../types/job.ts';
 import { requireEnv } from '../shared/env.ts';
 import type { DataSourceRecord } from '../shared/repositories/dataSources.ts';
 
@@ -10,7 +17,10 @@ import type { DataSourceRecord } from '../shared/repositories/dataSources.ts';
 export type BackupTarget = Pick<S3Location, 'bucket' | 'region' | 'kmsKeyId' | 'endpoint'>;
 
 /** The S3 part of a runner job. */
-export const s3LocationOf = (target: BackupTarget): S3Location => ({ ...target, ...(target.endpoint && { forcePathStyle: true }) });
+export const s3LocationOf = (target: BackupTarget): S3Location => ({
+  ...target,
+  ...(target.endpoint && { forcePathStyle: true }),
+});
 
 /** What a Lambda that describes runner jobs needs: where jobs point the runner, and a client to store CA bundles there. */
 export interface JobDeps {
@@ -22,11 +32,17 @@ export interface JobDeps {
  * The database part of a runner job: the source's connection and a reference to its secret, never the password.
  * A CA bundle is stored in the bucket and named by reference (`storeCaBundle`): the job must fit RunTask's overrides.
  */
-export async function databaseAccessOf(deps: JobDeps, source: DataSourceRecord): Promise<{ connection: JobConnection; password: PasswordRef }> {
+export async function databaseAccessOf(
+  deps: JobDeps,
+  source: DataSourceRecord,
+): Promise<{ connection: JobConnection; password: PasswordRef }> {
   const { tls, ...connection } = ConnectionSchema.parse(source);
   const { caPem, ...rest } = tls;
   return {
-    connection: { ...connection, tls: caPem === undefined ? rest : { ...rest, caBundle: await storeCaBundle(deps, caPem) } },
+    connection: {
+      ...connection,
+      tls: caPem === undefined ? rest : { ...rest, caBundle: await storeCaBundle(deps, caPem) },
+    },
     password: { from: 'secretsManager', secretId: source.passwordSecretArn, jsonKey: 'password' },
   };
 }
@@ -61,7 +77,11 @@ export async function storeCaBundle(deps: JobDeps, caPem: string): Promise<CaBun
 }
 
 /** The part of a restore or verify job that names a backup's object: its key, version, ETag and checksum. */
-export function backupObjectOf(key: string, sha256: string, backup: Pick<Backup, 's3VersionId' | 's3ETag'>): BackupObjectRef {
+export function backupObjectOf(
+  key: string,
+  sha256: string,
+  backup: Pick<Backup, 's3VersionId' | 's3ETag'>,
+): BackupObjectRef {
   return {
     key,
     expectedSha256: sha256,
@@ -98,7 +118,9 @@ export interface StoredObject {
 export async function storedObject(s3: S3Client, bucket: string, key: string): Promise<StoredObject | undefined> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...(head.VersionId && { VersionId: head.VersionId }) }));
+    const tagging = await s3.send(
+      new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...(head.VersionId && { VersionId: head.VersionId }) }),
+    );
     return {
       ...(head.VersionId && { versionId: head.VersionId }),
       ...(head.ETag && { etag: head.ETag }),

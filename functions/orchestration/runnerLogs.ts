@@ -30,14 +30,26 @@ export function errorsIn(lines: readonly string[], limit: number): string[] {
  * CloudWatch Logs: the runner's awslogs stream is `{prefix}/{container}/{taskId}`. Reading is best effort: a
  * missing stream or a throttled call must not turn "failed because X" into "failed to record the failure".
  */
-export function cloudWatchRunnerLogs(client: CloudWatchLogsClient, logGroupName: string, streamPrefix: string): RunnerLogs {
+export function cloudWatchRunnerLogs(
+  client: CloudWatchLogsClient,
+  logGroupName: string,
+  streamPrefix: string,
+): RunnerLogs {
   return {
     async lastErrors(taskArn, limit = 3) {
       try {
         const out = await client.send(
-          new GetLogEventsCommand({ logGroupName, logStreamName: `${streamPrefix}/${taskIdOf(taskArn)}`, startFromHead: false, limit: 200 }),
+          new GetLogEventsCommand({
+            logGroupName,
+            logStreamName: `${streamPrefix}/${taskIdOf(taskArn)}`,
+            startFromHead: false,
+            limit: 200,
+          }),
         );
-        return errorsIn((out.events ?? []).map((e) => e.message ?? ''), limit);
+        return errorsIn(
+          (out.events ?? []).map((e) => e.message ?? ''),
+          limit,
+        );
       } catch {
         return [];
       }
@@ -58,5 +70,9 @@ export function fileRunnerLogs(dir: string): RunnerLogs {
 /** `RUNNER_LOG_DIR` selects the local files; otherwise `RUNNER_LOG_GROUP` + `RUNNER_LOG_STREAM_PREFIX` in AWS. */
 export function runnerLogsFromEnv(env: NodeJS.ProcessEnv = process.env): RunnerLogs {
   if (env.RUNNER_LOG_DIR) return fileRunnerLogs(env.RUNNER_LOG_DIR);
-  return cloudWatchRunnerLogs(new CloudWatchLogsClient({}), requireEnv('RUNNER_LOG_GROUP', env), requireEnv('RUNNER_LOG_STREAM_PREFIX', env));
+  return cloudWatchRunnerLogs(
+    new CloudWatchLogsClient({}),
+    requireEnv('RUNNER_LOG_GROUP', env),
+    requireEnv('RUNNER_LOG_STREAM_PREFIX', env),
+  );
 }

@@ -24,21 +24,31 @@ const WHY = {
  * stays `running` forever: stopped → cancelled (backups) or failed, timed out or failed → failed. A record that
  * already ended (the machine recorded it, or the API cancelled it) is left as it is.
  */
-export async function recordStoppedExecution(deps: StoppedExecutionDeps, event: StoppedExecutionEvent): Promise<{ recorded: boolean }> {
+export async function recordStoppedExecution(
+  deps: StoppedExecutionDeps,
+  event: StoppedExecutionEvent,
+): Promise<{ recorded: boolean }> {
   const { detail } = event;
   const reason = detail.cause ? detail.cause.slice(0, 1000) : WHY[detail.status];
   if (detail.stateMachineArn === deps.backupStateMachineArn) {
     const backupId = backupIdOfExecution(detail.name);
     const record = await getBackupRecord(deps.table, backupId);
     if (!record || (record.status !== 'queued' && record.status !== 'running')) return { recorded: false };
-    const outcome = detail.status === 'ABORTED' ? { status: 'cancelled' as const, error: reason } : { status: 'failed' as const, error: reason };
+    const outcome =
+      detail.status === 'ABORTED'
+        ? { status: 'cancelled' as const, error: reason }
+        : { status: 'failed' as const, error: reason };
     await finalizeBackup(deps, { backupId, outcome });
     return { recorded: true };
   }
   if (detail.stateMachineArn === deps.restoreStateMachineArn) {
     const restore = await getRestoreRecord(deps.table, detail.name);
     if (!restore || (restore.status !== 'queued' && restore.status !== 'running')) return { recorded: false };
-    await finalizeRestore(deps, restore.id, { status: 'failed', error: reason, ...(restore.safetyBackupKey && { safetyBackupKey: restore.safetyBackupKey }) });
+    await finalizeRestore(deps, restore.id, {
+      status: 'failed',
+      error: reason,
+      ...(restore.safetyBackupKey && { safetyBackupKey: restore.safetyBackupKey }),
+    });
     return { recorded: true };
   }
   return { recorded: false };

@@ -1,7 +1,13 @@
 import type { Verification } from '../../types/backup.ts';
 import { createHash } from 'node:crypto';
 import { RestoreJobSchema, VerifyJobSchema } from '../../types/job.ts';
-import type { DueVerifications, PreparedVerify, RecordVerificationTask, RecordedVerification, VerifyExecutionInput } from '../../types/orchestration.ts';
+import type {
+  DueVerifications,
+  PreparedVerify,
+  RecordVerificationTask,
+  RecordedVerification,
+  VerifyExecutionInput,
+} from '../../types/orchestration.ts';
 import { enabledSchedules } from './freshness.ts';
 import { Conflict, NotFound } from '../shared/errors.ts';
 import { getBackupRecord, listBackups, setVerification } from '../shared/repositories/backups.ts';
@@ -13,17 +19,22 @@ import { getDataSource } from '../shared/repositories/dataSources.ts';
 import { snsSubject } from '../../types/notification.ts';
 
 /** The scratch database of a test restore: named after the backup, short enough for MySQL's 64 characters. */
-export const scratchDatabaseFor = (backupId: string): string => `keepsake_verify_${createHash('sha256').update(backupId).digest('hex').slice(0, 16)}`;
+export const scratchDatabaseFor = (backupId: string): string =>
+  `keepsake_verify_${createHash('sha256').update(backupId).digest('hex').slice(0, 16)}`;
 
 /**
  * Step "Prepare verify": the runner's verify job for a succeeded backup, held to the object version and checksum
  * on its record; with `testRestore`, also a restore of it into a scratch database on its source's server that
  * must hold the backup's table count (the runner drops it afterwards).
  */
-export async function prepareVerify(deps: { readonly table: TableRef } & JobDeps, input: VerifyExecutionInput): Promise<PreparedVerify> {
+export async function prepareVerify(
+  deps: { readonly table: TableRef } & JobDeps,
+  input: VerifyExecutionInput,
+): Promise<PreparedVerify> {
   const record = await getBackupRecord(deps.table, input.backupId);
   if (!record) throw new NotFound('backup', input.backupId);
-  if (record.status !== 'succeeded' || !record.s3Key || !record.sha256) throw new Conflict(`backup ${input.backupId} is ${record.status}: only succeeded backups can be verified`);
+  if (record.status !== 'succeeded' || !record.s3Key || !record.sha256)
+    throw new Conflict(`backup ${input.backupId} is ${record.status}: only succeeded backups can be verified`);
   const s3 = s3LocationOf(deps.target);
   const object = backupObjectOf(record.s3Key, record.sha256, record);
   const job = VerifyJobSchema.parse({ mode: 'verify', s3, ...object });
@@ -54,7 +65,14 @@ export async function recordVerification(
   if (task.error) {
     const taskArn = ecsTaskOf(task.error)?.taskArn;
     const runnerErrors = taskArn ? await deps.logs.lastErrors(taskArn) : [];
-    verification = { status: 'failed', at, reason: runnerErrors.length > 0 ? runnerErrors.join(' | ') : failureReason({ doing: 'verifying the backup', runner: true }, task.error) };
+    verification = {
+      status: 'failed',
+      at,
+      reason:
+        runnerErrors.length > 0
+          ? runnerErrors.join(' | ')
+          : failureReason({ doing: 'verifying the backup', runner: true }, task.error),
+    };
   }
   await setVerification(deps.table, task.backupId, verification);
   if (verification.status === 'verified') return { verification };
@@ -83,11 +101,18 @@ const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
  * succeeded backup out of the trash, unless that was verified within the week. A source asks for a test
  * restore if any of those schedules does.
  */
-export async function dueVerifications(deps: { readonly table: TableRef; readonly now: () => Date }): Promise<DueVerifications> {
+export async function dueVerifications(deps: {
+  readonly table: TableRef;
+  readonly now: () => Date;
+}): Promise<DueVerifications> {
   const now = deps.now().getTime();
   const weekly = (await enabledSchedules(deps.table)).filter((s) => s.verify?.when === 'weekly');
   const testRestoreBySource = new Map<string, boolean>();
-  for (const s of weekly) testRestoreBySource.set(s.sourceId, (testRestoreBySource.get(s.sourceId) ?? false) || (s.verify?.testRestore ?? false));
+  for (const s of weekly)
+    testRestoreBySource.set(
+      s.sourceId,
+      (testRestoreBySource.get(s.sourceId) ?? false) || (s.verify?.testRestore ?? false),
+    );
   const due: DueVerifications['due'] = [];
   for (const [sourceId, testRestore] of testRestoreBySource) {
     const newest = (await listBackups(deps.table, { sourceId, status: 'succeeded' }, { limit: 1 })).items[0];

@@ -10,7 +10,12 @@ const deps = { table: tableFromEnv(), names: principalNamesFromEnv(cognitoClient
 
 /** GET /v1/restores/{id}, naming the console user who asked for it. */
 async function getRestore({ path }: HttpInput<{ id: string }, unknown, unknown>): Promise<ListedRestore> {
-  const [named] = await withNames([await service.getRestore(deps.table, path.id)], (restore) => restore.requestedBy, deps.names, 'requestedByName');
+  const [named] = await withNames(
+    [await service.getRestore(deps.table, path.id)],
+    (restore) => restore.requestedBy,
+    deps.names,
+    'requestedByName',
+  );
   return named as ListedRestore;
 }
 

@@ -7,7 +7,11 @@ import { jobLogsFromEnv } from '../shared/jobLogs.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import * as service from './restoreService.ts';
 
-const deps = { table: tableFromEnv(), logs: jobLogsFromEnv(logsClient), stateMachineArn: requireEnv('RESTORE_STATE_MACHINE_ARN') };
+const deps = {
+  table: tableFromEnv(),
+  logs: jobLogsFromEnv(logsClient),
+  stateMachineArn: requireEnv('RESTORE_STATE_MACHINE_ARN'),
+};
 
 /** GET /v1/restores/{id}/logs?cursor=…: the runner's log lines after the cursor; the console polls it while the restore runs. */
 async function getRestoreLogs({ path, query }: HttpInput<{ id: string }, LogPageQuery, unknown>): Promise<LogPage> {

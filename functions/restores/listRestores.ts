@@ -11,7 +11,10 @@ const deps = { table: tableFromEnv(), names: principalNamesFromEnv(cognitoClient
 /** GET /v1/restores?targetSourceId&limit&cursor: newest first, naming the console users who asked for them. */
 async function listRestores({ query }: HttpInput<unknown, ListRestoresQuery, unknown>): Promise<Page<ListedRestore>> {
   const page = await findRestores(deps.table, query);
-  return { ...page, items: await withNames(page.items, (restore) => restore.requestedBy, deps.names, 'requestedByName') };
+  return {
+    ...page,
+    items: await withNames(page.items, (restore) => restore.requestedBy, deps.names, 'requestedByName'),
+  };
 }
 
 export const handler = httpHandler({ query: ListRestoresQuerySchema }, listRestores);

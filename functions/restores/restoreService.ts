@@ -3,16 +3,37 @@ import type { RestoreExecutionInput } from '../../types/orchestration.ts';
 import { randomUUID } from 'node:crypto';
 import type { Page } from '../../types/api.ts';
 import type { LogPage } from '../../types/jobLogs.ts';
-import type { CreateRestore, CreateRestoreResponse, ListRestoresQuery, Restore, RestoreOutcome } from '../../types/restore.ts';
+import type {
+  CreateRestore,
+  CreateRestoreResponse,
+  ListRestoresQuery,
+  Restore,
+  RestoreOutcome,
+} from '../../types/restore.ts';
 import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
 import { logPageOf, type JobLogs } from '../shared/jobLogs.ts';
 import { keys } from '../shared/keys.ts';
 import { logger } from '../shared/logger.ts';
 import { auditItem } from '../shared/repositories/audit.ts';
-import { getBackupRecord, getRunningLock, runningLockCheck, sourceExistsCheck, succeededBackupCheck } from '../shared/repositories/backups.ts';
+import {
+  getBackupRecord,
+  getRunningLock,
+  runningLockCheck,
+  sourceExistsCheck,
+  succeededBackupCheck,
+} from '../shared/repositories/backups.ts';
 import { TransactionCancelled, transactNamedItems, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
-import { getRestoreLock, getRestoreRecord, listRestores, newRestorePut, queuedRestoreDelete, restoreLockPut, restoreLockRelease, restoreStatusUpdate } from '../shared/repositories/restores.ts';
+import {
+  getRestoreLock,
+  getRestoreRecord,
+  listRestores,
+  newRestorePut,
+  queuedRestoreDelete,
+  restoreLockPut,
+  restoreLockRelease,
+  restoreStatusUpdate,
+} from '../shared/repositories/restores.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import { describeAwsError, executionArnOf } from '../shared/stepFunctions.ts';
 
@@ -32,11 +53,16 @@ export interface RestoreDeps {
  * may hold (the lock folds case: see `databaseLockName`); then the Restore state machine is started under the restore's id. If Step
  * Functions refuses, both are removed again and the caller gets a 502.
  */
-export async function createRestore(deps: RestoreDeps, body: CreateRestore, principal: string): Promise<CreateRestoreResponse> {
+export async function createRestore(
+  deps: RestoreDeps,
+  body: CreateRestore,
+  principal: string,
+): Promise<CreateRestoreResponse> {
   const { table } = deps;
   const backup = await getBackupRecord(table, body.backupId);
   if (!backup) throw new NotFound('backup', body.backupId);
-  const backupRefusal = () => `backup ${backup.id} is ${backup.trashedAt ? 'in the trash' : backup.status}: only succeeded backups out of the trash can be restored`;
+  const backupRefusal = () =>
+    `backup ${backup.id} is ${backup.trashedAt ? 'in the trash' : backup.status}: only succeeded backups out of the trash can be restored`;
   if (backup.status !== 'succeeded' || backup.trashedAt) throw new Conflict(backupRefusal());
   if (!(await getDataSource(table, body.targetSourceId))) throw new NotFound('data source', body.targetSourceId);
 
@@ -52,7 +78,13 @@ export async function createRestore(deps: RestoreDeps, body: CreateRestore, prin
     createdAt: now.toISOString(),
   };
   const audit = auditItem(
-    { principal, action: 'restore.start', targetType: 'restore', targetId: restore.id, summary: `backup ${backup.id} into data source ${restore.targetSourceId}, database ${restore.targetDatabase}` },
+    {
+      principal,
+      action: 'restore.start',
+      targetType: 'restore',
+      targetId: restore.id,
+      summary: `backup ${backup.id} into data source ${restore.targetSourceId}, database ${restore.targetDatabase}`,
+    },
     now,
   );
   try {
@@ -69,12 +101,16 @@ export async function createRestore(deps: RestoreDeps, body: CreateRestore, prin
     if (error.failed('backup')) {
       const current = await getBackupRecord(table, backup.id);
       if (!current) throw new NotFound('backup', backup.id);
-      throw new Conflict(`backup ${backup.id} is ${current.trashedAt ? 'in the trash' : current.status}: only succeeded backups out of the trash can be restored`);
+      throw new Conflict(
+        `backup ${backup.id} is ${current.trashedAt ? 'in the trash' : current.status}: only succeeded backups out of the trash can be restored`,
+      );
     }
     if (error.failed('target')) throw new NotFound('data source', restore.targetSourceId);
     if (error.failed('lock')) {
       const holder = await getRestoreLock(table, restore.targetSourceId, restore.targetDatabase);
-      throw new Conflict(`a restore into database ${restore.targetDatabase} of data source ${restore.targetSourceId} is already queued or running${holder ? ` (${holder})` : ''}: wait for it to end`);
+      throw new Conflict(
+        `a restore into database ${restore.targetDatabase} of data source ${restore.targetSourceId} is already queued or running${holder ? ` (${holder})` : ''}: wait for it to end`,
+      );
     }
     if (error.failed('noBackup')) {
       const running = await getRunningLock(table, restore.targetSourceId);
@@ -85,16 +121,36 @@ export async function createRestore(deps: RestoreDeps, body: CreateRestore, prin
     throw error;
   }
 
-  const input: RestoreExecutionInput = { restoreId: restore.id, backupId: backup.id, targetSourceId: restore.targetSourceId, targetDatabase: restore.targetDatabase };
+  const input: RestoreExecutionInput = {
+    restoreId: restore.id,
+    backupId: backup.id,
+    targetSourceId: restore.targetSourceId,
+    targetDatabase: restore.targetDatabase,
+  };
   try {
-    await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: restore.id, input: JSON.stringify(input) }));
+    await deps.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.stateMachineArn,
+        name: restore.id,
+        input: JSON.stringify(input),
+      }),
+    );
   } catch (error) {
     try {
-      await transactWriteItems(table, [queuedRestoreDelete(table, restore.id), { Delete: { TableName: table.tableName, Key: keys.audit(String(audit.id)) } }, restoreLockRelease(table, restore)]);
+      await transactWriteItems(table, [
+        queuedRestoreDelete(table, restore.id),
+        { Delete: { TableName: table.tableName, Key: keys.audit(String(audit.id)) } },
+        restoreLockRelease(table, restore),
+      ]);
     } catch (undoError) {
-      logger.error('undo of a restore whose execution did not start failed', { restoreId: restore.id, error: describeAwsError(undoError) });
+      logger.error('undo of a restore whose execution did not start failed', {
+        restoreId: restore.id,
+        error: describeAwsError(undoError),
+      });
     }
-    throw new Upstream(`could not start the restore: Step Functions StartExecution failed (${describeAwsError(error)})`);
+    throw new Upstream(
+      `could not start the restore: Step Functions StartExecution failed (${describeAwsError(error)})`,
+    );
   }
   return { restoreId: restore.id };
 }
@@ -119,12 +175,19 @@ export async function getRestoreLogs(
   const search =
     restore.status === 'queued'
       ? undefined
-      : { executionArn: executionArnOf(deps.stateMachineArn, restore.id), since: restore.startedAt ?? restore.createdAt, ...(!running && restore.finishedAt && { until: restore.finishedAt }) };
+      : {
+          executionArn: executionArnOf(deps.stateMachineArn, restore.id),
+          since: restore.startedAt ?? restore.createdAt,
+          ...(!running && restore.finishedAt && { until: restore.finishedAt }),
+        };
   return logPageOf(deps.logs, search, running, cursor);
 }
 
 export function findRestores(table: TableRef, query: ListRestoresQuery): Promise<Page<Restore>> {
-  return listRestores(table, query.targetSourceId, { limit: query.limit, ...(query.cursor !== undefined && { cursor: query.cursor }) });
+  return listRestores(table, query.targetSourceId, {
+    limit: query.limit,
+    ...(query.cursor !== undefined && { cursor: query.cursor }),
+  });
 }
 
 /** The Restore state machine's first step: queued → running (a retry finds it running and returns it). */
@@ -134,7 +197,9 @@ export async function beginRestoreRun(deps: { table: TableRef; now: () => Date }
   if (current.status !== 'queued') throw new Conflict(`restore ${restoreId} is ${current.status}: it will not run`);
   const startedAt = deps.now().toISOString();
   try {
-    await transactWriteItems(deps.table, [restoreStatusUpdate(deps.table, restoreId, 'running', ['queued'], { startedAt })]);
+    await transactWriteItems(deps.table, [
+      restoreStatusUpdate(deps.table, restoreId, 'running', ['queued'], { startedAt }),
+    ]);
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     const now = await getRestore(deps.table, restoreId);
@@ -148,7 +213,11 @@ export async function beginRestoreRun(deps: { table: TableRef; now: () => Date }
  * The Restore state machine's last step: records how it ended, with the safety backup's key (the way back if
  * the restore went wrong). Idempotent: finalizing again with the same status returns the record unchanged.
  */
-export async function finalizeRestore(deps: { table: TableRef; now: () => Date }, restoreId: string, outcome: RestoreOutcome): Promise<Restore> {
+export async function finalizeRestore(
+  deps: { table: TableRef; now: () => Date },
+  restoreId: string,
+  outcome: RestoreOutcome,
+): Promise<Restore> {
   const current = await getRestore(deps.table, restoreId);
   if (current.status !== 'queued' && current.status !== 'running') {
     if (current.status === outcome.status) return current;
@@ -159,10 +228,15 @@ export async function finalizeRestore(deps: { table: TableRef; now: () => Date }
   const fields: Partial<Restore> = {
     ...details,
     finishedAt: now.toISOString(),
-    durationMs: ('durationMs' in details ? details.durationMs : undefined) ?? Math.max(0, now.getTime() - Date.parse(current.startedAt ?? current.createdAt)),
+    durationMs:
+      ('durationMs' in details ? details.durationMs : undefined) ??
+      Math.max(0, now.getTime() - Date.parse(current.startedAt ?? current.createdAt)),
   };
   try {
-    await transactWriteItems(deps.table, [restoreStatusUpdate(deps.table, restoreId, status, ['queued', 'running'], fields), restoreLockRelease(deps.table, current)]);
+    await transactWriteItems(deps.table, [
+      restoreStatusUpdate(deps.table, restoreId, status, ['queued', 'running'], fields),
+      restoreLockRelease(deps.table, current),
+    ]);
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     const after = await getRestore(deps.table, restoreId);

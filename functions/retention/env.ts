@@ -16,10 +16,13 @@ export function defaultRetentionFromEnv(env: NodeJS.ProcessEnv = process.env): R
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new Error(`environment variable DEFAULT_RETENTION must be JSON like {"daily":7,"weekly":4,"monthly":6}, got ${raw}`);
+    throw new Error(
+      `environment variable DEFAULT_RETENTION must be JSON like {"daily":7,"weekly":4,"monthly":6}, got ${raw}`,
+    );
   }
   const parsed = RetentionSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`environment variable DEFAULT_RETENTION is invalid: ${firstIssue(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`environment variable DEFAULT_RETENTION is invalid: ${firstIssue(parsed.error)}`);
   return parsed.data;
 }
 

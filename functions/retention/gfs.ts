@@ -35,7 +35,10 @@ export interface RetentionPlan {
  * failed and its object not found missing. Unverified backups are good: most are never re-read.
  */
 export const isGood = (b: RetentionCandidate): boolean =>
-  b.status === 'succeeded' && b.trashedAt === undefined && b.verification?.status !== 'failed' && b.objectMissingAt === undefined;
+  b.status === 'succeeded' &&
+  b.trashedAt === undefined &&
+  b.verification?.status !== 'failed' &&
+  b.objectMissingAt === undefined;
 
 const DAY_MS = 86_400_000;
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -48,7 +51,14 @@ interface LocalDate {
 
 /** The calendar date of an instant on the wall clocks of `timeZone` (Intl's tz data: DST and historical offsets). */
 function localDateIn(timeZone: string): (instant: number) => LocalDate {
-  const format = new Intl.DateTimeFormat('en-US', { timeZone, calendar: 'gregory', numberingSystem: 'latn', year: 'numeric', month: 'numeric', day: 'numeric' });
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    calendar: 'gregory',
+    numberingSystem: 'latn',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+  });
   return (instant) => {
     const parts = format.formatToParts(instant);
     const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
@@ -97,7 +107,11 @@ const RULES = [
  *   are not retention's to touch (a verification that failed to read may pass again; a person decides).
  * Pure: the same input gives the same plan. Throws a RangeError for an unknown time zone or an unreadable date.
  */
-export function selectRetained(backups: readonly RetentionCandidate[], policy: Retention, timeZone: string): RetentionPlan {
+export function selectRetained(
+  backups: readonly RetentionCandidate[],
+  policy: Retention,
+  timeZone: string,
+): RetentionPlan {
   const localDate = localDateIn(timeZone);
   const good = backups
     .filter((b) => b.trigger !== 'safety' && isGood(b))

@@ -3,7 +3,12 @@ import { allPages } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
 import { snsSubject } from '../../types/notification.ts';
 import type { Notification } from '../../types/orchestration.ts';
-import { DEFAULT_TRASH_GRACE_DAYS, RETENTION_PRINCIPAL, type ApplyRetentionResult, type PurgeTrashResult } from '../../types/retention.ts';
+import {
+  DEFAULT_TRASH_GRACE_DAYS,
+  RETENTION_PRINCIPAL,
+  type ApplyRetentionResult,
+  type PurgeTrashResult,
+} from '../../types/retention.ts';
 import type { Restore } from '../../types/restore.ts';
 import type { Retention } from '../../types/schedule.ts';
 import { deleteBackup, trashBackup, type DeleteDeps } from '../backups/trashService.ts';
@@ -49,11 +54,17 @@ export interface SourcePolicy {
  * (paused ones included: pausing must not shrink the history) and days are those of the oldest schedule's time
  * zone; without, `defaultRetention` in UTC (backups taken by hand are still thinned out).
  */
-export function policyOf(schedules: readonly Pick<ScheduleRecord, 'retention' | 'timeZone' | 'createdAt' | 'id'>[], defaultRetention: Retention): SourcePolicy {
+export function policyOf(
+  schedules: readonly Pick<ScheduleRecord, 'retention' | 'timeZone' | 'createdAt' | 'id'>[],
+  defaultRetention: Retention,
+): SourcePolicy {
   const [oldest] = [...schedules].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   if (!oldest) return { retention: defaultRetention, timeZone: 'UTC' };
   const most = (rule: keyof Retention) => Math.max(...schedules.map((s) => s.retention[rule]));
-  return { retention: { daily: most('daily'), weekly: most('weekly'), monthly: most('monthly') }, timeZone: oldest.timeZone };
+  return {
+    retention: { daily: most('daily'), weekly: most('weekly'), monthly: most('monthly') },
+    timeZone: oldest.timeZone,
+  };
 }
 
 const isGone = (error: unknown) => error instanceof Conflict || error instanceof NotFound;
@@ -69,7 +80,13 @@ const NOT_THERE = new Set(['NotFound', 'NoSuchKey', 'NoSuchVersion']);
 async function objectExists(deps: RetentionDeps, backup: Backup): Promise<boolean> {
   if (backup.s3Key === undefined) return false;
   try {
-    await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: backup.s3Key, ...(backup.s3VersionId && { VersionId: backup.s3VersionId }) }));
+    await deps.s3.send(
+      new HeadObjectCommand({
+        Bucket: deps.bucket,
+        Key: backup.s3Key,
+        ...(backup.s3VersionId && { VersionId: backup.s3VersionId }),
+      }),
+    );
     return true;
   } catch (error) {
     if (NOT_THERE.has((error as Error).name)) return false;
@@ -94,10 +111,14 @@ export async function applyRetention(deps: RetentionDeps, sourceId: string): Pro
   const limit = deps.pageSize ?? PAGE_SIZE;
   const [schedules, backups] = await Promise.all([
     allPages((cursor) => listSchedulesOf(table, sourceId, { limit, ...(cursor !== undefined && { cursor }) })),
-    allPages((cursor) => listBackups(table, { sourceId, status: 'succeeded' }, { limit, ...(cursor !== undefined && { cursor }) })),
+    allPages((cursor) =>
+      listBackups(table, { sourceId, status: 'succeeded' }, { limit, ...(cursor !== undefined && { cursor }) }),
+    ),
   ]);
   const policy = policyOf(schedules, deps.defaultRetention);
-  const { plan, missing } = await keptWithTheirObjects(deps, backups, (candidates) => selectRetained(candidates, policy.retention, policy.timeZone));
+  const { plan, missing } = await keptWithTheirObjects(deps, backups, (candidates) =>
+    selectRetained(candidates, policy.retention, policy.timeZone),
+  );
   const trashed: string[] = [];
   for (const backupId of [...plan.expire, ...(await expiredSafetyBackups(deps, backups))]) {
     try {
@@ -108,12 +129,20 @@ export async function applyRetention(deps: RetentionDeps, sourceId: string): Pro
     }
   }
   const objectsMissing = missing.map((b) => b.id);
-  return { sourceId, kept: plan.keep.length, trashed, objectsMissing, ...(missing.length > 0 && { notification: await missingNotification(deps, sourceId, missing) }) };
+  return {
+    sourceId,
+    kept: plan.keep.length,
+    trashed,
+    objectsMissing,
+    ...(missing.length > 0 && { notification: await missingNotification(deps, sourceId, missing) }),
+  };
 }
 
 /** The source's safety backups kept long enough after their restores (see `safetyBackupsToExpire`). */
 async function expiredSafetyBackups(deps: RetentionDeps, backups: readonly Backup[]): Promise<string[]> {
-  const restoreIds = [...new Set(backups.flatMap((b) => (b.trigger === 'safety' && b.restoreId !== undefined ? [b.restoreId] : [])))];
+  const restoreIds = [
+    ...new Set(backups.flatMap((b) => (b.trigger === 'safety' && b.restoreId !== undefined ? [b.restoreId] : []))),
+  ];
   const restores = new Map<string, Restore>();
   for (const id of restoreIds) {
     const restore = await getRestoreRecord(deps.table, id);
@@ -133,14 +162,20 @@ const HEAD_CONCURRENCY = 10;
  * marked backup is never checked again. Each round checks the kept backups not checked yet and re-plans without
  * those found missing; it ends when a plan keeps nothing unchecked (every round checks at least one more).
  */
-async function keptWithTheirObjects(deps: RetentionDeps, backups: readonly Backup[], plan: (candidates: readonly Backup[]) => RetentionPlan): Promise<{ plan: RetentionPlan; missing: Backup[] }> {
+async function keptWithTheirObjects(
+  deps: RetentionDeps,
+  backups: readonly Backup[],
+  plan: (candidates: readonly Backup[]) => RetentionPlan,
+): Promise<{ plan: RetentionPlan; missing: Backup[] }> {
   const byId = new Map(backups.map((b) => [b.id, b]));
   const checked = new Set<string>();
   const missing: Backup[] = [];
   let candidates = backups;
   for (;;) {
     const current = plan(candidates);
-    const unchecked = current.keep.map((k) => byId.get(k.id)).filter((b): b is Backup => b !== undefined && !checked.has(b.id));
+    const unchecked = current.keep
+      .map((k) => byId.get(k.id))
+      .filter((b): b is Backup => b !== undefined && !checked.has(b.id));
     if (unchecked.length === 0) return { plan: current, missing };
     const foundAt = deps.now().toISOString();
     const gone = new Set<string>();
@@ -151,7 +186,8 @@ async function keptWithTheirObjects(deps: RetentionDeps, backups: readonly Backu
         checked.add(backup.id);
         if (exists[j]) continue;
         gone.add(backup.id);
-        if (await markObjectMissing(deps.table, backup.id, foundAt)) missing.push({ ...backup, objectMissingAt: foundAt });
+        if (await markObjectMissing(deps.table, backup.id, foundAt))
+          missing.push({ ...backup, objectMissingAt: foundAt });
       }
     }
     candidates = candidates.map((b) => (gone.has(b.id) ? { ...b, objectMissingAt: foundAt } : b));
@@ -159,16 +195,25 @@ async function keptWithTheirObjects(deps: RetentionDeps, backups: readonly Backu
 }
 
 /** The e-mail about backups this run found without their objects: which, and what that means. */
-async function missingNotification(deps: RetentionDeps, sourceId: string, missing: readonly Backup[]): Promise<Notification> {
+async function missingNotification(
+  deps: RetentionDeps,
+  sourceId: string,
+  missing: readonly Backup[],
+): Promise<Notification> {
   const source = await getDataSource(deps.table, sourceId);
   const sourceName = source ? `${source.name} (${source.database})` : sourceId;
   const count = missing.length === 1 ? 'a backup' : `${missing.length} backups`;
   return {
-    subject: snsSubject(`Keepsake: ${count} of ${sourceName} lost ${missing.length === 1 ? 'its object' : 'their objects'}`),
+    subject: snsSubject(
+      `Keepsake: ${count} of ${sourceName} lost ${missing.length === 1 ? 'its object' : 'their objects'}`,
+    ),
     message: [
       `Retention found the object of ${count} of data source ${sourceName} missing from bucket ${deps.bucket}:`,
       '',
-      ...missing.map((b) => `- backup ${b.id} of database ${b.database}, taken ${b.startedAt ?? b.createdAt}: ${b.s3Key ?? 'no object key'}`),
+      ...missing.map(
+        (b) =>
+          `- backup ${b.id} of database ${b.database}, taken ${b.startedAt ?? b.createdAt}: ${b.s3Key ?? 'no object key'}`,
+      ),
       '',
       'These backups cannot be restored. Their records are marked objectMissingAt, retention no longer counts them as',
       'good backups (older good ones are kept in their place), and this is the only notification about them.',
@@ -214,7 +259,11 @@ export async function purgeTrash(deps: PurgeDeps, request: { cursor?: string } =
   return { purged, failed, more, ...(cursor !== undefined && { cursor }) };
 }
 
-async function purgeOne(deps: PurgeDeps, listed: Backup, cutoff: string): Promise<'purged' | 'skipped' | { error: string }> {
+async function purgeOne(
+  deps: PurgeDeps,
+  listed: Backup,
+  cutoff: string,
+): Promise<'purged' | 'skipped' | { error: string }> {
   try {
     // The index lags the table a little: purge only what is, right now, still in the trash since before the cutoff.
     const current = await getBackupRecord(deps.table, listed.id);
@@ -229,6 +278,8 @@ async function purgeOne(deps: PurgeDeps, listed: Backup, cutoff: string): Promis
 
 /** The ids of every data source (Queries on the SOURCES collection, every page), in name order. */
 export async function listSourceIds(table: TableRef, pageSize = PAGE_SIZE): Promise<string[]> {
-  const sources = await allPages((cursor) => listDataSources(table, { limit: pageSize, ...(cursor !== undefined && { cursor }) }));
+  const sources = await allPages((cursor) =>
+    listDataSources(table, { limit: pageSize, ...(cursor !== undefined && { cursor }) }),
+  );
   return sources.map((s) => s.id);
 }

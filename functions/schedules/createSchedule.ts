@@ -4,7 +4,10 @@ import { httpHandler, type HttpInput, type RequestContext } from '../shared/http
 import { schedules } from './runtime.ts';
 
 /** `POST /v1/data-sources/{id}/schedules`: 201 with the schedule and its next runs; 404 for an unknown source. */
-export async function createSchedule(input: HttpInput<{ id: string }, unknown, CreateSchedule>, ctx: RequestContext): Promise<Schedule> {
+export async function createSchedule(
+  input: HttpInput<{ id: string }, unknown, CreateSchedule>,
+  ctx: RequestContext,
+): Promise<Schedule> {
   return schedules.create(input.path.id, input.body, ctx.principal);
 }
 

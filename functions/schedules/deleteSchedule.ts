@@ -3,7 +3,10 @@ import { httpHandler, type HttpInput, type RequestContext } from '../shared/http
 import { schedules } from './runtime.ts';
 
 /** `DELETE /v1/schedules/{id}`: 204; the EventBridge schedule goes too. */
-export async function deleteSchedule(input: HttpInput<{ id: string }, unknown, unknown>, ctx: RequestContext): Promise<void> {
+export async function deleteSchedule(
+  input: HttpInput<{ id: string }, unknown, unknown>,
+  ctx: RequestContext,
+): Promise<void> {
   await schedules.remove(input.path.id, ctx.principal);
 }
 

@@ -4,7 +4,9 @@ import { httpHandler, type HttpInput } from '../shared/http.ts';
 import { schedules } from './runtime.ts';
 
 /** `GET /v1/data-sources/{id}/schedules`: the schedules of one source, oldest first; 404 for an unknown source. */
-export async function listSourceSchedules(input: HttpInput<{ id: string }, PageQuery, unknown>): Promise<Page<Schedule>> {
+export async function listSourceSchedules(
+  input: HttpInput<{ id: string }, PageQuery, unknown>,
+): Promise<Page<Schedule>> {
   return schedules.listOf(input.path.id, input.query);
 }
 

@@ -4,7 +4,10 @@ import { httpHandler, type HttpInput, type RequestContext } from '../shared/http
 import { schedules } from './runtime.ts';
 
 /** `POST /v1/schedules/{id}/pause`: disables the EventBridge schedule; pausing a paused schedule changes nothing. */
-export async function pauseSchedule(input: HttpInput<{ id: string }, unknown, unknown>, ctx: RequestContext): Promise<Schedule> {
+export async function pauseSchedule(
+  input: HttpInput<{ id: string }, unknown, unknown>,
+  ctx: RequestContext,
+): Promise<Schedule> {
   return schedules.pause(input.path.id, ctx.principal);
 }
 

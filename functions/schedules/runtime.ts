@@ -7,7 +7,4 @@ import { scheduleService } from './service.ts';
  * The schedule service as the handlers use it, built once per container from the shared clients and the
  * environment (TABLE_NAME; KEEPSAKE_SCHEDULER and the EventBridge settings, see `schedulerFromEnv`).
  */
-export const schedules = scheduleService(
-  tableFromEnv(),
-  schedulerFromEnv(schedulerClient),
-);
+export const schedules = scheduleService(tableFromEnv(), schedulerFromEnv(schedulerClient));

@@ -2,7 +2,12 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Page, PageQuery } from '../../types/api.ts';
 import { nextRuns } from '../../types/cron.ts';
-import { DEFAULT_VERIFY_POLICY, type CreateSchedule, type Schedule, type UpdateSchedule } from '../../types/schedule.ts';
+import {
+  DEFAULT_VERIFY_POLICY,
+  type CreateSchedule,
+  type Schedule,
+  type UpdateSchedule,
+} from '../../types/schedule.ts';
 import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
 import { keys } from '../shared/keys.ts';
 import { logger } from '../shared/logger.ts';
@@ -28,16 +33,24 @@ export const NEXT_RUNS = 3;
 /** The API shape: the stored fields without `revision`, plus the next run times (none while paused). */
 export function toSchedule(record: ScheduleRecord, now: Date): Schedule {
   const { revision: _revision, ...fields } = record;
-  const runs = record.enabled ? nextRuns(record.cron, record.timeZone, now, NEXT_RUNS).map((run) => run.toISOString()) : [];
+  const runs = record.enabled
+    ? nextRuns(record.cron, record.timeZone, now, NEXT_RUNS).map((run) => run.toISOString())
+    : [];
   return { ...fields, verify: record.verify ?? { ...DEFAULT_VERIFY_POLICY }, nextRuns: runs };
 }
 
-const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const describeError = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /** Whether a TransactWriteItems was cancelled because the condition of item `index` failed. */
 function conditionFailedAt(error: unknown, index: number): boolean {
-  const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] } | undefined)?.CancellationReasons;
-  return error instanceof Error && error.name === 'TransactionCanceledException' && reasons?.[index]?.Code === 'ConditionalCheckFailed';
+  const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] } | undefined)
+    ?.CancellationReasons;
+  return (
+    error instanceof Error &&
+    error.name === 'TransactionCanceledException' &&
+    reasons?.[index]?.Code === 'ConditionalCheckFailed'
+  );
 }
 
 /**
@@ -50,7 +63,13 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
   const transact = (items: TransactItem[]) => table.client.send(new TransactWriteCommand({ TransactItems: items }));
 
   const audit = (principal: string, action: string, targetId: string, summary?: string) => {
-    const input: AuditInput = { principal, action: `schedule.${action}`, targetType: 'schedule', targetId, ...(summary && { summary }) };
+    const input: AuditInput = {
+      principal,
+      action: `schedule.${action}`,
+      targetType: 'schedule',
+      targetId,
+      ...(summary && { summary }),
+    };
     return auditPut(table, input);
   };
 
@@ -70,7 +89,9 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
         await transact(undo);
       } catch (undoError) {
         logger.error('undoing the table change failed', { what, reason: describeError(undoError) });
-        throw new Upstream(`EventBridge Scheduler could not ${what} (${reason}), and undoing the table change failed (${describeError(undoError)})`);
+        throw new Upstream(
+          `EventBridge Scheduler could not ${what} (${reason}), and undoing the table change failed (${describeError(undoError)})`,
+        );
       }
       throw new Upstream(`EventBridge Scheduler could not ${what} (${reason}); nothing was changed`);
     }
@@ -89,7 +110,13 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
   }
 
   /** Writes `next` over `current` (with its audit event), syncs Scheduler, undoes on failure. */
-  async function replace(current: ScheduleRecord, next: ScheduleRecord, principal: string, action: string, summary?: string): Promise<Schedule> {
+  async function replace(
+    current: ScheduleRecord,
+    next: ScheduleRecord,
+    principal: string,
+    action: string,
+    summary?: string,
+  ): Promise<Schedule> {
     const event = audit(principal, action, current.id, summary);
     try {
       await transact([replaceSchedule(table, next, current.revision), event]);
@@ -97,14 +124,22 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
       if (conditionFailedAt(error, 0)) return lostRace(current.id);
       throw error;
     }
-    await syncOrUndo(`${action} schedule ${current.id}`, () => scheduler.update(next), [replaceSchedule(table, current, next.revision), unaudit(event)]);
+    await syncOrUndo(`${action} schedule ${current.id}`, () => scheduler.update(next), [
+      replaceSchedule(table, current, next.revision),
+      unaudit(event),
+    ]);
     return toSchedule(next, clock());
   }
 
   async function setEnabled(id: string, enabled: boolean, principal: string): Promise<Schedule> {
     const current = await mustGet(id);
     if (current.enabled === enabled) return toSchedule(current, clock());
-    const next: ScheduleRecord = { ...current, enabled, updatedAt: clock().toISOString(), revision: current.revision + 1 };
+    const next: ScheduleRecord = {
+      ...current,
+      enabled,
+      updatedAt: clock().toISOString(),
+      revision: current.revision + 1,
+    };
     return replace(current, next, principal, enabled ? 'resume' : 'pause');
   }
 
@@ -117,7 +152,10 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
       if (conditionFailedAt(error, 0)) return lostRace(id);
       throw error;
     }
-    await syncOrUndo(`delete schedule ${id}`, () => scheduler.delete(id), [putNewSchedule(table, current), unaudit(event)]);
+    await syncOrUndo(`delete schedule ${id}`, () => scheduler.delete(id), [
+      putNewSchedule(table, current),
+      unaudit(event),
+    ]);
   }
 
   const page = async (records: Promise<Page<ScheduleRecord>>): Promise<Page<Schedule>> => {
@@ -156,11 +194,22 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
         updatedAt: now,
         revision: 1,
       };
-      const event = audit(principal, 'create', record.id, `"${record.cron}" ${record.timeZone} for data source ${sourceId}`);
+      const event = audit(
+        principal,
+        'create',
+        record.id,
+        `"${record.cron}" ${record.timeZone} for data source ${sourceId}`,
+      );
       try {
         await transact([
           // The source may be deleted between the read above and this write.
-          { ConditionCheck: { TableName: table.tableName, Key: keys.dataSource(sourceId), ConditionExpression: 'attribute_exists(pk)' } },
+          {
+            ConditionCheck: {
+              TableName: table.tableName,
+              Key: keys.dataSource(sourceId),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
           putNewSchedule(table, record),
           event,
         ]);
@@ -168,7 +217,10 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
         if (conditionFailedAt(error, 0)) throw new NotFound('data source', sourceId);
         throw error;
       }
-      await syncOrUndo(`create schedule ${record.id}`, () => scheduler.create(record), [deleteSchedule(table, record.id, record.revision), unaudit(event)]);
+      await syncOrUndo(`create schedule ${record.id}`, () => scheduler.create(record), [
+        deleteSchedule(table, record.id, record.revision),
+        unaudit(event),
+      ]);
       return toSchedule(record, clock());
     },
 

@@ -4,7 +4,10 @@ import { httpHandler, type HttpInput, type RequestContext } from '../shared/http
 import { schedules } from './runtime.ts';
 
 /** `PATCH /v1/schedules/{id}`: changes the fields sent, here and in EventBridge Scheduler. */
-export async function updateSchedule(input: HttpInput<{ id: string }, unknown, UpdateSchedule>, ctx: RequestContext): Promise<Schedule> {
+export async function updateSchedule(
+  input: HttpInput<{ id: string }, unknown, UpdateSchedule>,
+  ctx: RequestContext,
+): Promise<Schedule> {
   return schedules.update(input.path.id, input.body, ctx.principal);
 }
 

@@ -18,7 +18,12 @@ export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ e
 
 export const s3Client = new S3Client(
   endpoint('S3')
-    ? { endpoint: endpoint('S3'), forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+    ? {
+        endpoint: endpoint('S3'),
+        forcePathStyle: true,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }
     : {},
 );
 

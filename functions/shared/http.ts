@@ -58,7 +58,12 @@ function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, p
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const fields = fieldErrors(parsed.error);
-    throw new Invalid(`invalid ${part}: ${Object.entries(fields).map(([f, m]) => `${f}: ${m}`).join('; ')}`, fields);
+    throw new Invalid(
+      `invalid ${part}: ${Object.entries(fields)
+        .map(([f, m]) => `${f}: ${m}`)
+        .join('; ')}`,
+      fields,
+    );
   }
   return parsed.data as Out<T>;
 }
@@ -71,7 +76,10 @@ function parseQuery<T extends z.ZodType>(schema: T | undefined, query: Record<st
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const unknown = Object.keys(query).filter((name) => !known.includes(name));
   if (unknown.length > 0) {
-    const why = known.length > 0 ? `is not a query parameter of this route (it takes ${known.join(', ')})` : 'is not a query parameter: this route takes none';
+    const why =
+      known.length > 0
+        ? `is not a query parameter of this route (it takes ${known.join(', ')})`
+        : 'is not a query parameter: this route takes none';
     const fields = Object.fromEntries(unknown.map((name) => [name, why]));
     throw new Invalid(`invalid query: ${unknown.map((name) => `${name}: ${why}`).join('; ')}`, fields);
   }
@@ -84,7 +92,9 @@ function parseQuery<T extends z.ZodType>(schema: T | undefined, query: Record<st
  */
 export function assertJsonContentType(contentType: string | undefined): void {
   if (contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json') return;
-  throw new UnsupportedMediaType(`request body must be sent with content-type application/json, not ${contentType ? `"${contentType}"` : 'without one'}`);
+  throw new UnsupportedMediaType(
+    `request body must be sent with content-type application/json, not ${contentType ? `"${contentType}"` : 'without one'}`,
+  );
 }
 
 function parseBody(event: APIGatewayProxyEvent): unknown {
@@ -92,7 +102,9 @@ function parseBody(event: APIGatewayProxyEvent): unknown {
   assertJsonContentType(lowerCaseHeaders(event.headers)['content-type']);
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-    throw new Invalid(`request body must be at most ${MAX_BODY_BYTES / 1024} KB`, { body: `must be at most ${MAX_BODY_BYTES / 1024} KB` });
+    throw new Invalid(`request body must be at most ${MAX_BODY_BYTES / 1024} KB`, {
+      body: `must be at most ${MAX_BODY_BYTES / 1024} KB`,
+    });
   }
   try {
     return JSON.parse(raw);
@@ -114,7 +126,11 @@ const CONSOLE_ORIGIN = process.env.CONSOLE_ORIGIN;
 export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(CONSOLE_ORIGIN && { 'access-control-allow-origin': CONSOLE_ORIGIN }) },
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      ...(CONSOLE_ORIGIN && { 'access-control-allow-origin': CONSOLE_ORIGIN }),
+    },
     body: body === undefined ? '' : JSON.stringify(body),
   };
 }
@@ -124,7 +140,9 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
   if (error instanceof HttpError) {
     return json(error.statusCode, { error: error.message, ...(error.fields && { fields: error.fields }) });
   }
-  logger.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+  logger.error('unhandled error', {
+    error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+  });
   return json(500, { error: 'internal error' });
 }
 

@@ -112,7 +112,11 @@ export function cloudWatchJobLogs(client: CloudWatchLogsClient, logGroupName: st
       let { t: last, i: seenAtLast } = position;
       const continuing = position.k !== undefined;
       const startTime = continuing ? (position.s ?? position.t) : position.t;
-      const endTime = continuing ? position.e : search.until === undefined ? undefined : Date.parse(search.until) + AFTER_END_MS;
+      const endTime = continuing
+        ? position.e
+        : search.until === undefined
+          ? undefined
+          : Date.parse(search.until) + AFTER_END_MS;
       const lines: LogLine[] = [];
       let nextToken = position.k;
       let read = false;
@@ -144,7 +148,11 @@ export function cloudWatchJobLogs(client: CloudWatchLogsClient, logGroupName: st
         if (nextToken === undefined) break;
       }
       const more = nextToken !== undefined;
-      const next: CloudWatchCursor = { t: last, i: seenAtLast.slice(-MAX_IDS_AT_LAST), ...(more && { s: startTime, k: nextToken, ...(endTime !== undefined && { e: endTime }) }) };
+      const next: CloudWatchCursor = {
+        t: last,
+        i: seenAtLast.slice(-MAX_IDS_AT_LAST),
+        ...(more && { s: startTime, k: nextToken, ...(endTime !== undefined && { e: endTime }) }),
+      };
       return { lines, more, ...((read || more || cursor !== undefined) && { nextCursor: encode(next) }) };
     },
   };
@@ -215,7 +223,12 @@ export function jobLogsFromEnv(client: CloudWatchLogsClient, env: NodeJS.Process
  * A log page of a job record: the lines of its execution (none while it has none yet: a queued backup's execution
  * has not begun), and whether the job is still queued or running.
  */
-export async function logPageOf(logs: JobLogs, search: LogSearch | undefined, running: boolean, cursor?: string): Promise<LogPage> {
+export async function logPageOf(
+  logs: JobLogs,
+  search: LogSearch | undefined,
+  running: boolean,
+  cursor?: string,
+): Promise<LogPage> {
   if (!search) return { lines: [], more: false, running, ...(cursor !== undefined && { nextCursor: cursor }) };
   return { ...(await logs.linesOf(search, cursor)), running };
 }

@@ -35,7 +35,10 @@ export const keys = {
   schedule: (id: string) => ({ pk: `SCHEDULE#${id}`, sk: 'SCHEDULE' }),
   backup: (id: string) => ({ pk: `BACKUP#${id}`, sk: 'BACKUP' }),
   runningLock: (sourceId: string) => ({ pk: `SOURCE#${sourceId}`, sk: 'RUNNING' }),
-  restoreLock: (targetSourceId: string, database: string) => ({ pk: `SOURCE#${targetSourceId}`, sk: `RESTORING#${databaseLockName(database)}` }),
+  restoreLock: (targetSourceId: string, database: string) => ({
+    pk: `SOURCE#${targetSourceId}`,
+    sk: `RESTORING#${databaseLockName(database)}`,
+  }),
   restore: (id: string) => ({ pk: `RESTORE#${id}`, sk: 'RESTORE' }),
   audit: (id: string) => ({ pk: `AUDIT#${id}`, sk: 'AUDIT' }),
   idempotency: (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: 'IDEMPOTENCY' }),
@@ -77,7 +80,12 @@ export function decodeCursor(cursor: string | undefined): Record<string, string>
   if (cursor === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
+    if (
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      Object.values(value).every((v) => typeof v === 'string')
+    ) {
       return value as Record<string, string>;
     }
   } catch {

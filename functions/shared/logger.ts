@@ -43,7 +43,9 @@ export class Logger {
 
   private log(level: Level, message: string, extra?: Record<string, unknown>): void {
     if (RANK[level] < threshold()) return;
-    this.write(JSON.stringify({ time: new Date().toISOString(), level, service: this.service, message, ...this.keys, ...extra }));
+    this.write(
+      JSON.stringify({ time: new Date().toISOString(), level, service: this.service, message, ...this.keys, ...extra }),
+    );
   }
 }
 

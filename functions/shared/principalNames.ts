@@ -1,4 +1,8 @@
-import { AdminGetUserCommand, UserNotFoundException, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminGetUserCommand,
+  UserNotFoundException,
+  type CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { cognitoSubOf } from '../../types/audit.ts';
 import { logger } from './logger.ts';
 
@@ -19,20 +23,29 @@ export const noPrincipalNames: PrincipalNames = () => Promise.resolve(new Map())
  * expires, other errors (throttling) are tried again on the next call. Each lookup counts the user as active this
  * month for Cognito's billing.
  */
-export function cognitoPrincipalNames(client: CognitoIdentityProviderClient, userPoolId: string, now: () => number = Date.now): PrincipalNames {
+export function cognitoPrincipalNames(
+  client: CognitoIdentityProviderClient,
+  userPoolId: string,
+  now: () => number = Date.now,
+): PrincipalNames {
   const cache = new Map<string, { readonly email: Promise<string | undefined>; readonly until: number }>();
 
   function emailOf(sub: string): Promise<string | undefined> {
     const cached = cache.get(sub);
     if (cached && cached.until > now()) return cached.email;
-    const email: Promise<string | undefined> = client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: sub })).then(
-      (user) => user.UserAttributes?.find((attribute) => attribute.Name === 'email')?.Value,
-      (error: unknown) => {
-        if (!(error instanceof UserNotFoundException) && cache.get(sub)?.email === email) cache.delete(sub);
-        logger.warn('could not name a console user', { sub, error: error instanceof Error ? error.name : String(error) });
-        return undefined;
-      },
-    );
+    const email: Promise<string | undefined> = client
+      .send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: sub }))
+      .then(
+        (user) => user.UserAttributes?.find((attribute) => attribute.Name === 'email')?.Value,
+        (error: unknown) => {
+          if (!(error instanceof UserNotFoundException) && cache.get(sub)?.email === email) cache.delete(sub);
+          logger.warn('could not name a console user', {
+            sub,
+            error: error instanceof Error ? error.name : String(error),
+          });
+          return undefined;
+        },
+      );
     cache.set(sub, { email, until: now() + NAME_TTL_MS });
     return email;
   }
@@ -42,13 +55,18 @@ export function cognitoPrincipalNames(client: CognitoIdentityProviderClient, use
       const sub = cognitoSubOf(principal);
       return sub === undefined ? [] : [{ principal, sub }];
     });
-    const named = await Promise.all(users.map(async ({ principal, sub }) => ({ principal, email: await emailOf(sub) })));
+    const named = await Promise.all(
+      users.map(async ({ principal, sub }) => ({ principal, email: await emailOf(sub) })),
+    );
     return new Map(named.flatMap(({ principal, email }) => (email === undefined ? [] : [[principal, email] as const])));
   };
 }
 
 /** `USER_POOL_ID` (set by the Api construct in AWS) selects the user pool; without it nobody is named. */
-export function principalNamesFromEnv(client: CognitoIdentityProviderClient, env: NodeJS.ProcessEnv = process.env): PrincipalNames {
+export function principalNamesFromEnv(
+  client: CognitoIdentityProviderClient,
+  env: NodeJS.ProcessEnv = process.env,
+): PrincipalNames {
   return env.USER_POOL_ID ? cognitoPrincipalNames(client, env.USER_POOL_ID) : noPrincipalNames;
 }
 

@@ -132,7 +132,10 @@ const chains = new Map<string, Promise<unknown>>();
 
 function serially<T>(dir: string, operation: () => Promise<T>): Promise<T> {
   const run = (chains.get(dir) ?? Promise.resolve()).then(operation);
-  chains.set(dir, run.catch(() => undefined));
+  chains.set(
+    dir,
+    run.catch(() => undefined),
+  );
   return run;
 }
 
@@ -154,7 +157,9 @@ async function writeNewFile(path: string, content: string | Buffer): Promise<voi
 async function readKey(keyPath: string): Promise<Buffer> {
   const key = await readFile(keyPath);
   if (key.length !== KEY_BYTES) {
-    throw new Error(`the secret store key ${keyPath} holds ${key.length} bytes instead of ${KEY_BYTES}: it is damaged or not a key`);
+    throw new Error(
+      `the secret store key ${keyPath} holds ${key.length} bytes instead of ${KEY_BYTES}: it is damaged or not a key`,
+    );
   }
   return key;
 }
@@ -249,7 +254,12 @@ export function fileSecretStore(dir: string): SecretStore {
     const cipher = createCipheriv('aes-256-gcm', secretKey, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(ref, 'utf8'));
     const data = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-    return { name, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    return {
+      name,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    };
   };
 
   const decrypt = (secretKey: Buffer, ref: string, secret: EncryptedSecret): string => {
@@ -352,6 +362,7 @@ export function passwordFromSecret(value: string): string {
     throw new Error('the stored secret is not JSON');
   }
   const password = (parsed as Record<string, unknown> | null)?.password;
-  if (typeof password !== 'string' || password.length === 0) throw new Error('the stored secret has no "password" field');
+  if (typeof password !== 'string' || password.length === 0)
+    throw new Error('the stored secret has no "password" field');
   return password;
 }

@@ -4,7 +4,8 @@
  */
 export function executionArnOf(stateMachineArn: string, name: string): string {
   const parts = stateMachineArn.split(':');
-  if (parts.length !== 7 || parts[2] !== 'states' || parts[5] !== 'stateMachine') throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+  if (parts.length !== 7 || parts[2] !== 'states' || parts[5] !== 'stateMachine')
+    throw new Error(`not a state machine ARN: ${stateMachineArn}`);
   return [...parts.slice(0, 5), 'execution', parts[6], name].join(':');
 }
 

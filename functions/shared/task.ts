@@ -24,12 +24,18 @@ export function taskHandler<S extends z.ZodType, R>(schema: S, operation: (input
     const parsed = schema.safeParse(event);
     if (!parsed.success) {
       const fields = fieldErrors(parsed.error);
-      throw new InvalidTaskInput(`invalid task input: ${Object.entries(fields).map(([f, m]) => `${f}: ${m}`).join('; ')}`);
+      throw new InvalidTaskInput(
+        `invalid task input: ${Object.entries(fields)
+          .map(([f, m]) => `${f}: ${m}`)
+          .join('; ')}`,
+      );
     }
     try {
       return await operation(parsed.data);
     } catch (error) {
-      logger.error('task failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+      logger.error('task failed', {
+        error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+      });
       throw error;
     }
   });

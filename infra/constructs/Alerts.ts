@@ -24,16 +24,35 @@ export class Alerts extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
-    this.topic = new sns.Topic(this, 'Topic', { displayName: 'Keepsake alerts', masterKey: props.key, enforceSSL: true });
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'Keepsake alerts',
+      masterKey: props.key,
+      enforceSSL: true,
+    });
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
     // enforceSSL gives the topic a policy of its own, which replaces SNS's default one that let CloudWatch publish:
     // alarms need their own Allow, held to this stack's alarms (confused deputy).
     const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
     const fromOurAlarms = {
       StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${Aws.STACK_NAME}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      ArnLike: {
+        'aws:SourceArn': Stack.of(this).formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: `${Aws.STACK_NAME}-*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
     };
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({ sid: 'CloudWatchAlarmsPublish', principals: [cloudWatch], actions: ['sns:Publish'], resources: [this.topic.topicArn], conditions: fromOurAlarms }));
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromOurAlarms,
+      }),
+    );
     // CloudWatch publishes alarm notifications to the encrypted topic with this key.
     props.key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -48,7 +67,9 @@ export class Alerts extends Construct {
   /** Allows `grantee` to publish to the topic: sns:Publish and the key actions SNS needs, named explicitly. */
   grantPublish(grantee: iam.IGrantable, key: kms.IKey): void {
     // Not topic.grantPublish: with a customer key it adds the wildcard action kms:GenerateDataKey*.
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
     key.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 
@@ -71,13 +92,22 @@ export class Alerts extends Construct {
    */
   alarmOnStaleSources(): cloudwatch.Alarm {
     return this.alarm('StaleSources', {
-      alarmDescription: 'A scheduled Keepsake data source has no successful backup within twice its interval: the freshness check log names it.',
-      metric: new cloudwatch.Metric({ namespace: 'Keepsake', metricName: 'StaleSources', statistic: 'Maximum', period: Duration.hours(1) }),
+      alarmDescription:
+        'A scheduled Keepsake data source has no successful backup within twice its interval: the freshness check log names it.',
+      metric: new cloudwatch.Metric({
+        namespace: 'Keepsake',
+        metricName: 'StaleSources',
+        statistic: 'Maximum',
+        period: Duration.hours(1),
+      }),
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 
-  private alarm(id: string, props: Pick<cloudwatch.AlarmProps, 'alarmDescription' | 'metric' | 'treatMissingData'>): cloudwatch.Alarm {
+  private alarm(
+    id: string,
+    props: Pick<cloudwatch.AlarmProps, 'alarmDescription' | 'metric' | 'treatMissingData'>,
+  ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
       ...props,
       threshold: 1,

@@ -10,8 +10,16 @@ import { roleAllows, type Role } from '../../types/roles.ts';
 
 /** Precedence decides `cognito:preferred_role` for a user in several groups: the lowest number, the widest role. */
 const GROUPS: readonly { readonly role: Role; readonly precedence: number; readonly description: string }[] = [
-  { role: 'admin', precedence: 0, description: 'Keepsake admins: everything, including data sources, schedules, restores, deletion and the audit log' },
-  { role: 'operator', precedence: 1, description: 'Keepsake operators: read, and start, cancel, verify, download and trash backups' },
+  {
+    role: 'admin',
+    precedence: 0,
+    description: 'Keepsake admins: everything, including data sources, schedules, restores, deletion and the audit log',
+  },
+  {
+    role: 'operator',
+    precedence: 1,
+    description: 'Keepsake operators: read, and start, cancel, verify, download and trash backups',
+  },
   { role: 'viewer', precedence: 2, description: 'Keepsake viewers: read only' },
 ];
 
@@ -64,7 +72,14 @@ export class Auth extends Construct {
       signInAliases: { email: true },
       autoVerify: { email: true },
       standardAttributes: { email: { required: true, mutable: true } },
-      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(7) },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(7),
+      },
       mfa: cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
@@ -78,13 +93,21 @@ export class Auth extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const [ruleId, reason] of Object.entries(USER_POOL_ACKNOWLEDGEMENTS)) Validations.of(this.userPool).acknowledge({ id: ruleId, reason });
+    for (const [ruleId, reason] of Object.entries(USER_POOL_ACKNOWLEDGEMENTS))
+      Validations.of(this.userPool).acknowledge({ id: ruleId, reason });
 
     const stack = Stack.of(this);
     // Prefix domains are unique per Region across all accounts: the account id keeps ours apart, the stack name keeps
     // two stacks of one account apart. Cognito refuses prefixes containing aws, amazon or cognito.
-    const stackPart = stack.stackName.toLowerCase().replace(/aws|amazon|cognito|[^a-z0-9-]/g, '').replace(/^-+/, '').slice(0, 40) || 'keepsake';
-    const domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: `${stackPart}-${Aws.ACCOUNT_ID}` } });
+    const stackPart =
+      stack.stackName
+        .toLowerCase()
+        .replace(/aws|amazon|cognito|[^a-z0-9-]/g, '')
+        .replace(/^-+/, '')
+        .slice(0, 40) || 'keepsake';
+    const domain = this.userPool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix: `${stackPart}-${Aws.ACCOUNT_ID}` },
+    });
 
     // Resolved at synth, once allowSignInFrom has named the console (its URL is a token until deploy).
     const consoleUrl = (path: string) => Lazy.string({ produce: () => `${this.requireConsoleUrl()}${path}` });
@@ -109,7 +132,13 @@ export class Auth extends Construct {
     this.identityPool = new cognito.CfnIdentityPool(this, 'Identities', {
       allowUnauthenticatedIdentities: false,
       allowClassicFlow: false,
-      cognitoIdentityProviders: [{ providerName: this.userPool.userPoolProviderName, clientId: this.client.userPoolClientId, serverSideTokenCheck: true }],
+      cognitoIdentityProviders: [
+        {
+          providerName: this.userPool.userPoolProviderName,
+          clientId: this.client.userPoolClientId,
+          serverSideTokenCheck: true,
+        },
+      ],
     });
 
     const groups = {} as Record<Role, cognito.UserPoolGroup>;
@@ -126,7 +155,12 @@ export class Auth extends Construct {
         ),
       });
       this.allowApi(role, group.role, props.restApi);
-      groups[group.role] = this.userPool.addGroup(`${group.role}Group`, { groupName: group.role, description: group.description, precedence: group.precedence, role });
+      groups[group.role] = this.userPool.addGroup(`${group.role}Group`, {
+        groupName: group.role,
+        description: group.description,
+        precedence: group.precedence,
+        role,
+      });
     }
 
     // Each user gets the role of their widest group (cognito:preferred_role); a user in no group gets nothing.
@@ -173,7 +207,10 @@ export class Auth extends Construct {
   }
 
   private requireConsoleUrl(): string {
-    if (this.consoleUrl === undefined) throw new Error(`${this.node.path}: call allowSignInFrom(consoleUrl) so the hosted UI may send people back to the console`);
+    if (this.consoleUrl === undefined)
+      throw new Error(
+        `${this.node.path}: call allowSignInFrom(consoleUrl) so the hosted UI may send people back to the console`,
+      );
     return this.consoleUrl;
   }
 
@@ -183,11 +220,19 @@ export class Auth extends Construct {
    */
   private allowApi(grantee: iam.Role, role: Role, restApi: apigw.RestApi): void {
     const stage = restApi.deploymentStage.stageName;
-    const arnOf = (route: (typeof apiRoutes)[number]) => restApi.arnForExecuteApi(route.method, arnPath(route.path), stage);
+    const arnOf = (route: (typeof apiRoutes)[number]) =>
+      restApi.arnForExecuteApi(route.method, arnPath(route.path), stage);
     const allowed = apiRoutes.filter((route) => roleAllows(role, REQUIRED_ROLE[route.operation]));
     const denied = apiRoutes.filter((route) => !allowed.includes(route));
     grantee.addToPolicy(new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: allowed.map(arnOf) }));
-    if (denied.length > 0) grantee.addToPolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['execute-api:Invoke'], resources: denied.map(arnOf) }));
+    if (denied.length > 0)
+      grantee.addToPolicy(
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          actions: ['execute-api:Invoke'],
+          resources: denied.map(arnOf),
+        }),
+      );
     const resolve = (value: string) => `<${(Stack.of(this).resolve(value) as { Ref: string }).Ref}>`;
     for (const route of allowed.filter((r) => r.path.includes('{'))) {
       Validations.of(grantee).acknowledge({

@@ -39,7 +39,8 @@ export function acknowledgeBackupObjects(scope: Construct, bucket: s3.IBucket): 
   const bucketId = Stack.of(scope).resolve((bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
   Validations.of(scope).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BACKUP_OBJECTS}]`,
-    reason: 'Backup objects only (key shape {sourceId}/{database}/{timestamp}.sql.gz in the dedicated backup bucket): keys are generated per backup, so no fixed ARN exists.',
+    reason:
+      'Backup objects only (key shape {sourceId}/{database}/{timestamp}.sql.gz in the dedicated backup bucket): keys are generated per backup, so no fixed ARN exists.',
   });
 }
 
@@ -51,7 +52,8 @@ export function acknowledgeCaBundleObjects(scope: Construct, bucket: s3.IBucket)
   const bucketId = Stack.of(scope).resolve((bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
   Validations.of(scope).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${CA_BUNDLE_OBJECTS}]`,
-    reason: 'CA bundles only (ca-bundles/{sha256}.pem in the dedicated backup bucket): a key is named by the bytes of a data source\'s CA, so no fixed ARN exists.',
+    reason:
+      "CA bundles only (ca-bundles/{sha256}.pem in the dedicated backup bucket): a key is named by the bytes of a data source's CA, so no fixed ARN exists.",
   });
 }
 
@@ -78,7 +80,10 @@ export class BackupRunner extends Construct {
   constructor(scope: Construct, id: string, props: BackupRunnerProps) {
     super(scope, id);
     const vpc = props.network
-      ? ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: props.network.vpcId, availabilityZones: Stack.of(this).availabilityZones })
+      ? ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+          vpcId: props.network.vpcId,
+          availabilityZones: Stack.of(this).availabilityZones,
+        })
       : new ec2.Vpc(this, 'Vpc', {
           maxAzs: 2,
           natGateways: 0,
@@ -86,7 +91,8 @@ export class BackupRunner extends Construct {
         });
     Validations.of(vpc).acknowledge({
       id: 'AwsSolutions-VPC7',
-      reason: 'The VPC holds only short-lived runner tasks making outbound connections, and no inbound path exists; flow logs would add standing cost for no finding the runner logs and Step Functions history do not already give.',
+      reason:
+        'The VPC holds only short-lived runner tasks making outbound connections, and no inbound path exists; flow logs would add standing cost for no finding the runner logs and Step Functions history do not already give.',
     });
     this.subnets = props.network
       ? { subnets: props.network.subnetIds.map((subnetId, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, subnetId)) }
@@ -94,18 +100,28 @@ export class BackupRunner extends Construct {
     this.assignPublicIp = props.network?.assignPublicIp ?? true;
     this.securityGroup = props.network?.securityGroupId
       ? ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', props.network.securityGroupId)
-      : new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: 'Keepsake runner: outbound only', allowAllOutbound: true });
+      : new ec2.SecurityGroup(this, 'SecurityGroup', {
+          vpc,
+          description: 'Keepsake runner: outbound only',
+          allowAllOutbound: true,
+        });
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc, enableFargateCapacityProviders: true });
     Validations.of(this.cluster).acknowledge({
       id: 'AwsSolutions-ECS4',
-      reason: 'Container Insights bills custom metrics per task; each run is already fully described by its Step Functions history, its logs and the backup record.',
+      reason:
+        'Container Insights bills custom metrics per task; each run is already fully described by its Step Functions history, its logs and the backup record.',
     });
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu ?? 1024,
       memoryLimitMiB: props.memoryMiB ?? 2048,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
     });
     const streamPrefix = 'runner';
     this.container = this.taskDefinition.addContainer(RUNNER_CONTAINER, {
@@ -129,7 +145,14 @@ export class BackupRunner extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'keepsake/data-source/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        resources: [
+          stack.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: 'keepsake/data-source/*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
     // Backup keys are `{sourceId}/{database}/{timestamp}.sql.gz`: the runner can touch nothing else in the bucket.
@@ -153,11 +176,17 @@ export class BackupRunner extends Construct {
     props.key.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
     acknowledgeBackupObjects(role, props.bucket);
     // A job names its data source's CA bundle by key (it does not fit RunTask's overrides): read, never written.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(CA_BUNDLE_OBJECTS)] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.bucket.arnForObjects(CA_BUNDLE_OBJECTS)],
+      }),
+    );
     acknowledgeCaBundleObjects(role, props.bucket);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:keepsake/data-source/*]',
-      reason: 'Data-source passwords only: the API creates one secret per source under keepsake/data-source/, named at run time.',
+      reason:
+        'Data-source passwords only: the API creates one secret per source under keepsake/data-source/, named at run time.',
     });
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,7 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, CfnCondition, DefaultStackSynthesizer, Duration, Fn, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnCondition,
+  DefaultStackSynthesizer,
+  Duration,
+  Fn,
+  Names,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -19,20 +29,36 @@ const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
  * standard logs only to buckets in these: with a log bucket elsewhere the distribution fails to create.
  */
 const CLOUDFRONT_LOG_REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1',
-  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1',
-  'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
 ];
 
 /** Cognito's identity service in the stack's Region, where the console trades its ID token for AWS credentials. */
 const IDENTITY_ENDPOINT = `https://cognito-identity.${Aws.REGION}.${Aws.URL_SUFFIX}`;
 
 /** Deployed instead of the build only by template-only synths (tests, local mode, `cdk ls`/`destroy`), which never deploy. */
-const NOT_BUILT_PAGE = '<!doctype html><title>Keepsake</title><p>The console was not built: run <code>npm run build:web</code>, then deploy.</p>';
+const NOT_BUILT_PAGE =
+  '<!doctype html><title>Keepsake</title><p>The console was not built: run <code>npm run build:web</code>, then deploy.</p>';
 
 /** cdk-nag findings on the distribution that are choices, each with why. */
 const DISTRIBUTION_ACKNOWLEDGEMENTS: Record<string, string> = {
-  'AwsSolutions-CFR1': 'The console is for operators anywhere; it serves only public build files, and every API call it makes is SigV4-signed and IAM-authorized, so a geo restriction would protect nothing.',
+  'AwsSolutions-CFR1':
+    'The console is for operators anywhere; it serves only public build files, and every API call it makes is SigV4-signed and IAM-authorized, so a geo restriction would protect nothing.',
   'AwsSolutions-CFR2':
     'A WAF web ACL would cost more per month than all of idle Keepsake; the distribution serves static files that hold no data, and the API behind it is IAM-authorized and throttled.',
   'AwsSolutions-CFR4':
@@ -88,8 +114,10 @@ export class Console extends Construct {
     this.url = `https://${this.distribution.distributionDomainName}`;
 
     const logGroup = new logs.LogGroup(this, 'DeployLogs', { retention: logs.RetentionDays.THREE_MONTHS });
-    const deploy = (deployId: string, deployProps: Omit<s3deploy.BucketDeploymentProps, 'destinationBucket' | 'logGroup'>) =>
-      new s3deploy.BucketDeployment(this, deployId, { ...deployProps, destinationBucket: this.bucket, logGroup });
+    const deploy = (
+      deployId: string,
+      deployProps: Omit<s3deploy.BucketDeploymentProps, 'destinationBucket' | 'logGroup'>,
+    ) => new s3deploy.BucketDeployment(this, deployId, { ...deployProps, destinationBucket: this.bucket, logGroup });
     // Three syncs into one bucket, each filtered to its own keys, so none prunes another's files.
     const assets = deploy('DeployAssets', {
       sources: [site],
@@ -97,7 +125,11 @@ export class Console extends Construct {
       include: ['assets/*'],
       prune: true,
       // Vite puts a content hash in every name under assets/: a changed file is a new key.
-      cacheControl: [s3deploy.CacheControl.setPublic(), s3deploy.CacheControl.maxAge(Duration.days(365)), s3deploy.CacheControl.immutable()],
+      cacheControl: [
+        s3deploy.CacheControl.setPublic(),
+        s3deploy.CacheControl.maxAge(Duration.days(365)),
+        s3deploy.CacheControl.immutable(),
+      ],
     });
     const pages = deploy('DeployPages', {
       sources: [site],
@@ -121,7 +153,8 @@ export class Console extends Construct {
 
     const handler = assets.handlerRole.node.scope;
     if (handler) {
-      for (const [ruleId, reason] of Object.entries(DEPLOYMENT_HANDLER_ACKNOWLEDGEMENTS)) Validations.of(handler).acknowledge({ id: ruleId, reason });
+      for (const [ruleId, reason] of Object.entries(DEPLOYMENT_HANDLER_ACKNOWLEDGEMENTS))
+        Validations.of(handler).acknowledge({ id: ruleId, reason });
       this.acknowledgeHandlerGrants(handler);
     }
   }
@@ -131,14 +164,17 @@ export class Console extends Construct {
     // Source maps stay on the build machine: served, they would hand anyone the console's whole source.
     if (existsSync(join(siteDir, 'index.html'))) return s3deploy.Source.asset(siteDir, { exclude: ['**/*.map'] });
     if (!Stack.of(this).bundlingRequired) return s3deploy.Source.data('index.html', NOT_BUILT_PAGE);
-    throw new Error(`the console is not built: ${join(siteDir, 'index.html')} is missing; run \`npm run build:web\` before synth or deploy`);
+    throw new Error(
+      `the console is not built: ${join(siteDir, 'index.html')} is missing; run \`npm run build:web\` before synth or deploy`,
+    );
   }
 
   private buildDistribution(props: ConsoleProps): cloudfront.Distribution {
     const region = Aws.REGION;
     const suffix = Aws.URL_SUFFIX;
     // Policies and origin access controls are named per account: the Region keeps two deployments apart.
-    const accountUniqueName = (maxLength: number) => `${Names.uniqueResourceName(this, { maxLength: maxLength - 15 })}-${region}`;
+    const accountUniqueName = (maxLength: number) =>
+      `${Names.uniqueResourceName(this, { maxLength: maxLength - 15 })}-${region}`;
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
       responseHeadersPolicyName: accountUniqueName(128),
       comment: 'Keepsake console: security headers',
@@ -146,7 +182,10 @@ export class Console extends Construct {
         strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, override: true },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        referrerPolicy: {
+          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
         // Scripts from the build only, and calls to this API and Cognito's token and identity endpoints only. Styles need
         // 'unsafe-inline': Radix Dialog's scroll lock (react-remove-scroll) inserts a <style> element whose CSS it
         // computes at run time, which no hash can allow, and a static site has no per-response nonce.
@@ -180,7 +219,11 @@ export class Console extends Construct {
       responseHeadersPolicy: headers,
     });
     // With origin access control S3 answers 403 (not 404) for a missing key: both mean a route of the app.
-    const spaFallback = (httpStatus: number): cloudfront.ErrorResponse => ({ httpStatus, responseHttpStatus: 200, responsePagePath: '/index.html' });
+    const spaFallback = (httpStatus: number): cloudfront.ErrorResponse => ({
+      httpStatus,
+      responseHttpStatus: 200,
+      responsePagePath: '/index.html',
+    });
     const distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Keepsake console',
       defaultRootObject: 'index.html',
@@ -193,7 +236,8 @@ export class Console extends Construct {
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
     });
-    for (const [ruleId, reason] of Object.entries(DISTRIBUTION_ACKNOWLEDGEMENTS)) Validations.of(distribution).acknowledge({ id: ruleId, reason });
+    for (const [ruleId, reason] of Object.entries(DISTRIBUTION_ACKNOWLEDGEMENTS))
+      Validations.of(distribution).acknowledge({ id: ruleId, reason });
 
     // Standard logs go to the access-log bucket wherever CloudFront can deliver them, decided at deploy time because
     // the stack is synthesized without a Region.
@@ -203,7 +247,11 @@ export class Console extends Construct {
     const cfnDistribution = distribution.node.defaultChild as cloudfront.CfnDistribution;
     cfnDistribution.distributionConfig = {
       ...(cfnDistribution.distributionConfig as cloudfront.CfnDistribution.DistributionConfigProperty),
-      logging: Fn.conditionIf(logsDeliverable.logicalId, { Bucket: props.accessLogs.bucketRegionalDomainName, Prefix: 'cloudfront/', IncludeCookies: false }, Aws.NO_VALUE),
+      logging: Fn.conditionIf(
+        logsDeliverable.logicalId,
+        { Bucket: props.accessLogs.bucketRegionalDomainName, Prefix: 'cloudfront/', IncludeCookies: false },
+        Aws.NO_VALUE,
+      ),
     };
     return distribution;
   }
@@ -212,7 +260,9 @@ export class Console extends Construct {
   private acknowledgeHandlerGrants(handler: Construct): void {
     const stack = Stack.of(this);
     const siteBucketId = stack.resolve((this.bucket.node.defaultChild as s3.CfnBucket).logicalId) as string;
-    const qualifier = (stack.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+    const qualifier =
+      (stack.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ??
+      DefaultStackSynthesizer.DEFAULT_QUALIFIER;
     const grants: Record<string, string> = {
       'Action::s3:GetObject*': 'reads the zipped build from the CDK asset bucket and objects of the site bucket',
       'Action::s3:GetBucket*': 'reads the location of the asset and site buckets',
@@ -220,7 +270,8 @@ export class Console extends Construct {
       'Action::s3:DeleteObject*': 'prunes files the new build no longer has from the site bucket',
       'Action::s3:Abort*': 'aborts its own multipart uploads to the site bucket',
       [`Resource::<${siteBucketId}.Arn>/*`]: 'every object of the site bucket, which holds nothing but the console',
-      [`Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`]: 'the CDK bootstrap asset bucket the zipped build is uploaded to',
+      [`Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*`]:
+        'the CDK bootstrap asset bucket the zipped build is uploaded to',
     };
     for (const [appliesTo, what] of Object.entries(grants)) {
       Validations.of(handler).acknowledge({

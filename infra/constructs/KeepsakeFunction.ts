@@ -41,7 +41,10 @@ export class KeepsakeFunction extends Construct {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
     logGroup.grantWrite(role);
     this.function = new NodejsFunction(this, 'Function', {
       role,
@@ -64,12 +67,14 @@ export class KeepsakeFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
         // CommonJS dependencies inside an ESM bundle still call require().
-        banner: "import { createRequire as __keepsakeRequire } from 'node:module'; const require = __keepsakeRequire(import.meta.url);",
+        banner:
+          "import { createRequire as __keepsakeRequire } from 'node:module'; const require = __keepsakeRequire(import.meta.url);",
       },
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+      reason:
+        'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
   }
 
@@ -78,12 +83,24 @@ export class KeepsakeFunction extends Construct {
    * Query; no KMS wildcards), and tells the function the table's name.
    */
   bindTable(table: dynamodb.ITable, access: 'read' | 'write'): this {
-    const read = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
+    const read = [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DescribeTable',
+    ];
     const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
     // The table and its indexes by name (Table.grant would add a `/index/*` wildcard).
     const resources = [table.tableArn, ...TABLE_INDEXES.map((index) => `${table.tableArn}/index/${index}`)];
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: [...read, ...(access === 'write' ? write : [])], resources }));
-    const kmsActions = ['kms:Decrypt', 'kms:DescribeKey', ...(access === 'write' ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [])];
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...read, ...(access === 'write' ? write : [])], resources }),
+    );
+    const kmsActions = [
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      ...(access === 'write' ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []),
+    ];
     table.encryptionKey?.grant(this.function, ...kmsActions);
     this.function.addEnvironment('TABLE_NAME', table.tableName);
     return this;

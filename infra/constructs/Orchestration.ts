@@ -14,7 +14,13 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { Retention } from '../../types/schedule.ts';
 import type { Alerts } from './Alerts.ts';
-import { BACKUP_OBJECTS, CA_BUNDLE_OBJECTS, acknowledgeBackupObjects, acknowledgeCaBundleObjects, type BackupRunner } from './BackupRunner.ts';
+import {
+  BACKUP_OBJECTS,
+  CA_BUNDLE_OBJECTS,
+  acknowledgeBackupObjects,
+  acknowledgeCaBundleObjects,
+  type BackupRunner,
+} from './BackupRunner.ts';
 import { KeepsakeFunction } from './KeepsakeFunction.ts';
 
 export interface OrchestrationProps {
@@ -68,7 +74,13 @@ export const STATES = {
  * Lambda's throttle (`TooManyRequestsException`) is not among the errors `retryOnServiceExceptions` retries, and a
  * new account has 10 concurrent executions: a busy minute must not fail a backup.
  */
-const LAMBDA_THROTTLED: sfn.RetryProps = { errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
+const LAMBDA_THROTTLED: sfn.RetryProps = {
+  errors: ['Lambda.TooManyRequestsException'],
+  interval: Duration.seconds(2),
+  maxAttempts: 6,
+  backoffRate: 2,
+  jitterStrategy: sfn.JitterType.FULL,
+};
 
 /**
  * Step Functions machines that drive the runner, and the EventBridge Scheduler pieces that start them:
@@ -130,7 +142,10 @@ export class Orchestration extends Construct {
     new scheduler.Schedule(this, 'HourlyFreshnessCheck', {
       description: 'Keepsake: find scheduled sources without a recent succeeded backup',
       schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)),
-      target: new targets.LambdaInvoke(this.freshnessCheck.function, { input: scheduler.ScheduleTargetInput.fromObject({}), role: this.invokerRole(this.freshnessCheck) }),
+      target: new targets.LambdaInvoke(this.freshnessCheck.function, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        role: this.invokerRole(this.freshnessCheck),
+      }),
     });
   }
 
@@ -147,7 +162,10 @@ export class Orchestration extends Construct {
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'], stateMachineArn: [this.backupMachine.stateMachineArn, this.restoreMachine.stateMachineArn] },
+        detail: {
+          status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+          stateMachineArn: [this.backupMachine.stateMachineArn, this.restoreMachine.stateMachineArn],
+        },
       },
       targets: [new eventTargets.LambdaFunction(fn.function, { retryAttempts: 8 })],
     });
@@ -160,15 +178,20 @@ export class Orchestration extends Construct {
 
   /** EventBridge Scheduler acting for schedules of one group in this account only (no confused deputy). */
   private schedulerFor(scheduleGroupArn: string): iam.IPrincipal {
-    return new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': scheduleGroupArn } });
+    return new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': scheduleGroupArn },
+    });
   }
 
   /** The role EventBridge Scheduler assumes to invoke `fn` (and only it). */
   private invokerRole(fn: KeepsakeFunction): iam.Role {
-    const role = new iam.Role(this, `${fn.node.id}Invoker`, { assumedBy: this.schedulerFor(this.defaultScheduleGroupArn) });
+    const role = new iam.Role(this, `${fn.node.id}Invoker`, {
+      assumedBy: this.schedulerFor(this.defaultScheduleGroupArn),
+    });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(fn)}.Arn>:*]`,
-      reason: 'lambda:InvokeFunction on the function and its versions (the `:*` qualifier), as the Scheduler target grants; one named function only.',
+      reason:
+        'lambda:InvokeFunction on the function and its versions (the `:*` qualifier), as the Scheduler target grants; one named function only.',
     });
     return role;
   }
@@ -188,7 +211,12 @@ export class Orchestration extends Construct {
   private describesJobs(fn: KeepsakeFunction): KeepsakeFunction {
     fn.function.addEnvironment('BACKUP_BUCKET_NAME', this.props.bucket.bucketName);
     fn.function.addEnvironment('BACKUP_KMS_KEY_ARN', this.props.key.keyArn);
-    fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.props.bucket.arnForObjects(CA_BUNDLE_OBJECTS)] }));
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.props.bucket.arnForObjects(CA_BUNDLE_OBJECTS)],
+      }),
+    );
     this.props.key.grant(fn.function, 'kms:GenerateDataKey');
     acknowledgeCaBundleObjects(fn, this.props.bucket);
     return fn;
@@ -201,7 +229,10 @@ export class Orchestration extends Construct {
   private readsBackupObjects(fn: KeepsakeFunction): KeepsakeFunction {
     fn.function.addEnvironment('BACKUP_BUCKET_NAME', this.props.bucket.bucketName);
     fn.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'], resources: [this.props.bucket.arnForObjects(BACKUP_OBJECTS)] }),
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'],
+        resources: [this.props.bucket.arnForObjects(BACKUP_OBJECTS)],
+      }),
     );
     acknowledgeBackupObjects(fn, this.props.bucket);
     return fn;
@@ -220,7 +251,12 @@ export class Orchestration extends Construct {
    * A Lambda task whose result is the handler's return value. `input` is a payload object, or a JSON path whose
    * value is sent as it is (with payloadResponseOnly that must be InputPath: a path as Parameters is invalid ASL).
    */
-  private lambdaStep(id: string, fn: KeepsakeFunction, input: sfn.TaskInput | string, resultPath: string): tasks.LambdaInvoke {
+  private lambdaStep(
+    id: string,
+    fn: KeepsakeFunction,
+    input: sfn.TaskInput | string,
+    resultPath: string,
+  ): tasks.LambdaInvoke {
     const step = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: fn.function,
       payloadResponseOnly: true,
@@ -258,7 +294,12 @@ export class Orchestration extends Construct {
     });
     // RunTask refusals that pass (no capacity, ENI limits, throttling) surface as ECS.AmazonECSException or, when
     // RunTask answers with `failures` and no task, as AmazonECS.Unknown; the task's own failure is not retried.
-    step.addRetry({ errors: ['ECS.AmazonECSException', 'AmazonECS.Unknown'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2 });
+    step.addRetry({
+      errors: ['ECS.AmazonECSException', 'AmazonECS.Unknown'],
+      interval: Duration.seconds(30),
+      maxAttempts: 3,
+      backoffRate: 2,
+    });
     return step;
   }
 
@@ -287,14 +328,24 @@ export class Orchestration extends Construct {
     return new tasks.SnsPublish(this, id, {
       topic: this.props.alerts.topic,
       subject: 'Keepsake: retention could not be applied',
-      message: sfn.TaskInput.fromText(sfn.JsonPath.format(template, sfn.JsonPath.stringAt(sourcePath), sfn.JsonPath.stringAt(causePath))),
+      message: sfn.TaskInput.fromText(
+        sfn.JsonPath.format(template, sfn.JsonPath.stringAt(sourcePath), sfn.JsonPath.stringAt(causePath)),
+      ),
       resultPath: sfn.JsonPath.DISCARD,
     });
   }
 
   /** Sends every error of `state` (at `$.error`) through "Failed to <step>" (which sets `$.failedStep`) to `then`. */
-  private catchInto(state: tasks.LambdaInvoke | tasks.EcsRunTask, step: string, then: sfn.IChainable, prefix = ''): void {
-    const marker = new sfn.Pass(this, `${prefix}Failed to ${step}`, { result: sfn.Result.fromString(step), resultPath: '$.failedStep' });
+  private catchInto(
+    state: tasks.LambdaInvoke | tasks.EcsRunTask,
+    step: string,
+    then: sfn.IChainable,
+    prefix = '',
+  ): void {
+    const marker = new sfn.Pass(this, `${prefix}Failed to ${step}`, {
+      result: sfn.Result.fromString(step),
+      resultPath: '$.failedStep',
+    });
     state.addCatch(marker.next(then), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
   }
 
@@ -306,7 +357,9 @@ export class Orchestration extends Construct {
     const { alerts, key } = this.props;
     const begin = this.describesJobs(this.fn('BeginBackup', 'orchestration/beginBackup.ts', 'write'));
     const finalize = this.readsBackupObjects(this.fn('FinalizeBackup', 'orchestration/finalizeBackup.ts', 'write'));
-    const recordFailure = this.readsRunnerLogs(this.fn('RecordBackupFailure', 'orchestration/recordBackupFailure.ts', 'write'));
+    const recordFailure = this.readsRunnerLogs(
+      this.fn('RecordBackupFailure', 'orchestration/recordBackupFailure.ts', 'write'),
+    );
     const retention = this.retentionFunction();
 
     const recordFailureState = this.lambdaStep(
@@ -320,12 +373,18 @@ export class Orchestration extends Construct {
       }),
       '$.failure',
     );
-    recordFailureState.next(this.notifyStep(STATES.notifyFailure)).next(new sfn.Fail(this, 'Backup failed', { error: 'BackupFailed', causePath: '$.failure.reason' }));
+    recordFailureState
+      .next(this.notifyStep(STATES.notifyFailure))
+      .next(new sfn.Fail(this, 'Backup failed', { error: 'BackupFailed', causePath: '$.failure.reason' }));
 
     const beginState = this.lambdaStep(
       STATES.begin,
       begin,
-      sfn.TaskInput.fromObject({ input: sfn.JsonPath.entirePayload, executionName: sfn.JsonPath.executionName, executionArn: sfn.JsonPath.executionId }),
+      sfn.TaskInput.fromObject({
+        input: sfn.JsonPath.entirePayload,
+        executionName: sfn.JsonPath.executionName,
+        executionArn: sfn.JsonPath.executionId,
+      }),
       '$.begun',
     );
     this.catchInto(beginState, 'begin', recordFailureState);
@@ -334,33 +393,58 @@ export class Orchestration extends Construct {
     const finalizeState = this.lambdaStep(
       STATES.finalize,
       finalize,
-      sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.begun.backup.id'), key: sfn.JsonPath.stringAt('$.begun.job.key') }),
+      sfn.TaskInput.fromObject({
+        backupId: sfn.JsonPath.stringAt('$.begun.backup.id'),
+        key: sfn.JsonPath.stringAt('$.begun.job.key'),
+      }),
       '$.backup',
     );
     this.catchInto(finalizeState, 'finalize', recordFailureState);
 
-    const retentionState = this.lambdaStep(STATES.retention, retention, sfn.TaskInput.fromObject({ sourceId: sfn.JsonPath.stringAt('$.dataSourceId') }), '$.retention');
+    const retentionState = this.lambdaStep(
+      STATES.retention,
+      retention,
+      sfn.TaskInput.fromObject({ sourceId: sfn.JsonPath.stringAt('$.dataSourceId') }),
+      '$.retention',
+    );
     const succeeded = new sfn.Succeed(this, 'Backup succeeded');
     // The schedule asks for a re-read of every backup: started, not awaited (its own alarm and alert cover it).
     const verifyNow = new sfn.Choice(this, 'Verify now?')
       .when(
         sfn.Condition.stringEquals('$.begun.verify.when', 'afterEachBackup'),
-        this.startVerify(STATES.startVerify, sfn.JsonPath.stringAt('$.begun.backup.id'), sfn.JsonPath.stringAt('$.begun.verify.testRestore')).next(succeeded),
+        this.startVerify(
+          STATES.startVerify,
+          sfn.JsonPath.stringAt('$.begun.backup.id'),
+          sfn.JsonPath.stringAt('$.begun.verify.testRestore'),
+        ).next(succeeded),
       )
       .otherwise(succeeded);
     // The backup itself succeeded; retention that failed is reported and left to the daily sweeper.
     retentionState.addCatch(
-      this.retentionProblem(STATES.notifyRetention, '$.dataSourceId', '$.retentionError.Cause', 'The backup of data source {} succeeded, but applying its retention failed: {}. The daily sweeper will retry.').next(verifyNow),
+      this.retentionProblem(
+        STATES.notifyRetention,
+        '$.dataSourceId',
+        '$.retentionError.Cause',
+        'The backup of data source {} succeeded, but applying its retention failed: {}. The daily sweeper will retry.',
+      ).next(verifyNow),
       { errors: [sfn.Errors.ALL], resultPath: '$.retentionError' },
     );
 
     // Backups retention found without their objects are alerted about once: only the run that marked them returns this.
     const objectsMissing = new sfn.Choice(this, 'Objects missing?')
-      .when(sfn.Condition.isPresent('$.retention.notification'), this.notifyStep(STATES.notifyObjectsMissing, '$.retention').next(verifyNow))
+      .when(
+        sfn.Condition.isPresent('$.retention.notification'),
+        this.notifyStep(STATES.notifyObjectsMissing, '$.retention').next(verifyNow),
+      )
       .otherwise(verifyNow);
 
     const definition = beginState.next(run).next(finalizeState).next(retentionState).next(objectsMissing);
-    const machine = this.machine('Backup', definition, this.runTimeout.plus(Duration.minutes(30)), [begin, finalize, recordFailure, retention]);
+    const machine = this.machine('Backup', definition, this.runTimeout.plus(Duration.minutes(30)), [
+      begin,
+      finalize,
+      recordFailure,
+      retention,
+    ]);
     alerts.grantPublish(machine, key);
     return machine;
   }
@@ -368,23 +452,37 @@ export class Orchestration extends Construct {
   private buildRestoreMachine(): sfn.StateMachine {
     const { alerts, key } = this.props;
     const begin = this.describesJobs(this.fn('BeginRestore', 'orchestration/beginRestore.ts', 'write'));
-    const safety = this.readsBackupObjects(this.fn('RecordSafetyBackup', 'orchestration/recordSafetyBackup.ts', 'write'));
+    const safety = this.readsBackupObjects(
+      this.fn('RecordSafetyBackup', 'orchestration/recordSafetyBackup.ts', 'write'),
+    );
     const finalize = this.fn('FinalizeRestore', 'orchestration/finalizeRestore.ts', 'write');
-    const recordFailure = this.readsRunnerLogs(this.fn('RecordRestoreFailure', 'orchestration/recordRestoreFailure.ts', 'write'));
+    const recordFailure = this.readsRunnerLogs(
+      this.fn('RecordRestoreFailure', 'orchestration/recordRestoreFailure.ts', 'write'),
+    );
     recordFailure.function.addEnvironment('BACKUP_BUCKET_NAME', this.props.bucket.bucketName);
 
     // The whole state: `$.safety` exists only once the safety backup was recorded, and the Lambda takes it if so.
     const recordFailureState = this.lambdaStep(STATES.recordRestoreFailure, recordFailure, '$', '$.failure');
-    recordFailureState.next(this.notifyStep(STATES.notifyRestoreFailure)).next(new sfn.Fail(this, 'Restore failed', { error: 'RestoreFailed', causePath: '$.failure.reason' }));
+    recordFailureState
+      .next(this.notifyStep(STATES.notifyRestoreFailure))
+      .next(new sfn.Fail(this, 'Restore failed', { error: 'RestoreFailed', causePath: '$.failure.reason' }));
 
-    const beginState = this.lambdaStep(STATES.beginRestore, begin, sfn.TaskInput.fromObject({ restoreId: sfn.JsonPath.stringAt('$.restoreId') }), '$.begun');
+    const beginState = this.lambdaStep(
+      STATES.beginRestore,
+      begin,
+      sfn.TaskInput.fromObject({ restoreId: sfn.JsonPath.stringAt('$.restoreId') }),
+      '$.begun',
+    );
     this.catchInto(beginState, 'begin', recordFailureState, 'Restore: ');
     const safetyRun = this.runnerStep(STATES.runSafetyBackup, '$.begun.safetyJob', this.runTimeout);
     this.catchInto(safetyRun, 'safety', recordFailureState, 'Restore: ');
     const safetyState = this.lambdaStep(
       STATES.recordSafetyBackup,
       safety,
-      sfn.TaskInput.fromObject({ restoreId: sfn.JsonPath.stringAt('$.restoreId'), key: sfn.JsonPath.stringAt('$.begun.safetyJob.key') }),
+      sfn.TaskInput.fromObject({
+        restoreId: sfn.JsonPath.stringAt('$.restoreId'),
+        key: sfn.JsonPath.stringAt('$.begun.safetyJob.key'),
+      }),
       '$.safety',
     );
     this.catchInto(safetyState, 'safety', recordFailureState, 'Restore: record ');
@@ -393,13 +491,26 @@ export class Orchestration extends Construct {
     const finalizeState = this.lambdaStep(
       STATES.finalizeRestore,
       finalize,
-      sfn.TaskInput.fromObject({ restoreId: sfn.JsonPath.stringAt('$.restoreId'), safety: sfn.JsonPath.objectAt('$.safety') }),
+      sfn.TaskInput.fromObject({
+        restoreId: sfn.JsonPath.stringAt('$.restoreId'),
+        safety: sfn.JsonPath.objectAt('$.safety'),
+      }),
       '$.restore',
     );
     this.catchInto(finalizeState, 'finalize', recordFailureState, 'Restore: ');
 
-    const definition = beginState.next(safetyRun).next(safetyState).next(restoreRun).next(finalizeState).next(new sfn.Succeed(this, 'Restore succeeded'));
-    const machine = this.machine('Restore', definition, Duration.minutes(this.runTimeout.toMinutes() * 2 + 30), [begin, safety, finalize, recordFailure]);
+    const definition = beginState
+      .next(safetyRun)
+      .next(safetyState)
+      .next(restoreRun)
+      .next(finalizeState)
+      .next(new sfn.Succeed(this, 'Restore succeeded'));
+    const machine = this.machine('Restore', definition, Duration.minutes(this.runTimeout.toMinutes() * 2 + 30), [
+      begin,
+      safety,
+      finalize,
+      recordFailure,
+    ]);
     alerts.grantPublish(machine, key);
     return machine;
   }
@@ -409,19 +520,40 @@ export class Orchestration extends Construct {
     const prepare = this.describesJobs(this.fn('PrepareVerify', 'orchestration/prepareVerify.ts', 'read'));
     const record = this.readsRunnerLogs(this.fn('RecordVerification', 'orchestration/recordVerification.ts', 'write'));
 
-    const prepareState = this.lambdaStep(STATES.prepareVerify, prepare, sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.backupId') }), '$.prepared');
+    const prepareState = this.lambdaStep(
+      STATES.prepareVerify,
+      prepare,
+      sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.backupId') }),
+      '$.prepared',
+    );
     // A backup that cannot be verified (not succeeded, gone) changes nothing: the API already refuses those.
-    prepareState.addCatch(new sfn.Fail(this, 'Not verifiable', { error: 'NotVerifiable', causePath: '$.error.Cause' }), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    prepareState.addCatch(
+      new sfn.Fail(this, 'Not verifiable', { error: 'NotVerifiable', causePath: '$.error.Cause' }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
     const run = this.runnerStep(STATES.runVerify, '$.prepared.job', this.runTimeout);
     const recordFailed = this.lambdaStep(
       STATES.recordVerifyFailure,
       record,
-      sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.backupId'), error: sfn.JsonPath.objectAt('$.error') }),
+      sfn.TaskInput.fromObject({
+        backupId: sfn.JsonPath.stringAt('$.backupId'),
+        error: sfn.JsonPath.objectAt('$.error'),
+      }),
       '$.failure',
     );
-    recordFailed.next(this.notifyStep(STATES.notifyVerifyFailure)).next(new sfn.Fail(this, 'Verification failed', { error: 'VerificationFailed', causePath: '$.failure.verification.reason' }));
+    recordFailed.next(this.notifyStep(STATES.notifyVerifyFailure)).next(
+      new sfn.Fail(this, 'Verification failed', {
+        error: 'VerificationFailed',
+        causePath: '$.failure.verification.reason',
+      }),
+    );
     run.addCatch(recordFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-    const recordVerified = this.lambdaStep(STATES.recordVerified, record, sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.backupId') }), '$.verification');
+    const recordVerified = this.lambdaStep(
+      STATES.recordVerified,
+      record,
+      sfn.TaskInput.fromObject({ backupId: sfn.JsonPath.stringAt('$.backupId') }),
+      '$.verification',
+    );
     recordVerified.next(new sfn.Succeed(this, 'Verified'));
     const testRestore = this.runnerStep(STATES.runTestRestore, '$.prepared.testRestoreJob', this.runTimeout);
     testRestore.addCatch(recordFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
@@ -429,12 +561,22 @@ export class Orchestration extends Construct {
       .when(sfn.Condition.isPresent('$.prepared.testRestoreJob'), testRestore.next(recordVerified))
       .otherwise(recordVerified);
 
-    const machine = this.machine('Verify', prepareState.next(run).next(testRestoreAsked), Duration.minutes(this.runTimeout.toMinutes() * 2 + 30), [prepare, record]);
+    const machine = this.machine(
+      'Verify',
+      prepareState.next(run).next(testRestoreAsked),
+      Duration.minutes(this.runTimeout.toMinutes() * 2 + 30),
+      [prepare, record],
+    );
     alerts.grantPublish(machine, key);
     return machine;
   }
 
-  private machine(id: string, definition: sfn.IChainable, timeout: Duration, invoked: readonly KeepsakeFunction[]): sfn.StateMachine {
+  private machine(
+    id: string,
+    definition: sfn.IChainable,
+    timeout: Duration,
+    invoked: readonly KeepsakeFunction[],
+  ): sfn.StateMachine {
     const machine = new sfn.StateMachine(this, id, {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout,
@@ -444,12 +586,14 @@ export class Orchestration extends Construct {
     });
     Validations.of(machine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing, CloudWatch Logs delivery (logs:CreateLogDelivery and friends) and ecs:StopTask/DescribeTasks of tasks whose ARNs exist only at run time support no resource-level permissions.',
+      reason:
+        'X-Ray tracing, CloudWatch Logs delivery (logs:CreateLogDelivery and friends) and ecs:StopTask/DescribeTasks of tasks whose ARNs exist only at run time support no resource-level permissions.',
     });
     for (const fn of new Set(invoked)) {
       Validations.of(machine.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(fn)}.Arn>:*]`,
-        reason: 'lambda:InvokeFunction on the function and its versions (the `:*` qualifier), as LambdaInvoke grants; one named function only.',
+        reason:
+          'lambda:InvokeFunction on the function and its versions (the `:*` qualifier), as LambdaInvoke grants; one named function only.',
       });
     }
     return machine;
@@ -480,7 +624,12 @@ export class Orchestration extends Construct {
     const fn = this.fn('ApplyRetention', 'orchestration/applyRetention.ts', 'write', Duration.minutes(5));
     fn.function.addEnvironment('DEFAULT_RETENTION', JSON.stringify(this.props.defaultRetention));
     fn.function.addEnvironment('BACKUP_BUCKET_NAME', bucket.bucketName);
-    fn.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [bucket.arnForObjects(BACKUP_OBJECTS)] }));
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [bucket.arnForObjects(BACKUP_OBJECTS)],
+      }),
+    );
     acknowledgeBackupObjects(fn, bucket);
     return fn;
   }
@@ -491,7 +640,9 @@ export class Orchestration extends Construct {
     const purge = this.fn('PurgeTrash', 'orchestration/purgeTrash.ts', 'write', Duration.minutes(5));
     purge.function.addEnvironment('BACKUP_BUCKET_NAME', bucket.bucketName);
     purge.function.addEnvironment('TRASH_GRACE_DAYS', String(this.props.trashGraceDays));
-    purge.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects(BACKUP_OBJECTS)] }));
+    purge.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects(BACKUP_OBJECTS)] }),
+    );
     acknowledgeBackupObjects(purge, bucket);
     const retention = this.retentionFunction();
 
@@ -504,14 +655,26 @@ export class Orchestration extends Construct {
       maxConcurrency: 4,
       resultPath: sfn.JsonPath.DISCARD,
     });
-    const sweepSource = new tasks.LambdaInvoke(this, STATES.sweepSource, { lambdaFunction: retention.function, payloadResponseOnly: true, retryOnServiceExceptions: true });
+    const sweepSource = new tasks.LambdaInvoke(this, STATES.sweepSource, {
+      lambdaFunction: retention.function,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+    });
     sweepSource.addRetry(LAMBDA_THROTTLED);
     // A throttled table or a brief outage should not cost the source its sweep.
     sweepSource.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(5), maxAttempts: 2, backoffRate: 3 });
-    sweepSource.addCatch(this.retentionProblem(STATES.notifySweepRetention, '$.sourceId', '$.error.Cause', 'The daily sweep could not apply the retention of data source {}: {}. The other sources were swept; the next sweep retries.'), {
-      errors: [sfn.Errors.ALL],
-      resultPath: '$.error',
-    });
+    sweepSource.addCatch(
+      this.retentionProblem(
+        STATES.notifySweepRetention,
+        '$.sourceId',
+        '$.error.Cause',
+        'The daily sweep could not apply the retention of data source {}: {}. The other sources were swept; the next sweep retries.',
+      ),
+      {
+        errors: [sfn.Errors.ALL],
+        resultPath: '$.error',
+      },
+    );
     const objectsMissing = new sfn.Choice(this, 'Objects missing in sweep?')
       .when(sfn.Condition.isPresent('$.notification'), this.notifyStep(STATES.notifySweepObjectsMissing, '$'))
       .otherwise(new sfn.Succeed(this, 'Source swept'));
@@ -520,22 +683,50 @@ export class Orchestration extends Construct {
     // Trash is purged in batches; each call continues from the previous one's cursor, past backups it could not
     // delete, and any failure along the way fails the execution at the end (which raises the alarm).
     const dueVerify = this.fn('ListDueVerifications', 'orchestration/listDueVerifications.ts', 'read');
-    const listDue = this.lambdaStep(STATES.listDueVerifications, dueVerify, sfn.TaskInput.fromObject({}), '$.verifications');
-    const eachDue = new sfn.Map(this, 'Each due verification', { itemsPath: '$.verifications.due', maxConcurrency: 4, resultPath: sfn.JsonPath.DISCARD });
-    eachDue.itemProcessor(this.startVerify(STATES.startDueVerify, sfn.JsonPath.stringAt('$.backupId'), sfn.JsonPath.stringAt('$.testRestore')));
+    const listDue = this.lambdaStep(
+      STATES.listDueVerifications,
+      dueVerify,
+      sfn.TaskInput.fromObject({}),
+      '$.verifications',
+    );
+    const eachDue = new sfn.Map(this, 'Each due verification', {
+      itemsPath: '$.verifications.due',
+      maxConcurrency: 4,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    eachDue.itemProcessor(
+      this.startVerify(
+        STATES.startDueVerify,
+        sfn.JsonPath.stringAt('$.backupId'),
+        sfn.JsonPath.stringAt('$.testRestore'),
+      ),
+    );
 
     const startPurge = new sfn.Pass(this, 'Start purge', { result: sfn.Result.fromObject({}), resultPath: '$.purge' });
     const purgeState = this.lambdaStep(STATES.purgeTrash, purge, '$.purge', '$.purge');
     const done = new sfn.Succeed(this, 'Sweep done');
-    const someFailed = new sfn.Fail(this, 'Some trash could not be deleted', { error: 'PurgeFailed', cause: 'see the Purge expired trash outputs: failed[] names each backup and why' });
+    const someFailed = new sfn.Fail(this, 'Some trash could not be deleted', {
+      error: 'PurgeFailed',
+      cause: 'see the Purge expired trash outputs: failed[] names each backup and why',
+    });
     const more = new sfn.Choice(this, 'More trash?')
       .when(sfn.Condition.booleanEquals('$.purge.more', true), purgeState)
       .when(sfn.Condition.isPresent('$.purgeFailed'), someFailed)
       .otherwise(done);
-    const rememberFailure = new sfn.Pass(this, 'Remember purge failure', { result: sfn.Result.fromBoolean(true), resultPath: '$.purgeFailed' });
-    const anyFailed = new sfn.Choice(this, 'Any failed?').when(sfn.Condition.isPresent('$.purge.failed[0]'), rememberFailure.next(more)).otherwise(more);
+    const rememberFailure = new sfn.Pass(this, 'Remember purge failure', {
+      result: sfn.Result.fromBoolean(true),
+      resultPath: '$.purgeFailed',
+    });
+    const anyFailed = new sfn.Choice(this, 'Any failed?')
+      .when(sfn.Condition.isPresent('$.purge.failed[0]'), rememberFailure.next(more))
+      .otherwise(more);
     purgeState.next(anyFailed);
-    const machine = this.machine('Sweeper', listState.next(perSource).next(listDue).next(eachDue).next(startPurge).next(purgeState), Duration.hours(2), [list, purge, retention, dueVerify]);
+    const machine = this.machine(
+      'Sweeper',
+      listState.next(perSource).next(listDue).next(eachDue).next(startPurge).next(purgeState),
+      Duration.hours(2),
+      [list, purge, retention, dueVerify],
+    );
     this.props.alerts.grantPublish(machine, this.props.key);
     return machine;
   }

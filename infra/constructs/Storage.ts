@@ -51,7 +51,9 @@ export class Storage extends Construct {
       enforceSSL: true,
       versioned: true,
       objectLockEnabled: props.objectLock ?? false,
-      ...(props.objectLock && { objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(props.objectLockDays ?? 30)) }),
+      ...(props.objectLock && {
+        objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(props.objectLockDays ?? 30)),
+      }),
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'backups/',
       lifecycleRules: [

@@ -32,13 +32,23 @@ const FlagsSchema = z.object({
 /** Two sources, so that the filtered page is a full page (25 items) at 100 records too. */
 const SOURCES = ['src-a', 'src-b'];
 /** A realistic mix: mostly succeeded, some failures and cancellations, a few in flight. */
-const STATUS_MIX: BackupStatus[] = [...Array<BackupStatus>(16).fill('succeeded'), 'failed', 'failed', 'cancelled', 'running'];
+const STATUS_MIX: BackupStatus[] = [
+  ...Array<BackupStatus>(16).fill('succeeded'),
+  'failed',
+  'failed',
+  'cancelled',
+  'running',
+];
 const FILTER = { sourceId: 'src-b', status: 'succeeded' } as const;
 const TARGET_RATIO = 1.5;
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const context = { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const context = {
+  awsRequestId: 'bench',
+  functionName: 'bench',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
 
 /** An API Gateway REST proxy event for `GET /v1/backups`. */
 function listEvent(query: Record<string, string>): APIGatewayProxyEvent {
@@ -54,7 +64,10 @@ function listEvent(query: Record<string, string>): APIGatewayProxyEvent {
     body: null,
     isBase64Encoded: false,
     stageVariables: null,
-    requestContext: { requestId: 'bench', identity: { userArn: 'arn:aws:iam::123456789012:user/bench' } } as APIGatewayProxyEvent['requestContext'],
+    requestContext: {
+      requestId: 'bench',
+      identity: { userArn: 'arn:aws:iam::123456789012:user/bench' },
+    } as APIGatewayProxyEvent['requestContext'],
   };
 }
 
@@ -66,8 +79,16 @@ function records(from: number, to: number): BackupRecord[] {
     const createdAt = new Date(start + i * 60_000).toISOString();
     const sourceId = SOURCES[i % SOURCES.length] as string;
     const status = STATUS_MIX[Math.floor(i / SOURCES.length) % STATUS_MIX.length] as BackupStatus;
-    const base: BackupRecord = { id: `bk-${String(i).padStart(6, '0')}`, sourceId, database: 'shop', status, trigger: 'schedule', createdAt };
-    if (status !== 'succeeded') return status === 'running' ? { ...base, startedAt: createdAt } : { ...base, finishedAt: createdAt, error: 'x' };
+    const base: BackupRecord = {
+      id: `bk-${String(i).padStart(6, '0')}`,
+      sourceId,
+      database: 'shop',
+      status,
+      trigger: 'schedule',
+      createdAt,
+    };
+    if (status !== 'succeeded')
+      return status === 'running' ? { ...base, startedAt: createdAt } : { ...base, finishedAt: createdAt, error: 'x' };
     return {
       ...base,
       s3Key: `${sourceId}/shop/${createdAt.slice(0, 19).replace('T', '_').replaceAll(':', '-')}.sql.gz`,
@@ -107,7 +128,10 @@ class Probe {
     const started = performance.now();
     const response = await this.handler(listEvent(this.query), context);
     const elapsed = performance.now() - started;
-    if (response.statusCode !== 200) throw new Error(`GET /v1/backups ${JSON.stringify(this.query)} answered ${response.statusCode}: ${response.body}`);
+    if (response.statusCode !== 200)
+      throw new Error(
+        `GET /v1/backups ${JSON.stringify(this.query)} answered ${response.statusCode}: ${response.body}`,
+      );
     this.items = (JSON.parse(response.body) as { items: unknown[] }).items.length;
     if (record) this.samples.push(elapsed);
   }
@@ -141,7 +165,11 @@ const ms = (value: number) => `${value.toFixed(2)} ms`.padStart(10);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { requests: { type: 'string', default: '400' }, warmup: { type: 'string', default: '200' }, blocks: { type: 'string', default: '8' } },
+    options: {
+      requests: { type: 'string', default: '400' },
+      warmup: { type: 'string', default: '200' },
+      blocks: { type: 'string', default: '8' },
+    },
   });
   const parsed = FlagsSchema.safeParse(values);
   if (!parsed.success) throw new Error(describeZodError(parsed.error));
@@ -165,20 +193,30 @@ async function main(): Promise<void> {
       await raw.send(new CreateTableCommand(createTableInput(table.tableName)));
       const started = performance.now();
       await putBackupRecords(table, records(0, size));
-      console.log(`seeded ${size.toLocaleString('en')} backups with BatchWriteItem in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      console.log(
+        `seeded ${size.toLocaleString('en')} backups with BatchWriteItem in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
       const handler = await listHandlerFor(table.tableName);
       probes.set(size, { first: new Probe(handler, {}), filtered: new Probe(handler, { ...FILTER }) });
     }
     const all = [...probes.values()].flatMap((p) => [p.first, p.filtered]);
 
-    console.log(`\nGET /v1/backups through the real handler on DynamoDB Local: page size 25, ${warmup} warm-up requests each, then ${requests} each in ${blocks} alternating blocks`);
+    console.log(
+      `\nGET /v1/backups through the real handler on DynamoDB Local: page size 25, ${warmup} warm-up requests each, then ${requests} each in ${blocks} alternating blocks`,
+    );
     await measure(all, requests, warmup, blocks);
 
-    const results = new Map([...probes].map(([size, p]) => [size, { first: p.first.latency(), filtered: p.filtered.latency() }]));
+    const results = new Map(
+      [...probes].map(([size, p]) => [size, { first: p.first.latency(), filtered: p.filtered.latency() }]),
+    );
     for (const [size, { first, filtered }] of results) {
       console.log(`\n${size.toLocaleString('en')} backups`);
-      console.log(`  first page                       p50 ${ms(first.p50)}   p95 ${ms(first.p95)}   (${first.items} items)`);
-      console.log(`  sourceId=${FILTER.sourceId}&status=${FILTER.status}  p50 ${ms(filtered.p50)}   p95 ${ms(filtered.p95)}   (${filtered.items} items)`);
+      console.log(
+        `  first page                       p50 ${ms(first.p50)}   p95 ${ms(first.p95)}   (${first.items} items)`,
+      );
+      console.log(
+        `  sourceId=${FILTER.sourceId}&status=${FILTER.status}  p50 ${ms(filtered.p50)}   p95 ${ms(filtered.p95)}   (${filtered.items} items)`,
+      );
     }
 
     const small = results.get(100);
@@ -194,7 +232,9 @@ async function main(): Promise<void> {
     ] as const) {
       const ratio = b / a;
       if (ratio > TARGET_RATIO) missed++;
-      console.log(`  ${label.padEnd(20)} ${ratio.toFixed(2).padStart(6)}   ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'}`);
+      console.log(
+        `  ${label.padEnd(20)} ${ratio.toFixed(2).padStart(6)}   ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'}`,
+      );
     }
     if (missed) process.exitCode = 1;
   } finally {

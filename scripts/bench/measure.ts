@@ -38,7 +38,11 @@ export function processCpuSeconds(pid: number): number {
 }
 
 /** `measure`, plus the CPU seconds another process (a server the command talks to) used meanwhile. */
-export async function measureWithServer(script: string, env: NodeJS.ProcessEnv, serverPid: number): Promise<Measurement & { readonly serverCpuSeconds: number }> {
+export async function measureWithServer(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  serverPid: number,
+): Promise<Measurement & { readonly serverCpuSeconds: number }> {
   const before = processCpuSeconds(serverPid);
   const m = await measure(script, env);
   return { ...m, serverCpuSeconds: processCpuSeconds(serverPid) - before };

@@ -19,13 +19,19 @@ import { median } from './measure.ts';
 
 const FlagsSchema = z.object({
   runs: z.coerce.number().int('--runs must be a whole number').min(3).max(200),
-  before: z.string().regex(/^[\w./^~-]+$/, '--before must be a git revision').optional(),
+  before: z
+    .string()
+    .regex(/^[\w./^~-]+$/, '--before must be a git revision')
+    .optional(),
 });
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Inside the repository (and ignored by git), so that the bundles find node_modules for the external AWS SDK. */
 const WORK = join(ROOT, '.scratch', 'probe-lambda-bench');
-const HANDLERS = { testDataSource: 'functions/dataSources/testDataSource.ts', inspectDatabase: 'functions/dataSources/inspectDatabase.ts' } as const;
+const HANDLERS = {
+  testDataSource: 'functions/dataSources/testDataSource.ts',
+  inspectDatabase: 'functions/dataSources/inspectDatabase.ts',
+} as const;
 type HandlerName = keyof typeof HANDLERS;
 /** What the handlers read at load; no AWS call happens before a request. */
 const ENV = { ...process.env, TABLE_NAME: 'bench', AWS_REGION: 'us-east-1', NODE_OPTIONS: '' };
@@ -42,7 +48,10 @@ function beforeRevision(flag: string | undefined): string {
 /** The code a Lambda bundles (functions/, types/, the runner's shared sources) as it was at `revision`. */
 function checkOut(revision: string, into: string): void {
   mkdirSync(into, { recursive: true });
-  const archive = execFileSync('git', ['archive', revision, 'functions', 'types', 'containers/backup/src'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
+  const archive = execFileSync('git', ['archive', revision, 'functions', 'types', 'containers/backup/src'], {
+    cwd: ROOT,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   execFileSync('tar', ['-x', '-C', into], { input: archive });
 }
 
@@ -60,7 +69,9 @@ async function bundle(root: string, handler: HandlerName, outDir: string): Promi
     sourcemap: true,
     mainFields: ['module', 'main'],
     external: ['@aws-sdk/*'],
-    banner: { js: "import { createRequire as __keepsakeRequire } from 'node:module'; const require = __keepsakeRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __keepsakeRequire } from 'node:module'; const require = __keepsakeRequire(import.meta.url);",
+    },
     logLevel: 'error',
   });
   return { file, bytes: statSync(file).size };
@@ -82,7 +93,8 @@ function load(file: string): Load {
   return JSON.parse(run.stdout) as Load;
 }
 
-const spread = (values: number[]): string => `${median(values).toFixed(1).padStart(7)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
+const spread = (values: number[]): string =>
+  `${median(values).toFixed(1).padStart(7)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, before: { type: 'string' } } });
@@ -96,8 +108,12 @@ async function main(): Promise<void> {
   checkOut(revision, beforeRoot);
   const sides = { before: beforeRoot, after: ROOT } as const;
 
-  console.log(`Lambda bundles and cold starts: before = ${revision.slice(0, 12)} (hand-written protocol), after = working tree (mysql2); ${runs} loads each, median`);
-  console.log('handler           side     bundle KiB   module load wall ms        module load CPU ms   (median, min–max)');
+  console.log(
+    `Lambda bundles and cold starts: before = ${revision.slice(0, 12)} (hand-written protocol), after = working tree (mysql2); ${runs} loads each, median`,
+  );
+  console.log(
+    'handler           side     bundle KiB   module load wall ms        module load CPU ms   (median, min–max)',
+  );
   try {
     for (const handler of Object.keys(HANDLERS) as HandlerName[]) {
       const bundles = {

@@ -77,7 +77,13 @@ async function quiesce(db: LocalMariaDb): Promise<void> {
   try {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const dirty = Number((await db.sql("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'")).trim());
+      const dirty = Number(
+        (
+          await db.sql(
+            "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'",
+          )
+        ).trim(),
+      );
       if (dirty < 100) return;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -93,7 +99,10 @@ async function quiesce(db: LocalMariaDb): Promise<void> {
  */
 async function completingSeconds(logFile: string): Promise<number> {
   // Only the JSON lines: Node and the SDK print their warnings to stderr too.
-  const lines = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.startsWith('{')).map((l) => LogLineSchema.parse(JSON.parse(l)));
+  const lines = (await readFile(logFile, 'utf8'))
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => LogLineSchema.parse(JSON.parse(l)));
   const from = lines.find((l) => l.event === 'progress' && l.phase === 'completing');
   const to = lines.find((l) => l.event === 'done');
   if (!from || !to) throw new Error(`runner log ${logFile} has no completing/done lines`);
@@ -107,9 +116,17 @@ async function flushWrites(): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'size-mb': { type: 'string', default: '250,1000' }, runs: { type: 'string', default: '3' }, 'skip-restore': { type: 'boolean', default: false } },
+    options: {
+      'size-mb': { type: 'string', default: '250,1000' },
+      runs: { type: 'string', default: '3' },
+      'skip-restore': { type: 'boolean', default: false },
+    },
   });
-  const parsed = FlagsSchema.safeParse({ sizeMb: values['size-mb'], runs: values.runs, skipRestore: values['skip-restore'] });
+  const parsed = FlagsSchema.safeParse({
+    sizeMb: values['size-mb'],
+    runs: values.runs,
+    skipRestore: values['skip-restore'],
+  });
   if (!parsed.success) {
     console.error(`bench: ${describeZodError(parsed.error)}`);
     process.exit(2);
@@ -125,17 +142,33 @@ async function main(): Promise<void> {
   await mkdir(work, { recursive: true });
   // Stock tools connect exactly as the runner does: TCP, the application user, an option file.
   const optionFile = join(work, 'client.cnf');
-  await writeFile(optionFile, `[client]\nhost=127.0.0.1\nport=${db.port}\nuser=${db.user}\npassword="${db.password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\n`, { mode: 0o600 });
+  await writeFile(
+    optionFile,
+    `[client]\nhost=127.0.0.1\nport=${db.port}\nuser=${db.user}\npassword="${db.password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\n`,
+    { mode: 0o600 },
+  );
   const client = `--defaults-file=${optionFile}`;
   // The runner where coreutils' stdbuf does not work: one that fails comes first on PATH, and the runner's check
   // falls back to mysqldump alone (mysqlTools.ts), as it would in an image whose stdbuf lacks its preload library.
   const brokenStdbufDir = join(work, 'broken-stdbuf');
   await mkdir(brokenStdbufDir);
   await writeFile(join(brokenStdbufDir, 'stdbuf'), '#!/bin/sh\nexit 125\n', { mode: 0o755 });
-  const env = { ...process.env, KEEPSAKE_DB_PASSWORD: db.password, AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' };
+  const env = {
+    ...process.env,
+    KEEPSAKE_DB_PASSWORD: db.password,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  };
   const withoutStdbufEnv = { ...env, PATH: `${brokenStdbufDir}:${process.env.PATH ?? ''}` };
   const s3Location = { bucket: 'bench', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true };
-  const connection = (database: string) => ({ engine: 'mariadb' as const, host: '127.0.0.1', port: db.port, database, username: db.user });
+  const connection = (database: string) => ({
+    engine: 'mariadb' as const,
+    host: '127.0.0.1',
+    port: db.port,
+    database,
+    username: db.user,
+  });
   const runnerRss: number[] = [];
 
   try {
@@ -144,16 +177,34 @@ async function main(): Promise<void> {
       await prepareDatabase(db, database, sizeMb);
       const dump = `mariadb-dump ${client} --single-transaction --quick --routines --triggers --events --hex-blob --no-tablespaces --default-character-set=utf8mb4 ${database}`;
       const sqlBytes = Number((await measure(`${dump} | wc -c`)).stdout.trim());
-      console.log(`\n== ${database}: ${(sqlBytes / 1e6).toFixed(0)} MB of SQL, median of ${flags.runs} run(s), ${process.env.UV_THREADPOOL_SIZE ?? 4} libuv threads ==`);
+      console.log(
+        `\n== ${database}: ${(sqlBytes / 1e6).toFixed(0)} MB of SQL, median of ${flags.runs} run(s), ${process.env.UV_THREADPOOL_SIZE ?? 4} libuv threads ==`,
+      );
       const rows: Row[] = [];
       const add = (row: Row): Row => (rows.push(row), console.log(fmtRow(row)), row);
 
-      const raw = add({ name: 'mysqldump > /dev/null', m: await medianOf(flags.runs, () => measure(`${dump} > /dev/null`)), sqlBytes });
+      const raw = add({
+        name: 'mysqldump > /dev/null',
+        m: await medianOf(flags.runs, () => measure(`${dump} > /dev/null`)),
+        sqlBytes,
+      });
       const gzipRun = await medianOf(flags.runs, () => measure(`${dump} | gzip | wc -c`));
-      const gzip = add({ name: 'mysqldump | gzip (-6)', m: gzipRun, sqlBytes, outBytes: Number(gzipRun.stdout.trim()) });
+      const gzip = add({
+        name: 'mysqldump | gzip (-6)',
+        m: gzipRun,
+        sqlBytes,
+        outBytes: Number(gzipRun.stdout.trim()),
+      });
       const jobFile = join(work, 'backup.json');
       // One key per contender, overwritten by each run, so the store does not grow by an object per run.
-      const backupJob: RunnerJobInput = { mode: 'backup', sourceId: 'bench', connection: connection(database), password: { from: 'env' }, s3: s3Location, key: `bench/${database}/default.sql.gz` };
+      const backupJob: RunnerJobInput = {
+        mode: 'backup',
+        sourceId: 'bench',
+        connection: connection(database),
+        password: { from: 'env' },
+        s3: s3Location,
+        key: `bench/${database}/default.sql.gz`,
+      };
       await writeFile(jobFile, JSON.stringify(backupJob));
       // The runner is held to pigz's speed: the two alternate, so neither meets a warmer or busier machine.
       const [pigzRun, runnerRun] = await medianPair(
@@ -166,17 +217,29 @@ async function main(): Promise<void> {
         },
         flushWrites,
       );
-      const pigz = add({ name: 'mysqldump | pigz -1 -p2', m: pigzRun, sqlBytes, outBytes: Number(pigzRun.stdout.trim()) });
+      const pigz = add({
+        name: 'mysqldump | pigz -1 -p2',
+        m: pigzRun,
+        sqlBytes,
+        outBytes: Number(pigzRun.stdout.trim()),
+      });
       const result = JSON.parse(runnerRun.stdout.trim().split('\n').pop() ?? '{}') as BackupResult;
       if (!result.ok) throw new Error(`runner failed: ${runnerRun.stdout}`);
-      const runner = add({ name: 'keepsake runner → s3rver (defaults)', m: runnerRun, sqlBytes, outBytes: result.compressedBytes });
+      const runner = add({
+        name: 'keepsake runner → s3rver (defaults)',
+        m: runnerRun,
+        sqlBytes,
+        outBytes: result.compressedBytes,
+      });
       runnerRss.push(runner.m.peakRssMb);
       // The object store runs on the same cores as the backup here (in AWS it is S3's): what it took is shown apart.
       const cpuSeconds = (m: Measurement) => (m.cpuPercent / 100) * m.wallSeconds;
       console.log(
         `  CPU seconds: pigz pipeline ${cpuSeconds(pigzRun).toFixed(2)}; runner pipeline ${cpuSeconds(runnerRun).toFixed(2)} + s3rver ${runnerRun.serverCpuSeconds.toFixed(2)} (same cores)`,
       );
-      console.log(`  runner wall after its last byte was handed to the upload (s3rver completing the object, tags): ${runnerRun.completingSeconds.toFixed(2)} s`);
+      console.log(
+        `  runner wall after its last byte was handed to the upload (s3rver completing the object, tags): ${runnerRun.completingSeconds.toFixed(2)} s`,
+      );
 
       console.log('ratios (higher is better for speed):');
       const vsGzip = gzip.m.wallSeconds / runner.m.wallSeconds;
@@ -187,23 +250,57 @@ async function main(): Promise<void> {
       console.log(ratio('runner output size vs gzip -6', sizeVsGzip, '<= 1.1', sizeVsGzip <= 1.1));
       const streamingVsPigz = pigz.m.wallSeconds / (runner.m.wallSeconds - runnerRun.completingSeconds);
       console.log(ratio('runner speed vs pigz, up to its last byte uploaded', streamingVsPigz, 'info', true));
-      console.log(ratio('runner wall vs raw mysqldump (the single-stream floor)', runner.m.wallSeconds / raw.m.wallSeconds, 'info', true));
+      console.log(
+        ratio(
+          'runner wall vs raw mysqldump (the single-stream floor)',
+          runner.m.wallSeconds / raw.m.wallSeconds,
+          'info',
+          true,
+        ),
+      );
       console.log(ratio('runner peak RSS in MB', runner.m.peakRssMb, '<= 150', runner.m.peakRssMb <= 150));
 
       // What the default compression level (2) is chosen by: level 1, alternated with the default in this run.
       const level1File = join(work, 'backup-level1.json');
-      await writeFile(level1File, JSON.stringify({ ...backupJob, compressionLevel: 1, key: `bench/${database}/level1.sql.gz` } satisfies RunnerJobInput));
-      const outBytesOf = (m: Measurement) => (JSON.parse(m.stdout.trim().split('\n').pop() ?? '{}') as BackupResult).compressedBytes;
+      await writeFile(
+        level1File,
+        JSON.stringify({
+          ...backupJob,
+          compressionLevel: 1,
+          key: `bench/${database}/level1.sql.gz`,
+        } satisfies RunnerJobInput),
+      );
+      const outBytesOf = (m: Measurement) =>
+        (JSON.parse(m.stdout.trim().split('\n').pop() ?? '{}') as BackupResult).compressedBytes;
       const [defaultRun, level1Run] = await medianPair(
         flags.runs,
         () => measure(`node ${RUNNER} ${jobFile} 2>/dev/null`, env),
         () => measure(`node ${RUNNER} ${level1File} 2>/dev/null`, env),
         flushWrites,
       );
-      const byDefault = add({ name: 'keepsake runner, level 2 (default)', m: defaultRun, sqlBytes, outBytes: outBytesOf(defaultRun) });
-      const level1 = add({ name: 'keepsake runner, compressionLevel 1', m: level1Run, sqlBytes, outBytes: outBytesOf(level1Run) });
-      console.log(ratio('default (level 2) speed vs level 1', level1.m.wallSeconds / byDefault.m.wallSeconds, 'info', true));
-      console.log(ratio('default (level 2) output size vs level 1', (byDefault.outBytes ?? 0) / (level1.outBytes ?? 1), 'info', true));
+      const byDefault = add({
+        name: 'keepsake runner, level 2 (default)',
+        m: defaultRun,
+        sqlBytes,
+        outBytes: outBytesOf(defaultRun),
+      });
+      const level1 = add({
+        name: 'keepsake runner, compressionLevel 1',
+        m: level1Run,
+        sqlBytes,
+        outBytes: outBytesOf(level1Run),
+      });
+      console.log(
+        ratio('default (level 2) speed vs level 1', level1.m.wallSeconds / byDefault.m.wallSeconds, 'info', true),
+      );
+      console.log(
+        ratio(
+          'default (level 2) output size vs level 1',
+          (byDefault.outBytes ?? 0) / (level1.outBytes ?? 1),
+          'info',
+          true,
+        ),
+      );
 
       // What running mysqldump under stdbuf's 1 MiB output buffer buys, alternated in this run.
       const [stdbufRun, noStdbufRun] = await medianPair(
@@ -214,7 +311,9 @@ async function main(): Promise<void> {
       );
       add({ name: 'keepsake runner, dump under stdbuf', m: stdbufRun, sqlBytes, outBytes: outBytesOf(stdbufRun) });
       add({ name: 'keepsake runner, stdbuf not working', m: noStdbufRun, sqlBytes, outBytes: outBytesOf(noStdbufRun) });
-      console.log(`  CPU seconds: runner pipeline with stdbuf ${cpuSeconds(stdbufRun).toFixed(2)}, without ${cpuSeconds(noStdbufRun).toFixed(2)}`);
+      console.log(
+        `  CPU seconds: runner pipeline with stdbuf ${cpuSeconds(stdbufRun).toFixed(2)}, without ${cpuSeconds(noStdbufRun).toFixed(2)}`,
+      );
       console.log(ratio('stdbuf speed vs without it', noStdbufRun.wallSeconds / stdbufRun.wallSeconds, 'info', true));
 
       if (flags.skipRestore) continue;
@@ -230,7 +329,14 @@ async function main(): Promise<void> {
       const restoreFile = join(work, 'restore.json');
       // Held to the object's ETag, as the orchestration holds a restore to the one recorded at backup time.
       const pin = { key: result.key, expectedSha256: sha256, ...(object.ETag && { etag: object.ETag }) };
-      const restoreJob: RunnerJobInput = { mode: 'restore', connection: connection(database), password: { from: 'env' }, s3: s3Location, ...pin, targetDatabase: restoreTarget };
+      const restoreJob: RunnerJobInput = {
+        mode: 'restore',
+        connection: connection(database),
+        password: { from: 'env' },
+        s3: s3Location,
+        ...pin,
+        targetDatabase: restoreTarget,
+      };
       await writeFile(restoreFile, JSON.stringify(restoreJob));
       // Restores are bound by the server: each starts with neither target present and InnoDB's dirty pages of the
       // previous one flushed, and the two alternate, so neither pays for the other's background writes.
@@ -254,17 +360,30 @@ async function main(): Promise<void> {
       // is a verify job of the same object. Restore time without it is the difference: no restore skips it.
       const verifyFile = join(work, 'verify.json');
       await writeFile(verifyFile, JSON.stringify({ mode: 'verify', s3: s3Location, ...pin } satisfies RunnerJobInput));
-      const check = add({ name: 'up-front check alone (verify read)', m: await medianOf(flags.runs, () => measure(`node ${RUNNER} ${verifyFile} 2>/dev/null`, env)), sqlBytes });
+      const check = add({
+        name: 'up-front check alone (verify read)',
+        m: await medianOf(flags.runs, () => measure(`node ${RUNNER} ${verifyFile} 2>/dev/null`, env)),
+        sqlBytes,
+      });
       const withoutCheck = restore.m.wallSeconds - check.m.wallSeconds;
       console.log(
         `  restore ${restore.m.wallSeconds.toFixed(2)} s with the up-front check, ~${withoutCheck.toFixed(2)} s without it: the check costs ${check.m.wallSeconds.toFixed(2)} s (${((100 * check.m.wallSeconds) / restore.m.wallSeconds).toFixed(0)}% of the restore)`,
       );
-      console.log(ratio('keepsake restore speed vs gunzip -c | mysql, less the check', stock.m.wallSeconds / withoutCheck, 'info', true));
+      console.log(
+        ratio(
+          'keepsake restore speed vs gunzip -c | mysql, less the check',
+          stock.m.wallSeconds / withoutCheck,
+          'info',
+          true,
+        ),
+      );
       await db.sql(`DROP DATABASE IF EXISTS \`${stockTarget}\`; DROP DATABASE IF EXISTS \`${restoreTarget}\``);
     }
     if (runnerRss.length > 1) {
       const growth = Math.max(...runnerRss) / Math.min(...runnerRss);
-      console.log(`\nrunner peak RSS across sizes: ${runnerRss.map((r) => `${r.toFixed(0)} MB`).join(', ')} (max/min ${growth.toFixed(2)}: constant memory means ~1)`);
+      console.log(
+        `\nrunner peak RSS across sizes: ${runnerRss.map((r) => `${r.toFixed(0)} MB`).join(', ')} (max/min ${growth.toFixed(2)}: constant memory means ~1)`,
+      );
     }
   } finally {
     await Promise.all([db.stop(), s3.stop()]);

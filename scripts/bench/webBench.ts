@@ -61,11 +61,15 @@ async function staticGraph(entry: string): Promise<string[]> {
 async function main(): Promise<void> {
   const indexPath = join(DIST, 'index.html');
   if (!existsSync(indexPath)) {
-    console.error(`No console build at ${indexPath}: run \`npm run build:web\` first (or \`npm run bench:web\`, which does).`);
+    console.error(
+      `No console build at ${indexPath}: run \`npm run build:web\` first (or \`npm run bench:web\`, which does).`,
+    );
     process.exit(1);
   }
   const html = await readFile(indexPath, 'utf8');
-  const entryUrl = /<script\b[^>]*\btype=["']module["'][^>]*\bsrc=["']([^"']+)["']/.exec(html)?.[1] ?? /<script\b[^>]*\bsrc=["']([^"']+)["'][^>]*\btype=["']module["']/.exec(html)?.[1];
+  const entryUrl =
+    /<script\b[^>]*\btype=["']module["'][^>]*\bsrc=["']([^"']+)["']/.exec(html)?.[1] ??
+    /<script\b[^>]*\bsrc=["']([^"']+)["'][^>]*\btype=["']module["']/.exec(html)?.[1];
   if (!entryUrl) {
     console.error(`${indexPath} loads no <script type="module" src=…>: is it a Vite build?`);
     process.exit(1);
@@ -78,17 +82,30 @@ async function main(): Promise<void> {
   const main = await staticGraph(entry);
   const mainSize = await sizeOf(main);
   const met = mainSize.gzip <= BUDGET_GZIP_KB * 1000;
-  const chunks = main.length > 1 ? ` (${main.length} files: ${main.map((f) => basename(f)).join(', ')})` : ` (${relative(DIST, entry)})`;
-  console.log(`console main bundle: ${kb(mainSize.raw)} minified, ${kb(mainSize.gzip)} gzipped (target ≤ ${BUDGET_GZIP_KB} KB gzipped: ${met ? 'met' : 'NOT met'})${chunks}`);
+  const chunks =
+    main.length > 1
+      ? ` (${main.length} files: ${main.map((f) => basename(f)).join(', ')})`
+      : ` (${relative(DIST, entry)})`;
+  console.log(
+    `console main bundle: ${kb(mainSize.raw)} minified, ${kb(mainSize.gzip)} gzipped (target ≤ ${BUDGET_GZIP_KB} KB gzipped: ${met ? 'met' : 'NOT met'})${chunks}`,
+  );
 
-  const css = [...html.matchAll(/<link\b[^>]*\brel=["']stylesheet["'][^>]*\bhref=["']([^"']+)["']/g)].map((m) => distPath(m[1] ?? '')).filter((p) => existsSync(p));
+  const css = [...html.matchAll(/<link\b[^>]*\brel=["']stylesheet["'][^>]*\bhref=["']([^"']+)["']/g)]
+    .map((m) => distPath(m[1] ?? ''))
+    .filter((p) => existsSync(p));
   const cssSize = await sizeOf(css);
-  console.log(`console CSS: ${kb(cssSize.raw)} minified, ${kb(cssSize.gzip)} gzipped (${cssSize.files} file${cssSize.files === 1 ? '' : 's'})`);
+  console.log(
+    `console CSS: ${kb(cssSize.raw)} minified, ${kb(cssSize.gzip)} gzipped (${cssSize.files} file${cssSize.files === 1 ? '' : 's'})`,
+  );
 
   const assets = join(DIST, 'assets');
-  const allJs = existsSync(assets) ? (await readdir(assets)).filter((f) => f.endsWith('.js')).map((f) => join(assets, f)) : [];
+  const allJs = existsSync(assets)
+    ? (await readdir(assets)).filter((f) => f.endsWith('.js')).map((f) => join(assets, f))
+    : [];
   const lazy = await sizeOf(allJs.filter((f) => !main.includes(f)));
-  console.log(`console JS loaded on demand: ${lazy.files} chunk${lazy.files === 1 ? '' : 's'}, ${kb(lazy.raw)} minified, ${kb(lazy.gzip)} gzipped`);
+  console.log(
+    `console JS loaded on demand: ${lazy.files} chunk${lazy.files === 1 ? '' : 's'}, ${kb(lazy.raw)} minified, ${kb(lazy.gzip)} gzipped`,
+  );
 }
 
 await main();

@@ -37,7 +37,12 @@ class UsageError extends Error {}
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const allSources = (api: ApiClient): Promise<DataSource[]> =>
-  allPages((cursor) => api.request<Page<DataSource>>('GET', `/v1/data-sources?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`));
+  allPages((cursor) =>
+    api.request<Page<DataSource>>(
+      'GET',
+      `/v1/data-sources?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    ),
+  );
 
 /** A data source by id or by its exact name; a name two sources share must be given as an id. */
 async function findSource(api: ApiClient, idOrName: string): Promise<DataSource> {
@@ -46,11 +51,21 @@ async function findSource(api: ApiClient, idOrName: string): Promise<DataSource>
   if (byId) return byId;
   const named = sources.filter((s) => s.name === idOrName);
   if (named.length === 1 && named[0]) return named[0];
-  if (named.length > 1) throw new UsageError(`${named.length} data sources are named "${idOrName}": give the id (${named.map((s) => s.id).join(', ')})`);
-  throw new UsageError(`no data source has the id or name "${idOrName}" (keepsake list shows backups; GET /v1/data-sources lists sources)`);
+  if (named.length > 1)
+    throw new UsageError(
+      `${named.length} data sources are named "${idOrName}": give the id (${named.map((s) => s.id).join(', ')})`,
+    );
+  throw new UsageError(
+    `no data source has the id or name "${idOrName}" (keepsake list shows backups; GET /v1/data-sources lists sources)`,
+  );
 }
 
-const size = (bytes: number | undefined) => (bytes === undefined ? '-' : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
+const size = (bytes: number | undefined) =>
+  bytes === undefined
+    ? '-'
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 function describe(backup: Backup): string {
   const parts = [`backup ${backup.id}`, backup.status, `${backup.database}`, size(backup.compressedBytes)];
@@ -68,7 +83,9 @@ function requireOne(positionals: string[], what: string): string {
 
 async function backupCommand(api: ApiClient, positionals: string[], flags: Flags): Promise<number> {
   const source = await findSource(api, requireOne(positionals, 'data source (id or name)'));
-  const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, { trigger: 'api' });
+  const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, {
+    trigger: 'api',
+  });
   if (flags['no-wait']) {
     say(backupId);
     return 0;
@@ -85,20 +102,37 @@ async function listCommand(api: ApiClient, positionals: string[], flags: Flags):
   if (flags.status) query.set('status', flags.status);
   const page = await api.request<Page<Backup>>('GET', `/v1/backups?${query}`);
   if (page.items.length === 0) say('no backups');
-  for (const b of page.items) say([b.id, b.status.padEnd(9), b.trigger.padEnd(8), b.createdAt, size(b.compressedBytes).padStart(10), b.database, b.error ?? ''].join('  ').trimEnd());
+  for (const b of page.items)
+    say(
+      [
+        b.id,
+        b.status.padEnd(9),
+        b.trigger.padEnd(8),
+        b.createdAt,
+        size(b.compressedBytes).padStart(10),
+        b.database,
+        b.error ?? '',
+      ]
+        .join('  ')
+        .trimEnd(),
+    );
   return 0;
 }
 
 /** Why restoring into `database` would replace data, or undefined when the server says it does not exist. */
 async function whatWouldBeReplaced(api: ApiClient, source: DataSource, database: string): Promise<string | undefined> {
   const inspection = await api
-    .request<DatabaseInspection>('GET', `/v1/data-sources/${encodeURIComponent(source.id)}/databases/${encodeURIComponent(database)}`)
+    .request<DatabaseInspection>(
+      'GET',
+      `/v1/data-sources/${encodeURIComponent(source.id)}/databases/${encodeURIComponent(database)}`,
+    )
     .catch((error: unknown) => {
       // A refused request (a bad name, a source gone, a role without the right) would be refused as a restore too.
       if (error instanceof ApiError && error.status < 500) throw error;
       return error as Error;
     });
-  if (inspection instanceof Error) return `whether ${database} exists on ${source.name} could not be checked (${inspection.message}), so it may be replaced`;
+  if (inspection instanceof Error)
+    return `whether ${database} exists on ${source.name} could not be checked (${inspection.message}), so it may be replaced`;
   if (!inspection.exists) return undefined;
   return `${database} exists on ${source.name} (${inspection.tableCount} tables) and will be replaced`;
 }
@@ -107,10 +141,19 @@ async function whatWouldBeReplaced(api: ApiClient, source: DataSource, database:
  * A restore over a database that exists (or may) goes ahead only when the caller said so: `--yes`, or its name typed
  * at a prompt, as the console asks for it. Without a terminal to ask on, the command line is what is wrong.
  */
-async function confirmReplacing(api: ApiClient, source: DataSource, database: string, flags: Flags, terminal: Terminal | undefined): Promise<void> {
+async function confirmReplacing(
+  api: ApiClient,
+  source: DataSource,
+  database: string,
+  flags: Flags,
+  terminal: Terminal | undefined,
+): Promise<void> {
   const replaced = await whatWouldBeReplaced(api, source, database);
   if (replaced === undefined || flags.yes) return;
-  if (!terminal) throw new UsageError(`${replaced}: nothing restored. To replace it (a safety backup is taken first), pass --yes or run this on a terminal and type its name`);
+  if (!terminal)
+    throw new UsageError(
+      `${replaced}: nothing restored. To replace it (a safety backup is taken first), pass --yes or run this on a terminal and type its name`,
+    );
   const typed = await terminal.ask(`${replaced} (a safety backup is taken first). Type the database name to go on: `);
   if (typed !== database) throw new UsageError(`"${typed}" is not "${database}": nothing restored`);
 }
@@ -119,14 +162,22 @@ const shellQuoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
 /** What the restore kept of the database it replaced, and how to put it back. */
 function describeSafetyBackup(restore: Restore, target: string): string[] {
-  if (!restore.safetyBackupKey) return [restore.status === 'succeeded' ? `no safety backup: ${target} had nothing to keep` : 'no safety backup was taken'];
+  if (!restore.safetyBackupKey)
+    return [
+      restore.status === 'succeeded' ? `no safety backup: ${target} had nothing to keep` : 'no safety backup was taken',
+    ];
   return [
     `safety backup of ${target} as it was before this restore: ${restore.safetyBackupKey} (in the backup bucket)`,
     `to roll back, restore it into ${target}: gunzip -c <that object> | mysql ${shellQuoted(restore.targetDatabase)}`,
   ];
 }
 
-async function restoreCommand(api: ApiClient, positionals: string[], flags: Flags, terminal: Terminal | undefined): Promise<number> {
+async function restoreCommand(
+  api: ApiClient,
+  positionals: string[],
+  flags: Flags,
+  terminal: Terminal | undefined,
+): Promise<number> {
   const backupId = requireOne(positionals, 'backup id');
   const to = flags.to ?? '';
   const slash = to.lastIndexOf('/');
@@ -141,7 +192,9 @@ async function restoreCommand(api: ApiClient, positionals: string[], flags: Flag
     confirmDatabase: database,
   });
   const restore = await waitForRestore(api, restoreId);
-  say(`restore ${restore.id}  ${restore.status}  into ${source.name}/${database}${restore.error ? `  error: ${restore.error}` : ''}`);
+  say(
+    `restore ${restore.id}  ${restore.status}  into ${source.name}/${database}${restore.error ? `  error: ${restore.error}` : ''}`,
+  );
   for (const line of describeSafetyBackup(restore, `${source.name}/${database}`)) say(line);
   return restore.status === 'succeeded' ? 0 : 1;
 }
@@ -179,18 +232,27 @@ async function downloadCommand(api: ApiClient, positionals: string[], flags: Fla
       callback(null, chunk);
     },
   });
-  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), tap, createWriteStream(file, { flags: 'wx' }));
+  await pipeline(
+    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+    tap,
+    createWriteStream(file, { flags: 'wx' }),
+  );
   const sha256 = hash.digest('hex');
   if (sha256 !== backup.sha256) {
     await rm(file, { force: true });
-    process.stderr.write(`keepsake: ${file} removed: its SHA-256 ${sha256} differs from the recorded ${backup.sha256 ?? '(none)'}\n`);
+    process.stderr.write(
+      `keepsake: ${file} removed: its SHA-256 ${sha256} differs from the recorded ${backup.sha256 ?? '(none)'}\n`,
+    );
     return 1;
   }
   say(`${file}  ${bytes} bytes  sha256 ${sha256} (matches the record)`);
   return 0;
 }
 
-type Flags = Partial<Record<'api' | 'source' | 'status' | 'limit' | 'to' | 'out', string>> & { 'no-wait'?: boolean; yes?: boolean };
+type Flags = Partial<Record<'api' | 'source' | 'status' | 'limit' | 'to' | 'out', string>> & {
+  'no-wait'?: boolean;
+  yes?: boolean;
+};
 
 /** Where a command can ask the person running it something: only when stdin is a terminal. */
 export interface Terminal {
@@ -212,7 +274,10 @@ function processTerminal(): Terminal | undefined {
   };
 }
 
-const COMMANDS: Record<string, (api: ApiClient, positionals: string[], flags: Flags, terminal: Terminal | undefined) => Promise<number>> = {
+const COMMANDS: Record<
+  string,
+  (api: ApiClient, positionals: string[], flags: Flags, terminal: Terminal | undefined) => Promise<number>
+> = {
   backup: backupCommand,
   list: listCommand,
   restore: restoreCommand,
@@ -220,7 +285,11 @@ const COMMANDS: Record<string, (api: ApiClient, positionals: string[], flags: Fl
   download: downloadCommand,
 };
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, terminal: Terminal | undefined = processTerminal()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  terminal: Terminal | undefined = processTerminal(),
+): Promise<number> {
   let parsed: { values: Flags; positionals: string[] };
   try {
     parsed = parseArgs({
@@ -250,7 +319,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const deployed = parsed.values.api;
   const baseUrl = deployed ?? env.KEEPSAKE_API_URL ?? 'http://127.0.0.1:8780';
   try {
-    return await run(apiClient(baseUrl, deployed ? sigV4Signer(deployed) : undefined), positionals, parsed.values, terminal);
+    return await run(
+      apiClient(baseUrl, deployed ? sigV4Signer(deployed) : undefined),
+      positionals,
+      parsed.values,
+      terminal,
+    );
   } catch (error) {
     process.stderr.write(`keepsake: ${describeFailure(error, baseUrl, deployed === undefined)}\n`);
     return error instanceof UsageError ? 2 : 1;
@@ -259,7 +333,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
 /** One line for a failed API call: the API's message with its per-field messages, or why `baseUrl` did not answer. */
 export function describeFailure(error: unknown, baseUrl: string, local: boolean): string {
-  if (error instanceof ApiError && error.fields) return `${error.message} (${Object.entries(error.fields).map(([f, m]) => `${f}: ${m}`).join('; ')})`;
+  if (error instanceof ApiError && error.fields)
+    return `${error.message} (${Object.entries(error.fields)
+      .map(([f, m]) => `${f}: ${m}`)
+      .join('; ')})`;
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (error instanceof TypeError && cause) {
     return `cannot reach ${baseUrl}: ${cause.code ?? cause.message ?? 'no answer'}${local ? ' (is local mode running? npm start)' : ''}`;

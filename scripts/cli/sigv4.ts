@@ -19,4 +19,8 @@ export function regionOf(url: URL, env: NodeJS.ProcessEnv = process.env): string
 export const sigV4Signer = (
   apiUrl: string,
   options: { readonly credentials?: AwsCredentialIdentityProvider; readonly env?: NodeJS.ProcessEnv } = {},
-): RequestSigner => executeApiSigner({ region: regionOf(new URL(apiUrl), options.env), credentials: options.credentials ?? defaultProvider() });
+): RequestSigner =>
+  executeApiSigner({
+    region: regionOf(new URL(apiUrl), options.env),
+    credentials: options.credentials ?? defaultProvider(),
+  });

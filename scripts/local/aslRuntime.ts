@@ -1,4 +1,9 @@
-import type { RunOptions, StateMachine as LibraryStateMachine, StateMachineDefinition, StateMachineOptions } from 'aws-local-stepfunctions';
+import type {
+  RunOptions,
+  StateMachine as LibraryStateMachine,
+  StateMachineDefinition,
+  StateMachineOptions,
+} from 'aws-local-stepfunctions';
 import { prepareDefinition, resolveIntrinsics } from './intrinsics.ts';
 
 type Library = typeof import('aws-local-stepfunctions');
@@ -21,7 +26,10 @@ function withAwsIntrinsics(Base: Library['StateMachine']): Library['StateMachine
       this.#intrinsicTasks = prepared.tasks;
     }
 
-    override run(input: Parameters<LibraryStateMachine['run']>[0], options?: RunOptions): ReturnType<LibraryStateMachine['run']> {
+    override run(
+      input: Parameters<LibraryStateMachine['run']>[0],
+      options?: RunOptions,
+    ): ReturnType<LibraryStateMachine['run']> {
       const tasks = this.#intrinsicTasks;
       if (tasks.size === 0) return super.run(input, options);
       const handlers = (options?.overrides?.taskResourceLocalHandlers ?? {}) as Record<string, TaskHandler | undefined>;
@@ -31,12 +39,20 @@ function withAwsIntrinsics(Base: Library['StateMachine']): Library['StateMachine
           const handler = Reflect.get(target, stateName, receiver) as TaskHandler | undefined;
           if (typeof stateName !== 'string' || !tasks.has(stateName)) return handler;
           if (typeof handler !== 'function') {
-            return () => Promise.reject(new Error(`state ${JSON.stringify(stateName)} uses intrinsic functions, which local mode evaluates only for a task with a local handler`));
+            return () =>
+              Promise.reject(
+                new Error(
+                  `state ${JSON.stringify(stateName)} uses intrinsic functions, which local mode evaluates only for a task with a local handler`,
+                ),
+              );
           }
           return (parameters: unknown) => handler(resolveIntrinsics(parameters));
         },
       });
-      return super.run(input, { ...options, overrides: { ...options?.overrides, taskResourceLocalHandlers: resolving as never } });
+      return super.run(input, {
+        ...options,
+        overrides: { ...options?.overrides, taskResourceLocalHandlers: resolving as never },
+      });
     }
   };
 }
@@ -64,6 +80,9 @@ export function loadLocalStepFunctions(): Promise<Library> {
       },
     });
   }
-  loaded ??= import('aws-local-stepfunctions').then((library) => ({ ...library, StateMachine: withAwsIntrinsics(library.StateMachine) }));
+  loaded ??= import('aws-local-stepfunctions').then((library) => ({
+    ...library,
+    StateMachine: withAwsIntrinsics(library.StateMachine),
+  }));
   return loaded;
 }

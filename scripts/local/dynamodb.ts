@@ -28,7 +28,16 @@ export async function startDynamoDb(options: { dataDir?: string } = {}): Promise
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   const proc = startProcess(
     'java',
-    ['-Xmx512m', `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(port), '-sharedDb', ...storage],
+    [
+      '-Xmx512m',
+      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(dir, 'DynamoDBLocal.jar'),
+      '-port',
+      String(port),
+      '-sharedDb',
+      ...storage,
+    ],
     { cwd: dir },
   );
   await waitUntil(`DynamoDB Local on port ${port}`, 60_000, async () => {

@@ -34,19 +34,28 @@ function asEcsJson(value: unknown): unknown {
 }
 
 /** Refuses overrides ECS would refuse: too long in total, naming no container of the task, or environment entries that are not name/value strings. */
-export function checkRunTaskOverrides(overrides: RunTaskOverrides | undefined, containerNames: readonly string[]): void {
+export function checkRunTaskOverrides(
+  overrides: RunTaskOverrides | undefined,
+  containerNames: readonly string[],
+): void {
   if (!overrides) return;
   const length = JSON.stringify(asEcsJson(overrides)).length;
   if (length > MAX_OVERRIDE_CHARACTERS) {
-    throw new EcsInvalidParameter(`Container Overrides length must be at most ${MAX_OVERRIDE_CHARACTERS} (this RunTask's overrides are ${length} characters)`);
+    throw new EcsInvalidParameter(
+      `Container Overrides length must be at most ${MAX_OVERRIDE_CHARACTERS} (this RunTask's overrides are ${length} characters)`,
+    );
   }
   for (const container of overrides.ContainerOverrides ?? []) {
     if (typeof container.Name !== 'string' || !containerNames.includes(container.Name)) {
-      throw new EcsInvalidParameter(`Override for container named ${String(container.Name)} is not a container in the TaskDefinition.`);
+      throw new EcsInvalidParameter(
+        `Override for container named ${String(container.Name)} is not a container in the TaskDefinition.`,
+      );
     }
     for (const variable of container.Environment ?? []) {
       if (typeof variable.Name !== 'string' || variable.Name === '' || typeof variable.Value !== 'string') {
-        throw new EcsInvalidParameter(`container ${container.Name}: every environment override needs a name and a string value`);
+        throw new EcsInvalidParameter(
+          `container ${container.Name}: every environment override needs a name and a string value`,
+        );
       }
     }
   }

@@ -17,7 +17,11 @@ export interface RunnerTaskDefinition {
   /** `uid:gid` (ECS's `user`); undefined runs as the image's user. */
   readonly user?: string;
   readonly readonlyRootFilesystem: boolean;
-  readonly mountPoints: readonly { readonly containerPath: string; readonly sourceVolume: string; readonly readOnly: boolean }[];
+  readonly mountPoints: readonly {
+    readonly containerPath: string;
+    readonly sourceVolume: string;
+    readonly readOnly: boolean;
+  }[];
   /** Bind-mount volumes of the task (no host path: Fargate's task storage). */
   readonly volumes: readonly string[];
   readonly environment: Readonly<Record<string, string>>;
@@ -26,21 +30,35 @@ export interface RunnerTaskDefinition {
 /** The runner container of the template's one ECS task definition. */
 export function runnerTaskDefinition(template: Template): RunnerTaskDefinition {
   const definitions = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-  if (definitions.length !== 1) throw new Error(`expected one ECS task definition in the template, found ${definitions.length}`);
+  if (definitions.length !== 1)
+    throw new Error(`expected one ECS task definition in the template, found ${definitions.length}`);
   const properties = definitions[0]!.Properties as {
-    ContainerDefinitions: { Name: string; User?: string; ReadonlyRootFilesystem?: boolean; MountPoints?: { ContainerPath: string; SourceVolume: string; ReadOnly?: boolean }[]; Environment?: { Name: string; Value: string }[] }[];
+    ContainerDefinitions: {
+      Name: string;
+      User?: string;
+      ReadonlyRootFilesystem?: boolean;
+      MountPoints?: { ContainerPath: string; SourceVolume: string; ReadOnly?: boolean }[];
+      Environment?: { Name: string; Value: string }[];
+    }[];
     Volumes?: { Name: string; Host?: unknown; EFSVolumeConfiguration?: unknown }[];
   };
   const container = properties.ContainerDefinitions.find((c) => c.Name === RUNNER_CONTAINER);
   if (!container) throw new Error(`the task definition has no container named ${RUNNER_CONTAINER}`);
   const volumes = properties.Volumes ?? [];
   const unsupported = volumes.filter((v) => v.Host !== undefined || v.EFSVolumeConfiguration !== undefined);
-  if (unsupported.length > 0) throw new Error(`local mode runs only task-storage bind mounts; ${unsupported.map((v) => v.Name).join(', ')} is not one`);
+  if (unsupported.length > 0)
+    throw new Error(
+      `local mode runs only task-storage bind mounts; ${unsupported.map((v) => v.Name).join(', ')} is not one`,
+    );
   return {
     containerName: container.Name,
     ...(container.User !== undefined && { user: container.User }),
     readonlyRootFilesystem: container.ReadonlyRootFilesystem === true,
-    mountPoints: (container.MountPoints ?? []).map((m) => ({ containerPath: m.ContainerPath, sourceVolume: m.SourceVolume, readOnly: m.ReadOnly === true })),
+    mountPoints: (container.MountPoints ?? []).map((m) => ({
+      containerPath: m.ContainerPath,
+      sourceVolume: m.SourceVolume,
+      readOnly: m.ReadOnly === true,
+    })),
     volumes: volumes.map((v) => v.Name),
     environment: Object.fromEntries((container.Environment ?? []).map((e) => [e.Name, e.Value])),
   };
@@ -78,7 +96,8 @@ function instructions(text: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-const words = (value: string): string[] => (value.startsWith('[') ? (JSON.parse(value) as string[]) : value.split(/\s+/).filter(Boolean));
+const words = (value: string): string[] =>
+  value.startsWith('[') ? (JSON.parse(value) as string[]) : value.split(/\s+/).filter(Boolean);
 
 /** Reads the final stage of the runner's Dockerfile (the stage that becomes the image). */
 export function runnerImage(dockerfile = join(RUNNER_IMAGE_DIR, 'Dockerfile')): RunnerImage {
@@ -96,7 +115,8 @@ export function runnerImage(dockerfile = join(RUNNER_IMAGE_DIR, 'Dockerfile')): 
     const [, instruction = '', rest = ''] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
     switch (instruction.toUpperCase()) {
       case 'ENV':
-        for (const [, name = '', value = ''] of rest.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g)) env[name] = value.replace(/^"|"$/g, '');
+        for (const [, name = '', value = ''] of rest.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g))
+          env[name] = value.replace(/^"|"$/g, '');
         break;
       case 'WORKDIR':
         workdir = posix.resolve(workdir, rest);
@@ -115,11 +135,17 @@ export function runnerImage(dockerfile = join(RUNNER_IMAGE_DIR, 'Dockerfile')): 
         if (parts.some((p) => p.startsWith('--from'))) break;
         const sources = parts.filter((p) => !p.startsWith('--'));
         const destination = sources.pop() ?? '';
-        for (const source of sources) copies[destination.endsWith('/') ? posix.join(destination, posix.basename(source)) : posix.resolve(workdir, destination)] = source;
+        for (const source of sources)
+          copies[
+            destination.endsWith('/')
+              ? posix.join(destination, posix.basename(source))
+              : posix.resolve(workdir, destination)
+          ] = source;
         break;
       }
       case 'RUN':
-        for (const [, mode = '', path = ''] of rest.matchAll(/install\s+-d\s+-m\s+([0-7]{3,4})\s+(\/\S*)/g)) modes.set(path, parseInt(mode, 8));
+        for (const [, mode = '', path = ''] of rest.matchAll(/install\s+-d\s+-m\s+([0-7]{3,4})\s+(\/\S*)/g))
+          modes.set(path, parseInt(mode, 8));
         for (const [command = ''] of rest.matchAll(/useradd\s[^;&|]*/g)) {
           const uid = /--uid\s+(\d+)/.exec(command)?.[1];
           const home = /--home-dir\s+(\S+)/.exec(command)?.[1];
@@ -130,11 +156,22 @@ export function runnerImage(dockerfile = join(RUNNER_IMAGE_DIR, 'Dockerfile')): 
         break;
     }
   }
-  return { env, workdir, entrypoint, ...(user !== undefined && { user }), volumes: volumes.map((path) => ({ path, mode: modes.get(path) ?? 0o755 })), copies, homes };
+  return {
+    env,
+    workdir,
+    entrypoint,
+    ...(user !== undefined && { user }),
+    volumes: volumes.map((path) => ({ path, mode: modes.get(path) ?? 0o755 })),
+    copies,
+    homes,
+  };
 }
 
 /** How a mount point of the task looks inside the container, as Fargate makes it. */
-export function mountedVolume(image: RunnerImage, containerPath: string): { readonly mode: number; readonly owner: 'root' } {
+export function mountedVolume(
+  image: RunnerImage,
+  containerPath: string,
+): { readonly mode: number; readonly owner: 'root' } {
   // Fargate's bind mounts are root-owned 0755 unless the image declares a VOLUME there: then they take its ownership and mode.
   return { mode: image.volumes.find((v) => v.path === containerPath)?.mode ?? 0o755, owner: 'root' };
 }
@@ -166,10 +203,22 @@ const SYSTEM_DIRS = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64'
  * PID namespace, as in a container without an init process: the kernel drops signals it has no handler for, and
  * when it exits every process it started is killed.
  */
-export function fargateSandbox(options: FargateSandboxOptions): { command: string; args: string[]; env: Record<string, string> } {
+export function fargateSandbox(options: FargateSandboxOptions): {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+} {
   const { task, image } = options;
   const context = options.context ?? RUNNER_IMAGE_DIR;
-  const args = ['--die-with-parent', '--unshare-ipc', '--unshare-uts', '--unshare-pid', '--as-pid-1', '--hostname', 'ip-10-0-0-1'];
+  const args = [
+    '--die-with-parent',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-pid',
+    '--as-pid-1',
+    '--hostname',
+    'ip-10-0-0-1',
+  ];
   if (options.infoFd !== undefined) args.push('--info-fd', String(options.infoFd));
   for (const dir of SYSTEM_DIRS) {
     if (!existsSync(dir)) continue;
@@ -181,10 +230,14 @@ export function fargateSandbox(options: FargateSandboxOptions): { command: strin
   const nodeInImage = SYSTEM_DIRS.some((dir) => node.startsWith(`${dir}/`)) ? undefined : '/opt/keepsake-node/bin/node';
   if (nodeInImage) args.push('--ro-bind', node, nodeInImage);
   // Docker creates WORKDIR and COPY's destination directories 0755.
-  for (const dir of new Set([image.workdir, ...Object.keys(image.copies).map((path) => posix.dirname(path))])) args.push('--perms', '0755', '--dir', dir);
+  for (const dir of new Set([image.workdir, ...Object.keys(image.copies).map((path) => posix.dirname(path))]))
+    args.push('--perms', '0755', '--dir', dir);
   for (const [inImage, source] of Object.entries(image.copies)) args.push('--ro-bind', join(context, source), inImage);
   for (const mount of task.mountPoints) {
-    if (!task.volumes.includes(mount.sourceVolume)) throw new Error(`mount point ${mount.containerPath} names volume ${mount.sourceVolume}, which the task does not define`);
+    if (!task.volumes.includes(mount.sourceVolume))
+      throw new Error(
+        `mount point ${mount.containerPath} names volume ${mount.sourceVolume}, which the task does not define`,
+      );
     const { mode } = mountedVolume(image, mount.containerPath);
     args.push('--perms', mode.toString(8).padStart(4, '0'), '--tmpfs', mount.containerPath);
     if (mount.readOnly) args.push('--remount-ro', mount.containerPath);
@@ -192,14 +245,30 @@ export function fargateSandbox(options: FargateSandboxOptions): { command: strin
   if (task.readonlyRootFilesystem) args.push('--remount-ro', '/');
   const user = task.user ?? image.user;
   const [uid = '', gid = uid] = (user ?? '0').split(':');
-  if (!/^\d+$/.test(uid) || !/^\d+$/.test(gid)) throw new Error(`the task's user must be numeric uid:gid for local mode, got ${user}`);
+  if (!/^\d+$/.test(uid) || !/^\d+$/.test(gid))
+    throw new Error(`the task's user must be numeric uid:gid for local mode, got ${user}`);
   // Docker sets HOME from the image's passwd entry of the user, or to / when it has none.
-  const env: Record<string, string> = { HOME: image.homes[uid] ?? '/', ...image.env, ...task.environment, ...options.platform, ...options.overrides, HOSTNAME: 'ip-10-0-0-1' };
+  const env: Record<string, string> = {
+    HOME: image.homes[uid] ?? '/',
+    ...image.env,
+    ...task.environment,
+    ...options.platform,
+    ...options.overrides,
+    HOSTNAME: 'ip-10-0-0-1',
+  };
   if (nodeInImage) env.PATH = `${dirname(nodeInImage)}:${env.PATH ?? ''}`;
   args.push('--chdir', image.workdir);
   if (process.getuid?.() === 0) {
     // Root sets the user inside the sandbox, so the volumes stay root's as in Fargate.
-    args.push('--', '/usr/bin/setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', ...image.entrypoint);
+    args.push(
+      '--',
+      '/usr/bin/setpriv',
+      `--reuid=${uid}`,
+      `--regid=${gid}`,
+      '--clear-groups',
+      '--',
+      ...image.entrypoint,
+    );
   } else {
     // Without root only a user namespace is possible: the task's uid owns the volumes then (see README).
     args.push('--unshare-user', '--uid', uid, '--gid', gid, '--', ...image.entrypoint);

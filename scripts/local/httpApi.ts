@@ -34,7 +34,8 @@ export function proxyEvent(request: ProxyRequest): APIGatewayProxyEvent {
     path: request.path,
     pathParameters: request.pathParameters,
     queryStringParameters: request.query,
-    multiValueQueryStringParameters: request.query && Object.fromEntries(Object.entries(request.query).map(([k, v]) => [k, [v]])),
+    multiValueQueryStringParameters:
+      request.query && Object.fromEntries(Object.entries(request.query).map(([k, v]) => [k, [v]])),
     headers: request.headers,
     multiValueHeaders: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, [v]])),
     body: request.body,
@@ -81,7 +82,10 @@ export function matchRoute(routes: readonly ApiRoute[], method: string, path: st
     }
     let pathParameters: Record<string, string> | null = null;
     try {
-      if (mounted.names.length > 0) pathParameters = Object.fromEntries(mounted.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+      if (mounted.names.length > 0)
+        pathParameters = Object.fromEntries(
+          mounted.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]),
+        );
     } catch {
       continue;
     }
@@ -116,14 +120,27 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** A file of the build, or index.html for any other path (the console's routes live in the browser, as behind CloudFront). */
-async function serveConsole(site: ConsoleSite, request: IncomingMessage, pathname: string, response: ServerResponse): Promise<void> {
-  if (pathname === '/config.json') return send(response, 200, site.config(`http://${request.headers.host ?? '127.0.0.1'}`));
+async function serveConsole(
+  site: ConsoleSite,
+  request: IncomingMessage,
+  pathname: string,
+  response: ServerResponse,
+): Promise<void> {
+  if (pathname === '/config.json')
+    return send(response, 200, site.config(`http://${request.headers.host ?? '127.0.0.1'}`));
   const wanted = normalize(join(site.dir, decodeURIComponent(pathname)));
-  const inside = wanted.startsWith(site.dir + sep) && (await stat(wanted).then((s) => s.isFile(), () => false));
+  const inside =
+    wanted.startsWith(site.dir + sep) &&
+    (await stat(wanted).then(
+      (s) => s.isFile(),
+      () => false,
+    ));
   const file = inside ? wanted : join(site.dir, 'index.html');
   const body = await readFile(file).catch(() => undefined);
   if (!body) {
-    response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('The console is not built: run `npm run build:web` (npm start does).');
+    response
+      .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+      .end('The console is not built: run `npm run build:web` (npm start does).');
     return;
   }
   const immutable = inside && pathname.startsWith('/assets/');
@@ -146,11 +163,18 @@ export interface LocalHttpApi {
 
 /** Writes a handler's answer (or the shared error mapping's) as API Gateway would pass it on. */
 const reply = (response: ServerResponse, result: APIGatewayProxyResult) => {
-  response.writeHead(result.statusCode, Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]))).end(result.body);
+  response
+    .writeHead(
+      result.statusCode,
+      Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    )
+    .end(result.body);
 };
 
 const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body));
+  response
+    .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers })
+    .end(JSON.stringify(body));
 };
 
 /**
@@ -179,7 +203,8 @@ async function readBody(request: IncomingMessage): Promise<string | null> {
     size += chunk.length;
     if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
   }
-  if (size > MAX_REQUEST_BYTES) throw Object.assign(new Error(`request body must be at most ${MAX_REQUEST_BYTES / 1024} KB`), { status: 413 });
+  if (size > MAX_REQUEST_BYTES)
+    throw Object.assign(new Error(`request body must be at most ${MAX_REQUEST_BYTES / 1024} KB`), { status: 413 });
   return size === 0 ? null : Buffer.concat(chunks).toString('utf8');
 }
 
@@ -206,7 +231,9 @@ export async function startLocalHttpApi(options: {
   const handlerOf = (route: ApiRoute): Promise<Handler> => {
     let handler = handlers.get(route.handler);
     if (!handler) {
-      handler = import(new URL(`../../functions/${route.handler}`, import.meta.url).href).then((module: { handler: Handler }) => module.handler);
+      handler = import(new URL(`../../functions/${route.handler}`, import.meta.url).href).then(
+        (module: { handler: Handler }) => module.handler,
+      );
       handlers.set(route.handler, handler);
     }
     return handler;
@@ -216,7 +243,8 @@ export async function startLocalHttpApi(options: {
     void serve(request, response).catch((error: unknown) => {
       if (error instanceof HttpError) return reply(response, errorResponse(error));
       const status = (error as { status?: number }).status ?? 500;
-      if (!response.headersSent) send(response, status, { error: status === 500 ? 'internal error' : (error as Error).message });
+      if (!response.headersSent)
+        send(response, status, { error: status === 500 ? 'internal error' : (error as Error).message });
       if (status === 500) console.error(`local API: ${(error as Error).stack ?? String(error)}`);
     });
   });
@@ -233,7 +261,8 @@ export async function startLocalHttpApi(options: {
     const body = await readBody(request);
     const localOperation = options.local?.[`${method} ${url.pathname}`];
     const role = options.role();
-    if (localOperation && !roleAllows(role, 'admin')) return send(response, 403, { error: `the ${role} role cannot run ${url.pathname}: it needs admin` });
+    if (localOperation && !roleAllows(role, 'admin'))
+      return send(response, 403, { error: `the ${role} role cannot run ${url.pathname}: it needs admin` });
     if (localOperation) {
       if (body !== null) assertJsonContentType(request.headers['content-type']);
       let parsed: unknown;
@@ -248,32 +277,62 @@ export async function startLocalHttpApi(options: {
     }
     const match = matchRoute(apiRoutes, method, url.pathname);
     const apiPath = url.pathname.startsWith('/v1/') || url.pathname.startsWith('/local/');
-    if (match.kind === 'none' && options.console && !apiPath && (method === 'GET' || method === 'HEAD')) return serveConsole(options.console, request, url.pathname, response);
+    if (match.kind === 'none' && options.console && !apiPath && (method === 'GET' || method === 'HEAD'))
+      return serveConsole(options.console, request, url.pathname, response);
     if (match.kind === 'none') return send(response, 404, { error: `no route for ${method} ${url.pathname}` });
     if (match.kind === 'wrongMethod') {
-      return send(response, 405, { error: `${method} is not allowed on ${url.pathname} (allowed: ${match.allowed.join(', ')})` }, { allow: match.allowed.join(', ') });
+      return send(
+        response,
+        405,
+        { error: `${method} is not allowed on ${url.pathname} (allowed: ${match.allowed.join(', ')})` },
+        { allow: match.allowed.join(', ') },
+      );
     }
     const needed = REQUIRED_ROLE[match.route.operation as Operation];
     if (!roleAllows(role, needed)) {
       return send(response, 403, { error: `the ${role} role cannot ${match.route.operation}: it needs ${needed}` });
     }
     const query = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null;
-    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
-    const event = proxyEvent({ method, resource: match.route.path, path: url.pathname, pathParameters: match.pathParameters, query, headers, body, principal: options.principal });
-    const context = { awsRequestId: event.requestContext.requestId, functionName: match.route.operation, getRemainingTimeInMillis: () => 29_000 } as unknown as Context;
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+    );
+    const event = proxyEvent({
+      method,
+      resource: match.route.path,
+      path: url.pathname,
+      pathParameters: match.pathParameters,
+      query,
+      headers,
+      body,
+      principal: options.principal,
+    });
+    const context = {
+      awsRequestId: event.requestContext.requestId,
+      functionName: match.route.operation,
+      getRemainingTimeInMillis: () => 29_000,
+    } as unknown as Context;
     reply(response, await (await handlerOf(match.route))(event, context));
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} is already in use: stop what uses it or choose another with --port`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${options.port} is already in use: stop what uses it or choose another with --port`)
+          : error,
+      ),
     );
     server.listen(options.port, options.host ?? '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
   const listening = options.host ?? '127.0.0.1';
-  ownHosts = [`${isIPv6(listening) ? `[${listening}]` : listening}:${port}`, `localhost:${port}`].map((host) => host.toLowerCase());
-  trustedOrigins = [...ownHosts.map((host) => `http://${host}`), ...(options.consoleOrigin ? [options.consoleOrigin.toLowerCase()] : [])];
+  ownHosts = [`${isIPv6(listening) ? `[${listening}]` : listening}:${port}`, `localhost:${port}`].map((host) =>
+    host.toLowerCase(),
+  );
+  trustedOrigins = [
+    ...ownHosts.map((host) => `http://${host}`),
+    ...(options.consoleOrigin ? [options.consoleOrigin.toLowerCase()] : []),
+  ];
   return {
     url: `http://127.0.0.1:${port}`,
     port,

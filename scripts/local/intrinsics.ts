@@ -14,9 +14,17 @@ import { randomUUID } from 'node:crypto';
 
 /** An argument of an intrinsic call as written in the definition. */
 export type IntrinsicArgument =
-  | { readonly kind: 'string'; readonly value: string; /** The literal split at its unescaped `{}` (States.Format). */ readonly parts: readonly string[] }
+  | {
+      readonly kind: 'string';
+      readonly value: string;
+      /** The literal split at its unescaped `{}` (States.Format). */ readonly parts: readonly string[];
+    }
   | { readonly kind: 'literal'; readonly value: number | boolean | null }
-  | { readonly kind: 'path'; readonly path: string; /** Position among the call's paths, depth first. */ readonly index: number }
+  | {
+      readonly kind: 'path';
+      readonly path: string;
+      /** Position among the call's paths, depth first. */ readonly index: number;
+    }
   | IntrinsicCall;
 
 export interface IntrinsicCall {
@@ -45,17 +53,21 @@ export class IntrinsicFailure extends Error {
 const FUNCTIONS: Record<string, (name: string, args: readonly Json[], call: IntrinsicCall) => Json> = {
   'States.Format'(name, args, call) {
     const [template, ...values] = args;
-    if (typeof template !== 'string') throw new IntrinsicFailure(`${name} expects a string as its first argument, got ${typeOf(template)}`);
+    if (typeof template !== 'string')
+      throw new IntrinsicFailure(`${name} expects a string as its first argument, got ${typeOf(template)}`);
     const first = call.args[0];
     // Only an unescaped `{}` of the literal is a placeholder (`\{\}` is text); a template read from a path has no escapes.
     const parts = first?.kind === 'string' ? first.parts : template.split('{}');
     if (parts.length - 1 !== values.length) {
-      throw new IntrinsicFailure(`${name}: the template has ${parts.length - 1} {} but ${values.length} value(s) were given`);
+      throw new IntrinsicFailure(
+        `${name}: the template has ${parts.length - 1} {} but ${values.length} value(s) were given`,
+      );
     }
     return parts.reduce((text, part, i) => {
       if (i === 0) return part;
       const value = values[i - 1];
-      if (value !== null && typeof value === 'object') throw new IntrinsicFailure(`${name} cannot format ${typeOf(value)} (argument ${i + 1})`);
+      if (value !== null && typeof value === 'object')
+        throw new IntrinsicFailure(`${name} cannot format ${typeOf(value)} (argument ${i + 1})`);
       return `${text}${String(value)}${part}`;
     }, '');
   },
@@ -80,11 +92,18 @@ const FUNCTIONS: Record<string, (name: string, args: readonly Json[], call: Intr
 
 function typeOf(value: Json | undefined): string {
   if (value === undefined) return 'nothing';
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  return value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'object'
+        ? 'an object'
+        : `a ${typeof value}`;
 }
 
 function exactly(name: string, args: readonly Json[], count: number): void {
-  if (args.length !== count) throw new IntrinsicFailure(`${name} expects exactly ${count} argument(s), got ${args.length}`);
+  if (args.length !== count)
+    throw new IntrinsicFailure(`${name} expects exactly ${count} argument(s), got ${args.length}`);
 }
 
 /**
@@ -184,7 +203,9 @@ export function parseIntrinsic(text: string): IntrinsicCall {
   ];
   const missing = unknown(parsed);
   if (missing.length > 0) {
-    throw new Error(`local mode does not implement ${missing.join(', ')} (in ${text}); add it to scripts/local/intrinsics.ts with AWS's semantics`);
+    throw new Error(
+      `local mode does not implement ${missing.join(', ')} (in ${text}); add it to scripts/local/intrinsics.ts with AWS's semantics`,
+    );
   }
   return parsed;
 }
@@ -219,8 +240,10 @@ function parsedCall(text: string): IntrinsicCall {
   return call;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isIntrinsicField = (key: string, value: unknown): value is string => key.endsWith('.$') && typeof value === 'string' && !value.startsWith('$');
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isIntrinsicField = (key: string, value: unknown): value is string =>
+  key.endsWith('.$') && typeof value === 'string' && !value.startsWith('$');
 
 /** Whether a payload template (Parameters, ResultSelector, ItemSelector) has an intrinsic anywhere. */
 function hasIntrinsic(template: unknown): boolean {
@@ -270,14 +293,18 @@ interface DefinitionLike {
  * Intrinsics anywhere else (Pass `Parameters`, `ResultSelector`, `ItemSelector`) have no handler to run in, so
  * such a definition is refused rather than run with the library's mangling. `tasks` names the marked states.
  */
-export function prepareDefinition<D extends DefinitionLike>(definition: D): { readonly definition: D; readonly tasks: ReadonlySet<string> } {
+export function prepareDefinition<D extends DefinitionLike>(
+  definition: D,
+): { readonly definition: D; readonly tasks: ReadonlySet<string> } {
   const tasks = new Set<string>();
   const prepare = (machine: DefinitionLike): DefinitionLike => ({
     ...machine,
     States: Object.fromEntries(
       Object.entries(machine.States).map(([name, state]) => {
         const refuse = (field: string) => {
-          throw new Error(`state ${JSON.stringify(name)}: local mode evaluates intrinsic functions only in a Task's Parameters, not in its ${field}`);
+          throw new Error(
+            `state ${JSON.stringify(name)}: local mode evaluates intrinsic functions only in a Task's Parameters, not in its ${field}`,
+          );
         };
         for (const field of ['ResultSelector', 'ItemSelector', ...(state.Type === 'Task' ? [] : ['Parameters'])]) {
           if (hasIntrinsic(state[field])) refuse(field);
@@ -289,9 +316,11 @@ export function prepareDefinition<D extends DefinitionLike>(definition: D): { re
         }
         for (const field of ['ItemProcessor', 'Iterator'] as const) {
           const inner = prepared[field];
-          if (isObject(inner) && isObject(inner.States)) prepared = { ...prepared, [field]: prepare(inner as unknown as DefinitionLike) };
+          if (isObject(inner) && isObject(inner.States))
+            prepared = { ...prepared, [field]: prepare(inner as unknown as DefinitionLike) };
         }
-        if (Array.isArray(prepared.Branches)) prepared = { ...prepared, Branches: (prepared.Branches as DefinitionLike[]).map(prepare) };
+        if (Array.isArray(prepared.Branches))
+          prepared = { ...prepared, Branches: (prepared.Branches as DefinitionLike[]).map(prepare) };
         return [name, prepared];
       }),
     ),

@@ -62,7 +62,8 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`stopping: ${(error as Error).message}`));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => log(`stopping: ${(error as Error).message}`));
   };
   try {
     const [s3, dynamodb, { machines, runnerTask, publishers }] = await Promise.all([
@@ -76,7 +77,10 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
     const handlers: TaskHandlers = {};
     const stopRunners = { current: (_executionArn: string): void => undefined };
     const stepFunctions = await startLocalStepFunctions({
-      machines: (Object.keys(MACHINE_ARNS) as MachineName[]).map((name) => ({ arn: MACHINE_ARNS[name], definition: machines[name] })),
+      machines: (Object.keys(MACHINE_ARNS) as MachineName[]).map((name) => ({
+        arn: MACHINE_ARNS[name],
+        definition: machines[name],
+      })),
       taskHandlers: handlers,
       onStop: (executionArn) => stopRunners.current(executionArn),
     });
@@ -107,20 +111,31 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
     });
 
     // Imported once the environment is set: the handlers and their SDK clients read it at load.
-    const [local, { secretStoreFromEnv }, { tableFromEnv }, { enabledSchedules }, { recoverUnfinishedRuns }] = await Promise.all([
-      import('./orchestration.ts'),
-      import('../../functions/shared/secretStore.ts'),
-      import('../../functions/shared/tableFromEnv.ts'),
-      import('../../functions/orchestration/freshness.ts'),
-      import('./recovery.ts'),
-    ]);
+    const [local, { secretStoreFromEnv }, { tableFromEnv }, { enabledSchedules }, { recoverUnfinishedRuns }] =
+      await Promise.all([
+        import('./orchestration.ts'),
+        import('../../functions/shared/secretStore.ts'),
+        import('../../functions/shared/tableFromEnv.ts'),
+        import('../../functions/orchestration/freshness.ts'),
+        import('./recovery.ts'),
+      ]);
     const table = tableFromEnv();
     const sfn = new SFNClient({ endpoint: stepFunctions.endpoint });
     const start = async (machine: MachineName, input: unknown, name?: string) => {
-      const out = await sfn.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARNS[machine], input: JSON.stringify(input), ...(name && { name }) }));
+      const out = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: MACHINE_ARNS[machine],
+          input: JSON.stringify(input),
+          ...(name && { name }),
+        }),
+      );
       return out.executionArn ?? '';
     };
-    const runner = local.localRunner({ logDir: join(dataDir, 'runner-logs'), secrets: secretStoreFromEnv(), task: runnerTask });
+    const runner = local.localRunner({
+      logDir: join(dataDir, 'runner-logs'),
+      secrets: secretStoreFromEnv(),
+      task: runnerTask,
+    });
     stopRunners.current = runner.stop;
     Object.assign(
       handlers,
@@ -154,10 +169,15 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
         // A sweep that did not succeed is not answered 200: a script checking only the status must see it.
         'POST /local/sweep': async () => {
           const result = await sweep();
-          return result.status === 'SUCCEEDED' ? { status: 200, body: result } : { status: 500, body: { error: `the sweep ended ${result.status}`, ...result } };
+          return result.status === 'SUCCEEDED'
+            ? { status: 200, body: result }
+            : { status: 500, body: { error: `the sweep ended ${result.status}`, ...result } };
         },
       },
-      console: { dir: CONSOLE_DIR, config: (origin) => ({ apiUrl: origin, region: 'local', auth: { kind: 'local', principal, role } }) },
+      console: {
+        dir: CONSOLE_DIR,
+        config: (origin) => ({ apiUrl: origin, region: 'local', auth: { kind: 'local', principal, role } }),
+      },
       // The handlers name it in every answer's CORS header; the API must then let that console in as well.
       ...(process.env.CONSOLE_ORIGIN && { consoleOrigin: process.env.CONSOLE_ORIGIN }),
     });
@@ -199,7 +219,11 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
 }
 
 async function ensureTable(endpoint: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     await client.send(new CreateTableCommand(createTableInput(TABLE_NAME)));
   } catch (error) {

@@ -12,10 +12,25 @@ const CACHE_FILE = join(ROOT, '.keepsake', 'cache', 'machines.json');
 
 /** What the synthesized definitions depend on: the infra code, the CDK context and the locked CDK version. */
 async function sourcesHash(): Promise<string> {
-  const infra = (await readdir(join(ROOT, 'infra'), { recursive: true })).filter((f) => f.endsWith('.ts')).map((f) => join('infra', f));
-  const files = [...infra.sort(), 'cdk.json', 'package-lock.json', 'scripts/local/stack.ts', 'scripts/local/stateMachines.ts', 'scripts/local/fargateTask.ts', 'scripts/local/resourcePolicy.ts'];
+  const infra = (await readdir(join(ROOT, 'infra'), { recursive: true }))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join('infra', f));
+  const files = [
+    ...infra.sort(),
+    'cdk.json',
+    'package-lock.json',
+    'scripts/local/stack.ts',
+    'scripts/local/stateMachines.ts',
+    'scripts/local/fargateTask.ts',
+    'scripts/local/resourcePolicy.ts',
+  ];
   const hash = createHash('sha256');
-  for (const file of files) hash.update(file).update('\0').update(await readFile(join(ROOT, file))).update('\0');
+  for (const file of files)
+    hash
+      .update(file)
+      .update('\0')
+      .update(await readFile(join(ROOT, file)))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -37,9 +52,14 @@ export async function cachedSynthesis(cacheFile = CACHE_FILE): Promise<Synthesiz
     (text) => JSON.parse(text) as { hash?: string } & Partial<Synthesized>,
     () => undefined,
   );
-  if (cached?.hash === hash && cached.machines && cached.runnerTask && cached.publishers) return { machines: cached.machines, runnerTask: cached.runnerTask, publishers: cached.publishers };
+  if (cached?.hash === hash && cached.machines && cached.runnerTask && cached.publishers)
+    return { machines: cached.machines, runnerTask: cached.runnerTask, publishers: cached.publishers };
   const template = keepsakeTemplate();
-  const synthesized: Synthesized = { machines: synthesizedMachines(template), runnerTask: runnerTaskDefinition(template), publishers: machinesThatMayPublish(template) };
+  const synthesized: Synthesized = {
+    machines: synthesizedMachines(template),
+    runnerTask: runnerTaskDefinition(template),
+    publishers: machinesThatMayPublish(template),
+  };
   await mkdir(dirname(cacheFile), { recursive: true });
   // Renamed into place: another local mode starting at the same time reads a whole file or none.
   const partial = `${cacheFile}.${process.pid}`;

@@ -27,14 +27,28 @@ const SERVER_PATHS = ['/usr/sbin/mariadbd', '/usr/bin/mariadbd', '/usr/sbin/mysq
 
 export async function findMariaDbServer(): Promise<string | undefined> {
   for (const path of SERVER_PATHS) {
-    if (await access(path).then(() => true, () => false)) return path;
+    if (
+      await access(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path;
   }
   return undefined;
 }
 
 /** Runs SQL as root over the socket with the stock `mariadb` client and returns tab-separated rows. */
 export async function rootSql(socket: string, statements: string, database?: string): Promise<string> {
-  const args = ['--no-defaults', `--socket=${socket}`, '-uroot', '--default-character-set=utf8mb4', '--batch', '--skip-column-names', ...(database ? [`--database=${database}`] : [])];
+  const args = [
+    '--no-defaults',
+    `--socket=${socket}`,
+    '-uroot',
+    '--default-character-set=utf8mb4',
+    '--batch',
+    '--skip-column-names',
+    ...(database ? [`--database=${database}`] : []),
+  ];
   const child = execFileAsync('mariadb', args, { maxBuffer: 256 * 1024 * 1024 });
   // A client that cannot connect (the server still starting) exits without reading its input: the write then fails
   // with EPIPE, which unhandled would crash the caller (the test run's global setup). The exit status reports it.
@@ -49,10 +63,17 @@ export async function rootSql(socket: string, statements: string, database?: str
  */
 export async function startMariaDb(
   baseDir: string,
-  options: { fresh?: boolean; bufferPoolMb?: number; /** Server options beyond ours, e.g. `--lower-case-table-names=1`. */ serverArgs?: readonly string[] } = {},
+  options: {
+    fresh?: boolean;
+    bufferPoolMb?: number;
+    /** Server options beyond ours, e.g. `--lower-case-table-names=1`. */ serverArgs?: readonly string[];
+  } = {},
 ): Promise<LocalMariaDb> {
   const server = await findMariaDbServer();
-  if (!server) throw new Error('MariaDB server not found: install it with `apt-get install mariadb-server` (npm test does so as root)');
+  if (!server)
+    throw new Error(
+      'MariaDB server not found: install it with `apt-get install mariadb-server` (npm test does so as root)',
+    );
   const dataDir = join(baseDir, 'data');
   const socket = join(baseDir, 'mariadb.sock');
   if (options.fresh) await rm(baseDir, { recursive: true, force: true });
@@ -61,8 +82,19 @@ export async function startMariaDb(
   const tmpDir = join(baseDir, 'tmp');
   await mkdir(tmpDir, { recursive: true });
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
-  if (!(await access(join(dataDir, 'mysql')).then(() => true, () => false))) {
-    await execFileAsync('mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=socket', '--skip-test-db', ...asRoot]);
+  if (
+    !(await access(join(dataDir, 'mysql')).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    await execFileAsync('mariadb-install-db', [
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      '--auth-root-authentication-method=socket',
+      '--skip-test-db',
+      ...asRoot,
+    ]);
   }
   const port = await freePort();
   const proc: ManagedProcess = startProcess(server, [

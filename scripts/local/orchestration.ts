@@ -22,10 +22,12 @@ import { fargateSandbox, runnerImage, type RunnerTaskDefinition } from './fargat
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-const localContext = (name: string) => ({ awsRequestId: randomUUID(), functionName: name, getRemainingTimeInMillis: () => 900_000 }) as unknown as Context;
+const localContext = (name: string) =>
+  ({ awsRequestId: randomUUID(), functionName: name, getRemainingTimeInMillis: () => 900_000 }) as unknown as Context;
 
 /** A Lambda task (payloadResponseOnly): the handler's result is the state's result, its error the state's error. */
-export const lambdaTask = (name: string, handler: LambdaHandler) => (input: unknown) => handler(input, localContext(name));
+export const lambdaTask = (name: string, handler: LambdaHandler) => (input: unknown) =>
+  handler(input, localContext(name));
 
 /** What `ecs:runTask.sync` returns, shaped like ECS's DescribeTasks entry as Step Functions hands it on. */
 export interface LocalEcsTask {
@@ -45,7 +47,12 @@ class EcsTaskFailed extends Error {
 }
 
 interface RunTaskParameters {
-  readonly Overrides?: { readonly ContainerOverrides?: readonly { readonly Name: string; readonly Environment?: readonly { Name: string; Value: string }[] }[] };
+  readonly Overrides?: {
+    readonly ContainerOverrides?: readonly {
+      readonly Name: string;
+      readonly Environment?: readonly { Name: string; Value: string }[];
+    }[];
+  };
 }
 
 export interface LocalRunnerOptions {
@@ -78,8 +85,15 @@ export interface LocalRunner {
 /** What ECS gives every task besides its definition: the region and the task role's credentials (local stand-ins). */
 function platformEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const region = env.AWS_REGION ?? 'us-east-1';
-  const credentials = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].filter((name) => env[name] !== undefined);
-  return { AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE', AWS_REGION: region, AWS_DEFAULT_REGION: region, ...Object.fromEntries(credentials.map((name) => [name, env[name] ?? ''])) };
+  const credentials = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].filter(
+    (name) => env[name] !== undefined,
+  );
+  return {
+    AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE',
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    ...Object.fromEntries(credentials.map((name) => [name, env[name] ?? ''])),
+  };
 }
 
 /**
@@ -106,7 +120,9 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
       const jobText = variable('KEEPSAKE_JOB');
       if (!override || !jobText) throw new Error('the run task has no KEEPSAKE_JOB container override');
       const job = RunnerJobSchema.parse(JSON.parse(jobText));
-      const overrides: Record<string, string> = Object.fromEntries((override.Environment ?? []).map((e) => [e.Name, e.Value]));
+      const overrides: Record<string, string> = Object.fromEntries(
+        (override.Environment ?? []).map((e) => [e.Name, e.Value]),
+      );
       if ('password' in job && job.password.from === 'secretsManager') {
         overrides.KEEPSAKE_DB_PASSWORD = passwordFromSecret(await options.secrets.get(job.password.secretId));
         overrides.KEEPSAKE_JOB = JSON.stringify({ ...job, password: { from: 'env', name: 'KEEPSAKE_DB_PASSWORD' } });
@@ -118,9 +134,19 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
       const executionArn = variable('KEEPSAKE_EXECUTION_ARN');
       if (executionArn) await recordExecutionTask(options.logDir, executionArn, taskId);
       // A stop that came while this task was being prepared found nothing to stop: the task must not start.
-      if (executionArn && stopped.has(executionArn)) throw new Error(`execution ${executionArn} was stopped before its runner task started`);
-      const sandbox = fargateSandbox({ task: options.task, image, overrides, platform: platformEnv(options.env ?? process.env), infoFd: 3 });
-      const child = spawn(sandbox.command, sandbox.args, { env: sandbox.env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+      if (executionArn && stopped.has(executionArn))
+        throw new Error(`execution ${executionArn} was stopped before its runner task started`);
+      const sandbox = fargateSandbox({
+        task: options.task,
+        image,
+        overrides,
+        platform: platformEnv(options.env ?? process.env),
+        infoFd: 3,
+      });
+      const child = spawn(sandbox.command, sandbox.args, {
+        env: sandbox.env,
+        stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      });
       const sandboxed: RunningTask = { child, runnerPid: sandboxedPid(child).catch(() => undefined) };
       if (executionArn) running.set(executionArn, new Set([...(running.get(executionArn) ?? []), sandboxed]));
       child.stderr?.pipe(log);
@@ -129,12 +155,20 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
       child.once('exit', (_code, signal) => {
         if (signal) void sandboxed.runnerPid.then((pid) => pid !== undefined && killIfRunning(pid, 'SIGKILL'));
       });
-      const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-        child.once('error', (error: NodeJS.ErrnoException) =>
-          reject(error.code === 'ENOENT' ? new Error('bwrap (Debian package bubblewrap) is needed to run the runner as Fargate does: npm run setup installs it') : error),
-        );
-        child.once('close', (c, s) => resolve({ code: c, signal: s }));
-      });
+      const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+        (resolve, reject) => {
+          child.once('error', (error: NodeJS.ErrnoException) =>
+            reject(
+              error.code === 'ENOENT'
+                ? new Error(
+                    'bwrap (Debian package bubblewrap) is needed to run the runner as Fargate does: npm run setup installs it',
+                  )
+                : error,
+            ),
+          );
+          child.once('close', (c, s) => resolve({ code: c, signal: s }));
+        },
+      );
       if (executionArn) running.get(executionArn)?.delete(sandboxed);
       await new Promise((resolve) => log.end(resolve));
       const task: LocalEcsTask = {
@@ -142,7 +176,13 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
         LastStatus: 'STOPPED',
         StopCode: 'EssentialContainerExited',
         StoppedReason: 'Essential container in task exited',
-        Containers: [{ Name: override.Name, ExitCode: code, ...(signal && { Reason: `the runner process was killed (${signal}) before it finished` }) }],
+        Containers: [
+          {
+            Name: override.Name,
+            ExitCode: code,
+            ...(signal && { Reason: `the runner process was killed (${signal}) before it finished` }),
+          },
+        ],
       };
       if (code !== 0) throw new EcsTaskFailed(task);
       return task;
@@ -182,7 +222,8 @@ async function stopTask(task: RunningTask, stopTimeoutMs: number): Promise<void>
   }
   // A runner still starting up has no handler yet, and PID 1 drops a signal it has no handler for: sent then, a
   // cancel would be lost and the backup run on. ECS has the same (short) window; here the stop waits it out.
-  while (!exited(task.child) && Date.now() < deadline && !(await catchesSigterm(pid))) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (!exited(task.child) && Date.now() < deadline && !(await catchesSigterm(pid)))
+    await new Promise((resolve) => setTimeout(resolve, 50));
   if (exited(task.child)) return;
   // bwrap exits right after it reaps the runner, so a pid that is gone meanwhile means the runner has ended.
   killIfRunning(pid, 'SIGTERM');
@@ -226,15 +267,23 @@ export const localPublish =
   (deliver: (notification: Notification) => void, publishers: readonly MachineName[]) =>
   (machine: MachineName) =>
   async (parameters: Notification) => {
-    if (!publishers.includes(machine)) throw new SnsRefused('AuthorizationErrorException', `the ${machine} machine's role is not authorized to perform SNS:Publish on ${parameters.TopicArn}`);
-    const problem = (parameters.Subject !== undefined && snsSubjectProblem(parameters.Subject)) || snsMessageProblem(parameters.Message);
+    if (!publishers.includes(machine))
+      throw new SnsRefused(
+        'AuthorizationErrorException',
+        `the ${machine} machine's role is not authorized to perform SNS:Publish on ${parameters.TopicArn}`,
+      );
+    const problem =
+      (parameters.Subject !== undefined && snsSubjectProblem(parameters.Subject)) ||
+      snsMessageProblem(parameters.Message);
     if (problem) throw new SnsRefused('InvalidParameterException', `Invalid parameter: ${problem}`);
     deliver(parameters);
     return { MessageId: randomUUID() };
   };
 
 /** Starts a Verify execution from a task state (`states:startExecution` of the Verify machine). */
-export type StartVerify = (parameters: { readonly Input: Record<string, unknown> }) => Promise<{ readonly ExecutionArn: string }>;
+export type StartVerify = (parameters: {
+  readonly Input: Record<string, unknown>;
+}) => Promise<{ readonly ExecutionArn: string }>;
 
 export type TaskHandlers = Record<string, (input: never) => Promise<unknown>>;
 
@@ -263,8 +312,21 @@ export async function localTaskHandlers(options: {
     import('../../functions/orchestration/listSourceIds.ts'),
     import('../../functions/orchestration/purgeTrash.ts'),
   ]);
-  const [beginBackup, finalizeBackup, recordBackupFailure, applyRetention, beginRestore, recordSafetyBackup, finalizeRestore, recordRestoreFailure, prepareVerify, recordVerification, listDueVerifications, listSourceIds, purgeTrash] =
-    modules.map((module, i) => lambdaTask(`keepsake-local-${i}`, module.handler as LambdaHandler));
+  const [
+    beginBackup,
+    finalizeBackup,
+    recordBackupFailure,
+    applyRetention,
+    beginRestore,
+    recordSafetyBackup,
+    finalizeRestore,
+    recordRestoreFailure,
+    prepareVerify,
+    recordVerification,
+    listDueVerifications,
+    listSourceIds,
+    purgeTrash,
+  ] = modules.map((module, i) => lambdaTask(`keepsake-local-${i}`, module.handler as LambdaHandler));
   const { runner, publish, startVerify } = options;
   return {
     [STATES.startVerify]: startVerify,

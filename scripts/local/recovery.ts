@@ -14,13 +14,17 @@ export async function recoverUnfinishedRuns(deps: StoppedExecutionDeps): Promise
   const backups = (
     await Promise.all(
       (['queued', 'running'] as const).map((status) =>
-        allPages((cursor) => listBackups(deps.table, { status }, { limit: 100, ...(cursor !== undefined && { cursor }) })),
+        allPages((cursor) =>
+          listBackups(deps.table, { status }, { limit: 100, ...(cursor !== undefined && { cursor }) }),
+        ),
       ),
     )
   ).flat();
-  const restores = (await allPages((cursor) => listRestores(deps.table, undefined, { limit: 100, ...(cursor !== undefined && { cursor }) }))).filter(
-    (r) => r.status === 'queued' || r.status === 'running',
-  );
+  const restores = (
+    await allPages((cursor) =>
+      listRestores(deps.table, undefined, { limit: 100, ...(cursor !== undefined && { cursor }) }),
+    )
+  ).filter((r) => r.status === 'queued' || r.status === 'running');
   const stopped = [
     ...backups.map((b) => ({ stateMachineArn: deps.backupStateMachineArn, name: b.id })),
     ...restores.map((r) => ({ stateMachineArn: deps.restoreStateMachineArn, name: r.id })),
@@ -29,7 +33,13 @@ export async function recoverUnfinishedRuns(deps: StoppedExecutionDeps): Promise
   for (const { stateMachineArn, name } of stopped) {
     const { recorded } = await recordStoppedExecution(deps, {
       source: 'aws.states',
-      detail: { executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, stateMachineArn, name, status: 'FAILED', cause: CAUSE },
+      detail: {
+        executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+        stateMachineArn,
+        name,
+        status: 'FAILED',
+        cause: CAUSE,
+      },
     });
     if (recorded) ended++;
   }

@@ -40,16 +40,30 @@ export function resolveValue(value: unknown): string {
   throw new Error(`cannot resolve ${JSON.stringify(value)} in a policy`);
 }
 
-const list = (value: unknown): string[] => (value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(resolveValue));
+const list = (value: unknown): string[] =>
+  value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(resolveValue);
 const wildcard = (pattern: string, value: string): boolean =>
-  new RegExp(`^${pattern.split('*').map((part) => part.split('?').map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('.')).join('.*')}$`, 's').test(value);
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) =>
+        part
+          .split('?')
+          .map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&'))
+          .join('.'),
+      )
+      .join('.*')}$`,
+    's',
+  ).test(value);
 
 function principalMatches(statement: PolicyStatement, principal: Request['principal']): boolean {
   if (statement.Principal === '*') return true;
   if (!statement.Principal) return false;
   if ('service' in principal) return list(statement.Principal.Service).includes(principal.service);
   const account = principal.arn.split(':')[4];
-  return list(statement.Principal.AWS).some((p) => p === '*' || p === principal.arn || p === `arn:aws:iam::${account}:root`);
+  return list(statement.Principal.AWS).some(
+    (p) => p === '*' || p === principal.arn || p === `arn:aws:iam::${account}:root`,
+  );
 }
 
 const OPERATORS: Record<string, (expected: string, actual: string) => boolean> = {
@@ -65,7 +79,9 @@ function conditionsHold(statement: PolicyStatement, context: Request['context'])
     const test = OPERATORS[operator];
     if (!test) throw new Error(`condition operator ${operator} is not understood by the local policy check`);
     // A key the request does not carry fails the condition (no IfExists operators are used here).
-    return Object.entries(keys).every(([key, expected]) => context[key] !== undefined && list(expected).some((e) => test(e, context[key] ?? '')));
+    return Object.entries(keys).every(
+      ([key, expected]) => context[key] !== undefined && list(expected).some((e) => test(e, context[key] ?? '')),
+    );
   });
 }
 
@@ -80,7 +96,9 @@ function matches(statement: PolicyStatement, request: Request): boolean {
 
 /** Whether the resource policy alone lets the request through (what a service principal needs). */
 export function resourcePolicyAllows(statements: readonly PolicyStatement[], request: Request): boolean {
-  return !resourcePolicyDenies(statements, request) && statements.some((s) => s.Effect === 'Allow' && matches(s, request));
+  return (
+    !resourcePolicyDenies(statements, request) && statements.some((s) => s.Effect === 'Allow' && matches(s, request))
+  );
 }
 
 /** Whether an explicit Deny in the resource policy refuses the request (it then fails whatever else allows it). */
@@ -99,25 +117,47 @@ export function machineMayPublish(resources: TemplateResources, machineId: strin
   const topics = Object.keys(resources).filter((id) => resources[id]!.Type === 'AWS::SNS::Topic');
   if (topics.length !== 1) throw new Error(`expected one SNS topic in the template, found ${topics.length}`);
   const topicId = topics[0]!;
-  const roleId = (resources[machineId]?.Properties?.RoleArn as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
+  const roleId = (resources[machineId]?.Properties?.RoleArn as { 'Fn::GetAtt'?: string[] } | undefined)?.[
+    'Fn::GetAtt'
+  ]?.[0];
   if (!roleId) throw new Error(`state machine ${machineId} names no role of the template`);
-  const request: Request = { principal: { arn: `arn:aws:iam::${LOCAL_PSEUDO['AWS::AccountId']}:role/${roleId}` }, action: 'sns:Publish', resource: `<${topicId}>`, context: { 'aws:SecureTransport': 'true' } };
+  const request: Request = {
+    principal: { arn: `arn:aws:iam::${LOCAL_PSEUDO['AWS::AccountId']}:role/${roleId}` },
+    action: 'sns:Publish',
+    resource: `<${topicId}>`,
+    context: { 'aws:SecureTransport': 'true' },
+  };
   const topicPolicy = Object.values(resources)
-    .filter((r) => r.Type === 'AWS::SNS::TopicPolicy' && (r.Properties?.Topics as { Ref?: string }[]).some((t) => t.Ref === topicId))
+    .filter(
+      (r) =>
+        r.Type === 'AWS::SNS::TopicPolicy' &&
+        (r.Properties?.Topics as { Ref?: string }[]).some((t) => t.Ref === topicId),
+    )
     .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
   if (resourcePolicyDenies(topicPolicy, request)) return false;
   const identityStatements = Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties?.Roles as { Ref?: string }[] | undefined)?.some((role) => role.Ref === roleId))
+    .filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        (r.Properties?.Roles as { Ref?: string }[] | undefined)?.some((role) => role.Ref === roleId),
+    )
     .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
   // An identity policy has no Principal: it speaks for the role it is attached to.
-  return identityStatements.some((s) => s.Effect === 'Allow' && matches({ ...s, Principal: '*' }, request)) && !identityStatements.some((s) => s.Effect === 'Deny' && matches({ ...s, Principal: '*' }, request));
+  return (
+    identityStatements.some((s) => s.Effect === 'Allow' && matches({ ...s, Principal: '*' }, request)) &&
+    !identityStatements.some((s) => s.Effect === 'Deny' && matches({ ...s, Principal: '*' }, request))
+  );
 }
 
 /** The machines whose role may publish to the alerts topic, as SNS would decide it (scripts/local/resourcePolicy.ts). */
 export function machinesThatMayPublish(template: Template): MachineName[] {
   const resources = template.toJSON().Resources as Parameters<typeof machineMayPublish>[0];
   return (Object.keys(MACHINE_ARNS) as MachineName[]).filter((name) => {
-    const id = Object.keys(resources).find((logicalId) => resources[logicalId]!.Type === 'AWS::StepFunctions::StateMachine' && logicalId.startsWith(`Orchestration${name}`));
+    const id = Object.keys(resources).find(
+      (logicalId) =>
+        resources[logicalId]!.Type === 'AWS::StepFunctions::StateMachine' &&
+        logicalId.startsWith(`Orchestration${name}`),
+    );
     return id !== undefined && machineMayPublish(resources, id);
   });
 }

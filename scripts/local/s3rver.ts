@@ -20,7 +20,18 @@ export async function startS3rver(directory: string, bucket: string): Promise<Lo
   await mkdir(directory, { recursive: true });
   const port = await freePort();
   const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
-  const proc = startProcess(process.execPath, [bin, '-d', directory, '-a', '127.0.0.1', '-p', String(port), '--silent', '--configure-bucket', bucket]);
+  const proc = startProcess(process.execPath, [
+    bin,
+    '-d',
+    directory,
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '--silent',
+    '--configure-bucket',
+    bucket,
+  ]);
   await waitUntil(`s3rver on port ${port}`, 30_000, async () => {
     if (proc.child.exitCode !== null) throw new Error(`s3rver exited: ${proc.stderr}`);
     return portOpen(port);

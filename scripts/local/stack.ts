@@ -15,4 +15,5 @@ export function keepsakeApp(context: Record<string, unknown> = {}): { app: App; 
   return { app, stack };
 }
 
-export const keepsakeTemplate = (context: Record<string, unknown> = {}): Template => Template.fromStack(keepsakeApp(context).stack);
+export const keepsakeTemplate = (context: Record<string, unknown> = {}): Template =>
+  Template.fromStack(keepsakeApp(context).stack);

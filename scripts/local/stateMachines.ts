@@ -7,7 +7,11 @@ export interface AslState {
   readonly Next?: string;
   readonly End?: boolean;
   readonly Resource?: string;
-  readonly Catch?: readonly { readonly ErrorEquals: readonly string[]; readonly Next: string; readonly ResultPath?: string }[];
+  readonly Catch?: readonly {
+    readonly ErrorEquals: readonly string[];
+    readonly Next: string;
+    readonly ResultPath?: string;
+  }[];
   readonly Retry?: readonly { readonly ErrorEquals: readonly string[] }[];
   readonly Parameters?: Record<string, unknown>;
   readonly Choices?: readonly { readonly Next: string }[];
@@ -60,7 +64,8 @@ export function stateMachineDefinition(
 ): AslDefinition {
   const machines = template.findResources('AWS::StepFunctions::StateMachine');
   const entry = Object.entries(machines).find(([id]) => id.startsWith(logicalIdPrefix));
-  if (!entry) throw new Error(`no state machine ${logicalIdPrefix}* in the template (have ${Object.keys(machines).join(', ')})`);
+  if (!entry)
+    throw new Error(`no state machine ${logicalIdPrefix}* in the template (have ${Object.keys(machines).join(', ')})`);
   return JSON.parse(render(entry[1].Properties.DefinitionString, token)) as AslDefinition;
 }
 
@@ -77,5 +82,7 @@ export type MachineName = keyof typeof MACHINE_ARNS;
 /** Every Keepsake state machine as `cdk synth` defines it (logical ids `Orchestration{name}…`), tokens as placeholders. */
 export function synthesizedMachines(template: Template = keepsakeTemplate()): Record<MachineName, AslDefinition> {
   const names = Object.keys(MACHINE_ARNS) as MachineName[];
-  return Object.fromEntries(names.map((name) => [name, stateMachineDefinition(template, `Orchestration${name}`)])) as Record<MachineName, AslDefinition>;
+  return Object.fromEntries(
+    names.map((name) => [name, stateMachineDefinition(template, `Orchestration${name}`)]),
+  ) as Record<MachineName, AslDefinition>;
 }

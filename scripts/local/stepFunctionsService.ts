@@ -46,7 +46,8 @@ class ApiError extends Error {
   }
 }
 
-const executionArnOf = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+const executionArnOf = (stateMachineArn: string, name: string) =>
+  `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
 /**
  * Step Functions for local mode: an HTTP endpoint speaking the service's JSON protocol (StartExecution,
@@ -63,16 +64,24 @@ export async function startLocalStepFunctions(options: {
 }): Promise<LocalStepFunctions> {
   const { StateMachine: Machine } = await loadLocalStepFunctions();
   const machines = new Map<string, StateMachine>(
-    options.machines.map((m) => [m.arn, new Machine(m.definition as never, { validationOptions: { checkArn: false, checkPaths: false } })]),
+    options.machines.map((m) => [
+      m.arn,
+      new Machine(m.definition as never, { validationOptions: { checkArn: false, checkPaths: false } }),
+    ]),
   );
   const executions = new Map<string, Execution>();
 
-  function start(body: { stateMachineArn?: string; name?: string; input?: string }): { executionArn: string; startDate: number } {
+  function start(body: { stateMachineArn?: string; name?: string; input?: string }): {
+    executionArn: string;
+    startDate: number;
+  } {
     const machine = body.stateMachineArn ? machines.get(body.stateMachineArn) : undefined;
-    if (!body.stateMachineArn || !machine) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${body.stateMachineArn}'`);
+    if (!body.stateMachineArn || !machine)
+      throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${body.stateMachineArn}'`);
     const name = body.name ?? randomUUID();
     const executionArn = executionArnOf(body.stateMachineArn, name);
-    if (executions.has(executionArn)) throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    if (executions.has(executionArn))
+      throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     let input: unknown;
     try {
       input = JSON.parse(body.input ?? '{}');
@@ -93,11 +102,18 @@ export async function startLocalStepFunctions(options: {
       abort: run.abort,
       done: run.result.then(
         (output: unknown) => {
-          if (execution.status === 'RUNNING') Object.assign(execution, { status: 'SUCCEEDED', output: JSON.stringify(output), stopDate: new Date() });
+          if (execution.status === 'RUNNING')
+            Object.assign(execution, { status: 'SUCCEEDED', output: JSON.stringify(output), stopDate: new Date() });
         },
         (error: Error) => {
           const failure = (error.cause as Error | undefined) ?? error;
-          if (execution.status === 'RUNNING') Object.assign(execution, { status: 'FAILED', error: failure.name, cause: failure.message, stopDate: new Date() });
+          if (execution.status === 'RUNNING')
+            Object.assign(execution, {
+              status: 'FAILED',
+              error: failure.name,
+              cause: failure.message,
+              stopDate: new Date(),
+            });
         },
       ),
     };
@@ -148,8 +164,16 @@ export async function startLocalStepFunctions(options: {
       const target = String(request.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
       const operation = operations[target];
       try {
-        if (!operation) throw new ApiError('UnknownOperationException', `local Step Functions does not implement ${target || 'this request'}`);
-        respond(response, 200, operation(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string | undefined>));
+        if (!operation)
+          throw new ApiError(
+            'UnknownOperationException',
+            `local Step Functions does not implement ${target || 'this request'}`,
+          );
+        respond(
+          response,
+          200,
+          operation(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string | undefined>),
+        );
       } catch (error) {
         const e = error instanceof ApiError ? error : new ApiError('InternalFailure', (error as Error).message);
         respond(response, e.type === 'InternalFailure' ? 500 : 400, { __type: e.type, message: e.message });

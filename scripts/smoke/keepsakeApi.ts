@@ -29,13 +29,20 @@ export function pathOf(operation: Operation, input: CallInput = {}): { method: s
  * Calls one operation of the Keepsake API by name and checks the answer against its schema from `types/`, so a
  * deployed API that drifted from the contract fails the smoke test instead of passing on a malformed answer.
  */
-export async function call<S extends z.ZodType>(api: ApiClient, operation: Operation, input: CallInput, answer: S): Promise<z.infer<S>> {
+export async function call<S extends z.ZodType>(
+  api: ApiClient,
+  operation: Operation,
+  input: CallInput,
+  answer: S,
+): Promise<z.infer<S>> {
   const { method, path } = pathOf(operation, input);
   const raw = await api.request<unknown>(method, path, input.body);
   const parsed = answer.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${operation} answered outside its schema: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+    throw new Error(
+      `${operation} answered outside its schema: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+    );
   }
   return parsed.data;
 }
@@ -58,12 +65,19 @@ export interface Polling {
  * Reads until `done` holds, at most `timeoutMs`: a deployed backup takes minutes (a Fargate task starts), so the
  * smoke test polls gently and gives up with the last state seen rather than hanging.
  */
-export async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, state: (value: T) => string, polling: Polling): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  state: (value: T) => string,
+  polling: Polling,
+): Promise<T> {
   const deadline = polling.now() + polling.timeoutMs;
   for (;;) {
     const current = await read();
     if (done(current)) return current;
-    if (polling.now() >= deadline) throw new Error(`${what} is still ${state(current)} after ${Math.round(polling.timeoutMs / 1000)} s`);
+    if (polling.now() >= deadline)
+      throw new Error(`${what} is still ${state(current)} after ${Math.round(polling.timeoutMs / 1000)} s`);
     await polling.sleep(polling.intervalMs);
   }
 }

@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
-import { CreateDataSourceSchema, DatabaseNameSchema, TlsSchema, type CreateDataSource } from '../../types/dataSource.ts';
+import {
+  CreateDataSourceSchema,
+  DatabaseNameSchema,
+  TlsSchema,
+  type CreateDataSource,
+} from '../../types/dataSource.ts';
 
 /** The command line is wrong or incomplete: exit 2 with this message, before anything is called. */
 export class UsageError extends Error {}
@@ -61,9 +66,16 @@ export const stampOf = (now: Date) => now.toISOString().slice(0, 19).replace(/-|
  * Parses and checks the command line and KEEPSAKE_DB_PASSWORD, reading `--ca-file`. Throws UsageError naming the
  * argument at fault; the password is refused on the command line, where `ps` and shell history would show it.
  */
-export async function parseSmokeOptions(argv: readonly string[], env: NodeJS.ProcessEnv, now: Date, readFile: (path: string) => Promise<string>): Promise<SmokeOptions> {
+export async function parseSmokeOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  now: Date,
+  readFile: (path: string) => Promise<string>,
+): Promise<SmokeOptions> {
   if (argv.some((arg) => /^--?(password|pass|p)(=|$)/.test(arg))) {
-    throw new UsageError('the password is read from KEEPSAKE_DB_PASSWORD only, never from the command line (ps and shell history show arguments)');
+    throw new UsageError(
+      'the password is read from KEEPSAKE_DB_PASSWORD only, never from the command line (ps and shell history show arguments)',
+    );
   }
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -94,12 +106,16 @@ export async function parseSmokeOptions(argv: readonly string[], env: NodeJS.Pro
 
   for (const [name, what] of REQUIRED) if (!text(name)) throw new UsageError(`missing --${name} (${what})`);
   const password = env.KEEPSAKE_DB_PASSWORD;
-  if (!password) throw new UsageError("missing KEEPSAKE_DB_PASSWORD: set it to the database user's password (never passed as an argument)");
+  if (!password)
+    throw new UsageError(
+      "missing KEEPSAKE_DB_PASSWORD: set it to the database user's password (never passed as an argument)",
+    );
 
   const port = Number(text('port'));
   if (!Number.isInteger(port)) throw new UsageError(`--port must be a whole number, not "${text('port')}"`);
   const timeoutMinutes = Number(text('timeout'));
-  if (!(timeoutMinutes > 0 && timeoutMinutes <= 180)) throw new UsageError(`--timeout must be minutes between 0 and 180, not "${text('timeout')}"`);
+  if (!(timeoutMinutes > 0 && timeoutMinutes <= 180))
+    throw new UsageError(`--timeout must be minutes between 0 and 180, not "${text('timeout')}"`);
 
   const api = text('api');
   if (api !== undefined) {
@@ -109,7 +125,8 @@ export async function parseSmokeOptions(argv: readonly string[], env: NodeJS.Pro
     } catch {
       url = undefined;
     }
-    if (!url || !/^https?:$/.test(url.protocol)) throw new UsageError(`--api must be the API's URL (https://…/prod/), not "${api}"`);
+    if (!url || !/^https?:$/.test(url.protocol))
+      throw new UsageError(`--api must be the API's URL (https://…/prod/), not "${api}"`);
   }
 
   const caFile = text('ca-file');
@@ -120,10 +137,15 @@ export async function parseSmokeOptions(argv: readonly string[], env: NodeJS.Pro
     } catch (error) {
       throw new UsageError(`--ca-file ${caFile} cannot be read: ${(error as Error).message}`);
     }
-    if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${caFile} holds no PEM certificate`);
+    if (!caPem.includes('-----BEGIN CERTIFICATE-----'))
+      throw new UsageError(`--ca-file ${caFile} holds no PEM certificate`);
   }
-  const tls = TlsSchema.safeParse({ mode: text('tls-mode') ?? (caPem ? 'verify-identity' : 'required'), ...(caPem && { caPem }) });
-  if (!tls.success) throw new UsageError(`--tls-mode must be one of disabled, preferred, required, verify-ca, verify-identity`);
+  const tls = TlsSchema.safeParse({
+    mode: text('tls-mode') ?? (caPem ? 'verify-identity' : 'required'),
+    ...(caPem && { caPem }),
+  });
+  if (!tls.success)
+    throw new UsageError(`--tls-mode must be one of disabled, preferred, required, verify-ca, verify-identity`);
 
   const stamp = stampOf(now);
   const source = CreateDataSourceSchema.safeParse({
@@ -140,13 +162,16 @@ export async function parseSmokeOptions(argv: readonly string[], env: NodeJS.Pro
   if (!source.success) {
     const issue = source.error.issues[0];
     const field = String(issue?.path[0] ?? '');
-    throw new UsageError(`${ARGUMENT_OF[field] ?? field}: ${field === 'engine' ? 'must be mysql or mariadb' : (issue?.message ?? 'invalid')}`);
+    throw new UsageError(
+      `${ARGUMENT_OF[field] ?? field}: ${field === 'engine' ? 'must be mysql or mariadb' : (issue?.message ?? 'invalid')}`,
+    );
   }
 
   const scratchDatabase = text('scratch-database') ?? `keepsake_smoke_${stamp}`;
   const scratch = DatabaseNameSchema.safeParse(scratchDatabase);
   if (!scratch.success) throw new UsageError(`--scratch-database: ${scratch.error.issues[0]?.message ?? 'invalid'}`);
-  if (scratchDatabase === source.data.database) throw new UsageError('--scratch-database must differ from --database: the restore would overwrite the source');
+  if (scratchDatabase === source.data.database)
+    throw new UsageError('--scratch-database must differ from --database: the restore would overwrite the source');
 
   return {
     stack: text('stack') ?? 'Keepsake',

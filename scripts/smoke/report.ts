@@ -18,7 +18,11 @@ export class StepReport {
   ) {}
 
   /** Runs `action`; `detail` adds what an operator wants to see after PASS (an id, a size). */
-  async step<T>(name: string, action: () => Promise<T>, detail?: (value: T) => string | undefined): Promise<StepResult<T>> {
+  async step<T>(
+    name: string,
+    action: () => Promise<T>,
+    detail?: (value: T) => string | undefined,
+  ): Promise<StepResult<T>> {
     const started = this.clock();
     try {
       const value = await action();

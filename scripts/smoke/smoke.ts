@@ -59,14 +59,19 @@ function apiRegion(api: string): string | undefined {
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
-const size = (bytes: number | undefined) => (bytes === undefined ? 'size unknown' : `${(bytes / 1024 / 1024).toFixed(2)} MiB`);
+const size = (bytes: number | undefined) =>
+  bytes === undefined ? 'size unknown' : `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 
 /**
  * `npm run smoke:aws`: checks a freshly deployed Keepsake end to end with the operator's own credentials and
  * database. Exit codes: 0 every step passed, 1 a step failed, 2 the command line is wrong or no AWS credentials
  * or region could be found (nothing was created then).
  */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, deps: SmokeDeps = defaultDeps()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  deps: SmokeDeps = defaultDeps(),
+): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     deps.out(USAGE);
     return 0;
@@ -108,7 +113,12 @@ export async function runSmoke(
 ): Promise<number> {
   let baseUrl = options.api ?? `stack ${options.stack}`;
   const report = new StepReport(deps.out, deps.clock, (error) => describeFailure(error, baseUrl, false));
-  const polling: Polling = { intervalMs: deps.pollIntervalMs, timeoutMs: options.timeoutMs, sleep: deps.sleep, now: deps.clock };
+  const polling: Polling = {
+    intervalMs: deps.pollIntervalMs,
+    timeoutMs: options.timeoutMs,
+    sleep: deps.sleep,
+    now: deps.clock,
+  };
 
   const found = await report.step(
     'find the API',
@@ -118,7 +128,10 @@ export async function runSmoke(
   let api: ApiClient | undefined;
   if (found.ok) {
     baseUrl = found.value;
-    api = apiClient(found.value, sigV4Signer(found.value, { credentials: deps.credentials, env: { AWS_REGION: deps.region } }));
+    api = apiClient(
+      found.value,
+      sigV4Signer(found.value, { credentials: deps.credentials, env: { AWS_REGION: deps.region } }),
+    );
   }
 
   const made: Made = api ? await apiSteps(report, api, options, polling) : {};
@@ -177,13 +190,26 @@ async function apiSteps(report: StepReport, api: ApiClient, options: SmokeOption
   const backedUp = await report.step(
     'back up',
     async () => {
-      const { backupId } = await call(api, 'triggerBackup', { params: { id: source.id }, body: { trigger: 'api' } }, TriggerBackupResponseSchema);
+      const { backupId } = await call(
+        api,
+        'triggerBackup',
+        { params: { id: source.id }, body: { trigger: 'api' } },
+        TriggerBackupResponseSchema,
+      );
       made.backupId = backupId;
-      const backup = await waitFor(`backup ${backupId}`, readBackup(backupId), (b) => FINAL.has(b.status), (b) => b.status, polling);
-      if (backup.status !== 'succeeded') throw new Error(`backup ${backupId} ${backup.status}${backup.error ? `: ${backup.error}` : ''}`);
+      const backup = await waitFor(
+        `backup ${backupId}`,
+        readBackup(backupId),
+        (b) => FINAL.has(b.status),
+        (b) => b.status,
+        polling,
+      );
+      if (backup.status !== 'succeeded')
+        throw new Error(`backup ${backupId} ${backup.status}${backup.error ? `: ${backup.error}` : ''}`);
       return backup;
     },
-    (b) => `backup ${b.id}, ${b.tables ?? '?'} tables, ${size(b.compressedBytes)} compressed, sha256 ${b.sha256?.slice(0, 12) ?? '?'}…`,
+    (b) =>
+      `backup ${b.id}, ${b.tables ?? '?'} tables, ${size(b.compressedBytes)} compressed, sha256 ${b.sha256?.slice(0, 12) ?? '?'}…`,
   );
   if (!backedUp.ok) {
     skipRest('verify', 'the backup did not succeed');
@@ -203,7 +229,10 @@ async function apiSteps(report: StepReport, api: ApiClient, options: SmokeOption
         (b) => (b.verification ? `at its earlier result (${b.verification.status})` : 'unverified'),
         polling,
       );
-      if (checked.verification?.status !== 'verified') throw new Error(`backup ${backup.id} failed verification: ${checked.verification?.reason ?? 'no reason given'}`);
+      if (checked.verification?.status !== 'verified')
+        throw new Error(
+          `backup ${backup.id} failed verification: ${checked.verification?.reason ?? 'no reason given'}`,
+        );
       return checked;
     },
     () => 'SHA-256 and gzip stream checked',
@@ -216,23 +245,42 @@ async function apiSteps(report: StepReport, api: ApiClient, options: SmokeOption
       const body = { backupId: backup.id, targetSourceId: source.id, targetDatabase: target, confirmDatabase: target };
       const { restoreId } = await call(api, 'createRestore', { body }, CreateRestoreResponseSchema);
       const read = () => call(api, 'getRestore', { params: { id: restoreId } }, RestoreSchema);
-      const restore = await waitFor(`restore ${restoreId}`, read, (r) => FINAL.has(r.status), (r) => r.status, polling);
-      if (restore.status !== 'succeeded') throw new Error(`restore ${restoreId} ${restore.status}${restore.error ? `: ${restore.error}` : ''}`);
+      const restore = await waitFor(
+        `restore ${restoreId}`,
+        read,
+        (r) => FINAL.has(r.status),
+        (r) => r.status,
+        polling,
+      );
+      if (restore.status !== 'succeeded')
+        throw new Error(`restore ${restoreId} ${restore.status}${restore.error ? `: ${restore.error}` : ''}`);
       return restore;
     },
     (r) => `restore ${r.id} into ${target}`,
   );
   // The API restores but never drops a database: that stays the operator's call.
-  if (restored.ok) report.note(`the scratch database ${target} stays on ${options.source.host}: drop it when done (DROP DATABASE \`${target}\`)`);
+  if (restored.ok)
+    report.note(
+      `the scratch database ${target} stays on ${options.source.host}: drop it when done (DROP DATABASE \`${target}\`)`,
+    );
   return made;
 }
 
 /** Trashes the backup and deletes the data source this run created, unless `--keep`; a backup still running is cancelled first. */
-async function cleanUp(report: StepReport, options: SmokeOptions, api: ApiClient | undefined, made: Made, polling: Polling): Promise<void> {
+async function cleanUp(
+  report: StepReport,
+  options: SmokeOptions,
+  api: ApiClient | undefined,
+  made: Made,
+  polling: Polling,
+): Promise<void> {
   const { source, backupId } = made;
   if (!api || !source) return;
   if (options.keep) {
-    report.skip('clean up', `--keep: data source ${source.id}${backupId ? ` and backup ${backupId}` : ''} left in place`);
+    report.skip(
+      'clean up',
+      `--keep: data source ${source.id}${backupId ? ` and backup ${backupId}` : ''} left in place`,
+    );
     return;
   }
   if (backupId) {
@@ -243,7 +291,13 @@ async function cleanUp(report: StepReport, options: SmokeOptions, api: ApiClient
         const current = await call(api, 'getBackup', { params: { id } }, BackupSchema);
         if (!FINAL.has(current.status)) {
           await call(api, 'cancelBackup', { params: { id } }, BackupSchema);
-          await waitFor(`cancelled backup ${id}`, () => call(api, 'getBackup', { params: { id } }, BackupSchema), (b) => FINAL.has(b.status), (b) => b.status, { ...polling, timeoutMs: 120_000 });
+          await waitFor(
+            `cancelled backup ${id}`,
+            () => call(api, 'getBackup', { params: { id } }, BackupSchema),
+            (b) => FINAL.has(b.status),
+            (b) => b.status,
+            { ...polling, timeoutMs: 120_000 },
+          );
         }
         return call(api, 'trashBackup', { params: { id } }, BackupSchema);
       },

@@ -1,5 +1,14 @@
-import { DescribeStacksCommand, paginateListStackResources, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DescribeAlarmsCommand, SetAlarmStateCommand, type CloudWatchClient, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeStacksCommand,
+  paginateListStackResources,
+  type CloudFormationClient,
+} from '@aws-sdk/client-cloudformation';
+import {
+  DescribeAlarmsCommand,
+  SetAlarmStateCommand,
+  type CloudWatchClient,
+  type MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
 
 /** The outputs `infra/keepsakeStack.ts` declares; only ApiUrl is required by the smoke test. */
 export interface StackOutputs {
@@ -13,9 +22,13 @@ export async function readStackOutputs(cfn: CloudFormationClient, stackName: str
   const stack = Stacks?.[0];
   if (!stack) throw new Error(`stack ${stackName} was not found`);
   const outputs: Record<string, string> = {};
-  for (const output of stack.Outputs ?? []) if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;
+  for (const output of stack.Outputs ?? [])
+    if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;
   const apiUrl = outputs.ApiUrl;
-  if (!apiUrl) throw new Error(`stack ${stackName} (${stack.StackStatus ?? 'unknown status'}) has no ApiUrl output: is it Keepsake's, fully deployed?`);
+  if (!apiUrl)
+    throw new Error(
+      `stack ${stackName} (${stack.StackStatus ?? 'unknown status'}) has no ApiUrl output: is it Keepsake's, fully deployed?`,
+    );
   return { ...outputs, ApiUrl: apiUrl };
 }
 
@@ -30,7 +43,11 @@ export async function listStackAlarms(cfn: CloudFormationClient, stackName: stri
   const alarms: StackAlarm[] = [];
   for await (const page of paginateListStackResources({ client: cfn }, { StackName: stackName })) {
     for (const resource of page.StackResourceSummaries ?? []) {
-      if (resource.ResourceType === 'AWS::CloudWatch::Alarm' && resource.LogicalResourceId && resource.PhysicalResourceId) {
+      if (
+        resource.ResourceType === 'AWS::CloudWatch::Alarm' &&
+        resource.LogicalResourceId &&
+        resource.PhysicalResourceId
+      ) {
         alarms.push({ logicalId: resource.LogicalResourceId, name: resource.PhysicalResourceId });
       }
     }
@@ -42,7 +59,11 @@ export async function listStackAlarms(cfn: CloudFormationClient, stackName: stri
  * Which alarm to fire: one that notifies someone (has actions) and is not in ALARM now (that would be a real
  * incident, and setting it again sends nothing), preferring the backup-failure alarm, the one an operator expects.
  */
-export function pickTestAlarm(alarms: readonly StackAlarm[], described: readonly MetricAlarm[], stackName: string): StackAlarm {
+export function pickTestAlarm(
+  alarms: readonly StackAlarm[],
+  described: readonly MetricAlarm[],
+  stackName: string,
+): StackAlarm {
   if (alarms.length === 0) throw new Error(`stack ${stackName} has no CloudWatch alarms`);
   const state = new Map(described.map((a) => [a.AlarmName, a]));
   const usable = alarms.filter((a) => {
@@ -66,18 +87,30 @@ const explain = (alarm: MetricAlarm | undefined) =>
  * Sets `alarm` to ALARM, so CloudWatch notifies its actions (the alerts topic e-mails its subscribers), holds it
  * there for `holdMs`, then sets it back to OK (also when the wait fails: the alarm is never left raised).
  */
-export async function fireTestAlarm(cw: CloudWatchClient, alarmName: string, holdMs: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+export async function fireTestAlarm(
+  cw: CloudWatchClient,
+  alarmName: string,
+  holdMs: number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
   await cw.send(
     new SetAlarmStateCommand({
       AlarmName: alarmName,
       StateValue: 'ALARM',
-      StateReason: 'Keepsake smoke test (npm run smoke:aws): checking that alarm notifications arrive; it is set back to OK at once.',
+      StateReason:
+        'Keepsake smoke test (npm run smoke:aws): checking that alarm notifications arrive; it is set back to OK at once.',
     }),
   );
   try {
     await sleep(holdMs);
   } finally {
-    await cw.send(new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'OK', StateReason: 'Keepsake smoke test over: reset to OK.' }));
+    await cw.send(
+      new SetAlarmStateCommand({
+        AlarmName: alarmName,
+        StateValue: 'OK',
+        StateReason: 'Keepsake smoke test over: reset to OK.',
+      }),
+    );
   }
 }
 
@@ -91,7 +124,11 @@ export async function fireStackTestAlarm(
   const alarms = await listStackAlarms(clients.cfn, stackName);
   // DescribeAlarms takes at most 100 names; Keepsake's stack has a handful.
   const names = alarms.slice(0, 100).map((a) => a.name);
-  const described = names.length === 0 ? [] : ((await clients.cw.send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ['MetricAlarm'] }))).MetricAlarms ?? []);
+  const described =
+    names.length === 0
+      ? []
+      : ((await clients.cw.send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ['MetricAlarm'] })))
+          .MetricAlarms ?? []);
   const alarm = pickTestAlarm(alarms, described, stackName);
   await fireTestAlarm(clients.cw, alarm.name, holdMs, sleep);
   return alarm.name;

@@ -27,7 +27,10 @@ let page: Page;
 const pageErrors: string[] = [];
 
 const checksums = async (db: string) =>
-  (await rootSql(`CHECKSUM TABLE ${db}.items`)).split('\n').filter(Boolean).map((line) => line.split('\t')[1]);
+  (await rootSql(`CHECKSUM TABLE ${db}.items`))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\t')[1]);
 
 beforeAll(async () => {
   await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_restored;
@@ -48,7 +51,11 @@ afterAll(async () => {
 });
 
 const shot = (name: string) => screenshot(page, name);
-const toast = (text: string | RegExp) => page.getByRole('status').filter({ hasText: text }).or(page.getByRole('alert').filter({ hasText: text }));
+const toast = (text: string | RegExp) =>
+  page
+    .getByRole('status')
+    .filter({ hasText: text })
+    .or(page.getByRole('alert').filter({ hasText: text }));
 
 describe('the console in Chromium against local mode', () => {
   let backupId = '';
@@ -68,7 +75,13 @@ describe('the console in Chromium against local mode', () => {
     await page.getByRole('button', { name: 'Add data source' }).first().click();
     const dialog = page.getByRole('dialog', { name: 'Add a data source' });
     await dialog.getByRole('button', { name: 'Add data source' }).click();
-    for (const message of ['name is required', 'host is required', 'database is required', 'username is required', 'password is required']) {
+    for (const message of [
+      'name is required',
+      'host is required',
+      'database is required',
+      'username is required',
+      'password is required',
+    ]) {
       await dialog.getByText(message, { exact: true }).waitFor();
     }
     expect(await dialog.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
@@ -124,7 +137,10 @@ describe('the console in Chromium against local mode', () => {
     await row.getByRole('button', { name: 'Back up now' }).click();
     await page.waitForURL(/\/backups\/[\w-]+$/);
     backupId = page.url().split('/').pop() ?? '';
-    await page.getByRole('definition').filter({ hasText: /^succeeded$/ }).waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('definition')
+      .filter({ hasText: /^succeeded$/ })
+      .waitFor({ timeout: 60_000 });
     const record = await api.request<Backup>('GET', `/v1/backups/${backupId}`);
     expect(record.status).toBe('succeeded');
     expect(await page.getByText(record.sha256 ?? 'no checksum').isVisible()).toBe(true);
@@ -137,12 +153,19 @@ describe('the console in Chromium against local mode', () => {
   }, 90_000);
 
   it('downloads the backup: the saved file has the recorded SHA-256', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download' }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/\.sql\.gz$/);
     const file = join(dataDir, 'download.sql.gz');
     await download.saveAs(file);
     const record = await api.request<Backup>('GET', `/v1/backups/${backupId}`);
-    expect(createHash('sha256').update(await readFile(file)).digest('hex')).toBe(record.sha256);
+    expect(
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+    ).toBe(record.sha256);
   });
 
   it('restores into a new database (the default), which ends up identical', async () => {

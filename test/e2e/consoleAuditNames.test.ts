@@ -36,7 +36,9 @@ beforeAll(async () => {
     [ADA_SUB, 'ada@example.com'],
     [BEN_SUB, 'ben@example.com'],
   ] as const) {
-    cognito.on(AdminGetUserCommand, { UserPoolId: POOL, Username: sub }).resolves({ Username: sub, UserAttributes: [{ Name: 'email', Value: email }] });
+    cognito
+      .on(AdminGetUserCommand, { UserPoolId: POOL, Username: sub })
+      .resolves({ Username: sub, UserAttributes: [{ Name: 'email', Value: email }] });
   }
   const events: [string, string, string][] = [
     [ADA, 'backup.delete', 'bk-1'],
@@ -45,14 +47,24 @@ beforeAll(async () => {
     [ADA, 'backup.trash', 'bk-4'],
   ];
   for (const [i, [principal, action, targetId]] of events.entries()) {
-    const item = auditItem({ principal, action, targetType: 'backup', targetId }, new Date(Date.parse('2026-03-01T12:00:00Z') + i * 60_000));
+    const item = auditItem(
+      { principal, action, targetType: 'backup', targetId },
+      new Date(Date.parse('2026-03-01T12:00:00Z') + i * 60_000),
+    );
     await table.client.send(new PutCommand({ TableName: table.tableName, Item: item }));
   }
   api = await startLocalHttpApi({
     port: 0,
     principal: 'local:audit-names',
     role: () => 'admin',
-    console: { dir: WEB_DIST, config: (origin) => ({ apiUrl: origin, region: 'local', auth: { kind: 'local', principal: 'local:audit-names', role: 'admin' } }) },
+    console: {
+      dir: WEB_DIST,
+      config: (origin) => ({
+        apiUrl: origin,
+        region: 'local',
+        auth: { kind: 'local', principal: 'local:audit-names', role: 'admin' },
+      }),
+    },
   });
   browser = await launchChromium();
   page = await consolePage(browser, pageErrors);
@@ -74,8 +86,15 @@ describe('the audit log names console users', () => {
     await page.goto(`${api.url}/audit`);
     await expect.poll(() => rows().count(), { timeout: 20_000 }).toBe(4);
     const cells = await Promise.all((await principalCells()).map((cell) => cell.innerText()));
-    expect(cells.map((text) => text.trim().split('\n'))).toEqual([['ada@example.com', ADA], ['arn:aws:iam::123456789012:user/alice'], ['ben@example.com', BEN], ['ada@example.com', ADA]]);
-    expect(await page.getByRole('button', { name: 'ada@example.com' }).first().getAttribute('title')).toBe(`Show only the events of ${ADA}`);
+    expect(cells.map((text) => text.trim().split('\n'))).toEqual([
+      ['ada@example.com', ADA],
+      ['arn:aws:iam::123456789012:user/alice'],
+      ['ben@example.com', BEN],
+      ['ada@example.com', ADA],
+    ]);
+    expect(await page.getByRole('button', { name: 'ada@example.com' }).first().getAttribute('title')).toBe(
+      `Show only the events of ${ADA}`,
+    );
     await screenshot(page, 'audit-names');
   });
 

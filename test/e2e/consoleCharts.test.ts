@@ -38,7 +38,9 @@ let restore: Restore;
 const pageErrors: string[] = [];
 
 async function backUp(source: DataSource): Promise<Backup> {
-  const { backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${source.id}/backups`, { trigger: 'api' });
+  const { backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${source.id}/backups`, {
+    trigger: 'api',
+  });
   return waitForBackup(api, backupId, 90_000);
 }
 
@@ -52,13 +54,35 @@ beforeAll(async () => {
 
   const db = mariadb();
   // The test MariaDB runs without certificates; new sources otherwise default to TLS `required`.
-  const connection = { engine: 'mariadb', host: db.host, port: db.port, username: db.user, password: db.password, tls: { mode: 'disabled' } };
-  good = await api.request<DataSource>('POST', '/v1/data-sources', { name: `charts e2e ${process.pid}`, database: DB, ...connection });
-  broken = await api.request<DataSource>('POST', '/v1/data-sources', { name: `charts missing ${process.pid}`, database: `${DB}_missing`, ...connection });
+  const connection = {
+    engine: 'mariadb',
+    host: db.host,
+    port: db.port,
+    username: db.user,
+    password: db.password,
+    tls: { mode: 'disabled' },
+  };
+  good = await api.request<DataSource>('POST', '/v1/data-sources', {
+    name: `charts e2e ${process.pid}`,
+    database: DB,
+    ...connection,
+  });
+  broken = await api.request<DataSource>('POST', '/v1/data-sources', {
+    name: `charts missing ${process.pid}`,
+    database: `${DB}_missing`,
+    ...connection,
+  });
   for (const source of [good, good, broken]) await backUp(source);
-  const [latest] = (await api.request<ApiPage<Backup>>('GET', `/v1/data-sources/${good.id}/backups?status=succeeded&limit=1`)).items;
+  const [latest] = (
+    await api.request<ApiPage<Backup>>('GET', `/v1/data-sources/${good.id}/backups?status=succeeded&limit=1`)
+  ).items;
   if (!latest) throw new Error('no succeeded backup to restore');
-  const { restoreId } = await api.request<CreateRestoreResponse>('POST', '/v1/restores', { backupId: latest.id, targetSourceId: good.id, targetDatabase: RESTORED, confirmDatabase: RESTORED });
+  const { restoreId } = await api.request<CreateRestoreResponse>('POST', '/v1/restores', {
+    backupId: latest.id,
+    targetSourceId: good.id,
+    targetDatabase: RESTORED,
+    confirmDatabase: RESTORED,
+  });
   restore = await waitForRestore(api, restoreId, 90_000);
   if (restore.status !== 'succeeded') throw new Error(`restore ${restoreId} ${restore.status}: ${restore.error}`);
 
@@ -82,7 +106,9 @@ const PER_DAY = 'Backups per day';
 interface Canvas {
   readonly width: number;
   readonly height: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: ArrayLike<number> } };
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, width: number, height: number): { data: ArrayLike<number> };
+  };
 }
 
 /** How many pixels of the chart's canvas are within a few steps of `hex`: a series drawn in that colour is there. */
@@ -132,7 +158,9 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
       expect(await img.getAttribute('aria-label')).toMatch(new RegExp(`^${title}`));
       expect(await chart(title).locator('canvas').count()).toBe(1);
     }
-    expect(await chart(PER_DAY).getByRole('img').getAttribute('aria-label')).toBe('Backups per day, last 30 days: 3 succeeded, 1 failed');
+    expect(await chart(PER_DAY).getByRole('img').getAttribute('aria-label')).toBe(
+      'Backups per day, last 30 days: 3 succeeded, 1 failed',
+    );
     // Light theme: sky for storage, emerald for successes, red for failures.
     await expect.poll(() => pixelsOf(chart(STORAGE), '#0284c7')).toBeGreaterThan(100);
     expect(await pixelsOf(chart(PER_DAY), '#059669')).toBeGreaterThan(100);
@@ -160,7 +188,9 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
     await shot('dashboard-charts-dark');
 
     await page.setViewportSize({ width: 390, height: 844 });
-    await expect.poll(async () => (await chart(STORAGE).locator('canvas').boundingBox())?.width ?? 999).toBeLessThan(390);
+    await expect
+      .poll(async () => (await chart(STORAGE).locator('canvas').boundingBox())?.width ?? 999)
+      .toBeLessThan(390);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('dashboard-charts-phone-dark');
     await page.getByRole('button', { name: 'Dark mode' }).click();
@@ -170,8 +200,11 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
   it('shows the runner log lines of the restore on its page', async () => {
     const lines: LogLine[] = [];
     let cursor: string | undefined;
-    for (let more = true; more; ) {
-      const logs = await api.request<LogPage>('GET', `/v1/restores/${restore.id}/logs${cursor ? `?cursor=${cursor}` : ''}`);
+    for (let more = true; more;) {
+      const logs = await api.request<LogPage>(
+        'GET',
+        `/v1/restores/${restore.id}/logs${cursor ? `?cursor=${cursor}` : ''}`,
+      );
       lines.push(...logs.lines);
       cursor = logs.nextCursor ?? cursor;
       more = logs.more;
@@ -252,9 +285,18 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
     try {
       const db = mariadb();
       const stalled = await api.request<DataSource>('POST', '/v1/data-sources', {
-        name: `charts silent ${process.pid}`, engine: 'mariadb', host: '127.0.0.1', port: (silent.address() as AddressInfo).port, database: DB, username: db.user, password: db.password, tls: { mode: 'disabled' },
+        name: `charts silent ${process.pid}`,
+        engine: 'mariadb',
+        host: '127.0.0.1',
+        port: (silent.address() as AddressInfo).port,
+        database: DB,
+        username: db.user,
+        password: db.password,
+        tls: { mode: 'disabled' },
       });
-      const { backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${stalled.id}/backups`, { trigger: 'api' });
+      const { backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${stalled.id}/backups`, {
+        trigger: 'api',
+      });
       // Opened once the backup is under way: with nothing active the dashboard polls every 15 s, and this backup
       // ends after the runner's 10 s connect timeout, so one started after the page loaded could come and go unseen.
       await page.goto(`${local.apiUrl}/`);

@@ -48,15 +48,31 @@ beforeAll(async () => {
   principal = config.auth.principal;
 
   const db = mariadb();
-  source = await api.request<DataSource>('POST', '/v1/data-sources', { name: SOURCE_NAME, engine: 'mariadb', host: db.host, port: db.port, database: DB, username: db.user, password: db.password, tls: { mode: 'disabled' } });
+  source = await api.request<DataSource>('POST', '/v1/data-sources', {
+    name: SOURCE_NAME,
+    engine: 'mariadb',
+    host: db.host,
+    port: db.port,
+    database: DB,
+    username: db.user,
+    password: db.password,
+    tls: { mode: 'disabled' },
+  });
   for (let i = 0; i < TOGGLES; i++) {
     await api.request('POST', `/v1/data-sources/${source.id}/disable`, {});
     await api.request('POST', `/v1/data-sources/${source.id}/enable`, {});
   }
-  ({ backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${source.id}/backups`, { trigger: 'api' }));
+  ({ backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${source.id}/backups`, {
+    trigger: 'api',
+  }));
   const backup = await waitForBackup(api, backupId, 90_000);
   if (backup.status !== 'succeeded') throw new Error(`backup ${backupId} ${backup.status}: ${backup.error}`);
-  const { restoreId } = await api.request<CreateRestoreResponse>('POST', '/v1/restores', { backupId, targetSourceId: source.id, targetDatabase: RESTORED, confirmDatabase: RESTORED });
+  const { restoreId } = await api.request<CreateRestoreResponse>('POST', '/v1/restores', {
+    backupId,
+    targetSourceId: source.id,
+    targetDatabase: RESTORED,
+    confirmDatabase: RESTORED,
+  });
   restore = await waitForRestore(api, restoreId, 90_000);
   if (restore.status !== 'succeeded') throw new Error(`restore ${restoreId} ${restore.status}: ${restore.error}`);
 
@@ -83,8 +99,12 @@ describe('the console history pages in Chromium against local mode', () => {
     await row.waitFor();
     expect(await row.count()).toBe(1);
     // Source names arrive with their own query: wait for them rather than read the row before they do.
-    await expect.poll(() => row.getByRole('cell').nth(2).innerText(), { timeout: 10_000 }).toBe(`${SOURCE_NAME}\n${RESTORED}`);
-    const [requested, backup, , status, , duration, safety] = (await row.getByRole('cell').allInnerTexts()).map((c) => c.trim());
+    await expect
+      .poll(() => row.getByRole('cell').nth(2).innerText(), { timeout: 10_000 })
+      .toBe(`${SOURCE_NAME}\n${RESTORED}`);
+    const [requested, backup, , status, , duration, safety] = (await row.getByRole('cell').allInnerTexts()).map((c) =>
+      c.trim(),
+    );
     expect(requested).toContain(principal);
     expect(backup).toBe(`${SOURCE_NAME}\n${backupId.slice(0, 8)}`);
     expect(status).toBe('succeeded');
@@ -106,7 +126,12 @@ describe('the console history pages in Chromium against local mode', () => {
     await page.getByRole('heading', { name: `Restore ${restore.id}` }).waitFor();
     const target = page.getByRole('definition').filter({ hasText: `${SOURCE_NAME} / ${RESTORED}` });
     expect(await target.count()).toBe(1);
-    expect(await page.getByRole('definition').filter({ hasText: /^succeeded$/ }).count()).toBe(1);
+    expect(
+      await page
+        .getByRole('definition')
+        .filter({ hasText: /^succeeded$/ })
+        .count(),
+    ).toBe(1);
   });
 
   it('lists the restore and, a page further, the data source creation, each with the local principal', async () => {
@@ -127,7 +152,9 @@ describe('the console history pages in Chromium against local mode', () => {
     await page.getByRole('button', { name: 'Load more' }).click();
     await createRow.waitFor();
     expect(await createRow.count()).toBe(1);
-    await expect.poll(() => createRow.getByRole('cell').nth(3).innerText(), { timeout: 10_000 }).toBe(`data source ${SOURCE_NAME}\n${source.id}`);
+    await expect
+      .poll(() => createRow.getByRole('cell').nth(3).innerText(), { timeout: 10_000 })
+      .toBe(`data source ${SOURCE_NAME}\n${source.id}`);
     const [, creator, , , summary] = (await createRow.getByRole('cell').allInnerTexts()).map((c) => c.trim());
     expect(creator).toBe(principal);
     expect(summary).toContain(`"${SOURCE_NAME}" (mariadb`);

@@ -130,7 +130,16 @@ describe('the console by keyboard alone', () => {
     await page.goto(`${local.apiUrl}/`);
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     const path = await tabTo(named('Audit log', 'a'));
-    expect(path.filter((f) => f.tag === 'a').map((f) => f.name)).toEqual(['Skip to content', 'Dashboard', 'Data sources', 'Schedules', 'Backups', 'Restores', 'Trash', 'Audit log']);
+    expect(path.filter((f) => f.tag === 'a').map((f) => f.name)).toEqual([
+      'Skip to content',
+      'Dashboard',
+      'Data sources',
+      'Schedules',
+      'Backups',
+      'Restores',
+      'Trash',
+      'Audit log',
+    ]);
     await tabTo(named('Data sources', 'a'), { back: true });
     await press('Enter');
     await page.waitForURL(/\/data-sources$/);
@@ -179,7 +188,9 @@ describe('the console by keyboard alone', () => {
     expect((await focus())?.inDialog).toBe(true);
 
     // The default: a new database, looked up as it is named.
-    await dialog.getByText('keepsake_demo_restored does not exist on demo (local MariaDB): it will be created.').waitFor();
+    await dialog
+      .getByText('keepsake_demo_restored does not exist on demo (local MariaDB): it will be created.')
+      .waitFor();
     expect(await dialog.getByRole('button', { name: 'Restore' }).isEnabled()).toBe(true);
 
     // What the page itself was answered: row and size estimates move as InnoDB refreshes its statistics, so a second
@@ -197,19 +208,37 @@ describe('the console by keyboard alone', () => {
     expect(show(await focus())).toBe(`input[radio] "Over the source's database "keepsake_demo""`);
     const overwritten = dialog.getByRole('note', { name: 'What will be overwritten' });
     await overwritten.getByText('keepsake_demo exists on demo (local MariaDB) with 2 tables and 1 view.').waitFor();
-    await overwritten.getByText(/are dropped and recreated with the backup's data; the other tables of keepsake_demo are kept\. A safety backup of keepsake_demo is taken first/).waitFor();
+    await overwritten
+      .getByText(
+        /are dropped and recreated with the backup's data; the other tables of keepsake_demo are kept\. A safety backup of keepsake_demo is taken first/,
+      )
+      .waitFor();
 
     await expect.poll(() => answered.length).toBeGreaterThan(0);
     const inspection = answered.at(-1) as DatabaseInspection;
-    expect(inspection.exists && inspection.tables.map((t) => t.name).sort()).toEqual(['customers', 'order_totals', 'orders']);
+    expect(inspection.exists && inspection.tables.map((t) => t.name).sort()).toEqual([
+      'customers',
+      'order_totals',
+      'orders',
+    ]);
     const rows = overwritten.getByRole('region', { name: 'Tables of keepsake_demo' }).getByRole('row');
-    const shownRows = async (): Promise<string[][]> => Promise.all((await rows.all()).slice(1).map((row) => row.getByRole('cell').allTextContents()));
+    const shownRows = async (): Promise<string[][]> =>
+      Promise.all((await rows.all()).slice(1).map((row) => row.getByRole('cell').allTextContents()));
     const expected = (i: DatabaseInspection) =>
-      i.exists ? i.tables.map((t) => (t.kind === 'view' ? [`${t.name}view`, '—', '—'] : [t.name, `≈ ${t.approxRows?.toLocaleString('en-US')}`, formatBytes(t.bytes)])) : [];
+      i.exists
+        ? i.tables.map((t) =>
+            t.kind === 'view'
+              ? [`${t.name}view`, '—', '—']
+              : [t.name, `≈ ${t.approxRows?.toLocaleString('en-US')}`, formatBytes(t.bytes)],
+          )
+        : [];
     // Compared with the newest answer at each try: a refetch may land while the rows are read.
     await expect
       .poll(async () => ({ shown: await shownRows(), answered: expected(answered.at(-1) as DatabaseInspection) }))
-      .toSatisfy(({ shown, answered: wanted }: { shown: string[][]; answered: string[][] }) => JSON.stringify(shown) === JSON.stringify(wanted));
+      .toSatisfy(
+        ({ shown, answered: wanted }: { shown: string[][]; answered: string[][] }) =>
+          JSON.stringify(shown) === JSON.stringify(wanted),
+      );
 
     // Nothing is overwritten until the name is typed.
     const restore = dialog.getByRole('button', { name: 'Restore' });

@@ -35,24 +35,39 @@ describe('a viewer in the console', () => {
     const row = page.getByRole('row').filter({ hasText: 'demo (local MariaDB)' });
     await row.waitFor();
     for (const name of ['Add data source', 'Back up now', 'Test connection', 'Disable', 'Delete']) {
-      expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({ name, count: 0 });
+      expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({
+        name,
+        count: 0,
+      });
     }
-    expect(await page.getByText(/viewer/).first().isVisible()).toBe(true);
+    expect(
+      await page
+        .getByText(/viewer/)
+        .first()
+        .isVisible(),
+    ).toBe(true);
     await shot('viewer-data-sources');
 
     await page.getByRole('link', { name: 'Backups' }).click();
     await page.getByRole('row').filter({ hasText: 'succeeded' }).first().waitFor();
     for (const name of ['Download', 'Verify', 'Restore', 'Trash']) {
-      expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({ name, count: 0 });
+      expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({
+        name,
+        count: 0,
+      });
     }
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).count()).toBe(
+      0,
+    );
     await shot('viewer-backups');
   });
 
   it('is refused by the API too (403 naming the role needed), whatever the page shows', async () => {
     const api = apiClient(local.apiUrl);
     const [source] = (await api.request<ApiPage<DataSource>>('GET', '/v1/data-sources')).items;
-    const refused = await api.request('POST', `/v1/data-sources/${source?.id}/backups`, { trigger: 'manual' }).catch((e: unknown) => e);
+    const refused = await api
+      .request('POST', `/v1/data-sources/${source?.id}/backups`, { trigger: 'manual' })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ApiError);
     expect((refused as ApiError).status).toBe(403);
     expect((refused as ApiError).message).toBe('the viewer role cannot triggerBackup: it needs operator');

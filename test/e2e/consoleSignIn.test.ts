@@ -8,7 +8,14 @@ import { startLocalHttpApi, type LocalHttpApi } from '../../scripts/local/httpAp
 import type { ConsoleConfig } from '../../types/consoleConfig.ts';
 import { executeApiSigner } from '../../types/sigV4.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { FAKE_CLIENT_ID, FAKE_IDENTITY_POOL_ID, FAKE_REGION, FAKE_USER_POOL_ID, startFakeCognito, type FakeCognito } from '../support/fakeCognito.ts';
+import {
+  FAKE_CLIENT_ID,
+  FAKE_IDENTITY_POOL_ID,
+  FAKE_REGION,
+  FAKE_USER_POOL_ID,
+  startFakeCognito,
+  type FakeCognito,
+} from '../support/fakeCognito.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { startSignedApiGateway, type SignedApiGateway } from '../support/signedApiGateway.ts';
 
@@ -42,7 +49,14 @@ beforeAll(async () => {
       config: (): ConsoleConfig => ({
         apiUrl: gateway.apiUrl,
         region: FAKE_REGION,
-        auth: { kind: 'cognito', userPoolId: FAKE_USER_POOL_ID, userPoolClientId: FAKE_CLIENT_ID, identityPoolId: FAKE_IDENTITY_POOL_ID, authDomain: cognito.url, identityEndpoint: cognito.url },
+        auth: {
+          kind: 'cognito',
+          userPoolId: FAKE_USER_POOL_ID,
+          userPoolClientId: FAKE_CLIENT_ID,
+          identityPoolId: FAKE_IDENTITY_POOL_ID,
+          authDomain: cognito.url,
+          identityEndpoint: cognito.url,
+        },
       }),
     },
   });
@@ -50,7 +64,12 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'keepsake-sign-in-'));
   // Local mode's handlers name the console's origin in every answer, as the Lambdas do with CONSOLE_ORIGIN.
   local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0'], { CONSOLE_ORIGIN: consoleOrigin });
-  gateway = await startSignedApiGateway({ upstream: local.apiUrl, region: FAKE_REGION, consoleOrigin: () => consoleOrigin, credentials: cognito.credentials });
+  gateway = await startSignedApiGateway({
+    upstream: local.apiUrl,
+    region: FAKE_REGION,
+    consoleOrigin: () => consoleOrigin,
+    credentials: cognito.credentials,
+  });
   browser = await launchChromium();
   page = await consolePage(browser, pageErrors);
 }, 240_000);
@@ -76,7 +95,10 @@ async function signInAs(email: string, groups: string[]): Promise<void> {
 function signerOf(email: string) {
   const [accessKeyId, issued] = [...cognito.credentials].filter(([, c]) => c.email === email).at(-1) ?? [];
   if (!accessKeyId || !issued) throw new Error(`no credentials were issued to ${email}`);
-  return executeApiSigner({ region: FAKE_REGION, credentials: { accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken } });
+  return executeApiSigner({
+    region: FAKE_REGION,
+    credentials: { accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken },
+  });
 }
 
 describe('signing in to the deployed console (Cognito, SigV4, CORS)', () => {
@@ -92,7 +114,12 @@ describe('signing in to the deployed console (Cognito, SigV4, CORS)', () => {
   it('signs in on the hosted UI with PKCE and loads the dashboard through signed cross-origin calls', async () => {
     await signInAs('ada@example.com', ['viewer', 'admin']);
     expect(page.url()).toBe(`${site.url}/`);
-    expect(cognito.calls.slice(0, 4)).toEqual(['authorize', 'token:authorization_code', 'GetId', 'GetCredentialsForIdentity']);
+    expect(cognito.calls.slice(0, 4)).toEqual([
+      'authorize',
+      'token:authorization_code',
+      'GetId',
+      'GetCredentialsForIdentity',
+    ]);
     await page.getByRole('row').filter({ hasText: 'demo (local MariaDB)' }).first().waitFor();
     expect(await page.getByText('ada@example.com, admin').isVisible()).toBe(true);
 
@@ -103,14 +130,21 @@ describe('signing in to the deployed console (Cognito, SigV4, CORS)', () => {
     expect(gateway.calls.every((call) => call.path.startsWith('/prod/v1/'))).toBe(true);
 
     // Tokens live in this tab's sessionStorage, never in localStorage; the PKCE verifier is gone once used.
-    const storage = (await page.evaluate('({ session: { ...sessionStorage }, local: JSON.stringify({ ...localStorage }) })')) as { session: Record<string, string>; local: string };
+    const storage = (await page.evaluate(
+      '({ session: { ...sessionStorage }, local: JSON.stringify({ ...localStorage }) })',
+    )) as { session: Record<string, string>; local: string };
     expect(Object.keys(storage.session)).toEqual(['keepsake.tokens']);
-    expect(JSON.parse(storage.session['keepsake.tokens'] ?? '{}')).toMatchObject({ idToken: expect.any(String), refreshToken: expect.any(String) });
+    expect(JSON.parse(storage.session['keepsake.tokens'] ?? '{}')).toMatchObject({
+      idToken: expect.any(String),
+      refreshToken: expect.any(String),
+    });
     expect(storage.local).not.toMatch(/keepsake\.tokens|idToken|refreshToken/);
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Audit log' }).isVisible()).toBe(true);
-    await expect.poll(() => gateway.calls.filter((c) => c.path === '/prod/v1/audit').map((c) => c.status)).toContain(200);
+    await expect
+      .poll(() => gateway.calls.filter((c) => c.path === '/prod/v1/audit').map((c) => c.status))
+      .toContain(200);
     await shot('signed-in-admin');
   });
 
@@ -123,7 +157,10 @@ describe('signing in to the deployed console (Cognito, SigV4, CORS)', () => {
     const tampered = await fetch(new Request(`${gateway.apiUrl}v1/audit`, { headers: signed.headers }));
     expect(tampered.status).toBe(403);
     expect(tampered.headers.get('access-control-allow-origin')).toBe(site.url);
-    expect(gateway.calls.filter((c) => c.refused).map((c) => c.refused)).toEqual(['missing or malformed Authorization', 'signature does not match']);
+    expect(gateway.calls.filter((c) => c.refused).map((c) => c.refused)).toEqual([
+      'missing or malformed Authorization',
+      'signature does not match',
+    ]);
 
     // From the console's page, an unsigned call gets the 403 with a CORS header the browser lets it read.
     const fromPage = await page.evaluate(async (target) => {
@@ -144,24 +181,42 @@ describe('signing in to the deployed console (Cognito, SigV4, CORS)', () => {
   it('shows a viewer no admin or operator actions, and the API refuses them anyway', async () => {
     await signInAs('val@example.com', ['viewer']);
     expect(await page.getByText('val@example.com, viewer').isVisible()).toBe(true);
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).count()).toBe(
+      0,
+    );
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Data sources' }).click();
     await page.getByRole('row').filter({ hasText: 'demo (local MariaDB)' }).waitFor();
     for (const name of ['Add data source', 'Back up now', 'Test connection', 'Disable', 'Delete']) {
-      expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({ name, count: 0 });
+      expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({
+        name,
+        count: 0,
+      });
     }
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Backups' }).click();
     await page.getByRole('row').filter({ hasText: 'succeeded' }).first().waitFor();
     for (const name of ['Download', 'Verify', 'Restore', 'Trash']) {
-      expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({ name, count: 0 });
+      expect({ name, count: await page.getByRole('button', { name, exact: true }).count() }).toEqual({
+        name,
+        count: 0,
+      });
     }
     await shot('signed-in-viewer');
 
     const sign = signerOf('val@example.com');
     expect((await fetch(await sign(new Request(`${gateway.apiUrl}v1/backups`)))).status).toBe(200);
-    const restore = await fetch(await sign(new Request(`${gateway.apiUrl}v1/restores`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })));
+    const restore = await fetch(
+      await sign(
+        new Request(`${gateway.apiUrl}v1/restores`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        }),
+      ),
+    );
     expect(restore.status).toBe(403);
-    expect(((await restore.json()) as { message: string }).message).toMatch(/not authorized to perform: execute-api:Invoke on POST \/v1\/restores/);
+    expect(((await restore.json()) as { message: string }).message).toMatch(
+      /not authorized to perform: execute-api:Invoke on POST \/v1\/restores/,
+    );
   });
 
   it('renews its tokens with the refresh token and takes new credentials before the old ones expire', async () => {

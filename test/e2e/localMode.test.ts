@@ -31,20 +31,27 @@ INSERT INTO tags VALUES (1, 'alpha'), (2, NULL), (3, '');
 `;
 
 const checksums = async (db: string) =>
-  (await rootSql(`CHECKSUM TABLE ${db}.notes, ${db}.tags`)).split('\n').filter(Boolean).map((line) => line.split('\t')[1]);
+  (await rootSql(`CHECKSUM TABLE ${db}.notes, ${db}.tags`))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\t')[1]);
 
 let dataDir: string;
 let local: LocalModeProcess | undefined;
 let api: ApiClient;
 
 beforeAll(async () => {
-  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_manual; DROP DATABASE IF EXISTS ${DB}_restored; DROP DATABASE IF EXISTS ${DB}_cli;${SQL}`);
+  await rootSql(
+    `DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_manual; DROP DATABASE IF EXISTS ${DB}_restored; DROP DATABASE IF EXISTS ${DB}_cli;${SQL}`,
+  );
   dataDir = await mkdtemp(join(tmpdir(), 'keepsake-local-'));
 }, 60_000);
 
 afterAll(async () => {
   await local?.stop('SIGKILL');
-  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_manual; DROP DATABASE IF EXISTS ${DB}_restored; DROP DATABASE IF EXISTS ${DB}_cli`);
+  await rootSql(
+    `DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_manual; DROP DATABASE IF EXISTS ${DB}_restored; DROP DATABASE IF EXISTS ${DB}_cli`,
+  );
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -56,12 +63,17 @@ async function start(): Promise<void> {
 /** Processes whose command line names `dir`: local mode's s3rver, DynamoDB Local and MariaDB keep their data there. */
 async function processesUsing(dir: string): Promise<string[]> {
   const { execFile } = await import('node:child_process');
-  const out = await new Promise<string>((resolve, reject) => execFile('ps', ['-eo', 'pid=,args='], (error, stdout) => (error ? reject(error) : resolve(stdout))));
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('ps', ['-eo', 'pid=,args='], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+  );
   return out.split('\n').filter((line) => line.includes(dir) && !line.includes('scripts/start.ts'));
 }
 
 /** Runs the `keepsake` CLI against the running local mode; resolves with its exit code and what it printed. */
-async function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function cli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['scripts/cli/keepsake.mjs', ...args], {
     env: { ...process.env, KEEPSAKE_API_URL: local?.apiUrl, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,7 +96,9 @@ function restoreWithStockTools(object: Buffer, database: string): Promise<void> 
     });
     let stderr = '';
     shell.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    shell.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gunzip | mariadb exited ${code}: ${stderr}`))));
+    shell.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`gunzip | mariadb exited ${code}: ${stderr}`)),
+    );
     shell.stdin.end(object);
   });
 }
@@ -106,7 +120,17 @@ describe('local mode (npm start) through its HTTP API', () => {
 
   it('refuses a bad data source with the field and why, and keeps nothing of it', async () => {
     const before = (await api.request<Page<DataSource>>('GET', '/v1/data-sources')).items.length;
-    const error = await api.request('POST', '/v1/data-sources', { name: 'bad', engine: 'mysql', host: 'db', port: 70000, database: DB, username: 'u', password: 'p' }).catch((e: unknown) => e);
+    const error = await api
+      .request('POST', '/v1/data-sources', {
+        name: 'bad',
+        engine: 'mysql',
+        host: 'db',
+        port: 70000,
+        database: DB,
+        username: 'u',
+        password: 'p',
+      })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(400);
     expect((error as ApiError).fields?.port).toMatch(/65535/);
@@ -128,7 +152,10 @@ describe('local mode (npm start) through its HTTP API', () => {
     });
     const test = await api.request<{ ok: boolean }>('POST', `/v1/data-sources/${source.id}/test`);
     expect(test.ok).toBe(true);
-    const schedule = await api.request<Schedule>('POST', `/v1/data-sources/${source.id}/schedules`, { cron: '* * * * *', timeZone: 'Asia/Kolkata' });
+    const schedule = await api.request<Schedule>('POST', `/v1/data-sources/${source.id}/schedules`, {
+      cron: '* * * * *',
+      timeZone: 'Asia/Kolkata',
+    });
     const deadline = Date.now() + 150_000;
     let found: Backup | undefined;
     while (!found && Date.now() < deadline) {
@@ -182,7 +209,11 @@ describe('local mode (npm start) through its HTTP API', () => {
     const download = await cli(['download', backupId, '--out', file]);
     expect(download.code, download.stderr).toBe(0);
     const recorded = await api.request<Backup>('GET', `/v1/backups/${backupId}`);
-    expect(createHash('sha256').update(await readFile(file)).digest('hex')).toBe(recorded.sha256);
+    expect(
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+    ).toBe(recorded.sha256);
     expect(download.stdout).toContain('matches the record');
 
     const verify = await cli(['verify', backupId]);
@@ -201,7 +232,12 @@ describe('local mode (npm start) through its HTTP API', () => {
       [['restore', scheduled.id, '--to', 'e2e'], {}, 2, /--to <source>\/<database>/],
       [['restore', scheduled.id, '--to', `e2e/${'x'.repeat(65)}`], {}, 1, /database: .*64/],
       [['download', 'no-such-backup', '--out', join(dataDir, 'x.sql.gz')], {}, 1, /not found|does not exist/i],
-      [['list'], { KEEPSAKE_API_URL: `http://127.0.0.1:${await freePort()}` }, 1, /cannot reach .*ECONNREFUSED.*is local mode running/],
+      [
+        ['list'],
+        { KEEPSAKE_API_URL: `http://127.0.0.1:${await freePort()}` },
+        1,
+        /cannot reach .*ECONNREFUSED.*is local mode running/,
+      ],
     ];
     for (const [args, env, code, message] of cases) {
       const result = await cli(args, env);
@@ -213,7 +249,9 @@ describe('local mode (npm start) through its HTTP API', () => {
 
   it('trashes a backup, and the sweep deletes it and its object once the grace period (0 days here) is over', async () => {
     // The newest: retention (keep one per day by default) has already moved the older ones of today to the trash.
-    const [newest] = (await api.request<Page<Backup>>('GET', `/v1/data-sources/${source.id}/backups?status=succeeded&limit=1`)).items;
+    const [newest] = (
+      await api.request<Page<Backup>>('GET', `/v1/data-sources/${source.id}/backups?status=succeeded&limit=1`)
+    ).items;
     if (!newest) throw new Error('no succeeded backup to trash');
     await api.request('POST', `/v1/backups/${newest.id}/trash`);
     const trash = await api.request<Page<Backup>>('GET', '/v1/trash');
@@ -232,12 +270,22 @@ describe('local mode (npm start) through its HTTP API', () => {
   it('ends a backup cut off by Ctrl-C as failed on the next start, with every password and record kept', async () => {
     // A session holding a write lock makes the dump wait, so the backup is surely running when local mode stops.
     const db = mariadb();
-    const lock = spawn('mariadb', ['--no-defaults', `--socket=${db.socket}`, '-uroot', DB, '-e', 'LOCK TABLES notes WRITE; SELECT SLEEP(120);'], { stdio: 'ignore' });
+    const lock = spawn(
+      'mariadb',
+      ['--no-defaults', `--socket=${db.socket}`, '-uroot', DB, '-e', 'LOCK TABLES notes WRITE; SELECT SLEEP(120);'],
+      { stdio: 'ignore' },
+    );
     try {
       await new Promise((r) => setTimeout(r, 500));
-      const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, { trigger: 'api' });
+      const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, {
+        trigger: 'api',
+      });
       const deadline = Date.now() + 30_000;
-      while ((await api.request<Backup>('GET', `/v1/backups/${backupId}`)).status !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      while (
+        (await api.request<Backup>('GET', `/v1/backups/${backupId}`)).status !== 'running' &&
+        Date.now() < deadline
+      )
+        await new Promise((r) => setTimeout(r, 200));
       await new Promise((r) => setTimeout(r, 2000));
       expect((await api.request<Backup>('GET', `/v1/backups/${backupId}`)).status).toBe('running');
       expect(await local?.stop('SIGINT')).toBe(0);

@@ -64,7 +64,11 @@ afterAll(async () => {
 });
 
 function holdLock(): ChildProcess {
-  return spawn('mariadb', ['--no-defaults', `--socket=${db.socket}`, '-uroot', DB, '-e', 'LOCK TABLES z_locked WRITE; SELECT SLEEP(300);'], { stdio: 'ignore' });
+  return spawn(
+    'mariadb',
+    ['--no-defaults', `--socket=${db.socket}`, '-uroot', DB, '-e', 'LOCK TABLES z_locked WRITE; SELECT SLEEP(300);'],
+    { stdio: 'ignore' },
+  );
 }
 
 /** The runner child of local mode once it has started (its parent is the `npm start` process). */
@@ -84,14 +88,18 @@ async function runnerPid(): Promise<number> {
 
 /** Waits until the dump has stalled on the locked table, some MB in: the upload is under way. */
 async function stalledBackup(): Promise<{ backupId: string; runner: number }> {
-  const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, { trigger: 'api' });
+  const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, {
+    trigger: 'api',
+  });
   const runner = await runnerPid();
   await new Promise((r) => setTimeout(r, 3000));
   return { backupId, runner };
 }
 
 async function objectsOf(s3Endpoint: string): Promise<string[]> {
-  const listed = await testS3Client(s3Endpoint).send(new ListObjectsV2Command({ Bucket: LOCAL_BUCKET, Prefix: `${source.id}/` }));
+  const listed = await testS3Client(s3Endpoint).send(
+    new ListObjectsV2Command({ Bucket: LOCAL_BUCKET, Prefix: `${source.id}/` }),
+  );
   return (listed.Contents ?? []).map((o) => o.Key ?? '');
 }
 
@@ -106,7 +114,10 @@ describe('faults under a running backup in local mode', () => {
     try {
       const { backupId, runner } = await stalledBackup();
       process.kill(runner, 'SIGKILL');
-      expectFailed(await waitForBackup(api, backupId, 60_000), /^the runner process was killed \(SIGKILL\) before it finished$/);
+      expectFailed(
+        await waitForBackup(api, backupId, 60_000),
+        /^the runner process was killed \(SIGKILL\) before it finished$/,
+      );
     } finally {
       lock.kill('SIGKILL');
     }
@@ -118,7 +129,10 @@ describe('faults under a running backup in local mode', () => {
     try {
       const { backupId } = await stalledBackup();
       await db.stop();
-      expectFailed(await waitForBackup(api, backupId, 60_000), /mysqldump exited with code 2: .*Lost connection to server during query/);
+      expectFailed(
+        await waitForBackup(api, backupId, 60_000),
+        /mysqldump exited with code 2: .*Lost connection to server during query/,
+      );
     } finally {
       lock.kill('SIGKILL');
     }
@@ -139,7 +153,10 @@ describe('faults under a running backup in local mode', () => {
     } finally {
       lock.kill('SIGKILL');
     }
-    expectFailed(await waitForBackup(api, backupId, 120_000), /upload to s3:\/\/keepsake-local\/.+ failed: connect ECONNREFUSED/);
+    expectFailed(
+      await waitForBackup(api, backupId, 120_000),
+      /upload to s3:\/\/keepsake-local\/.+ failed: connect ECONNREFUSED/,
+    );
     expect(await local?.stop('SIGINT')).toBe(0);
     local = await startLocalMode(['--data-dir', join(dataDir, 'local'), '--api-port', '0']);
     expect(await objectsOf(local.s3Endpoint)).toEqual([]);

@@ -8,7 +8,13 @@ import { roleAllows, type Role } from '../../types/roles.ts';
 import { text } from '../support/cfnText.ts';
 
 type Resource = ReturnType<Template['findResources']>[string];
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+};
 
 const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 
@@ -16,7 +22,10 @@ describe('Auth', () => {
   const t = keepsakeTemplate({ adminEmail: 'first.admin@example.com' });
   const only = (type: string): [string, Resource] => {
     const found = Object.entries(t.findResources(type)) as [string, Resource][];
-    expect(found.map(([id]) => id), type).toHaveLength(1);
+    expect(
+      found.map(([id]) => id),
+      type,
+    ).toHaveLength(1);
     return found[0] as [string, Resource];
   };
   const [userPoolId, userPool] = only('AWS::Cognito::UserPool');
@@ -26,19 +35,29 @@ describe('Auth', () => {
   const apiId = Object.keys(t.findResources('AWS::ApiGateway::RestApi'))[0];
   const stageId = Object.keys(t.findResources('AWS::ApiGateway::Stage'))[0];
   const groups = Object.values(t.findResources('AWS::Cognito::UserPoolGroup'));
-  const roleIdOf = (role: Role) => (groups.find((g) => g.Properties.GroupName === role)?.Properties.RoleArn['Fn::GetAtt'] as string[])[0] as string;
+  const roleIdOf = (role: Role) =>
+    (groups.find((g) => g.Properties.GroupName === role)?.Properties.RoleArn['Fn::GetAtt'] as string[])[0] as string;
   const statementsOf = (roleId: string) =>
     Object.values(t.findResources('AWS::IAM::Policy'))
       .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-  const methodArn = (method: string, path: string) => `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/<${stageId}>/${method}${path}`;
+  const methodArn = (method: string, path: string) =>
+    `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/<${stageId}>/${method}${path}`;
 
   it('keeps a user pool that only admins add people to, signing in by e-mail with a strong password, optional TOTP and e-mail recovery', () => {
     expect(userPool.Properties).toMatchObject({
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       UsernameAttributes: ['email'],
       AutoVerifiedAttributes: ['email'],
-      Policies: { PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true } },
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
       MfaConfiguration: 'OPTIONAL',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
       AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
@@ -94,7 +113,11 @@ describe('Auth', () => {
   it('gives signed-in users the role of their token (cognito:preferred_role), denies the ambiguous and never the unauthenticated', () => {
     expect(identityPool.Properties).toMatchObject({ AllowUnauthenticatedIdentities: false, AllowClassicFlow: false });
     expect(identityPool.Properties.CognitoIdentityProviders).toEqual([
-      { ClientId: { Ref: clientId }, ProviderName: { 'Fn::GetAtt': [userPoolId, 'ProviderName'] }, ServerSideTokenCheck: true },
+      {
+        ClientId: { Ref: clientId },
+        ProviderName: { 'Fn::GetAtt': [userPoolId, 'ProviderName'] },
+        ServerSideTokenCheck: true,
+      },
     ]);
     const [, attachment] = only('AWS::Cognito::IdentityPoolRoleAttachment');
     expect(attachment.Properties.IdentityPoolId).toEqual({ Ref: identityPoolId });
@@ -109,10 +132,17 @@ describe('Auth', () => {
   it("lists in each group role's Allow exactly the API methods its role may call (functions/roles.ts), and denies the rest", () => {
     for (const role of ROLES) {
       const statements = statementsOf(roleIdOf(role));
-      const arns = (effect: string) => statements.filter((s) => s.Effect === effect).flatMap((s) => [s.Resource].flat().map(text)).sort();
+      const arns = (effect: string) =>
+        statements
+          .filter((s) => s.Effect === effect)
+          .flatMap((s) => [s.Resource].flat().map(text))
+          .sort();
       for (const s of statements) expect(s.Action).toBe('execute-api:Invoke');
       const expected = (allowed: boolean) =>
-        apiRoutes.filter((r) => roleAllows(role, REQUIRED_ROLE[r.operation]) === allowed).map((r) => methodArn(r.method, r.path.replace(/\{\w+\}/g, '*'))).sort();
+        apiRoutes
+          .filter((r) => roleAllows(role, REQUIRED_ROLE[r.operation]) === allowed)
+          .map((r) => methodArn(r.method, r.path.replace(/\{\w+\}/g, '*')))
+          .sort();
       expect(arns('Allow'), role).toEqual(expected(true));
       expect(arns('Deny'), role).toEqual(expected(false));
     }
@@ -120,11 +150,25 @@ describe('Auth', () => {
 
   it('lets a viewer read but not restore or download, an operator download but not restore, and an admin do everything, as IAM evaluates it', () => {
     // IAM's ARN match: `*` matches any characters, `/` included; an explicit Deny wins over any Allow.
-    const matches = (pattern: string, arn: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(arn);
+    const matches = (pattern: string, arn: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(arn);
     const mayInvoke = (role: Role, method: string, path: string) => {
       const arn = methodArn(method, path);
       const statements = statementsOf(roleIdOf(role));
-      const hit = (effect: string) => statements.some((s) => s.Effect === effect && [s.Resource].flat().map(text).some((p) => matches(p, arn)));
+      const hit = (effect: string) =>
+        statements.some(
+          (s) =>
+            s.Effect === effect &&
+            [s.Resource]
+              .flat()
+              .map(text)
+              .some((p) => matches(p, arn)),
+        );
       return hit('Allow') && !hit('Deny');
     };
     expect(mayInvoke('viewer', 'GET', '/v1/backups/b-1')).toBe(true);
@@ -137,7 +181,10 @@ describe('Auth', () => {
     // Every route, with ids filled in, is callable exactly by the roles functions/roles.ts allows.
     for (const route of apiRoutes) {
       const path = route.path.replace(/\{\w+\}/g, 'id-1');
-      for (const role of ROLES) expect(mayInvoke(role, route.method, path), `${role} ${route.method} ${route.path}`).toBe(roleAllows(role, REQUIRED_ROLE[route.operation]));
+      for (const role of ROLES)
+        expect(mayInvoke(role, route.method, path), `${role} ${route.method} ${route.path}`).toBe(
+          roleAllows(role, REQUIRED_ROLE[route.operation]),
+        );
     }
   });
 
@@ -153,13 +200,21 @@ describe('Auth', () => {
       ],
     });
     const [, membership] = only('AWS::Cognito::UserPoolUserToGroupAttachment');
-    const adminGroupId = Object.entries(t.findResources('AWS::Cognito::UserPoolGroup')).find(([, g]) => g.Properties.GroupName === 'admin')?.[0];
-    expect(membership.Properties).toEqual({ UserPoolId: { Ref: userPoolId }, GroupName: { Ref: adminGroupId }, Username: 'first.admin@example.com' });
+    const adminGroupId = Object.entries(t.findResources('AWS::Cognito::UserPoolGroup')).find(
+      ([, g]) => g.Properties.GroupName === 'admin',
+    )?.[0];
+    expect(membership.Properties).toEqual({
+      UserPoolId: { Ref: userPoolId },
+      GroupName: { Ref: adminGroupId },
+      Username: 'first.admin@example.com',
+    });
     expect(membership.DependsOn).toContain(userId);
   });
 
   it('refuses an adminEmail that is not an e-mail address, naming the field', () => {
-    expect(() => deployConfigFrom((key) => (key === 'adminEmail' ? 'admin' : undefined))).toThrow('invalid deploy context: adminEmail: adminEmail must be an e-mail address');
+    expect(() => deployConfigFrom((key) => (key === 'adminEmail' ? 'admin' : undefined))).toThrow(
+      'invalid deploy context: adminEmail: adminEmail must be an e-mail address',
+    );
   });
 
   it('creates no user without adminEmail', () => {

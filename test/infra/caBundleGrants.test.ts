@@ -42,18 +42,32 @@ describe('CA bundle grants', () => {
       ]),
     );
     // Objects in the bucket: backup-shaped keys and CA bundles, nothing wider.
-    const objectPatterns = runner.flatMap(resources).flatMap((r) => [...r.matchAll(/"(\/[^"]*)"\]\]\}/g)].map((m) => m[1]));
+    const objectPatterns = runner
+      .flatMap(resources)
+      .flatMap((r) => [...r.matchAll(/"(\/[^"]*)"\]\]\}/g)].map((m) => m[1]));
     expect(new Set(objectPatterns)).toEqual(new Set(['/*/*/*.sql.gz', '/ca-bundles/*.pem']));
   });
 
   it('lets the job-building Lambdas PutObject ca-bundles/*.pem (with the key to encrypt it), and no other role touch them', () => {
-    for (const fn of ['OrchestrationBeginBackupRole', 'OrchestrationBeginRestoreRole', 'OrchestrationPrepareVerifyRole']) {
+    for (const fn of [
+      'OrchestrationBeginBackupRole',
+      'OrchestrationBeginRestoreRole',
+      'OrchestrationPrepareVerifyRole',
+    ]) {
       const statements = statementsOf(fn);
       expect(statements.filter(onCaBundles).map(actions), fn).toEqual([['s3:PutObject']]);
-      expect(statements.some((s) => actions(s).includes('kms:GenerateDataKey')), fn).toBe(true);
+      expect(
+        statements.some((s) => actions(s).includes('kms:GenerateDataKey')),
+        fn,
+      ).toBe(true);
     }
     const others = policies.filter(
-      (p) => !(p.Properties.Roles as { Ref: string }[]).some((r) => /BackupRunnerTaskTaskRole|OrchestrationBeginBackupRole|OrchestrationBeginRestoreRole|OrchestrationPrepareVerifyRole/.test(r.Ref)),
+      (p) =>
+        !(p.Properties.Roles as { Ref: string }[]).some((r) =>
+          /BackupRunnerTaskTaskRole|OrchestrationBeginBackupRole|OrchestrationBeginRestoreRole|OrchestrationPrepareVerifyRole/.test(
+            r.Ref,
+          ),
+        ),
     );
     expect(others.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]).filter(onCaBundles)).toEqual([]);
   });

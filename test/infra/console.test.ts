@@ -17,27 +17,43 @@ const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
 
 type Resource = ReturnType<Template['findResources']>[string];
-type Statement = { Effect: string; Action: string | string[]; Principal?: unknown; Resource: unknown; Condition?: unknown };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Principal?: unknown;
+  Resource: unknown;
+  Condition?: unknown;
+};
 
 /** One synth of the whole stack: the template and the cloud assembly's directory (where asset files are staged). */
 function synthesized(): { t: Template; assemblyDir: string } {
   const { app, stack } = keepsakeApp();
   const assembly = app.synth();
-  return { t: Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template), assemblyDir: assembly.directory };
+  return {
+    t: Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template),
+    assemblyDir: assembly.directory,
+  };
 }
 
 describe('Console', () => {
   const { t, assemblyDir } = synthesized();
   const only = (type: string): [string, Resource] => {
     const found = Object.entries(t.findResources(type)) as [string, Resource][];
-    expect(found.map(([id]) => id), type).toHaveLength(1);
+    expect(
+      found.map(([id]) => id),
+      type,
+    ).toHaveLength(1);
     return found[0] as [string, Resource];
   };
   const [distributionId, distribution] = only('AWS::CloudFront::Distribution');
   const config = distribution.Properties.DistributionConfig;
   const behaviors: Resource[] = [config.DefaultCacheBehavior, ...config.CacheBehaviors];
-  const siteBucketId = Object.entries(t.findResources('AWS::S3::Bucket')).find(([, b]) => b.Properties.LoggingConfiguration?.LogFilePrefix === 'console/')?.[0] ?? '';
-  const accessLogsId = Object.keys(t.findResources('AWS::S3::Bucket')).find((id) => id.startsWith('StorageAccessLogs')) ?? '';
+  const siteBucketId =
+    Object.entries(t.findResources('AWS::S3::Bucket')).find(
+      ([, b]) => b.Properties.LoggingConfiguration?.LogFilePrefix === 'console/',
+    )?.[0] ?? '';
+  const accessLogsId =
+    Object.keys(t.findResources('AWS::S3::Bucket')).find((id) => id.startsWith('StorageAccessLogs')) ?? '';
   const deployments = Object.entries(t.findResources('Custom::CDKBucketDeployment')) as [string, Resource][];
   const deployment = (match: (properties: Resource) => boolean) => {
     const found = deployments.filter(([, d]) => match(d.Properties));
@@ -48,28 +64,51 @@ describe('Console', () => {
   it('serves a private, TLS-only bucket that only this distribution can read, through origin access control', () => {
     expect(siteBucketId).toMatch(/^ConsoleSite/);
     const site = t.findResources('AWS::S3::Bucket')[siteBucketId] as Resource;
-    expect(site.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(site.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(site.Properties.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: accessLogsId });
 
     const [oacId, oac] = only('AWS::CloudFront::OriginAccessControl');
-    expect(oac.Properties.OriginAccessControlConfig).toMatchObject({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' });
+    expect(oac.Properties.OriginAccessControlConfig).toMatchObject({
+      OriginAccessControlOriginType: 's3',
+      SigningBehavior: 'always',
+      SigningProtocol: 'sigv4',
+    });
     expect(config.Origins).toEqual([
-      expect.objectContaining({ DomainName: { 'Fn::GetAtt': [siteBucketId, 'RegionalDomainName'] }, OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] } }),
+      expect.objectContaining({
+        DomainName: { 'Fn::GetAtt': [siteBucketId, 'RegionalDomainName'] },
+        OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] },
+      }),
     ]);
 
-    const policy = Object.values(t.findResources('AWS::S3::BucketPolicy')).find((p) => p.Properties.Bucket.Ref === siteBucketId) as Resource;
+    const policy = Object.values(t.findResources('AWS::S3::BucketPolicy')).find(
+      (p) => p.Properties.Bucket.Ref === siteBucketId,
+    ) as Resource;
     const statements = policy.Properties.PolicyDocument.Statement as Statement[];
-    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
     const allows = statements.filter((s) => s.Effect === 'Allow');
     expect(allows).toHaveLength(1);
     expect(allows[0]).toMatchObject({ Action: 's3:GetObject', Principal: { Service: 'cloudfront.amazonaws.com' } });
     expect(text(allows[0]?.Resource)).toBe(`<${siteBucketId}.Arn>/*`);
-    const sourceArn = (allows[0]?.Condition as { StringEquals: { 'AWS:SourceArn': unknown } }).StringEquals['AWS:SourceArn'];
+    const sourceArn = (allows[0]?.Condition as { StringEquals: { 'AWS:SourceArn': unknown } }).StringEquals[
+      'AWS:SourceArn'
+    ];
     expect(text(sourceArn)).toBe(`arn:<AWS::Partition>:cloudfront::<AWS::AccountId>:distribution/<${distributionId}>`);
   });
 
   it('redirects to HTTPS over HTTP/2 and HTTP/3 from price class 100 edges, with index.html at the root', () => {
-    expect(config).toMatchObject({ DefaultRootObject: 'index.html', HttpVersion: 'http2and3', PriceClass: 'PriceClass_100', Enabled: true });
+    expect(config).toMatchObject({
+      DefaultRootObject: 'index.html',
+      HttpVersion: 'http2and3',
+      PriceClass: 'PriceClass_100',
+      Enabled: true,
+    });
     for (const behavior of behaviors) expect(behavior.ViewerProtocolPolicy).toBe('redirect-to-https');
   });
 
@@ -105,12 +144,18 @@ describe('Console', () => {
 
   it('answers paths that are not files (403 from S3 with origin access control, or 404) with index.html and 200', () => {
     expect(config.CustomErrorResponses).toEqual(
-      expect.arrayContaining([403, 404].map((code) => expect.objectContaining({ ErrorCode: code, ResponseCode: 200, ResponsePagePath: '/index.html' }))),
+      expect.arrayContaining(
+        [403, 404].map((code) =>
+          expect.objectContaining({ ErrorCode: code, ResponseCode: 200, ResponsePagePath: '/index.html' }),
+        ),
+      ),
     );
   });
 
   it('never caches /config.json at the edge and caches /assets/* and the rest with CachingOptimized', () => {
-    const policyFor = (path: string) => (config.CacheBehaviors as { PathPattern: string; CachePolicyId: string }[]).find((b) => b.PathPattern === path)?.CachePolicyId;
+    const policyFor = (path: string) =>
+      (config.CacheBehaviors as { PathPattern: string; CachePolicyId: string }[]).find((b) => b.PathPattern === path)
+        ?.CachePolicyId;
     expect(policyFor('/config.json')).toBe(CACHING_DISABLED);
     expect(policyFor('/assets/*')).toBe(CACHING_OPTIMIZED);
     expect(config.DefaultCacheBehavior.CachePolicyId).toBe(CACHING_OPTIMIZED);
@@ -118,7 +163,11 @@ describe('Console', () => {
 
   it('deploys hashed assets as immutable for a year and the pages as revalidated, each pruning only its own files', () => {
     const [assetsId, assets] = deployment((p) => JSON.stringify(p.Include) === '["assets/*"]');
-    expect(assets.Properties).toMatchObject({ DestinationBucketName: { Ref: siteBucketId }, Prune: true, Exclude: ['*'] });
+    expect(assets.Properties).toMatchObject({
+      DestinationBucketName: { Ref: siteBucketId },
+      Prune: true,
+      Exclude: ['*'],
+    });
     expect(assets.Properties.SystemMetadata['cache-control']).toBe('public, max-age=31536000, immutable');
 
     const [, pages] = deployment((p) => Array.isArray(p.Exclude) && p.Exclude.includes('assets/*'));
@@ -157,7 +206,8 @@ describe('Console', () => {
     };
     const [objectKey] = configDeployment.Properties.SourceObjectKeys as string[];
     let json = readFileSync(join(assemblyDir, `asset.${objectKey?.replace(/\.zip$/, '')}`, 'config.json'), 'utf8');
-    for (const [marker, value] of Object.entries(markers)) json = json.replaceAll(marker, deployed[text(value)] ?? `unexpected ${text(value)}`);
+    for (const [marker, value] of Object.entries(markers))
+      json = json.replaceAll(marker, deployed[text(value)] ?? `unexpected ${text(value)}`);
     expect(ConsoleConfigSchema.parse(JSON.parse(json))).toEqual({
       apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/',
       region: 'eu-west-1',
@@ -176,11 +226,16 @@ describe('Console', () => {
 
   it('sends standard logs to the access-log bucket in the Regions CloudFront delivers them to, and none elsewhere', () => {
     const logging = config.Logging['Fn::If'] as [string, Record<string, unknown>, unknown];
-    expect(logging[1]).toEqual({ Bucket: { 'Fn::GetAtt': [accessLogsId, 'RegionalDomainName'] }, Prefix: 'cloudfront/', IncludeCookies: false });
+    expect(logging[1]).toEqual({
+      Bucket: { 'Fn::GetAtt': [accessLogsId, 'RegionalDomainName'] },
+      Prefix: 'cloudfront/',
+      IncludeCookies: false,
+    });
     expect(logging[2]).toEqual({ Ref: 'AWS::NoValue' });
     const condition = JSON.stringify((t.toJSON() as { Conditions: Record<string, unknown> }).Conditions[logging[0]]);
     for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-2']) expect(condition).toContain(`"${region}"`);
-    for (const optIn of ['af-south-1', 'eu-south-1', 'me-central-1', 'ap-southeast-4']) expect(condition).not.toContain(`"${optIn}"`);
+    for (const optIn of ['af-south-1', 'eu-south-1', 'me-central-1', 'ap-southeast-4'])
+      expect(condition).not.toContain(`"${optIn}"`);
   });
 
   it('names its account-wide CloudFront policies per Region, so the stack deploys to two Regions of one account', () => {
@@ -198,7 +253,10 @@ describe('Console', () => {
   it("acknowledges the deployment Lambda's grants for the site bucket only: another bucket's deployment is reported", () => {
     const { app, stack } = keepsakeApp();
     const other = new s3.Bucket(stack, 'OtherSite', { enforceSSL: true });
-    new s3deploy.BucketDeployment(stack, 'OtherDeployment', { sources: [s3deploy.Source.data('a.txt', 'a')], destinationBucket: other });
+    new s3deploy.BucketDeployment(stack, 'OtherDeployment', {
+      sources: [s3deploy.Source.data('a.txt', 'a')],
+      destinationBucket: other,
+    });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::<OtherSite[0-9A-F]+\.Arn>\/\*\]/);
   });
@@ -211,7 +269,12 @@ describe('Console build', () => {
     const stack = new Stack(app, 'ConsoleTest');
     const restApi = new apigw.RestApi(stack, 'Api');
     restApi.root.addMethod('GET', new apigw.MockIntegration());
-    const signIn = { userPoolId: 'pool', userPoolClientId: 'client', identityPoolId: 'identities', authDomain: 'https://keepsake.auth.eu-west-1.amazoncognito.com' };
+    const signIn = {
+      userPoolId: 'pool',
+      userPoolClientId: 'client',
+      identityPoolId: 'identities',
+      authDomain: 'https://keepsake.auth.eu-west-1.amazoncognito.com',
+    };
     return () => new Console(stack, 'Console', { restApi, accessLogs: new s3.Bucket(stack, 'Logs'), siteDir, signIn });
   };
   const dirs: string[] = [];
@@ -224,7 +287,9 @@ describe('Console build', () => {
   });
 
   it('refuses to synth for a deploy without a built console, naming the command that builds it', () => {
-    expect(consoleIn(emptyDir(), true)).toThrow(/the console is not built: .*index\.html is missing; run `npm run build:web`/);
+    expect(consoleIn(emptyDir(), true)).toThrow(
+      /the console is not built: .*index\.html is missing; run `npm run build:web`/,
+    );
   });
 
   it('deploys the build when there is one', () => {

@@ -17,7 +17,10 @@ function countsByType(resources: Record<string, { Type: string }>): [string, num
 
 describe('Keepsake stack size', () => {
   it(`keeps the stack within ${BUDGET} resources (CloudFormation's limit is 500)`, () => {
-    const resources = keepsakeTemplate({ alarmEmail: 'ops@example.com' }).toJSON().Resources as Record<string, { Type: string }>;
+    const resources = keepsakeTemplate({ alarmEmail: 'ops@example.com' }).toJSON().Resources as Record<
+      string,
+      { Type: string }
+    >;
     const total = Object.keys(resources).length;
     const biggest = countsByType(resources)
       .slice(0, 6)

@@ -12,7 +12,9 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string 
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
 /** The resources each resource needs first, as CloudFormation orders them: `Ref`, `Fn::GetAtt`, `Fn::Sub` and `DependsOn`. */
-function dependencies(resources: Record<string, { Properties?: unknown; DependsOn?: string | string[] }>): Map<string, Set<string>> {
+function dependencies(
+  resources: Record<string, { Properties?: unknown; DependsOn?: string | string[] }>,
+): Map<string, Set<string>> {
   const graph = new Map<string, Set<string>>();
   for (const [id, resource] of Object.entries(resources)) {
     const needs = new Set<string>([resource.DependsOn ?? []].flat());
@@ -24,7 +26,8 @@ function dependencies(resources: Record<string, { Properties?: unknown; DependsO
       if (Array.isArray(v['Fn::GetAtt'])) needs.add(String(v['Fn::GetAtt'][0]));
       const sub = v['Fn::Sub'];
       const template = Array.isArray(sub) ? sub[0] : sub;
-      if (typeof template === 'string') for (const [, name] of template.matchAll(/\$\{([^}.!]+)[^}]*\}/g)) needs.add(name ?? '');
+      if (typeof template === 'string')
+        for (const [, name] of template.matchAll(/\$\{([^}.!]+)[^}]*\}/g)) needs.add(name ?? '');
       Object.values(v).forEach(walk);
     };
     walk(resource.Properties);
@@ -78,16 +81,31 @@ describe('Keepsake stack', () => {
     t.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['FARGATE'],
       RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
-      ContainerDefinitions: [Match.objectLike({ Name: 'runner', ReadonlyRootFilesystem: true, LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }) })],
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'runner',
+          ReadonlyRootFilesystem: true,
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+        }),
+      ],
     });
     t.resourceCountIs('AWS::EC2::NatGateway', 0);
-    for (const group of Object.values(t.findResources('AWS::Logs::LogGroup'))) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+    for (const group of Object.values(t.findResources('AWS::Logs::LogGroup')))
+      expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
   });
 
   it("lets the runner's task role read only data-source secrets and touch only backup objects", () => {
-    const roles = t.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] } } });
+    const roles = t.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })],
+        },
+      },
+    });
     const policies = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) =>
-      (p.Properties.Roles as { Ref: string }[]).some((r) => Object.keys(roles).includes(r.Ref) && r.Ref.includes('TaskRole')),
+      (p.Properties.Roles as { Ref: string }[]).some(
+        (r) => Object.keys(roles).includes(r.Ref) && r.Ref.includes('TaskRole'),
+      ),
     );
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
     const secret = statements.find((s) => actions(s).includes('secretsmanager:GetSecretValue'));
@@ -101,7 +119,9 @@ describe('Keepsake stack', () => {
   });
 
   it('lets EventBridge Scheduler start the Backup machine and nothing else', () => {
-    const roles = t.findResources('AWS::IAM::Role', { Properties: { Description: 'EventBridge Scheduler: starts Keepsake backups' } });
+    const roles = t.findResources('AWS::IAM::Role', {
+      Properties: { Description: 'EventBridge Scheduler: starts Keepsake backups' },
+    });
     const schedulerRoleIds = Object.keys(roles);
     expect(schedulerRoleIds.length).toBe(1);
     const machines = Object.keys(t.findResources('AWS::StepFunctions::StateMachine'));
@@ -120,7 +140,11 @@ describe('Keepsake stack', () => {
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     t.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
     const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.length).toBeGreaterThanOrEqual(2);
@@ -128,8 +152,18 @@ describe('Keepsake stack', () => {
   });
 
   it('alarms when a scheduled source has no recent successful backup, from an hourly check', () => {
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Keepsake', MetricName: 'StaleSources', Threshold: 1, AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlertsTopic') }] });
-    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 hour)', Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrchestrationCheckFreshness'), 'Arn'] } }) });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Keepsake',
+      MetricName: 'StaleSources',
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlertsTopic') }],
+    });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrchestrationCheckFreshness'), 'Arn'] },
+      }),
+    });
   });
 
   it('ends the record of a Backup or Restore execution that stops without recording it', () => {
@@ -137,9 +171,19 @@ describe('Keepsake stack', () => {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
-        detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'], stateMachineArn: [{ Ref: Match.stringLikeRegexp('^OrchestrationBackup') }, { Ref: Match.stringLikeRegexp('^OrchestrationRestore') }] },
+        detail: {
+          status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+          stateMachineArn: [
+            { Ref: Match.stringLikeRegexp('^OrchestrationBackup') },
+            { Ref: Match.stringLikeRegexp('^OrchestrationRestore') },
+          ],
+        },
       },
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrchestrationRecordStoppedExecution'), 'Arn'] } })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrchestrationRecordStoppedExecution'), 'Arn'] },
+        }),
+      ],
     });
   });
 
@@ -147,16 +191,36 @@ describe('Keepsake stack', () => {
     const [poolId] = Object.keys(t.findResources('AWS::Cognito::UserPool'));
     const functions = t.findResources('AWS::Lambda::Function');
     // A function's description lists the routes it serves: operations needing the same grants share one.
-    const named = (route: string) => Object.entries(functions).find(([, f]) => String(f.Properties.Description ?? '').split(', ').includes(route)) ?? [];
+    const named = (route: string) =>
+      Object.entries(functions).find(([, f]) =>
+        String(f.Properties.Description ?? '')
+          .split(', ')
+          .includes(route),
+      ) ?? [];
     const [auditId = ''] = named('GET /v1/audit');
     const naming = [...new Set(['GET /v1/audit', 'GET /v1/restores', 'GET /v1/restores/{id}'].map((d) => named(d)[1]))];
-    for (const fn of naming) expect(fn?.Properties.Environment.Variables.USER_POOL_ID, fn?.Properties.Description).toEqual({ Ref: poolId });
+    for (const fn of naming)
+      expect(fn?.Properties.Environment.Variables.USER_POOL_ID, fn?.Properties.Description).toEqual({ Ref: poolId });
     const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) =>
-      (p.Properties.PolicyDocument.Statement as Statement[]).map((statement) => ({ statement, roles: p.Properties.Roles as { Ref: string }[] })),
+      (p.Properties.PolicyDocument.Statement as Statement[]).map((statement) => ({
+        statement,
+        roles: p.Properties.Roles as { Ref: string }[],
+      })),
     );
     const cognito = statements.filter(({ statement }) => actions(statement).some((a) => a.startsWith('cognito-idp:')));
-    expect(cognito.map(({ statement }) => statement)).toEqual(naming.map(() => ({ Effect: 'Allow', Action: 'cognito-idp:AdminGetUser', Resource: { 'Fn::GetAtt': [poolId, 'Arn'] } })));
-    expect(cognito.flatMap(({ roles }) => roles).map((r) => r.Ref).sort()).toEqual(naming.map((fn) => fn?.Properties.Role['Fn::GetAtt'][0]).sort());
+    expect(cognito.map(({ statement }) => statement)).toEqual(
+      naming.map(() => ({
+        Effect: 'Allow',
+        Action: 'cognito-idp:AdminGetUser',
+        Resource: { 'Fn::GetAtt': [poolId, 'Arn'] },
+      })),
+    );
+    expect(
+      cognito
+        .flatMap(({ roles }) => roles)
+        .map((r) => r.Ref)
+        .sort(),
+    ).toEqual(naming.map((fn) => fn?.Properties.Role['Fn::GetAtt'][0]).sort());
 
     const graph = dependencies(t.toJSON().Resources);
     expect(cycleIn(graph)).toBeUndefined();
@@ -165,11 +229,23 @@ describe('Keepsake stack', () => {
   });
 
   it('finds a dependency cycle when there is one (the check above can fail)', () => {
-    expect(cycleIn(new Map([['A', new Set(['B'])], ['B', new Set(['C'])], ['C', new Set(['A'])], ['D', new Set(['A'])]]))).toEqual(['A', 'B', 'C', 'A']);
+    expect(
+      cycleIn(
+        new Map([
+          ['A', new Set(['B'])],
+          ['B', new Set(['C'])],
+          ['C', new Set(['A'])],
+          ['D', new Set(['A'])],
+        ]),
+      ),
+    ).toEqual(['A', 'B', 'C', 'A']);
   });
 
   it('runs the sweeper every day', () => {
-    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 3 * * ? *)', Target: Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^OrchestrationSweeper') } }) });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 3 * * ? *)',
+      Target: Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^OrchestrationSweeper') } }),
+    });
   });
 });
 
@@ -197,16 +273,23 @@ describe('Backup state machine graph', () => {
 
   it('publishes the notification retention returns about backups found without their objects, then goes on', () => {
     const objectsMissing = afterRetention();
-    expect(objectsMissing.Choices).toEqual([{ Variable: '$.retention.notification', IsPresent: true, Next: STATES.notifyObjectsMissing }]);
+    expect(objectsMissing.Choices).toEqual([
+      { Variable: '$.retention.notification', IsPresent: true, Next: STATES.notifyObjectsMissing },
+    ]);
     expect(state(STATES.notifyObjectsMissing).Resource).toBe('arn:aws:states:::sns:publish');
-    expect(state(STATES.notifyObjectsMissing).Parameters).toMatchObject({ 'Subject.$': '$.retention.notification.subject', 'Message.$': '$.retention.notification.message' });
+    expect(state(STATES.notifyObjectsMissing).Parameters).toMatchObject({
+      'Subject.$': '$.retention.notification.subject',
+      'Message.$': '$.retention.notification.message',
+    });
     expect(state(STATES.notifyObjectsMissing).Next).toBe(objectsMissing.Default);
   });
 
   it('starts a verification after the backup when the schedule asks, without waiting for it', () => {
     const verifyNow = state(afterRetention().Default ?? '');
     expect(verifyNow.Choices?.map((c) => c.Next)).toEqual([STATES.startVerify]);
-    expect(JSON.stringify(verifyNow.Choices)).toContain('"Variable":"$.begun.verify.when","StringEquals":"afterEachBackup"');
+    expect(JSON.stringify(verifyNow.Choices)).toContain(
+      '"Variable":"$.begun.verify.when","StringEquals":"afterEachBackup"',
+    );
     expect(state(STATES.startVerify).Resource).toBe('arn:aws:states:::states:startExecution');
     expect(state(state(STATES.startVerify).Next ?? '').Type).toBe('Succeed');
   });
@@ -241,11 +324,20 @@ describe('deploy context', () => {
   const config = (context: Record<string, unknown>) => deployConfigFrom((key) => context[key]);
 
   it('defaults to a new VPC, 7/4/6 retention and 7 days of trash', () => {
-    expect(config({})).toMatchObject({ retentionDaily: 7, retentionWeekly: 4, retentionMonthly: 6, trashGraceDays: 7, assignPublicIp: true, objectLock: false });
+    expect(config({})).toMatchObject({
+      retentionDaily: 7,
+      retentionWeekly: 4,
+      retentionMonthly: 6,
+      trashGraceDays: 7,
+      assignPublicIp: true,
+      objectLock: false,
+    });
   });
 
   it('accepts -c strings for lists, numbers and flags', () => {
-    expect(config({ vpcId: 'vpc-0abc', subnetIds: 'subnet-01, subnet-02', retentionDaily: '14', objectLock: 'true' })).toMatchObject({
+    expect(
+      config({ vpcId: 'vpc-0abc', subnetIds: 'subnet-01, subnet-02', retentionDaily: '14', objectLock: 'true' }),
+    ).toMatchObject({
       subnetIds: ['subnet-01', 'subnet-02'],
       retentionDaily: 14,
       objectLock: true,
@@ -263,7 +355,12 @@ describe('deploy context', () => {
   });
 
   it('puts the runner into an existing VPC when given one', () => {
-    const t = keepsakeTemplate({ vpcId: 'vpc-0abc', subnetIds: 'subnet-01,subnet-02', securityGroupId: 'sg-0123', assignPublicIp: 'false' });
+    const t = keepsakeTemplate({
+      vpcId: 'vpc-0abc',
+      subnetIds: 'subnet-01,subnet-02',
+      securityGroupId: 'sg-0123',
+      assignPublicIp: 'false',
+    });
     t.resourceCountIs('AWS::EC2::VPC', 0);
     const definition = JSON.stringify(stateMachineDefinition(t, 'OrchestrationBackup'));
     expect(definition).toContain('"Subnets":["subnet-01","subnet-02"]');
@@ -278,7 +375,8 @@ describe('Restore and Verify state machine graphs', () => {
   const restore = stateMachineDefinition(t, 'OrchestrationRestore');
   const verify = stateMachineDefinition(t, 'OrchestrationVerify');
   const next = (asl: AslDefinition, name: string) => asl.States[name]?.Next;
-  const catchAllTarget = (asl: AslDefinition, name: string) => asl.States[name]?.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'))?.Next;
+  const catchAllTarget = (asl: AslDefinition, name: string) =>
+    asl.States[name]?.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'))?.Next;
 
   it('takes the safety backup before the restore runs, and records both', () => {
     expect(restore.StartAt).toBe(STATES.beginRestore);
@@ -287,12 +385,22 @@ describe('Restore and Verify state machine graphs', () => {
     expect(next(restore, STATES.recordSafetyBackup)).toBe(STATES.runRestore);
     expect(next(restore, STATES.runRestore)).toBe(STATES.finalizeRestore);
     expect(restore.States[STATES.runSafetyBackup]?.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
-    expect(JSON.stringify(restore.States[STATES.runSafetyBackup]?.Parameters)).toContain('States.JsonToString($.begun.safetyJob)');
-    expect(JSON.stringify(restore.States[STATES.runRestore]?.Parameters)).toContain('States.JsonToString($.begun.restoreJob)');
+    expect(JSON.stringify(restore.States[STATES.runSafetyBackup]?.Parameters)).toContain(
+      'States.JsonToString($.begun.safetyJob)',
+    );
+    expect(JSON.stringify(restore.States[STATES.runRestore]?.Parameters)).toContain(
+      'States.JsonToString($.begun.restoreJob)',
+    );
   });
 
   it('routes every restore failure through the failure record and a notification to a Fail state', () => {
-    for (const name of [STATES.beginRestore, STATES.runSafetyBackup, STATES.recordSafetyBackup, STATES.runRestore, STATES.finalizeRestore]) {
+    for (const name of [
+      STATES.beginRestore,
+      STATES.runSafetyBackup,
+      STATES.recordSafetyBackup,
+      STATES.runRestore,
+      STATES.finalizeRestore,
+    ]) {
       expect(next(restore, catchAllTarget(restore, name) ?? ''), name).toBe(STATES.recordRestoreFailure);
     }
     expect(next(restore, STATES.recordRestoreFailure)).toBe(STATES.notifyRestoreFailure);

@@ -5,7 +5,17 @@ import { runBackup } from '../../containers/backup/src/backup.ts';
 import { runRestore } from '../../containers/backup/src/restore.ts';
 import { caBundleKey, type CaBundleRef } from '../../types/job.ts';
 import { pemBundle } from '../support/caBundles.ts';
-import { backupJob, databaseExists, dropDatabases, expectRunnerError, keysUnder, putObjectBytes, recreateDatabase, restoreJob, sha256 } from '../support/runner.ts';
+import {
+  backupJob,
+  databaseExists,
+  dropDatabases,
+  expectRunnerError,
+  keysUnder,
+  putObjectBytes,
+  recreateDatabase,
+  restoreJob,
+  sha256,
+} from '../support/runner.ts';
 import { connectionTo, jobEnv, services } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
 
@@ -27,13 +37,19 @@ describe.runIf(services().mariadb !== null)('the runner reads the CA bundle a jo
     ref = { key: caBundleKey(sha256(bytes)), sha256: sha256(bytes) };
     await putObjectBytes(ref.key, bytes);
     await recreateDatabase(SOURCE);
-    await rootSql('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, "one"), (2, "two");', SOURCE);
+    await rootSql(
+      'CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, "one"), (2, "two");',
+      SOURCE,
+    );
   });
 
   afterAll(() => dropDatabases(SOURCE, RESTORED, REFUSED));
 
   /** The CA file each database client (not the compressor) was started with, read while it runs (the runner removes it afterwards). */
-  const caFilesSeen = (): { seen: { tool: string; ca: string | undefined }[]; onSpawn: (child: ChildProcess, tool: string) => void } => {
+  const caFilesSeen = (): {
+    seen: { tool: string; ca: string | undefined }[];
+    onSpawn: (child: ChildProcess, tool: string) => void;
+  } => {
     const seen: { tool: string; ca: string | undefined }[] = [];
     return {
       seen,
@@ -44,17 +60,26 @@ describe.runIf(services().mariadb !== null)('the runner reads the CA bundle a jo
       },
     };
   };
-  const withCa = (database: string, caBundle: CaBundleRef) => ({ ...connectionTo(database), tls: { mode: 'preferred' as const, caBundle } });
+  const withCa = (database: string, caBundle: CaBundleRef) => ({
+    ...connectionTo(database),
+    tls: { mode: 'preferred' as const, caBundle },
+  });
 
   it('backs up and restores with the bundle fetched from the bucket as the clients’ CA file', async () => {
     const sourceId = 'ca-bundle-ok';
     const dump = caFilesSeen();
-    const backup = await runBackup(backupJob(SOURCE, { sourceId, connection: withCa(SOURCE, ref) }), { env: jobEnv(), onSpawn: dump.onSpawn });
+    const backup = await runBackup(backupJob(SOURCE, { sourceId, connection: withCa(SOURCE, ref) }), {
+      env: jobEnv(),
+      onSpawn: dump.onSpawn,
+    });
     expect(backup.tables).toBe(1);
     expect(dump.seen).toEqual([{ tool: 'mysqldump', ca: pem }]);
 
     const load = caFilesSeen();
-    const restored = await runRestore(restoreJob(RESTORED, { connection: withCa(RESTORED, ref), key: backup.key, expectedSha256: backup.sha256 }), { env: jobEnv(), onSpawn: load.onSpawn });
+    const restored = await runRestore(
+      restoreJob(RESTORED, { connection: withCa(RESTORED, ref), key: backup.key, expectedSha256: backup.sha256 }),
+      { env: jobEnv(), onSpawn: load.onSpawn },
+    );
     expect(restored.sha256).toBe(backup.sha256);
     expect(load.seen).toEqual([{ tool: 'mysql', ca: pem }]);
     expect(await rootSql(`SELECT v FROM ${RESTORED}.t ORDER BY id`)).toBe('one\ntwo\n');
@@ -65,7 +90,12 @@ describe.runIf(services().mariadb !== null)('the runner reads the CA bundle a jo
     const tampered: CaBundleRef = { key: caBundleKey('tampered-backup'), sha256: ref.sha256 };
     await putObjectBytes(tampered.key, Buffer.from(pem.replace('A', 'B'), 'utf8'));
     const dump = caFilesSeen();
-    const error = await expectRunnerError(runBackup(backupJob(SOURCE, { sourceId, connection: withCa(SOURCE, tampered) }), { env: jobEnv(), onSpawn: dump.onSpawn }));
+    const error = await expectRunnerError(
+      runBackup(backupJob(SOURCE, { sourceId, connection: withCa(SOURCE, tampered) }), {
+        env: jobEnv(),
+        onSpawn: dump.onSpawn,
+      }),
+    );
     expect(error.message).toContain(`CA bundle s3://${services().s3.bucket}/${tampered.key}`);
     expect(error.message).toContain(`not the ${ref.sha256} the job names`);
     expect(dump.seen).toEqual([]);
@@ -78,7 +108,10 @@ describe.runIf(services().mariadb !== null)('the runner reads the CA bundle a jo
     await putObjectBytes(tampered.key, Buffer.from(`${pem}\n`, 'utf8'));
     const load = caFilesSeen();
     const error = await expectRunnerError(
-      runRestore(restoreJob(REFUSED, { connection: withCa(REFUSED, tampered), key: backup.key, expectedSha256: backup.sha256 }), { env: jobEnv(), onSpawn: load.onSpawn }),
+      runRestore(
+        restoreJob(REFUSED, { connection: withCa(REFUSED, tampered), key: backup.key, expectedSha256: backup.sha256 }),
+        { env: jobEnv(), onSpawn: load.onSpawn },
+      ),
     );
     expect(error.message).toMatch(/^CA bundle s3:\/\/.*tampered-restore\.pem has SHA-256 [0-9a-f]{64}, not the/);
     expect(load.seen).toEqual([]);
@@ -87,7 +120,11 @@ describe.runIf(services().mariadb !== null)('the runner reads the CA bundle a jo
 
   it('fails a job whose bundle is not in the bucket, naming the CA bundle', async () => {
     const missing: CaBundleRef = { key: caBundleKey('0'.repeat(64)), sha256: '0'.repeat(64) };
-    const error = await expectRunnerError(runBackup(backupJob(SOURCE, { sourceId: 'ca-bundle-missing', connection: withCa(SOURCE, missing) }), { env: jobEnv() }));
+    const error = await expectRunnerError(
+      runBackup(backupJob(SOURCE, { sourceId: 'ca-bundle-missing', connection: withCa(SOURCE, missing) }), {
+        env: jobEnv(),
+      }),
+    );
     expect(error.message).toBe(`CA bundle s3://${services().s3.bucket}/${missing.key} does not exist`);
   });
 });

@@ -60,7 +60,11 @@ async function flipMiddleByte(key: string): Promise<Buffer> {
 
 async function retag(key: string, sha: string): Promise<void> {
   await testS3Client().send(
-    new PutObjectTaggingCommand({ Bucket: bucket(), Key: key, Tagging: { TagSet: [{ Key: 'keepsake-sha256', Value: sha }] } }),
+    new PutObjectTaggingCommand({
+      Bucket: bucket(),
+      Key: key,
+      Tagging: { TagSet: [{ Key: 'keepsake-sha256', Value: sha }] },
+    }),
   );
 }
 
@@ -86,7 +90,12 @@ describe('a damaged or mismatched backup is never restored as if it were sound',
   it('verify passes an intact object and restore brings it back (the control)', async () => {
     const backup = await backupUnder('intact');
     const verdict = await runVerify(verifyJob(backup.key, backup.sha256));
-    expect(verdict).toMatchObject({ ok: true, status: 'ok', sha256: backup.sha256, compressedBytes: backup.compressedBytes });
+    expect(verdict).toMatchObject({
+      ok: true,
+      status: 'ok',
+      sha256: backup.sha256,
+      compressedBytes: backup.compressedBytes,
+    });
     expect(verdict.reason).toBeUndefined();
     await runRestore(restoreJob(TARGETS.intact, { key: backup.key, expectedSha256: backup.sha256 }), { env: jobEnv() });
     expect(rows(await rootSql(`SELECT COUNT(*) FROM ${ident(TARGETS.intact)}.items`))).toEqual([[String(ROWS)]]);
@@ -108,7 +117,9 @@ describe('a damaged or mismatched backup is never restored as if it were sound',
     const error = await expectRunnerError(
       runRestore(restoreJob(TARGETS.flipped, { key: backup.key, expectedSha256: backup.sha256 }), { env: jobEnv() }),
     );
-    expect(error.message).toMatch(new RegExp(`^refusing to restore s3://${bucket()}/${backup.key}: .*(SHA-256 mismatch|gzip data is damaged)`));
+    expect(error.message).toMatch(
+      new RegExp(`^refusing to restore s3://${bucket()}/${backup.key}: .*(SHA-256 mismatch|gzip data is damaged)`),
+    );
     await expectUntouched(TARGETS.flipped);
   });
 
@@ -129,7 +140,9 @@ describe('a damaged or mismatched backup is never restored as if it were sound',
     const error = await expectRunnerError(
       runRestore(restoreJob(TARGETS.wrongSha, { key: backup.key, expectedSha256: other }), { env: jobEnv() }),
     );
-    expect(error.message).toBe(`refusing to restore: the object's checksum ${backup.sha256} differs from the recorded ${other}`);
+    expect(error.message).toBe(
+      `refusing to restore: the object's checksum ${backup.sha256} differs from the recorded ${other}`,
+    );
     await expectUntouched(TARGETS.wrongSha);
   });
 
@@ -152,10 +165,14 @@ describe('a damaged or mismatched backup is never restored as if it were sound',
     const error = await expectRunnerError(
       runRestore(restoreJob(TARGETS.badLine, { key, expectedSha256: sha256(object) }), { env: jobEnv() }),
     );
-    expect(error.message).toMatch(/^restore into "corruption_bad_line" failed: mysql exited with code 1: .*ERROR 1064 \(42000\) at line 7: .*near 'THIS IS NOT SQL'/);
+    expect(error.message).toMatch(
+      /^restore into "corruption_bad_line" failed: mysql exited with code 1: .*ERROR 1064 \(42000\) at line 7: .*near 'THIS IS NOT SQL'/,
+    );
     // It really failed midway: everything before line 7 ran, nothing after it.
     expect(await baseTables(TARGETS.badLine)).toEqual(['first_half', 'second_half']);
-    expect(rows(await rootSql(`SELECT GROUP_CONCAT(id ORDER BY id) FROM ${ident(TARGETS.badLine)}.second_half`))).toEqual([['1']]);
+    expect(
+      rows(await rootSql(`SELECT GROUP_CONCAT(id ORDER BY id) FROM ${ident(TARGETS.badLine)}.second_half`)),
+    ).toEqual([['1']]);
   });
 
   it('restore refuses an object whose dump lacks the completion trailer', async () => {

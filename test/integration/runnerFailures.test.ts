@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../containers/backup/src/backup.ts';
 import { startFaultyS3Proxy, type FaultyS3Proxy } from '../support/faultyS3Proxy.ts';
-import { backupJob, dropDatabases, expectRunnerError, headStatus, keysUnder, recreateDatabase } from '../support/runner.ts';
+import {
+  backupJob,
+  dropDatabases,
+  expectRunnerError,
+  headStatus,
+  keysUnder,
+  recreateDatabase,
+} from '../support/runner.ts';
 import { connectionTo, jobEnv, s3Location, services } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
 
@@ -21,7 +28,10 @@ async function expectNoObject(sourceId: string, key?: string): Promise<void> {
 describe('runner failures end as failures and leave no object', () => {
   beforeAll(async () => {
     await recreateDatabase(SMALL);
-    await rootSql('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, "one"), (2, "two");', SMALL);
+    await rootSql(
+      'CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, "one"), (2, "two");',
+      SMALL,
+    );
     // ~26 MB of SQL that compresses to well over 8 MiB (hex digests are random), so the upload goes multipart.
     await recreateDatabase(BIG);
     await rootSql(
@@ -49,7 +59,9 @@ describe('runner failures end as failures and leave no object', () => {
   it('fails on an unknown database', async () => {
     const sourceId = 'failures-unknown-db';
     const error = await expectRunnerError(runBackup(backupJob('failures_no_such_db', { sourceId }), { env: jobEnv() }));
-    expect(error.message).toMatch(/cannot connect to database "failures_no_such_db": .*Unknown database 'failures_no_such_db'/);
+    expect(error.message).toMatch(
+      /cannot connect to database "failures_no_such_db": .*Unknown database 'failures_no_such_db'/,
+    );
     await expectNoObject(sourceId);
   });
 
@@ -76,7 +88,11 @@ describe('runner failures end as failures and leave no object', () => {
     it('gives up within the connect timeout', async () => {
       const sourceId = 'failures-silent-host';
       const { port } = silent.address() as AddressInfo;
-      const job = backupJob(SMALL, { sourceId, connection: { ...connectionTo(SMALL), port }, connectTimeoutSeconds: 2 });
+      const job = backupJob(SMALL, {
+        sourceId,
+        connection: { ...connectionTo(SMALL), port },
+        connectTimeoutSeconds: 2,
+      });
       const started = Date.now();
       const error = await expectRunnerError(runBackup(job, { env: jobEnv() }));
       const elapsed = Date.now() - started;
@@ -121,7 +137,10 @@ describe('runner failures end as failures and leave no object', () => {
     let proxy: FaultyS3Proxy;
 
     beforeAll(async () => {
-      proxy = await startFaultyS3Proxy(services().s3.endpoint, (r) => r.method === 'PUT' && r.query.get('partNumber') === '1');
+      proxy = await startFaultyS3Proxy(
+        services().s3.endpoint,
+        (r) => r.method === 'PUT' && r.query.get('partNumber') === '1',
+      );
     });
 
     afterAll(async () => {
@@ -132,7 +151,11 @@ describe('runner failures end as failures and leave no object', () => {
       const sourceId = 'failures-s3-part';
       const job = backupJob(BIG, { sourceId, s3: { ...s3Location(), endpoint: proxy.endpoint } });
       const error = await expectRunnerError(runBackup(job, { env: jobEnv() }));
-      expect(error.message).toMatch(new RegExp(`^upload to s3://${services().s3.bucket}/${sourceId}/${BIG}/[^ ]+\\.sql\\.gz failed: .*Access Denied`));
+      expect(error.message).toMatch(
+        new RegExp(
+          `^upload to s3://${services().s3.bucket}/${sourceId}/${BIG}/[^ ]+\\.sql\\.gz failed: .*Access Denied`,
+        ),
+      );
 
       const started = proxy.requests.filter((r) => r.method === 'POST' && r.query.has('uploads'));
       const refused = proxy.requests.filter((r) => r.method === 'PUT' && r.query.get('partNumber') === '1');

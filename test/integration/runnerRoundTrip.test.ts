@@ -31,7 +31,9 @@ const REWRITTEN = 'roundtrip rewritten`definers';
 const ZLIB = 'roundtrip_zlib';
 const SOURCE_ID = 'roundtrip-src';
 
-const ALL_BYTES_HEX = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('hex').toUpperCase();
+const ALL_BYTES_HEX = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
+  .toString('hex')
+  .toUpperCase();
 const EMOJI_TEXT = 'Emoji 😀🎉👩‍👩‍👧‍👦 and 𝄞 and 𠜎𠜱';
 
 /** Values read straight from a database, so that a restore which loses them fails even if checksums agreed. */
@@ -42,7 +44,9 @@ async function spotCheck(database: string): Promise<void> {
     rootSql(`SELECT HEX(data) FROM ${db}.blobs WHERE id = 4`),
     rootSql(`SELECT COUNT(*), GROUP_CONCAT(HEX(byte) ORDER BY byte_value SEPARATOR '') FROM ${db}.single_bytes`),
     rootSql(`SELECT HEX(body) FROM ${db}.texts WHERE id = 1`),
-    rootSql(`SELECT id, body IS NULL, body = '', legacy IS NULL, legacy = '' FROM ${db}.texts WHERE id IN (5, 6, 7) ORDER BY id`),
+    rootSql(
+      `SELECT id, body IS NULL, body = '', legacy IS NULL, legacy = '' FROM ${db}.texts WHERE id IN (5, 6, 7) ORDER BY id`,
+    ),
     rootSql(`SELECT amount FROM ${db}.edges ORDER BY id`),
     rootSql(`SELECT at, span, stamp FROM ${db}.edges WHERE id IN (1, 2) ORDER BY id`),
     rootSql(`SELECT JSON_VALUE(doc, '$.name'), doc_name, doc_size FROM ${db}.documents WHERE id = 1`),
@@ -63,7 +67,9 @@ async function spotCheck(database: string): Promise<void> {
     '0.000000000000000000000000000001',
     '0.000000000000000000000000000000',
   ]);
-  const utcTimes = await rootSql(`SET time_zone = '+00:00'; SELECT at, span, stamp FROM ${db}.edges WHERE id IN (1, 2) ORDER BY id`);
+  const utcTimes = await rootSql(
+    `SET time_zone = '+00:00'; SELECT at, span, stamp FROM ${db}.edges WHERE id IN (1, 2) ORDER BY id`,
+  );
   expect(times).not.toBe('');
   expect(rows(utcTimes)).toEqual([
     ['9999-12-31 23:59:59.999999', '838:59:59.000000', '2038-01-19 03:14:07.999999'],
@@ -112,9 +118,14 @@ describe('runner round trip of a database full of what breaks naive dumps', () =
     );
     // The procedure call fired the trigger: one audit row, and `order` computed by the trigger.
     expect(source.rowCounts).toMatchObject({ audit: 1, select: 3, single_bytes: 256, empty_table: 0, 'we`ird': 3 });
-    expect(rows(await rootSql(`SELECT \`order\` FROM ${ident(SOURCE)}.\`select\` WHERE \`from\` = 'gamma'`))).toEqual([['70']]);
+    expect(rows(await rootSql(`SELECT \`order\` FROM ${ident(SOURCE)}.\`select\` WHERE \`from\` = 'gamma'`))).toEqual([
+      ['70'],
+    ]);
     expect(source.objects.views.map(([name]) => name)).toEqual(['select view']);
-    expect(source.objects.routines.map(([name, type]) => `${type} ${name}`)).toEqual(['PROCEDURE add select', 'FUNCTION byte_count']);
+    expect(source.objects.routines.map(([name, type]) => `${type} ${name}`)).toEqual([
+      'PROCEDURE add select',
+      'FUNCTION byte_count',
+    ]);
     expect(source.objects.triggers.map(([name]) => name)).toEqual(['select_bi']);
     expect(source.objects.events.map(([name]) => name)).toEqual(['nightly cleanup']);
     expect(Object.values(source.definers)).toHaveLength(5);
@@ -142,11 +153,17 @@ describe('runner round trip of a database full of what breaks naive dumps', () =
     expect(tags.TagSet).toContainEqual({ Key: 'keepsake-sha256', Value: backup.sha256 });
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket(), Key: backup.key }));
     expect(head.ContentLength).toBe(objectBytes.length);
-    expect(head.Metadata).toMatchObject({ 'keepsake-source': SOURCE_ID, 'keepsake-database': SOURCE, 'keepsake-engine': 'mariadb' });
+    expect(head.Metadata).toMatchObject({
+      'keepsake-source': SOURCE_ID,
+      'keepsake-database': SOURCE,
+      'keepsake-engine': 'mariadb',
+    });
   });
 
   it('restores with runRestore into a new database that matches table for table and object for object', async () => {
-    const result = await runRestore(restoreJob(RESTORED, { key: backup.key, expectedSha256: backup.sha256 }), { env: jobEnv() });
+    const result = await runRestore(restoreJob(RESTORED, { key: backup.key, expectedSha256: backup.sha256 }), {
+      env: jobEnv(),
+    });
     expect(result).toMatchObject({
       ok: true,
       mode: 'restore',
@@ -168,7 +185,11 @@ describe('runner round trip of a database full of what breaks naive dumps', () =
   it('restores with nothing but stock gunzip and the mariadb client (no lock-in)', async () => {
     await recreateDatabase(STOCK);
     const { socket } = mariadb();
-    const { code, stderr } = await shell('set -o pipefail; gunzip -c | mariadb --no-defaults --socket="$1" -uroot "$2"', [socket, STOCK], objectBytes);
+    const { code, stderr } = await shell(
+      'set -o pipefail; gunzip -c | mariadb --no-defaults --socket="$1" -uroot "$2"',
+      [socket, STOCK],
+      objectBytes,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const stock = await snapshot(STOCK);
@@ -196,7 +217,10 @@ describe('runner round trip of a database full of what breaks naive dumps', () =
   });
 
   it('round-trips the same way with the in-process zlib compressor (the igzip-less path)', async () => {
-    const zlib = await runBackup(backupJob(SOURCE, { sourceId: SOURCE_ID, key: `${SOURCE_ID}/zlib.sql.gz`, compressor: 'zlib' }), { env: jobEnv() });
+    const zlib = await runBackup(
+      backupJob(SOURCE, { sourceId: SOURCE_ID, key: `${SOURCE_ID}/zlib.sql.gz`, compressor: 'zlib' }),
+      { env: jobEnv() },
+    );
     const bytes = await getObjectBytes(zlib.key);
     expect(zlib.sha256).toBe(sha256(bytes));
     expect(gunzipSync(bytes).length).toBe(zlib.uncompressedBytes);

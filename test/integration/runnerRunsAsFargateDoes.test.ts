@@ -3,7 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fargateSandbox, runnerImage, runnerTaskDefinition, RUNNER_IMAGE_DIR, type RunnerTaskDefinition } from '../../scripts/local/fargateTask.ts';
+import {
+  fargateSandbox,
+  runnerImage,
+  runnerTaskDefinition,
+  RUNNER_IMAGE_DIR,
+  type RunnerTaskDefinition,
+} from '../../scripts/local/fargateTask.ts';
 import { keepsakeTemplate } from '../../scripts/local/stack.ts';
 import { backupJob, dropDatabases, keysUnder, recreateDatabase } from '../support/runner.ts';
 import { mariadb } from '../support/services.ts';
@@ -28,7 +34,11 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-function run({ command, args, env }: ReturnType<typeof fargateSandbox>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run({
+  command,
+  args,
+  env,
+}: ReturnType<typeof fargateSandbox>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -69,7 +79,16 @@ describe('the runner runs as the Fargate task does (bubblewrap sandbox from the 
     const out = await run(sandbox);
     expect(out.code, out.stderr).toBe(0);
     const seen = JSON.parse(out.stdout) as Record<string, unknown>;
-    expect(seen).toMatchObject({ uid: 10001, gid: 10001, root: 'EROFS', app: 'EROFS', cwd: '/app', bundle: true, hostWork: false, home: '/home/keepsake' });
+    expect(seen).toMatchObject({
+      uid: 10001,
+      gid: 10001,
+      root: 'EROFS',
+      app: 'EROFS',
+      cwd: '/app',
+      bundle: true,
+      hostWork: false,
+      home: '/home/keepsake',
+    });
     expect(seen.tmp).toMatchObject({ mode: '1777', writable: true, ...(asRoot && { uid: 0 }) });
     // Nothing of the host's environment leaks in: only the image's ENV, the overrides and what ECS adds.
     expect(seen.env).not.toContain('VITEST');
@@ -78,7 +97,12 @@ describe('the runner runs as the Fargate task does (bubblewrap sandbox from the 
   });
 
   it('backs up through the image entrypoint in the sandbox', async () => {
-    const sandbox = fargateSandbox({ task, image: runnerImage(), overrides: overridesFor('fargate-ok'), platform: PLATFORM });
+    const sandbox = fargateSandbox({
+      task,
+      image: runnerImage(),
+      overrides: overridesFor('fargate-ok'),
+      platform: PLATFORM,
+    });
     // Nothing of the task environment is on bwrap's command line, where `ps` would show the password.
     expect(sandbox.args.join(' ')).not.toContain(mariadb().password);
     const out = await run(sandbox);
@@ -87,17 +111,21 @@ describe('the runner runs as the Fargate task does (bubblewrap sandbox from the 
     expect(await keysUnder('fargate-ok/')).toHaveLength(1);
   }, 60_000);
 
-  it.runIf(asRoot)('fails every backup when the image does not declare /tmp a volume (Fargate mounts it root 0755)', async () => {
-    const dockerfile = join(scratch, 'Dockerfile');
-    const original = await readFile(join(RUNNER_IMAGE_DIR, 'Dockerfile'), 'utf8');
-    await writeFile(dockerfile, original.replace(/^VOLUME .*$/m, ''));
-    const image = runnerImage(dockerfile);
-    expect(image.volumes).toEqual([]);
-    const sandbox = fargateSandbox({ task, image, overrides: overridesFor('fargate-no-volume'), platform: PLATFORM });
-    const out = await run(sandbox);
-    expect(out.code).toBe(1);
-    expect(JSON.parse(out.stdout)).toMatchObject({ ok: false });
-    expect(out.stdout).toMatch(/EACCES|permission denied/i);
-    expect(await keysUnder('fargate-no-volume/')).toEqual([]);
-  }, 60_000);
+  it.runIf(asRoot)(
+    'fails every backup when the image does not declare /tmp a volume (Fargate mounts it root 0755)',
+    async () => {
+      const dockerfile = join(scratch, 'Dockerfile');
+      const original = await readFile(join(RUNNER_IMAGE_DIR, 'Dockerfile'), 'utf8');
+      await writeFile(dockerfile, original.replace(/^VOLUME .*$/m, ''));
+      const image = runnerImage(dockerfile);
+      expect(image.volumes).toEqual([]);
+      const sandbox = fargateSandbox({ task, image, overrides: overridesFor('fargate-no-volume'), platform: PLATFORM });
+      const out = await run(sandbox);
+      expect(out.code).toBe(1);
+      expect(JSON.parse(out.stdout)).toMatchObject({ ok: false });
+      expect(out.stdout).toMatch(/EACCES|permission denied/i);
+      expect(await keysUnder('fargate-no-volume/')).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -18,19 +18,33 @@ describe.runIf(services().mariadb !== null)('a backup job with skipIfDatabaseMis
   it('skips a database that does not exist, writing nothing', async () => {
     const job = backupJob('safety_not_there', { sourceId: 'safety-missing', skipIfDatabaseMissing: true });
     const result = await runJob(job, { env: jobEnv() });
-    expect(result).toMatchObject({ ok: true, mode: 'skipped', reason: 'database "safety_not_there" does not exist: nothing to back up' });
+    expect(result).toMatchObject({
+      ok: true,
+      mode: 'skipped',
+      reason: 'database "safety_not_there" does not exist: nothing to back up',
+    });
     expect(await keysUnder('safety-missing/')).toEqual([]);
   });
 
   it('backs up a database that exists as any backup', async () => {
-    const result = await runJob(backupJob(EXISTING, { sourceId: 'safety-existing', skipIfDatabaseMissing: true }), { env: jobEnv() });
+    const result = await runJob(backupJob(EXISTING, { sourceId: 'safety-existing', skipIfDatabaseMissing: true }), {
+      env: jobEnv(),
+    });
     expect(result).toMatchObject({ ok: true, mode: 'backup', tables: 1 });
     expect(await keysUnder('safety-existing/')).toHaveLength(1);
   });
 
   it('still fails an ordinary backup of a missing database, and the flag does not hide a wrong password', async () => {
-    await expectRunnerError(runBackup(backupJob('safety_not_there', { sourceId: 'safety-strict', skipIfDatabaseMissing: true }), { env: jobEnv() }));
-    const wrongPassword = backupJob('safety_not_there', { sourceId: 'safety-wrong', skipIfDatabaseMissing: true, password: { from: 'env', name: 'KEEPSAKE_WRONG' } });
+    await expectRunnerError(
+      runBackup(backupJob('safety_not_there', { sourceId: 'safety-strict', skipIfDatabaseMissing: true }), {
+        env: jobEnv(),
+      }),
+    );
+    const wrongPassword = backupJob('safety_not_there', {
+      sourceId: 'safety-wrong',
+      skipIfDatabaseMissing: true,
+      password: { from: 'env', name: 'KEEPSAKE_WRONG' },
+    });
     const error = await expectRunnerError(runJob(wrongPassword, { env: { ...jobEnv(), KEEPSAKE_WRONG: 'nope' } }));
     expect(error.message).toMatch(/Access denied/i);
   });

@@ -4,7 +4,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../containers/backup/src/backup.ts';
 import { runRestore } from '../../containers/backup/src/restore.ts';
 import type { RunnerJobInput } from '../../types/job.ts';
-import { backupJob, dropDatabases, getObjectBytes, recreateDatabase, restoreJob, runRunnerProcess, sha256 } from '../support/runner.ts';
+import {
+  backupJob,
+  dropDatabases,
+  getObjectBytes,
+  recreateDatabase,
+  restoreJob,
+  runRunnerProcess,
+  sha256,
+} from '../support/runner.ts';
 import { connectionTo, mariadb, s3Location } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
 
@@ -28,7 +36,10 @@ interface ChildView {
 function readProcess(pid: number): { argv: string[]; environ: Buffer } {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let attempt = 0; ; attempt++) {
-    const argv = readFileSync(`/proc/${pid}/cmdline`).toString('utf8').split('\0').filter((a) => a !== '');
+    const argv = readFileSync(`/proc/${pid}/cmdline`)
+      .toString('utf8')
+      .split('\0')
+      .filter((a) => a !== '');
     const environ = readFileSync(`/proc/${pid}/environ`);
     if ((argv.length > 0 && environ.length > 0) || attempt === 500) return { argv, environ };
     Atomics.wait(pause, 0, 0, 1);
@@ -56,7 +67,9 @@ function spy(views: ChildView[]): (child: ChildProcess, tool: string) => void {
 function expectNoPassword(view: ChildView, password: string): void {
   expect(view.environ.length, `${view.tool} environment was read`).toBeGreaterThan(0);
   expect(view.argv.join(' '), `${view.tool} argv`).not.toContain(password);
-  expect(view.environ.includes(Buffer.from(password, 'utf8')), `${view.tool} environment holds the password`).toBe(false);
+  expect(view.environ.includes(Buffer.from(password, 'utf8')), `${view.tool} environment holds the password`).toBe(
+    false,
+  );
 }
 
 /**
@@ -80,7 +93,10 @@ describe('the database password stays out of argv, child environments and output
 
   beforeAll(async () => {
     await recreateDatabase(SOURCE);
-    await rootSql('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, "one"), (2, "two");', SOURCE);
+    await rootSql(
+      'CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO t VALUES (1, "one"), (2, "two");',
+      SOURCE,
+    );
     await dropDatabases(RESTORED);
   });
 
@@ -99,7 +115,9 @@ describe('the database password stays out of argv, child environments and output
     process.env.KEEPSAKE_DB_PASSWORD = password;
     const views: ChildView[] = [];
     const backup = await runBackup(backupJob(SOURCE, { sourceId: 'secrets-argv' }), { onSpawn: spy(views) });
-    const restore = await runRestore(restoreJob(RESTORED, { key: backup.key, expectedSha256: backup.sha256 }), { onSpawn: spy(views) });
+    const restore = await runRestore(restoreJob(RESTORED, { key: backup.key, expectedSha256: backup.sha256 }), {
+      onSpawn: spy(views),
+    });
     expect(restore.targetDatabase).toBe(RESTORED);
     // Every child: the dump, the compressor when it is a process (igzip), and the restoring client.
     for (const view of views) expectNoPassword(view, password);
@@ -127,7 +145,10 @@ describe('the database password stays out of argv, child environments and output
     it('prints a success line and never the password, and names its execution on every log line', async () => {
       const { password } = mariadb();
       const execution = 'arn:aws:states:us-east-1:123456789012:execution:Backup:secrets-cli-ok';
-      const run = await runRunnerProcess(job('secrets-cli-ok'), { ...cliEnv(password), KEEPSAKE_EXECUTION_ARN: execution });
+      const run = await runRunnerProcess(job('secrets-cli-ok'), {
+        ...cliEnv(password),
+        KEEPSAKE_EXECUTION_ARN: execution,
+      });
       expect(run.stdout + run.stderr).not.toContain(password);
       expect(run.code).toBe(0);
       const result = run.result;

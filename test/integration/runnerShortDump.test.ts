@@ -7,7 +7,8 @@ import { backupJob, dropDatabases, recreateDatabase } from '../support/runner.ts
 import { jobEnv, services } from '../support/services.ts';
 
 const DATABASE = 'short_dump';
-const DUMP = "-- MariaDB dump\nCREATE TABLE `t` (id INT);\nINSERT INTO `t` VALUES (1);\n-- Dump completed on 2026-01-01  0:00:00\n";
+const DUMP =
+  '-- MariaDB dump\nCREATE TABLE `t` (id INT);\nINSERT INTO `t` VALUES (1);\n-- Dump completed on 2026-01-01  0:00:00\n';
 
 /**
  * A dump tool that finishes at once (a tiny database on a fast server): its whole output must still be read.
@@ -30,7 +31,9 @@ describe.runIf(services().mariadb !== null)('a dump that ends as soon as it star
 
   it('is read whole every time', async () => {
     for (let i = 0; i < 15; i++) {
-      const result = await runBackup(backupJob(DATABASE, { sourceId: 'short-dump', key: `short-dump/${i}.sql.gz` }), { env: { ...jobEnv(), KEEPSAKE_MYSQLDUMP: fakeDump } });
+      const result = await runBackup(backupJob(DATABASE, { sourceId: 'short-dump', key: `short-dump/${i}.sql.gz` }), {
+        env: { ...jobEnv(), KEEPSAKE_MYSQLDUMP: fakeDump },
+      });
       expect(result.uncompressedBytes, `run ${i}`).toBe(Buffer.byteLength(DUMP));
       expect(result.tables).toBe(1);
     }

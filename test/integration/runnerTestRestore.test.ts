@@ -17,12 +17,16 @@ describe.runIf(services().mariadb !== null)('a test restore into a scratch datab
 
   beforeAll(async () => {
     await recreateDatabase(SOURCE);
-    await rootSql('CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (id INT PRIMARY KEY, v TEXT); INSERT INTO a VALUES (1), (2); CREATE VIEW v AS SELECT id FROM a;', SOURCE);
+    await rootSql(
+      'CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (id INT PRIMARY KEY, v TEXT); INSERT INTO a VALUES (1), (2); CREATE VIEW v AS SELECT id FROM a;',
+      SOURCE,
+    );
     backup = await runBackup(backupJob(SOURCE, { sourceId: 'test-restore' }), { env: jobEnv() });
   });
   afterAll(() => dropDatabases(SOURCE, SCRATCH));
 
-  const scratchJob = (expectTables: number) => restoreJob(SCRATCH, { key: backup.key, expectedSha256: backup.sha256, scratch: { expectTables } });
+  const scratchJob = (expectTables: number) =>
+    restoreJob(SCRATCH, { key: backup.key, expectedSha256: backup.sha256, scratch: { expectTables } });
 
   it('restores, finds the backup’s tables, and drops the scratch database', async () => {
     const result = await runRestore(scratchJob(backup.tables), { env: jobEnv() });
@@ -32,7 +36,9 @@ describe.runIf(services().mariadb !== null)('a test restore into a scratch datab
 
   it('fails when the table count differs, and still drops the scratch database', async () => {
     const error = await expectRunnerError(runRestore(scratchJob(backup.tables + 1), { env: jobEnv() }));
-    expect(error.message).toBe(`test restore into "${SCRATCH}" produced ${backup.tables} tables where the backup holds ${backup.tables + 1}`);
+    expect(error.message).toBe(
+      `test restore into "${SCRATCH}" produced ${backup.tables} tables where the backup holds ${backup.tables + 1}`,
+    );
     expect(await exists(SCRATCH)).toBe(false);
   });
 

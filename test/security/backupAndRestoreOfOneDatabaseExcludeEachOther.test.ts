@@ -4,12 +4,24 @@ import { beginBackupRun, cancelBackup } from '../../functions/backups/runService
 import { beginRestoreRun, finalizeRestore } from '../../functions/restores/restoreService.ts';
 import { putBackupRecords } from '../../functions/shared/repositories/backups.ts';
 import { call } from '../support/api.ts';
-import { BACKUP_MACHINE, SOURCE_BACKUPS, backupRecord, seedSource, startBackupApi, type BackupApi } from '../integration/api/backupApi.ts';
+import {
+  BACKUP_MACHINE,
+  SOURCE_BACKUPS,
+  backupRecord,
+  seedSource,
+  startBackupApi,
+  type BackupApi,
+} from '../integration/api/backupApi.ts';
 
 type Body = { backupId?: string; restoreId?: string; error?: string };
 
 let api: BackupApi;
-const deps = { table: undefined as never, now: () => new Date(), sfn: undefined as never, stateMachineArn: BACKUP_MACHINE };
+const deps = {
+  table: undefined as never,
+  now: () => new Date(),
+  sfn: undefined as never,
+  stateMachineArn: BACKUP_MACHINE,
+};
 
 beforeAll(async () => {
   api = await startBackupApi();
@@ -34,8 +46,18 @@ async function given(): Promise<string> {
 }
 
 const restoreInto = (targetSourceId: string, targetDatabase: string) =>
-  call<Body>(api.createRestore, { method: 'POST', resource: '/v1/restores', body: { backupId: 'good', targetSourceId, targetDatabase, confirmDatabase: targetDatabase } });
-const backUp = (sourceId: string) => call<Body>(api.trigger, { method: 'POST', resource: SOURCE_BACKUPS, pathParameters: { id: sourceId }, body: { trigger: 'manual' } });
+  call<Body>(api.createRestore, {
+    method: 'POST',
+    resource: '/v1/restores',
+    body: { backupId: 'good', targetSourceId, targetDatabase, confirmDatabase: targetDatabase },
+  });
+const backUp = (sourceId: string) =>
+  call<Body>(api.trigger, {
+    method: 'POST',
+    resource: SOURCE_BACKUPS,
+    pathParameters: { id: sourceId },
+    body: { trigger: 'manual' },
+  });
 const endRestore = async (id: string) => {
   await beginRestoreRun(deps, id);
   await finalizeRestore(deps, id, { status: 'succeeded', durationMs: 1 });
@@ -53,7 +75,12 @@ describe('a backup and a restore of one database exclude each other', () => {
     expect(first.status).toBe(202);
 
     const second = await restoreInto(target, 'shop');
-    expect(second).toMatchObject({ status: 409, body: { error: `a restore into database shop of data source ${target} is already queued or running (${first.body.restoreId}): wait for it to end` } });
+    expect(second).toMatchObject({
+      status: 409,
+      body: {
+        error: `a restore into database shop of data source ${target} is already queued or running (${first.body.restoreId}): wait for it to end`,
+      },
+    });
 
     await endRestore(first.body.restoreId as string);
     expect((await restoreInto(target, 'shop')).status).toBe(202);
@@ -82,7 +109,9 @@ describe('a backup and a restore of one database exclude each other', () => {
     const restore = await restoreInto(source, 'shop');
     expect(restore.status).toBe(202);
 
-    await expect(beginBackupRun(deps, { backupId: `${source}-nightly`, dataSourceId: source, trigger: 'schedule' })).rejects.toMatchObject({
+    await expect(
+      beginBackupRun(deps, { backupId: `${source}-nightly`, dataSourceId: source, trigger: 'schedule' }),
+    ).rejects.toMatchObject({
       statusCode: 409,
       message: expect.stringMatching(/^a restore into database Shop of data source excl-\d+ is queued or running/),
     });
@@ -96,7 +125,9 @@ describe('a backup and a restore of one database exclude each other', () => {
     const refused = await restoreInto(source, 'shop');
     expect(refused).toMatchObject({
       status: 409,
-      body: { error: `a backup of database shop of data source ${source} is queued or running (${backup.body.backupId}): restore once it has ended, or cancel it` },
+      body: {
+        error: `a backup of database shop of data source ${source} is queued or running (${backup.body.backupId}): restore once it has ended, or cancel it`,
+      },
     });
     expect((await restoreInto(source, 'shop_copy')).status).toBe(202);
 

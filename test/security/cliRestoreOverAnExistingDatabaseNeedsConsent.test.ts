@@ -4,7 +4,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { main, type Terminal } from '../../scripts/cli/keepsake.ts';
 import type { Restore } from '../../types/restore.ts';
 
-const SOURCE = { id: 'src-1', name: 'Shop', engine: 'mariadb', host: 'db', port: 3306, database: 'shop', username: 'u', tls: { mode: 'required' }, enabled: true, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
+const SOURCE = {
+  id: 'src-1',
+  name: 'Shop',
+  engine: 'mariadb',
+  host: 'db',
+  port: 3306,
+  database: 'shop',
+  username: 'u',
+  tls: { mode: 'required' },
+  enabled: true,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
 const SAFETY_KEY = 'src-1/shop/2026-03-01_12-00-00_before-restore-r-1.sql.gz';
 
 const LONG = 'x'.repeat(65);
@@ -14,7 +26,13 @@ const INSPECTIONS: Record<string, [number, unknown]> = {
   shop: [200, { database: 'shop', exists: true, tableCount: 3, tables: [] }],
   fresh: [200, { database: 'fresh', exists: false }],
   unreachable: [502, { error: 'cannot inspect database "unreachable": connect ETIMEDOUT' }],
-  [LONG]: [400, { error: 'invalid path: database: database names are at most 64 characters', fields: { database: 'database names are at most 64 characters' } }],
+  [LONG]: [
+    400,
+    {
+      error: 'invalid path: database: database names are at most 64 characters',
+      fields: { database: 'database names are at most 64 characters' },
+    },
+  ],
 };
 
 let server: Server;
@@ -27,10 +45,12 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const url = new URL(request.url ?? '/', 'http://stub');
-      const answer = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const answer = (status: number, body: unknown) =>
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       const inspected = /^\/v1\/data-sources\/src-1\/databases\/([^/]+)$/.exec(url.pathname);
       if (url.pathname === '/v1/data-sources') return answer(200, { items: [SOURCE] });
-      if (inspected?.[1]) return answer(...(INSPECTIONS[decodeURIComponent(inspected[1])] ?? [404, { error: 'no such stub database' }]));
+      if (inspected?.[1])
+        return answer(...(INSPECTIONS[decodeURIComponent(inspected[1])] ?? [404, { error: 'no such stub database' }]));
       if (request.method === 'POST' && url.pathname === '/v1/restores') {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { targetDatabase: string };
         restoresStarted.push(body);
@@ -39,7 +59,17 @@ beforeAll(async () => {
       const restore = /^\/v1\/restores\/r-(.+)$/.exec(url.pathname);
       if (restore?.[1]) {
         const target = restore[1];
-        const record: Restore = { id: `r-${target}`, backupId: 'b-1', sourceId: 'src-1', targetSourceId: 'src-1', targetDatabase: target, status: 'succeeded', requestedBy: 'local', createdAt: '2026-03-01T12:00:00.000Z', ...(target !== 'fresh' && { safetyBackupKey: SAFETY_KEY }) };
+        const record: Restore = {
+          id: `r-${target}`,
+          backupId: 'b-1',
+          sourceId: 'src-1',
+          targetSourceId: 'src-1',
+          targetDatabase: target,
+          status: 'succeeded',
+          requestedBy: 'local',
+          createdAt: '2026-03-01T12:00:00.000Z',
+          ...(target !== 'fresh' && { safetyBackupKey: SAFETY_KEY }),
+        };
         return answer(200, record);
       }
       answer(404, { error: `stub: no ${request.method} ${url.pathname}` });
@@ -96,7 +126,9 @@ describe('keepsake restore over a database that exists', () => {
   it('restores with --yes and prints the safety backup it took and how to roll back', async () => {
     const result = await keepsake(['restore', 'b-1', '--to', 'Shop/shop', '--yes']);
     expect(result.code, result.stderr).toBe(0);
-    expect(restoresStarted).toEqual([{ backupId: 'b-1', targetSourceId: 'src-1', targetDatabase: 'shop', confirmDatabase: 'shop' }]);
+    expect(restoresStarted).toEqual([
+      { backupId: 'b-1', targetSourceId: 'src-1', targetDatabase: 'shop', confirmDatabase: 'shop' },
+    ]);
     expect(result.stdout).toContain(`safety backup of Shop/shop as it was before this restore: ${SAFETY_KEY}`);
     expect(result.stdout).toContain("to roll back, restore it into Shop/shop: gunzip -c <that object> | mysql 'shop'");
   });

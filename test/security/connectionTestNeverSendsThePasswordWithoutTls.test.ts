@@ -49,15 +49,32 @@ async function harvest(client: FakeConnection, loot: Loot, scramble: Buffer, key
       loot.keyRequested = true;
       client.send(Buffer.concat([Buffer.from([0x01]), attackerKey]));
       const encrypted = await client.readPayload();
-      loot.password = xor(privateDecrypt({ key: attacker.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING }, encrypted), scramble).toString('utf8').replace(/\0$/, '');
+      loot.password = xor(
+        privateDecrypt({ key: attacker.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING }, encrypted),
+        scramble,
+      )
+        .toString('utf8')
+        .replace(/\0$/, '');
     }
   }
 }
 
-async function serve(script: (client: FakeConnection, loot: Loot) => Promise<void>): Promise<{ connection: Connection; loot: Loot }> {
+async function serve(
+  script: (client: FakeConnection, loot: Loot) => Promise<void>,
+): Promise<{ connection: Connection; loot: Loot }> {
   const loot: Loot = { keyRequested: false, cleartext: Buffer.alloc(0) };
   server = await startFakeServer((client) => script(client, loot));
-  return { connection: { engine: 'mysql', host: '127.0.0.1', port: server.port, database: 'shop', username: 'backup', tls: { mode: 'preferred' } }, loot };
+  return {
+    connection: {
+      engine: 'mysql',
+      host: '127.0.0.1',
+      port: server.port,
+      database: 'shop',
+      username: 'backup',
+      tls: { mode: 'preferred' },
+    },
+    loot,
+  };
 }
 
 /** caching_sha2_password with no cached hash: the server wants the password, over a connection without TLS. */
@@ -70,7 +87,8 @@ const fullAuthentication = (version = '8.0.36') =>
     await harvest(client, loot, scramble, 0x02);
   });
 
-const probe = (connection: Connection, tls: Tls) => wireProtocolTester({ connectTimeoutMs: 2000, deadlineMs: 3000 }).test({ ...connection, tls }, PASSWORD);
+const probe = (connection: Connection, tls: Tls) =>
+  wireProtocolTester({ connectTimeoutMs: 2000, deadlineMs: 3000 }).test({ ...connection, tls }, PASSWORD);
 
 const expectNothingLeaked = (loot: Loot) => {
   expect(loot.keyRequested).toBe(false);
@@ -86,7 +104,11 @@ describe('the connection test never fetches a server key or sends the password w
       expectNothingLeaked(loot);
       expect(result).toMatchObject({
         ok: false,
-        error: expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:${server?.port} asked for the password itself \\(caching_sha2_password full authentication\\) on a connection without TLS: .*tls mode to required or verify-identity$`)),
+        error: expect.stringMatching(
+          new RegExp(
+            `^127\\.0\\.0\\.1:${server?.port} asked for the password itself \\(caching_sha2_password full authentication\\) on a connection without TLS: .*tls mode to required or verify-identity$`,
+          ),
+        ),
       });
     });
   }
@@ -101,7 +123,12 @@ describe('the connection test never fetches a server key or sends the password w
     });
     const result = await probe(connection, { mode: 'disabled' });
     expectNothingLeaked(loot);
-    expect(result).toMatchObject({ ok: false, error: expect.stringContaining('asked for the password itself (sha256_password full authentication) on a connection without TLS') });
+    expect(result).toMatchObject({
+      ok: false,
+      error: expect.stringContaining(
+        'asked for the password itself (sha256_password full authentication) on a connection without TLS',
+      ),
+    });
   });
 
   it('refuses a switch to mysql_clear_password, which would send the password as it is', async () => {
@@ -113,13 +140,18 @@ describe('the connection test never fetches a server key or sends the password w
     });
     const result = await probe(connection, { mode: 'disabled' });
     expectNothingLeaked(loot);
-    expect(result).toMatchObject({ ok: false, error: `127.0.0.1:${server?.port} asked for the password in clear text (mysql_clear_password), which is never sent` });
+    expect(result).toMatchObject({
+      ok: false,
+      error: `127.0.0.1:${server?.port} asked for the password in clear text (mysql_clear_password), which is never sent`,
+    });
   });
 
   it('holds for the database inspector too', async () => {
     const { connection, loot } = await fullAuthentication();
     const inspector = wireProtocolInspector({ connectTimeoutMs: 2000, deadlineMs: 3000 });
-    const inspected = inspector.inspect({ ...connection, tls: { mode: 'disabled' } }, PASSWORD, 'shop').catch((error: unknown) => error);
+    const inspected = inspector
+      .inspect({ ...connection, tls: { mode: 'disabled' } }, PASSWORD, 'shop')
+      .catch((error: unknown) => error);
     const failure = await inspected;
     expectNothingLeaked(loot);
     expect(failure).toBeInstanceOf(Error);

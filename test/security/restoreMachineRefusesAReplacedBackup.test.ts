@@ -10,7 +10,14 @@ import { RESULT_TAGS } from '../../types/job.ts';
 import type { Restore } from '../../types/restore.ts';
 import { hostileDump, replaceKeepingTags, traces, type HostileDump } from '../support/hostileObjects.ts';
 import { startLocalMachines, type LocalMachines } from '../support/localMachines.ts';
-import { bucket, dropDatabases, getObjectBytes, putObjectBytes, snapshot, type DatabaseSnapshot } from '../support/runner.ts';
+import {
+  bucket,
+  dropDatabases,
+  getObjectBytes,
+  putObjectBytes,
+  snapshot,
+  type DatabaseSnapshot,
+} from '../support/runner.ts';
 import { mariadb, services, testS3Client } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
 
@@ -20,7 +27,9 @@ const DATABASE = `sec_machine_${process.pid}`;
 async function runnerLines(executionName: string): Promise<Record<string, unknown>[]> {
   const dir = process.env.RUNNER_LOG_DIR ?? '';
   const files = (await readdir(dir)).filter((f) => f.endsWith('.log'));
-  const lines = (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).flatMap((text) => text.split('\n'));
+  const lines = (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).flatMap((text) =>
+    text.split('\n'),
+  );
   return lines
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -41,15 +50,34 @@ describe.runIf(services().mariadb !== null)('the Restore machine never runs a ba
 
   /** Queues a restore over the live database as the API does and runs the machine; nothing of `dump` may happen. */
   async function restoreOverLiveData(id: string, backupId: string, dump: HostileDump): Promise<Restore> {
-    const record: Restore = { id, backupId, sourceId: source.id, targetSourceId: source.id, targetDatabase: DATABASE, status: 'queued', requestedBy: 'test', createdAt: new Date().toISOString() };
+    const record: Restore = {
+      id,
+      backupId,
+      sourceId: source.id,
+      targetSourceId: source.id,
+      targetDatabase: DATABASE,
+      status: 'queued',
+      requestedBy: 'test',
+      createdAt: new Date().toISOString(),
+    };
     await transactWriteItems(machines.table, [newRestorePut(machines.table, record)]);
-    const outcome = await machines.run('Restore', { restoreId: id, backupId, targetSourceId: source.id, targetDatabase: DATABASE }, id);
+    const outcome = await machines.run(
+      'Restore',
+      { restoreId: id, backupId, targetSourceId: source.id, targetDatabase: DATABASE },
+      id,
+    );
     expect(outcome.ok).toBe(false);
     expect(await traces(dump)).toEqual({ markerCreated: false, tableCreated: false });
     expect(await snapshot(DATABASE)).toEqual(before);
     const lines = await runnerLines(id);
-    expect(lines.some((line) => line.event === 'start' && line.mode === 'restore'), 'the restore task ran').toBe(true);
-    expect(lines.filter((line) => line.event === 'spawn' && line.tool === 'mysql'), 'no client was started').toEqual([]);
+    expect(
+      lines.some((line) => line.event === 'start' && line.mode === 'restore'),
+      'the restore task ran',
+    ).toBe(true);
+    expect(
+      lines.filter((line) => line.event === 'spawn' && line.tool === 'mysql'),
+      'no client was started',
+    ).toEqual([]);
     const after = await getRestoreRecord(machines.table, id);
     if (!after) throw new Error(`restore ${id} vanished`);
     expect(after.status).toBe('failed');
@@ -82,7 +110,9 @@ describe.runIf(services().mariadb !== null)('the Restore machine never runs a ba
     await replaceKeepingTags(backup.s3Key, dump.bytes);
 
     const restore = await restoreOverLiveData('sec-restore-replaced', backup.id, dump);
-    expect(restore.error).toContain(`is no longer the object recorded at backup time: it was written again since (recorded ETag ${backup.s3ETag}`);
+    expect(restore.error).toContain(
+      `is no longer the object recorded at backup time: it was written again since (recorded ETag ${backup.s3ETag}`,
+    );
   });
 
   it('fails on the checksum a restore of a backup recorded without its ETag (before they were kept) whose object was replaced', async () => {
@@ -90,9 +120,19 @@ describe.runIf(services().mariadb !== null)('the Restore machine never runs a ba
     if (!backup?.s3Key || !backup.sha256) throw new Error('the backup did not succeed');
     // A record as written before versions and ETags were kept, of an object of its own that is then replaced.
     const key = backup.s3Key.replace(/\.sql\.gz$/, '_older.sql.gz');
-    const { s3ETag: _etag, s3VersionId: _version, ...older } = { ...backup, id: 'sec-older', s3Key: key } satisfies BackupRecord;
+    const {
+      s3ETag: _etag,
+      s3VersionId: _version,
+      ...older
+    } = { ...backup, id: 'sec-older', s3Key: key } satisfies BackupRecord;
     await putObjectBytes(key, written);
-    await testS3Client().send(new PutObjectTaggingCommand({ Bucket: bucket(), Key: key, Tagging: { TagSet: [{ Key: RESULT_TAGS.sha256, Value: backup.sha256 }] } }));
+    await testS3Client().send(
+      new PutObjectTaggingCommand({
+        Bucket: bucket(),
+        Key: key,
+        Tagging: { TagSet: [{ Key: RESULT_TAGS.sha256, Value: backup.sha256 }] },
+      }),
+    );
     await putBackupRecords(machines.table, [older]);
     const dump = hostileDump('machine-older');
     await replaceKeepingTags(key, dump.bytes);

@@ -6,7 +6,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../containers/backup/src/backup.ts';
 import type { BackupResult } from '../../types/job.ts';
 import { hostileDump, removeMarker, replaceKeepingTags, traces, type HostileDump } from '../support/hostileObjects.ts';
-import { backupJob, bucket, dropDatabases, putObjectBytes, recreateDatabase, restoreJob, runRunnerProcess, sha256, snapshot, type DatabaseSnapshot } from '../support/runner.ts';
+import {
+  backupJob,
+  bucket,
+  dropDatabases,
+  putObjectBytes,
+  recreateDatabase,
+  restoreJob,
+  runRunnerProcess,
+  sha256,
+  snapshot,
+  type DatabaseSnapshot,
+} from '../support/runner.ts';
 import { jobEnv, services, testS3Client } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
 
@@ -39,9 +50,15 @@ describe.runIf(services().mariadb !== null)('a restore runs only the bytes it ch
 
   beforeAll(async () => {
     await recreateDatabase(SOURCE);
-    await rootSql(`CREATE TABLE orders (id INT PRIMARY KEY, note VARCHAR(40)); INSERT INTO orders SELECT seq, CONCAT('order ', seq) FROM seq_1_to_500;`, SOURCE);
+    await rootSql(
+      `CREATE TABLE orders (id INT PRIMARY KEY, note VARCHAR(40)); INSERT INTO orders SELECT seq, CONCAT('order ', seq) FROM seq_1_to_500;`,
+      SOURCE,
+    );
     await recreateDatabase(TARGET);
-    await rootSql(`CREATE TABLE accounts (id INT PRIMARY KEY, owner VARCHAR(40)); INSERT INTO accounts VALUES (1, 'alice'), (2, 'bob');`, TARGET);
+    await rootSql(
+      `CREATE TABLE accounts (id INT PRIMARY KEY, owner VARCHAR(40)); INSERT INTO accounts VALUES (1, 'alice'), (2, 'bob');`,
+      TARGET,
+    );
     before = await snapshot(TARGET);
   });
 
@@ -61,13 +78,20 @@ describe.runIf(services().mariadb !== null)('a restore runs only the bytes it ch
     const dump = plant('replaced');
     await replaceKeepingTags(backup.key, dump.bytes);
 
-    const outcome = await runRunnerProcess(restoreJob(TARGET, { key: backup.key, expectedSha256: backup.sha256 }), jobEnv());
+    const outcome = await runRunnerProcess(
+      restoreJob(TARGET, { key: backup.key, expectedSha256: backup.sha256 }),
+      jobEnv(),
+    );
     // The attacker's effects first: on a failure, they say what got through.
     await expectNothingRan(dump);
 
     expect(outcome.code).toBe(1);
     expect(outcome.result).toMatchObject({ ok: false, mode: 'restore' });
-    expect(outcome.result.error).toMatch(new RegExp(`^refusing to restore s3://${bucket()}/${backup.key}: SHA-256 mismatch: recorded ${backup.sha256}, object has ${sha256(dump.bytes)}`));
+    expect(outcome.result.error).toMatch(
+      new RegExp(
+        `^refusing to restore s3://${bucket()}/${backup.key}: SHA-256 mismatch: recorded ${backup.sha256}, object has ${sha256(dump.bytes)}`,
+      ),
+    );
     expect(outcome.stderr, 'no client was started').not.toContain('"event":"spawn"');
   });
 
@@ -77,13 +101,18 @@ describe.runIf(services().mariadb !== null)('a restore runs only the bytes it ch
     const dump = plant('pinned');
     await replaceKeepingTags(backup.key, dump.bytes);
 
-    const outcome = await runRunnerProcess(restoreJob(TARGET, { key: backup.key, expectedSha256: backup.sha256, etag: ETag }), jobEnv());
+    const outcome = await runRunnerProcess(
+      restoreJob(TARGET, { key: backup.key, expectedSha256: backup.sha256, etag: ETag }),
+      jobEnv(),
+    );
     // The attacker's effects first: on a failure, they say what got through.
     await expectNothingRan(dump);
 
     expect(outcome.code).toBe(1);
     const now = await testS3Client().send(new HeadObjectCommand({ Bucket: bucket(), Key: backup.key }));
-    expect(outcome.result.error).toBe(`s3://${bucket()}/${backup.key} is no longer the object recorded at backup time: it was written again since (recorded ETag ${ETag}, now ${now.ETag})`);
+    expect(outcome.result.error).toBe(
+      `s3://${bucket()}/${backup.key} is no longer the object recorded at backup time: it was written again since (recorded ETag ${ETag}, now ${now.ETag})`,
+    );
   });
 
   it('runs a checksum-correct dump that holds \\! in a client that refuses it: no shell command, nothing after it', async () => {
@@ -96,7 +125,9 @@ describe.runIf(services().mariadb !== null)('a restore runs only the bytes it ch
     await expectNothingRan(dump);
 
     expect(outcome.code).toBe(1);
-    expect(outcome.result.error).toMatch(new RegExp(`^restore into "${TARGET}" failed: mysql exited with code 1: .*sandbox`, 'i'));
+    expect(outcome.result.error).toMatch(
+      new RegExp(`^restore into "${TARGET}" failed: mysql exited with code 1: .*sandbox`, 'i'),
+    );
     expect(outcome.stderr).toMatch(/"event":"spawn","tool":"mysql"/);
   });
 
@@ -106,9 +137,15 @@ describe.runIf(services().mariadb !== null)('a restore runs only the bytes it ch
     try {
       // A client from before the sandbox options: it answers --help without them.
       const client = join(dir, 'mysql');
-      await writeFile(client, "#!/bin/sh\necho 'mysql  Ver 8.0.39 for Linux on x86_64'\necho '  --silent          Be more silent.'\n");
+      await writeFile(
+        client,
+        "#!/bin/sh\necho 'mysql  Ver 8.0.39 for Linux on x86_64'\necho '  --silent          Be more silent.'\n",
+      );
       await chmod(client, 0o755);
-      const outcome = await runRunnerProcess(restoreJob(TARGET, { key: backup.key, expectedSha256: backup.sha256 }), { ...jobEnv(), KEEPSAKE_MYSQL: client });
+      const outcome = await runRunnerProcess(restoreJob(TARGET, { key: backup.key, expectedSha256: backup.sha256 }), {
+        ...jobEnv(),
+        KEEPSAKE_MYSQL: client,
+      });
       expect(outcome.code).toBe(1);
       expect(outcome.result.error).toBe(
         `refusing to restore: the client ${client} has neither --sandbox (MariaDB 10.5.25, 10.6.18, 10.11.8, 11.4.2 or later) nor --skip-system-command (MySQL 8.0.40, 8.4.3 or later), so SQL in the backup could run shell commands; install a client that has one`,
@@ -124,7 +161,10 @@ describe.runIf(services().mariadb !== null)('a restore runs only the bytes it ch
     const { ETag } = await testS3Client().send(new HeadObjectCommand({ Bucket: bucket(), Key: backup.key }));
     const copy = `${TARGET}_copy`;
     try {
-      const outcome = await runRunnerProcess(restoreJob(copy, { key: backup.key, expectedSha256: backup.sha256, etag: ETag }), jobEnv());
+      const outcome = await runRunnerProcess(
+        restoreJob(copy, { key: backup.key, expectedSha256: backup.sha256, etag: ETag }),
+        jobEnv(),
+      );
       expect(outcome.result).toMatchObject({ ok: true, mode: 'restore', sha256: backup.sha256 });
       expect(outcome.stderr).toMatch(/"event":"client".*"sandbox":"--sandbox"/);
       expect((await rootSql(`SELECT COUNT(*) FROM ${copy}.orders`)).trim()).toBe('500');

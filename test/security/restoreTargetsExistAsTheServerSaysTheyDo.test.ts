@@ -18,7 +18,10 @@ const exactly = (statement: string) =>
 
 /** Every database on a server, read as hex so that no client escaping can blur them. */
 const databasesOn = async (sql: (statements: string) => Promise<string>) =>
-  (await sql('SELECT HEX(SCHEMA_NAME) FROM information_schema.SCHEMATA')).split('\n').filter(Boolean).map((hex) => Buffer.from(hex, 'hex').toString('utf8'));
+  (await sql('SELECT HEX(SCHEMA_NAME) FROM information_schema.SCHEMATA'))
+    .split('\n')
+    .filter(Boolean)
+    .map((hex) => Buffer.from(hex, 'hex').toString('utf8'));
 
 /** The dump a backup job wrote, as text. */
 const dumpOf = async (result: unknown) => {
@@ -59,14 +62,24 @@ describe.runIf(services().mariadb !== null)('restore targets exist as the server
 
     it('backs up `shop` before a restore into `Shop`, which the server takes to be `shop`', async () => {
       expect((await server.sql('SELECT @@lower_case_table_names')).trim()).toBe('1');
-      const safety = await runJob(backupJob('Shop', { sourceId: `lctn-safety-${PID}`, connection: on('Shop'), skipIfDatabaseMissing: true }), { env: jobEnv() });
+      const safety = await runJob(
+        backupJob('Shop', { sourceId: `lctn-safety-${PID}`, connection: on('Shop'), skipIfDatabaseMissing: true }),
+        { env: jobEnv() },
+      );
       expect(await dumpOf(safety)).toContain("(1,'live order')");
     });
 
     it('counts the tables of a test restore into a scratch database named in capitals', async () => {
-      const backup = (await runJob(backupJob('src', { sourceId: `lctn-src-${PID}`, connection: on('src') }), { env: jobEnv() })) as { key: string; sha256: string };
+      const backup = (await runJob(backupJob('src', { sourceId: `lctn-src-${PID}`, connection: on('src') }), {
+        env: jobEnv(),
+      })) as { key: string; sha256: string };
       const result = await runJob(
-        restoreJob('Scratch_Lctn', { connection: on('Scratch_Lctn'), key: backup.key, expectedSha256: backup.sha256, scratch: { expectTables: 1 } }),
+        restoreJob('Scratch_Lctn', {
+          connection: on('Scratch_Lctn'),
+          key: backup.key,
+          expectedSha256: backup.sha256,
+          scratch: { expectTables: 1 },
+        }),
         { env: jobEnv() },
       );
       expect(result).toMatchObject({ ok: true, mode: 'restore', tables: 1 });
@@ -74,9 +87,16 @@ describe.runIf(services().mariadb !== null)('restore targets exist as the server
     });
 
     it('refuses, saying why, when the server will not say whether the target exists', async () => {
-      const job = backupJob('shop', { sourceId: `lctn-hidden-${PID}`, connection: on('shop', 'peek'), skipIfDatabaseMissing: true, password: { from: 'env', name: 'PEEK_PW' } });
+      const job = backupJob('shop', {
+        sourceId: `lctn-hidden-${PID}`,
+        connection: on('shop', 'peek'),
+        skipIfDatabaseMissing: true,
+        password: { from: 'env', name: 'PEEK_PW' },
+      });
       const error = await expectRunnerError(runJob(job, { env: { ...jobEnv(), PEEK_PW: 'peek-pw' } }));
-      expect(error.message).toMatch(/^cannot tell whether database "shop" exists \(it is not in the server's list, and using it failed: .*Access denied.*\): a restore does not overwrite/);
+      expect(error.message).toMatch(
+        /^cannot tell whether database "shop" exists \(it is not in the server's list, and using it failed: .*Access denied.*\): a restore does not overwrite/,
+      );
       expect(await keysUnder(`lctn-hidden-${PID}/`)).toEqual([]);
     });
   });
@@ -85,7 +105,8 @@ describe.runIf(services().mariadb !== null)('restore targets exist as the server
     const NEWLINE = `sec\nnl_${PID}`;
     const CASED = `sec_shop_${PID}`;
     const UNICODE = `sec_✓_é_${PID}`;
-    const drop = () => rootSql([NEWLINE, CASED, UNICODE].map((db) => exactly(`DROP DATABASE IF EXISTS ${ident(db)}`)).join('\n'));
+    const drop = () =>
+      rootSql([NEWLINE, CASED, UNICODE].map((db) => exactly(`DROP DATABASE IF EXISTS ${ident(db)}`)).join('\n'));
 
     beforeAll(async () => {
       await drop();
@@ -97,25 +118,39 @@ describe.runIf(services().mariadb !== null)('restore targets exist as the server
     afterAll(drop);
 
     it('sees a database whose name holds a newline, and backs it up before a restore into it', async () => {
-      const safety = await runJob(backupJob(NEWLINE, { sourceId: `sec-newline-${PID}`, skipIfDatabaseMissing: true }), { env: jobEnv() });
+      const safety = await runJob(backupJob(NEWLINE, { sourceId: `sec-newline-${PID}`, skipIfDatabaseMissing: true }), {
+        env: jobEnv(),
+      });
       expect(await dumpOf(safety)).toContain("(1,'behind a newline')");
     });
 
     it('takes `SEC_SHOP` for another database than `sec_shop`, as the server does', async () => {
       const other = CASED.toUpperCase();
-      const result = await runJob(backupJob(other, { sourceId: `sec-cased-${PID}`, skipIfDatabaseMissing: true }), { env: jobEnv() });
-      expect(result).toMatchObject({ ok: true, mode: 'skipped', reason: `database "${other}" does not exist: nothing to back up` });
+      const result = await runJob(backupJob(other, { sourceId: `sec-cased-${PID}`, skipIfDatabaseMissing: true }), {
+        env: jobEnv(),
+      });
+      expect(result).toMatchObject({
+        ok: true,
+        mode: 'skipped',
+        reason: `database "${other}" does not exist: nothing to back up`,
+      });
     });
 
     it('restores into a database with a non-ASCII name, and into no other, when the environment sets no LANG', async () => {
-      const backup = (await runJob(backupJob(CASED, { sourceId: `sec-unicode-${PID}` }), { env: jobEnv() })) as { key: string; sha256: string };
+      const backup = (await runJob(backupJob(CASED, { sourceId: `sec-unicode-${PID}` }), { env: jobEnv() })) as {
+        key: string;
+        sha256: string;
+      };
       const before = new Set(await databasesOn(rootSql));
       // Fargate sets no LANG; the client tools then fall back to latin1 unless told otherwise.
       const lang = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL };
       delete process.env.LANG;
       delete process.env.LC_ALL;
       try {
-        await runJob(restoreJob(UNICODE, { connection: connectionTo(UNICODE), key: backup.key, expectedSha256: backup.sha256 }), { env: jobEnv() });
+        await runJob(
+          restoreJob(UNICODE, { connection: connectionTo(UNICODE), key: backup.key, expectedSha256: backup.sha256 }),
+          { env: jobEnv() },
+        );
       } finally {
         Object.assign(process.env, Object.fromEntries(Object.entries(lang).filter(([, value]) => value !== undefined)));
       }

@@ -25,9 +25,19 @@ describe('retention keeps the last good backup', () => {
   const s3 = () => testS3Client();
 
   const olderGood = backupRecord({ id: `${SOURCE}-01`, sourceId: SOURCE, createdAt: at('01') });
-  const lastGood = backupRecord({ id: `${SOURCE}-02`, sourceId: SOURCE, createdAt: at('02'), verification: { status: 'verified', at: at('02') } });
+  const lastGood = backupRecord({
+    id: `${SOURCE}-02`,
+    sourceId: SOURCE,
+    createdAt: at('02'),
+    verification: { status: 'verified', at: at('02') },
+  });
   const objectDeleted = backupRecord({ id: `${SOURCE}-03`, sourceId: SOURCE, createdAt: at('03') });
-  const corruptNewest = backupRecord({ id: `${SOURCE}-04`, sourceId: SOURCE, createdAt: at('04'), verification: { status: 'failed', at: at('04'), reason: 'corrupt: sha256 mismatch' } });
+  const corruptNewest = backupRecord({
+    id: `${SOURCE}-04`,
+    sourceId: SOURCE,
+    createdAt: at('04'),
+    verification: { status: 'failed', at: at('04'), reason: 'corrupt: sha256 mismatch' },
+  });
 
   const sweep = async (name: string) => {
     const before = machines.notifications.length;
@@ -64,15 +74,23 @@ describe('retention keeps the last good backup', () => {
       {
         TopicArn: expect.any(String),
         Subject: `Keepsake: a backup of Source ${SOURCE} (shop) lost its object`,
-        Message: expect.stringContaining(`- backup ${objectDeleted.id} of database shop, taken ${at('03')}: ${objectDeleted.s3Key}`),
+        Message: expect.stringContaining(
+          `- backup ${objectDeleted.id} of database shop, taken ${at('03')}: ${objectDeleted.s3Key}`,
+        ),
       },
     ]);
     // The trash keeps objects until it is purged; nothing was deleted by retention.
-    expect(await objectKeys(s3(), bucket(), `${SOURCE}/`)).toEqual([olderGood, lastGood, corruptNewest].map((b) => b.s3Key).sort());
+    expect(await objectKeys(s3(), bucket(), `${SOURCE}/`)).toEqual(
+      [olderGood, lastGood, corruptNewest].map((b) => b.s3Key).sort(),
+    );
   });
 
   it('shows the mark in the API', async () => {
-    const shown = await call<Backup>(getBackup, { method: 'GET', resource: '/v1/backups/{id}', pathParameters: { id: objectDeleted.id } });
+    const shown = await call<Backup>(getBackup, {
+      method: 'GET',
+      resource: '/v1/backups/{id}',
+      pathParameters: { id: objectDeleted.id },
+    });
     expect(shown.status).toBe(200);
     expect(shown.body.objectMissingAt).toEqual(expect.any(String));
     expect(shown.body.objectMissingAt).toBe((await record(objectDeleted))?.objectMissingAt);

@@ -5,12 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fargateSandbox, runnerImage, runnerTaskDefinition, RUNNER_IMAGE_DIR } from '../../scripts/local/fargateTask.ts';
+import {
+  fargateSandbox,
+  runnerImage,
+  runnerTaskDefinition,
+  RUNNER_IMAGE_DIR,
+} from '../../scripts/local/fargateTask.ts';
 import { keepsakeTemplate } from '../../scripts/local/stack.ts';
 import { startFaultyS3Proxy, type FaultyS3Proxy } from '../support/faultyS3Proxy.ts';
 import { backupJob, dropDatabases, keysUnder } from '../support/runner.ts';
 import { jobEnv, mariadb, s3Location, services } from '../support/services.ts';
-import { createStallableDatabase, descendantsOf, expectUploadsAborted, holdTableLock, isRunning, waitFor } from '../support/stoppedRunners.ts';
+import {
+  createStallableDatabase,
+  descendantsOf,
+  expectUploadsAborted,
+  holdTableLock,
+  isRunning,
+  waitFor,
+} from '../support/stoppedRunners.ts';
 
 const DB = 'stop_mid_upload';
 const RUNNER = join(RUNNER_IMAGE_DIR, 'dist', 'runner.mjs');
@@ -40,12 +52,17 @@ interface Ended {
 
 /** Starts `command` and collects its output; `ended(stoppedAt)` resolves when it exits. */
 function start(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; infoFd?: boolean } = {}) {
-  const child: ChildProcess = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe', ...(options.infoFd ? ['pipe' as const] : [])] });
+  const child: ChildProcess = spawn(command, args, {
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.infoFd ? ['pipe' as const] : [])],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     output: () => ({ stdout, stderr }),
@@ -58,7 +75,11 @@ function start(command: string, args: string[], options: { env?: NodeJS.ProcessE
 
 /** Waits until the proxy has seen part 1 of `key` stored: the dump is stalled with a multipart upload under way. */
 const partUploaded = (key: string) =>
-  waitFor(`part 1 of ${key}`, 60_000, () => proxy.requests.find((r) => r.method === 'PUT' && r.query.get('partNumber') === '1' && r.status === 200 && r.path.endsWith(key)));
+  waitFor(`part 1 of ${key}`, 60_000, () =>
+    proxy.requests.find(
+      (r) => r.method === 'PUT' && r.query.get('partNumber') === '1' && r.status === 200 && r.path.endsWith(key),
+    ),
+  );
 
 /** The runner's one stdout line after a stop: a failure naming the signal, never a success. */
 function expectStoppedFailure(ended: Ended, signal: NodeJS.Signals): void {
@@ -66,41 +87,51 @@ function expectStoppedFailure(ended: Ended, signal: NodeJS.Signals): void {
   expect(ended.code, ended.stderr).toBe(1);
   const lines = ended.stdout.trim().split('\n');
   expect(lines).toHaveLength(1);
-  expect(JSON.parse(lines[0] ?? '')).toEqual({ ok: false, mode: 'backup', error: expect.stringMatching(new RegExp(`^stopped by ${signal}`)) });
+  expect(JSON.parse(lines[0] ?? '')).toEqual({
+    ok: false,
+    mode: 'backup',
+    error: expect.stringMatching(new RegExp(`^stopped by ${signal}`)),
+  });
   expect(ended.stderr).toMatch(new RegExp(`"event":"failed","error":"stopped by ${signal}`));
 }
 
 describe.runIf(services().mariadb !== null)('a runner asked to stop mid-upload leaves nothing behind', () => {
   // Run outside the sandbox so that its temporary directory is a host directory this test can look into: in the
   // sandbox /tmp is the task's private tmpfs, gone with the task and invisible from here.
-  it.each(['SIGTERM', 'SIGINT'] as const)('on %s: children killed, multipart upload aborted, option file removed, failure line, exit 1', async (signal) => {
-    const sourceId = `stop-${signal.toLowerCase()}`;
-    const key = `${sourceId}/${DB}/stopped.sql.gz`;
-    const tmp = await mkdtemp(join(tmpdir(), 'keepsake-stop-'));
-    const lock = holdTableLock(DB);
-    try {
-      const job = backupJob(DB, { sourceId, key, partSizeMiB: 5, s3: { ...s3Location(), endpoint: proxy.endpoint } });
-      const runner = start(process.execPath, [RUNNER, JSON.stringify(job)], { env: { ...jobEnv(), TMPDIR: tmp } });
-      await partUploaded(key);
-      const [optionDir] = await readdir(tmp);
-      expect(existsSync(join(tmp, optionDir ?? '', 'client.cnf')), 'the option file exists while the dump runs').toBe(true);
-      const children = descendantsOf(runner.child.pid ?? 0);
-      expect(children.map((p) => p.comm)).toEqual(expect.arrayContaining(['mariadb-dump', 'igzip']));
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'on %s: children killed, multipart upload aborted, option file removed, failure line, exit 1',
+    async (signal) => {
+      const sourceId = `stop-${signal.toLowerCase()}`;
+      const key = `${sourceId}/${DB}/stopped.sql.gz`;
+      const tmp = await mkdtemp(join(tmpdir(), 'keepsake-stop-'));
+      const lock = holdTableLock(DB);
+      try {
+        const job = backupJob(DB, { sourceId, key, partSizeMiB: 5, s3: { ...s3Location(), endpoint: proxy.endpoint } });
+        const runner = start(process.execPath, [RUNNER, JSON.stringify(job)], { env: { ...jobEnv(), TMPDIR: tmp } });
+        await partUploaded(key);
+        const [optionDir] = await readdir(tmp);
+        expect(existsSync(join(tmp, optionDir ?? '', 'client.cnf')), 'the option file exists while the dump runs').toBe(
+          true,
+        );
+        const children = descendantsOf(runner.child.pid ?? 0);
+        expect(children.map((p) => p.comm)).toEqual(expect.arrayContaining(['mariadb-dump', 'igzip']));
 
-      const stoppedAt = Date.now();
-      runner.child.kill(signal);
-      const ended = await runner.ended(stoppedAt);
+        const stoppedAt = Date.now();
+        runner.child.kill(signal);
+        const ended = await runner.ended(stoppedAt);
 
-      expectStoppedFailure(ended, signal);
-      expect(children.filter((p) => isRunning(p.pid))).toEqual([]);
-      expect(await readdir(tmp), 'no option file or CA file is left').toEqual([]);
-      expectUploadsAborted(proxy.requests, key);
-      expect(await keysUnder(`${sourceId}/`)).toEqual([]);
-    } finally {
-      lock.kill('SIGKILL');
-      await rm(tmp, { recursive: true, force: true });
-    }
-  }, 90_000);
+        expectStoppedFailure(ended, signal);
+        expect(children.filter((p) => isRunning(p.pid))).toEqual([]);
+        expect(await readdir(tmp), 'no option file or CA file is left').toEqual([]);
+        expectUploadsAborted(proxy.requests, key);
+        expect(await keysUnder(`${sourceId}/`)).toEqual([]);
+      } finally {
+        lock.kill('SIGKILL');
+        await rm(tmp, { recursive: true, force: true });
+      }
+    },
+    90_000,
+  );
 
   it('as PID 1 of its sandbox (no init, as in Fargate), SIGTERM to the runner stops it the same way', async () => {
     const sourceId = 'stop-pid1';
@@ -130,7 +161,13 @@ describe.runIf(services().mariadb !== null)('a runner asked to stop mid-upload l
       const ended = await Promise.race([
         sandboxed.ended(stoppedAt),
         // PID 1 without a handler ignores SIGTERM: what ECS would end with SIGKILL after 30 s.
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the runner ignored SIGTERM for ${STOP_BUDGET_MS} ms: ${sandboxed.output().stderr}`)), STOP_BUDGET_MS)),
+        new Promise<never>((_, reject) =>
+          setTimeout(
+            () =>
+              reject(new Error(`the runner ignored SIGTERM for ${STOP_BUDGET_MS} ms: ${sandboxed.output().stderr}`)),
+            STOP_BUDGET_MS,
+          ),
+        ),
       ]);
 
       expectStoppedFailure(ended, 'SIGTERM');

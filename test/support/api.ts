@@ -38,7 +38,10 @@ export interface ApiRequest {
 
 /** An event shaped like API Gateway's REST proxy integration with the AWS_IAM authorizer. */
 export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
-  const path = Object.entries(request.pathParameters ?? {}).reduce((p, [k, v]) => p.replace(`{${k}}`, encodeURIComponent(v)), request.resource);
+  const path = Object.entries(request.pathParameters ?? {}).reduce(
+    (p, [k, v]) => p.replace(`{${k}}`, encodeURIComponent(v)),
+    request.resource,
+  );
   const event = proxyEvent({
     method: request.method,
     resource: request.resource,
@@ -50,7 +53,10 @@ export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
     principal: request.principal ?? 'arn:aws:iam::123456789012:user/test',
   });
   if (!request.identity) return event;
-  return { ...event, requestContext: { ...event.requestContext, identity: { ...event.requestContext.identity, ...request.identity } } };
+  return {
+    ...event,
+    requestContext: { ...event.requestContext, identity: { ...event.requestContext.identity, ...request.identity } },
+  };
 }
 
 export interface ApiResponse<T = unknown> {
@@ -61,10 +67,17 @@ export interface ApiResponse<T = unknown> {
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const lambdaContext = { awsRequestId: 'test', functionName: 'test', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const lambdaContext = {
+  awsRequestId: 'test',
+  functionName: 'test',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
 
 /** Invokes a handler as API Gateway would and parses its JSON response. */
-export async function call<T = Record<string, unknown>>(handler: Handler, request: ApiRequest): Promise<ApiResponse<T>> {
+export async function call<T = Record<string, unknown>>(
+  handler: Handler,
+  request: ApiRequest,
+): Promise<ApiResponse<T>> {
   const raw = await handler(apiEvent(request), lambdaContext);
   return { status: raw.statusCode, body: (raw.body ? JSON.parse(raw.body) : undefined) as T, raw };
 }

@@ -9,7 +9,8 @@ export function pemBundle(characters: number, seed = 'keepsake'): string {
   let length = 0;
   for (let i = 0; length < characters; i++) {
     let der = Buffer.alloc(0);
-    for (let j = 0; der.length < 1200; j++) der = Buffer.concat([der, createHash('sha512').update(`${seed}/${i}/${j}`).digest()]);
+    for (let j = 0; der.length < 1200; j++)
+      der = Buffer.concat([der, createHash('sha512').update(`${seed}/${i}/${j}`).digest()]);
     const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
     const block = ['-----BEGIN CERTIFICATE-----', ...lines, '-----END CERTIFICATE-----', ''].join('\n');
     blocks.push(block);

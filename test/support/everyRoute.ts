@@ -39,10 +39,15 @@ export async function startEveryRoute(): Promise<EveryRoute> {
     RUNNER_LOG_DIR: await mkdtemp(join(tmpdir(), 'keepsake-every-route-')),
   });
   const sfn = mockClient(SFNClient);
-  sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => ({ executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`, startDate: new Date() }));
+  sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => ({
+    executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`,
+    startDate: new Date(),
+  }));
   const handlers = new Map<Operation, RouteHandler>();
   for (const route of apiRoutes) {
-    const module = (await import(new URL(`../../functions/${route.handler}`, import.meta.url).href)) as { handler: RouteHandler };
+    const module = (await import(new URL(`../../functions/${route.handler}`, import.meta.url).href)) as {
+      handler: RouteHandler;
+    };
     handlers.set(route.operation, module.handler);
   }
   return {

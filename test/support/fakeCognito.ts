@@ -60,10 +60,23 @@ export async function startFakeCognito(consoleOrigin: () => string): Promise<Fak
   const codes = new Map<string, { challenge: string; redirectUri: string; user: FakeUser }>();
   const refreshTokens = new Map<string, FakeUser>();
   const idTokens = new Map<string, FakeUser>();
-  const fake: Omit<FakeCognito, 'url' | 'close'> = { user: { email: 'nobody@example.com', groups: [] }, lifetimeSeconds: 3600, credentials: new Map(), calls: [] };
+  const fake: Omit<FakeCognito, 'url' | 'close'> = {
+    user: { email: 'nobody@example.com', groups: [] },
+    lifetimeSeconds: 3600,
+    credentials: new Map(),
+    calls: [],
+  };
 
   const idTokenFor = (user: FakeUser) => {
-    const claims = { iss: ISSUER, aud: FAKE_CLIENT_ID, token_use: 'id', sub: createHash('sha256').update(user.email).digest('hex').slice(0, 32), email: user.email, 'cognito:groups': user.groups, exp: Math.floor(Date.now() / 1000) + fake.lifetimeSeconds };
+    const claims = {
+      iss: ISSUER,
+      aud: FAKE_CLIENT_ID,
+      token_use: 'id',
+      sub: createHash('sha256').update(user.email).digest('hex').slice(0, 32),
+      email: user.email,
+      'cognito:groups': user.groups,
+      exp: Math.floor(Date.now() / 1000) + fake.lifetimeSeconds,
+    };
     const id = `${base64url({ alg: 'RS256', kid: 'fake' })}.${base64url(claims)}.${token()}`;
     idTokens.set(id, user);
     return id;
@@ -72,7 +85,13 @@ export async function startFakeCognito(consoleOrigin: () => string): Promise<Fak
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://fake');
     if (request.method === 'OPTIONS') {
-      response.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type,x-amz-target', 'access-control-allow-methods': 'POST' }).end();
+      response
+        .writeHead(204, {
+          'access-control-allow-origin': '*',
+          'access-control-allow-headers': 'content-type,x-amz-target',
+          'access-control-allow-methods': 'POST',
+        })
+        .end();
       return;
     }
     if (url.pathname === '/oauth2/authorize') {
@@ -88,7 +107,11 @@ export async function startFakeCognito(consoleOrigin: () => string): Promise<Fak
       if (!valid) return answer(response, 400, { error: 'invalid_request', url: url.href });
       const code = token();
       codes.set(code, { challenge, redirectUri, user: fake.user });
-      response.writeHead(302, { location: `${redirectUri}?${new URLSearchParams({ code, state: url.searchParams.get('state') ?? '' })}` }).end();
+      response
+        .writeHead(302, {
+          location: `${redirectUri}?${new URLSearchParams({ code, state: url.searchParams.get('state') ?? '' })}`,
+        })
+        .end();
       return;
     }
     if (url.pathname === '/oauth2/token' && request.method === 'POST') {
@@ -100,32 +123,56 @@ export async function startFakeCognito(consoleOrigin: () => string): Promise<Fak
         const issued = codes.get(form.get('code') ?? '');
         codes.delete(form.get('code') ?? '');
         const verifier = form.get('code_verifier') ?? '';
-        if (!issued || issued.redirectUri !== form.get('redirect_uri') || createHash('sha256').update(verifier).digest('base64url') !== issued.challenge) {
+        if (
+          !issued ||
+          issued.redirectUri !== form.get('redirect_uri') ||
+          createHash('sha256').update(verifier).digest('base64url') !== issued.challenge
+        ) {
           return answer(response, 400, { error: 'invalid_grant' });
         }
         const refresh = token();
         refreshTokens.set(refresh, issued.user);
-        return answer(response, 200, { id_token: idTokenFor(issued.user), access_token: token(), refresh_token: refresh, expires_in: 3600, token_type: 'Bearer' });
+        return answer(response, 200, {
+          id_token: idTokenFor(issued.user),
+          access_token: token(),
+          refresh_token: refresh,
+          expires_in: 3600,
+          token_type: 'Bearer',
+        });
       }
       const user = grant === 'refresh_token' ? refreshTokens.get(form.get('refresh_token') ?? '') : undefined;
       if (!user) return answer(response, 400, { error: 'invalid_grant' });
-      return answer(response, 200, { id_token: idTokenFor(user), access_token: token(), expires_in: 3600, token_type: 'Bearer' });
+      return answer(response, 200, {
+        id_token: idTokenFor(user),
+        access_token: token(),
+        expires_in: 3600,
+        token_type: 'Bearer',
+      });
     }
     if (url.pathname === '/logout') {
       fake.calls.push('logout');
-      if (url.searchParams.get('client_id') !== FAKE_CLIENT_ID) return answer(response, 400, { error: 'invalid_client' });
+      if (url.searchParams.get('client_id') !== FAKE_CLIENT_ID)
+        return answer(response, 400, { error: 'invalid_client' });
       response.writeHead(302, { location: url.searchParams.get('logout_uri') ?? '/' }).end();
       return;
     }
     if (url.pathname === '/' && request.method === 'POST') {
       const action = (request.headers['x-amz-target'] ?? '').toString().replace('AWSCognitoIdentityService.', '');
       fake.calls.push(action);
-      const body = JSON.parse(await bodyOf(request)) as { IdentityPoolId?: string; IdentityId?: string; Logins?: Record<string, string> };
+      const body = JSON.parse(await bodyOf(request)) as {
+        IdentityPoolId?: string;
+        IdentityId?: string;
+        Logins?: Record<string, string>;
+      };
       const user = idTokens.get(body.Logins?.[ISSUER.replace('https://', '')] ?? '');
-      const refuse = (message: string) => answer(response, 400, { __type: 'NotAuthorizedException', message }, 'application/x-amz-json-1.1');
+      const refuse = (message: string) =>
+        answer(response, 400, { __type: 'NotAuthorizedException', message }, 'application/x-amz-json-1.1');
       if (!user) return refuse('Invalid login token.');
       const identityId = `${FAKE_REGION}:${createHash('sha256').update(user.email).digest('hex').slice(0, 32)}`;
-      if (action === 'GetId') return body.IdentityPoolId === FAKE_IDENTITY_POOL_ID ? answer(response, 200, { IdentityId: identityId }) : refuse('no such identity pool');
+      if (action === 'GetId')
+        return body.IdentityPoolId === FAKE_IDENTITY_POOL_ID
+          ? answer(response, 200, { IdentityId: identityId })
+          : refuse('no such identity pool');
       if (action === 'GetCredentialsForIdentity') {
         const role = roleFromGroups(user.groups);
         if (body.IdentityId !== identityId || !role) return refuse('Ambiguous role mapping rules for: cognito-idp');
@@ -133,13 +180,24 @@ export async function startFakeCognito(consoleOrigin: () => string): Promise<Fak
         const issued = { secretAccessKey: token(), sessionToken: token(), role, email: user.email };
         fake.credentials.set(accessKeyId, issued);
         const expiration = Math.floor(Date.now() / 1000) + fake.lifetimeSeconds;
-        return answer(response, 200, { IdentityId: identityId, Credentials: { AccessKeyId: accessKeyId, SecretKey: issued.secretAccessKey, SessionToken: issued.sessionToken, Expiration: expiration } });
+        return answer(response, 200, {
+          IdentityId: identityId,
+          Credentials: {
+            AccessKeyId: accessKeyId,
+            SecretKey: issued.secretAccessKey,
+            SessionToken: issued.sessionToken,
+            Expiration: expiration,
+          },
+        });
       }
     }
     answer(response, 404, { error: `the fake Cognito has no ${request.method} ${url.pathname}` });
   }
 
-  const server = createServer((request, response) => void serve(request, response).catch((error: unknown) => answer(response, 500, { error: String(error) })));
+  const server = createServer(
+    (request, response) =>
+      void serve(request, response).catch((error: unknown) => answer(response, 500, { error: String(error) })),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return Object.assign(fake, {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

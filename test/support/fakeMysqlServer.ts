@@ -86,7 +86,10 @@ export class FakeConnection {
     incoming.write(this.buffered);
     this.buffered = Buffer.alloc(0);
     raw.pipe(incoming);
-    const secure = new TLSSocket(Duplex.from({ readable: incoming, writable: raw }), { isServer: true, ...credentials });
+    const secure = new TLSSocket(Duplex.from({ readable: incoming, writable: raw }), {
+      isServer: true,
+      ...credentials,
+    });
     this.stream = secure;
     this.listen(secure);
   }
@@ -126,7 +129,8 @@ export async function startFakeServer(script: (connection: FakeConnection) => Pr
 /** A server scramble: 20 bytes, none of them NUL (as servers generate them). */
 export const newScramble = (): Buffer => Buffer.from(randomBytes(20).map((byte) => (byte % 127) + 1));
 
-const sha256 = (...parts: Buffer[]): Buffer => parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest();
+const sha256 = (...parts: Buffer[]): Buffer =>
+  parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest();
 
 export function xor(data: Buffer, key: Buffer): Buffer {
   return Buffer.from(data.map((byte, i) => byte ^ (key[i % key.length] ?? 0)));
@@ -158,7 +162,11 @@ export function greeting(options: { version?: string; plugin?: string; scramble:
 export function parseHandshakeResponse(payload: Buffer): { flags: number; username: string; auth: Buffer } {
   const end = payload.indexOf(0, 32);
   const authLength = payload.readUInt8(end + 1);
-  return { flags: payload.readUInt32LE(0), username: payload.toString('utf8', 32, end), auth: payload.subarray(end + 2, end + 2 + authLength) };
+  return {
+    flags: payload.readUInt32LE(0),
+    username: payload.toString('utf8', 32, end),
+    auth: payload.subarray(end + 2, end + 2 + authLength),
+  };
 }
 
 /** What a server checks for caching_sha2_password's fast path: it caches SHA256(SHA256(password)). */
@@ -177,13 +185,62 @@ export function authSwitch(plugin: string, data: Buffer): Buffer {
 }
 
 /** A private CA and a server certificate it issued for `name` only (not for 127.0.0.1); needs `openssl`. */
-export function privateCa(name = 'localhost'): { ca: string; credentials: { key: string; cert: string }; remove: () => void } {
+export function privateCa(name = 'localhost'): {
+  ca: string;
+  credentials: { key: string; cert: string };
+  remove: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'keepsake-tls-'));
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Keepsake Test CA');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${name}`);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Keepsake Test CA',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    `/CN=${name}`,
+  );
   writeFileSync(join(dir, 'san.ext'), `subjectAltName=DNS:${name}\n`);
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  return { ca: read('ca.pem'), credentials: { key: read('server.key'), cert: read('server.pem') }, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    ca: read('ca.pem'),
+    credentials: { key: read('server.key'), cert: read('server.pem') },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -24,7 +24,10 @@ const ACCESS_DENIED = `<?xml version="1.0" encoding="UTF-8"?>
  * `shouldFail` picks, and forwards everything else untouched. The Host header is kept, so SigV4 signatures made
  * for the proxy's address still verify at s3rver.
  */
-export async function startFaultyS3Proxy(target: string, shouldFail: (request: SeenRequest) => boolean): Promise<FaultyS3Proxy> {
+export async function startFaultyS3Proxy(
+  target: string,
+  shouldFail: (request: SeenRequest) => boolean,
+): Promise<FaultyS3Proxy> {
   const upstream = new URL(target);
   const requests: SeenRequest[] = [];
   const server = createServer((req: IncomingMessage, res) => {

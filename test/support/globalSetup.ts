@@ -29,7 +29,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startDynamoDb(),
   ]);
   project.provide('services', {
-    mariadb: mariadb && { host: mariadb.host, port: mariadb.port, socket: mariadb.socket, user: mariadb.user, password: mariadb.password },
+    mariadb: mariadb && {
+      host: mariadb.host,
+      port: mariadb.port,
+      socket: mariadb.socket,
+      user: mariadb.user,
+      password: mariadb.password,
+    },
     s3: { endpoint: s3.endpoint, bucket: s3.bucket },
     dynamodb: { endpoint: dynamodb.endpoint },
     workDir,

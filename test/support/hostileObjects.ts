@@ -26,7 +26,13 @@ export function hostileDump(name: string): HostileDump {
   planted += 1;
   const marker = join(tmpdir(), `keepsake-pwned-${name}-${process.pid}-${planted}`);
   const table = `pwned_${name}_${planted}`.replace(/\W/g, '_');
-  const sql = [`\\! touch ${marker}`, `CREATE TABLE ${table} (id INT PRIMARY KEY);`, `INSERT INTO ${table} VALUES (1);`, '-- Dump completed on 2030-01-01  0:00:00', ''].join('\n');
+  const sql = [
+    `\\! touch ${marker}`,
+    `CREATE TABLE ${table} (id INT PRIMARY KEY);`,
+    `INSERT INTO ${table} VALUES (1);`,
+    '-- Dump completed on 2030-01-01  0:00:00',
+    '',
+  ].join('\n');
   return { bytes: gzipSync(sql), marker, table };
 }
 
@@ -43,7 +49,9 @@ export async function replaceKeepingTags(key: string, body: Uint8Array): Promise
 
 /** Whether anything of the hostile dump happened: its file exists, or its table does in any database. */
 export async function traces(dump: HostileDump): Promise<{ markerCreated: boolean; tableCreated: boolean }> {
-  const tables = await rootSql(`SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = ${sqlString(dump.table)}`);
+  const tables = await rootSql(
+    `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = ${sqlString(dump.table)}`,
+  );
   return { markerCreated: existsSync(dump.marker), tableCreated: tables.trim() !== '0' };
 }
 

@@ -24,7 +24,10 @@ export interface LocalMachines {
   /** Every notification the machines published, in order. */
   readonly notifications: Notification[];
   /** Verify executions the Backup and Sweeper machines started, with how each ended. */
-  readonly startedVerifications: readonly { readonly input: Record<string, unknown>; readonly outcome: MachineOutcome }[];
+  readonly startedVerifications: readonly {
+    readonly input: Record<string, unknown>;
+    readonly outcome: MachineOutcome;
+  }[];
   /** Runs the synthesized machine whose logical id starts with `Orchestration{machine}` as execution `name`. */
   run(machine: MachineName, input: Record<string, unknown>, name: string): Promise<MachineOutcome>;
   /** Creates a data source on the test MariaDB through the API handler (its password goes to the secret store). */
@@ -47,7 +50,10 @@ export async function startLocalMachines(options: { readonly s3Endpoint?: string
   const stopRunners = { current: (_executionArn: string): void => undefined };
   const stepFunctions = await startLocalStepFunctions({
     onStop: (executionArn) => stopRunners.current(executionArn),
-    machines: (['Backup', 'Restore', 'Verify'] as const).map((name) => ({ arn: MACHINE_ARNS[name], definition: definitions[name] })),
+    machines: (['Backup', 'Restore', 'Verify'] as const).map((name) => ({
+      arn: MACHINE_ARNS[name],
+      definition: definitions[name],
+    })),
     taskHandlers: overrides,
   });
   Object.assign(process.env, {
@@ -68,7 +74,11 @@ export async function startLocalMachines(options: { readonly s3Endpoint?: string
     import('../../functions/dataSources/createDataSource.ts'),
   ]);
   const notifications: Notification[] = [];
-  const runner = local.localRunner({ logDir: process.env.RUNNER_LOG_DIR ?? '', secrets: secretStoreFromEnv(), task: runnerTaskDefinition(template) });
+  const runner = local.localRunner({
+    logDir: process.env.RUNNER_LOG_DIR ?? '',
+    secrets: secretStoreFromEnv(),
+    task: runnerTaskDefinition(template),
+  });
   stopRunners.current = runner.stop;
   /** Verify executions other machines started (in AWS they run on their own; here each is run and awaited). */
   const started: { input: Record<string, unknown>; outcome: MachineOutcome }[] = [];
@@ -77,23 +87,38 @@ export async function startLocalMachines(options: { readonly s3Endpoint?: string
     started.push({ input: parameters.Input, outcome: await runMachine('Verify', parameters.Input, name) });
     return { ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:Verify:${name}` };
   };
-  Object.assign(overrides, await local.localTaskHandlers({ runner, publish: local.localPublish((n) => notifications.push(n), machinesThatMayPublish(template)), startVerify }));
+  Object.assign(
+    overrides,
+    await local.localTaskHandlers({
+      runner,
+      publish: local.localPublish((n) => notifications.push(n), machinesThatMayPublish(template)),
+      startVerify,
+    }),
+  );
 
   const { StateMachine } = await loadLocalStepFunctions();
   const machines = new Map<MachineName, InstanceType<typeof StateMachine>>();
   const machineFor = (name: MachineName) => {
     let machine = machines.get(name);
     if (!machine) {
-      machine = new StateMachine(definitions[name] as never, { validationOptions: { checkArn: false, checkPaths: false } });
+      machine = new StateMachine(definitions[name] as never, {
+        validationOptions: { checkArn: false, checkPaths: false },
+      });
       machines.set(name, machine);
     }
     return machine;
   };
 
-  async function runMachine(machine: Parameters<LocalMachines['run']>[0], input: Record<string, unknown>, name: string): Promise<MachineOutcome> {
+  async function runMachine(
+    machine: Parameters<LocalMachines['run']>[0],
+    input: Record<string, unknown>,
+    name: string,
+  ): Promise<MachineOutcome> {
     const execution = machineFor(machine).run(input as never, {
       overrides: { taskResourceLocalHandlers: overrides as never },
-      context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:123456789012:execution:${machine}:${name}` } } as never,
+      context: {
+        Execution: { Name: name, Id: `arn:aws:states:us-east-1:123456789012:execution:${machine}:${name}` },
+      } as never,
     });
     try {
       return { ok: true, output: await execution.result };
@@ -110,7 +135,11 @@ export async function startLocalMachines(options: { readonly s3Endpoint?: string
     startedVerifications: started,
     run: runMachine,
     async createSource(name, database, password, extra = {}) {
-      const created = await call<DataSource>(create.handler, { method: 'POST', resource: '/v1/data-sources', body: { name, ...connectionTo(database), password, ...extra } });
+      const created = await call<DataSource>(create.handler, {
+        method: 'POST',
+        resource: '/v1/data-sources',
+        body: { name, ...connectionTo(database), password, ...extra },
+      });
       expect(created.status).toBe(201);
       return created.body;
     },

@@ -17,7 +17,11 @@ export interface LocalModeProcess {
 }
 
 /** Runs `npm start -- <args>` and waits until it serves (or exits, for `--once`); fails with its output if it dies. */
-export async function startLocalMode(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 150_000): Promise<LocalModeProcess> {
+export async function startLocalMode(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 150_000,
+): Promise<LocalModeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -28,7 +32,10 @@ export async function startLocalMode(args: readonly string[], env: NodeJS.Proces
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const serving = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local mode did not come up within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`local mode did not come up within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const check = () => {
       if (/Ctrl-C stops everything/.test(output) || /Round trip OK/.test(output)) {
         clearTimeout(timer);

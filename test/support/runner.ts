@@ -17,7 +17,8 @@ import { connectionTo, s3Location, services, testS3Client } from './services.ts'
 import { rootSql } from './sql.ts';
 
 type BackupInput = Partial<z.input<typeof BackupJobSchema>>;
-type RestoreInput = Partial<z.input<typeof RestoreJobSchema>> & Pick<z.input<typeof RestoreJobSchema>, 'key' | 'expectedSha256'>;
+type RestoreInput = Partial<z.input<typeof RestoreJobSchema>> &
+  Pick<z.input<typeof RestoreJobSchema>, 'key' | 'expectedSha256'>;
 
 /** A backup job of `database` on the shared MariaDB into the shared s3rver bucket, with the schema's defaults. */
 export function backupJob(database: string, overrides: BackupInput = {}): BackupJob {
@@ -156,9 +157,18 @@ export async function snapshot(database: string): Promise<DatabaseSnapshot> {
   const normalise = (text: string): string => text.split(ident(database)).join('`<schema>`');
   const query = async (sql: string): Promise<string[][]> => rows(await rootSql(sql)).map((row) => row.map(normalise));
 
-  const checksumRows = tables.length > 0 ? await query(`CHECKSUM TABLE ${tables.map((t) => `${ident(database)}.${ident(t)}`).join(', ')} EXTENDED`) : [];
-  const countRows = tables.length > 0 ? await query(tables.map((t) => `SELECT COUNT(*) FROM ${ident(database)}.${ident(t)};`).join('\n')) : [];
-  const createRows = tables.length > 0 ? await query(tables.map((t) => `SHOW CREATE TABLE ${ident(database)}.${ident(t)};`).join('\n')) : [];
+  const checksumRows =
+    tables.length > 0
+      ? await query(`CHECKSUM TABLE ${tables.map((t) => `${ident(database)}.${ident(t)}`).join(', ')} EXTENDED`)
+      : [];
+  const countRows =
+    tables.length > 0
+      ? await query(tables.map((t) => `SELECT COUNT(*) FROM ${ident(database)}.${ident(t)};`).join('\n'))
+      : [];
+  const createRows =
+    tables.length > 0
+      ? await query(tables.map((t) => `SHOW CREATE TABLE ${ident(database)}.${ident(t)};`).join('\n'))
+      : [];
   expect(checksumRows).toHaveLength(tables.length);
   const checksums: Record<string, string> = {};
   const rowCounts: Record<string, number> = {};
@@ -235,6 +245,13 @@ export function runRunnerProcess(job: object, env: NodeJS.ProcessEnv): Promise<R
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, result: JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>, stdout, stderr }));
+    child.once('close', (code) =>
+      resolve({
+        code,
+        result: JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>,
+        stdout,
+        stderr,
+      }),
+    );
   });
 }

@@ -28,7 +28,8 @@ export interface SigV4Scope {
 
 const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-const encode = (value: string) => encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encode = (value: string) =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function canonicalQuery(query: string): string {
   const pairs = [...new URLSearchParams(query)].map(([k, v]) => [encode(k), encode(v)] as const);
@@ -53,7 +54,10 @@ export function sigV4Signature(request: SigV4Request, scope: SigV4Scope): string
   const day = scope.amzDate.slice(0, 8);
   const credentialScope = `${day}/${scope.region}/${scope.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', scope.amzDate, credentialScope, sha256(canonicalRequest)].join('\n');
-  const key = [day, scope.region, scope.service, 'aws4_request'].reduce<string | Buffer>((k, part) => hmac(k, part), `AWS4${scope.secretAccessKey}`);
+  const key = [day, scope.region, scope.service, 'aws4_request'].reduce<string | Buffer>(
+    (k, part) => hmac(k, part),
+    `AWS4${scope.secretAccessKey}`,
+  );
   return hmac(key, stringToSign).toString('hex');
 }
 
@@ -61,7 +65,8 @@ export function sigV4Signature(request: SigV4Request, scope: SigV4Scope): string
 export const sigV4Authorization = (request: SigV4Request, scope: SigV4Scope): string =>
   `AWS4-HMAC-SHA256 Credential=${scope.accessKeyId}/${scope.amzDate.slice(0, 8)}/${scope.region}/${scope.service}/aws4_request, SignedHeaders=${[...scope.signedHeaders].sort().join(';')}, Signature=${sigV4Signature(request, scope)}`;
 
-export type Verdict = { readonly ok: true; readonly accessKeyId: string } | { readonly ok: false; readonly reason: string };
+export type Verdict =
+  { readonly ok: true; readonly accessKeyId: string } | { readonly ok: false; readonly reason: string };
 
 /**
  * Checks a request's SigV4 signature as API Gateway does: the scope names this Region and service, host and
@@ -70,20 +75,39 @@ export type Verdict = { readonly ok: true; readonly accessKeyId: string } | { re
  */
 export function verifySigV4(
   request: SigV4Request,
-  expected: { readonly region: string; readonly service: string; readonly keyOf: (accessKeyId: string) => { secretAccessKey: string; sessionToken: string } | undefined; readonly now?: Date },
+  expected: {
+    readonly region: string;
+    readonly service: string;
+    readonly keyOf: (accessKeyId: string) => { secretAccessKey: string; sessionToken: string } | undefined;
+    readonly now?: Date;
+  },
 ): Verdict {
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(request.headers.authorization ?? '');
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      request.headers.authorization ?? '',
+    );
   if (!match) return { ok: false, reason: 'missing or malformed Authorization' };
   const [, accessKeyId = '', day, region, service, signedList = '', signature] = match;
   const signedHeaders = signedList.split(';');
   const amzDate = request.headers['x-amz-date'] ?? '';
-  if (region !== expected.region || service !== expected.service) return { ok: false, reason: `scope ${region}/${service}` };
-  if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date') || amzDate.slice(0, 8) !== day) return { ok: false, reason: 'host or date not signed' };
+  if (region !== expected.region || service !== expected.service)
+    return { ok: false, reason: `scope ${region}/${service}` };
+  if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date') || amzDate.slice(0, 8) !== day)
+    return { ok: false, reason: 'host or date not signed' };
   const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-  if (!(Math.abs((expected.now ?? new Date()).getTime() - signedAt) < 15 * 60_000)) return { ok: false, reason: 'stale or missing x-amz-date' };
+  if (!(Math.abs((expected.now ?? new Date()).getTime() - signedAt) < 15 * 60_000))
+    return { ok: false, reason: 'stale or missing x-amz-date' };
   const key = expected.keyOf(accessKeyId);
   if (!key) return { ok: false, reason: `unknown access key ${accessKeyId}` };
-  if (request.headers['x-amz-security-token'] !== key.sessionToken || !signedHeaders.includes('x-amz-security-token')) return { ok: false, reason: 'session token missing or unsigned' };
-  const computed = sigV4Signature(request, { accessKeyId, secretAccessKey: key.secretAccessKey, region, service, amzDate, signedHeaders });
+  if (request.headers['x-amz-security-token'] !== key.sessionToken || !signedHeaders.includes('x-amz-security-token'))
+    return { ok: false, reason: 'session token missing or unsigned' };
+  const computed = sigV4Signature(request, {
+    accessKeyId,
+    secretAccessKey: key.secretAccessKey,
+    region,
+    service,
+    amzDate,
+    signedHeaders,
+  });
   return computed === signature ? { ok: true, accessKeyId } : { ok: false, reason: 'signature does not match' };
 }

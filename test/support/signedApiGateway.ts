@@ -50,7 +50,8 @@ export async function startSignedApiGateway(options: {
         .writeHead(204, {
           ...cors(),
           'access-control-allow-methods': 'GET,POST,PATCH,DELETE',
-          'access-control-allow-headers': 'authorization,content-type,x-amz-date,x-amz-security-token,x-amz-content-sha256',
+          'access-control-allow-headers':
+            'authorization,content-type,x-amz-date,x-amz-security-token,x-amz-content-sha256',
         })
         .end();
       return;
@@ -58,7 +59,9 @@ export async function startSignedApiGateway(options: {
     const chunks: Buffer[] = [];
     for await (const chunk of request as AsyncIterable<Buffer>) chunks.push(chunk);
     const body = Buffer.concat(chunks).toString('utf8');
-    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+    );
     const refuse = (message: string, refused: string, signedBy?: string) => {
       calls.push({ method, path: url.pathname, status: 403, refused, ...(signedBy && { signedBy }) });
       response.writeHead(403, { 'content-type': 'application/json', ...cors() }).end(JSON.stringify({ message }));
@@ -67,12 +70,21 @@ export async function startSignedApiGateway(options: {
       { method, path: url.pathname, query: url.search.slice(1), headers, body },
       { region: options.region, service: 'execute-api', keyOf: (id) => options.credentials.get(id) },
     );
-    if (!verdict.ok) return refuse('The request signature we calculated does not match the signature you provided.', verdict.reason);
+    if (!verdict.ok)
+      return refuse('The request signature we calculated does not match the signature you provided.', verdict.reason);
     const path = url.pathname.startsWith(`${STAGE}/`) ? url.pathname.slice(STAGE.length) : url.pathname;
     const issued = options.credentials.get(verdict.accessKeyId);
     const route = matchRoute(apiRoutes, method, path);
-    if (!issued || route.kind !== 'route' || !roleAllows(issued.role, REQUIRED_ROLE[route.route.operation as Operation])) {
-      return refuse(`User: ${issued?.email} is not authorized to perform: execute-api:Invoke on ${method} ${path}`, `role ${issued?.role}`, verdict.accessKeyId);
+    if (
+      !issued ||
+      route.kind !== 'route' ||
+      !roleAllows(issued.role, REQUIRED_ROLE[route.route.operation as Operation])
+    ) {
+      return refuse(
+        `User: ${issued?.email} is not authorized to perform: execute-api:Invoke on ${method} ${path}`,
+        `role ${issued?.role}`,
+        verdict.accessKeyId,
+      );
     }
     const upstream = new URL(`${path}${url.search}`, options.upstream);
     const forwarded = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'host'));
@@ -86,10 +98,14 @@ export async function startSignedApiGateway(options: {
     });
   }
 
-  const server = createServer((request, response) =>
-    void serve(request, response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json', ...cors() }).end(JSON.stringify({ message: String(error) }));
-    }),
+  const server = createServer(
+    (request, response) =>
+      void serve(request, response).catch((error: unknown) => {
+        if (!response.headersSent)
+          response
+            .writeHead(502, { 'content-type': 'application/json', ...cors() })
+            .end(JSON.stringify({ message: String(error) }));
+      }),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -27,11 +27,26 @@ export async function createStallableDatabase(database: string): Promise<void> {
 
 /** A root session holding `LOCK TABLES z_locked WRITE` until it is killed: a dump or restore of it waits. */
 export function holdTableLock(database: string): ChildProcess {
-  return spawn('mariadb', ['--no-defaults', `--socket=${mariadb().socket}`, '-uroot', database, '-e', 'LOCK TABLES z_locked WRITE; SELECT SLEEP(300);'], { stdio: 'ignore' });
+  return spawn(
+    'mariadb',
+    [
+      '--no-defaults',
+      `--socket=${mariadb().socket}`,
+      '-uroot',
+      database,
+      '-e',
+      'LOCK TABLES z_locked WRITE; SELECT SLEEP(300);',
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 /** Polls `probe` every 100 ms until it returns a value other than undefined. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe();
@@ -106,11 +121,19 @@ export function pidsWithEnv(name: string, value: string, comm?: string): number[
  */
 export function expectUploadsAborted(requests: readonly SeenRequest[], key: string): void {
   const forKey = requests.filter((r) => decodeURIComponent(r.path).endsWith(`/${key}`));
-  const started = forKey.filter((r) => r.method === 'PUT' && r.query.has('uploadId')).map((r) => r.query.get('uploadId'));
+  const started = forKey
+    .filter((r) => r.method === 'PUT' && r.query.has('uploadId'))
+    .map((r) => r.query.get('uploadId'));
   const uploadIds = [...new Set(started)];
   expect(uploadIds.length, 'parts were uploaded before the stop').toBeGreaterThan(0);
   for (const uploadId of uploadIds) {
-    expect(forKey.filter((r) => r.method === 'DELETE' && r.query.get('uploadId') === uploadId), `AbortMultipartUpload of ${uploadId}`).toHaveLength(1);
+    expect(
+      forKey.filter((r) => r.method === 'DELETE' && r.query.get('uploadId') === uploadId),
+      `AbortMultipartUpload of ${uploadId}`,
+    ).toHaveLength(1);
   }
-  expect(forKey.filter((r) => r.method === 'POST' && r.query.has('uploadId')), 'CompleteMultipartUpload').toEqual([]);
+  expect(
+    forKey.filter((r) => r.method === 'POST' && r.query.has('uploadId')),
+    'CompleteMultipartUpload',
+  ).toEqual([]);
 }

@@ -20,10 +20,28 @@ const isActive = (status: string): status is ActiveJob['status'] => status === '
 export function activeJobs(backups: readonly Backup[], restores: readonly Restore[]): ActiveJob[] {
   const jobs = new Map<string, ActiveJob>();
   for (const b of backups) {
-    if (isActive(b.status)) jobs.set(`backup:${b.id}`, { kind: 'backup', id: b.id, status: b.status, sourceId: b.sourceId, database: b.database, since: b.startedAt ?? b.createdAt, href: `/backups/${b.id}` });
+    if (isActive(b.status))
+      jobs.set(`backup:${b.id}`, {
+        kind: 'backup',
+        id: b.id,
+        status: b.status,
+        sourceId: b.sourceId,
+        database: b.database,
+        since: b.startedAt ?? b.createdAt,
+        href: `/backups/${b.id}`,
+      });
   }
   for (const r of restores) {
-    if (isActive(r.status)) jobs.set(`restore:${r.id}`, { kind: 'restore', id: r.id, status: r.status, sourceId: r.targetSourceId, database: r.targetDatabase, since: r.startedAt ?? r.createdAt, href: `/restores/${r.id}` });
+    if (isActive(r.status))
+      jobs.set(`restore:${r.id}`, {
+        kind: 'restore',
+        id: r.id,
+        status: r.status,
+        sourceId: r.targetSourceId,
+        database: r.targetDatabase,
+        since: r.startedAt ?? r.createdAt,
+        href: `/restores/${r.id}`,
+      });
   }
   return [...jobs.values()].sort((a, b) => a.since.localeCompare(b.since));
 }

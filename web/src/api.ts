@@ -26,7 +26,9 @@ export const api = {
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) {
     const fields = error.fields ? Object.entries(error.fields).map(([field, message]) => `${field}: ${message}`) : [];
-    return fields.length > 0 && !error.message.includes(fields[0] ?? '') ? `${error.message} (${fields.join('; ')})` : error.message;
+    return fields.length > 0 && !error.message.includes(fields[0] ?? '')
+      ? `${error.message} (${fields.join('; ')})`
+      : error.message;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -8,6 +8,9 @@ export async function loadConfig(): Promise<ConsoleConfig> {
   const response = await fetch('/config.json', { cache: 'no-store' });
   if (!response.ok) throw new Error(`/config.json answered HTTP ${response.status}`);
   const parsed = ConsoleConfigSchema.safeParse(await response.json());
-  if (!parsed.success) throw new Error(`/config.json is not a Keepsake console config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `/config.json is not a Keepsake console config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }

@@ -28,7 +28,8 @@ export function toCron(preset: CronPreset): string {
 }
 
 const NUMBER = /^\d{1,2}$/;
-const inRange = (text: string, min: number, max: number) => NUMBER.test(text) && Number(text) >= min && Number(text) <= max;
+const inRange = (text: string, min: number, max: number) =>
+  NUMBER.test(text) && Number(text) >= min && Number(text) <= max;
 
 /** The preset a stored cron matches, so editing opens on the builder a person used; otherwise raw. */
 export function fromCron(expression: string): CronPreset {
@@ -41,7 +42,8 @@ export function fromCron(expression: string): CronPreset {
   if (!inRange(hour, 0, 23)) return raw;
   const h = Number(hour);
   if (dom === '*' && dow === '*') return { kind: 'daily', hour: h, minute: m };
-  if (dom === '*' && /^[0-6](,[0-6])*$/.test(dow)) return { kind: 'weekly', days: [...new Set(dow.split(',').map(Number))].sort((a, b) => a - b), hour: h, minute: m };
+  if (dom === '*' && /^[0-6](,[0-6])*$/.test(dow))
+    return { kind: 'weekly', days: [...new Set(dow.split(',').map(Number))].sort((a, b) => a - b), hour: h, minute: m };
   if (dow === '*' && inRange(dom, 1, 31)) return { kind: 'monthly', day: Number(dom), hour: h, minute: m };
   return raw;
 }
@@ -67,9 +69,22 @@ export function describeCron(expression: string): string {
 }
 
 /** What the form shows under the builder: the problem with the expression, or its next runs in the time zone. */
-export function preview(expression: string, timeZone: string, now: Date = new Date()): { problem: string } | { runs: string[] } {
+export function preview(
+  expression: string,
+  timeZone: string,
+  now: Date = new Date(),
+): { problem: string } | { runs: string[] } {
   const checked = CronExpressionSchema.safeParse(expression);
   if (!checked.success) return { problem: checked.error.issues[0]?.message ?? 'invalid cron expression' };
-  const format = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
   return { runs: nextRuns(expression, timeZone, now, 3).map((run) => format.format(run)) };
 }

@@ -6,13 +6,20 @@ import { CreateDataSourceSchema, type DataSource, type UpdateDataSource } from '
  * the password may stay blank: it is write-only (the API never returns it) and blank keeps the stored one.
  */
 export function sourceFormSchema(editing: boolean) {
-  return editing ? CreateDataSourceSchema.extend({ password: z.union([z.literal(''), CreateDataSourceSchema.shape.password]) }) : CreateDataSourceSchema;
+  return editing
+    ? CreateDataSourceSchema.extend({ password: z.union([z.literal(''), CreateDataSourceSchema.shape.password]) })
+    : CreateDataSourceSchema;
 }
 
 export type SourceFormValues = z.input<ReturnType<typeof sourceFormSchema>>;
 export type SourceFormOutput = z.output<ReturnType<typeof sourceFormSchema>>;
 
-export const NEW_SOURCE_VALUES: Partial<SourceFormValues> = { engine: 'mysql', port: 3306, tls: { mode: 'required' }, enabled: true };
+export const NEW_SOURCE_VALUES: Partial<SourceFormValues> = {
+  engine: 'mysql',
+  port: 3306,
+  tls: { mode: 'required' },
+  enabled: true,
+};
 
 /** The form's starting values for editing `source`: its fields as stored, its TLS CA included, the password blank. */
 export function editValues(source: DataSource): SourceFormValues {
@@ -35,18 +42,31 @@ export function updateBody(source: DataSource, values: SourceFormOutput): Update
 }
 
 /** The form's controls, by the path the API names in its `fields`. */
-export const SOURCE_FIELDS = ['name', 'engine', 'host', 'port', 'database', 'username', 'password', 'tls.mode'] as const;
+export const SOURCE_FIELDS = [
+  'name',
+  'engine',
+  'host',
+  'port',
+  'database',
+  'username',
+  'password',
+  'tls.mode',
+] as const;
 export type SourceField = (typeof SOURCE_FIELDS)[number];
 
 /**
  * The API's per-field messages (a 400's `fields`) split into those shown under a control and the rest, which the
  * toast carries. Anything about TLS lands on its one control, the mode.
  */
-export function fieldMessages(fields: Readonly<Record<string, string>> | undefined): { onFields: [SourceField, string][]; elsewhere: string[] } {
+export function fieldMessages(fields: Readonly<Record<string, string>> | undefined): {
+  onFields: [SourceField, string][];
+  elsewhere: string[];
+} {
   const onFields: [SourceField, string][] = [];
   const elsewhere: string[] = [];
   for (const [path, message] of Object.entries(fields ?? {})) {
-    const field = path === 'tls' || path.startsWith('tls.') ? 'tls.mode' : SOURCE_FIELDS.find((known) => known === path);
+    const field =
+      path === 'tls' || path.startsWith('tls.') ? 'tls.mode' : SOURCE_FIELDS.find((known) => known === path);
     if (field) onFields.push([field, message]);
     else elsewhere.push(`${path}: ${message}`);
   }

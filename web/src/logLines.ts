@@ -17,8 +17,10 @@ export function clockOf(iso: string): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-const number = (line: LogLine, key: string): number | undefined => (typeof line[key] === 'number' ? (line[key] as number) : undefined);
-const text = (line: LogLine, key: string): string | undefined => (typeof line[key] === 'string' ? (line[key] as string) : undefined);
+const number = (line: LogLine, key: string): number | undefined =>
+  typeof line[key] === 'number' ? (line[key] as number) : undefined;
+const text = (line: LogLine, key: string): string | undefined =>
+  typeof line[key] === 'string' ? (line[key] as string) : undefined;
 
 const SHOWN_ELSEWHERE = new Set(['time', 'level', 'event', 'execution']);
 
@@ -63,7 +65,12 @@ export function describeLogLine(line: LogLine): ShownLine {
     case 'start':
       return { clock, label: 'start', text: `${line.mode ?? 'job'} started`, error };
     case 'spawn':
-      return { clock, label: 'spawn', text: `${line.tool ?? 'a process'} started${number(line, 'pid') !== undefined ? ` (pid ${number(line, 'pid')})` : ''}`, error };
+      return {
+        clock,
+        label: 'spawn',
+        text: `${line.tool ?? 'a process'} started${number(line, 'pid') !== undefined ? ` (pid ${number(line, 'pid')})` : ''}`,
+        error,
+      };
     case 'done':
       return { clock, label: 'done', text: doneText(line), error };
     case 'failed':

@@ -26,7 +26,9 @@ const root = createRoot(document.getElementById('root') as HTMLElement);
 /** The console itself, for the signed-in `account` (none in local mode, whose config names the identity). */
 function renderConsole(config: ConsoleConfig, account: Account | undefined): void {
   useApiAt(config.apiUrl, account?.sign);
-  const queries = new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 5_000, refetchOnWindowFocus: true } } });
+  const queries = new QueryClient({
+    defaultOptions: { queries: { retry: 1, staleTime: 5_000, refetchOnWindowFocus: true } },
+  });
   const router = createBrowserRouter([
     {
       element: <Layout config={config} account={account} />,
@@ -60,7 +62,10 @@ function renderConsole(config: ConsoleConfig, account: Account | undefined): voi
 try {
   const config = await loadConfig();
   // The sign-in code (and the SigV4 signer) loads only for a deployment that signs in with Cognito.
-  const signIn = config.auth.kind === 'cognito' ? await (await import('./auth/session.ts')).cognitoSignIn(config.auth, config.region) : undefined;
+  const signIn =
+    config.auth.kind === 'cognito'
+      ? await (await import('./auth/session.ts')).cognitoSignIn(config.auth, config.region)
+      : undefined;
   if (signIn?.kind === 'signedOut') {
     const { SignIn } = await import('./auth/SignIn.tsx');
     root.render(

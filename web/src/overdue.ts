@@ -6,7 +6,11 @@ import type { Schedule } from '../../types/schedule.ts';
  * its most frequent active schedule's longest interval (counted from that schedule's creation when it never had
  * one). A source without an active schedule is never overdue: it is backed up by hand.
  */
-export function isOverdue(lastSucceededAt: string | undefined, schedules: readonly Schedule[], now: Date = new Date()): boolean {
+export function isOverdue(
+  lastSucceededAt: string | undefined,
+  schedules: readonly Schedule[],
+  now: Date = new Date(),
+): boolean {
   const active = schedules.filter((s) => s.enabled);
   if (active.length === 0) return false;
   const interval = Math.min(...active.map((s) => intervalMs(s, now)).filter((ms) => ms > 0));

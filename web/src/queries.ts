@@ -6,7 +6,11 @@ import { api } from './api.ts';
 
 /** The data sources, shared by every page that names or picks one (one cache entry, invalidated on change). */
 export function useDataSources(options: { enabled?: boolean } = {}) {
-  return useQuery({ queryKey: ['data-sources'], queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100'), enabled: options.enabled ?? true });
+  return useQuery({
+    queryKey: ['data-sources'],
+    queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100'),
+    enabled: options.enabled ?? true,
+  });
 }
 
 /** Every schedule (one cache entry for the pages that list them or name a source's; invalidated on change). */

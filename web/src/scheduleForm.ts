@@ -15,7 +15,13 @@ export interface ScheduleFormState {
 /** The body of `POST /v1/data-sources/{id}/schedules`: a blank name is left out, the builder's choice becomes cron. */
 export function scheduleBody(state: ScheduleFormState): CreateScheduleInput {
   const name = state.name.trim();
-  return { ...(name && { name }), cron: toCron(state.preset), timeZone: state.timeZone, retention: { ...state.retention }, verify: { when: state.verifyWhen, testRestore: false } };
+  return {
+    ...(name && { name }),
+    cron: toCron(state.preset),
+    timeZone: state.timeZone,
+    retention: { ...state.retention },
+    verify: { when: state.verifyWhen, testRestore: false },
+  };
 }
 
 /**
@@ -24,10 +30,15 @@ export function scheduleBody(state: ScheduleFormState): CreateScheduleInput {
  */
 export function scheduleProblems(state: ScheduleFormState): Record<string, string> {
   const checked = CreateScheduleSchema.safeParse(scheduleBody(state));
-  return { ...(checked.success ? {} : fieldErrors(checked.error)), ...(state.sourceId ? {} : { sourceId: 'choose a data source' }) };
+  return {
+    ...(checked.success ? {} : fieldErrors(checked.error)),
+    ...(state.sourceId ? {} : { sourceId: 'choose a data source' }),
+  };
 }
 
 /** The API's per-field answer in the form's terms: the route's `{id}` is the source picked in the form. */
 export function serverProblems(fields: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(fields ?? {}).map(([path, message]) => [path === 'id' ? 'sourceId' : path, message]));
+  return Object.fromEntries(
+    Object.entries(fields ?? {}).map(([path, message]) => [path === 'id' ? 'sourceId' : path, message]),
+  );
 }

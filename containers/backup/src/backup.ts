@@ -1,12 +1,28 @@
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
-import { RESULT_TAGS, SERVER_VERSION_METADATA, backupKey, type BackupJob, type BackupResult, type SkippedResult } from '../../../types/job.ts';
+import {
+  RESULT_TAGS,
+  SERVER_VERSION_METADATA,
+  backupKey,
+  type BackupJob,
+  type BackupResult,
+  type SkippedResult,
+} from '../../../types/job.ts';
 import type { ProgressPhase } from '../../../types/jobLogs.ts';
 import { resolveConnection } from './caBundle.ts';
 import { logEvent, type JobContext } from './context.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { FailureOwner } from './failureOwner.ts';
-import { clientLogEvent, databaseExists, describeExit, detectMysqlTools, dumpCommand, probeServer, waitForExit, withConnectionArgs } from './mysqlTools.ts';
+import {
+  clientLogEvent,
+  databaseExists,
+  describeExit,
+  detectMysqlTools,
+  dumpCommand,
+  probeServer,
+  waitForExit,
+  withConnectionArgs,
+} from './mysqlTools.ts';
 import { createCompressor } from './compressor.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
@@ -50,18 +66,28 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
 
   return withConnectionArgs(connection, password, tools.flavor, async (conn): Promise<BackupResult | SkippedResult> => {
     if (maySkip && !(await databaseExists(tools, conn, database, job.connectTimeoutSeconds))) {
-      return { ok: true, mode: 'skipped', reason: `database "${database}" does not exist: nothing to back up`, durationMs: Date.now() - started };
+      return {
+        ok: true,
+        mode: 'skipped',
+        reason: `database "${database}" does not exist: nothing to back up`,
+        durationMs: Date.now() - started,
+      };
     }
     const server = await probeServer(tools, conn, database, job.connectTimeoutSeconds);
     const owner = new FailureOwner();
     owner.follow(ctx.signal);
-    onUploadFailure(s3, (error) => owner.fail(new RunnerError(`upload to s3://${job.s3.bucket}/${key} failed: ${messageOf(error)}`)));
+    onUploadFailure(s3, (error) =>
+      owner.fail(new RunnerError(`upload to s3://${job.s3.bucket}/${key} failed: ${messageOf(error)}`)),
+    );
 
     // Ready before mysqldump starts: nothing may be awaited between its spawn and the pipeline reading its stdout,
     // or a dump that ends meanwhile is lost (Node resumes, and so discards, an exited child's unread stdout).
     const compressor = await createCompressor(job, ctx);
     owner.signal.addEventListener('abort', () => compressor.stream.destroy());
-    const child = spawn(...dumpCommand(tools, conn, database), { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(job.password, [password]) });
+    const child = spawn(...dumpCommand(tools, conn, database), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv(job.password, [password]),
+    });
     ctx.onSpawn?.(child, 'mysqldump');
     const exited = waitForExit(child, [password]);
     owner.signal.addEventListener('abort', () => child.kill('SIGKILL'));
@@ -74,7 +100,9 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
       await compressor.finished;
       if (!inspector.completed) {
         const said = status.stderr ? ` (mysqldump said: ${status.stderr.split('\n').slice(-3).join(' | ')})` : '';
-        throw new RunnerError(`mysqldump output ended without its "-- Dump completed" trailer after ${inspector.bytes} bytes: the dump is incomplete${said}`);
+        throw new RunnerError(
+          `mysqldump output ended without its "-- Dump completed" trailer after ${inspector.bytes} bytes: the dump is incomplete${said}`,
+        );
       }
     });
     let phase: ProgressPhase = 'dumping';
@@ -84,14 +112,7 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
       bytesWritten: digest.bytes,
     }));
 
-    const flow = pipeline(
-      child.stdout,
-      inspector,
-      compressor.stream,
-      digest,
-      gate,
-      { signal: owner.signal },
-    ).then(
+    const flow = pipeline(child.stdout, inspector, compressor.stream, digest, gate, { signal: owner.signal }).then(
       () => {
         // Every byte is with the upload now; what remains is the object store's (large objects take it a while).
         phase = 'completing';
@@ -101,7 +122,8 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
     );
     // A stop can come after the last part is sent: the object it completes must not outlive the failed backup.
     let completed = false;
-    const removeObject = () => s3.send(new DeleteObjectCommand({ Bucket: job.s3.bucket, Key: key })).catch(() => undefined);
+    const removeObject = () =>
+      s3.send(new DeleteObjectCommand({ Bucket: job.s3.bucket, Key: key })).catch(() => undefined);
     const upload = uploadStream({
       client: s3,
       location: job.s3,
@@ -128,7 +150,9 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
       owner.check();
     } catch (error) {
       if (completed) await removeObject();
-      throw error instanceof RunnerError ? error : new RunnerError(`backup failed: ${messageOf(error)}`, { cause: error });
+      throw error instanceof RunnerError
+        ? error
+        : new RunnerError(`backup failed: ${messageOf(error)}`, { cause: error });
     } finally {
       progress.stop();
     }
@@ -144,7 +168,9 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
     await tagChecksum(s3, job.s3, key, tags).catch(async (error: unknown) => {
       // An untagged object could not be checked before a restore: remove it rather than keep a half-recorded backup.
       await removeObject();
-      throw new RunnerError(`could not tag s3://${job.s3.bucket}/${key} with its checksum and sizes: ${messageOf(error)}`);
+      throw new RunnerError(
+        `could not tag s3://${job.s3.bucket}/${key} with its checksum and sizes: ${messageOf(error)}`,
+      );
     });
     if (owner.failed) await removeObject();
     owner.check();

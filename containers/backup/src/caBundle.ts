@@ -12,7 +12,11 @@ const MAX_BUNDLE_BYTES = 1024 * 1024;
  * and must hash to the SHA-256 the job gives, or the job fails before it connects (nothing dumped or restored).
  * A connection with an inline `caPem` (a hand-written job) or no CA is returned as it is.
  */
-export async function resolveConnection(connection: JobConnection, s3: S3Client, location: S3Location): Promise<Connection> {
+export async function resolveConnection(
+  connection: JobConnection,
+  s3: S3Client,
+  location: S3Location,
+): Promise<Connection> {
   const { caBundle, ...tls } = connection.tls;
   if (!caBundle) return { ...connection, tls };
   return { ...connection, tls: { ...tls, caPem: await readCaBundle(s3, location, caBundle) } };
@@ -24,7 +28,8 @@ async function readCaBundle(s3: S3Client, location: S3Location, ref: CaBundleRef
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: ref.key }));
     if (!out.Body) throw new Error('no body');
-    if ((out.ContentLength ?? 0) > MAX_BUNDLE_BYTES) throw new Error(`${out.ContentLength} bytes is more than a CA bundle holds`);
+    if ((out.ContentLength ?? 0) > MAX_BUNDLE_BYTES)
+      throw new Error(`${out.ContentLength} bytes is more than a CA bundle holds`);
     bytes = await out.Body.transformToByteArray();
   } catch (error) {
     const name = (error as Error).name;
@@ -33,7 +38,9 @@ async function readCaBundle(s3: S3Client, location: S3Location, ref: CaBundleRef
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== ref.sha256) {
-    throw new RunnerError(`${where} has SHA-256 ${sha256}, not the ${ref.sha256} the job names: it is not the data source's CA, so the runner will not connect with it`);
+    throw new RunnerError(
+      `${where} has SHA-256 ${sha256}, not the ${ref.sha256} the job names: it is not the data source's CA, so the runner will not connect with it`,
+    );
   }
   return Buffer.from(bytes).toString('utf8');
 }

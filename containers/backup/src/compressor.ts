@@ -29,7 +29,8 @@ export function igzipLevel(zlibLevel: number): number {
 export async function createCompressor(job: BackupJob, ctx: JobContext): Promise<Compressor> {
   const env = ctx.env ?? process.env;
   const igzip = job.compressor === 'zlib' ? undefined : await firstOnPath(['igzip'], env);
-  if (job.compressor === 'igzip' && !igzip) throw new RunnerError('compressor igzip was requested but is not on PATH (install the isal package)');
+  if (job.compressor === 'igzip' && !igzip)
+    throw new RunnerError('compressor igzip was requested but is not on PATH (install the isal package)');
   if (!igzip) {
     const stream = new ParallelGzip({ level: job.compressionLevel, concurrency: job.compressionParallelism });
     return { name: `zlib-${job.compressionLevel}`, stream, finished: Promise.resolve() };

@@ -24,5 +24,7 @@ export function logEvent(ctx: JobContext, event: Record<string, unknown>): void 
     return;
   }
   const execution = (ctx.env ?? process.env).KEEPSAKE_EXECUTION_ARN || undefined;
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event, ...(execution && { execution }) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), ...event, ...(execution && { execution }) })}\n`,
+  );
 }

@@ -6,7 +6,8 @@ import { Transform, type TransformCallback } from 'node:stream';
  * MariaDB's dump puts each row of an extended INSERT on its own line starting with `(`, so a text value that
  * merely contains `DEFINER=`a`@`b`` must never match.
  */
-const DEFINER = /^((?:\/\*!\d{5} CREATE\*\/ )?(?:\/\*!\d{5} |CREATE )(?:ALGORITHM=\w+ )?)DEFINER=`(?:[^`]|``)*`@`(?:[^`]|``)*`/;
+const DEFINER =
+  /^((?:\/\*!\d{5} CREATE\*\/ )?(?:\/\*!\d{5} |CREATE )(?:ALGORITHM=\w+ )?)DEFINER=`(?:[^`]|``)*`@`(?:[^`]|``)*`/;
 const MARKER = Buffer.from('DEFINER=');
 
 /**

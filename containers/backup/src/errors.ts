@@ -21,7 +21,7 @@ export function redact(text: string, secrets: readonly string[]): string {
   }
   if (!found) return text;
   let out = '';
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const start = i;
     const secret = hidden[i] === 1;
     while (i < text.length && (hidden[i] === 1) === secret) i++;

@@ -22,7 +22,9 @@ const STOP_GRACE_MS = 10_000;
 async function main(): Promise<number> {
   const execution = process.env.KEEPSAKE_EXECUTION_ARN || undefined;
   const log = (event: Record<string, unknown>): void => {
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event, ...(execution && { execution }) })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), ...event, ...(execution && { execution }) })}\n`,
+    );
   };
   let job: RunnerJob | undefined;
   let reported = false;

@@ -42,7 +42,10 @@ export type SandboxArg = '--sandbox' | '--skip-system-command';
 
 async function sandboxArgOf(clientBin: string): Promise<SandboxArg | undefined> {
   // --no-defaults: an unknown option in the host's option files must not fail the probe.
-  const help = await run(clientBin, ['--no-defaults', '--help'], { timeoutMs: 10_000 }).then(({ stdout }) => stdout, () => '');
+  const help = await run(clientBin, ['--no-defaults', '--help'], { timeoutMs: 10_000 }).then(
+    ({ stdout }) => stdout,
+    () => '',
+  );
   if (/^\s*--sandbox\s/m.test(help)) return '--sandbox';
   if (/^\s*--system-command\s/m.test(help)) return '--skip-system-command';
   return undefined;
@@ -69,11 +72,17 @@ const PATH_NAMES: Record<Engine, { readonly dump: readonly string[]; readonly cl
  * The engine's own client tools where they are installed, else PATH's; `missing` says why a MySQL source whose
  * KEEPSAKE_MYSQL_CLIENT_DIR is set does not get the tools there.
  */
-async function engineTools(engine: Engine, env: NodeJS.ProcessEnv): Promise<{ dumpBin?: string; clientBin?: string; source: ToolSource; missing?: string }> {
+async function engineTools(
+  engine: Engine,
+  env: NodeJS.ProcessEnv,
+): Promise<{ dumpBin?: string; clientBin?: string; source: ToolSource; missing?: string }> {
   let missing: string | undefined;
   const dir = env.KEEPSAKE_MYSQL_CLIENT_DIR;
   if (engine === 'mysql' && dir) {
-    const [dumpBin, clientBin] = await Promise.all([firstExecutable(['mysqldump'], [dir]), firstExecutable(['mysql'], [dir])]);
+    const [dumpBin, clientBin] = await Promise.all([
+      firstExecutable(['mysqldump'], [dir]),
+      firstExecutable(['mysql'], [dir]),
+    ]);
     if (dumpBin && clientBin) return { dumpBin, clientBin, source: 'mysqlClientDir' };
     missing = `KEEPSAKE_MYSQL_CLIENT_DIR (${dir}) holds no executable mysqldump and mysql`;
   }
@@ -98,14 +107,18 @@ export async function detectMysqlTools(engine: Engine, env: NodeJS.ProcessEnv = 
   const sandboxArg = sandboxArgOf(clientBin);
   const stdbuf = await firstOnPath(['stdbuf'], env);
   // The version check runs through stdbuf too, which proves it works here (it needs its preload library).
-  const checked = stdbuf ? await run(...withStdbuf(stdbuf, dumpBin, ['--version']), { timeoutMs: 10_000 }).catch(() => undefined) : undefined;
+  const checked = stdbuf
+    ? await run(...withStdbuf(stdbuf, dumpBin, ['--version']), { timeoutMs: 10_000 }).catch(() => undefined)
+    : undefined;
   const { stdout } = checked ?? (await run(dumpBin, ['--version'], { timeoutMs: 10_000 }));
   const sandbox = await sandboxArg;
   const flavor: ClientFlavor = /mariadb/i.test(stdout) ? 'mariadb' : 'mysql';
   const source = env.KEEPSAKE_MYSQLDUMP === undefined ? found.source : 'override';
   let fallback: string | undefined;
   if (source === 'path' && (found.missing !== undefined || flavor !== engine)) {
-    const why = found.missing ?? (engine === 'mysql' ? 'KEEPSAKE_MYSQL_CLIENT_DIR is not set' : `${VENDOR[engine]} client is not on PATH`);
+    const why =
+      found.missing ??
+      (engine === 'mysql' ? 'KEEPSAKE_MYSQL_CLIENT_DIR is not set' : `${VENDOR[engine]} client is not on PATH`);
     fallback = `${why}: this ${engine} source uses ${VENDOR[flavor]} ${basename(dumpBin)} from PATH`;
   }
   return {
@@ -203,7 +216,11 @@ export async function withConnectionArgs<T>(
       caFile = join(dir, 'ca.pem');
       await writeFile(caFile, connection.tls.caPem, { mode: 0o600 });
     }
-    const args = [`--defaults-file=${optionFile}`, ...tlsArgs(connection, flavor, caFile), '--max-allowed-packet=1073741824'];
+    const args = [
+      `--defaults-file=${optionFile}`,
+      ...tlsArgs(connection, flavor, caFile),
+      '--max-allowed-packet=1073741824',
+    ];
     return await fn({ args, password });
   } finally {
     process.off('exit', removeAtExit);
@@ -251,7 +268,11 @@ export function waitForExit(child: ChildProcess, secrets: readonly string[] = []
 
 /** Describes a non-zero exit using the tool's own last error line. */
 export function describeExit(tool: string, status: ExitStatus): string {
-  const detail = status.stderr.split('\n').filter((l) => l.trim() !== '' && !/^\S+: \[Warning\]/.test(l)).slice(-3).join(' | ');
+  const detail = status.stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/^\S+: \[Warning\]/.test(l))
+    .slice(-3)
+    .join(' | ');
   const how = status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
   return `${tool} ${how}${detail ? `: ${detail}` : ''}`;
 }
@@ -262,7 +283,12 @@ export async function run(
   args: readonly string[],
   opts: { timeoutMs: number; input?: string; secrets?: readonly string[] },
 ): Promise<{ stdout: string }> {
-  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs, killSignal: 'SIGKILL', env: childEnv(undefined, opts.secrets) });
+  const child = spawn(bin, args, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: opts.timeoutMs,
+    killSignal: 'SIGKILL',
+    env: childEnv(undefined, opts.secrets),
+  });
   let stdout = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => (stdout += chunk));
@@ -276,7 +302,11 @@ export async function run(
   });
   if (status.code !== 0) {
     const name = bin.split('/').pop() ?? bin;
-    throw new RunnerError(status.signal === 'SIGKILL' && !status.stderr ? `${name} timed out after ${opts.timeoutMs / 1000} s` : describeExit(name, status));
+    throw new RunnerError(
+      status.signal === 'SIGKILL' && !status.stderr
+        ? `${name} timed out after ${opts.timeoutMs / 1000} s`
+        : describeExit(name, status),
+    );
   }
   return { stdout };
 }
@@ -302,7 +332,15 @@ export async function probeServer(
     "SELECT VERSION(); SELECT COUNT(*), COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE';";
   const { stdout } = await run(
     tools.clientBin,
-    [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, '--batch', '--skip-column-names', `--database=${database}`, '-e', sql],
+    [
+      ...conn.args,
+      `--connect-timeout=${connectTimeoutSeconds}`,
+      '--batch',
+      '--skip-column-names',
+      `--database=${database}`,
+      '-e',
+      sql,
+    ],
     { timeoutMs: (connectTimeoutSeconds + 20) * 1000, secrets: [conn.password] },
   ).catch((error: unknown) => {
     throw new RunnerError(`cannot connect to database "${database}": ${(error as Error).message}`);
@@ -313,15 +351,31 @@ export async function probeServer(
 }
 
 /** The server's `lower_case_table_names` and its databases' names, read as hex so that any byte (a newline) survives. */
-async function listDatabases(tools: MysqlTools, conn: ConnectionArgs, sql: string, connectTimeoutSeconds: number): Promise<{ lowerCaseTableNames: number; names: string[] }> {
+async function listDatabases(
+  tools: MysqlTools,
+  conn: ConnectionArgs,
+  sql: string,
+  connectTimeoutSeconds: number,
+): Promise<{ lowerCaseTableNames: number; names: string[] }> {
   const { stdout } = await run(
     tools.clientBin,
-    [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, '--batch', '--skip-column-names', '-e', `SELECT @@lower_case_table_names; ${sql}`],
+    [
+      ...conn.args,
+      `--connect-timeout=${connectTimeoutSeconds}`,
+      '--batch',
+      '--skip-column-names',
+      '-e',
+      `SELECT @@lower_case_table_names; ${sql}`,
+    ],
     { timeoutMs: (connectTimeoutSeconds + 20) * 1000, secrets: [conn.password] },
   );
   const [setting = '', ...hexNames] = stdout.split('\n').filter((line) => line !== '');
-  if (!/^[012]$/.test(setting)) throw new RunnerError(`the server reports lower_case_table_names as "${setting}", which is none of 0, 1 or 2`);
-  return { lowerCaseTableNames: Number(setting), names: hexNames.map((hex) => Buffer.from(hex, 'hex').toString('utf8')) };
+  if (!/^[012]$/.test(setting))
+    throw new RunnerError(`the server reports lower_case_table_names as "${setting}", which is none of 0, 1 or 2`);
+  return {
+    lowerCaseTableNames: Number(setting),
+    names: hexNames.map((hex) => Buffer.from(hex, 'hex').toString('utf8')),
+  };
 }
 
 /** MySQL's and MariaDB's "Unknown database" (ER_BAD_DB_ERROR), as their clients print it. */
@@ -334,20 +388,34 @@ const UNKNOWN_DATABASE = /\bERROR 1049 \(42000\)/;
  * differently from JS (`İ`), is not proven absent. Anything else throws, saying why existence is undecided, so that
  * no restore goes on without its safety backup. The name never enters SQL text.
  */
-export async function databaseExists(tools: MysqlTools, conn: ConnectionArgs, database: string, connectTimeoutSeconds: number): Promise<boolean> {
+export async function databaseExists(
+  tools: MysqlTools,
+  conn: ConnectionArgs,
+  database: string,
+  connectTimeoutSeconds: number,
+): Promise<boolean> {
   const undecided = (why: string) =>
-    new RunnerError(`cannot tell whether database "${database}" exists (${why}): a restore does not overwrite a database that may exist without a safety backup`);
-  const { lowerCaseTableNames, names } = await listDatabases(tools, conn, 'SELECT HEX(SCHEMA_NAME) FROM information_schema.SCHEMATA', connectTimeoutSeconds).catch(
-    (error: unknown) => {
-      throw undecided(messageOf(error));
-    },
-  );
+    new RunnerError(
+      `cannot tell whether database "${database}" exists (${why}): a restore does not overwrite a database that may exist without a safety backup`,
+    );
+  const { lowerCaseTableNames, names } = await listDatabases(
+    tools,
+    conn,
+    'SELECT HEX(SCHEMA_NAME) FROM information_schema.SCHEMATA',
+    connectTimeoutSeconds,
+  ).catch((error: unknown) => {
+    throw undecided(messageOf(error));
+  });
   if (findStoredDatabase(names, database, lowerCaseTableNames) !== undefined) return true;
   try {
-    await run(tools.clientBin, [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, `--database=${database}`, '-e', 'SELECT 1'], {
-      timeoutMs: (connectTimeoutSeconds + 20) * 1000,
-      secrets: [conn.password],
-    });
+    await run(
+      tools.clientBin,
+      [...conn.args, `--connect-timeout=${connectTimeoutSeconds}`, `--database=${database}`, '-e', 'SELECT 1'],
+      {
+        timeoutMs: (connectTimeoutSeconds + 20) * 1000,
+        secrets: [conn.password],
+      },
+    );
   } catch (error) {
     if (UNKNOWN_DATABASE.test(messageOf(error))) return false;
     throw undecided(`it is not in the server's list, and using it failed: ${messageOf(error)}`);
@@ -356,8 +424,18 @@ export async function databaseExists(tools: MysqlTools, conn: ConnectionArgs, da
 }
 
 /** Base tables in `database` (what a dump counts: views aside), counted in JS over the server's list so the name never enters SQL. */
-export async function tableCount(tools: MysqlTools, conn: ConnectionArgs, database: string, connectTimeoutSeconds: number): Promise<number> {
-  const { lowerCaseTableNames, names } = await listDatabases(tools, conn, "SELECT HEX(TABLE_SCHEMA) FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'", connectTimeoutSeconds);
+export async function tableCount(
+  tools: MysqlTools,
+  conn: ConnectionArgs,
+  database: string,
+  connectTimeoutSeconds: number,
+): Promise<number> {
+  const { lowerCaseTableNames, names } = await listDatabases(
+    tools,
+    conn,
+    "SELECT HEX(TABLE_SCHEMA) FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'",
+    connectTimeoutSeconds,
+  );
   const stored = findStoredDatabase(names, database, lowerCaseTableNames);
   return names.filter((schema) => schema === stored).length;
 }

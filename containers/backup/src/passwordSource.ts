@@ -21,7 +21,11 @@ export async function resolvePassword(ref: PasswordRef, env: NodeJS.ProcessEnv =
  * password reference names and without any variable whose value holds a secret, so that no child's
  * /proc/<pid>/environ carries the password (in the container it sits in the runner's environment).
  */
-export function childEnv(ref: PasswordRef | undefined, secrets: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function childEnv(
+  ref: PasswordRef | undefined,
+  secrets: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
     if (ref?.from === 'env' && name === ref.name) continue;

@@ -7,7 +7,20 @@ import { resolveConnection } from './caBundle.ts';
 import { logEvent, type JobContext } from './context.ts';
 import { DefinerRewrite } from './definerRewrite.ts';
 import { RunnerError, messageOf } from './errors.ts';
-import { clientLogEvent, databaseExists, describeExit, detectMysqlTools, quoteIdentifier, run, tableCount, waitForExit, withConnectionArgs, type ConnectionArgs, type MysqlTools, type SandboxArg } from './mysqlTools.ts';
+import {
+  clientLogEvent,
+  databaseExists,
+  describeExit,
+  detectMysqlTools,
+  quoteIdentifier,
+  run,
+  tableCount,
+  waitForExit,
+  withConnectionArgs,
+  type ConnectionArgs,
+  type MysqlTools,
+  type SandboxArg,
+} from './mysqlTools.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
 import { createS3Client, openObject, readTaggedChecksum, type ObjectPin } from './s3Store.ts';
@@ -43,13 +56,17 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
   const sandboxArg = sandboxOf(tools);
   // A tag that disagrees refuses at once, without reading the whole object.
   if (tagged !== undefined && tagged !== job.expectedSha256) {
-    throw new RunnerError(`refusing to restore: the object's checksum ${tagged} differs from the recorded ${job.expectedSha256}`);
+    throw new RunnerError(
+      `refusing to restore: the object's checksum ${tagged} differs from the recorded ${job.expectedSha256}`,
+    );
   }
   const check = await checkObject(s3, job.s3, job, ctx);
   if (check.problem) throw new RunnerError(`refusing to restore s3://${job.s3.bucket}/${job.key}: ${check.problem}`);
   const verified: ObjectPin = { ...check.pin, ...(job.versionId && { versionId: job.versionId }) };
   if (verified.versionId === undefined && verified.etag === undefined) {
-    throw new RunnerError(`refusing to restore s3://${job.s3.bucket}/${job.key}: the store named neither a version nor an ETag for it, so the bytes applied could not be held to the bytes checked`);
+    throw new RunnerError(
+      `refusing to restore s3://${job.s3.bucket}/${job.key}: the store named neither a version nor an ETag for it, so the bytes applied could not be held to the bytes checked`,
+    );
   }
 
   return withConnectionArgs(connection, password, tools.flavor, async (conn) => {
@@ -57,26 +74,38 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
     const { expectTables } = job.scratch;
     const timeout = job.connectTimeoutSeconds;
     if (await databaseExists(tools, conn, target, timeout)) {
-      throw new RunnerError(`scratch database "${target}" already exists: a test restore only uses (and then drops) a database it creates itself`);
+      throw new RunnerError(
+        `scratch database "${target}" already exists: a test restore only uses (and then drops) a database it creates itself`,
+      );
     }
     let outcome: { result: RestoreResult } | { error: unknown };
     try {
       const result = await restoreStream(conn);
       const tables = await tableCount(tools, conn, target, timeout);
-      if (tables !== expectTables) throw new RunnerError(`test restore into "${target}" produced ${tables} tables where the backup holds ${expectTables}`);
+      if (tables !== expectTables)
+        throw new RunnerError(
+          `test restore into "${target}" produced ${tables} tables where the backup holds ${expectTables}`,
+        );
       outcome = { result: { ...result, tables } };
     } catch (error) {
       outcome = { error };
     }
-    const dropped = await run(tools.clientBin, [...conn.args, `--connect-timeout=${timeout}`, '-e', `DROP DATABASE IF EXISTS ${quoteIdentifier(target)}`], {
-      timeoutMs: (timeout + 20) * 1000,
-      secrets: [password],
-    }).then(
+    const dropped = await run(
+      tools.clientBin,
+      [...conn.args, `--connect-timeout=${timeout}`, '-e', `DROP DATABASE IF EXISTS ${quoteIdentifier(target)}`],
+      {
+        timeoutMs: (timeout + 20) * 1000,
+        secrets: [password],
+      },
+    ).then(
       () => undefined,
       (error: unknown) => error,
     );
     if ('error' in outcome) throw outcome.error;
-    if (dropped) throw new RunnerError(`the test restore succeeded but the scratch database "${target}" could not be dropped: ${messageOf(dropped)}`);
+    if (dropped)
+      throw new RunnerError(
+        `the test restore succeeded but the scratch database "${target}" could not be dropped: ${messageOf(dropped)}`,
+      );
     return outcome.result;
   });
 
@@ -84,14 +113,22 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
     const secrets = [password];
     await run(
       tools.clientBin,
-      [...conn.args, `--connect-timeout=${job.connectTimeoutSeconds}`, '-e', `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target)}`],
+      [
+        ...conn.args,
+        `--connect-timeout=${job.connectTimeoutSeconds}`,
+        '-e',
+        `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target)}`,
+      ],
       { timeoutMs: (job.connectTimeoutSeconds + 20) * 1000, secrets },
     ).catch((error: unknown) => {
       throw new RunnerError(`cannot create or reach database "${target}": ${messageOf(error)}`);
     });
 
     const { body } = await openObject(s3, job.s3, job.key, verified);
-    const child = spawn(tools.clientBin, [...conn.args, sandboxArg, `--database=${target}`], { stdio: ['pipe', 'ignore', 'pipe'], env: childEnv(job.password, secrets) });
+    const child = spawn(tools.clientBin, [...conn.args, sandboxArg, `--database=${target}`], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      env: childEnv(job.password, secrets),
+    });
     ctx.onSpawn?.(child, 'mysql');
     const exited = waitForExit(child, secrets);
     const digest = new DigestTap();
@@ -101,7 +138,12 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
       bytesRead: digest.bytes,
       bytesWritten: inspector.bytes,
     }));
-    const stages: Transform[] = [digest, createGunzip(), inspector, ...(job.rewriteDefiners ? [new DefinerRewrite()] : [])];
+    const stages: Transform[] = [
+      digest,
+      createGunzip(),
+      inspector,
+      ...(job.rewriteDefiners ? [new DefinerRewrite()] : []),
+    ];
     let streamError: unknown;
     const flow = pipeline([body, ...stages, child.stdin]).catch((error: unknown) => {
       streamError = error;
@@ -121,17 +163,22 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
           `restore into "${target}" stopped: the backup's gzip data is damaged (${messageOf(streamError)}); the database may be partly restored`,
         );
       }
-      if (streamError) throw new RunnerError(`restore into "${target}" failed while streaming: ${messageOf(streamError)}`);
+      if (streamError)
+        throw new RunnerError(`restore into "${target}" failed while streaming: ${messageOf(streamError)}`);
     } finally {
       progress.stop();
     }
 
     const sha256 = digest.digest();
     if (sha256 !== job.expectedSha256) {
-      throw new RunnerError(`restore into "${target}" read bytes whose SHA-256 ${sha256} differs from the recorded ${job.expectedSha256}: the database may be partly restored`);
+      throw new RunnerError(
+        `restore into "${target}" read bytes whose SHA-256 ${sha256} differs from the recorded ${job.expectedSha256}: the database may be partly restored`,
+      );
     }
     if (!inspector.completed) {
-      throw new RunnerError(`restore into "${target}": the backup ends without the "-- Dump completed" trailer, so it was incomplete`);
+      throw new RunnerError(
+        `restore into "${target}": the backup ends without the "-- Dump completed" trailer, so it was incomplete`,
+      );
     }
     return {
       ok: true,

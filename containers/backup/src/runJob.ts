@@ -1,5 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { RunnerJobSchema, type BackupResult, type FailureResult, type RestoreResult, type RunnerJob, type SkippedResult, type VerifyResult } from '../../../types/job.ts';
+import {
+  RunnerJobSchema,
+  type BackupResult,
+  type FailureResult,
+  type RestoreResult,
+  type RunnerJob,
+  type SkippedResult,
+  type VerifyResult,
+} from '../../../types/job.ts';
 import { describeZodError } from '../../../types/zodMessages.ts';
 import { runBackupOrSkip } from './backup.ts';
 import type { JobContext } from './context.ts';

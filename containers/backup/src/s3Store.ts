@@ -10,7 +10,6 @@ import type { Readable } from 'node:stream';
 import { RESULT_TAGS, type S3Location } from '../../../types/job.ts';
 import { RunnerError } from './errors.ts';
 
-
 /**
  * S3 client for one job. Against a custom endpoint (s3rver locally) the SDK's default request checksums are
  * switched off, as that server rejects them; against AWS they stay on.
@@ -103,7 +102,12 @@ export async function uploadStream(upload: StreamUpload): Promise<void> {
   }).done();
 }
 
-export async function tagChecksum(client: S3Client, location: S3Location, key: string, tags: Record<string, string>): Promise<void> {
+export async function tagChecksum(
+  client: S3Client,
+  location: S3Location,
+  key: string,
+  tags: Record<string, string>,
+): Promise<void> {
   await client.send(
     new PutObjectTaggingCommand({
       Bucket: location.bucket,
@@ -120,9 +124,20 @@ export interface ObjectPin {
 }
 
 /** The checksum tagged on the object (on its pinned version) at backup time, or undefined when it carries none. */
-export async function readTaggedChecksum(client: S3Client, location: S3Location, key: string, pin: ObjectPin = {}): Promise<string | undefined> {
+export async function readTaggedChecksum(
+  client: S3Client,
+  location: S3Location,
+  key: string,
+  pin: ObjectPin = {},
+): Promise<string | undefined> {
   const out = await client
-    .send(new GetObjectTaggingCommand({ Bucket: location.bucket, Key: key, ...(pin.versionId && { VersionId: pin.versionId }) }))
+    .send(
+      new GetObjectTaggingCommand({
+        Bucket: location.bucket,
+        Key: key,
+        ...(pin.versionId && { VersionId: pin.versionId }),
+      }),
+    )
     .catch((error: unknown) => {
       throw objectError(error, location, key, pin);
     });
@@ -139,9 +154,21 @@ export interface OpenedObject {
  * GetObject of the pinned version, with `If-Match` on the pinned ETag. The answer's own ETag is checked as well:
  * a store that ignores `If-Match` (s3rver) serves whatever the key holds now, and that must not pass for the pin.
  */
-export async function openObject(client: S3Client, location: S3Location, key: string, pin: ObjectPin = {}): Promise<OpenedObject> {
+export async function openObject(
+  client: S3Client,
+  location: S3Location,
+  key: string,
+  pin: ObjectPin = {},
+): Promise<OpenedObject> {
   const out = await client
-    .send(new GetObjectCommand({ Bucket: location.bucket, Key: key, ...(pin.versionId && { VersionId: pin.versionId }), ...(pin.etag && { IfMatch: pin.etag }) }))
+    .send(
+      new GetObjectCommand({
+        Bucket: location.bucket,
+        Key: key,
+        ...(pin.versionId && { VersionId: pin.versionId }),
+        ...(pin.etag && { IfMatch: pin.etag }),
+      }),
+    )
     .catch((error: unknown) => {
       throw objectError(error, location, key, pin);
     });
@@ -181,4 +208,3 @@ const MAX_PARTS = 10_000;
 export function partSizeFor(dataBytes: number): number {
   return Math.max(5, Math.ceil((dataBytes * 2) / MAX_PARTS / MiB)) * MiB;
 }
-

@@ -30,7 +30,12 @@ export function isZlibError(error: unknown): boolean {
  * bytes against the recorded one, the gzip members' own CRCs and lengths, and the dump's completion trailer. S3
  * read errors, a replaced object among them, are thrown, not reported as corruption.
  */
-export async function checkObject(s3: S3Client, location: S3Location, object: BackupObjectRef, ctx: JobContext = {}): Promise<ObjectCheck> {
+export async function checkObject(
+  s3: S3Client,
+  location: S3Location,
+  object: BackupObjectRef,
+  ctx: JobContext = {},
+): Promise<ObjectCheck> {
   const { expectedSha256 } = object;
   const { body, pin } = await openObject(s3, location, object.key, object);
   const digest = new DigestTap();
@@ -52,7 +57,9 @@ export async function checkObject(s3: S3Client, location: S3Location, object: Ba
   // After a gzip error the object was not read to its end, so its digest would describe only a prefix.
   const sha256 = gzipProblem ? undefined : digest.digest();
   const problems = [
-    sha256 !== undefined && sha256 !== expectedSha256 ? `SHA-256 mismatch: recorded ${expectedSha256}, object has ${sha256}` : undefined,
+    sha256 !== undefined && sha256 !== expectedSha256
+      ? `SHA-256 mismatch: recorded ${expectedSha256}, object has ${sha256}`
+      : undefined,
     gzipProblem,
     !gzipProblem && !inspector.completed ? 'the dump inside ends without its "-- Dump completed" trailer' : undefined,
   ].filter((p): p is string => p !== undefined);

@@ -55,16 +55,34 @@ export function auditListQuery(filter: AuditFilter, page: { limit: number; curso
   const between = timeRange(filter.from, filter.to);
   const target: Pick<IndexQuery, 'index' | 'partition' | 'where'> =
     targetType && targetId
-      ? { index: 'gsi2', partition: collections.auditOf(targetType, targetId), ...(principal && { where: { attribute: 'principal', value: principal } }) }
+      ? {
+          index: 'gsi2',
+          partition: collections.auditOf(targetType, targetId),
+          ...(principal && { where: { attribute: 'principal', value: principal } }),
+        }
       : principal
-        ? { index: 'gsi4', partition: collections.auditBy(principal), ...(targetType && { where: { attribute: 'targetType', value: targetType } }) }
+        ? {
+            index: 'gsi4',
+            partition: collections.auditBy(principal),
+            ...(targetType && { where: { attribute: 'targetType', value: targetType } }),
+          }
         : targetType
           ? { index: 'gsi3', partition: collections.auditOfType(targetType) }
           : { index: 'gsi1', partition: collections.audit };
-  return { ...target, newestFirst: true, limit: page.limit, ...(page.cursor !== undefined && { cursor: page.cursor }), ...(between && { between }) };
+  return {
+    ...target,
+    newestFirst: true,
+    limit: page.limit,
+    ...(page.cursor !== undefined && { cursor: page.cursor }),
+    ...(between && { between }),
+  };
 }
 
 /** Events newest first, by any combination of date range, principal, kind of entity and entity. */
-export function listAudit(table: TableRef, page: { limit: number; cursor?: string }, filter: AuditFilter = {}): Promise<Page<AuditEvent>> {
+export function listAudit(
+  table: TableRef,
+  page: { limit: number; cursor?: string },
+  filter: AuditFilter = {},
+): Promise<Page<AuditEvent>> {
   return queryCollectionPage(table, auditListQuery(filter, page), (item) => AuditEventSchema.parse(item));
 }

@@ -31,7 +31,9 @@ export function toBackup(record: BackupRecord): Backup {
  * GSI keys of a backup (see keys.ts): in the trash it is listed by trash time under TRASH and nowhere else;
  * otherwise by creation time in all backups, its source's, its status's and its source+status's collections.
  */
-export function backupIndexKeys(b: Pick<Backup, 'id' | 'sourceId' | 'status' | 'createdAt' | 'trashedAt'>): Record<string, string> {
+export function backupIndexKeys(
+  b: Pick<Backup, 'id' | 'sourceId' | 'status' | 'createdAt' | 'trashedAt'>,
+): Record<string, string> {
   if (b.trashedAt) {
     const trashed = timeSortKey(b.trashedAt, b.id);
     return { gsi1pk: collections.trash, gsi1sk: trashed, gsi2pk: collections.trashOf(b.sourceId), gsi2sk: trashed };
@@ -58,7 +60,9 @@ export function backupItem(record: BackupRecord): Record<string, unknown> {
 const toRecord = (item: Record<string, unknown>): BackupRecord => withoutKeys<BackupRecord>(item);
 
 export async function getBackupRecord(table: TableRef, id: string): Promise<BackupRecord | undefined> {
-  const out = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.backup(id), ConsistentRead: true }));
+  const out = await table.client.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.backup(id), ConsistentRead: true }),
+  );
   return out.Item ? toRecord(out.Item) : undefined;
 }
 
@@ -68,10 +72,14 @@ export async function getBackupRecord(table: TableRef, id: string): Promise<Back
  */
 export async function putBackupRecords(table: TableRef, records: readonly BackupRecord[]): Promise<void> {
   for (let i = 0; i < records.length; i += 25) {
-    let pending: Record<string, unknown>[] = records.slice(i, i + 25).map((r) => ({ PutRequest: { Item: backupItem(r) } }));
+    let pending: Record<string, unknown>[] = records
+      .slice(i, i + 25)
+      .map((r) => ({ PutRequest: { Item: backupItem(r) } }));
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-      const out = await table.client.send(new BatchWriteCommand({ RequestItems: { [table.tableName]: pending as never } }));
+      const out = await table.client.send(
+        new BatchWriteCommand({ RequestItems: { [table.tableName]: pending as never } }),
+      );
       pending = (out.UnprocessedItems?.[table.tableName] ?? []) as Record<string, unknown>[];
     }
   }
@@ -92,18 +100,32 @@ export function backupListQuery(filter: BackupFilter, page: { limit: number; cur
         : sourceId
           ? { index: 'gsi2', partition: collections.backupsOf(sourceId) }
           : { index: 'gsi1', partition: collections.backups };
-  return { ...target, newestFirst: true, limit: page.limit, ...(page.cursor !== undefined && { cursor: page.cursor }), ...(between && { between }) };
+  return {
+    ...target,
+    newestFirst: true,
+    limit: page.limit,
+    ...(page.cursor !== undefined && { cursor: page.cursor }),
+    ...(between && { between }),
+  };
 }
 
 const parseBackup = (item: Record<string, unknown>) => toBackup(item as unknown as BackupRecord);
 
 /** Backups not in the trash, newest first, by any combination of source, status and creation-date range. */
-export function listBackups(table: TableRef, filter: BackupFilter, page: { limit: number; cursor?: string }): Promise<Page<Backup>> {
+export function listBackups(
+  table: TableRef,
+  filter: BackupFilter,
+  page: { limit: number; cursor?: string },
+): Promise<Page<Backup>> {
   return queryCollectionPage(table, backupListQuery(filter, page), parseBackup);
 }
 
 /** The trash, most recently trashed first: all of it or one source's. */
-export function listTrash(table: TableRef, sourceId: string | undefined, page: { limit: number; cursor?: string }): Promise<Page<Backup>> {
+export function listTrash(
+  table: TableRef,
+  sourceId: string | undefined,
+  page: { limit: number; cursor?: string },
+): Promise<Page<Backup>> {
   const target: Pick<IndexQuery, 'index' | 'partition'> = sourceId
     ? { index: 'gsi2', partition: collections.trashOf(sourceId) }
     : { index: 'gsi1', partition: collections.trash };
@@ -114,9 +136,19 @@ export function listTrash(table: TableRef, sourceId: string | undefined, page: {
  * Backups of every source trashed strictly before `before` (an ISO time), the longest-trashed first: a key
  * condition on the TRASH collection, so the sweeper reads only what it is about to purge.
  */
-export function listTrashedBefore(table: TableRef, before: string, page: { limit: number; cursor?: string }): Promise<Page<Backup>> {
+export function listTrashedBefore(
+  table: TableRef,
+  before: string,
+  page: { limit: number; cursor?: string },
+): Promise<Page<Backup>> {
   // Sort keys are `<trashedAt>#<id>`: one trashed exactly at `before` sorts after `before` itself.
-  const query: IndexQuery = { index: 'gsi1', partition: collections.trash, between: ['0', before], limit: page.limit, ...(page.cursor !== undefined && { cursor: page.cursor }) };
+  const query: IndexQuery = {
+    index: 'gsi1',
+    partition: collections.trash,
+    between: ['0', before],
+    limit: page.limit,
+    ...(page.cursor !== undefined && { cursor: page.cursor }),
+  };
   return queryCollectionPage(table, query, parseBackup);
 }
 
@@ -124,7 +156,9 @@ export function listTrashedBefore(table: TableRef, before: string, page: { limit
 
 /** Creates the record; fails if the id is taken. */
 export function newBackupPut(table: TableRef, record: BackupRecord): TransactItem {
-  return { Put: { TableName: table.tableName, Item: backupItem(record), ConditionExpression: 'attribute_not_exists(pk)' } };
+  return {
+    Put: { TableName: table.tableName, Item: backupItem(record), ConditionExpression: 'attribute_not_exists(pk)' },
+  };
 }
 
 /** Deletes a record the API created a moment ago and that nothing has started (undo of a failed start). */
@@ -191,7 +225,10 @@ export async function setVerification(table: TableRef, id: string, verification:
     new UpdateCommand({
       TableName: table.tableName,
       Key: keys.backup(id),
-      ...updateExpression({ set: { verification } }, { expression: '#status = :succeeded', names: { '#status': 'status' }, values: { ':succeeded': 'succeeded' } }),
+      ...updateExpression(
+        { set: { verification } },
+        { expression: '#status = :succeeded', names: { '#status': 'status' }, values: { ':succeeded': 'succeeded' } },
+      ),
     }),
   );
 }
@@ -209,7 +246,11 @@ export async function markObjectMissing(table: TableRef, id: string, at: string)
         Key: keys.backup(id),
         ...updateExpression(
           { set: { objectMissingAt: at } },
-          { expression: '#status = :succeeded AND attribute_not_exists(#missing)', names: { '#status': 'status', '#missing': 'objectMissingAt' }, values: { ':succeeded': 'succeeded' } },
+          {
+            expression: '#status = :succeeded AND attribute_not_exists(#missing)',
+            names: { '#status': 'status', '#missing': 'objectMissingAt' },
+            values: { ':succeeded': 'succeeded' },
+          },
         ),
       }),
     );
@@ -247,7 +288,11 @@ export function untrashUpdate(table: TableRef, record: Backup & { trashedAt: str
       Key: keys.backup(record.id),
       ...updateExpression(
         { set: backupIndexKeys({ ...record, trashedAt: undefined }), remove: ['trashedAt'] },
-        { expression: '#trashedAt = :seen', names: { '#trashedAt': 'trashedAt' }, values: { ':seen': record.trashedAt } },
+        {
+          expression: '#trashedAt = :seen',
+          names: { '#trashedAt': 'trashedAt' },
+          values: { ':seen': record.trashedAt },
+        },
       ),
     },
   };
@@ -315,8 +360,13 @@ export function runningLockRelease(table: TableRef, sourceId: string, backupId: 
   };
 }
 
-export async function getRunningLock(table: TableRef, sourceId: string): Promise<Omit<RunningLock, 'database'> | undefined> {
-  const out = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.runningLock(sourceId), ConsistentRead: true }));
+export async function getRunningLock(
+  table: TableRef,
+  sourceId: string,
+): Promise<Omit<RunningLock, 'database'> | undefined> {
+  const out = await table.client.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.runningLock(sourceId), ConsistentRead: true }),
+  );
   return out.Item ? { sourceId, backupId: String(out.Item.backupId), since: String(out.Item.since) } : undefined;
 }
 
@@ -336,5 +386,11 @@ export function enabledSourceCheck(table: TableRef, sourceId: string): TransactI
 
 /** Guards a transaction on the data source existing. */
 export function sourceExistsCheck(table: TableRef, sourceId: string): TransactItem {
-  return { ConditionCheck: { TableName: table.tableName, Key: keys.dataSource(sourceId), ConditionExpression: 'attribute_exists(pk)' } };
+  return {
+    ConditionCheck: {
+      TableName: table.tableName,
+      Key: keys.dataSource(sourceId),
+      ConditionExpression: 'attribute_exists(pk)',
+    },
+  };
 }

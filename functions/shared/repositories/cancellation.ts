@@ -14,7 +14,10 @@ export class TransactionCancelled extends Error {
     /** The items' names, in order, when the transaction was written with `transactNamedItems`. */
     readonly names: readonly string[] = [],
   ) {
-    super(`transaction cancelled: [${codes.map((c, i) => `${names[i] ? `${names[i]}: ` : ''}${c ?? 'None'}`).join(', ')}]`, options);
+    super(
+      `transaction cancelled: [${codes.map((c, i) => `${names[i] ? `${names[i]}: ` : ''}${c ?? 'None'}`).join(', ')}]`,
+      options,
+    );
     this.name = 'TransactionCancelled';
   }
 
@@ -73,12 +76,22 @@ export async function transactWriteItems(table: TableRef, items: TransactItem[],
  * `transactWriteItems` over items given by name (items left undefined are not written), so that the caller reads
  * a cancellation by name (`error.failed('lock')`) rather than by a position that shifts as items are added.
  */
-export async function transactNamedItems(table: TableRef, items: Readonly<Record<string, TransactItem | undefined>>): Promise<void> {
+export async function transactNamedItems(
+  table: TableRef,
+  items: Readonly<Record<string, TransactItem | undefined>>,
+): Promise<void> {
   const named = Object.entries(items).filter((entry): entry is [string, TransactItem] => entry[1] !== undefined);
   try {
-    await transactWriteItems(table, named.map(([, item]) => item));
+    await transactWriteItems(
+      table,
+      named.map(([, item]) => item),
+    );
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
-    throw new TransactionCancelled(error.codes, { cause: error.cause }, named.map(([name]) => name));
+    throw new TransactionCancelled(
+      error.codes,
+      { cause: error.cause },
+      named.map(([name]) => name),
+    );
   }
 }

@@ -28,11 +28,18 @@ export function assertCursorFits(query: IndexQuery): void {
     start[partition] === query.partition &&
     sortValue !== undefined &&
     (!query.between || (sortValue >= query.between[0] && sortValue <= query.between[1]));
-  if (!fits) throw new Invalid('cursor belongs to another list or filter', { cursor: 'belongs to another list or filter: start again without it' });
+  if (!fits)
+    throw new Invalid('cursor belongs to another list or filter', {
+      cursor: 'belongs to another list or filter: start again without it',
+    });
 }
 
 /** One page of a GSI collection, with the cursor checked against the query it is used with. */
-export function queryCollectionPage<T>(table: TableRef, query: IndexQuery, parse: (item: Record<string, unknown>) => T): Promise<Page<T>> {
+export function queryCollectionPage<T>(
+  table: TableRef,
+  query: IndexQuery,
+  parse: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
   assertCursorFits(query);
   return queryPage(table, query, parse);
 }

@@ -30,14 +30,20 @@ export function dataSourceItem(record: DataSourceRecord): Record<string, unknown
 }
 
 export async function getDataSource(table: TableRef, id: string): Promise<DataSourceRecord | undefined> {
-  const out = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.dataSource(id), ConsistentRead: true }));
+  const out = await table.client.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.dataSource(id), ConsistentRead: true }),
+  );
   return out.Item ? toRecord(out.Item) : undefined;
 }
 
 /** Creates the item; fails with ConditionalCheckFailedException if the id is taken. */
 export async function putNewDataSource(table: TableRef, record: DataSourceRecord): Promise<void> {
   await table.client.send(
-    new PutCommand({ TableName: table.tableName, Item: dataSourceItem(record), ConditionExpression: 'attribute_not_exists(pk)' }),
+    new PutCommand({
+      TableName: table.tableName,
+      Item: dataSourceItem(record),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
   );
 }
 
@@ -46,13 +52,20 @@ export async function deleteDataSourceItem(table: TableRef, id: string): Promise
 }
 
 /** Sources ordered by name. */
-export async function listDataSources(table: TableRef, page: { limit: number; cursor?: string }): Promise<Page<DataSource>> {
-  return queryCollectionPage(table, { index: 'gsi1', partition: collections.sources, ...page }, (item) => toDataSource(toRecord(item)));
+export async function listDataSources(
+  table: TableRef,
+  page: { limit: number; cursor?: string },
+): Promise<Page<DataSource>> {
+  return queryCollectionPage(table, { index: 'gsi1', partition: collections.sources, ...page }, (item) =>
+    toDataSource(toRecord(item)),
+  );
 }
 
 /** Transaction item creating a source; its condition fails if the id is taken. */
 export function newDataSourcePut(table: TableRef, record: DataSourceRecord): TransactItem {
-  return { Put: { TableName: table.tableName, Item: dataSourceItem(record), ConditionExpression: 'attribute_not_exists(pk)' } };
+  return {
+    Put: { TableName: table.tableName, Item: dataSourceItem(record), ConditionExpression: 'attribute_not_exists(pk)' },
+  };
 }
 
 /**
@@ -85,7 +98,9 @@ export function setEnabledUpdate(table: TableRef, id: string, enabled: boolean, 
 
 /** Transaction item deleting a source; its condition fails if the source is already gone. */
 export function dataSourceDelete(table: TableRef, id: string): TransactItem {
-  return { Delete: { TableName: table.tableName, Key: keys.dataSource(id), ConditionExpression: 'attribute_exists(pk)' } };
+  return {
+    Delete: { TableName: table.tableName, Key: keys.dataSource(id), ConditionExpression: 'attribute_exists(pk)' },
+  };
 }
 
 /** Transaction item deleting one schedule item (the schedule goes with its source). */
@@ -94,7 +109,11 @@ export function scheduleDelete(table: TableRef, scheduleId: string): TransactIte
 }
 
 /** Every item of a gsi2 collection, one page at a time (projected to what `select` names). */
-async function* gsi2Pages(table: TableRef, partition: string, select: Pick<QueryCommandInput, 'Select' | 'ProjectionExpression' | 'ExpressionAttributeNames'>) {
+async function* gsi2Pages(
+  table: TableRef,
+  partition: string,
+  select: Pick<QueryCommandInput, 'Select' | 'ProjectionExpression' | 'ExpressionAttributeNames'>,
+) {
   let start: Record<string, unknown> | undefined;
   do {
     const out = await table.client.send(
@@ -120,7 +139,10 @@ export async function countBackupsOf(table: TableRef, sourceId: string): Promise
     for await (const page of gsi2Pages(table, collection, { Select: 'COUNT' })) n += page.Count ?? 0;
     return n;
   };
-  const [listed, inTrash] = await Promise.all([count(collections.backupsOf(sourceId)), count(collections.trashOf(sourceId))]);
+  const [listed, inTrash] = await Promise.all([
+    count(collections.backupsOf(sourceId)),
+    count(collections.trashOf(sourceId)),
+  ]);
   return { total: listed + inTrash, inTrash };
 }
 
@@ -128,7 +150,10 @@ export async function countBackupsOf(table: TableRef, sourceId: string): Promise
 export async function scheduleIdsOf(table: TableRef, sourceId: string): Promise<string[]> {
   const ids: string[] = [];
   const prefix = keys.schedule('').pk;
-  for await (const page of gsi2Pages(table, collections.schedulesOf(sourceId), { ProjectionExpression: '#pk', ExpressionAttributeNames: { '#pk': 'pk' } })) {
+  for await (const page of gsi2Pages(table, collections.schedulesOf(sourceId), {
+    ProjectionExpression: '#pk',
+    ExpressionAttributeNames: { '#pk': 'pk' },
+  })) {
     for (const item of page.Items ?? []) {
       const pk = item.pk;
       if (typeof pk === 'string' && pk.startsWith(prefix)) ids.push(pk.slice(prefix.length));

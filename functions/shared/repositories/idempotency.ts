@@ -20,14 +20,27 @@ const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);
  * so an item past `expiresAt` is treated as absent here and may be overwritten (see `idempotencyPut`).
  */
 export async function getIdempotency(table: TableRef, key: string, now: Date): Promise<IdempotencyRecord | undefined> {
-  const out = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.idempotency(key), ConsistentRead: true }));
+  const out = await table.client.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.idempotency(key), ConsistentRead: true }),
+  );
   const item = out.Item;
   if (!item || Number(item[TTL_ATTRIBUTE]) <= epochSeconds(now)) return undefined;
-  return { key, operation: String(item.operation), targetId: String(item.targetId), resultId: String(item.resultId), createdAt: String(item.createdAt) };
+  return {
+    key,
+    operation: String(item.operation),
+    targetId: String(item.targetId),
+    resultId: String(item.resultId),
+    createdAt: String(item.createdAt),
+  };
 }
 
 /** Transaction item claiming the key for `windowSeconds`; its condition fails while an unexpired claim exists. */
-export function idempotencyPut(table: TableRef, record: IdempotencyRecord, now: Date, windowSeconds: number): TransactItem {
+export function idempotencyPut(
+  table: TableRef,
+  record: IdempotencyRecord,
+  now: Date,
+  windowSeconds: number,
+): TransactItem {
   return {
     Put: {
       TableName: table.tableName,

@@ -23,11 +23,17 @@ export function restoreItem(restore: Restore): Record<string, unknown> {
 const parseRestore = (item: Record<string, unknown>): Restore => RestoreSchema.parse(withoutKeys(item));
 
 export async function getRestoreRecord(table: TableRef, id: string): Promise<Restore | undefined> {
-  const out = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.restore(id), ConsistentRead: true }));
+  const out = await table.client.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.restore(id), ConsistentRead: true }),
+  );
   return out.Item ? parseRestore(out.Item) : undefined;
 }
 
-export function listRestores(table: TableRef, targetSourceId: string | undefined, page: { limit: number; cursor?: string }): Promise<Page<Restore>> {
+export function listRestores(
+  table: TableRef,
+  targetSourceId: string | undefined,
+  page: { limit: number; cursor?: string },
+): Promise<Page<Restore>> {
   const target = targetSourceId
     ? ({ index: 'gsi2', partition: collections.restoresInto(targetSourceId) } as const)
     : ({ index: 'gsi1', partition: collections.restores } as const);
@@ -35,7 +41,9 @@ export function listRestores(table: TableRef, targetSourceId: string | undefined
 }
 
 export function newRestorePut(table: TableRef, restore: Restore): TransactItem {
-  return { Put: { TableName: table.tableName, Item: restoreItem(restore), ConditionExpression: 'attribute_not_exists(pk)' } };
+  return {
+    Put: { TableName: table.tableName, Item: restoreItem(restore), ConditionExpression: 'attribute_not_exists(pk)' },
+  };
 }
 
 /** Deletes a restore the API created a moment ago and that nothing has started (undo of a failed start). */
@@ -52,7 +60,13 @@ export function queuedRestoreDelete(table: TableRef, id: string): TransactItem {
 }
 
 /** Moves a restore to `to` with `fields`; fails unless it is in one of `from`. */
-export function restoreStatusUpdate(table: TableRef, id: string, to: RestoreStatus, from: readonly RestoreStatus[], fields: Partial<Restore> = {}): TransactItem {
+export function restoreStatusUpdate(
+  table: TableRef,
+  id: string,
+  to: RestoreStatus,
+  from: readonly RestoreStatus[],
+  fields: Partial<Restore> = {},
+): TransactItem {
   const values = Object.fromEntries(from.map((s, i) => [`:from${i}`, s]));
   return {
     Update: {
@@ -60,7 +74,11 @@ export function restoreStatusUpdate(table: TableRef, id: string, to: RestoreStat
       Key: keys.restore(id),
       ...updateExpression(
         { set: { ...fields, status: to } },
-        { expression: `attribute_exists(pk) AND #status IN (${Object.keys(values).join(', ')})`, names: { '#status': 'status' }, values },
+        {
+          expression: `attribute_exists(pk) AND #status IN (${Object.keys(values).join(', ')})`,
+          names: { '#status': 'status' },
+          values,
+        },
       ),
     },
   };
@@ -70,7 +88,10 @@ export function restoreStatusUpdate(table: TableRef, id: string, to: RestoreStat
  * The lock on a target database while a restore is queued or running in it: a second restore into the same
  * database would interleave two dumps. Taken with the restore record, released with its outcome.
  */
-export function restoreLockPut(table: TableRef, restore: Pick<Restore, 'id' | 'targetSourceId' | 'targetDatabase'>): TransactItem {
+export function restoreLockPut(
+  table: TableRef,
+  restore: Pick<Restore, 'id' | 'targetSourceId' | 'targetDatabase'>,
+): TransactItem {
   return {
     Put: {
       TableName: table.tableName,
@@ -81,7 +102,10 @@ export function restoreLockPut(table: TableRef, restore: Pick<Restore, 'id' | 't
 }
 
 /** Releases the lock if this restore holds it (a retry that already released it changes nothing). */
-export function restoreLockRelease(table: TableRef, restore: Pick<Restore, 'id' | 'targetSourceId' | 'targetDatabase'>): TransactItem {
+export function restoreLockRelease(
+  table: TableRef,
+  restore: Pick<Restore, 'id' | 'targetSourceId' | 'targetDatabase'>,
+): TransactItem {
   return {
     Delete: {
       TableName: table.tableName,
@@ -97,11 +121,27 @@ export function restoreLockRelease(table: TableRef, restore: Pick<Restore, 'id' 
  * recorded as a good backup of a half-written database.
  */
 export function restoreLockAbsentCheck(table: TableRef, sourceId: string, database: string): TransactItem {
-  return { ConditionCheck: { TableName: table.tableName, Key: keys.restoreLock(sourceId, database), ConditionExpression: 'attribute_not_exists(pk)' } };
+  return {
+    ConditionCheck: {
+      TableName: table.tableName,
+      Key: keys.restoreLock(sourceId, database),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
 }
 
 /** Which restore holds the lock on a target database, if any. */
-export async function getRestoreLock(table: TableRef, targetSourceId: string, database: string): Promise<string | undefined> {
-  const out = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.restoreLock(targetSourceId, database), ConsistentRead: true }));
+export async function getRestoreLock(
+  table: TableRef,
+  targetSourceId: string,
+  database: string,
+): Promise<string | undefined> {
+  const out = await table.client.send(
+    new GetCommand({
+      TableName: table.tableName,
+      Key: keys.restoreLock(targetSourceId, database),
+      ConsistentRead: true,
+    }),
+  );
   return typeof out.Item?.restoreId === 'string' ? out.Item.restoreId : undefined;
 }

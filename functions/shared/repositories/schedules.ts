@@ -11,7 +11,10 @@ import { withoutKeys, type TableRef } from './table.ts';
  * write it made.
  */
 /** As stored: `verify` is absent on schedules written before verification existed (read as never). */
-export type ScheduleRecord = Omit<Schedule, 'nextRuns' | 'verify'> & { readonly verify?: VerifyPolicy; readonly revision: number };
+export type ScheduleRecord = Omit<Schedule, 'nextRuns' | 'verify'> & {
+  readonly verify?: VerifyPolicy;
+  readonly revision: number;
+};
 
 export function scheduleItem(record: ScheduleRecord): Record<string, unknown> {
   const sortKey = timeSortKey(record.createdAt, record.id);
@@ -31,17 +34,26 @@ function toRecord(item: Record<string, unknown>): ScheduleRecord {
 }
 
 export async function getSchedule(table: TableRef, id: string): Promise<ScheduleRecord | undefined> {
-  const out = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.schedule(id), ConsistentRead: true }));
+  const out = await table.client.send(
+    new GetCommand({ TableName: table.tableName, Key: keys.schedule(id), ConsistentRead: true }),
+  );
   return out.Item ? toRecord(out.Item) : undefined;
 }
 
 /** Every schedule, oldest first. */
-export function listSchedules(table: TableRef, page: { limit: number; cursor?: string }): Promise<Page<ScheduleRecord>> {
+export function listSchedules(
+  table: TableRef,
+  page: { limit: number; cursor?: string },
+): Promise<Page<ScheduleRecord>> {
   return queryCollectionPage(table, { index: 'gsi1', partition: collections.schedules, ...page }, toRecord);
 }
 
 /** The schedules of one data source, oldest first. */
-export function listSchedulesOf(table: TableRef, sourceId: string, page: { limit: number; cursor?: string }): Promise<Page<ScheduleRecord>> {
+export function listSchedulesOf(
+  table: TableRef,
+  sourceId: string,
+  page: { limit: number; cursor?: string },
+): Promise<Page<ScheduleRecord>> {
   return queryCollectionPage(table, { index: 'gsi2', partition: collections.schedulesOf(sourceId), ...page }, toRecord);
 }
 
@@ -49,7 +61,9 @@ export function listSchedulesOf(table: TableRef, sourceId: string, page: { limit
 
 /** Creates the item; cancels the transaction if the id is taken. */
 export function putNewSchedule(table: TableRef, record: ScheduleRecord) {
-  return { Put: { TableName: table.tableName, Item: scheduleItem(record), ConditionExpression: 'attribute_not_exists(pk)' } };
+  return {
+    Put: { TableName: table.tableName, Item: scheduleItem(record), ConditionExpression: 'attribute_not_exists(pk)' },
+  };
 }
 
 /** Replaces the item only if it is still at `expectedRevision` (nobody changed or deleted it since it was read). */

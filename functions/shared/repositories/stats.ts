@@ -29,7 +29,12 @@ export interface StorageChange {
 
 // One Update per day item: a transaction may not touch the same item twice, so a status count and a storage
 // change on the same day travel together.
-function dayCounterUpdate(table: TableRef, at: Date, counts: Record<string, number>, storage: StorageChange): TransactItem {
+function dayCounterUpdate(
+  table: TableRef,
+  at: Date,
+  counts: Record<string, number>,
+  storage: StorageChange,
+): TransactItem {
   const add = { ...counts };
   if (storage.addedBytes) add.addedBytes = storage.addedBytes;
   if (storage.removedBytes) add.removedBytes = storage.removedBytes;
@@ -46,7 +51,13 @@ function dayCounterUpdate(table: TableRef, at: Date, counts: Record<string, numb
  * Transaction item counting one (or, with delta -1, un-counting one) entry into `status` at `at`, with the
  * bytes the same change starts or stops storing (a success stores its object).
  */
-export function statusCounterUpdate(table: TableRef, status: BackupStatus, at: Date, delta = 1, storage: StorageChange = {}): TransactItem {
+export function statusCounterUpdate(
+  table: TableRef,
+  status: BackupStatus,
+  at: Date,
+  delta = 1,
+  storage: StorageChange = {},
+): TransactItem {
   return dayCounterUpdate(table, at, { [status]: delta, [hourAttribute(at, status)]: delta }, storage);
 }
 
@@ -71,7 +82,10 @@ export function sourceStatsUpdate(table: TableRef, sourceId: string, change: Sou
     Update: {
       TableName: table.tableName,
       Key: keys.statsSource(sourceId),
-      ...updateExpression({ set: { sourceId, lastBackup: change.lastBackup, lastSucceededAt: change.lastSucceededAt }, add }),
+      ...updateExpression({
+        set: { sourceId, lastBackup: change.lastBackup, lastSucceededAt: change.lastSucceededAt },
+        add,
+      }),
     },
   };
 }
@@ -97,7 +111,13 @@ function toDayCounters(item: Record<string, unknown>): DayCounters {
     total[status] = Number(item[status] ?? 0);
     for (let h = 0; h < 24; h++) hours[h]![status] = Number(item[`h${String(h).padStart(2, '0')}_${status}`] ?? 0);
   }
-  return { day: String(item.sk).slice('DAY#'.length), total, hours, addedBytes: Number(item.addedBytes ?? 0), removedBytes: Number(item.removedBytes ?? 0) };
+  return {
+    day: String(item.sk).slice('DAY#'.length),
+    total,
+    hours,
+    addedBytes: Number(item.addedBytes ?? 0),
+    removedBytes: Number(item.removedBytes ?? 0),
+  };
 }
 
 /** The day items from `fromDay` to `toDay` inclusive (at most one per day: 30 days is one small Query). */
@@ -109,7 +129,11 @@ export async function readDayCounters(table: TableRef, fromDay: string, toDay: s
       new QueryCommand({
         TableName: table.tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': keys.statsDay(fromDay).pk, ':from': keys.statsDay(fromDay).sk, ':to': keys.statsDay(toDay).sk },
+        ExpressionAttributeValues: {
+          ':pk': keys.statsDay(fromDay).pk,
+          ':from': keys.statsDay(fromDay).sk,
+          ':to': keys.statsDay(toDay).sk,
+        },
         ConsistentRead: true,
         ExclusiveStartKey: start,
       }),

@@ -35,13 +35,21 @@ export interface IndexQuery {
 }
 
 /** One page of a GSI query; the cursor is opaque to callers and validated on the way back in. */
-export async function queryPage<T>(table: TableRef, query: IndexQuery, parse: (item: Record<string, unknown>) => T): Promise<Page<T>> {
+export async function queryPage<T>(
+  table: TableRef,
+  query: IndexQuery,
+  parse: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
   const { partition: pkName, sort: skName } = indexKeys(query.index);
   const input: QueryCommandInput = {
     TableName: table.tableName,
     IndexName: query.index,
     KeyConditionExpression: query.between ? '#pk = :pk AND #sk BETWEEN :from AND :to' : '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': pkName, ...(query.between && { '#sk': skName }), ...(query.where && { '#where': query.where.attribute }) },
+    ExpressionAttributeNames: {
+      '#pk': pkName,
+      ...(query.between && { '#sk': skName }),
+      ...(query.where && { '#where': query.where.attribute }),
+    },
     ExpressionAttributeValues: {
       ':pk': query.partition,
       ...(query.between && { ':from': query.between[0], ':to': query.between[1] }),

@@ -21,7 +21,10 @@ export interface ConditionSpec {
  * Builds `SET a = :v, … ADD n :d REMOVE r` from plain objects (undefined values are skipped), plus an
  * optional condition whose own `#name`/`:value` placeholders must not start with `#u`/`:u`.
  */
-export function updateExpression(spec: UpdateSpec, condition?: ConditionSpec): UpdateParts & { ConditionExpression?: string } {
+export function updateExpression(
+  spec: UpdateSpec,
+  condition?: ConditionSpec,
+): UpdateParts & { ConditionExpression?: string } {
   const names: Record<string, string> = { ...condition?.names };
   const values: Record<string, unknown> = { ...condition?.values };
   let n = 0;

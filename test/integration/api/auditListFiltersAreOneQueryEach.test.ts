@@ -30,7 +30,14 @@ const seeded: (AuditInput & { at: string })[] = Array.from({ length: 36 }, (_, i
       ['backup', 'bk-2'],
     ] as const
   )[i % 4] as readonly [AuditInput['targetType'], string];
-  return { principal, action: `${targetType}.update`, targetType, targetId, summary: `event ${i}`, at: new Date(START + i * 4 * HOUR).toISOString() };
+  return {
+    principal,
+    action: `${targetType}.update`,
+    targetType,
+    targetId,
+    summary: `event ${i}`,
+    at: new Date(START + i * 4 * HOUR).toISOString(),
+  };
 });
 
 beforeAll(async () => {
@@ -38,12 +45,17 @@ beforeAll(async () => {
   listAudit = (await import('../../../functions/audit/listAudit.ts')).handler;
   ({ documentClient } = await import('../../../functions/shared/clients.ts'));
   // Through the same item builder every audited change uses, at chosen times.
-  for (const { at, ...input } of seeded) await table.client.send(new PutCommand({ TableName: table.tableName, Item: auditItem(input, new Date(at)) }));
+  for (const { at, ...input } of seeded)
+    await table.client.send(new PutCommand({ TableName: table.tableName, Item: auditItem(input, new Date(at)) }));
 });
 
 type Query = Record<string, string>;
 const list = (query: Query) =>
-  call<Page<AuditEvent> & { error?: string; fields?: Record<string, string> }>(listAudit, { method: 'GET', resource: '/v1/audit', query } satisfies ApiRequest);
+  call<Page<AuditEvent> & { error?: string; fields?: Record<string, string> }>(listAudit, {
+    method: 'GET',
+    resource: '/v1/audit',
+    query,
+  } satisfies ApiRequest);
 
 /** Follows `nextCursor` to the end. */
 async function listAll(query: Query, limit: number): Promise<string[]> {
@@ -62,17 +74,31 @@ async function listAll(query: Query, limit: number): Promise<string[]> {
 /** What a filter should return: the seeded events, newest first, by their summaries. */
 function expected(filter: Query): string[] {
   return seeded
-    .filter((e) => (!filter.principal || e.principal === filter.principal) && (!filter.targetType || e.targetType === filter.targetType))
-    .filter((e) => (!filter.targetId || e.targetId === filter.targetId) && (!filter.from || e.at >= filter.from) && (!filter.to || e.at <= filter.to))
+    .filter(
+      (e) =>
+        (!filter.principal || e.principal === filter.principal) &&
+        (!filter.targetType || e.targetType === filter.targetType),
+    )
+    .filter(
+      (e) =>
+        (!filter.targetId || e.targetId === filter.targetId) &&
+        (!filter.from || e.at >= filter.from) &&
+        (!filter.to || e.at <= filter.to),
+    )
     .sort((a, b) => b.at.localeCompare(a.at))
     .map((e) => e.summary ?? '');
 }
 
 /** Every DynamoDB command the handler sends while `run` runs. */
-async function commandsDuring(run: () => Promise<unknown>): Promise<{ name: string; input: Record<string, unknown> }[]> {
+async function commandsDuring(
+  run: () => Promise<unknown>,
+): Promise<{ name: string; input: Record<string, unknown> }[]> {
   const spy = vi.spyOn(documentClient, 'send');
   await run();
-  const commands = spy.mock.calls.map(([command]) => ({ name: command.constructor.name, input: (command as unknown as { input: Record<string, unknown> }).input }));
+  const commands = spy.mock.calls.map(([command]) => ({
+    name: command.constructor.name,
+    input: (command as unknown as { input: Record<string, unknown> }).input,
+  }));
   spy.mockRestore();
   return commands;
 }
@@ -93,22 +119,25 @@ describe('filtering the audit log', () => {
     // Combinations no index serves alone: the narrower partition is read and the rest filtered.
     [{ targetType: 'backup', targetId: 'bk-2', principal: BOB }, 'gsi2', true],
     [{ principal: ALICE, targetType: 'dataSource' }, 'gsi4', true],
-  ] as const)('narrows to %j with Queries on %s (filter expression: %s), over pages of 3', async (filter, index, filtered) => {
-    let summaries: string[] = [];
-    const commands = await commandsDuring(async () => {
-      summaries = await listAll(filter, 3);
-    });
+  ] as const)(
+    'narrows to %j with Queries on %s (filter expression: %s), over pages of 3',
+    async (filter, index, filtered) => {
+      let summaries: string[] = [];
+      const commands = await commandsDuring(async () => {
+        summaries = await listAll(filter, 3);
+      });
 
-    expect(summaries).toEqual(expected(filter));
-    expect(summaries.length).toBeGreaterThan(0);
-    if (Object.keys(filter).length > 0) expect(summaries.length).toBeLessThan(seeded.length);
-    for (const command of commands) {
-      expect(command.name).toBe('QueryCommand');
-      expect(command.input.IndexName).toBe(index);
-      expect(command.input.ScanIndexForward).toBe(false);
-      expect(command.input.FilterExpression !== undefined).toBe(filtered);
-    }
-  });
+      expect(summaries).toEqual(expected(filter));
+      expect(summaries.length).toBeGreaterThan(0);
+      if (Object.keys(filter).length > 0) expect(summaries.length).toBeLessThan(seeded.length);
+      for (const command of commands) {
+        expect(command.name).toBe('QueryCommand');
+        expect(command.input.IndexName).toBe(index);
+        expect(command.input.ScanIndexForward).toBe(false);
+        expect(command.input.FilterExpression !== undefined).toBe(filtered);
+      }
+    },
+  );
 
   it('takes whole days for date-only bounds', async () => {
     const day = await listAll({ from: '2026-03-03', to: '2026-03-03' }, 100);
@@ -121,7 +150,12 @@ describe('filtering the audit log', () => {
     expect(await listAll({ targetType: 'restore' }, 10)).toEqual([]);
   });
 
-  const otherListsCursor = encodeCursor({ pk: 'AUDIT#x', sk: 'AUDIT', gsi1pk: 'AUDIT', gsi1sk: '2026-03-01T00:00:00.000Z#x' }) as string;
+  const otherListsCursor = encodeCursor({
+    pk: 'AUDIT#x',
+    sk: 'AUDIT',
+    gsi1pk: 'AUDIT',
+    gsi1sk: '2026-03-01T00:00:00.000Z#x',
+  }) as string;
   it.each([
     ['an unknown target type', { targetType: 'widget' }, 'targetType'],
     ['a target id without its type', { targetId: 'src-1' }, 'targetId'],

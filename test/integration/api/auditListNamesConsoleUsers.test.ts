@@ -1,4 +1,8 @@
-import { AdminGetUserCommand, CognitoIdentityProviderClient, UserNotFoundException } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminGetUserCommand,
+  CognitoIdentityProviderClient,
+  UserNotFoundException,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayEventIdentity } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -30,24 +34,43 @@ const consoleUser = (sub: string): Partial<APIGatewayEventIdentity> => ({
   cognitoIdentityId: 'eu-west-1:0f4c9a52-6b1e-4d7a-9e3f-2a8b7c6d5e41',
 });
 
-const list = (query: Record<string, string> = {}) => call<Page<ListedAuditEvent>>(listAudit, { method: 'GET', resource: '/v1/audit', query });
+const list = (query: Record<string, string> = {}) =>
+  call<Page<ListedAuditEvent>>(listAudit, { method: 'GET', resource: '/v1/audit', query });
 const lookups = () => cognito.commandCalls(AdminGetUserCommand).map((c) => c.args[0].input);
 
 beforeAll(async () => {
   table = await useTestTable();
   process.env.USER_POOL_ID = POOL;
-  cognito.on(AdminGetUserCommand, { UserPoolId: POOL, Username: ADA }).resolves({ Username: ADA, UserAttributes: [{ Name: 'email', Value: 'ada@example.com' }, { Name: 'sub', Value: ADA }] });
-  cognito.on(AdminGetUserCommand, { UserPoolId: POOL, Username: GONE }).rejects(new UserNotFoundException({ message: 'User does not exist.', $metadata: {} }));
+  cognito.on(AdminGetUserCommand, { UserPoolId: POOL, Username: ADA }).resolves({
+    Username: ADA,
+    UserAttributes: [
+      { Name: 'email', Value: 'ada@example.com' },
+      { Name: 'sub', Value: ADA },
+    ],
+  });
+  cognito
+    .on(AdminGetUserCommand, { UserPoolId: POOL, Username: GONE })
+    .rejects(new UserNotFoundException({ message: 'User does not exist.', $metadata: {} }));
   listAudit = (await import('../../../functions/audit/listAudit.ts')).handler;
 
   // Ada disables a source through the real handler, as a console user; the other events are put as their handlers would.
   await seedSource(table, 'src-1');
   const disable = (await import('../../../functions/dataSources/disableDataSource.ts')).handler;
-  const disabled = await call(disable, { method: 'POST', resource: '/v1/data-sources/{id}/disable', pathParameters: { id: 'src-1' }, identity: consoleUser(ADA) });
+  const disabled = await call(disable, {
+    method: 'POST',
+    resource: '/v1/data-sources/{id}/disable',
+    pathParameters: { id: 'src-1' },
+    identity: consoleUser(ADA),
+  });
   if (disabled.status !== 200) throw new Error(`disable answered ${disabled.status}: ${JSON.stringify(disabled.body)}`);
   const at = (minute: number) => new Date(Date.parse('2026-03-01T12:00:00Z') + minute * 60_000);
   const put = (principal: string, targetId: string, minute: number) =>
-    table.client.send(new PutCommand({ TableName: table.tableName, Item: auditItem({ principal, action: 'backup.delete', targetType: 'backup', targetId }, at(minute)) }));
+    table.client.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: auditItem({ principal, action: 'backup.delete', targetType: 'backup', targetId }, at(minute)),
+      }),
+    );
   await put(cognitoPrincipal(ADA), 'bk-1', 1);
   await put(cognitoPrincipal(GONE), 'bk-2', 2);
   await put(ALICE, 'bk-3', 3);

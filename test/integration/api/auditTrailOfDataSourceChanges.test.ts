@@ -18,12 +18,26 @@ describe('the audit trail', () => {
   it('records every mutating call with its principal, newest first; reads and refused calls leave no event', async () => {
     const alice = 'arn:aws:iam::123456789012:user/alice';
     const bob = 'arn:aws:sts::123456789012:assumed-role/KeepsakeAdmin/bob';
-    const created = await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody({ name: 'Audited' }), principal: alice });
+    const created = await call<DataSource>(api.create, {
+      method: 'POST',
+      resource: SOURCES,
+      body: sourceBody({ name: 'Audited' }),
+      principal: alice,
+    });
     const id = created.body.id;
     const steps: [ApiRequest, Route][] = [
       [{ method: 'GET', resource: SOURCE, pathParameters: { id }, principal: alice }, 'get'],
       [{ method: 'GET', resource: SOURCES, principal: alice }, 'list'],
-      [{ method: 'PATCH', resource: SOURCE, pathParameters: { id }, body: { port: 3307, password: 'rotated' }, principal: bob }, 'update'],
+      [
+        {
+          method: 'PATCH',
+          resource: SOURCE,
+          pathParameters: { id },
+          body: { port: 3307, password: 'rotated' },
+          principal: bob,
+        },
+        'update',
+      ],
       [{ method: 'PATCH', resource: SOURCE, pathParameters: { id }, body: { port: 0 }, principal: bob }, 'update'],
       [{ method: 'POST', resource: `${SOURCE}/disable`, pathParameters: { id }, principal: alice }, 'disable'],
       [{ method: 'POST', resource: `${SOURCE}/enable`, pathParameters: { id }, principal: bob }, 'enable'],
@@ -58,13 +72,19 @@ describe('the audit trail', () => {
     const seen: AuditEvent[] = [];
     let cursor: string | undefined;
     do {
-      const page = await call<Page<AuditEvent>>(api.audit, { method: 'GET', resource: AUDIT, query: { limit: '3', ...(cursor && { cursor }) } });
+      const page = await call<Page<AuditEvent>>(api.audit, {
+        method: 'GET',
+        resource: AUDIT,
+        query: { limit: '3', ...(cursor && { cursor }) },
+      });
       expect(page.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...page.body.items);
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen).toHaveLength(9);
     expect(new Set(seen.map((e) => e.id)).size).toBe(9);
-    expect(seen.slice(0, 4).map((e) => e.summary)).toEqual([3, 2, 1, 0].map((i) => expect.stringContaining(`"Paged ${i}"`)));
+    expect(seen.slice(0, 4).map((e) => e.summary)).toEqual(
+      [3, 2, 1, 0].map((i) => expect.stringContaining(`"Paged ${i}"`)),
+    );
   });
 });

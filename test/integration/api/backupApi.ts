@@ -74,7 +74,11 @@ export async function startBackupApi(): Promise<BackupApi> {
 }
 
 /** Puts a data source straight into the table (its routes are tested elsewhere). */
-export async function seedSource(table: TableRef, id: string, options: { enabled?: boolean; database?: string } = {}): Promise<DataSourceRecord> {
+export async function seedSource(
+  table: TableRef,
+  id: string,
+  options: { enabled?: boolean; database?: string } = {},
+): Promise<DataSourceRecord> {
   const record: DataSourceRecord = {
     id,
     name: `Source ${id}`,
@@ -97,7 +101,14 @@ export async function seedSource(table: TableRef, id: string, options: { enabled
 export function backupRecord(overrides: Partial<BackupRecord> & Pick<BackupRecord, 'sourceId'>): BackupRecord {
   const status = overrides.status ?? 'succeeded';
   const createdAt = overrides.createdAt ?? new Date().toISOString();
-  const base: BackupRecord = { id: randomUUID(), database: 'shop', status, trigger: 'schedule', createdAt, ...overrides };
+  const base: BackupRecord = {
+    id: randomUUID(),
+    database: 'shop',
+    status,
+    trigger: 'schedule',
+    createdAt,
+    ...overrides,
+  };
   if (status !== 'succeeded') return base;
   return {
     s3Key: `${base.sourceId}/shop/${createdAt.slice(0, 19).replace('T', '_').replaceAll(':', '-')}.sql.gz`,

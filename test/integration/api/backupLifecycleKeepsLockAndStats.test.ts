@@ -12,7 +12,16 @@ import type { DownloadUrlResponse } from '../../../types/backupApi.ts';
 import type { StatsResponse } from '../../../types/stats.ts';
 import { call } from '../../support/api.ts';
 import { testS3Client } from '../../support/services.ts';
-import { BACKUP, BACKUPS, BACKUP_MACHINE, SOURCE_BACKUPS, VERIFY_MACHINE, seedSource, startBackupApi, type BackupApi } from './backupApi.ts';
+import {
+  BACKUP,
+  BACKUPS,
+  BACKUP_MACHINE,
+  SOURCE_BACKUPS,
+  VERIFY_MACHINE,
+  seedSource,
+  startBackupApi,
+  type BackupApi,
+} from './backupApi.ts';
 
 let api: BackupApi;
 const s3 = () => testS3Client();
@@ -34,26 +43,48 @@ beforeEach(() => {
 
 type Body = Record<string, unknown> & { error?: string };
 const trigger = async (sourceId: string) => {
-  const response = await call<{ backupId: string }>(api.trigger, { method: 'POST', resource: SOURCE_BACKUPS, pathParameters: { id: sourceId } });
+  const response = await call<{ backupId: string }>(api.trigger, {
+    method: 'POST',
+    resource: SOURCE_BACKUPS,
+    pathParameters: { id: sourceId },
+  });
   expect(response.status).toBe(202);
   return response.body.backupId;
 };
-const post = (handler: BackupApi['trash'], id: string, resource: string) => call<Backup & Body>(handler, { method: 'POST', resource, pathParameters: { id } });
+const post = (handler: BackupApi['trash'], id: string, resource: string) =>
+  call<Backup & Body>(handler, { method: 'POST', resource, pathParameters: { id } });
 const get = (id: string) => call<Backup & Body>(api.get, { method: 'GET', resource: BACKUP, pathParameters: { id } });
 const stats = async () => (await call<StatsResponse>(api.stats, { method: 'GET', resource: '/v1/stats' })).body;
-const lockOf = async (sourceId: string) => (await api.table.client.send(new GetCommand({ TableName: api.table.tableName, Key: keys.runningLock(sourceId) }))).Item;
+const lockOf = async (sourceId: string) =>
+  (await api.table.client.send(new GetCommand({ TableName: api.table.tableName, Key: keys.runningLock(sourceId) })))
+    .Item;
 const auditActions = async (targetId: string) =>
-  (await call<Page<AuditEvent>>(api.audit, { method: 'GET', resource: '/v1/audit', query: { limit: '100' } })).body.items.filter((e) => e.targetId === targetId).map((e) => e.action);
+  (
+    await call<Page<AuditEvent>>(api.audit, { method: 'GET', resource: '/v1/audit', query: { limit: '100' } })
+  ).body.items
+    .filter((e) => e.targetId === targetId)
+    .map((e) => e.action);
 
 /** Runs a triggered backup to success as the state machine will, with an object of `body` at its key. */
-async function succeed(sourceId: string, body: Buffer = randomBytes(2048)): Promise<{ id: string; key: string; body: Buffer }> {
+async function succeed(
+  sourceId: string,
+  body: Buffer = randomBytes(2048),
+): Promise<{ id: string; key: string; body: Buffer }> {
   const id = await trigger(sourceId);
   const key = `${sourceId}/shop/${id}.sql.gz`;
   await s3().send(new PutObjectCommand({ Bucket: api.bucket, Key: key, Body: body }));
   await beginBackupRun(clock, { backupId: id, dataSourceId: sourceId, trigger: 'api' });
   await finalizeBackup(clock, {
     backupId: id,
-    outcome: { status: 'succeeded', s3Key: key, compressedBytes: body.length, uncompressedBytes: body.length * 4, sha256: 'b'.repeat(64), tables: 7, durationMs: 1234 },
+    outcome: {
+      status: 'succeeded',
+      s3Key: key,
+      compressedBytes: body.length,
+      uncompressedBytes: body.length * 4,
+      sha256: 'b'.repeat(64),
+      tables: 7,
+      durationMs: 1234,
+    },
   });
   return { id, key, body };
 }
@@ -62,17 +93,37 @@ describe('a backup from trigger to outcome', () => {
   it('runs queued → running → succeeded; finalizing releases the lock and updates the counters and stored bytes', async () => {
     const before = await stats();
     const id = await trigger('life');
-    const running = await beginBackupRun(clock, { backupId: id, dataSourceId: 'life', trigger: 'api', executionArn: 'arn:x' });
+    const running = await beginBackupRun(clock, {
+      backupId: id,
+      dataSourceId: 'life',
+      trigger: 'api',
+      executionArn: 'arn:x',
+    });
     expect(running).toMatchObject({ id, status: 'running', startedAt: expect.any(String) });
     expect(await beginBackupRun(clock, { backupId: id, dataSourceId: 'life', trigger: 'api' })).toEqual(running);
     expect(await lockOf('life')).toMatchObject({ backupId: id });
 
     const done = await finalizeBackup(clock, {
       backupId: id,
-      outcome: { status: 'succeeded', s3Key: 'life/shop/x.sql.gz', compressedBytes: 5000, uncompressedBytes: 20000, sha256: 'c'.repeat(64), tables: 12, serverVersion: '10.11.6-MariaDB', durationMs: 4321 },
+      outcome: {
+        status: 'succeeded',
+        s3Key: 'life/shop/x.sql.gz',
+        compressedBytes: 5000,
+        uncompressedBytes: 20000,
+        sha256: 'c'.repeat(64),
+        tables: 12,
+        serverVersion: '10.11.6-MariaDB',
+        durationMs: 4321,
+      },
     });
 
-    expect(done).toMatchObject({ status: 'succeeded', compressedBytes: 5000, tables: 12, durationMs: 4321, finishedAt: expect.any(String) });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      compressedBytes: 5000,
+      tables: 12,
+      durationMs: 4321,
+      finishedAt: expect.any(String),
+    });
     expect((await get(id)).body).toEqual(done);
     expect(await lockOf('life')).toBeUndefined();
     const after = await stats();
@@ -89,30 +140,68 @@ describe('a backup from trigger to outcome', () => {
     expect(after.storedBytes - before.storedBytes).toBe(5000);
     // A retried finalize changes nothing; a contradicting one is refused.
     expect(await finalizeBackup(clock, { backupId: id, outcome: done as never })).toEqual(done);
-    await expect(finalizeBackup(clock, { backupId: id, outcome: { status: 'failed', error: 'late' } })).rejects.toMatchObject({ statusCode: 409 });
+    await expect(
+      finalizeBackup(clock, { backupId: id, outcome: { status: 'failed', error: 'late' } }),
+    ).rejects.toMatchObject({ statusCode: 409 });
     expect((await stats()).counts.last24h.succeeded).toBe(after.counts.last24h.succeeded);
 
     // The lock is free: the next trigger is accepted.
     const next = await trigger('life');
-    await finalizeBackup(clock, { backupId: next, outcome: { status: 'failed', error: 'mysqldump: Got error: 2013: Lost connection' } });
+    await finalizeBackup(clock, {
+      backupId: next,
+      outcome: { status: 'failed', error: 'mysqldump: Got error: 2013: Lost connection' },
+    });
     const failed = (await get(next)).body;
-    expect(failed).toMatchObject({ status: 'failed', error: 'mysqldump: Got error: 2013: Lost connection', durationMs: expect.any(Number) });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: 'mysqldump: Got error: 2013: Lost connection',
+      durationMs: expect.any(Number),
+    });
     const final = await stats();
     expect(final.failuresLast7d - after.failuresLast7d).toBe(1);
     expect(final.recentFailures[0]?.id).toBe(next);
-    expect(final.sources.find((s) => s.sourceId === 'life')).toMatchObject({ storedBytes: 5000, storedBackups: 1, lastBackup: { backupId: next, status: 'failed' } });
-    expect((await call<Page<Backup>>(api.list, { method: 'GET', resource: BACKUPS, query: { sourceId: 'life', status: 'failed' } })).body.items.map((b) => b.id)).toEqual([next]);
+    expect(final.sources.find((s) => s.sourceId === 'life')).toMatchObject({
+      storedBytes: 5000,
+      storedBackups: 1,
+      lastBackup: { backupId: next, status: 'failed' },
+    });
+    expect(
+      (
+        await call<Page<Backup>>(api.list, {
+          method: 'GET',
+          resource: BACKUPS,
+          query: { sourceId: 'life', status: 'failed' },
+        })
+      ).body.items.map((b) => b.id),
+    ).toEqual([next]);
   });
 
   it('records a scheduled run the API never queued, taking the lock, and refuses one while another runs', async () => {
     await seedSource(api.table, 'nightly');
-    const run = await beginBackupRun(clock, { backupId: 'sched-1', dataSourceId: 'nightly', trigger: 'schedule', scheduleId: 'sch-1' });
-    expect(run).toMatchObject({ id: 'sched-1', status: 'running', trigger: 'schedule', scheduleId: 'sch-1', database: 'shop' });
+    const run = await beginBackupRun(clock, {
+      backupId: 'sched-1',
+      dataSourceId: 'nightly',
+      trigger: 'schedule',
+      scheduleId: 'sch-1',
+    });
+    expect(run).toMatchObject({
+      id: 'sched-1',
+      status: 'running',
+      trigger: 'schedule',
+      scheduleId: 'sch-1',
+      database: 'shop',
+    });
     expect(await lockOf('nightly')).toMatchObject({ backupId: 'sched-1' });
-    await expect(beginBackupRun(clock, { backupId: 'sched-2', dataSourceId: 'nightly', trigger: 'schedule' })).rejects.toMatchObject({ statusCode: 409 });
-    expect((await call(api.trigger, { method: 'POST', resource: SOURCE_BACKUPS, pathParameters: { id: 'nightly' } })).status).toBe(409);
+    await expect(
+      beginBackupRun(clock, { backupId: 'sched-2', dataSourceId: 'nightly', trigger: 'schedule' }),
+    ).rejects.toMatchObject({ statusCode: 409 });
+    expect(
+      (await call(api.trigger, { method: 'POST', resource: SOURCE_BACKUPS, pathParameters: { id: 'nightly' } })).status,
+    ).toBe(409);
     // An API backup whose trigger was undone does not come back to life.
-    await expect(beginBackupRun(clock, { backupId: 'withdrawn', dataSourceId: 'nightly', trigger: 'api' })).rejects.toMatchObject({ statusCode: 409 });
+    await expect(
+      beginBackupRun(clock, { backupId: 'withdrawn', dataSourceId: 'nightly', trigger: 'api' }),
+    ).rejects.toMatchObject({ statusCode: 409 });
   });
 });
 
@@ -121,7 +210,11 @@ describe('download-url', () => {
     const { id, body, key } = await succeed('dl');
     const before = Date.now();
 
-    const response = await call<DownloadUrlResponse>(api.downloadUrl, { method: 'GET', resource: `${BACKUP}/download-url`, pathParameters: { id } });
+    const response = await call<DownloadUrlResponse>(api.downloadUrl, {
+      method: 'GET',
+      resource: `${BACKUP}/download-url`,
+      pathParameters: { id },
+    });
 
     expect(response.status).toBe(200);
     const url = new URL(response.body.url);
@@ -138,12 +231,32 @@ describe('download-url', () => {
 
   it('answers 409 for a backup that has not succeeded and 404 for an unknown one', async () => {
     const queued = await trigger('dl');
-    const refused = await call<Body>(api.downloadUrl, { method: 'GET', resource: `${BACKUP}/download-url`, pathParameters: { id: queued } });
+    const refused = await call<Body>(api.downloadUrl, {
+      method: 'GET',
+      resource: `${BACKUP}/download-url`,
+      pathParameters: { id: queued },
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatch(/is queued: only succeeded backups can be downloaded/);
     await finalizeBackup(clock, { backupId: queued, outcome: { status: 'failed', error: 'boom' } });
-    expect((await call(api.downloadUrl, { method: 'GET', resource: `${BACKUP}/download-url`, pathParameters: { id: queued } })).status).toBe(409);
-    expect((await call(api.downloadUrl, { method: 'GET', resource: `${BACKUP}/download-url`, pathParameters: { id: 'nope' } })).status).toBe(404);
+    expect(
+      (
+        await call(api.downloadUrl, {
+          method: 'GET',
+          resource: `${BACKUP}/download-url`,
+          pathParameters: { id: queued },
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await call(api.downloadUrl, {
+          method: 'GET',
+          resource: `${BACKUP}/download-url`,
+          pathParameters: { id: 'nope' },
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 
@@ -154,26 +267,40 @@ describe('cancel', () => {
     const response = await post(api.cancel, id, `${BACKUP}/cancel`);
 
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ id, status: 'cancelled', error: 'cancelled by arn:aws:iam::123456789012:user/test', finishedAt: expect.any(String) });
+    expect(response.body).toMatchObject({
+      id,
+      status: 'cancelled',
+      error: 'cancelled by arn:aws:iam::123456789012:user/test',
+      finishedAt: expect.any(String),
+    });
     expect(api.sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input).toMatchObject({
       executionArn: `${BACKUP_MACHINE.replace(':stateMachine:', ':execution:')}:${id}`,
     });
     expect(await lockOf('cancel')).toBeUndefined();
     expect((await auditActions(id)).sort()).toEqual(['backup.cancel', 'backup.trigger']);
     expect((await post(api.cancel, id, `${BACKUP}/cancel`)).status).toBe(409);
-    expect((await stats()).sources.find((s) => s.sourceId === 'cancel')?.lastBackup).toMatchObject({ backupId: id, status: 'cancelled' });
+    expect((await stats()).sources.find((s) => s.sourceId === 'cancel')?.lastBackup).toMatchObject({
+      backupId: id,
+      status: 'cancelled',
+    });
   });
 
   it('changes nothing and answers 502 when Step Functions refuses, but cancels one whose execution is gone', async () => {
     const id = await trigger('cancel');
-    api.sfn.on(StopExecutionCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    api.sfn
+      .on(StopExecutionCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const refused = await post(api.cancel, id, `${BACKUP}/cancel`);
     expect(refused.status).toBe(502);
-    expect(refused.body.error).toBe('could not cancel the backup: Step Functions StopExecution failed (ThrottlingException: Rate exceeded)');
+    expect(refused.body.error).toBe(
+      'could not cancel the backup: Step Functions StopExecution failed (ThrottlingException: Rate exceeded)',
+    );
     expect((await get(id)).body.status).toBe('queued');
     expect(await lockOf('cancel')).toMatchObject({ backupId: id });
 
-    api.sfn.on(StopExecutionCommand).rejectsOnce(Object.assign(new Error('Execution does not exist'), { name: 'ExecutionDoesNotExist' }));
+    api.sfn
+      .on(StopExecutionCommand)
+      .rejectsOnce(Object.assign(new Error('Execution does not exist'), { name: 'ExecutionDoesNotExist' }));
     expect((await post(api.cancel, id, `${BACKUP}/cancel`)).body.status).toBe('cancelled');
     expect(await lockOf('cancel')).toBeUndefined();
   });
@@ -182,12 +309,19 @@ describe('cancel', () => {
 describe('verify', () => {
   it('starts the Verify state machine with the backup id (202) only for a succeeded backup', async () => {
     const { id } = await succeed('verify');
-    const response = await call<{ backupId: string; executionArn: string }>(api.verify, { method: 'POST', resource: `${BACKUP}/verify`, pathParameters: { id } });
+    const response = await call<{ backupId: string; executionArn: string }>(api.verify, {
+      method: 'POST',
+      resource: `${BACKUP}/verify`,
+      pathParameters: { id },
+    });
     expect(response.status).toBe(202);
     const start = api.sfn.commandCalls(StartExecutionCommand).at(-1)?.args[0].input;
     expect(start).toMatchObject({ stateMachineArn: VERIFY_MACHINE, input: JSON.stringify({ backupId: id }) });
     expect(start?.name).toMatch(new RegExp(`^verify-[0-9a-z]+-${id}$`));
-    expect(response.body).toEqual({ backupId: id, executionArn: expect.stringContaining(':execution:keepsake-verify:verify-') });
+    expect(response.body).toEqual({
+      backupId: id,
+      executionArn: expect.stringContaining(':execution:keepsake-verify:verify-'),
+    });
     expect(await auditActions(id)).toContain('backup.verify');
 
     const queued = await trigger('verify');
@@ -196,7 +330,9 @@ describe('verify', () => {
 
   it('answers 502 and removes its audit event when the execution does not start', async () => {
     const { id } = await succeed('verify-undo');
-    api.sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('State machine does not exist'), { name: 'StateMachineDoesNotExist' }));
+    api.sfn
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error('State machine does not exist'), { name: 'StateMachineDoesNotExist' }));
     const response = await post(api.verify, id, `${BACKUP}/verify`);
     expect(response.status).toBe(502);
     expect(response.body.error).toMatch(/StateMachineDoesNotExist/);
@@ -207,8 +343,14 @@ describe('verify', () => {
 describe('trash, untrash and delete', () => {
   it('moves a finished backup out of the lists and back, and deletes it (object too) only from the trash', async () => {
     const { id, key, body } = await succeed('trash');
-    const listed = async () => (await call<Page<Backup>>(api.list, { method: 'GET', resource: BACKUPS, query: { sourceId: 'trash' } })).body.items.map((b) => b.id);
-    const inTrash = async () => (await call<Page<Backup>>(api.listTrash, { method: 'GET', resource: '/v1/trash', query: { sourceId: 'trash' } })).body.items.map((b) => b.id);
+    const listed = async () =>
+      (
+        await call<Page<Backup>>(api.list, { method: 'GET', resource: BACKUPS, query: { sourceId: 'trash' } })
+      ).body.items.map((b) => b.id);
+    const inTrash = async () =>
+      (
+        await call<Page<Backup>>(api.listTrash, { method: 'GET', resource: '/v1/trash', query: { sourceId: 'trash' } })
+      ).body.items.map((b) => b.id);
     const storedBefore = (await stats()).sources.find((s) => s.sourceId === 'trash');
     expect(storedBefore).toMatchObject({ storedBytes: body.length, storedBackups: 1 });
 
@@ -221,9 +363,20 @@ describe('trash, untrash and delete', () => {
     expect(trashed.body.trashedAt).toEqual(expect.any(String));
     expect(await listed()).not.toContain(id);
     expect(await inTrash()).toEqual([id]);
-    expect((await call<Page<Backup>>(api.list, { method: 'GET', resource: BACKUPS, query: { status: 'succeeded', sourceId: 'trash' } })).body.items).toEqual([]);
+    expect(
+      (
+        await call<Page<Backup>>(api.list, {
+          method: 'GET',
+          resource: BACKUPS,
+          query: { status: 'succeeded', sourceId: 'trash' },
+        })
+      ).body.items,
+    ).toEqual([]);
     expect((await post(api.trash, id, `${BACKUP}/trash`)).status).toBe(409);
-    expect((await call(api.downloadUrl, { method: 'GET', resource: `${BACKUP}/download-url`, pathParameters: { id } })).status).toBe(409);
+    expect(
+      (await call(api.downloadUrl, { method: 'GET', resource: `${BACKUP}/download-url`, pathParameters: { id } }))
+        .status,
+    ).toBe(409);
 
     const untrashed = await post(api.untrash, id, `${BACKUP}/untrash`);
     expect(untrashed.status).toBe(200);
@@ -238,9 +391,20 @@ describe('trash, untrash and delete', () => {
     expect(deleted.raw.body).toBe('');
     expect((await get(id)).status).toBe(404);
     expect(await inTrash()).toEqual([]);
-    await expect(s3().send(new HeadObjectCommand({ Bucket: api.bucket, Key: key }))).rejects.toMatchObject({ name: 'NotFound' });
-    expect((await stats()).sources.find((s) => s.sourceId === 'trash')).toMatchObject({ storedBytes: 0, storedBackups: 0 });
-    expect((await auditActions(id)).sort()).toEqual(['backup.delete', 'backup.trash', 'backup.trash', 'backup.trigger', 'backup.untrash']);
+    await expect(s3().send(new HeadObjectCommand({ Bucket: api.bucket, Key: key }))).rejects.toMatchObject({
+      name: 'NotFound',
+    });
+    expect((await stats()).sources.find((s) => s.sourceId === 'trash')).toMatchObject({
+      storedBytes: 0,
+      storedBackups: 0,
+    });
+    expect((await auditActions(id)).sort()).toEqual([
+      'backup.delete',
+      'backup.trash',
+      'backup.trash',
+      'backup.trigger',
+      'backup.untrash',
+    ]);
     expect((await call(api.remove, { method: 'DELETE', resource: BACKUP, pathParameters: { id } })).status).toBe(404);
   });
 

@@ -24,8 +24,19 @@ const seeded: BackupRecord[] = Array.from({ length: 60 }, (_, i) =>
   }),
 );
 const trashed = [
-  backupRecord({ id: 't-1', sourceId: 'alpha', createdAt: new Date(START + HOUR / 2).toISOString(), trashedAt: '2026-02-01T00:00:00.000Z' }),
-  backupRecord({ id: 't-2', sourceId: 'beta', status: 'failed', createdAt: new Date(START + HOUR / 3).toISOString(), trashedAt: '2026-02-02T00:00:00.000Z' }),
+  backupRecord({
+    id: 't-1',
+    sourceId: 'alpha',
+    createdAt: new Date(START + HOUR / 2).toISOString(),
+    trashedAt: '2026-02-01T00:00:00.000Z',
+  }),
+  backupRecord({
+    id: 't-2',
+    sourceId: 'beta',
+    status: 'failed',
+    createdAt: new Date(START + HOUR / 3).toISOString(),
+    trashedAt: '2026-02-02T00:00:00.000Z',
+  }),
 ];
 
 beforeAll(async () => {
@@ -41,7 +52,12 @@ afterEach(() => {
 
 type Query = Record<string, string>;
 
-const list = (query: Query) => call<Page<Backup> & { error?: string; fields?: Record<string, string> }>(api.list, { method: 'GET', resource: BACKUPS, query });
+const list = (query: Query) =>
+  call<Page<Backup> & { error?: string; fields?: Record<string, string> }>(api.list, {
+    method: 'GET',
+    resource: BACKUPS,
+    query,
+  });
 
 /** Follows `nextCursor` to the end, checking every page is full but the last. */
 async function listAll(query: Query, limit: number, fetchPage = list): Promise<{ ids: string[]; pages: number }> {
@@ -62,17 +78,24 @@ async function listAll(query: Query, limit: number, fetchPage = list): Promise<{
 /** What a filter should return: the seeded backups, newest first. */
 function expected(filter: { sourceId?: string; status?: string; from?: string; to?: string }): string[] {
   return seeded
-    .filter((b) => (!filter.sourceId || b.sourceId === filter.sourceId) && (!filter.status || b.status === filter.status))
+    .filter(
+      (b) => (!filter.sourceId || b.sourceId === filter.sourceId) && (!filter.status || b.status === filter.status),
+    )
     .filter((b) => (!filter.from || b.createdAt >= filter.from) && (!filter.to || b.createdAt <= filter.to))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .map((b) => b.id);
 }
 
 /** Every DynamoDB command the handlers send while `run` runs. */
-async function commandsDuring(run: () => Promise<unknown>): Promise<{ name: string; input: Record<string, unknown> }[]> {
+async function commandsDuring(
+  run: () => Promise<unknown>,
+): Promise<{ name: string; input: Record<string, unknown> }[]> {
   const spy = vi.spyOn(documentClient, 'send');
   await run();
-  const commands = spy.mock.calls.map(([command]) => ({ name: command.constructor.name, input: (command as unknown as { input: Record<string, unknown> }).input }));
+  const commands = spy.mock.calls.map(([command]) => ({
+    name: command.constructor.name,
+    input: (command as unknown as { input: Record<string, unknown> }).input,
+  }));
   spy.mockRestore();
   return commands;
 }
@@ -118,17 +141,34 @@ describe('listing backups', () => {
   });
 
   it('takes whole days for date-only bounds and any offset for date-times', async () => {
-    expect((await listAll({ from: '2026-01-02', to: '2026-01-02' }, 100)).ids).toEqual(expected({ from: '2026-01-02T00:00:00.000Z', to: '2026-01-02T23:59:59.999Z' }));
-    expect((await listAll({ from: '2026-01-02T01:00:00+01:00', to: '2026-01-02T03:00:00+01:00' }, 100)).ids).toEqual(['b-26', 'b-25', 'b-24']);
+    expect((await listAll({ from: '2026-01-02', to: '2026-01-02' }, 100)).ids).toEqual(
+      expected({ from: '2026-01-02T00:00:00.000Z', to: '2026-01-02T23:59:59.999Z' }),
+    );
+    expect((await listAll({ from: '2026-01-02T01:00:00+01:00', to: '2026-01-02T03:00:00+01:00' }, 100)).ids).toEqual([
+      'b-26',
+      'b-25',
+      'b-24',
+    ]);
   });
 
   it('lists one source through its own route, and answers 404 for an unknown source', async () => {
     const ofSource = (query: Query) =>
-      call<Page<Backup>>(api.listOfSource, { method: 'GET', resource: SOURCE_BACKUPS, pathParameters: { id: 'beta' }, query }) as ReturnType<typeof list>;
+      call<Page<Backup>>(api.listOfSource, {
+        method: 'GET',
+        resource: SOURCE_BACKUPS,
+        pathParameters: { id: 'beta' },
+        query,
+      }) as ReturnType<typeof list>;
     expect((await listAll({}, 10, ofSource)).ids).toEqual(expected({ sourceId: 'beta' }));
-    expect((await listAll({ status: 'failed', from: FROM }, 2, ofSource)).ids).toEqual(expected({ sourceId: 'beta', status: 'failed', from: FROM }));
+    expect((await listAll({ status: 'failed', from: FROM }, 2, ofSource)).ids).toEqual(
+      expected({ sourceId: 'beta', status: 'failed', from: FROM }),
+    );
 
-    const unknown = await call(api.listOfSource, { method: 'GET', resource: SOURCE_BACKUPS, pathParameters: { id: 'gamma' } });
+    const unknown = await call(api.listOfSource, {
+      method: 'GET',
+      resource: SOURCE_BACKUPS,
+      pathParameters: { id: 'gamma' },
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({ error: 'data source gamma not found' });
   });
@@ -137,11 +177,20 @@ describe('listing backups', () => {
     const all = await call<Page<Backup>>(api.listTrash, { method: 'GET', resource: '/v1/trash' });
     expect(all.body.items.map((b) => b.id)).toEqual(['t-2', 't-1']);
     expect(all.body.items[0]?.trashedAt).toBe('2026-02-02T00:00:00.000Z');
-    const ofAlpha = await call<Page<Backup>>(api.listTrash, { method: 'GET', resource: '/v1/trash', query: { sourceId: 'alpha' } });
+    const ofAlpha = await call<Page<Backup>>(api.listTrash, {
+      method: 'GET',
+      resource: '/v1/trash',
+      query: { sourceId: 'alpha' },
+    });
     expect(ofAlpha.body.items.map((b) => b.id)).toEqual(['t-1']);
   });
 
-  const otherListsCursor = encodeCursor({ pk: 'BACKUP#b-01', sk: 'BACKUP', gsi1pk: 'BACKUPS', gsi1sk: '2026-01-01T01:00:00.000Z#b-01' }) as string;
+  const otherListsCursor = encodeCursor({
+    pk: 'BACKUP#b-01',
+    sk: 'BACKUP',
+    gsi1pk: 'BACKUPS',
+    gsi1sk: '2026-01-01T01:00:00.000Z#b-01',
+  }) as string;
   it.each([
     ['an unknown status', { status: 'done' }, 'status'],
     ['from after to', { from: '2026-01-03', to: '2026-01-02' }, 'from'],

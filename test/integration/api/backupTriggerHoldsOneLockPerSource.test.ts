@@ -35,7 +35,9 @@ const trigger = (sourceId: string, options: { body?: unknown; headers?: Record<s
     ...(options.headers && { headers: options.headers }),
   });
 
-const lockOf = async (sourceId: string) => (await api.table.client.send(new GetCommand({ TableName: api.table.tableName, Key: keys.runningLock(sourceId) }))).Item;
+const lockOf = async (sourceId: string) =>
+  (await api.table.client.send(new GetCommand({ TableName: api.table.tableName, Key: keys.runningLock(sourceId) })))
+    .Item;
 
 describe('triggering a backup', () => {
   it('answers 202 with the id of a queued backup, takes the lock and starts the Backup state machine under that id', async () => {
@@ -45,7 +47,14 @@ describe('triggering a backup', () => {
     const backupId = response.body.backupId as string;
     expect(backupId).toMatch(/^[0-9a-f-]{36}$/);
     const got = await call<Backup>(api.get, { method: 'GET', resource: BACKUP, pathParameters: { id: backupId } });
-    expect(got.body).toEqual({ id: backupId, sourceId: 'shop', database: 'shop', status: 'queued', trigger: 'manual', createdAt: expect.any(String) });
+    expect(got.body).toEqual({
+      id: backupId,
+      sourceId: 'shop',
+      database: 'shop',
+      status: 'queued',
+      trigger: 'manual',
+      createdAt: expect.any(String),
+    });
     expect(await lockOf('shop')).toMatchObject({ backupId });
     const starts = api.sfn.commandCalls(StartExecutionCommand);
     expect(starts).toHaveLength(1);
@@ -55,14 +64,23 @@ describe('triggering a backup', () => {
       input: JSON.stringify({ dataSourceId: 'shop', backupId, trigger: 'manual' }),
     });
     const audit = await call<Page<AuditEvent>>(api.audit, { method: 'GET', resource: '/v1/audit' });
-    expect(audit.body.items).toContainEqual(expect.objectContaining({ action: 'backup.trigger', targetType: 'backup', targetId: backupId, principal: 'arn:aws:iam::123456789012:user/test' }));
+    expect(audit.body.items).toContainEqual(
+      expect.objectContaining({
+        action: 'backup.trigger',
+        targetType: 'backup',
+        targetId: backupId,
+        principal: 'arn:aws:iam::123456789012:user/test',
+      }),
+    );
   });
 
   it('defaults the trigger to api when there is no body', async () => {
     await seedSource(api.table, 'nobody');
     const response = await trigger('nobody');
     expect(response.status).toBe(202);
-    expect(JSON.parse(api.sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toMatchObject({ trigger: 'api' });
+    expect(JSON.parse(api.sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toMatchObject({
+      trigger: 'api',
+    });
   });
 
   it('lets exactly one of two concurrent triggers of a source win; the other gets 409 naming the running backup', async () => {
@@ -107,17 +125,27 @@ describe('triggering a backup', () => {
   });
 
   it('when Step Functions refuses, undoes the record, the lock, the audit event and the key, and answers 502 naming the failure', async () => {
-    api.sfn.on(StartExecutionCommand).rejectsOnce(Object.assign(new Error('Execution limit exceeded'), { name: 'ExecutionLimitExceeded' }));
+    api.sfn
+      .on(StartExecutionCommand)
+      .rejectsOnce(Object.assign(new Error('Execution limit exceeded'), { name: 'ExecutionLimitExceeded' }));
     const headers = { 'Idempotency-Key': 'flaky-1' };
 
     const failed = await trigger('flaky', { headers });
 
     expect(failed.status).toBe(502);
-    expect(failed.body.error).toBe('could not start the backup: Step Functions StartExecution failed (ExecutionLimitExceeded: Execution limit exceeded)');
+    expect(failed.body.error).toBe(
+      'could not start the backup: Step Functions StartExecution failed (ExecutionLimitExceeded: Execution limit exceeded)',
+    );
     const attempted = api.sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.name as string;
-    expect((await call(api.get, { method: 'GET', resource: BACKUP, pathParameters: { id: attempted } })).status).toBe(404);
+    expect((await call(api.get, { method: 'GET', resource: BACKUP, pathParameters: { id: attempted } })).status).toBe(
+      404,
+    );
     expect(await lockOf('flaky')).toBeUndefined();
-    const audit = await call<Page<AuditEvent>>(api.audit, { method: 'GET', resource: '/v1/audit', query: { limit: '100' } });
+    const audit = await call<Page<AuditEvent>>(api.audit, {
+      method: 'GET',
+      resource: '/v1/audit',
+      query: { limit: '100' },
+    });
     expect(audit.body.items.map((e) => e.targetId)).not.toContain(attempted);
 
     // The same key now starts a fresh backup.

@@ -25,7 +25,9 @@ export async function startSchedulerStub(): Promise<SchedulerStub> {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       return;
     }
-    response.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'ValidationException' }).end('{"message":"stub: unexpected call"}');
+    response
+      .writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'ValidationException' })
+      .end('{"message":"stub: unexpected call"}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

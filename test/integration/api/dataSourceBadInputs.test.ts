@@ -9,7 +9,9 @@ let api: DataSourceApi;
 let existingId: string;
 beforeAll(async () => {
   api = await startDataSourceApi();
-  existingId = (await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody({ name: 'Existing' }) })).body.id;
+  existingId = (
+    await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody({ name: 'Existing' }) })
+  ).body.id;
 });
 afterAll(() => api.scheduler.close());
 
@@ -25,7 +27,13 @@ const cases: [string, Route, () => ApiRequest, string, RegExp][] = [
   ['port 3306.5', 'create', () => create(sourceBody({ port: 3306.5 })), 'port', /whole number/],
   ['port "abc"', 'create', () => create(sourceBody({ port: 'abc' })), 'port', /must be a number/],
   ['port "3306" as a string', 'create', () => create(sourceBody({ port: '3306' })), 'port', /must be a number/],
-  ['host with spaces', 'create', () => create(sourceBody({ host: 'db host.example.com' })), 'host', /hostname or IP address/],
+  [
+    'host with spaces',
+    'create',
+    () => create(sourceBody({ host: 'db host.example.com' })),
+    'host',
+    /hostname or IP address/,
+  ],
   ['host `db;rm -rf /`', 'create', () => create(sourceBody({ host: 'db;rm -rf /' })), 'host', /hostname or IP address/],
   ['host `$(id)`', 'create', () => create(sourceBody({ host: '$(id)' })), 'host', /hostname or IP address/],
   ['host with a backtick', 'create', () => create(sourceBody({ host: 'db`id`' })), 'host', /hostname or IP address/],
@@ -36,27 +44,133 @@ const cases: [string, Route, () => ApiRequest, string, RegExp][] = [
   ['enabled as a string', 'create', () => create(sourceBody({ enabled: 'yes' })), 'enabled', /expected boolean/],
   ['missing password', 'create', () => create(sourceBody({ password: undefined })), 'password', /expected string/],
   ['empty password', 'create', () => create(sourceBody({ password: '' })), 'password', /password is required/],
-  ['unknown TLS mode', 'create', () => create(sourceBody({ tls: { mode: 'sometimes' } })), 'tls.mode', /Invalid option/],
-  ['unknown extra field', 'create', () => create(sourceBody({ passwordSecretArn: 'arn:aws:secretsmanager:x' })), 'passwordSecretArn', /not a known field/],
-  ['unknown nested field', 'create', () => create(sourceBody({ tls: { mode: 'required', ca: 'x' } })), 'tls.ca', /not a known field/],
-  ['body of 1 MB', 'create', () => ({ method: 'POST', resource: SOURCES, rawBody: JSON.stringify(sourceBody({ name: 'x'.repeat(1024 * 1024) })) }), 'body', /at most 256 KB/],
-  ['non-JSON body', 'create', () => ({ method: 'POST', resource: SOURCES, rawBody: '{"name": "x",' }), 'body', /valid JSON/],
+  [
+    'unknown TLS mode',
+    'create',
+    () => create(sourceBody({ tls: { mode: 'sometimes' } })),
+    'tls.mode',
+    /Invalid option/,
+  ],
+  [
+    'unknown extra field',
+    'create',
+    () => create(sourceBody({ passwordSecretArn: 'arn:aws:secretsmanager:x' })),
+    'passwordSecretArn',
+    /not a known field/,
+  ],
+  [
+    'unknown nested field',
+    'create',
+    () => create(sourceBody({ tls: { mode: 'required', ca: 'x' } })),
+    'tls.ca',
+    /not a known field/,
+  ],
+  [
+    'body of 1 MB',
+    'create',
+    () => ({
+      method: 'POST',
+      resource: SOURCES,
+      rawBody: JSON.stringify(sourceBody({ name: 'x'.repeat(1024 * 1024) })),
+    }),
+    'body',
+    /at most 256 KB/,
+  ],
+  [
+    'non-JSON body',
+    'create',
+    () => ({ method: 'POST', resource: SOURCES, rawBody: '{"name": "x",' }),
+    'body',
+    /valid JSON/,
+  ],
   ['no body', 'create', () => ({ method: 'POST', resource: SOURCES }), '(root)', /expected object/],
   ['a JSON array', 'create', () => ({ method: 'POST', resource: SOURCES, rawBody: '[]' }), '(root)', /expected object/],
-  ['update with nothing to change', 'update', () => ({ method: 'PATCH', resource: SOURCE, pathParameters: { id: existingId }, body: {} }), '(root)', /at least one field/],
-  ['update with port 0', 'update', () => ({ method: 'PATCH', resource: SOURCE, pathParameters: { id: existingId }, body: { port: 0 } }), 'port', /between 1 and 65535/],
-  ['update with a host with shell metacharacters', 'update', () => ({ method: 'PATCH', resource: SOURCE, pathParameters: { id: existingId }, body: { host: 'a|b' } }), 'host', /hostname/],
-  ['update with an unknown field', 'update', () => ({ method: 'PATCH', resource: SOURCE, pathParameters: { id: existingId }, body: { id: 'other' } }), 'id', /not a known field/],
-  ['id with a space', 'get', () => ({ method: 'GET', resource: SOURCE, pathParameters: { id: 'a b' } }), 'id', /letters, digits/],
-  ['id of 65 characters', 'get', () => ({ method: 'GET', resource: SOURCE, pathParameters: { id: 'a'.repeat(65) } }), 'id', /1-64/],
-  ['force=yes', 'remove', () => ({ method: 'DELETE', resource: SOURCE, pathParameters: { id: existingId }, query: { force: 'yes' } }), 'force', /true or false/],
+  [
+    'update with nothing to change',
+    'update',
+    () => ({ method: 'PATCH', resource: SOURCE, pathParameters: { id: existingId }, body: {} }),
+    '(root)',
+    /at least one field/,
+  ],
+  [
+    'update with port 0',
+    'update',
+    () => ({ method: 'PATCH', resource: SOURCE, pathParameters: { id: existingId }, body: { port: 0 } }),
+    'port',
+    /between 1 and 65535/,
+  ],
+  [
+    'update with a host with shell metacharacters',
+    'update',
+    () => ({ method: 'PATCH', resource: SOURCE, pathParameters: { id: existingId }, body: { host: 'a|b' } }),
+    'host',
+    /hostname/,
+  ],
+  [
+    'update with an unknown field',
+    'update',
+    () => ({ method: 'PATCH', resource: SOURCE, pathParameters: { id: existingId }, body: { id: 'other' } }),
+    'id',
+    /not a known field/,
+  ],
+  [
+    'id with a space',
+    'get',
+    () => ({ method: 'GET', resource: SOURCE, pathParameters: { id: 'a b' } }),
+    'id',
+    /letters, digits/,
+  ],
+  [
+    'id of 65 characters',
+    'get',
+    () => ({ method: 'GET', resource: SOURCE, pathParameters: { id: 'a'.repeat(65) } }),
+    'id',
+    /1-64/,
+  ],
+  [
+    'force=yes',
+    'remove',
+    () => ({ method: 'DELETE', resource: SOURCE, pathParameters: { id: existingId }, query: { force: 'yes' } }),
+    'force',
+    /true or false/,
+  ],
   ['limit 0', 'list', () => ({ method: 'GET', resource: SOURCES, query: { limit: '0' } }), 'limit', /1-100/],
   ['limit 101', 'list', () => ({ method: 'GET', resource: SOURCES, query: { limit: '101' } }), 'limit', /1-100/],
-  ['limit "ten"', 'list', () => ({ method: 'GET', resource: SOURCES, query: { limit: 'ten' } }), 'limit', /must be a number/],
-  ['cursor with foreign characters', 'list', () => ({ method: 'GET', resource: SOURCES, query: { cursor: 'not a cursor!' } }), 'cursor', /not one this API issued/],
-  ['cursor that is not JSON', 'list', () => ({ method: 'GET', resource: SOURCES, query: { cursor: base64url('garbage') } }), 'cursor', /not one this API issued/],
-  ['cursor with non-string keys', 'list', () => ({ method: 'GET', resource: SOURCES, query: { cursor: base64url('{"pk":1}') } }), 'cursor', /not one this API issued/],
-  ['audit cursor that is not JSON', 'audit', () => ({ method: 'GET', resource: '/v1/audit', query: { cursor: base64url('[1,2]') } }), 'cursor', /not one this API issued/],
+  [
+    'limit "ten"',
+    'list',
+    () => ({ method: 'GET', resource: SOURCES, query: { limit: 'ten' } }),
+    'limit',
+    /must be a number/,
+  ],
+  [
+    'cursor with foreign characters',
+    'list',
+    () => ({ method: 'GET', resource: SOURCES, query: { cursor: 'not a cursor!' } }),
+    'cursor',
+    /not one this API issued/,
+  ],
+  [
+    'cursor that is not JSON',
+    'list',
+    () => ({ method: 'GET', resource: SOURCES, query: { cursor: base64url('garbage') } }),
+    'cursor',
+    /not one this API issued/,
+  ],
+  [
+    'cursor with non-string keys',
+    'list',
+    () => ({ method: 'GET', resource: SOURCES, query: { cursor: base64url('{"pk":1}') } }),
+    'cursor',
+    /not one this API issued/,
+  ],
+  [
+    'audit cursor that is not JSON',
+    'audit',
+    () => ({ method: 'GET', resource: '/v1/audit', query: { cursor: base64url('[1,2]') } }),
+    'cursor',
+    /not one this API issued/,
+  ],
 ];
 
 describe('bad input answers 400 naming the field', () => {

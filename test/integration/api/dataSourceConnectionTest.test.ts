@@ -13,7 +13,11 @@ describe.runIf(services().mariadb !== null)('testing a data source connection ag
   let id: string;
 
   const testConnection = async (sourceId = id) => {
-    const response = await call<ConnectionTestResult>(api.test, { method: 'POST', resource: `${SOURCE}/test`, pathParameters: { id: sourceId } });
+    const response = await call<ConnectionTestResult>(api.test, {
+      method: 'POST',
+      resource: `${SOURCE}/test`,
+      pathParameters: { id: sourceId },
+    });
     expect(response.status).toBe(200);
     expect(response.raw.body).not.toContain(mariadb().password);
     return response.body;
@@ -34,14 +38,21 @@ describe.runIf(services().mariadb !== null)('testing a data source connection ag
     const version = (await rootSql('SELECT VERSION()')).trim();
     expect(version).toMatch(/^\d+\.\d+\.\d+.*MariaDB/);
     // The shared MariaDB runs without certificates: `preferred` goes on in clear, and says so.
-    expect(await testConnection()).toEqual({ ok: true, serverVersion: version, tls: 'none', durationMs: expect.any(Number) });
+    expect(await testConnection()).toEqual({
+      ok: true,
+      serverVersion: version,
+      tls: 'none',
+      durationMs: expect.any(Number),
+    });
   });
 
   it('reports the server refusing a wrong password (after the secret is updated), then ok again once it is put right', async () => {
     expect((await patch({ password: 'definitely-not-the-password' })).status).toBe(200);
     const result = await testConnection();
     expect(result.ok).toBe(false);
-    expect(result.ok === false && result.error).toMatch(/^ERROR 1045 \(28000\): Access denied for user 'keepsake'@'[^']+' \(using password: YES\)$/);
+    expect(result.ok === false && result.error).toMatch(
+      /^ERROR 1045 \(28000\): Access denied for user 'keepsake'@'[^']+' \(using password: YES\)$/,
+    );
     expect(JSON.stringify(result)).not.toContain('definitely-not-the-password');
 
     expect((await patch({ password: mariadb().password })).status).toBe(200);
@@ -97,7 +108,11 @@ describe.runIf(services().mariadb !== null)('testing a data source connection ag
     await patch({ tls: { mode: 'required' } });
     const result = await testConnection();
     if (tlsOffered) expect(result).toMatchObject({ ok: true, tls: 'encrypted (unverified)' });
-    else expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/^127\.0\.0\.1:\d+ does not support TLS, which tls mode 'required' requires$/) });
+    else
+      expect(result).toMatchObject({
+        ok: false,
+        error: expect.stringMatching(/^127\.0\.0\.1:\d+ does not support TLS, which tls mode 'required' requires$/),
+      });
     await patch({ tls: { mode: 'preferred' } });
   });
 });

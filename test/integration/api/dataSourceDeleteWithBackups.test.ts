@@ -21,7 +21,16 @@ async function seedBackup(sourceId: string, id: string): Promise<void> {
   await api.table.client.send(
     new PutCommand({
       TableName: api.table.tableName,
-      Item: { ...keys.backup(id), gsi1pk: collections.backups, gsi1sk: sortKey, gsi2pk: collections.backupsOf(sourceId), gsi2sk: sortKey, id, sourceId, status: 'succeeded' },
+      Item: {
+        ...keys.backup(id),
+        gsi1pk: collections.backups,
+        gsi1sk: sortKey,
+        gsi2pk: collections.backupsOf(sourceId),
+        gsi2sk: sortKey,
+        id,
+        sourceId,
+        status: 'succeeded',
+      },
     }),
   );
 }
@@ -32,7 +41,15 @@ async function seedSchedule(sourceId: string, id: string): Promise<void> {
   await api.table.client.send(
     new PutCommand({
       TableName: api.table.tableName,
-      Item: { ...keys.schedule(id), gsi1pk: collections.schedules, gsi1sk: sortKey, gsi2pk: collections.schedulesOf(sourceId), gsi2sk: sortKey, id, sourceId },
+      Item: {
+        ...keys.schedule(id),
+        gsi1pk: collections.schedules,
+        gsi1sk: sortKey,
+        gsi2pk: collections.schedulesOf(sourceId),
+        gsi2sk: sortKey,
+        id,
+        sourceId,
+      },
     }),
   );
 }
@@ -41,7 +58,9 @@ const exists = async (key: Record<string, string>): Promise<boolean> =>
   (await api.table.client.send(new GetCommand({ TableName: api.table.tableName, Key: key }))).Item !== undefined;
 
 async function secretRefOf(id: string): Promise<string> {
-  const item = (await api.table.client.send(new GetCommand({ TableName: api.table.tableName, Key: keys.dataSource(id) }))).Item;
+  const item = (
+    await api.table.client.send(new GetCommand({ TableName: api.table.tableName, Key: keys.dataSource(id) }))
+  ).Item;
   return String(item?.passwordSecretArn);
 }
 
@@ -51,8 +70,12 @@ describe('deleting a data source that holds backups', () => {
   let secretRef: string;
 
   beforeAll(async () => {
-    id = (await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody({ name: 'Doomed' }) })).body.id;
-    otherId = (await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody({ name: 'Bystander' }) })).body.id;
+    id = (
+      await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody({ name: 'Doomed' }) })
+    ).body.id;
+    otherId = (
+      await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody({ name: 'Bystander' }) })
+    ).body.id;
     secretRef = await secretRefOf(id);
     for (const backup of ['bk-1', 'bk-2', 'bk-3']) await seedBackup(id, backup);
     await seedBackup(otherId, 'bk-other');
@@ -61,7 +84,11 @@ describe('deleting a data source that holds backups', () => {
   });
 
   it('answers 409 naming how many backups it holds, and changes nothing', async () => {
-    const response = await call<ErrorResponse>(api.remove, { method: 'DELETE', resource: SOURCE, pathParameters: { id } });
+    const response = await call<ErrorResponse>(api.remove, {
+      method: 'DELETE',
+      resource: SOURCE,
+      pathParameters: { id },
+    });
     expect(response.status).toBe(409);
     expect(response.body.error).toBe(
       `data source ${id} holds 3 backups: delete with ?force=true to delete the source and its schedules anyway (its backups are kept)`,
@@ -70,7 +97,12 @@ describe('deleting a data source that holds backups', () => {
     expect(await exists(keys.schedule('sch-a'))).toBe(true);
     expect(api.scheduler.deleted).toEqual([]);
 
-    const explicit = await call(api.remove, { method: 'DELETE', resource: SOURCE, pathParameters: { id }, query: { force: 'false' } });
+    const explicit = await call(api.remove, {
+      method: 'DELETE',
+      resource: SOURCE,
+      pathParameters: { id },
+      query: { force: 'false' },
+    });
     expect(explicit.status).toBe(409);
   });
 
@@ -80,7 +112,13 @@ describe('deleting a data source that holds backups', () => {
     const getSecretStore = () => secretStoreFromEnv();
     await expect(getSecretStore().get(secretRef)).resolves.toContain('password');
 
-    const response = await call(api.remove, { method: 'DELETE', resource: SOURCE, pathParameters: { id }, query: { force: 'true' }, principal: 'arn:aws:iam::123456789012:role/admin' });
+    const response = await call(api.remove, {
+      method: 'DELETE',
+      resource: SOURCE,
+      pathParameters: { id },
+      query: { force: 'true' },
+      principal: 'arn:aws:iam::123456789012:role/admin',
+    });
     expect(response.status).toBe(204);
 
     expect((await call(api.get, { method: 'GET', resource: SOURCE, pathParameters: { id } })).status).toBe(404);
@@ -94,12 +132,18 @@ describe('deleting a data source that holds backups', () => {
     await expect(getSecretStore().get(secretRef)).rejects.toThrow(/not found/);
 
     // The other source is untouched.
-    expect((await call(api.get, { method: 'GET', resource: SOURCE, pathParameters: { id: otherId } })).status).toBe(200);
+    expect((await call(api.get, { method: 'GET', resource: SOURCE, pathParameters: { id: otherId } })).status).toBe(
+      200,
+    );
     expect(await exists(keys.schedule('sch-other'))).toBe(true);
     expect(await exists(keys.backup('bk-other'))).toBe(true);
     await expect(getSecretStore().get(await secretRefOf(otherId))).resolves.toContain('password');
 
-    const audit = await call<Page<AuditEvent>>(api.audit, { method: 'GET', resource: '/v1/audit', query: { limit: '1' } });
+    const audit = await call<Page<AuditEvent>>(api.audit, {
+      method: 'GET',
+      resource: '/v1/audit',
+      query: { limit: '1' },
+    });
     expect(audit.body.items[0]).toMatchObject({
       action: 'dataSource.delete',
       targetId: id,
@@ -109,7 +153,12 @@ describe('deleting a data source that holds backups', () => {
   });
 
   it('answers 404 when deleted again', async () => {
-    const response = await call(api.remove, { method: 'DELETE', resource: SOURCE, pathParameters: { id }, query: { force: 'true' } });
+    const response = await call(api.remove, {
+      method: 'DELETE',
+      resource: SOURCE,
+      pathParameters: { id },
+      query: { force: 'true' },
+    });
     expect(response.status).toBe(404);
   });
 });

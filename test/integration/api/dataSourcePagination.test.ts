@@ -13,10 +13,17 @@ afterAll(() => api.scheduler.close());
 describe('listing data sources page by page', () => {
   it('walks 30 sources in pages of 7 with the cursor, each seen once, ordered by name regardless of case', async () => {
     // Created in a scrambled order, names in mixed case: the order comes from the index, not from insertion.
-    const names = Array.from({ length: 30 }, (_, i) => `${i % 3 === 0 ? 'DB' : 'db'}-${String((i * 7) % 30).padStart(2, '0')}`);
+    const names = Array.from(
+      { length: 30 },
+      (_, i) => `${i % 3 === 0 ? 'DB' : 'db'}-${String((i * 7) % 30).padStart(2, '0')}`,
+    );
     const created = new Map<string, string>();
     for (const name of names) {
-      const response = await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody({ name }) });
+      const response = await call<DataSource>(api.create, {
+        method: 'POST',
+        resource: SOURCES,
+        body: sourceBody({ name }),
+      });
       expect(response.status).toBe(201);
       created.set(response.body.id, name);
     }
@@ -25,7 +32,11 @@ describe('listing data sources page by page', () => {
     const pageSizes: number[] = [];
     let cursor: string | undefined;
     do {
-      const response = await call<Page<DataSource>>(api.list, { method: 'GET', resource: SOURCES, query: { limit: '7', ...(cursor && { cursor }) } });
+      const response = await call<Page<DataSource>>(api.list, {
+        method: 'GET',
+        resource: SOURCES,
+        query: { limit: '7', ...(cursor && { cursor }) },
+      });
       expect(response.status).toBe(200);
       pageSizes.push(response.body.items.length);
       seen.push(...response.body.items);

@@ -14,10 +14,28 @@ describe('a data source from creation to deletion', () => {
   it('is created, listed, read, updated, disabled, enabled and deleted through the handlers', async () => {
     const created = await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody() });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'Shop production', engine: 'mysql', port: 3306, enabled: true, tls: { mode: 'required' } });
+    expect(created.body).toMatchObject({
+      name: 'Shop production',
+      engine: 'mysql',
+      port: 3306,
+      enabled: true,
+      tls: { mode: 'required' },
+    });
     expect(created.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.body.createdAt).toBe(created.body.updatedAt);
-    expect(Object.keys(created.body).sort()).toEqual(['createdAt', 'database', 'enabled', 'engine', 'host', 'id', 'name', 'port', 'tls', 'updatedAt', 'username']);
+    expect(Object.keys(created.body).sort()).toEqual([
+      'createdAt',
+      'database',
+      'enabled',
+      'engine',
+      'host',
+      'id',
+      'name',
+      'port',
+      'tls',
+      'updatedAt',
+      'username',
+    ]);
     const id = created.body.id;
 
     const listed = await call<Page<DataSource>>(api.list, { method: 'GET', resource: SOURCES });
@@ -28,7 +46,12 @@ describe('a data source from creation to deletion', () => {
     expect(got.status).toBe(200);
     expect(got.body).toEqual(created.body);
 
-    const updated = await call<DataSource>(api.update, { method: 'PATCH', resource: SOURCE, pathParameters: { id }, body: { name: 'Shop (eu)', port: 3307 } });
+    const updated = await call<DataSource>(api.update, {
+      method: 'PATCH',
+      resource: SOURCE,
+      pathParameters: { id },
+      body: { name: 'Shop (eu)', port: 3307 },
+    });
     expect(updated.status).toBe(200);
     expect(updated.body).toEqual({ ...created.body, name: 'Shop (eu)', port: 3307, updatedAt: expect.any(String) });
     expect(updated.body.updatedAt >= created.body.updatedAt).toBe(true);
@@ -39,16 +62,41 @@ describe('a data source from creation to deletion', () => {
       pathParameters: { id },
       body: { tls: { mode: 'verify-identity' }, enabled: false },
     });
-    expect(patchedAgain.body).toMatchObject({ name: 'Shop (eu)', port: 3307, tls: { mode: 'verify-identity' }, enabled: false });
-    const unchanged = await call<DataSource>(api.update, { method: 'PATCH', resource: SOURCE, pathParameters: { id }, body: { username: 'backup2' } });
-    expect(unchanged.body).toMatchObject({ port: 3307, tls: { mode: 'verify-identity' }, enabled: false, username: 'backup2' });
+    expect(patchedAgain.body).toMatchObject({
+      name: 'Shop (eu)',
+      port: 3307,
+      tls: { mode: 'verify-identity' },
+      enabled: false,
+    });
+    const unchanged = await call<DataSource>(api.update, {
+      method: 'PATCH',
+      resource: SOURCE,
+      pathParameters: { id },
+      body: { username: 'backup2' },
+    });
+    expect(unchanged.body).toMatchObject({
+      port: 3307,
+      tls: { mode: 'verify-identity' },
+      enabled: false,
+      username: 'backup2',
+    });
 
-    const enabled = await call<DataSource>(api.enable, { method: 'POST', resource: `${SOURCE}/enable`, pathParameters: { id } });
+    const enabled = await call<DataSource>(api.enable, {
+      method: 'POST',
+      resource: `${SOURCE}/enable`,
+      pathParameters: { id },
+    });
     expect(enabled.status).toBe(200);
     expect(enabled.body.enabled).toBe(true);
-    const disabled = await call<DataSource>(api.disable, { method: 'POST', resource: `${SOURCE}/disable`, pathParameters: { id } });
+    const disabled = await call<DataSource>(api.disable, {
+      method: 'POST',
+      resource: `${SOURCE}/disable`,
+      pathParameters: { id },
+    });
     expect(disabled.body.enabled).toBe(false);
-    expect((await call<DataSource>(api.get, { method: 'GET', resource: SOURCE, pathParameters: { id } })).body.enabled).toBe(false);
+    expect(
+      (await call<DataSource>(api.get, { method: 'GET', resource: SOURCE, pathParameters: { id } })).body.enabled,
+    ).toBe(false);
 
     const deleted = await call(api.remove, { method: 'DELETE', resource: SOURCE, pathParameters: { id } });
     expect(deleted.status).toBe(204);
@@ -61,8 +109,16 @@ describe('a data source from creation to deletion', () => {
   it('lists renamed sources in their new place', async () => {
     const names = ['Bravo', 'Delta', 'Charlie'];
     const ids: string[] = [];
-    for (const name of names) ids.push((await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody({ name }) })).body.id);
-    await call(api.update, { method: 'PATCH', resource: SOURCE, pathParameters: { id: ids[1] ?? '' }, body: { name: 'alpha' } });
+    for (const name of names)
+      ids.push(
+        (await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: sourceBody({ name }) })).body.id,
+      );
+    await call(api.update, {
+      method: 'PATCH',
+      resource: SOURCE,
+      pathParameters: { id: ids[1] ?? '' },
+      body: { name: 'alpha' },
+    });
     const listed = await call<Page<DataSource>>(api.list, { method: 'GET', resource: SOURCES });
     expect(listed.body.items.map((s) => s.name)).toEqual(['alpha', 'Bravo', 'Charlie']);
     for (const id of ids) await call(api.remove, { method: 'DELETE', resource: SOURCE, pathParameters: { id } });

@@ -18,11 +18,20 @@ describe.runIf(services().mariadb !== null)('inspecting a database of a data sou
   let api: DataSourceApi;
   let id: string;
 
-  const inspect = (database: string, sourceId = id) => call<DatabaseInspection & { error?: string; fields?: Record<string, string> }>(api.inspect, { method: 'GET', resource: DATABASE, pathParameters: { id: sourceId, database } });
-  const patch = (body: Record<string, unknown>) => call<DataSource>(api.update, { method: 'PATCH', resource: SOURCE, pathParameters: { id }, body });
+  const inspect = (database: string, sourceId = id) =>
+    call<DatabaseInspection & { error?: string; fields?: Record<string, string> }>(api.inspect, {
+      method: 'GET',
+      resource: DATABASE,
+      pathParameters: { id: sourceId, database },
+    });
+  const patch = (body: Record<string, unknown>) =>
+    call<DataSource>(api.update, { method: 'PATCH', resource: SOURCE, pathParameters: { id }, body });
 
   beforeAll(async () => {
-    const manyTables = Array.from({ length: MAX_INSPECTED_TABLES + 7 }, (_, i) => `CREATE TABLE t${String(i).padStart(4, '0')} (id INT) ENGINE=MEMORY;`).join('\n');
+    const manyTables = Array.from(
+      { length: MAX_INSPECTED_TABLES + 7 },
+      (_, i) => `CREATE TABLE t${String(i).padStart(4, '0')} (id INT) ENGINE=MEMORY;`,
+    ).join('\n');
     await rootSql(`DROP DATABASE IF EXISTS ${SHOP}; DROP DATABASE IF EXISTS ${MANY}; DROP DATABASE IF EXISTS ${quoted(ODD)};
       CREATE DATABASE ${SHOP}; USE ${SHOP};
       CREATE TABLE orders (id INT PRIMARY KEY, total DECIMAL(10,2), note VARCHAR(200)) ENGINE=InnoDB;
@@ -34,14 +43,20 @@ describe.runIf(services().mariadb !== null)('inspecting a database of a data sou
       CREATE DATABASE ${MANY}; USE ${MANY}; ${manyTables}
       CREATE DATABASE ${quoted(ODD)}; USE ${quoted(ODD)}; CREATE TABLE ${quoted("it's `here`")} (id INT);`);
     api = await startDataSourceApi();
-    const created = await call<DataSource>(api.create, { method: 'POST', resource: SOURCES, body: { name: 'Local MariaDB', ...connectionTo('mysql'), password: mariadb().password } });
+    const created = await call<DataSource>(api.create, {
+      method: 'POST',
+      resource: SOURCES,
+      body: { name: 'Local MariaDB', ...connectionTo('mysql'), password: mariadb().password },
+    });
     expect(created.status).toBe(201);
     id = created.body.id;
   }, 120_000);
 
   afterAll(async () => {
     await api?.scheduler.close();
-    await rootSql(`DROP DATABASE IF EXISTS ${SHOP}; DROP DATABASE IF EXISTS ${MANY}; DROP DATABASE IF EXISTS ${quoted(ODD)};`);
+    await rootSql(
+      `DROP DATABASE IF EXISTS ${SHOP}; DROP DATABASE IF EXISTS ${MANY}; DROP DATABASE IF EXISTS ${quoted(ODD)};`,
+    );
   });
 
   it('lists the tables of an existing database with row and size estimates, the view marked as a view', async () => {
@@ -84,12 +99,21 @@ describe.runIf(services().mariadb !== null)('inspecting a database of a data sou
   it('reads a name holding quotes, a backtick and a backslash as that name, and an injection attempt as a name that does not exist', async () => {
     const odd = await inspect(ODD);
     expect(odd.status).toBe(200);
-    expect(odd.body).toEqual({ database: ODD, exists: true, tableCount: 1, tables: [{ name: "it's `here`", kind: 'table', approxRows: 0, bytes: expect.any(Number) }] });
+    expect(odd.body).toEqual({
+      database: ODD,
+      exists: true,
+      tableCount: 1,
+      tables: [{ name: "it's `here`", kind: 'table', approxRows: 0, bytes: expect.any(Number) }],
+    });
 
     // Pasted into a quoted literal unescaped, this would match every schema (and SHOP's tables would show).
     for (const attempt of [`x' OR '1'='1`, `${SHOP}' OR 'a'='a`, `x\\' OR 1=1 #`]) {
       const response = await inspect(attempt);
-      expect({ attempt, status: response.status, body: response.body }).toEqual({ attempt, status: 200, body: { database: attempt, exists: false } });
+      expect({ attempt, status: response.status, body: response.body }).toEqual({
+        attempt,
+        status: 200,
+        body: { database: attempt, exists: false },
+      });
     }
   });
 
@@ -121,7 +145,11 @@ describe.runIf(services().mariadb !== null)('inspecting a database of a data sou
     try {
       const response = await inspect(SHOP);
       expect(response.status).toBe(502);
-      expect(response.body.error).toMatch(new RegExp(`^cannot inspect database "${SHOP}": ERROR 1045 \\(28000\\): Access denied for user 'keepsake'@'[^']+' \\(using password: YES\\)$`));
+      expect(response.body.error).toMatch(
+        new RegExp(
+          `^cannot inspect database "${SHOP}": ERROR 1045 \\(28000\\): Access denied for user 'keepsake'@'[^']+' \\(using password: YES\\)$`,
+        ),
+      );
       expect(response.raw.body).not.toContain(wrong);
       expect(response.raw.body).not.toContain(mariadb().password);
     } finally {
@@ -135,7 +163,9 @@ describe.runIf(services().mariadb !== null)('inspecting a database of a data sou
     try {
       const response = await inspect(SHOP);
       expect(response.status).toBe(502);
-      expect(response.body.error).toBe(`cannot inspect database "${SHOP}": Can't connect to 127.0.0.1:${port}: connection refused (nothing listens on that port, or a firewall rejects it)`);
+      expect(response.body.error).toBe(
+        `cannot inspect database "${SHOP}": Can't connect to 127.0.0.1:${port}: connection refused (nothing listens on that port, or a firewall rejects it)`,
+      );
     } finally {
       await patch({ host: mariadb().host, port: mariadb().port });
     }

@@ -24,7 +24,9 @@ describe('a password given to the API', () => {
     const spies = [
       vi.spyOn(process.stdout, 'write').mockImplementation(capture),
       vi.spyOn(process.stderr, 'write').mockImplementation(capture),
-      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level).mockImplementation((...args) => void capture(args.join(' ')))),
+      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+        vi.spyOn(console, level).mockImplementation((...args) => void capture(args.join(' '))),
+      ),
     ];
     process.env.LOG_LEVEL = 'debug';
     const responses: ApiResponse[] = [];
@@ -35,25 +37,46 @@ describe('a password given to the API', () => {
     };
 
     try {
-      const created = await send('create', { method: 'POST', resource: SOURCES, body: sourceBody({ password: FIRST, host: '127.0.0.1', port: 1 }) });
+      const created = await send('create', {
+        method: 'POST',
+        resource: SOURCES,
+        body: sourceBody({ password: FIRST, host: '127.0.0.1', port: 1 }),
+      });
       const id = (created.body as unknown as DataSource).id;
       const path = { id };
       // Refused requests that carry the password: the 400 names fields, never echoes values.
-      await send('create', { method: 'POST', resource: SOURCES, body: sourceBody({ password: FIRST, port: 'abc', secret: FIRST }) });
+      await send('create', {
+        method: 'POST',
+        resource: SOURCES,
+        body: sourceBody({ password: FIRST, port: 'abc', secret: FIRST }),
+      });
       await send('create', { method: 'POST', resource: SOURCES, rawBody: `{"password": "${FIRST}", ` });
       await send('create', { method: 'POST', resource: SOURCES, body: sourceBody({ password: FIRST.repeat(1000) }) });
-      await send('update', { method: 'PATCH', resource: SOURCE, pathParameters: path, body: { password: SECOND, port: 0 } });
+      await send('update', {
+        method: 'PATCH',
+        resource: SOURCE,
+        pathParameters: path,
+        body: { password: SECOND, port: 0 },
+      });
       // Accepted ones, and every read.
       await send('get', { method: 'GET', resource: SOURCE, pathParameters: path });
       await send('list', { method: 'GET', resource: SOURCES });
       await send('update', { method: 'PATCH', resource: SOURCE, pathParameters: path, body: { password: SECOND } });
-      await send('update', { method: 'PATCH', resource: SOURCE, pathParameters: { id: 'unknown' }, body: { password: SECOND } });
+      await send('update', {
+        method: 'PATCH',
+        resource: SOURCE,
+        pathParameters: { id: 'unknown' },
+        body: { password: SECOND },
+      });
       await send('disable', { method: 'POST', resource: `${SOURCE}/disable`, pathParameters: path });
       await send('enable', { method: 'POST', resource: `${SOURCE}/enable`, pathParameters: path });
       const tested = await send('test', { method: 'POST', resource: `${SOURCE}/test`, pathParameters: path });
       expect(tested.body).toMatchObject({ ok: false });
       await api.table.client.send(
-        new PutCommand({ TableName: api.table.tableName, Item: { ...keys.backup('bk-1'), gsi2pk: collections.backupsOf(id), gsi2sk: 'x', id: 'bk-1', sourceId: id } }),
+        new PutCommand({
+          TableName: api.table.tableName,
+          Item: { ...keys.backup('bk-1'), gsi2pk: collections.backupsOf(id), gsi2sk: 'x', id: 'bk-1', sourceId: id },
+        }),
       );
       await send('remove', { method: 'DELETE', resource: SOURCE, pathParameters: path });
       await send('audit', { method: 'GET', resource: '/v1/audit' });
@@ -63,7 +86,9 @@ describe('a password given to the API', () => {
       delete process.env.LOG_LEVEL;
     }
 
-    expect(responses.map((r) => r.status)).toEqual([201, 400, 400, 400, 400, 200, 200, 200, 404, 200, 200, 200, 409, 200, 204]);
+    expect(responses.map((r) => r.status)).toEqual([
+      201, 400, 400, 400, 400, 200, 200, 200, 404, 200, 200, 200, 409, 200, 204,
+    ]);
     for (const response of responses) {
       const text = JSON.stringify(response.raw);
       expect(text).not.toContain(FIRST);

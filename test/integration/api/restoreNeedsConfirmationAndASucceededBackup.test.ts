@@ -23,12 +23,20 @@ beforeAll(async () => {
 });
 beforeEach(() => {
   api.sfn.reset();
-  api.sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:keepsake-restore:x', startDate: new Date() });
+  api.sfn.on(StartExecutionCommand).resolves({
+    executionArn: 'arn:aws:states:us-east-1:123456789012:execution:keepsake-restore:x',
+    startDate: new Date(),
+  });
 });
 
 type Body = { restoreId?: string; error?: string; fields?: Record<string, string> };
 const create = (body: unknown) => call<Body>(api.createRestore, { method: 'POST', resource: '/v1/restores', body });
-const valid = { backupId: 'good', targetSourceId: 'staging', targetDatabase: 'shop_copy', confirmDatabase: 'shop_copy' };
+const valid = {
+  backupId: 'good',
+  targetSourceId: 'staging',
+  targetDatabase: 'shop_copy',
+  confirmDatabase: 'shop_copy',
+};
 
 describe('starting a restore', () => {
   it('queues a restore (202), starts the Restore state machine under its id and records who asked', async () => {
@@ -36,7 +44,11 @@ describe('starting a restore', () => {
 
     expect(response.status).toBe(202);
     const restoreId = response.body.restoreId as string;
-    const got = await call<Restore>(api.getRestore, { method: 'GET', resource: '/v1/restores/{id}', pathParameters: { id: restoreId } });
+    const got = await call<Restore>(api.getRestore, {
+      method: 'GET',
+      resource: '/v1/restores/{id}',
+      pathParameters: { id: restoreId },
+    });
     expect(got.body).toEqual({
       id: restoreId,
       backupId: 'good',
@@ -53,7 +65,9 @@ describe('starting a restore', () => {
       input: JSON.stringify({ restoreId, backupId: 'good', targetSourceId: 'staging', targetDatabase: 'shop_copy' }),
     });
     const audit = await call<Page<AuditEvent>>(api.audit, { method: 'GET', resource: '/v1/audit' });
-    expect(audit.body.items).toContainEqual(expect.objectContaining({ action: 'restore.start', targetType: 'restore', targetId: restoreId }));
+    expect(audit.body.items).toContainEqual(
+      expect.objectContaining({ action: 'restore.start', targetType: 'restore', targetId: restoreId }),
+    );
   });
 
   it.each([
@@ -61,7 +75,11 @@ describe('starting a restore', () => {
     ['a confirmation in another case', { ...valid, confirmDatabase: 'SHOP_COPY' }, 'confirmDatabase'],
     ['no confirmation', { ...valid, confirmDatabase: undefined }, 'confirmDatabase'],
     ['an empty target database', { ...valid, targetDatabase: '', confirmDatabase: '' }, 'targetDatabase'],
-    ['a target database over 64 characters', { ...valid, targetDatabase: 'd'.repeat(65), confirmDatabase: 'd'.repeat(65) }, 'targetDatabase'],
+    [
+      'a target database over 64 characters',
+      { ...valid, targetDatabase: 'd'.repeat(65), confirmDatabase: 'd'.repeat(65) },
+      'targetDatabase',
+    ],
     ['an unknown field', { ...valid, dropFirst: true }, 'dropFirst'],
   ])('answers 400 for %s, starting nothing', async (_name, body, field) => {
     const response = await create(body);
@@ -75,28 +93,51 @@ describe('starting a restore', () => {
     expect(failed.status).toBe(409);
     expect(failed.body.error).toMatch(/is failed: only succeeded backups/);
     expect((await create({ ...valid, backupId: 'binned' })).status).toBe(409);
-    expect(await create({ ...valid, backupId: 'ghost' })).toMatchObject({ status: 404, body: { error: 'backup ghost not found' } });
-    expect(await create({ ...valid, targetSourceId: 'ghost' })).toMatchObject({ status: 404, body: { error: 'data source ghost not found' } });
+    expect(await create({ ...valid, backupId: 'ghost' })).toMatchObject({
+      status: 404,
+      body: { error: 'backup ghost not found' },
+    });
+    expect(await create({ ...valid, targetSourceId: 'ghost' })).toMatchObject({
+      status: 404,
+      body: { error: 'data source ghost not found' },
+    });
     expect(api.sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('removes the record and its audit event and answers 502 when the execution does not start', async () => {
-    api.sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' }));
-    const before = (await call<Page<Restore>>(api.listRestores, { method: 'GET', resource: '/v1/restores', query: { limit: '100' } })).body.items.length;
+    api.sfn
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' }));
+    const before = (
+      await call<Page<Restore>>(api.listRestores, { method: 'GET', resource: '/v1/restores', query: { limit: '100' } })
+    ).body.items.length;
     const elsewhere = { ...valid, targetDatabase: 'shop_unstarted', confirmDatabase: 'shop_unstarted' };
 
     const response = await create(elsewhere);
 
     expect(response.status).toBe(502);
-    expect(response.body.error).toBe('could not start the restore: Step Functions StartExecution failed (AccessDeniedException: Access denied)');
-    const after = await call<Page<Restore>>(api.listRestores, { method: 'GET', resource: '/v1/restores', query: { limit: '100' } });
+    expect(response.body.error).toBe(
+      'could not start the restore: Step Functions StartExecution failed (AccessDeniedException: Access denied)',
+    );
+    const after = await call<Page<Restore>>(api.listRestores, {
+      method: 'GET',
+      resource: '/v1/restores',
+      query: { limit: '100' },
+    });
     expect(after.body.items).toHaveLength(before);
     const attempted = api.sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.name;
-    const audit = await call<Page<AuditEvent>>(api.audit, { method: 'GET', resource: '/v1/audit', query: { limit: '100' } });
+    const audit = await call<Page<AuditEvent>>(api.audit, {
+      method: 'GET',
+      resource: '/v1/audit',
+      query: { limit: '100' },
+    });
     expect(audit.body.items.map((e) => e.targetId)).not.toContain(attempted);
     // The lock it took went with it: the same target can be restored into once Step Functions answers again.
     api.sfn.reset();
-    api.sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:keepsake-restore:y', startDate: new Date() });
+    api.sfn.on(StartExecutionCommand).resolves({
+      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:keepsake-restore:y',
+      startDate: new Date(),
+    });
     expect((await create(elsewhere)).status).toBe(202);
   });
 
@@ -106,7 +147,9 @@ describe('starting a restore', () => {
     expect(first.status).toBe(202);
     const second = await create(target);
     expect(second.status).toBe(409);
-    expect(second.body.error).toBe(`a restore into database shop_locked of data source staging is already queued or running (${first.body.restoreId}): wait for it to end`);
+    expect(second.body.error).toBe(
+      `a restore into database shop_locked of data source staging is already queued or running (${first.body.restoreId}): wait for it to end`,
+    );
     // Another database of the same source is free.
     expect((await create({ ...target, targetDatabase: 'shop_other', confirmDatabase: 'shop_other' })).status).toBe(202);
 
@@ -122,31 +165,66 @@ describe('listing restores', () => {
     await seedSource(api.table, 'qa');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await create({ ...valid, targetSourceId: i % 2 ? 'qa' : 'prod', targetDatabase: `db${i}`, confirmDatabase: `db${i}` });
+      const r = await create({
+        ...valid,
+        targetSourceId: i % 2 ? 'qa' : 'prod',
+        targetDatabase: `db${i}`,
+        confirmDatabase: `db${i}`,
+      });
       ids.push(r.body.restoreId as string);
     }
     const all: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await call<Page<Restore>>(api.listRestores, { method: 'GET', resource: '/v1/restores', query: { limit: '2', ...(cursor && { cursor }) } });
+      const page = await call<Page<Restore>>(api.listRestores, {
+        method: 'GET',
+        resource: '/v1/restores',
+        query: { limit: '2', ...(cursor && { cursor }) },
+      });
       all.push(...page.body.items.map((r) => r.id));
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(all.slice(0, 5)).toEqual([...ids].reverse());
-    const intoQa = await call<Page<Restore>>(api.listRestores, { method: 'GET', resource: '/v1/restores', query: { targetSourceId: 'qa' } });
+    const intoQa = await call<Page<Restore>>(api.listRestores, {
+      method: 'GET',
+      resource: '/v1/restores',
+      query: { targetSourceId: 'qa' },
+    });
     expect(intoQa.body.items.map((r) => r.id)).toEqual([ids[3], ids[1]]);
 
     const id = ids[0] as string;
     expect(await beginRestoreRun(clock, id)).toMatchObject({ status: 'running', startedAt: expect.any(String) });
-    const done = await finalizeRestore(clock, id, { status: 'failed', error: 'ERROR 1064 at line 12', safetyBackupKey: 'prod/db0/safety.sql.gz' });
-    expect(done).toMatchObject({ status: 'failed', error: 'ERROR 1064 at line 12', safetyBackupKey: 'prod/db0/safety.sql.gz', durationMs: expect.any(Number) });
-    expect((await call<Restore>(api.getRestore, { method: 'GET', resource: '/v1/restores/{id}', pathParameters: { id } })).body).toEqual(done);
-    await expect(finalizeRestore(clock, id, { status: 'succeeded', durationMs: 1 })).rejects.toMatchObject({ statusCode: 409 });
+    const done = await finalizeRestore(clock, id, {
+      status: 'failed',
+      error: 'ERROR 1064 at line 12',
+      safetyBackupKey: 'prod/db0/safety.sql.gz',
+    });
+    expect(done).toMatchObject({
+      status: 'failed',
+      error: 'ERROR 1064 at line 12',
+      safetyBackupKey: 'prod/db0/safety.sql.gz',
+      durationMs: expect.any(Number),
+    });
+    expect(
+      (await call<Restore>(api.getRestore, { method: 'GET', resource: '/v1/restores/{id}', pathParameters: { id } }))
+        .body,
+    ).toEqual(done);
+    await expect(finalizeRestore(clock, id, { status: 'succeeded', durationMs: 1 })).rejects.toMatchObject({
+      statusCode: 409,
+    });
   });
 
   it('answers 404 for an unknown restore and 400 for a bad cursor or target', async () => {
-    expect((await call(api.getRestore, { method: 'GET', resource: '/v1/restores/{id}', pathParameters: { id: 'nope' } })).status).toBe(404);
-    expect((await call(api.listRestores, { method: 'GET', resource: '/v1/restores', query: { cursor: 'e30' } })).status).toBe(400);
-    expect((await call(api.listRestores, { method: 'GET', resource: '/v1/restores', query: { targetSourceId: 'x y' } })).status).toBe(400);
+    expect(
+      (await call(api.getRestore, { method: 'GET', resource: '/v1/restores/{id}', pathParameters: { id: 'nope' } }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await call(api.listRestores, { method: 'GET', resource: '/v1/restores', query: { cursor: 'e30' } })).status,
+    ).toBe(400);
+    expect(
+      (await call(api.listRestores, { method: 'GET', resource: '/v1/restores', query: { targetSourceId: 'x y' } }))
+        .status,
+    ).toBe(400);
   });
 });

@@ -21,14 +21,22 @@ let listRestores: Handler;
 let getRestore: Handler;
 
 const restore = (id: string, requestedBy: string, minute: number): Restore => ({
-  id, backupId: 'bk-1', sourceId: 'src-1', targetSourceId: 'src-1', targetDatabase: 'shop_copy', status: 'succeeded', requestedBy,
+  id,
+  backupId: 'bk-1',
+  sourceId: 'src-1',
+  targetSourceId: 'src-1',
+  targetDatabase: 'shop_copy',
+  status: 'succeeded',
+  requestedBy,
   createdAt: new Date(Date.parse('2026-03-01T12:00:00Z') + minute * 60_000).toISOString(),
 });
 
 beforeAll(async () => {
   table = await useTestTable();
   process.env.USER_POOL_ID = POOL;
-  cognito.on(AdminGetUserCommand, { UserPoolId: POOL, Username: ADA }).resolves({ Username: ADA, UserAttributes: [{ Name: 'email', Value: 'ada@example.com' }] });
+  cognito
+    .on(AdminGetUserCommand, { UserPoolId: POOL, Username: ADA })
+    .resolves({ Username: ADA, UserAttributes: [{ Name: 'email', Value: 'ada@example.com' }] });
   listRestores = (await import('../../../functions/restores/listRestores.ts')).handler;
   getRestore = (await import('../../../functions/restores/getRestore.ts')).handler;
   for (const r of [restore('r-ada', cognitoPrincipal(ADA), 1), restore('r-alice', ALICE, 2)]) {
@@ -45,7 +53,9 @@ describe('restores name the console user who asked for them', () => {
     const response = await call<Page<ListedRestore>>(listRestores, { method: 'GET', resource: '/v1/restores' });
     expect(response.status).toBe(200);
     expect(RestorePageSchema.safeParse(response.body).success).toBe(true);
-    const mine = response.body.items.filter((r) => r.id.startsWith('r-')).map((r) => [r.id, r.requestedBy, r.requestedByName]);
+    const mine = response.body.items
+      .filter((r) => r.id.startsWith('r-'))
+      .map((r) => [r.id, r.requestedBy, r.requestedByName]);
     expect(mine).toEqual([
       ['r-alice', ALICE, undefined],
       ['r-ada', cognitoPrincipal(ADA), 'ada@example.com'],
@@ -53,10 +63,22 @@ describe('restores name the console user who asked for them', () => {
   });
 
   it('names them on the detail too', async () => {
-    const response = await call<ListedRestore>(getRestore, { method: 'GET', resource: '/v1/restores/{id}', pathParameters: { id: 'r-ada' } });
+    const response = await call<ListedRestore>(getRestore, {
+      method: 'GET',
+      resource: '/v1/restores/{id}',
+      pathParameters: { id: 'r-ada' },
+    });
     expect(response.status).toBe(200);
-    expect(ListedRestoreSchema.parse(response.body)).toMatchObject({ id: 'r-ada', requestedBy: cognitoPrincipal(ADA), requestedByName: 'ada@example.com' });
-    const iam = await call<ListedRestore>(getRestore, { method: 'GET', resource: '/v1/restores/{id}', pathParameters: { id: 'r-alice' } });
+    expect(ListedRestoreSchema.parse(response.body)).toMatchObject({
+      id: 'r-ada',
+      requestedBy: cognitoPrincipal(ADA),
+      requestedByName: 'ada@example.com',
+    });
+    const iam = await call<ListedRestore>(getRestore, {
+      method: 'GET',
+      resource: '/v1/restores/{id}',
+      pathParameters: { id: 'r-alice' },
+    });
     expect(iam.body).not.toHaveProperty('requestedByName');
   });
 });

@@ -13,7 +13,8 @@ describe('schedules in local mode', () => {
   beforeAll(async () => {
     const table = await useTestTable();
     process.env.KEEPSAKE_SCHEDULER = 'local';
-    for (const name of ['SCHEDULE_GROUP_NAME', 'BACKUP_STATE_MACHINE_ARN', 'SCHEDULER_ROLE_ARN']) delete process.env[name];
+    for (const name of ['SCHEDULE_GROUP_NAME', 'BACKUP_STATE_MACHINE_ARN', 'SCHEDULER_ROLE_ARN'])
+      delete process.env[name];
     await putNewDataSource(table, {
       id: 'src-local',
       name: 'Local',
@@ -36,15 +37,27 @@ describe('schedules in local mode', () => {
     const { handler: remove } = await import('../../../functions/schedules/deleteSchedule.ts');
     const { handler: get } = await import('../../../functions/schedules/getSchedule.ts');
 
-    const created = await call<Schedule>(create, { method: 'POST', resource: '/v1/data-sources/{id}/schedules', pathParameters: { id: 'src-local' }, body: { cron: '*/5 * * * *', timeZone: 'UTC' } });
+    const created = await call<Schedule>(create, {
+      method: 'POST',
+      resource: '/v1/data-sources/{id}/schedules',
+      pathParameters: { id: 'src-local' },
+      body: { cron: '*/5 * * * *', timeZone: 'UTC' },
+    });
     expect(created.status).toBe(201);
     const id = created.body.id;
     const [first, second] = created.body.nextRuns.map((run) => Date.parse(run));
     expect((second ?? 0) - (first ?? 0)).toBe(5 * 60_000);
 
-    expect((await call<Schedule>(pause, { method: 'POST', resource: '/v1/schedules/{id}/pause', pathParameters: { id } })).body.enabled).toBe(false);
-    expect((await call(remove, { method: 'DELETE', resource: '/v1/schedules/{id}', pathParameters: { id } })).status).toBe(204);
-    expect((await call(get, { method: 'GET', resource: '/v1/schedules/{id}', pathParameters: { id } })).status).toBe(404);
+    expect(
+      (await call<Schedule>(pause, { method: 'POST', resource: '/v1/schedules/{id}/pause', pathParameters: { id } }))
+        .body.enabled,
+    ).toBe(false);
+    expect(
+      (await call(remove, { method: 'DELETE', resource: '/v1/schedules/{id}', pathParameters: { id } })).status,
+    ).toBe(204);
+    expect((await call(get, { method: 'GET', resource: '/v1/schedules/{id}', pathParameters: { id } })).status).toBe(
+      404,
+    );
     expect(scheduler.calls()).toHaveLength(0);
   });
 });

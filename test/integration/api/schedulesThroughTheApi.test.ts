@@ -1,4 +1,10 @@
-import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, ServiceQuotaExceededException, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  SchedulerClient,
+  ServiceQuotaExceededException,
+  UpdateScheduleCommand,
+} from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -38,8 +44,14 @@ async function seedSource(id: string): Promise<void> {
 }
 
 const create = (sourceId: string, body: unknown) =>
-  call<Schedule & ErrorResponse>(h.create, { method: 'POST', resource: '/v1/data-sources/{id}/schedules', pathParameters: { id: sourceId }, body });
-const get = (id: string) => call<Schedule & ErrorResponse>(h.get, { method: 'GET', resource: '/v1/schedules/{id}', pathParameters: { id } });
+  call<Schedule & ErrorResponse>(h.create, {
+    method: 'POST',
+    resource: '/v1/data-sources/{id}/schedules',
+    pathParameters: { id: sourceId },
+    body,
+  });
+const get = (id: string) =>
+  call<Schedule & ErrorResponse>(h.get, { method: 'GET', resource: '/v1/schedules/{id}', pathParameters: { id } });
 const on = (handler: Handler, method: string, resource: string, id: string, extra: Partial<ApiRequest> = {}) =>
   call<Schedule & ErrorResponse>(handler, { method, resource, pathParameters: { id }, ...extra });
 
@@ -72,28 +84,54 @@ describe('a schedule from creation to deletion', () => {
     const created = await create('src-a', { name: 'Nightly', cron: '30 2 * * *', timeZone: 'Europe/Berlin' });
     expect(created.status).toBe(201);
     expect(ScheduleSchema.parse(created.body)).toEqual(created.body);
-    expect(created.body).toMatchObject({ sourceId: 'src-a', name: 'Nightly', enabled: true, retention: { daily: 7, weekly: 4, monthly: 6 } });
+    expect(created.body).toMatchObject({
+      sourceId: 'src-a',
+      name: 'Nightly',
+      enabled: true,
+      retention: { daily: 7, weekly: 4, monthly: 6 },
+    });
     expect(created.body.nextRuns).toHaveLength(3);
     const id = created.body.id;
-    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, { Name: `keepsake-${id}`, GroupName: GROUP, ScheduleExpression: 'cron(30 2 * * ? *)', ScheduleExpressionTimezone: 'Europe/Berlin' });
+    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
+      Name: `keepsake-${id}`,
+      GroupName: GROUP,
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+    });
 
     const read = await get(id);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ id, cron: '30 2 * * *', timeZone: 'Europe/Berlin' });
     expect(read.body.nextRuns).toHaveLength(3);
 
-    const all = await call<Page<Schedule>>(h.list, { method: 'GET', resource: '/v1/schedules', query: { limit: '100' } });
+    const all = await call<Page<Schedule>>(h.list, {
+      method: 'GET',
+      resource: '/v1/schedules',
+      query: { limit: '100' },
+    });
     expect(all.status).toBe(200);
     expect(all.body.items.map((s) => s.id)).toContain(id);
 
     const ofSource = await on(h.listOf, 'GET', '/v1/data-sources/{id}/schedules', 'src-a');
     expect((ofSource.body as unknown as Page<Schedule>).items.map((s) => s.id)).toContain(id);
 
-    const patched = await on(h.update, 'PATCH', '/v1/schedules/{id}', id, { body: { cron: '0 4 * * SUN', timeZone: 'America/New_York', retention: { weekly: 8 } } });
+    const patched = await on(h.update, 'PATCH', '/v1/schedules/{id}', id, {
+      body: { cron: '0 4 * * SUN', timeZone: 'America/New_York', retention: { weekly: 8 } },
+    });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ cron: '0 4 * * SUN', timeZone: 'America/New_York', name: 'Nightly', retention: { daily: 7, weekly: 8, monthly: 6 } });
+    expect(patched.body).toMatchObject({
+      cron: '0 4 * * SUN',
+      timeZone: 'America/New_York',
+      name: 'Nightly',
+      retention: { daily: 7, weekly: 8, monthly: 6 },
+    });
     expect(new Set(patched.body.nextRuns.map((run) => new Date(run).getUTCDay()))).toEqual(new Set([0]));
-    expect(scheduler).toHaveReceivedCommandWith(UpdateScheduleCommand, { Name: `keepsake-${id}`, ScheduleExpression: 'cron(0 4 ? * 1 *)', ScheduleExpressionTimezone: 'America/New_York', State: 'ENABLED' });
+    expect(scheduler).toHaveReceivedCommandWith(UpdateScheduleCommand, {
+      Name: `keepsake-${id}`,
+      ScheduleExpression: 'cron(0 4 ? * 1 *)',
+      ScheduleExpressionTimezone: 'America/New_York',
+      State: 'ENABLED',
+    });
 
     const paused = await on(h.pause, 'POST', '/v1/schedules/{id}/pause', id);
     expect(paused.status).toBe(200);
@@ -111,16 +149,27 @@ describe('a schedule from creation to deletion', () => {
     expect(scheduler).toHaveReceivedCommandWith(DeleteScheduleCommand, { Name: `keepsake-${id}`, GroupName: GROUP });
     expect((await get(id)).status).toBe(404);
 
-    const actions = (await listAudit(table, { limit: 100 })).items.filter((event) => event.targetId === id).map((event) => event.action);
-    expect(actions.sort()).toEqual(['schedule.create', 'schedule.delete', 'schedule.pause', 'schedule.resume', 'schedule.update']);
-    expect((await listAudit(table, { limit: 100 })).items.find((event) => event.targetId === id)?.principal).toBe('arn:aws:iam::123456789012:user/test');
+    const actions = (await listAudit(table, { limit: 100 })).items
+      .filter((event) => event.targetId === id)
+      .map((event) => event.action);
+    expect(actions.sort()).toEqual([
+      'schedule.create',
+      'schedule.delete',
+      'schedule.pause',
+      'schedule.resume',
+      'schedule.update',
+    ]);
+    expect((await listAudit(table, { limit: 100 })).items.find((event) => event.targetId === id)?.principal).toBe(
+      'arn:aws:iam::123456789012:user/test',
+    );
   });
 
-  it('lists per source only that source\'s schedules, and nothing for a source without any', async () => {
+  it("lists per source only that source's schedules, and nothing for a source without any", async () => {
     const a = await create('src-a', { cron: '0 1 * * *', timeZone: 'UTC' });
     const b = await create('src-b', { cron: '0 1 * * *', timeZone: 'UTC' });
 
-    const ofA = (await on(h.listOf, 'GET', '/v1/data-sources/{id}/schedules', 'src-a', { query: { limit: '100' } })).body as unknown as Page<Schedule>;
+    const ofA = (await on(h.listOf, 'GET', '/v1/data-sources/{id}/schedules', 'src-a', { query: { limit: '100' } }))
+      .body as unknown as Page<Schedule>;
     expect(ofA.items.map((s) => s.id)).toContain(a.body.id);
     expect(ofA.items.map((s) => s.id)).not.toContain(b.body.id);
     expect(ofA.items.every((s) => s.sourceId === 'src-a')).toBe(true);
@@ -135,13 +184,16 @@ describe('pagination', () => {
   it('walks every schedule of a source over several pages, oldest first, each once', async () => {
     await seedSource('src-many');
     const ids: string[] = [];
-    for (let i = 0; i < 5; i += 1) ids.push((await create('src-many', { name: `s${i}`, cron: `${i} 3 * * *`, timeZone: 'UTC' })).body.id);
+    for (let i = 0; i < 5; i += 1)
+      ids.push((await create('src-many', { name: `s${i}`, cron: `${i} 3 * * *`, timeZone: 'UTC' })).body.id);
 
     const seen: Schedule[] = [];
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await on(h.listOf, 'GET', '/v1/data-sources/{id}/schedules', 'src-many', { query: { limit: '2', ...(cursor && { cursor }) } });
+      const page = await on(h.listOf, 'GET', '/v1/data-sources/{id}/schedules', 'src-many', {
+        query: { limit: '2', ...(cursor && { cursor }) },
+      });
       expect(page.status).toBe(200);
       const body = page.body as unknown as Page<Schedule>;
       expect(body.items.length).toBeLessThanOrEqual(2);
@@ -159,10 +211,18 @@ describe('pagination', () => {
   it('pages the list of all schedules too', async () => {
     await create('src-b', { cron: '0 6 * * *', timeZone: 'UTC' });
     await create('src-b', { cron: '0 7 * * *', timeZone: 'UTC' });
-    const first = await call<Page<Schedule>>(h.list, { method: 'GET', resource: '/v1/schedules', query: { limit: '1' } });
+    const first = await call<Page<Schedule>>(h.list, {
+      method: 'GET',
+      resource: '/v1/schedules',
+      query: { limit: '1' },
+    });
     expect(first.body.items).toHaveLength(1);
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await call<Page<Schedule>>(h.list, { method: 'GET', resource: '/v1/schedules', query: { limit: '1', cursor: first.body.nextCursor ?? '' } });
+    const second = await call<Page<Schedule>>(h.list, {
+      method: 'GET',
+      resource: '/v1/schedules',
+      query: { limit: '1', cursor: first.body.nextCursor ?? '' },
+    });
     expect(second.body.items[0]?.id).not.toBe(first.body.items[0]?.id);
   });
 });
@@ -171,23 +231,57 @@ describe('bad input is a 400 naming the field', () => {
   const valid = { cron: '0 2 * * *', timeZone: 'UTC' };
 
   it.each([
-    ['cron with 6 fields', { ...valid, cron: '0 0 2 * * *' }, { cron: 'cron must have 5 fields (minute hour day-of-month month day-of-week), got 6 (seconds and year fields are not supported)' }],
-    ['an impossible date (Feb 31)', { ...valid, cron: '0 0 31 2 *' }, { cron: 'cron never runs: day-of-month 31 does not occur in month 2' }],
-    ['an impossible date (Feb 30)', { ...valid, cron: '0 0 30 2 *' }, { cron: 'cron never runs: day-of-month 30 does not occur in month 2' }],
+    [
+      'cron with 6 fields',
+      { ...valid, cron: '0 0 2 * * *' },
+      {
+        cron: 'cron must have 5 fields (minute hour day-of-month month day-of-week), got 6 (seconds and year fields are not supported)',
+      },
+    ],
+    [
+      'an impossible date (Feb 31)',
+      { ...valid, cron: '0 0 31 2 *' },
+      { cron: 'cron never runs: day-of-month 31 does not occur in month 2' },
+    ],
+    [
+      'an impossible date (Feb 30)',
+      { ...valid, cron: '0 0 30 2 *' },
+      { cron: 'cron never runs: day-of-month 30 does not occur in month 2' },
+    ],
     ['a minute out of range', { ...valid, cron: '60 2 * * *' }, { cron: 'minute: 60 is out of range 0-59' }],
-    ['day-of-month OR day-of-week', { ...valid, cron: '0 0 1 * MON' }, { cron: expect.stringMatching(/^EventBridge Scheduler cannot run on/) }],
-    ['an unknown time zone', { ...valid, timeZone: 'Europe/Atlantis' }, { timeZone: 'timeZone must be an IANA time zone name such as Europe/Berlin, America/New_York or UTC' }],
-    ['an abbreviation for a time zone', { ...valid, timeZone: 'CET' }, { timeZone: expect.stringMatching(/^timeZone must be an IANA time zone name/) }],
-    ['wrong types', { cron: 2, timeZone: true, enabled: 'no', retention: { daily: '7' } }, {
-      cron: 'cron must be a string',
-      timeZone: 'timeZone must be a string',
-      enabled: 'enabled must be true or false',
-      'retention.daily': 'retention.daily must be a number',
-    }],
+    [
+      'day-of-month OR day-of-week',
+      { ...valid, cron: '0 0 1 * MON' },
+      { cron: expect.stringMatching(/^EventBridge Scheduler cannot run on/) },
+    ],
+    [
+      'an unknown time zone',
+      { ...valid, timeZone: 'Europe/Atlantis' },
+      { timeZone: 'timeZone must be an IANA time zone name such as Europe/Berlin, America/New_York or UTC' },
+    ],
+    [
+      'an abbreviation for a time zone',
+      { ...valid, timeZone: 'CET' },
+      { timeZone: expect.stringMatching(/^timeZone must be an IANA time zone name/) },
+    ],
+    [
+      'wrong types',
+      { cron: 2, timeZone: true, enabled: 'no', retention: { daily: '7' } },
+      {
+        cron: 'cron must be a string',
+        timeZone: 'timeZone must be a string',
+        enabled: 'enabled must be true or false',
+        'retention.daily': 'retention.daily must be a number',
+      },
+    ],
     ['an empty object', {}, { cron: 'cron is required', timeZone: 'timeZone is required' }],
     ['no body at all', undefined, { '(root)': 'a JSON body is required' }],
     ['an unknown field', { ...valid, every: 'day' }, { every: 'is not a known field' }],
-    ['a negative retention', { ...valid, retention: { monthly: -1 } }, { 'retention.monthly': 'retention.monthly must be between 0 and 240' }],
+    [
+      'a negative retention',
+      { ...valid, retention: { monthly: -1 } },
+      { 'retention.monthly': 'retention.monthly must be between 0 and 240' },
+    ],
   ])('create with %s', async (_case, body, fields) => {
     const response = await create('src-a', body);
     expect(response.status).toBe(400);
@@ -197,7 +291,12 @@ describe('bad input is a 400 naming the field', () => {
   });
 
   it('create with malformed JSON', async () => {
-    const response = await call<ErrorResponse>(h.create, { method: 'POST', resource: '/v1/data-sources/{id}/schedules', pathParameters: { id: 'src-a' }, rawBody: '{"cron": ' });
+    const response = await call<ErrorResponse>(h.create, {
+      method: 'POST',
+      resource: '/v1/data-sources/{id}/schedules',
+      pathParameters: { id: 'src-a' },
+      rawBody: '{"cron": ',
+    });
     expect(response.status).toBe(400);
     expect(response.body.fields).toEqual({ body: 'must be valid JSON' });
   });
@@ -219,23 +318,55 @@ describe('bad input is a 400 naming the field', () => {
 
   it('a malformed id, limit or cursor', async () => {
     expect((await get('not an id!')).body.fields).toEqual({ id: 'id must be 1-64 letters, digits, _ or -' });
-    const badLimit = await call<ErrorResponse>(h.list, { method: 'GET', resource: '/v1/schedules', query: { limit: '0' } });
+    const badLimit = await call<ErrorResponse>(h.list, {
+      method: 'GET',
+      resource: '/v1/schedules',
+      query: { limit: '0' },
+    });
     expect(badLimit.status).toBe(400);
     expect(badLimit.body.fields).toEqual({ limit: 'limit must be 1-100' });
-    const badCursor = await call<ErrorResponse>(h.list, { method: 'GET', resource: '/v1/schedules', query: { cursor: 'bm90LWEtY3Vyc29y' } });
+    const badCursor = await call<ErrorResponse>(h.list, {
+      method: 'GET',
+      resource: '/v1/schedules',
+      query: { cursor: 'bm90LWEtY3Vyc29y' },
+    });
     expect(badCursor.status).toBe(400);
   });
 });
 
 describe('unknown ids are a 404', () => {
   it.each([
-    ['create for an unknown source', () => create('no-such-source', { cron: '0 2 * * *', timeZone: 'UTC' }), 'data source no-such-source not found'],
-    ['list of an unknown source', () => on(h.listOf, 'GET', '/v1/data-sources/{id}/schedules', 'no-such-source'), 'data source no-such-source not found'],
+    [
+      'create for an unknown source',
+      () => create('no-such-source', { cron: '0 2 * * *', timeZone: 'UTC' }),
+      'data source no-such-source not found',
+    ],
+    [
+      'list of an unknown source',
+      () => on(h.listOf, 'GET', '/v1/data-sources/{id}/schedules', 'no-such-source'),
+      'data source no-such-source not found',
+    ],
     ['get', () => get('no-such-schedule'), 'schedule no-such-schedule not found'],
-    ['update', () => on(h.update, 'PATCH', '/v1/schedules/{id}', 'no-such-schedule', { body: { name: 'x' } }), 'schedule no-such-schedule not found'],
-    ['delete', () => on(h.remove, 'DELETE', '/v1/schedules/{id}', 'no-such-schedule'), 'schedule no-such-schedule not found'],
-    ['pause', () => on(h.pause, 'POST', '/v1/schedules/{id}/pause', 'no-such-schedule'), 'schedule no-such-schedule not found'],
-    ['resume', () => on(h.resume, 'POST', '/v1/schedules/{id}/resume', 'no-such-schedule'), 'schedule no-such-schedule not found'],
+    [
+      'update',
+      () => on(h.update, 'PATCH', '/v1/schedules/{id}', 'no-such-schedule', { body: { name: 'x' } }),
+      'schedule no-such-schedule not found',
+    ],
+    [
+      'delete',
+      () => on(h.remove, 'DELETE', '/v1/schedules/{id}', 'no-such-schedule'),
+      'schedule no-such-schedule not found',
+    ],
+    [
+      'pause',
+      () => on(h.pause, 'POST', '/v1/schedules/{id}/pause', 'no-such-schedule'),
+      'schedule no-such-schedule not found',
+    ],
+    [
+      'resume',
+      () => on(h.resume, 'POST', '/v1/schedules/{id}/resume', 'no-such-schedule'),
+      'schedule no-such-schedule not found',
+    ],
   ])('%s', async (_case, request, message) => {
     const response = await request();
     expect(response.status).toBe(404);
@@ -245,7 +376,8 @@ describe('unknown ids are a 404', () => {
 });
 
 describe('when EventBridge Scheduler fails', () => {
-  const quota = () => new ServiceQuotaExceededException({ message: 'Too many schedules', Message: 'Too many schedules', $metadata: {} });
+  const quota = () =>
+    new ServiceQuotaExceededException({ message: 'Too many schedules', Message: 'Too many schedules', $metadata: {} });
 
   it('create answers 502 naming the failure and leaves no schedule behind', async () => {
     await seedSource('src-quota');
@@ -254,7 +386,9 @@ describe('when EventBridge Scheduler fails', () => {
     const response = await create('src-quota', { cron: '0 2 * * *', timeZone: 'UTC' });
 
     expect(response.status).toBe(502);
-    expect(response.body.error).toMatch(/^EventBridge Scheduler could not create schedule [\w-]+ \(ServiceQuotaExceededException: Too many schedules\); nothing was changed$/);
+    expect(response.body.error).toMatch(
+      /^EventBridge Scheduler could not create schedule [\w-]+ \(ServiceQuotaExceededException: Too many schedules\); nothing was changed$/,
+    );
     expect((await on(h.listOf, 'GET', '/v1/data-sources/{id}/schedules', 'src-quota')).body).toEqual({ items: [] });
   });
 

@@ -30,13 +30,26 @@ async function backupAt(at: string, status: 'succeeded' | 'failed', options: Bac
   const sourceId = options.sourceId ?? 'dash';
   const now = () => new Date(at);
   const { backupId } = await triggerBackup(
-    { table: into, sfn: new SFNClient({ region: 'us-east-1' }), stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:b', now },
+    {
+      table: into,
+      sfn: new SFNClient({ region: 'us-east-1' }),
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:b',
+      now,
+    },
     { sourceId, trigger: 'api', principal: 'test' },
   );
   await beginBackupRun({ table: into, now }, { backupId, dataSourceId: sourceId, trigger: 'api' });
   const outcome: BackupOutcome =
     status === 'succeeded'
-      ? { status, s3Key: `${sourceId}/shop/${backupId}.sql.gz`, compressedBytes: options.bytes ?? 1000, uncompressedBytes: 5000, sha256: 'd'.repeat(64), tables: 2, durationMs: 10 }
+      ? {
+          status,
+          s3Key: `${sourceId}/shop/${backupId}.sql.gz`,
+          compressedBytes: options.bytes ?? 1000,
+          uncompressedBytes: 5000,
+          sha256: 'd'.repeat(64),
+          tables: 2,
+          durationMs: 10,
+        }
       : { status, error: `failed at ${at}` };
   await finalizeBackup({ table: into, now: () => new Date(options.finishedAt ?? at) }, { backupId, outcome });
   return backupId;
@@ -45,7 +58,10 @@ async function backupAt(at: string, status: 'succeeded' | 'failed', options: Bac
 /** Moves a backup to the trash at `trashedAt`, then deletes it for good at `deletedAt`. */
 async function trashAndDelete(into: TableRef, backupId: string, trashedAt: string, deletedAt: string): Promise<void> {
   await trashBackup({ table: into, now: () => new Date(trashedAt) }, { backupId, principal: 'test' });
-  await deleteBackup({ table: into, now: () => new Date(deletedAt), s3: testS3Client(), bucket: services().s3.bucket }, { backupId, principal: 'test' });
+  await deleteBackup(
+    { table: into, now: () => new Date(deletedAt), s3: testS3Client(), bucket: services().s3.bucket },
+    { backupId, principal: 'test' },
+  );
 }
 
 const ids: Record<string, string> = {};
@@ -106,7 +122,12 @@ describe('the dashboard stats', () => {
   it('gives the last 30 days oldest first, each with its status counts and the bytes stored at its end', async () => {
     const trend = await useTestTable();
     await seedSource(trend, 'trend');
-    const options = (bytes?: number, finishedAt?: string): BackupOptions => ({ into: trend, sourceId: 'trend', ...(bytes !== undefined && { bytes }), ...(finishedAt && { finishedAt }) });
+    const options = (bytes?: number, finishedAt?: string): BackupOptions => ({
+      into: trend,
+      sourceId: 'trend',
+      ...(bytes !== undefined && { bytes }),
+      ...(finishedAt && { finishedAt }),
+    });
     const early = await backupAt('2026-02-01T08:00:00.000Z', 'succeeded', options(1000)); // before the window: only its bytes show
     const big = await backupAt('2026-02-20T09:00:00.000Z', 'succeeded', options(3000));
     await backupAt('2026-02-20T10:00:00.000Z', 'failed', options());
@@ -119,7 +140,14 @@ describe('the dashboard stats', () => {
 
     const stats = await getStats({ table: trend, now: () => NOW });
 
-    const counts = (changes: Partial<StatusCounts> = {}): StatusCounts => ({ queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, ...changes });
+    const counts = (changes: Partial<StatusCounts> = {}): StatusCounts => ({
+      queued: 0,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      cancelled: 0,
+      ...changes,
+    });
     const countsOn: Record<string, StatusCounts> = {
       '2026-02-20': counts({ queued: 2, running: 2, succeeded: 1, failed: 1 }),
       '2026-02-28': counts({ queued: 1, running: 1 }),
@@ -128,7 +156,17 @@ describe('the dashboard stats', () => {
       '2026-03-10': counts({ queued: 1, running: 1, succeeded: 1 }),
     };
     const storedAtEndOf = (day: string) =>
-      day < '2026-02-20' ? 1000 : day < '2026-03-01' ? 4000 : day < '2026-03-05' ? 4500 : day < '2026-03-08' ? 3500 : day < '2026-03-10' ? 700 : 750;
+      day < '2026-02-20'
+        ? 1000
+        : day < '2026-03-01'
+          ? 4000
+          : day < '2026-03-05'
+            ? 4500
+            : day < '2026-03-08'
+              ? 3500
+              : day < '2026-03-10'
+                ? 700
+                : 750;
     const expected: DailyStats[] = Array.from({ length: 30 }, (_, i) => {
       const day = new Date(Date.parse('2026-02-09T00:00:00.000Z') + i * 86_400_000).toISOString().slice(0, 10);
       return { day, counts: countsOn[day] ?? counts(), storedBytes: storedAtEndOf(day) };

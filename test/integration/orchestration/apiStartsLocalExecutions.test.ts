@@ -52,11 +52,20 @@ describe.runIf(services().mariadb !== null)('API-started executions on the local
   });
 
   it('runs a backup triggered over the API to succeeded, then a restore requested over the API', async () => {
-    const triggered = await call<{ backupId: string }>(trigger, { method: 'POST', resource: '/v1/data-sources/{id}/backups', pathParameters: { id: source.id }, body: { trigger: 'manual' } });
+    const triggered = await call<{ backupId: string }>(trigger, {
+      method: 'POST',
+      resource: '/v1/data-sources/{id}/backups',
+      pathParameters: { id: source.id },
+      body: { trigger: 'manual' },
+    });
     expect(triggered.status).toBe(202);
     const { backupId } = triggered.body;
     await machines.stepFunctions.settled(executionArnOf(MACHINE_ARNS.Backup, backupId));
-    const backup = await call<Backup>(getBackup, { method: 'GET', resource: '/v1/backups/{id}', pathParameters: { id: backupId } });
+    const backup = await call<Backup>(getBackup, {
+      method: 'GET',
+      resource: '/v1/backups/{id}',
+      pathParameters: { id: backupId },
+    });
     expect(backup.body).toMatchObject({ status: 'succeeded', trigger: 'manual', tables: 1 });
 
     const requested = await call<{ restoreId: string }>(createRestore, {
@@ -66,26 +75,47 @@ describe.runIf(services().mariadb !== null)('API-started executions on the local
     });
     expect(requested.status).toBe(202);
     await machines.stepFunctions.settled(executionArnOf(MACHINE_ARNS.Restore, requested.body.restoreId));
-    const restore = await call<Restore>(getRestore, { method: 'GET', resource: '/v1/restores/{id}', pathParameters: { id: requested.body.restoreId } });
+    const restore = await call<Restore>(getRestore, {
+      method: 'GET',
+      resource: '/v1/restores/{id}',
+      pathParameters: { id: requested.body.restoreId },
+    });
     expect(restore.body).toMatchObject({ status: 'succeeded', targetDatabase: COPY });
-    expect(await rootSql(`SELECT id, v FROM ${COPY}.t ORDER BY id`)).toBe(await rootSql(`SELECT id, v FROM ${DATABASE}.t ORDER BY id`));
+    expect(await rootSql(`SELECT id, v FROM ${COPY}.t ORDER BY id`)).toBe(
+      await rootSql(`SELECT id, v FROM ${DATABASE}.t ORDER BY id`),
+    );
   });
 
   it('cancels a running backup: the execution stops, its runner is stopped with it, and no object is left', async () => {
     const big = `${DATABASE}_big`;
     await rootSql(`DROP DATABASE IF EXISTS ${big}; CREATE DATABASE ${big};`);
-    await rootSql('CREATE TABLE big (id INT PRIMARY KEY, digest CHAR(128) NOT NULL); INSERT INTO big SELECT seq, SHA2(seq, 512) FROM seq_1_to_300000;', big);
+    await rootSql(
+      'CREATE TABLE big (id INT PRIMARY KEY, digest CHAR(128) NOT NULL); INSERT INTO big SELECT seq, SHA2(seq, 512) FROM seq_1_to_300000;',
+      big,
+    );
     const slow = await machines.createSource('Slow', big, mariadb().password);
-    const triggered = await call<{ backupId: string }>(trigger, { method: 'POST', resource: '/v1/data-sources/{id}/backups', pathParameters: { id: slow.id } });
+    const triggered = await call<{ backupId: string }>(trigger, {
+      method: 'POST',
+      resource: '/v1/data-sources/{id}/backups',
+      pathParameters: { id: slow.id },
+    });
     const { backupId } = triggered.body;
     // Running: the record says so once Begin is done; the runner is spawned right after.
     for (let i = 0; i < 100; i++) {
-      const current = await call<Backup>(getBackup, { method: 'GET', resource: '/v1/backups/{id}', pathParameters: { id: backupId } });
+      const current = await call<Backup>(getBackup, {
+        method: 'GET',
+        resource: '/v1/backups/{id}',
+        pathParameters: { id: backupId },
+      });
       if (current.body.status === 'running') break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const cancelled = await call<Backup>(cancel, { method: 'POST', resource: '/v1/backups/{id}/cancel', pathParameters: { id: backupId } });
+    const cancelled = await call<Backup>(cancel, {
+      method: 'POST',
+      resource: '/v1/backups/{id}/cancel',
+      pathParameters: { id: backupId },
+    });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     await machines.stepFunctions.settled(executionArnOf(MACHINE_ARNS.Backup, backupId));
@@ -93,13 +123,24 @@ describe.runIf(services().mariadb !== null)('API-started executions on the local
     await new Promise((resolve) => setTimeout(resolve, 6000));
     const listed = await testS3Client().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: `${slow.id}/` }));
     expect(listed.KeyCount ?? 0).toBe(0);
-    expect((await call<Backup>(getBackup, { method: 'GET', resource: '/v1/backups/{id}', pathParameters: { id: backupId } })).body.status).toBe('cancelled');
+    expect(
+      (await call<Backup>(getBackup, { method: 'GET', resource: '/v1/backups/{id}', pathParameters: { id: backupId } }))
+        .body.status,
+    ).toBe('cancelled');
     await rootSql(`DROP DATABASE IF EXISTS ${big}`);
   });
 
   it('answers 409 for a second trigger while the first runs, as Step Functions would see one execution per backup', async () => {
-    const first = await call<{ backupId: string }>(trigger, { method: 'POST', resource: '/v1/data-sources/{id}/backups', pathParameters: { id: source.id } });
-    const second = await call(trigger, { method: 'POST', resource: '/v1/data-sources/{id}/backups', pathParameters: { id: source.id } });
+    const first = await call<{ backupId: string }>(trigger, {
+      method: 'POST',
+      resource: '/v1/data-sources/{id}/backups',
+      pathParameters: { id: source.id },
+    });
+    const second = await call(trigger, {
+      method: 'POST',
+      resource: '/v1/data-sources/{id}/backups',
+      pathParameters: { id: source.id },
+    });
     expect(first.status).toBe(202);
     expect(second.status).toBe(409);
     await machines.stepFunctions.settled(executionArnOf(MACHINE_ARNS.Backup, first.body.backupId));

@@ -51,7 +51,9 @@ describe.runIf(services().mariadb !== null)('Backup state machine, run locally e
     expect(record.uncompressedBytes).toBe(Buffer.byteLength(sql));
     expect(sql).toContain("(2,'second ✓')");
     expect(sql).toContain('-- Dump completed');
-    expect(record.s3Key).toMatch(new RegExp(`^${source.id}/${DATABASE}/\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}\\.sql\\.gz$`));
+    expect(record.s3Key).toMatch(
+      new RegExp(`^${source.id}/${DATABASE}/\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}\\.sql\\.gz$`),
+    );
     expect(notifications()).toEqual([]);
   });
 
@@ -92,7 +94,11 @@ describe.runIf(services().mariadb !== null)('Backup state machine, run locally e
   it('refuses a disabled source: no record, one notification, the execution fails', async () => {
     const source = await createSource('Disabled', mariadb().password);
     const disable = await import('../../../functions/dataSources/disableDataSource.ts');
-    const disabled = await call(disable.handler, { method: 'POST', resource: '/v1/data-sources/{id}/disable', pathParameters: { id: source.id } });
+    const disabled = await call(disable.handler, {
+      method: 'POST',
+      resource: '/v1/data-sources/{id}/disable',
+      pathParameters: { id: source.id },
+    });
     expect(disabled.status).toBe(200);
     const before = notifications().length;
     const outcome = await run({ dataSourceId: source.id, trigger: 'schedule' }, 'scheduled-disabled');

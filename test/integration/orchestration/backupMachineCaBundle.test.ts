@@ -23,7 +23,9 @@ describe.runIf(services().mariadb !== null)('Backup state machine with a CA bund
 
   beforeAll(async () => {
     machines = await startLocalMachines();
-    await rootSql(`DROP DATABASE IF EXISTS ${DATABASE}; CREATE DATABASE ${DATABASE}; CREATE TABLE ${DATABASE}.t (id INT PRIMARY KEY); INSERT INTO ${DATABASE}.t VALUES (1);`);
+    await rootSql(
+      `DROP DATABASE IF EXISTS ${DATABASE}; CREATE DATABASE ${DATABASE}; CREATE TABLE ${DATABASE}.t (id INT PRIMARY KEY); INSERT INTO ${DATABASE}.t VALUES (1);`,
+    );
   });
 
   afterAll(async () => {
@@ -33,7 +35,9 @@ describe.runIf(services().mariadb !== null)('Backup state machine with a CA bund
   it('backs up a source whose 160 KB CA travels by reference: the job fits the overrides and the runner takes it', async () => {
     const pem = pemBundle(160_000, 'machine');
     // Through the API, as a user adds it: the bundle fits its body limit.
-    const created = await machines.createSource('With CA', DATABASE, mariadb().password, { tls: { mode: 'preferred', caPem: pem } });
+    const created = await machines.createSource('With CA', DATABASE, mariadb().password, {
+      tls: { mode: 'preferred', caPem: pem },
+    });
     expect((await getDataSource(machines.table, created.id))?.tls.caPem).toBe(pem);
 
     const outcome = await machines.run('Backup', { dataSourceId: created.id, trigger: 'schedule' }, 'ca-bundle-backup');
@@ -41,7 +45,10 @@ describe.runIf(services().mariadb !== null)('Backup state machine with a CA bund
     expect((await getBackupRecord(machines.table, 'ca-bundle-backup'))?.status).toBe('succeeded');
 
     // What "Begin backup" handed the run step: the bundle by reference, within RunTask's 8,192 characters.
-    const job = (outcome.ok ? (outcome.output as { begun: { job: RunnerJob } }).begun.job : undefined) as Extract<RunnerJob, { mode: 'backup' }>;
+    const job = (outcome.ok ? (outcome.output as { begun: { job: RunnerJob } }).begun.job : undefined) as Extract<
+      RunnerJob,
+      { mode: 'backup' }
+    >;
     const digest = sha256(Buffer.from(pem, 'utf8'));
     expect(job.connection.tls).toEqual({ mode: 'preferred', caBundle: { key: caBundleKey(digest), sha256: digest } });
     const overrides = [
@@ -49,7 +56,10 @@ describe.runIf(services().mariadb !== null)('Backup state machine with a CA bund
         Name: 'runner',
         Environment: [
           { Name: 'KEEPSAKE_JOB', Value: JSON.stringify(job) },
-          { Name: 'KEEPSAKE_EXECUTION_ARN', Value: 'arn:aws:states:us-east-1:123456789012:execution:Backup:ca-bundle-backup' },
+          {
+            Name: 'KEEPSAKE_EXECUTION_ARN',
+            Value: 'arn:aws:states:us-east-1:123456789012:execution:Backup:ca-bundle-backup',
+          },
         ],
       },
     ];

@@ -15,7 +15,18 @@ const DAY = 24 * 60 * 60 * 1000;
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString();
 
 function schedule(id: string, sourceId: string, cron: string, overrides: Partial<ScheduleRecord> = {}): ScheduleRecord {
-  return { id, sourceId, cron, timeZone: 'UTC', enabled: true, retention: { ...DEFAULT_RETENTION }, createdAt: daysAgo(30), updatedAt: daysAgo(30), revision: 1, ...overrides };
+  return {
+    id,
+    sourceId,
+    cron,
+    timeZone: 'UTC',
+    enabled: true,
+    retention: { ...DEFAULT_RETENTION },
+    createdAt: daysAgo(30),
+    updatedAt: daysAgo(30),
+    revision: 1,
+    ...overrides,
+  };
 }
 
 /** The hourly freshness check behind the "no successful backup in 2× its interval" alarm, on DynamoDB Local. */
@@ -42,7 +53,10 @@ describe('freshness check', () => {
       putNewSchedule(table, schedule('s2', 'daily-fresh', '0 2 * * *')),
       putNewSchedule(table, schedule('s3', 'weekdays', '0 2 * * 1-5')),
       putNewSchedule(table, schedule('s4', 'never', '0 2 * * *', { createdAt: daysAgo(5) })),
-      putNewSchedule(table, schedule('s5', 'brand-new', '0 2 * * *', { createdAt: new Date(NOW.getTime() - 3_600_000).toISOString() })),
+      putNewSchedule(
+        table,
+        schedule('s5', 'brand-new', '0 2 * * *', { createdAt: new Date(NOW.getTime() - 3_600_000).toISOString() }),
+      ),
       putNewSchedule(table, schedule('s6', 'disabled', '0 2 * * *')),
       putNewSchedule(table, schedule('s7', 'paused', '0 2 * * *', { enabled: false })),
       succeeded('daily-stale', daysAgo(3)),
@@ -54,7 +68,11 @@ describe('freshness check', () => {
   it('finds exactly the enabled, scheduled sources without a success in twice their interval', async () => {
     const report = await findStaleSources({ table, now: () => NOW });
     expect(report.stale.map((s) => s.sourceId).sort()).toEqual(['daily-stale', 'never']);
-    expect(report.stale.find((s) => s.sourceId === 'daily-stale')).toEqual({ sourceId: 'daily-stale', intervalMinutes: 1440, lastSucceededAt: daysAgo(3) });
+    expect(report.stale.find((s) => s.sourceId === 'daily-stale')).toEqual({
+      sourceId: 'daily-stale',
+      intervalMinutes: 1440,
+      lastSucceededAt: daysAgo(3),
+    });
     expect(report.checkedSources).toBe(6);
   });
 
@@ -65,9 +83,17 @@ describe('freshness check', () => {
   });
 
   it('writes the count as an embedded CloudWatch metric line', async () => {
-    const line = JSON.parse(staleSourcesMetric(await findStaleSources({ table, now: () => NOW }), NOW)) as Record<string, unknown>;
+    const line = JSON.parse(staleSourcesMetric(await findStaleSources({ table, now: () => NOW }), NOW)) as Record<
+      string,
+      unknown
+    >;
     expect(line).toMatchObject({
-      _aws: { Timestamp: NOW.getTime(), CloudWatchMetrics: [{ Namespace: 'Keepsake', Dimensions: [[]], Metrics: [{ Name: 'StaleSources', Unit: 'Count' }] }] },
+      _aws: {
+        Timestamp: NOW.getTime(),
+        CloudWatchMetrics: [
+          { Namespace: 'Keepsake', Dimensions: [[]], Metrics: [{ Name: 'StaleSources', Unit: 'Count' }] },
+        ],
+      },
       StaleSources: 2,
     });
   });

@@ -20,7 +20,12 @@ async function allLines(handler: Handler, resource: string, id: string): Promise
   const lines: LogLine[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const answer = await call<LogPage>(handler, { method: 'GET', resource, pathParameters: { id }, ...(cursor !== undefined && { query: { cursor } }) });
+    const answer = await call<LogPage>(handler, {
+      method: 'GET',
+      resource,
+      pathParameters: { id },
+      ...(cursor !== undefined && { query: { cursor } }),
+    });
     expect(answer.status).toBe(200);
     const page = LogPageSchema.parse(answer.body);
     lines.push(...page.lines);
@@ -65,12 +70,19 @@ describe.runIf(services().mariadb !== null)('live job logs of local executions',
   });
 
   it("reads a backup's log from its start line to its done line, every line naming its execution, then a restore's", async () => {
-    const triggered = await call<{ backupId: string }>(trigger, { method: 'POST', resource: '/v1/data-sources/{id}/backups', pathParameters: { id: source.id }, body: { trigger: 'manual' } });
+    const triggered = await call<{ backupId: string }>(trigger, {
+      method: 'POST',
+      resource: '/v1/data-sources/{id}/backups',
+      pathParameters: { id: source.id },
+      body: { trigger: 'manual' },
+    });
     expect(triggered.status).toBe(202);
     const { backupId } = triggered.body;
     const execution = executionArnOf(MACHINE_ARNS.Backup, backupId);
     await machines.stepFunctions.settled(execution);
-    const backup = (await call<Backup>(getBackup, { method: 'GET', resource: '/v1/backups/{id}', pathParameters: { id: backupId } })).body;
+    const backup = (
+      await call<Backup>(getBackup, { method: 'GET', resource: '/v1/backups/{id}', pathParameters: { id: backupId } })
+    ).body;
     expect(backup.status).toBe('succeeded');
 
     const { lines, last } = await allLines(getBackupLogs, '/v1/backups/{id}/logs', backupId);
@@ -82,14 +94,28 @@ describe.runIf(services().mariadb !== null)('live job logs of local executions',
     // Once every byte is with the upload, the log says so before the object store completes the object.
     const completing = lines.findIndex((l) => l.event === 'progress' && l.phase === 'completing' && !l.done);
     expect(completing, 'a "completing" progress line').toBeGreaterThan(0);
-    expect(lines[completing]).toMatchObject({ bytesRead: backup.uncompressedBytes, bytesWritten: backup.compressedBytes });
+    expect(lines[completing]).toMatchObject({
+      bytesRead: backup.uncompressedBytes,
+      bytesWritten: backup.compressedBytes,
+    });
     expect(lines.slice(0, completing).every((l) => l.event !== 'progress' || l.phase === 'dumping')).toBe(true);
     expect(lines.at(-2)).toMatchObject({ event: 'progress', phase: 'completing', done: true });
-    expect(lines.at(-1)).toMatchObject({ event: 'done', mode: 'backup', key: backup.s3Key, sha256: backup.sha256, compressedBytes: backup.compressedBytes });
+    expect(lines.at(-1)).toMatchObject({
+      event: 'done',
+      mode: 'backup',
+      key: backup.s3Key,
+      sha256: backup.sha256,
+      compressedBytes: backup.compressedBytes,
+    });
     // Nothing in the log a password could hide in.
     expect(JSON.stringify(lines)).not.toContain(mariadb().password);
     // Following on from the last cursor gives nothing more once the backup has ended.
-    const after = await call<LogPage>(getBackupLogs, { method: 'GET', resource: '/v1/backups/{id}/logs', pathParameters: { id: backupId }, query: { cursor: last.nextCursor ?? '' } });
+    const after = await call<LogPage>(getBackupLogs, {
+      method: 'GET',
+      resource: '/v1/backups/{id}/logs',
+      pathParameters: { id: backupId },
+      query: { cursor: last.nextCursor ?? '' },
+    });
     expect(after.body).toMatchObject({ lines: [], more: false, running: false });
 
     const requested = await call<{ restoreId: string }>(createRestore, {
@@ -103,7 +129,9 @@ describe.runIf(services().mariadb !== null)('live job logs of local executions',
     const restoreLog = await allLines(getRestoreLogs, '/v1/restores/{id}/logs', requested.body.restoreId);
     expect(restoreLog.lines.every((l) => l.execution === restoreExecution)).toBe(true);
     // The safety backup of a database that did not exist yet is skipped; then the restore runs.
-    const summary = restoreLog.lines.filter((l) => l.event === 'start' || l.event === 'done').map((l) => `${l.event}:${l.mode ?? ''}`);
+    const summary = restoreLog.lines
+      .filter((l) => l.event === 'start' || l.event === 'done')
+      .map((l) => `${l.event}:${l.mode ?? ''}`);
     expect(summary).toEqual(['start:backup', 'done:skipped', 'start:restore', 'done:restore']);
   });
 
@@ -122,7 +150,11 @@ describe.runIf(services().mariadb !== null)('live job logs of local executions',
   });
 
   it('answers 404 for a backup that does not exist', async () => {
-    const answer = await call(getBackupLogs, { method: 'GET', resource: '/v1/backups/{id}/logs', pathParameters: { id: 'no-such-backup' } });
+    const answer = await call(getBackupLogs, {
+      method: 'GET',
+      resource: '/v1/backups/{id}/logs',
+      pathParameters: { id: 'no-such-backup' },
+    });
     expect(answer.status).toBe(404);
   });
 });

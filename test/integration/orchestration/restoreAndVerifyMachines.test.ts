@@ -1,7 +1,12 @@
 import { GetObjectCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getBackupRecord, listBackups, putBackupRecords, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
+import {
+  getBackupRecord,
+  listBackups,
+  putBackupRecords,
+  type BackupRecord,
+} from '../../../functions/shared/repositories/backups.ts';
 import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
 import { getRestoreRecord, newRestorePut } from '../../../functions/shared/repositories/restores.ts';
 import { putNewSchedule } from '../../../functions/shared/repositories/schedules.ts';
@@ -36,7 +41,8 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
   let corrupt: BackupRecord;
   const rows = (database: string) => rootSql(`SELECT id, COALESCE(note, 'NULL') FROM ${database}.orders ORDER BY id`);
   const checksum = (database: string) => rootSql(`CHECKSUM TABLE ${database}.orders`);
-  const storedBackupsOf = async (sourceId: string) => (await readSourceStats(machines.table)).find((s) => s.sourceId === sourceId)?.storedBackups ?? 0;
+  const storedBackupsOf = async (sourceId: string) =>
+    (await readSourceStats(machines.table)).find((s) => s.sourceId === sourceId)?.storedBackups ?? 0;
   const succeededToday = async () => {
     const today = new Date().toISOString().slice(0, 10);
     return (await readDayCounters(machines.table, today, today))[0]?.total.succeeded ?? 0;
@@ -61,9 +67,22 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
 
   /** Queues a restore as the API does, then runs the Restore machine on it. */
   async function restore(id: string, backupId: string, targetDatabase: string) {
-    const record: Restore = { id, backupId, sourceId: source.id, targetSourceId: source.id, targetDatabase, status: 'queued', requestedBy: 'test', createdAt: new Date().toISOString() };
+    const record: Restore = {
+      id,
+      backupId,
+      sourceId: source.id,
+      targetSourceId: source.id,
+      targetDatabase,
+      status: 'queued',
+      requestedBy: 'test',
+      createdAt: new Date().toISOString(),
+    };
     await transactWriteItems(machines.table, [newRestorePut(machines.table, record)]);
-    const outcome = await machines.run('Restore', { restoreId: id, backupId, targetSourceId: source.id, targetDatabase }, id);
+    const outcome = await machines.run(
+      'Restore',
+      { restoreId: id, backupId, targetSourceId: source.id, targetDatabase },
+      id,
+    );
     const after = await getRestoreRecord(machines.table, id);
     if (!after) throw new Error(`restore ${id} vanished`);
     return { outcome, record: after };
@@ -84,10 +103,23 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
     const garbage = Buffer.from('this is not a gzip stream\n'.repeat(100));
     const key = `${source.id}/${DATABASE}/2020-01-01_00-00-00.sql.gz`;
     await testS3Client().send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: garbage }));
-    await testS3Client().send(new PutObjectTaggingCommand({ Bucket: bucket(), Key: key, Tagging: { TagSet: [{ Key: RESULT_TAGS.sha256, Value: sha256(garbage) }] } }));
+    await testS3Client().send(
+      new PutObjectTaggingCommand({
+        Bucket: bucket(),
+        Key: key,
+        Tagging: { TagSet: [{ Key: RESULT_TAGS.sha256, Value: sha256(garbage) }] },
+      }),
+    );
     // A record of that object: the good backup's version and ETag describe another object, so they go.
     const { s3ETag: _etag, s3VersionId: _version, ...recorded } = backup;
-    corrupt = { ...recorded, id: 'rv-corrupt', s3Key: key, sha256: sha256(garbage), compressedBytes: garbage.length, createdAt: '2020-01-01T00:00:00.000Z' };
+    corrupt = {
+      ...recorded,
+      id: 'rv-corrupt',
+      s3Key: key,
+      sha256: sha256(garbage),
+      compressedBytes: garbage.length,
+      createdAt: '2020-01-01T00:00:00.000Z',
+    };
     await putBackupRecords(machines.table, [corrupt]);
   });
 
@@ -103,14 +135,18 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
 
   it('backs up an existing target before overwriting it, as a safety backup record linked both ways, counted and restorable', async () => {
     const before = await rows(DATABASE);
-    await rootSql(`UPDATE ${DATABASE}.orders SET note = 'changed since the backup' WHERE id = 1; INSERT INTO ${DATABASE}.orders VALUES (4, 'new');`);
+    await rootSql(
+      `UPDATE ${DATABASE}.orders SET note = 'changed since the backup' WHERE id = 1; INSERT INTO ${DATABASE}.orders VALUES (4, 'new');`,
+    );
     const overwritten = await checksum(DATABASE);
     const storedBefore = await storedBackupsOf(source.id);
     const succeededBefore = await succeededToday();
     const { outcome, record } = await restore('rv-over-original', backup.id, DATABASE);
     expectSucceeded(outcome);
     expect(record.status).toBe('succeeded');
-    expect(record.safetyBackupKey).toMatch(new RegExp(`^${source.id}/${DATABASE}/.+_before-restore-rv-over-original\\.sql\\.gz$`));
+    expect(record.safetyBackupKey).toMatch(
+      new RegExp(`^${source.id}/${DATABASE}/.+_before-restore-rv-over-original\\.sql\\.gz$`),
+    );
     const safety = await testS3Client().send(new GetObjectCommand({ Bucket: bucket(), Key: record.safetyBackupKey }));
     const safetyBytes = Buffer.from(await safety.Body!.transformToByteArray());
     const safetySql = gunzipSync(safetyBytes).toString('utf8');
@@ -156,10 +192,18 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
     expect(record.safetyBackupKey, record.error).toMatch(/_before-restore-rv-corrupt-restore\.sql\.gz$/);
     expect(record.error).toContain('the runner exited with code 1');
     expect(record.safetyBackupId).toBeDefined();
-    expect(await getBackupRecord(machines.table, record.safetyBackupId!)).toMatchObject({ status: 'succeeded', trigger: 'safety', restoreId: record.id });
-    expect(record.error).toContain(`the target's safety backup is backup ${record.safetyBackupId} s3://${bucket()}/${record.safetyBackupKey}: restore it to roll back`);
+    expect(await getBackupRecord(machines.table, record.safetyBackupId!)).toMatchObject({
+      status: 'succeeded',
+      trigger: 'safety',
+      restoreId: record.id,
+    });
+    expect(record.error).toContain(
+      `the target's safety backup is backup ${record.safetyBackupId} s3://${bucket()}/${record.safetyBackupKey}: restore it to roll back`,
+    );
     expect(machines.notifications.length - notified).toBe(1);
-    expect(machines.notifications.at(-1)?.Subject).toBe(`Keepsake: restore into ${DATABASE} (data source ${source.id}) failed`);
+    expect(machines.notifications.at(-1)?.Subject).toBe(
+      `Keepsake: restore into ${DATABASE} (data source ${source.id}) failed`,
+    );
   });
 
   it('verifies a good backup and records it', async () => {
@@ -182,21 +226,37 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
   it('verifies after each backup when the schedule says so, with a test restore that leaves nothing behind', async () => {
     await seedSchedule('rv-verifying', source.id, { when: 'afterEachBackup', testRestore: true });
     const before = machines.startedVerifications.length;
-    expectSucceeded(await machines.run('Backup', { dataSourceId: source.id, scheduleId: 'rv-verifying', trigger: 'schedule' }, 'rv-verified-backup'));
+    expectSucceeded(
+      await machines.run(
+        'Backup',
+        { dataSourceId: source.id, scheduleId: 'rv-verifying', trigger: 'schedule' },
+        'rv-verified-backup',
+      ),
+    );
     const started = machines.startedVerifications.slice(before);
     expect(started.map((v) => v.input)).toEqual([{ backupId: 'rv-verified-backup', testRestore: true }]);
     expect(started[0]?.outcome).toMatchObject({ ok: true });
-    expect((await getBackupRecord(machines.table, 'rv-verified-backup'))?.verification).toMatchObject({ status: 'verified' });
+    expect((await getBackupRecord(machines.table, 'rv-verified-backup'))?.verification).toMatchObject({
+      status: 'verified',
+    });
     expect(await rootSql(`SHOW DATABASES LIKE 'keepsake\\_verify\\_%'`)).toBe('');
   });
 
   it('has the daily sweep verify the newest backup of a weekly-verified source, once a week', async () => {
     const weekly = await machines.createSource('Weekly', DATABASE, mariadb().password);
     await seedSchedule('rv-weekly', weekly.id, { when: 'weekly', testRestore: false });
-    expectSucceeded(await machines.run('Backup', { dataSourceId: weekly.id, scheduleId: 'rv-weekly', trigger: 'schedule' }, 'rv-weekly-backup'));
+    expectSucceeded(
+      await machines.run(
+        'Backup',
+        { dataSourceId: weekly.id, scheduleId: 'rv-weekly', trigger: 'schedule' },
+        'rv-weekly-backup',
+      ),
+    );
     const before = machines.startedVerifications.length;
     expectSucceeded(await machines.run('Sweeper', {}, 'rv-sweep-1'));
-    expect(machines.startedVerifications.slice(before).map((v) => v.input)).toEqual([{ backupId: 'rv-weekly-backup', testRestore: false }]);
+    expect(machines.startedVerifications.slice(before).map((v) => v.input)).toEqual([
+      { backupId: 'rv-weekly-backup', testRestore: false },
+    ]);
     expect((await getBackupRecord(machines.table, 'rv-weekly-backup'))?.verification?.status).toBe('verified');
     // Verified today: the next sweep leaves it alone.
     const again = machines.startedVerifications.length;

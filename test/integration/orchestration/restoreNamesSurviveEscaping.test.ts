@@ -29,7 +29,10 @@ const HOSTILE_SOURCE = `esc src "q" \\\n${PID}`;
 const quoted = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 const hex = (text: string) => Buffer.from(text, 'utf8').toString('hex');
 /** Runs one statement given as text the `mariadb` client never parses (hex → PREPARE): names with \ " and newlines stay intact. */
-const exec = (statement: string) => rootSql(`SET @s = CONVERT(UNHEX('${hex(statement)}') USING utf8mb4); PREPARE s FROM @s; EXECUTE s; DEALLOCATE PREPARE s;`);
+const exec = (statement: string) =>
+  rootSql(
+    `SET @s = CONVERT(UNHEX('${hex(statement)}') USING utf8mb4); PREPARE s FROM @s; EXECUTE s; DEALLOCATE PREPARE s;`,
+  );
 /**
  * The databases on the server this file can make (every target and every mangled form starts with `esc`), read as
  * hex so that no client escaping can blur them; other test files create theirs on the same server meanwhile.
@@ -40,7 +43,8 @@ const databases = async () =>
     .filter(Boolean)
     .map((h) => Buffer.from(h, 'hex').toString('utf8'))
     .filter((name) => name.startsWith('esc'));
-const rows = (database: string) => exec(`SELECT id, COALESCE(note, 'NULL') FROM ${quoted(database)}.orders ORDER BY id`);
+const rows = (database: string) =>
+  exec(`SELECT id, COALESCE(note, 'NULL') FROM ${quoted(database)}.orders ORDER BY id`);
 
 function expectSucceeded(outcome: MachineOutcome): void {
   expect(outcome, outcome.ok ? '' : `${outcome.error.name}: ${outcome.error.message}`).toMatchObject({ ok: true });
@@ -58,15 +62,36 @@ describe.runIf(services().mariadb !== null)('database names that need escaping, 
   let original: string;
 
   async function restore(id: string, targetDatabase: string) {
-    const record: Restore = { id, backupId: backup.id, sourceId: source.id, targetSourceId: source.id, targetDatabase, status: 'queued', requestedBy: 'test', createdAt: new Date().toISOString() };
+    const record: Restore = {
+      id,
+      backupId: backup.id,
+      sourceId: source.id,
+      targetSourceId: source.id,
+      targetDatabase,
+      status: 'queued',
+      requestedBy: 'test',
+      createdAt: new Date().toISOString(),
+    };
     await transactWriteItems(machines.table, [newRestorePut(machines.table, record)]);
-    const outcome = await machines.run('Restore', { restoreId: id, backupId: backup.id, targetSourceId: source.id, targetDatabase }, id);
+    const outcome = await machines.run(
+      'Restore',
+      { restoreId: id, backupId: backup.id, targetSourceId: source.id, targetDatabase },
+      id,
+    );
     const after = await getRestoreRecord(machines.table, id);
     if (!after) throw new Error(`restore ${id} vanished`);
     return { outcome, record: after };
   }
 
-  const dropAll = () => Promise.all([SOURCE, HOSTILE_SOURCE, UNICODE_TARGET, ...Object.values(TARGETS).flatMap((t) => [t.name, ...(t.mangled ? [t.mangled] : [])])].map((db) => exec(`DROP DATABASE IF EXISTS ${quoted(db)}`)));
+  const dropAll = () =>
+    Promise.all(
+      [
+        SOURCE,
+        HOSTILE_SOURCE,
+        UNICODE_TARGET,
+        ...Object.values(TARGETS).flatMap((t) => [t.name, ...(t.mangled ? [t.mangled] : [])]),
+      ].map((db) => exec(`DROP DATABASE IF EXISTS ${quoted(db)}`)),
+    );
 
   beforeAll(async () => {
     machines = await startLocalMachines();
@@ -86,17 +111,20 @@ describe.runIf(services().mariadb !== null)('database names that need escaping, 
 
   afterAll(dropAll);
 
-  it.each(Object.entries(TARGETS))('restores into the database with a %s in its name, and into no other', async (kind, target) => {
-    const before = new Set(await databases());
-    const { outcome, record } = await restore(`esc-${kind}`, target.name);
-    expectSucceeded(outcome);
-    expect(record.status).toBe('succeeded');
-    expect(record.targetDatabase).toBe(target.name);
-    const created = (await databases()).filter((db) => !before.has(db));
-    expect(created).toEqual([target.name]);
-    if (target.mangled) expect(await databases()).not.toContain(target.mangled);
-    expect(await rows(target.name)).toBe(original);
-  });
+  it.each(Object.entries(TARGETS))(
+    'restores into the database with a %s in its name, and into no other',
+    async (kind, target) => {
+      const before = new Set(await databases());
+      const { outcome, record } = await restore(`esc-${kind}`, target.name);
+      expectSucceeded(outcome);
+      expect(record.status).toBe('succeeded');
+      expect(record.targetDatabase).toBe(target.name);
+      const created = (await databases()).filter((db) => !before.has(db));
+      expect(created).toEqual([target.name]);
+      if (target.mangled) expect(await databases()).not.toContain(target.mangled);
+      expect(await rows(target.name)).toBe(original);
+    },
+  );
 
   // Fargate's (and local mode's) environment has no LANG: a client not told utf8mb4 in its option file speaks latin1,
   // and `CREATE DATABASE`/`--database=` turned UTF-8 `✓` into `âœ“` while the restore was recorded as succeeded.
@@ -118,17 +146,23 @@ describe.runIf(services().mariadb !== null)('database names that need escaping, 
     expectSucceeded(outcome);
     expect(record.safetyBackupKey, 'the runner must see that the target exists').toBeDefined();
     const safety = await testS3Client().send(new GetObjectCommand({ Bucket: bucket(), Key: record.safetyBackupKey }));
-    expect(gunzipSync(Buffer.from(await safety.Body!.transformToByteArray())).toString('utf8')).toContain("(4,'written after the first restore')");
+    expect(gunzipSync(Buffer.from(await safety.Body!.transformToByteArray())).toString('utf8')).toContain(
+      "(4,'written after the first restore')",
+    );
     expect(await rows(name)).toBe(original);
   });
 
   it('backs up a source whose database name holds quotes and a backslash, under that exact name', async () => {
     const hostile = await machines.createSource('Hostile', HOSTILE_SOURCE, mariadb().password);
-    expectSucceeded(await machines.run('Backup', { dataSourceId: hostile.id, trigger: 'schedule' }, 'esc-hostile-backup'));
+    expectSucceeded(
+      await machines.run('Backup', { dataSourceId: hostile.id, trigger: 'schedule' }, 'esc-hostile-backup'),
+    );
     const taken = await getBackupRecord(machines.table, 'esc-hostile-backup');
     expect(taken?.status).toBe('succeeded');
     expect(taken?.s3Key?.startsWith(`${hostile.id}/${encodeURIComponent(HOSTILE_SOURCE)}/`)).toBe(true);
     const stored = await testS3Client().send(new GetObjectCommand({ Bucket: bucket(), Key: taken?.s3Key }));
-    expect(gunzipSync(Buffer.from(await stored.Body!.transformToByteArray())).toString('utf8')).toContain(`(2,'back\\\\slash \\"quoted\\"')`);
+    expect(gunzipSync(Buffer.from(await stored.Body!.transformToByteArray())).toString('utf8')).toContain(
+      `(2,'back\\\\slash \\"quoted\\"')`,
+    );
   });
 });

@@ -81,7 +81,9 @@ describe('Sweeper state machine, run locally end to end', () => {
     ]);
     const { StateMachine } = await loadLocalStepFunctions();
     const definition = stateMachineDefinition(keepsakeTemplate(), 'OrchestrationSweeper');
-    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
+    const machine = new StateMachine(definition as never, {
+      validationOptions: { checkArn: false, checkPaths: false },
+    });
     const handlers = {
       [STATES.listSources]: lambdaTask('listSourceIds', list.handler as never),
       [STATES.sweepSource]: async (input: { sourceId: string }) => {
@@ -118,11 +120,36 @@ describe('Sweeper state machine, run locally end to end', () => {
 
     history = await seedBackupHistory(table, s3(), bucket(), { gfs: GFS_SOURCE, plain: PLAIN_SOURCE });
     expiredTrash = [
-      backupRecord({ id: 'trash-plain-march', sourceId: PLAIN_SOURCE, createdAt: '2026-03-01T12:00:00.000Z', compressedBytes: 70, trashedAt: trashedDaysAgo(30) }),
-      backupRecord({ id: 'trash-gfs-december', sourceId: GFS_SOURCE, createdAt: '2025-12-20T22:30:00.000Z', compressedBytes: 80, trashedAt: trashedDaysAgo(8) }),
-      backupRecord({ id: 'trash-failed', sourceId: PLAIN_SOURCE, status: 'failed', createdAt: '2026-03-02T12:00:00.000Z', error: 'boom', trashedAt: trashedDaysAgo(10) }),
+      backupRecord({
+        id: 'trash-plain-march',
+        sourceId: PLAIN_SOURCE,
+        createdAt: '2026-03-01T12:00:00.000Z',
+        compressedBytes: 70,
+        trashedAt: trashedDaysAgo(30),
+      }),
+      backupRecord({
+        id: 'trash-gfs-december',
+        sourceId: GFS_SOURCE,
+        createdAt: '2025-12-20T22:30:00.000Z',
+        compressedBytes: 80,
+        trashedAt: trashedDaysAgo(8),
+      }),
+      backupRecord({
+        id: 'trash-failed',
+        sourceId: PLAIN_SOURCE,
+        status: 'failed',
+        createdAt: '2026-03-02T12:00:00.000Z',
+        error: 'boom',
+        trashedAt: trashedDaysAgo(10),
+      }),
     ];
-    recentTrash = backupRecord({ id: 'trash-plain-recent', sourceId: PLAIN_SOURCE, createdAt: '2026-03-03T12:00:00.000Z', compressedBytes: 90, trashedAt: trashedDaysAgo(1) });
+    recentTrash = backupRecord({
+      id: 'trash-plain-recent',
+      sourceId: PLAIN_SOURCE,
+      createdAt: '2026-03-03T12:00:00.000Z',
+      compressedBytes: 90,
+      trashedAt: trashedDaysAgo(1),
+    });
     await seedWithObjects(table, s3(), bucket(), [...expiredTrash, recentTrash]);
   });
 
@@ -133,7 +160,10 @@ describe('Sweeper state machine, run locally end to end', () => {
 
   it('keeps exactly the GFS set, purges the trash past its grace with its objects, and succeeds', async () => {
     const outcome = await sweep();
-    expect(outcome).toMatchObject({ ok: true, output: { sources: { sourceIds: expect.arrayContaining([GFS_SOURCE, PLAIN_SOURCE]) } } });
+    expect(outcome).toMatchObject({
+      ok: true,
+      output: { sources: { sourceIds: expect.arrayContaining([GFS_SOURCE, PLAIN_SOURCE]) } },
+    });
 
     // One Map iteration per source, each through the real handler.
     const expectedKept = EXPECTED_KEPT_UTC_DATES.map(nightlyId);
@@ -149,7 +179,12 @@ describe('Sweeper state machine, run locally end to end', () => {
     // Source GFS: exactly the hand-listed set is left out of the trash; the rest went in (trashed just now, so
     // within the grace: records and objects stay). Failed, cancelled and running backups are untouched.
     const nightly = await recordsOf(history.nightly);
-    expect(nightly.filter((r) => r?.trashedAt === undefined).map((r) => r?.id).sort()).toEqual([...expectedKept].sort());
+    expect(
+      nightly
+        .filter((r) => r?.trashedAt === undefined)
+        .map((r) => r?.id)
+        .sort(),
+    ).toEqual([...expectedKept].sort());
     expect(nightly.filter((r) => r?.trashedAt !== undefined)).toHaveLength(108);
     expect(await recordsOf(history.untouchable)).toEqual(history.untouchable);
     expect(await keysUnder(`${GFS_SOURCE}/`)).toEqual(history.nightly.map((b) => b.s3Key).sort());
@@ -167,14 +202,23 @@ describe('Sweeper state machine, run locally end to end', () => {
     expect(await recordsOf(expiredTrash)).toEqual([undefined, undefined, undefined]);
     expect(await getBackupRecord(table, recentTrash.id)).toEqual(recentTrash);
     expect(await keysUnder(`${PLAIN_SOURCE}/`)).toEqual([...history.plain, recentTrash].map((b) => b.s3Key).sort());
-    expect(await statsOf(GFS_SOURCE)).toMatchObject({ storedBackups: 120, storedBytes: history.nightly.reduce((sum, b) => sum + (b.compressedBytes ?? 0), 0) });
+    expect(await statsOf(GFS_SOURCE)).toMatchObject({
+      storedBackups: 120,
+      storedBytes: history.nightly.reduce((sum, b) => sum + (b.compressedBytes ?? 0), 0),
+    });
     expect(await statsOf(PLAIN_SOURCE)).toMatchObject({ storedBackups: 5, storedBytes: 50 + 51 + 52 + 53 + 90 });
   });
 
   // After the sweep above, the only trash past its grace is what this case adds.
   it('ends in "Some trash could not be deleted" when S3 refuses the deletions, and leaves that trash as it was', async () => {
     const stuck = ['2026-02-01', '2026-02-02'].map((d) =>
-      backupRecord({ id: `trash-stuck-${d}`, sourceId: PLAIN_SOURCE, createdAt: `${d}T12:00:00.000Z`, compressedBytes: 60, trashedAt: trashedDaysAgo(9) }),
+      backupRecord({
+        id: `trash-stuck-${d}`,
+        sourceId: PLAIN_SOURCE,
+        createdAt: `${d}T12:00:00.000Z`,
+        compressedBytes: 60,
+        trashedAt: trashedDaysAgo(9),
+      }),
     );
     await seedWithObjects(table, s3(), bucket(), stuck);
     refuseDeletes = true;
@@ -202,7 +246,13 @@ describe('Sweeper state machine, run locally end to end', () => {
   });
 
   it('goes on past a source whose retention fails: the others are swept, the trash purged, and that source e-mailed', async () => {
-    const expired = backupRecord({ id: 'trash-after-failure', sourceId: PLAIN_SOURCE, createdAt: '2026-02-10T12:00:00.000Z', compressedBytes: 61, trashedAt: trashedDaysAgo(12) });
+    const expired = backupRecord({
+      id: 'trash-after-failure',
+      sourceId: PLAIN_SOURCE,
+      createdAt: '2026-02-10T12:00:00.000Z',
+      compressedBytes: 61,
+      trashedAt: trashedDaysAgo(12),
+    });
     await seedWithObjects(table, s3(), bucket(), [expired]);
     failRetentionOf = GFS_SOURCE;
     let outcome: Outcome;
@@ -214,7 +264,9 @@ describe('Sweeper state machine, run locally end to end', () => {
 
     expect(outcome).toMatchObject({ ok: true });
     // The failing source's task exits with its error (after its retries); only the other one was swept.
-    const swept = outputsOf(outcome.events, STATES.sweepSource).filter((o) => (o as { kept?: number }).kept !== undefined);
+    const swept = outputsOf(outcome.events, STATES.sweepSource).filter(
+      (o) => (o as { kept?: number }).kept !== undefined,
+    );
     expect(swept).toEqual([expect.objectContaining({ sourceId: PLAIN_SOURCE })]);
     expect(published).toEqual([
       {

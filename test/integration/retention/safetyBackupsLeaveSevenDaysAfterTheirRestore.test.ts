@@ -1,7 +1,11 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention, type RetentionDeps } from '../../../functions/retention/retentionService.ts';
-import { getBackupRecord, putBackupRecords, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
+import {
+  getBackupRecord,
+  putBackupRecords,
+  type BackupRecord,
+} from '../../../functions/shared/repositories/backups.ts';
 import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
 import { newRestorePut } from '../../../functions/shared/repositories/restores.ts';
 import type { TableRef } from '../../../functions/shared/repositories/table.ts';
@@ -42,7 +46,17 @@ const restore = (id: string, extra: Partial<Restore>): Restore => ({
   status: 'succeeded',
   ...extra,
 });
-const sweepAt = (at: string) => applyRetention({ table, s3: testS3Client(), bucket, now: () => new Date(at), defaultRetention: { daily: 1, weekly: 0, monthly: 0 } } satisfies RetentionDeps, SOURCE);
+const sweepAt = (at: string) =>
+  applyRetention(
+    {
+      table,
+      s3: testS3Client(),
+      bucket,
+      now: () => new Date(at),
+      defaultRetention: { daily: 1, weekly: 0, monthly: 0 },
+    } satisfies RetentionDeps,
+    SOURCE,
+  );
 
 beforeAll(async () => {
   table = await useTestTable();

@@ -9,7 +9,13 @@ import type { AuditEvent } from '../../../types/audit.ts';
 import type { ApplyRetentionResult, PurgeTrashResult, SourceIds } from '../../../types/retention.ts';
 import { DEFAULT_RETENTION } from '../../../types/schedule.ts';
 import { useTestTable } from '../../support/api.ts';
-import { DAY_MS, EXPECTED_KEPT_UTC_DATES, nightlyId, objectKeys, seedBackupHistory } from '../../support/backupHistory.ts';
+import {
+  DAY_MS,
+  EXPECTED_KEPT_UTC_DATES,
+  nightlyId,
+  objectKeys,
+  seedBackupHistory,
+} from '../../support/backupHistory.ts';
 import { services, testS3Client } from '../../support/services.ts';
 
 // The sweeper's handlers over DynamoDB Local and s3rver, on the history described in test/support/backupHistory.ts.
@@ -32,7 +38,13 @@ let plainBackups: readonly BackupRecord[] = [];
 
 const keysUnder = (prefix: string) => objectKeys(s3(), bucket, prefix);
 const statsOf = async (sourceId: string) => (await readSourceStats(table)).find((s) => s.sourceId === sourceId);
-const purgeDeps = (overrides: Partial<PurgeDeps>): PurgeDeps => ({ table, s3: s3(), bucket, now: () => new Date(), ...overrides });
+const purgeDeps = (overrides: Partial<PurgeDeps>): PurgeDeps => ({
+  table,
+  s3: s3(),
+  bucket,
+  now: () => new Date(),
+  ...overrides,
+});
 
 beforeAll(async () => {
   table = await useTestTable();
@@ -47,13 +59,20 @@ beforeAll(async () => {
     purgeTrash: (await import('../../../functions/orchestration/purgeTrash.ts')).handler,
   };
 
-  ({ nightly, untouchable, plain: plainBackups } = await seedBackupHistory(table, s3(), bucket, { gfs: GFS, plain: PLAIN }));
+  ({
+    nightly,
+    untouchable,
+    plain: plainBackups,
+  } = await seedBackupHistory(table, s3(), bucket, { gfs: GFS, plain: PLAIN }));
   expect(nightly.at(-1)?.createdAt).toBe('2026-05-04T22:30:00.000Z');
 });
 
 describe('the sweeper', () => {
   it('lists every data source', async () => {
-    const out = await handlers.listSourceIds({ 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }, lambdaContext);
+    const out = await handlers.listSourceIds(
+      { 'detail-type': 'Scheduled Event', source: 'aws.scheduler' },
+      lambdaContext,
+    );
     expect([...out.sourceIds].sort()).toEqual([PLAIN, GFS].sort());
   });
 
@@ -70,20 +89,31 @@ describe('the sweeper', () => {
 
     for (const backup of nightly) {
       const stored = await getBackupRecord(table, backup.id);
-      expect({ id: backup.id, trashed: stored?.trashedAt !== undefined }).toEqual({ id: backup.id, trashed: !expectedKept.includes(backup.id) });
+      expect({ id: backup.id, trashed: stored?.trashedAt !== undefined }).toEqual({
+        id: backup.id,
+        trashed: !expectedKept.includes(backup.id),
+      });
     }
-    for (const backup of [...untouchable, ...plainBackups]) expect(await getBackupRecord(table, backup.id)).toEqual(backup);
+    for (const backup of [...untouchable, ...plainBackups])
+      expect(await getBackupRecord(table, backup.id)).toEqual(backup);
     // The trash keeps its objects: stored bytes only change when they are deleted.
     expect(await statsOf(GFS)).toEqual(before);
     expect(await keysUnder(`${GFS}/`)).toHaveLength(120);
 
-    const audit: AuditEvent[] = (await listAudit(table, { limit: 1000 })).items.filter((e) => e.action === 'backup.trash');
+    const audit: AuditEvent[] = (await listAudit(table, { limit: 1000 })).items.filter(
+      (e) => e.action === 'backup.trash',
+    );
     expect(audit).toHaveLength(expectedTrashed.length);
     expect(new Set(audit.map((e) => e.principal))).toEqual(new Set(['keepsake:retention']));
   });
 
   it('changes nothing when run again', async () => {
-    expect(await applyRetention({ table, s3: s3(), bucket, now: () => new Date(), defaultRetention: { ...DEFAULT_RETENTION }, pageSize: 7 }, GFS)).toEqual({
+    expect(
+      await applyRetention(
+        { table, s3: s3(), bucket, now: () => new Date(), defaultRetention: { ...DEFAULT_RETENTION }, pageSize: 7 },
+        GFS,
+      ),
+    ).toEqual({
       sourceId: GFS,
       kept: 12,
       trashed: [],
@@ -93,11 +123,18 @@ describe('the sweeper', () => {
 
   it('applies DEFAULT_RETENTION, in UTC, to a source without schedules', async () => {
     const result = await handlers.applyRetention({ sourceId: PLAIN }, lambdaContext);
-    expect(result).toEqual({ sourceId: PLAIN, kept: 2, trashed: ['plain-2026-04-02', 'plain-2026-04-01'], objectsMissing: [] });
+    expect(result).toEqual({
+      sourceId: PLAIN,
+      kept: 2,
+      trashed: ['plain-2026-04-02', 'plain-2026-04-01'],
+      objectsMissing: [],
+    });
   });
 
   it('refuses a task input the state machine should never send', async () => {
-    await expect(handlers.applyRetention({ sourceId: 'not an id!' }, lambdaContext)).rejects.toMatchObject({ name: 'InvalidTaskInput' });
+    await expect(handlers.applyRetention({ sourceId: 'not an id!' }, lambdaContext)).rejects.toMatchObject({
+      name: 'InvalidTaskInput',
+    });
   });
 
   it('purges nothing within the grace period (7 days by default)', async () => {
@@ -119,7 +156,8 @@ describe('the sweeper', () => {
     const next = await purgeTrash(broken, { cursor: first.cursor! });
     expect(next).toMatchObject({ purged: 0, more: true, cursor: expect.any(String) });
     expect(next.failed.map((f) => f.backupId)).not.toContain(first.failed[0]?.backupId);
-    for (const { backupId } of [...first.failed, ...next.failed]) expect((await getBackupRecord(table, backupId))?.trashedAt).toBeDefined();
+    for (const { backupId } of [...first.failed, ...next.failed])
+      expect((await getBackupRecord(table, backupId))?.trashedAt).toBeDefined();
   });
 
   it('deletes trash older than the grace period with its objects, in bounded batches, and keeps the stats right', async () => {
@@ -127,7 +165,10 @@ describe('the sweeper', () => {
     const batches: PurgeTrashResult[] = [];
     let cursor: string | undefined;
     do {
-      const batch = await purgeTrash(purgeDeps({ now: () => eightDaysOn, maxPerCall: 50 }), cursor !== undefined ? { cursor } : {});
+      const batch = await purgeTrash(
+        purgeDeps({ now: () => eightDaysOn, maxPerCall: 50 }),
+        cursor !== undefined ? { cursor } : {},
+      );
       batches.push(batch);
       cursor = batch.cursor;
       expect(batches.length).toBeLessThan(10);
@@ -145,9 +186,17 @@ describe('the sweeper', () => {
     }
     for (const backup of untouchable) expect(await getBackupRecord(table, backup.id)).toEqual(backup);
     expect(await keysUnder(`${GFS}/`)).toEqual(kept.map((b) => b.s3Key).sort());
-    expect(await keysUnder(`${PLAIN}/`)).toEqual(plainBackups.slice(2).map((b) => b.s3Key).sort());
+    expect(await keysUnder(`${PLAIN}/`)).toEqual(
+      plainBackups
+        .slice(2)
+        .map((b) => b.s3Key)
+        .sort(),
+    );
 
-    expect(await statsOf(GFS)).toMatchObject({ storedBackups: 12, storedBytes: kept.reduce((sum, b) => sum + (b.compressedBytes ?? 0), 0) });
+    expect(await statsOf(GFS)).toMatchObject({
+      storedBackups: 12,
+      storedBytes: kept.reduce((sum, b) => sum + (b.compressedBytes ?? 0), 0),
+    });
     expect(await statsOf(PLAIN)).toMatchObject({ storedBackups: 2, storedBytes: 52 + 53 });
 
     const deletions = (await listAudit(table, { limit: 1000 })).items.filter((e) => e.action === 'backup.delete');

@@ -1,8 +1,19 @@
-import { AdminGetUserCommand, CognitoIdentityProviderClient, TooManyRequestsException, UserNotFoundException } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminGetUserCommand,
+  CognitoIdentityProviderClient,
+  TooManyRequestsException,
+  UserNotFoundException,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { cognitoPrincipalNames, NAME_TTL_MS, noPrincipalNames, principalNamesFromEnv, withNames } from '../../../functions/shared/principalNames.ts';
+import {
+  cognitoPrincipalNames,
+  NAME_TTL_MS,
+  noPrincipalNames,
+  principalNamesFromEnv,
+  withNames,
+} from '../../../functions/shared/principalNames.ts';
 import { cognitoPrincipal, type AuditEvent } from '../../../types/audit.ts';
 
 const POOL = 'eu-west-1_AbCdEfGhI';
@@ -32,16 +43,27 @@ beforeEach(() => {
   cognito.reset();
   cognito.on(AdminGetUserCommand, { UserPoolId: POOL, Username: ADA }).resolves(user(ADA, 'ada@example.com'));
   cognito.on(AdminGetUserCommand, { UserPoolId: POOL, Username: BEN }).resolves(user(BEN, 'ben@example.com'));
-  cognito.on(AdminGetUserCommand, { UserPoolId: POOL, Username: GONE }).rejects(new UserNotFoundException({ message: 'User does not exist.', $metadata: {} }));
+  cognito
+    .on(AdminGetUserCommand, { UserPoolId: POOL, Username: GONE })
+    .rejects(new UserNotFoundException({ message: 'User does not exist.', $metadata: {} }));
 });
 afterAll(() => cognito.restore());
 
 describe('naming the principals of an audit page', () => {
   it("names each distinct console user once, by the pool's e-mail for their sub, and nobody else", async () => {
     const names = cognitoPrincipalNames(client, POOL);
-    const known = await names([cognitoPrincipal(ADA), IAM_USER, cognitoPrincipal(BEN), cognitoPrincipal(ADA), 'keepsake:retention']);
+    const known = await names([
+      cognitoPrincipal(ADA),
+      IAM_USER,
+      cognitoPrincipal(BEN),
+      cognitoPrincipal(ADA),
+      'keepsake:retention',
+    ]);
 
-    expect(Object.fromEntries(known)).toEqual({ [cognitoPrincipal(ADA)]: 'ada@example.com', [cognitoPrincipal(BEN)]: 'ben@example.com' });
+    expect(Object.fromEntries(known)).toEqual({
+      [cognitoPrincipal(ADA)]: 'ada@example.com',
+      [cognitoPrincipal(BEN)]: 'ben@example.com',
+    });
     expect(lookups()).toEqual([
       { UserPoolId: POOL, Username: ADA },
       { UserPoolId: POOL, Username: BEN },
@@ -71,7 +93,9 @@ describe('naming the principals of an audit page', () => {
     const names = cognitoPrincipalNames(client, POOL, () => clock);
     await names([cognitoPrincipal(ADA)]);
     clock += NAME_TTL_MS - 1;
-    cognito.on(AdminGetUserCommand, { UserPoolId: POOL, Username: ADA }).resolves(user(ADA, 'ada.lovelace@example.com'));
+    cognito
+      .on(AdminGetUserCommand, { UserPoolId: POOL, Username: ADA })
+      .resolves(user(ADA, 'ada.lovelace@example.com'));
 
     expect((await names([cognitoPrincipal(ADA)])).get(cognitoPrincipal(ADA))).toBe('ada@example.com');
     expect(lookups()).toHaveLength(1);
@@ -97,7 +121,9 @@ describe('naming the principals of an audit page', () => {
       .resolves(user(BEN, 'ben@example.com'));
     const names = cognitoPrincipalNames(client, POOL);
 
-    expect(Object.fromEntries(await names([cognitoPrincipal(BEN), cognitoPrincipal(ADA)]))).toEqual({ [cognitoPrincipal(ADA)]: 'ada@example.com' });
+    expect(Object.fromEntries(await names([cognitoPrincipal(BEN), cognitoPrincipal(ADA)]))).toEqual({
+      [cognitoPrincipal(ADA)]: 'ada@example.com',
+    });
     expect((await names([cognitoPrincipal(BEN)])).get(cognitoPrincipal(BEN))).toBe('ben@example.com');
     expect(lookups().filter((input) => input.Username === BEN)).toHaveLength(2);
   });
@@ -107,12 +133,23 @@ describe('naming the principals of an audit page', () => {
     expect(names).toBe(noPrincipalNames);
     expect((await names([cognitoPrincipal(ADA)])).size).toBe(0);
     expect(lookups()).toEqual([]);
-    expect(await principalNamesFromEnv(client, { USER_POOL_ID: POOL })([cognitoPrincipal(ADA)])).toEqual(new Map([[cognitoPrincipal(ADA), 'ada@example.com']]));
+    expect(await principalNamesFromEnv(client, { USER_POOL_ID: POOL })([cognitoPrincipal(ADA)])).toEqual(
+      new Map([[cognitoPrincipal(ADA), 'ada@example.com']]),
+    );
   });
 
   it('puts the name on the items it could name, under the given key, and leaves the others as they were', async () => {
-    const event = (id: string, principal: string): AuditEvent => ({ id, at: '2026-03-01T12:00:00.000Z', principal, action: 'backup.delete', targetType: 'backup', targetId: 'bk-1' });
-    const page = { items: [event('e1', cognitoPrincipal(ADA)), event('e2', IAM_USER), event('e3', cognitoPrincipal(GONE))] };
+    const event = (id: string, principal: string): AuditEvent => ({
+      id,
+      at: '2026-03-01T12:00:00.000Z',
+      principal,
+      action: 'backup.delete',
+      targetType: 'backup',
+      targetId: 'bk-1',
+    });
+    const page = {
+      items: [event('e1', cognitoPrincipal(ADA)), event('e2', IAM_USER), event('e3', cognitoPrincipal(GONE))],
+    };
 
     const named = await withNames(page.items, (e) => e.principal, cognitoPrincipalNames(client, POOL), 'principalName');
 

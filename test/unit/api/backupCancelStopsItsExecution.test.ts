@@ -31,8 +31,12 @@ afterAll(restoreMocks);
 
 describe('executionArnOf', () => {
   it('derives the execution ARN from the state machine ARN and the execution name', () => {
-    expect(executionArnOf(BACKUP_MACHINE, 'bk-1')).toBe('arn:aws:states:eu-west-1:123456789012:execution:keepsake-backup:bk-1');
-    expect(() => executionArnOf('arn:aws:lambda:eu-west-1:123456789012:function:f', 'x')).toThrow(/not a state machine ARN/);
+    expect(executionArnOf(BACKUP_MACHINE, 'bk-1')).toBe(
+      'arn:aws:states:eu-west-1:123456789012:execution:keepsake-backup:bk-1',
+    );
+    expect(() => executionArnOf('arn:aws:lambda:eu-west-1:123456789012:function:f', 'x')).toThrow(
+      /not a state machine ARN/,
+    );
   });
 });
 
@@ -50,24 +54,39 @@ describe('cancelBackup', () => {
     const items = transaction();
     expect(items[0]?.Update?.Key).toEqual({ pk: 'BACKUP#bk-1', sk: 'BACKUP' });
     expect(items[0]?.Update?.ConditionExpression).toMatch(/#status IN \(:from0, :from1\)/);
-    expect(Object.values(items[0]?.Update?.ExpressionAttributeValues as object)).toEqual(expect.arrayContaining(['cancelled', 'STATUS#cancelled', 'SOURCE#src-1#STATUS#cancelled']));
+    expect(Object.values(items[0]?.Update?.ExpressionAttributeValues as object)).toEqual(
+      expect.arrayContaining(['cancelled', 'STATUS#cancelled', 'SOURCE#src-1#STATUS#cancelled']),
+    );
     expect(items.find((i) => i.Put)?.Put).toMatchObject({ Item: { action: 'backup.cancel', principal: PRINCIPAL } });
     expect(items.find((i) => i.Delete)?.Delete).toMatchObject({ Key: { pk: 'SOURCE#src-1', sk: 'RUNNING' } });
   });
 
   it('stops the execution the state machine recorded, for a scheduled run', async () => {
-    given({ backup: backup({ status: 'running', trigger: 'schedule', executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:keepsake-backup:sched-xyz' }) });
+    given({
+      backup: backup({
+        status: 'running',
+        trigger: 'schedule',
+        executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:keepsake-backup:sched-xyz',
+      }),
+    });
     await cancelBackup(deps, { backupId: 'bk-1', principal: PRINCIPAL });
-    expect(sfnMock).toHaveReceivedCommandWith(StopExecutionCommand, { executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:keepsake-backup:sched-xyz' });
+    expect(sfnMock).toHaveReceivedCommandWith(StopExecutionCommand, {
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:keepsake-backup:sched-xyz',
+    });
   });
 
   it('answers 502 and writes nothing when StopExecution fails; goes ahead when the execution no longer exists', async () => {
     given({ backup: backup() });
-    sfnMock.on(StopExecutionCommand).rejectsOnce(awsError('ThrottlingException', 'slow down')).rejectsOnce(awsError('ExecutionDoesNotExist', 'gone'));
+    sfnMock
+      .on(StopExecutionCommand)
+      .rejectsOnce(awsError('ThrottlingException', 'slow down'))
+      .rejectsOnce(awsError('ExecutionDoesNotExist', 'gone'));
 
     const error = await rejectionOf(cancelBackup(deps, { backupId: 'bk-1', principal: PRINCIPAL }));
     expect(error.statusCode).toBe(502);
-    expect(error.message).toBe('could not cancel the backup: Step Functions StopExecution failed (ThrottlingException: slow down)');
+    expect(error.message).toBe(
+      'could not cancel the backup: Step Functions StopExecution failed (ThrottlingException: slow down)',
+    );
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
 
     expect((await cancelBackup(deps, { backupId: 'bk-1', principal: PRINCIPAL })).status).toBe('cancelled');
@@ -87,12 +106,25 @@ describe('finalizeBackup', () => {
 
     await finalizeBackup(
       { table, now: () => NOW },
-      { backupId: 'bk-1', outcome: { status: 'succeeded', s3Key: 'k', compressedBytes: 777, uncompressedBytes: 3000, sha256: 'f'.repeat(64), tables: 4, durationMs: 9 } },
+      {
+        backupId: 'bk-1',
+        outcome: {
+          status: 'succeeded',
+          s3Key: 'k',
+          compressedBytes: 777,
+          uncompressedBytes: 3000,
+          sha256: 'f'.repeat(64),
+          tables: 4,
+          durationMs: 9,
+        },
+      },
     );
 
     const items = transaction();
     expect(items.some((i) => i.Delete)).toBe(false);
-    const sourceStats = items.find((i) => (i.Update?.Key as { sk?: string } | undefined)?.sk === 'SOURCE#src-1')?.Update;
+    const sourceStats = items.find(
+      (i) => (i.Update?.Key as { sk?: string } | undefined)?.sk === 'SOURCE#src-1',
+    )?.Update;
     expect(sourceStats?.UpdateExpression).toMatch(/^SET .* ADD /);
     expect(Object.values(sourceStats?.ExpressionAttributeValues as object)).toEqual(expect.arrayContaining([777, 1]));
   });

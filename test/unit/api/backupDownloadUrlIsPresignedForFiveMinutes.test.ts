@@ -2,7 +2,19 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { downloadUrl } from '../../../functions/backups/downloadService.ts';
-import { NOW, PRINCIPAL, backup, ddb, given, rejectionOf, resetMocks, restoreMocks, s3, succeeded, table } from './backupFixtures.ts';
+import {
+  NOW,
+  PRINCIPAL,
+  backup,
+  ddb,
+  given,
+  rejectionOf,
+  resetMocks,
+  restoreMocks,
+  s3,
+  succeeded,
+  table,
+} from './backupFixtures.ts';
 
 const deps = { table, s3, bucket: 'keepsake-backups', now: () => NOW };
 
@@ -24,9 +36,13 @@ describe('downloadUrl', () => {
     expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
     expect(url.searchParams.get('X-Amz-Date')).toBe('20260301T120000Z');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
-    expect(url.searchParams.get('response-content-disposition')).toBe('attachment; filename="2026-03-01_11-59-00.sql.gz"');
+    expect(url.searchParams.get('response-content-disposition')).toBe(
+      'attachment; filename="2026-03-01_11-59-00.sql.gz"',
+    );
     expect(result.expiresAt).toBe('2026-03-01T12:05:00.000Z');
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ action: 'backup.download', targetId: 'bk-1', principal: PRINCIPAL }) });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ action: 'backup.download', targetId: 'bk-1', principal: PRINCIPAL }),
+    });
   });
 
   it.each([
@@ -41,6 +57,8 @@ describe('downloadUrl', () => {
 
   it('answers 404 for an unknown backup', async () => {
     given({});
-    expect((await rejectionOf(downloadUrl(deps, { backupId: 'nope', principal: PRINCIPAL }))).message).toBe('backup nope not found');
+    expect((await rejectionOf(downloadUrl(deps, { backupId: 'nope', principal: PRINCIPAL }))).message).toBe(
+      'backup nope not found',
+    );
   });
 });

@@ -27,10 +27,16 @@ export function restoreMocks(): void {
   sfnMock.restore();
 }
 
-export const table: TableRef = { client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), tableName: TABLE };
+export const table: TableRef = {
+  client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+  tableName: TABLE,
+};
 export const sfn = new SFNClient({ region: 'eu-west-1' });
 /** A real client: presigning is local computation, so no stub is needed to see the URL it makes. */
-export const s3 = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+export const s3 = new S3Client({
+  region: 'eu-west-1',
+  credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+});
 
 export const source: DataSourceRecord = {
   id: 'src-1',
@@ -48,35 +54,71 @@ export const source: DataSourceRecord = {
 };
 
 export function backup(overrides: Partial<BackupRecord> = {}): BackupRecord {
-  return { id: 'bk-1', sourceId: 'src-1', database: 'shop', status: 'queued', trigger: 'api', createdAt: '2026-03-01T11:59:00.000Z', ...overrides };
+  return {
+    id: 'bk-1',
+    sourceId: 'src-1',
+    database: 'shop',
+    status: 'queued',
+    trigger: 'api',
+    createdAt: '2026-03-01T11:59:00.000Z',
+    ...overrides,
+  };
 }
 
 export const succeeded = (overrides: Partial<BackupRecord> = {}) =>
-  backup({ status: 'succeeded', s3Key: 'src-1/shop/2026-03-01_11-59-00.sql.gz', compressedBytes: 10, uncompressedBytes: 40, sha256: 'e'.repeat(64), tables: 1, durationMs: 5, ...overrides });
+  backup({
+    status: 'succeeded',
+    s3Key: 'src-1/shop/2026-03-01_11-59-00.sql.gz',
+    compressedBytes: 10,
+    uncompressedBytes: 40,
+    sha256: 'e'.repeat(64),
+    tables: 1,
+    durationMs: 5,
+    ...overrides,
+  });
 
 /** GetItem answers for the source, a backup and (absent unless given) the running lock and idempotency key. */
-export function given(items: { source?: DataSourceRecord; backup?: BackupRecord; lockedBy?: string; idempotency?: Record<string, unknown> }): void {
+export function given(items: {
+  source?: DataSourceRecord;
+  backup?: BackupRecord;
+  lockedBy?: string;
+  idempotency?: Record<string, unknown>;
+}): void {
   ddb.on(GetCommand).resolves({});
-  if (items.source) ddb.on(GetCommand, { Key: keys.dataSource(items.source.id) }).resolves({ Item: dataSourceItem(items.source) });
-  if (items.backup) ddb.on(GetCommand, { Key: keys.backup(items.backup.id) }).resolves({ Item: backupItem(items.backup) });
-  if (items.lockedBy) ddb.on(GetCommand, { Key: keys.runningLock('src-1') }).resolves({ Item: { ...keys.runningLock('src-1'), backupId: items.lockedBy, since: NOW.toISOString() } });
-  if (items.idempotency) ddb.on(GetCommand, { Key: { pk: `IDEMPOTENCY#${String(items.idempotency.key)}`, sk: 'IDEMPOTENCY' } }).resolves({ Item: items.idempotency });
+  if (items.source)
+    ddb.on(GetCommand, { Key: keys.dataSource(items.source.id) }).resolves({ Item: dataSourceItem(items.source) });
+  if (items.backup)
+    ddb.on(GetCommand, { Key: keys.backup(items.backup.id) }).resolves({ Item: backupItem(items.backup) });
+  if (items.lockedBy)
+    ddb
+      .on(GetCommand, { Key: keys.runningLock('src-1') })
+      .resolves({ Item: { ...keys.runningLock('src-1'), backupId: items.lockedBy, since: NOW.toISOString() } });
+  if (items.idempotency)
+    ddb
+      .on(GetCommand, { Key: { pk: `IDEMPOTENCY#${String(items.idempotency.key)}`, sk: 'IDEMPOTENCY' } })
+      .resolves({ Item: items.idempotency });
   ddb.on(TransactWriteCommand).resolves({});
 }
 
 /** A TransactWriteItems cancellation with DynamoDB's reason per item. */
 export function cancelled(...codes: string[]): Error {
-  return Object.assign(new Error(`Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`), {
-    name: 'TransactionCanceledException',
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  });
+  return Object.assign(
+    new Error(`Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`),
+    {
+      name: 'TransactionCanceledException',
+      CancellationReasons: codes.map((Code) => ({ Code })),
+    },
+  );
 }
 
 export const awsError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 /** The TransactItems of the n-th TransactWriteItems call. */
 export function transaction(n = 0): Record<string, Record<string, unknown>>[] {
-  return (ddb.commandCalls(TransactWriteCommand)[n]?.args[0].input.TransactItems ?? []) as Record<string, Record<string, unknown>>[];
+  return (ddb.commandCalls(TransactWriteCommand)[n]?.args[0].input.TransactItems ?? []) as Record<
+    string,
+    Record<string, unknown>
+  >[];
 }
 
 /** The error a rejected promise carries (fails the test if it resolves). */

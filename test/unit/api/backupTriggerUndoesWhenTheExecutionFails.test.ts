@@ -41,8 +41,15 @@ describe('triggerBackup', () => {
     expect(result).toEqual({ backupId: 'bk-new' });
     const items = transaction();
     expect(items).toHaveLength(7);
-    expect(items[0]?.Put).toMatchObject({ TableName: TABLE, Item: { pk: 'SOURCE#src-1', sk: 'RUNNING', backupId: 'bk-new' }, ConditionExpression: 'attribute_not_exists(pk)' });
-    expect(items[1]?.ConditionCheck).toMatchObject({ Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' }, ConditionExpression: 'attribute_exists(pk) AND enabled = :true' });
+    expect(items[0]?.Put).toMatchObject({
+      TableName: TABLE,
+      Item: { pk: 'SOURCE#src-1', sk: 'RUNNING', backupId: 'bk-new' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(items[1]?.ConditionCheck).toMatchObject({
+      Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' },
+      ConditionExpression: 'attribute_exists(pk) AND enabled = :true',
+    });
     expect(items[2]?.Put).toMatchObject({
       Item: {
         pk: 'BACKUP#bk-new',
@@ -60,13 +67,20 @@ describe('triggerBackup', () => {
     });
     expect(items[3]?.Update).toMatchObject({ Key: { pk: 'STATS', sk: 'DAY#2026-03-01' } });
     expect(items[3]?.Update?.UpdateExpression).toMatch(/ADD/);
-    expect(Object.values(items[3]?.Update?.ExpressionAttributeNames as object)).toEqual(expect.arrayContaining(['queued', 'h12_queued']));
-    expect(items[4]?.Put).toMatchObject({ Item: { action: 'backup.trigger', principal: PRINCIPAL, targetType: 'backup', targetId: 'bk-new' } });
+    expect(Object.values(items[3]?.Update?.ExpressionAttributeNames as object)).toEqual(
+      expect.arrayContaining(['queued', 'h12_queued']),
+    );
+    expect(items[4]?.Put).toMatchObject({
+      Item: { action: 'backup.trigger', principal: PRINCIPAL, targetType: 'backup', targetId: 'bk-new' },
+    });
     expect(items[5]?.Put).toMatchObject({
       Item: { pk: 'IDEMPOTENCY#ci-42', resultId: 'bk-new', targetId: 'src-1', expiresAt: epoch + 24 * 3600 },
       ExpressionAttributeValues: { ':now': epoch },
     });
-    expect(items[6]?.ConditionCheck).toMatchObject({ Key: { pk: 'SOURCE#src-1', sk: 'RESTORING#shop' }, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(items[6]?.ConditionCheck).toMatchObject({
+      Key: { pk: 'SOURCE#src-1', sk: 'RESTORING#shop' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: BACKUP_MACHINE,
@@ -82,16 +96,27 @@ describe('triggerBackup', () => {
     const error = await rejectionOf(triggerBackup(deps, { ...request, idempotencyKey: 'ci-42' }));
 
     expect(error.statusCode).toBe(502);
-    expect(error.message).toBe('could not start the backup: Step Functions StartExecution failed (ExecutionLimitExceeded: too many executions)');
+    expect(error.message).toBe(
+      'could not start the backup: Step Functions StartExecution failed (ExecutionLimitExceeded: too many executions)',
+    );
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
     const auditId = (transaction(0)[4]?.Put?.Item as { id: string }).id;
     const undo = transaction(1);
-    expect(undo[0]?.Delete).toMatchObject({ Key: { pk: 'BACKUP#bk-new', sk: 'BACKUP' }, ConditionExpression: '#status = :queued' });
-    expect(undo[1]?.Delete).toMatchObject({ Key: { pk: 'SOURCE#src-1', sk: 'RUNNING' }, ExpressionAttributeValues: { ':id': 'bk-new' } });
+    expect(undo[0]?.Delete).toMatchObject({
+      Key: { pk: 'BACKUP#bk-new', sk: 'BACKUP' },
+      ConditionExpression: '#status = :queued',
+    });
+    expect(undo[1]?.Delete).toMatchObject({
+      Key: { pk: 'SOURCE#src-1', sk: 'RUNNING' },
+      ExpressionAttributeValues: { ':id': 'bk-new' },
+    });
     expect(undo[2]?.Update).toMatchObject({ Key: { pk: 'STATS', sk: 'DAY#2026-03-01' } });
     expect(Object.values(undo[2]?.Update?.ExpressionAttributeValues as object)).toContain(-1);
     expect(undo[3]?.Delete).toMatchObject({ Key: { pk: `AUDIT#${auditId}`, sk: 'AUDIT' } });
-    expect(undo[4]?.Delete).toMatchObject({ Key: { pk: 'IDEMPOTENCY#ci-42' }, ExpressionAttributeValues: { ':id': 'bk-new' } });
+    expect(undo[4]?.Delete).toMatchObject({
+      Key: { pk: 'IDEMPOTENCY#ci-42' },
+      ExpressionAttributeValues: { ':id': 'bk-new' },
+    });
   });
 
   it('still answers 502 (and logs) when the undo itself fails', async () => {
@@ -106,7 +131,17 @@ describe('triggerBackup', () => {
   });
 
   it('answers a known, unexpired Idempotency-Key with its backup without writing or starting anything', async () => {
-    given({ source, idempotency: { key: 'ci-42', operation: 'backup.trigger', targetId: 'src-1', resultId: 'bk-old', createdAt: 'x', expiresAt: epoch + 60 } });
+    given({
+      source,
+      idempotency: {
+        key: 'ci-42',
+        operation: 'backup.trigger',
+        targetId: 'src-1',
+        resultId: 'bk-old',
+        createdAt: 'x',
+        expiresAt: epoch + 60,
+      },
+    });
 
     expect(await triggerBackup(deps, { ...request, idempotencyKey: 'ci-42' })).toEqual({ backupId: 'bk-old' });
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
@@ -114,7 +149,17 @@ describe('triggerBackup', () => {
   });
 
   it('treats an expired key that TTL has not removed yet as unused', async () => {
-    given({ source, idempotency: { key: 'ci-42', operation: 'backup.trigger', targetId: 'src-1', resultId: 'bk-old', createdAt: 'x', expiresAt: epoch } });
+    given({
+      source,
+      idempotency: {
+        key: 'ci-42',
+        operation: 'backup.trigger',
+        targetId: 'src-1',
+        resultId: 'bk-old',
+        createdAt: 'x',
+        expiresAt: epoch,
+      },
+    });
 
     expect(await triggerBackup(deps, { ...request, idempotencyKey: 'ci-42' })).toEqual({ backupId: 'bk-new' });
     expect(transaction()[5]?.Put?.ConditionExpression).toBe('attribute_not_exists(pk) OR #ttl <= :now');
@@ -127,7 +172,9 @@ describe('triggerBackup', () => {
     const error = await rejectionOf(triggerBackup(deps, request));
 
     expect(error.statusCode).toBe(409);
-    expect(error.message).toBe('data source src-1 already has a backup queued or running (bk-running): wait for it or cancel it');
+    expect(error.message).toBe(
+      'data source src-1 already has a backup queued or running (bk-running): wait for it or cancel it',
+    );
     expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
@@ -149,7 +196,10 @@ describe('triggerBackup', () => {
 
   it('retries a transaction cancelled only by contention with another one', async () => {
     given({ source });
-    ddb.on(TransactWriteCommand).rejectsOnce(cancelled('None', 'None', 'None', 'TransactionConflict', 'None')).resolves({});
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'None', 'None', 'TransactionConflict', 'None'))
+      .resolves({});
 
     expect(await triggerBackup(deps, request)).toEqual({ backupId: 'bk-new' });
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);

@@ -34,10 +34,18 @@ afterEach(closeServer);
 
 async function serve(script: (client: FakeConnection) => Promise<void>): Promise<Connection> {
   server = await startFakeServer(script);
-  return { engine: 'mysql', host: '127.0.0.1', port: server.port, database: 'shop', username: 'backup', tls: { mode: 'disabled' } };
+  return {
+    engine: 'mysql',
+    host: '127.0.0.1',
+    port: server.port,
+    database: 'shop',
+    username: 'backup',
+    tls: { mode: 'disabled' },
+  };
 }
 
-const probe = (connection: Connection, tls: Tls = connection.tls) => wireProtocolTester({ connectTimeoutMs: 2000, deadlineMs: 3000 }).test({ ...connection, tls }, PASSWORD);
+const probe = (connection: Connection, tls: Tls = connection.tls) =>
+  wireProtocolTester({ connectTimeoutMs: 2000, deadlineMs: 3000 }).test({ ...connection, tls }, PASSWORD);
 
 describe('logging in', () => {
   it('answers caching_sha2_password with its SHA-256 scramble and reports the version and that nothing protected it', async () => {
@@ -51,12 +59,19 @@ describe('logging in', () => {
       client.send(OK);
       await client.read();
     });
-    expect(await probe(connection)).toEqual({ ok: true, serverVersion: '8.0.36', tls: 'none', durationMs: expect.any(Number) });
+    expect(await probe(connection)).toEqual({
+      ok: true,
+      serverVersion: '8.0.36',
+      tls: 'none',
+      durationMs: expect.any(Number),
+    });
   });
 
   it("reports MariaDB's version without its 5.5.5- prefix", async () => {
     const connection = await serve(async (client) => {
-      client.send(greeting({ version: '5.5.5-10.11.6-MariaDB-log', plugin: 'mysql_native_password', scramble: newScramble() }));
+      client.send(
+        greeting({ version: '5.5.5-10.11.6-MariaDB-log', plugin: 'mysql_native_password', scramble: newScramble() }),
+      );
       await client.read();
       client.send(OK);
       await client.read();
@@ -66,12 +81,17 @@ describe('logging in', () => {
 
   it("says plainly that MariaDB's ed25519 authentication is not supported", async () => {
     const connection = await serve(async (client) => {
-      client.send(greeting({ version: '5.5.5-11.4.2-MariaDB', plugin: 'mysql_native_password', scramble: newScramble() }));
+      client.send(
+        greeting({ version: '5.5.5-11.4.2-MariaDB', plugin: 'mysql_native_password', scramble: newScramble() }),
+      );
       await client.read();
       client.send(authSwitch('client_ed25519', newScramble()));
       await client.read();
     });
-    expect(await probe(connection)).toMatchObject({ ok: false, error: expect.stringMatching(/MariaDB's ed25519 authentication \(client_ed25519\).*not support/) });
+    expect(await probe(connection)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/MariaDB's ed25519 authentication \(client_ed25519\).*not support/),
+    });
   });
 });
 
@@ -82,12 +102,18 @@ describe('failures before a login', () => {
       client.send(Buffer.concat([Buffer.from([0xff, 0x6a, 0x04]), message]));
       client.stream.end();
     });
-    expect(await probe(connection)).toMatchObject({ ok: false, error: "ERROR 1130: Host '10.0.3.7' is not allowed to connect to this MySQL server" });
+    expect(await probe(connection)).toMatchObject({
+      ok: false,
+      error: "ERROR 1130: Host '10.0.3.7' is not allowed to connect to this MySQL server",
+    });
   });
 
   it('reports the connection closed before a greeting', async () => {
     const connection = await serve(async (client) => void client.stream.end());
-    expect(await probe(connection)).toMatchObject({ ok: false, error: `127.0.0.1:${connection.port} closed the connection before sending its greeting` });
+    expect(await probe(connection)).toMatchObject({
+      ok: false,
+      error: `127.0.0.1:${connection.port} closed the connection before sending its greeting`,
+    });
   });
 
   it('gives up at its deadline on a server that accepts the connection and stays silent', async () => {
@@ -95,10 +121,21 @@ describe('failures before a login', () => {
     const silent = createServer((socket) => void sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
-    const connection: Connection = { engine: 'mysql', host: '127.0.0.1', port, database: 'shop', username: 'backup', tls: { mode: 'required' } };
+    const connection: Connection = {
+      engine: 'mysql',
+      host: '127.0.0.1',
+      port,
+      database: 'shop',
+      username: 'backup',
+      tls: { mode: 'required' },
+    };
     const started = Date.now();
     const result = await wireProtocolTester({ connectTimeoutMs: 500, deadlineMs: 700 }).test(connection, PASSWORD);
-    expect(result).toEqual({ ok: false, error: `no answer from 127.0.0.1:${port} within 1 s: the connection was accepted, but no greeting came`, durationMs: expect.any(Number) });
+    expect(result).toEqual({
+      ok: false,
+      error: `no answer from 127.0.0.1:${port} within 1 s: the connection was accepted, but no greeting came`,
+      durationMs: expect.any(Number),
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
     sockets.forEach((socket) => socket.destroy());
     await new Promise((resolve) => silent.close(resolve));
@@ -109,8 +146,18 @@ describe('failures before a login', () => {
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     const { port } = listener.address() as AddressInfo;
     await new Promise((resolve) => listener.close(resolve));
-    const result = await probe({ engine: 'mysql', host: '127.0.0.1', port, database: 'shop', username: 'backup', tls: { mode: 'required' } });
-    expect(result).toMatchObject({ ok: false, error: `Can't connect to 127.0.0.1:${port}: connection refused (nothing listens on that port, or a firewall rejects it)` });
+    const result = await probe({
+      engine: 'mysql',
+      host: '127.0.0.1',
+      port,
+      database: 'shop',
+      username: 'backup',
+      tls: { mode: 'required' },
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      error: `Can't connect to 127.0.0.1:${port}: connection refused (nothing listens on that port, or a firewall rejects it)`,
+    });
   });
 });
 
@@ -149,7 +196,13 @@ describe.runIf(hasOpenssl)('TLS modes', () => {
     it(`mode "${mode}" upgrades to TLS and sends the password only inside it, reporting the TLS unverified`, async () => {
       const received: { password?: string; cleartext?: Buffer } = {};
       const connection = await tlsServer(received);
-      expect(await probe(connection, { mode })).toEqual({ ok: true, serverVersion: '8.0.36', tls: 'encrypted (unverified)', tlsProtocol: expect.stringMatching(/^TLSv1\.[23]$/), durationMs: expect.any(Number) });
+      expect(await probe(connection, { mode })).toEqual({
+        ok: true,
+        serverVersion: '8.0.36',
+        tls: 'encrypted (unverified)',
+        tlsProtocol: expect.stringMatching(/^TLSv1\.[23]$/),
+        durationMs: expect.any(Number),
+      });
       expect(received.password).toBe(`${PASSWORD}\0`);
       expect(received.cleartext?.includes(Buffer.from(PASSWORD))).toBe(false);
     });
@@ -157,20 +210,29 @@ describe.runIf(hasOpenssl)('TLS modes', () => {
 
   it('mode "verify-ca" accepts a certificate from the given CA, whatever name it carries, and reports it verified', async () => {
     const connection = await tlsServer({});
-    expect(await probe(connection, { mode: 'verify-ca', caPem: pki.ca })).toMatchObject({ ok: true, tls: 'verified', tlsProtocol: expect.any(String) });
+    expect(await probe(connection, { mode: 'verify-ca', caPem: pki.ca })).toMatchObject({
+      ok: true,
+      tls: 'verified',
+      tlsProtocol: expect.any(String),
+    });
   });
 
   it('mode "verify-ca" without the CA refuses a privately issued certificate before the password, saying to give the CA bundle', async () => {
     const received: { password?: string } = {};
     const connection = await tlsServer(received);
     const result = await probe(connection, { mode: 'verify-ca' });
-    expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/^TLS handshake with 127\.0\.0\.1:\d+ failed: .*give its CA bundle/) });
+    expect(result).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^TLS handshake with 127\.0\.0\.1:\d+ failed: .*give its CA bundle/),
+    });
     expect(received.password).toBeUndefined();
   });
 
   it('mode "verify-identity" accepts the name on the certificate and refuses another', async () => {
     const connection = await tlsServer({});
-    expect(await probe({ ...connection, host: 'localhost' }, { mode: 'verify-identity', caPem: pki.ca })).toMatchObject({ ok: true, tls: 'verified' });
+    expect(await probe({ ...connection, host: 'localhost' }, { mode: 'verify-identity', caPem: pki.ca })).toMatchObject(
+      { ok: true, tls: 'verified' },
+    );
     await closeServer();
 
     const elsewhere = privateCa('db.example.internal');
@@ -178,7 +240,10 @@ describe.runIf(hasOpenssl)('TLS modes', () => {
       const received: { password?: string } = {};
       const other = await tlsServer(received, elsewhere.credentials);
       const result = await probe({ ...other, host: 'localhost' }, { mode: 'verify-identity', caPem: elsewhere.ca });
-      expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/the certificate does not name localhost;/) });
+      expect(result).toMatchObject({
+        ok: false,
+        error: expect.stringMatching(/the certificate does not name localhost;/),
+      });
       expect(received.password).toBeUndefined();
     } finally {
       elsewhere.remove();
@@ -189,7 +254,12 @@ describe.runIf(hasOpenssl)('TLS modes', () => {
     let connected = false;
     const connection = await serve(async () => void (connected = true));
     const result = await probe(connection, { mode: 'verify-identity', caPem: pki.ca });
-    expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/^tls mode 'verify-identity' checks the name .* not the IP address 127\.0\.0\.1: connect by the name .*, or use verify-ca$/) });
+    expect(result).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(
+        /^tls mode 'verify-identity' checks the name .* not the IP address 127\.0\.0\.1: connect by the name .*, or use verify-ca$/,
+      ),
+    });
     expect(connected).toBe(false);
   });
 });

@@ -4,7 +4,17 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { testDataSourceConnection } from '../../../functions/dataSources/service.ts';
 import { passwordSecret } from '../../../functions/shared/secretStore.ts';
-import { PASSWORD, SECRET_ARN, ddb, deps, rejectionOf, resetMocks, restoreMocks, secretsManager, storedItem } from './dataSourceFixtures.ts';
+import {
+  PASSWORD,
+  SECRET_ARN,
+  ddb,
+  deps,
+  rejectionOf,
+  resetMocks,
+  restoreMocks,
+  secretsManager,
+  storedItem,
+} from './dataSourceFixtures.ts';
 
 beforeEach(resetMocks);
 afterAll(restoreMocks);
@@ -12,14 +22,35 @@ afterAll(restoreMocks);
 describe('testing a data source through the service', () => {
   it('hands the tester the stored connection and the password read from its secret, and returns its answer', async () => {
     ddb.on(GetCommand).resolves({ Item: storedItem() });
-    secretsManager.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: passwordSecret(PASSWORD) });
-    const test = vi.fn(async () => ({ ok: true as const, serverVersion: '8.0.36', tls: 'verified' as const, tlsProtocol: 'TLSv1.3', durationMs: 12 }));
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
+      .resolves({ SecretString: passwordSecret(PASSWORD) });
+    const test = vi.fn(async () => ({
+      ok: true as const,
+      serverVersion: '8.0.36',
+      tls: 'verified' as const,
+      tlsProtocol: 'TLSv1.3',
+      durationMs: 12,
+    }));
 
     const result = await testDataSourceConnection(deps({ tester: { test } }), 'src-1');
 
-    expect(result).toEqual({ ok: true, serverVersion: '8.0.36', tls: 'verified', tlsProtocol: 'TLSv1.3', durationMs: 12 });
+    expect(result).toEqual({
+      ok: true,
+      serverVersion: '8.0.36',
+      tls: 'verified',
+      tlsProtocol: 'TLSv1.3',
+      durationMs: 12,
+    });
     expect(test).toHaveBeenCalledWith(
-      { engine: 'mysql', host: 'shop.cluster-abc.eu-west-1.rds.amazonaws.com', port: 3306, database: 'shop', username: 'backup', tls: { mode: 'required' } },
+      {
+        engine: 'mysql',
+        host: 'shop.cluster-abc.eu-west-1.rds.amazonaws.com',
+        port: 3306,
+        database: 'shop',
+        username: 'backup',
+        tls: { mode: 'required' },
+      },
       PASSWORD,
     );
   });

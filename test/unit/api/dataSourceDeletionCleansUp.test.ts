@@ -4,7 +4,20 @@ import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dyn
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { deleteDataSource, setDataSourceEnabled } from '../../../functions/dataSources/service.ts';
-import { PRINCIPAL, SECRET_ARN, TABLE, conditionFailed, ddb, deps, rejectionOf, resetMocks, restoreMocks, scheduler, secretsManager, storedItem } from './dataSourceFixtures.ts';
+import {
+  PRINCIPAL,
+  SECRET_ARN,
+  TABLE,
+  conditionFailed,
+  ddb,
+  deps,
+  rejectionOf,
+  resetMocks,
+  restoreMocks,
+  scheduler,
+  secretsManager,
+  storedItem,
+} from './dataSourceFixtures.ts';
 
 const BACKUPS_OF = 'SOURCE#src-1#BACKUPS';
 const SCHEDULES_OF = 'SOURCE#src-1#SCHEDULES';
@@ -16,10 +29,15 @@ function given(backups: number, scheduleIds: string[], trashed = 0): void {
   const firstPage = Math.floor(backups / 2);
   ddb
     .on(QueryCommand, { ExpressionAttributeValues: { ':pk': BACKUPS_OF } })
-    .resolvesOnce({ Count: firstPage, LastEvaluatedKey: { pk: 'BACKUP#b', sk: 'BACKUP', gsi2pk: BACKUPS_OF, gsi2sk: 'x' } })
+    .resolvesOnce({
+      Count: firstPage,
+      LastEvaluatedKey: { pk: 'BACKUP#b', sk: 'BACKUP', gsi2pk: BACKUPS_OF, gsi2sk: 'x' },
+    })
     .resolves({ Count: backups - firstPage });
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': TRASH_OF } }).resolves({ Count: trashed });
-  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': SCHEDULES_OF } }).resolves({ Items: scheduleIds.map((id) => ({ pk: `SCHEDULE#${id}` })) });
+  ddb
+    .on(QueryCommand, { ExpressionAttributeValues: { ':pk': SCHEDULES_OF } })
+    .resolves({ Items: scheduleIds.map((id) => ({ pk: `SCHEDULE#${id}` })) });
   ddb.on(TransactWriteCommand).resolves({});
   scheduler.on(DeleteScheduleCommand).resolves({});
   secretsManager.on(DeleteSecretCommand).resolves({});
@@ -47,7 +65,11 @@ describe('deleting a data source', () => {
     const counts = ddb.commandCalls(QueryCommand, { Select: 'COUNT' });
     // Two pages of the source's backups, one of its trash.
     expect(counts).toHaveLength(3);
-    expect(counts[0]?.args[0].input).toMatchObject({ TableName: TABLE, IndexName: 'gsi2', ExpressionAttributeNames: { '#gsi2pk': 'gsi2pk' } });
+    expect(counts[0]?.args[0].input).toMatchObject({
+      TableName: TABLE,
+      IndexName: 'gsi2',
+      ExpressionAttributeNames: { '#gsi2pk': 'gsi2pk' },
+    });
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
     expect(scheduler.calls()).toHaveLength(0);
     expect(secretsManager.calls()).toHaveLength(0);
@@ -64,7 +86,11 @@ describe('deleting a data source', () => {
     ]);
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items).toHaveLength(4);
-    expect(items[0]?.Delete).toEqual({ TableName: TABLE, Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' }, ConditionExpression: 'attribute_exists(pk)' });
+    expect(items[0]?.Delete).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' },
+      ConditionExpression: 'attribute_exists(pk)',
+    });
     expect(items[1]?.Delete?.Key).toEqual({ pk: 'SCHEDULE#sch-1', sk: 'SCHEDULE' });
     expect(items[2]?.Delete?.Key).toEqual({ pk: 'SCHEDULE#sch-2', sk: 'SCHEDULE' });
     expect(items[3]?.Put?.Item).toMatchObject({ action: 'dataSource.delete', principal: PRINCIPAL, targetId: 'src-1' });
@@ -85,14 +111,20 @@ describe('deleting a data source', () => {
 
   it('counts a Scheduler schedule that is already gone as removed', async () => {
     given(0, ['sch-1']);
-    scheduler.on(DeleteScheduleCommand).rejects(Object.assign(new Error('Schedule keepsake-sch-1 does not exist.'), { name: 'ResourceNotFoundException' }));
+    scheduler
+      .on(DeleteScheduleCommand)
+      .rejects(
+        Object.assign(new Error('Schedule keepsake-sch-1 does not exist.'), { name: 'ResourceNotFoundException' }),
+      );
     await deleteDataSource(deps(), 'src-1', { force: false }, PRINCIPAL);
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
   });
 
   it('changes nothing in the table when Scheduler refuses (502), so a retry can finish the job', async () => {
     given(0, ['sch-1']);
-    scheduler.on(DeleteScheduleCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    scheduler
+      .on(DeleteScheduleCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
     const error = await rejectionOf(deleteDataSource(deps(), 'src-1', { force: false }, PRINCIPAL));
 
@@ -140,7 +172,11 @@ describe('enabling and disabling a data source', () => {
 
     expect(source.enabled).toBe(false);
     const [update, audit] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(update?.Update).toMatchObject({ Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' }, ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':enabled': false } });
+    expect(update?.Update).toMatchObject({
+      Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' },
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':enabled': false },
+    });
     expect(audit?.Put?.Item).toMatchObject({ action: 'dataSource.disable', principal: PRINCIPAL });
   });
 

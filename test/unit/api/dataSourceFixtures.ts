@@ -34,8 +34,12 @@ export function restoreMocks(): void {
   scheduler.restore();
 }
 
-export const stubTester: ConnectionTester = { test: async () => ({ ok: true, serverVersion: '10.11.6-MariaDB', tls: 'verified', durationMs: 5 }) };
-export const stubInspector: DatabaseInspector = { inspect: async (_connection, _password, database) => ({ database, exists: false }) };
+export const stubTester: ConnectionTester = {
+  test: async () => ({ ok: true, serverVersion: '10.11.6-MariaDB', tls: 'verified', durationMs: 5 }),
+};
+export const stubInspector: DatabaseInspector = {
+  inspect: async (_connection, _password, database) => ({ database, exists: false }),
+};
 
 /** Service dependencies over the stubbed clients: a fixed clock and id. */
 export function deps(overrides: Partial<DataSourceDeps> = {}): DataSourceDeps {
@@ -78,7 +82,9 @@ export const storedRecord: DataSourceRecord = {
 export const storedItem = (record: DataSourceRecord = storedRecord) => dataSourceItem(record);
 
 /** The error a rejected promise carries (fails the test if it resolves). */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { statusCode?: number; fields?: Record<string, string> }> {
+export async function rejectionOf(
+  promise: Promise<unknown>,
+): Promise<Error & { statusCode?: number; fields?: Record<string, string> }> {
   const outcome = await promise.then(
     () => undefined,
     (error: unknown) => error,
@@ -89,8 +95,13 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { 
 
 /** A DynamoDB transaction cancelled because one of its conditions failed. */
 export function conditionFailed(): Error {
-  return Object.assign(new Error('Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]'), {
-    name: 'TransactionCanceledException',
-    CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-  });
+  return Object.assign(
+    new Error(
+      'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]',
+    ),
+    {
+      name: 'TransactionCanceledException',
+      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+    },
+  );
 }

@@ -1,9 +1,19 @@
-import { CreateSecretCommand, DeleteSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDataSource, updateDataSource } from '../../../functions/dataSources/service.ts';
-import { memorySecretStore, passwordFromSecret, passwordSecret, secretsManagerStore } from '../../../functions/shared/secretStore.ts';
+import {
+  memorySecretStore,
+  passwordFromSecret,
+  passwordSecret,
+  secretsManagerStore,
+} from '../../../functions/shared/secretStore.ts';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   KMS_KEY,
@@ -53,13 +63,32 @@ describe('creating a data source', () => {
     expect(put?.Put).toMatchObject({
       TableName: TABLE,
       ConditionExpression: 'attribute_not_exists(pk)',
-      Item: { pk: 'SOURCE#src-1', sk: 'SOURCE', gsi1pk: 'SOURCES', gsi1sk: 'shop production#src-1', passwordSecretArn: SECRET_ARN, enabled: true },
+      Item: {
+        pk: 'SOURCE#src-1',
+        sk: 'SOURCE',
+        gsi1pk: 'SOURCES',
+        gsi1sk: 'shop production#src-1',
+        passwordSecretArn: SECRET_ARN,
+        enabled: true,
+      },
     });
     expect(put?.Put?.Item).not.toHaveProperty('password');
-    expect(audit?.Put?.Item).toMatchObject({ gsi1pk: 'AUDIT', principal: PRINCIPAL, action: 'dataSource.create', targetType: 'dataSource', targetId: 'src-1' });
+    expect(audit?.Put?.Item).toMatchObject({
+      gsi1pk: 'AUDIT',
+      principal: PRINCIPAL,
+      action: 'dataSource.create',
+      targetType: 'dataSource',
+      targetId: 'src-1',
+    });
     expect(JSON.stringify(transactionItems())).not.toContain(PASSWORD);
 
-    expect(source).toEqual({ ...createBody, password: undefined, id: 'src-1', createdAt: NOW.toISOString(), updatedAt: NOW.toISOString() });
+    expect(source).toEqual({
+      ...createBody,
+      password: undefined,
+      id: 'src-1',
+      createdAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+    });
     expect(JSON.stringify(source)).not.toContain(PASSWORD);
     expect(JSON.stringify(source)).not.toContain(SECRET_ARN);
   });
@@ -67,19 +96,28 @@ describe('creating a data source', () => {
   it('deletes the secret again (without a recovery window) when the DynamoDB write fails, and surfaces that failure', async () => {
     secretsManager.on(CreateSecretCommand).resolves({ ARN: SECRET_ARN });
     secretsManager.on(DeleteSecretCommand).resolves({});
-    const failure = Object.assign(new Error('Throughput exceeds the current capacity of your table'), { name: 'ProvisionedThroughputExceededException' });
+    const failure = Object.assign(new Error('Throughput exceeds the current capacity of your table'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
     ddb.on(TransactWriteCommand).rejects(failure);
 
     const error = await rejectionOf(createDataSource(deps(), createBody, PRINCIPAL));
 
     expect(error).toBe(failure);
-    expect(secretsManager).toHaveReceivedCommandExactlyOnceWith(DeleteSecretCommand, { SecretId: SECRET_ARN, ForceDeleteWithoutRecovery: true });
-    expect(secretsManager.commandCalls(DeleteSecretCommand)[0]?.args[0].input).not.toHaveProperty('RecoveryWindowInDays');
+    expect(secretsManager).toHaveReceivedCommandExactlyOnceWith(DeleteSecretCommand, {
+      SecretId: SECRET_ARN,
+      ForceDeleteWithoutRecovery: true,
+    });
+    expect(secretsManager.commandCalls(DeleteSecretCommand)[0]?.args[0].input).not.toHaveProperty(
+      'RecoveryWindowInDays',
+    );
   });
 
   it('still surfaces the DynamoDB failure when the undo fails too', async () => {
     secretsManager.on(CreateSecretCommand).resolves({ ARN: SECRET_ARN });
-    secretsManager.on(DeleteSecretCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    secretsManager
+      .on(DeleteSecretCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     ddb.on(TransactWriteCommand).rejects(conditionFailed());
 
     const error = await rejectionOf(createDataSource(deps(), createBody, PRINCIPAL));
@@ -91,7 +129,9 @@ describe('creating a data source', () => {
   it('writes nothing to the table when the secret cannot be created, and answers 502 without AWS details', async () => {
     secretsManager
       .on(CreateSecretCommand)
-      .rejects(Object.assign(new Error(`User is not authorized to access ${SECRET_ARN}`), { name: 'AccessDeniedException' }));
+      .rejects(
+        Object.assign(new Error(`User is not authorized to access ${SECRET_ARN}`), { name: 'AccessDeniedException' }),
+      );
 
     const error = await rejectionOf(createDataSource(deps(), createBody, PRINCIPAL));
 
@@ -103,7 +143,11 @@ describe('creating a data source', () => {
   it('omits KmsKeyId when no key is configured (the account default key applies)', async () => {
     secretsManager.on(CreateSecretCommand).resolves({ ARN: SECRET_ARN });
     ddb.on(TransactWriteCommand).resolves({});
-    await createDataSource(deps({ secrets: secretsManagerStore(new SecretsManagerClient({ region: 'us-east-1' })) }), createBody, PRINCIPAL);
+    await createDataSource(
+      deps({ secrets: secretsManagerStore(new SecretsManagerClient({ region: 'us-east-1' })) }),
+      createBody,
+      PRINCIPAL,
+    );
     expect(secretsManager.commandCalls(CreateSecretCommand)[0]?.args[0].input).not.toHaveProperty('KmsKeyId');
   });
 });
@@ -120,10 +164,26 @@ describe('updating a data source', () => {
     expect(put?.Put).toMatchObject({
       ConditionExpression: 'updatedAt = :seen',
       ExpressionAttributeValues: { ':seen': storedRecord.updatedAt },
-      Item: { name: 'Shop (eu)', port: 3307, gsi1sk: 'shop (eu)#src-1', passwordSecretArn: SECRET_ARN, tls: { mode: 'required' }, enabled: true },
+      Item: {
+        name: 'Shop (eu)',
+        port: 3307,
+        gsi1sk: 'shop (eu)#src-1',
+        passwordSecretArn: SECRET_ARN,
+        tls: { mode: 'required' },
+        enabled: true,
+      },
     });
-    expect(audit?.Put?.Item).toMatchObject({ action: 'dataSource.update', principal: PRINCIPAL, summary: 'changed name, port' });
-    expect(source).toMatchObject({ name: 'Shop (eu)', port: 3307, updatedAt: NOW.toISOString(), createdAt: storedRecord.createdAt });
+    expect(audit?.Put?.Item).toMatchObject({
+      action: 'dataSource.update',
+      principal: PRINCIPAL,
+      summary: 'changed name, port',
+    });
+    expect(source).toMatchObject({
+      name: 'Shop (eu)',
+      port: 3307,
+      updatedAt: NOW.toISOString(),
+      createdAt: storedRecord.createdAt,
+    });
     expect(source).not.toHaveProperty('passwordSecretArn');
   });
 
@@ -135,7 +195,10 @@ describe('updating a data source', () => {
 
     await updateDataSource(deps(), 'src-1', { password: 'new password' }, PRINCIPAL);
 
-    expect(secretsManager).toHaveReceivedCommandExactlyOnceWith(PutSecretValueCommand, { SecretId: SECRET_ARN, SecretString: passwordSecret('new password') });
+    expect(secretsManager).toHaveReceivedCommandExactlyOnceWith(PutSecretValueCommand, {
+      SecretId: SECRET_ARN,
+      SecretString: passwordSecret('new password'),
+    });
     expect(secretsManager).not.toHaveReceivedCommand(CreateSecretCommand);
     expect(JSON.stringify(transactionItems())).not.toContain('new password');
     expect(transactionItems()[1]?.Put?.Item).toMatchObject({ summary: 'changed password' });
@@ -208,7 +271,9 @@ describe('choosing the secret store from the environment', () => {
     const memory = secretStoreFromEnv({ KEEPSAKE_SECRETS: 'memory' });
     const ref = await memory.put('keepsake/data-source/shared', 'v');
     await expect(secretStoreFromEnv({ KEEPSAKE_SECRETS: 'memory' }).get(ref)).resolves.toBe('v');
-    expect(() => secretStoreFromEnv({ KEEPSAKE_SECRETS: 'vault' })).toThrow('KEEPSAKE_SECRETS must be "memory", "file" or "secretsmanager", got "vault"');
+    expect(() => secretStoreFromEnv({ KEEPSAKE_SECRETS: 'vault' })).toThrow(
+      'KEEPSAKE_SECRETS must be "memory", "file" or "secretsmanager", got "vault"',
+    );
     expect(secretStoreFromEnv({})).not.toBe(memory);
   });
 });

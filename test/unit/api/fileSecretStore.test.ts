@@ -2,7 +2,12 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fileSecretStore, passwordFromSecret, passwordSecret, secretStoreFromEnv } from '../../../functions/shared/secretStore.ts';
+import {
+  fileSecretStore,
+  passwordFromSecret,
+  passwordSecret,
+  secretStoreFromEnv,
+} from '../../../functions/shared/secretStore.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const REF = /^arn:aws:secretsmanager:local:000000000000:secret:keepsake\/data-source\/a-[0-9a-f]{6}$/;
@@ -20,7 +25,11 @@ afterEach(async () => {
   await rm(parent, { recursive: true, force: true });
 });
 
-type SecretsFile = { version: number; names: string[]; secrets: Record<string, { name: string; iv: string; tag: string; data: string }> };
+type SecretsFile = {
+  version: number;
+  names: string[];
+  secrets: Record<string, { name: string; iv: string; tag: string; data: string }>;
+};
 
 async function readSecretsFile(): Promise<SecretsFile> {
   return JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8')) as SecretsFile;
@@ -77,7 +86,8 @@ describe('the file secret store', () => {
     for (const file of files) expect(await readFile(join(dir, file), 'latin1')).not.toContain(PASSWORD);
     // Base64 would hide a plain value from the search above: look inside the decoded fields too.
     for (const entry of Object.values((await readSecretsFile()).secrets)) {
-      for (const field of [entry.iv, entry.tag, entry.data]) expect(Buffer.from(field, 'base64').toString('latin1')).not.toContain(PASSWORD);
+      for (const field of [entry.iv, entry.tag, entry.data])
+        expect(Buffer.from(field, 'base64').toString('latin1')).not.toContain(PASSWORD);
     }
     expect(await mode(dir)).toBe(0o700);
     expect(await mode(join(dir, 'local.key'))).toBe(0o600);
@@ -108,7 +118,12 @@ describe('the file secret store', () => {
     const store = fileSecretStore(dir);
     await store.put('keepsake/data-source/a', 'x');
     const unknown = 'arn:aws:secretsmanager:local:000000000000:secret:keepsake/data-source/zz-abcdef';
-    for (const attempt of [store.get(unknown), store.update(unknown, 'v'), store.delete(unknown), store.get('constructor')]) {
+    for (const attempt of [
+      store.get(unknown),
+      store.update(unknown, 'v'),
+      store.delete(unknown),
+      store.get('constructor'),
+    ]) {
       expect((await rejectionOf(attempt)).name).toBe('ResourceNotFoundException');
     }
   });
@@ -151,7 +166,9 @@ describe('the file secret store', () => {
     expect(wrongKey.message).not.toContain(PASSWORD);
 
     await writeFile(keyPath, Buffer.alloc(31, 7));
-    expect((await rejectionOf(fileSecretStore(dir).get(ref))).message).toContain(`the secret store key ${keyPath} holds 31 bytes instead of 32`);
+    expect((await rejectionOf(fileSecretStore(dir).get(ref))).message).toContain(
+      `the secret store key ${keyPath} holds 31 bytes instead of 32`,
+    );
   });
 
   it('names a corrupt data file without quoting it', async () => {
@@ -163,7 +180,10 @@ describe('the file secret store', () => {
     const notJson = await rejectionOf(store.put('keepsake/data-source/b', 'y'));
     expect(notJson.message).toBe(`the secret store file ${dataPath} is corrupt: it is not JSON`);
 
-    await writeFile(dataPath, JSON.stringify({ version: 1, names: [], secrets: { r: { name: 'a', iv: PASSWORD, tag: 'AA==', data: 'AA==' } } }));
+    await writeFile(
+      dataPath,
+      JSON.stringify({ version: 1, names: [], secrets: { r: { name: 'a', iv: PASSWORD, tag: 'AA==', data: 'AA==' } } }),
+    );
     const badShape = await rejectionOf(store.get('r'));
     expect(badShape.message).toBe(`the secret store file ${dataPath} is corrupt: unexpected content at secrets.r.iv`);
   });
@@ -186,7 +206,9 @@ describe('choosing the secret store from the environment', () => {
     expect(secretStoreFromEnv({ KEEPSAKE_SECRETS: 'file', KEEPSAKE_SECRETS_DIR: join(dir, '.') })).toBe(store);
     const ref = await store.put('keepsake/data-source/a', 'v');
     await expect(fileSecretStore(dir).get(ref)).resolves.toBe('v');
-    expect(secretStoreFromEnv({ KEEPSAKE_SECRETS: 'file', KEEPSAKE_SECRETS_DIR: join(parent, 'elsewhere') })).not.toBe(store);
+    expect(secretStoreFromEnv({ KEEPSAKE_SECRETS: 'file', KEEPSAKE_SECRETS_DIR: join(parent, 'elsewhere') })).not.toBe(
+      store,
+    );
   });
 
   it('requires KEEPSAKE_SECRETS_DIR in file mode', () => {

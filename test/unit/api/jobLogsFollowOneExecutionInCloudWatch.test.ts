@@ -3,7 +3,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../../functions/shared/errors.ts';
-import { cloudWatchJobLogs, executionFilterPattern, fileJobLogs, MAX_LINES_PER_PAGE } from '../../../functions/shared/jobLogs.ts';
+import {
+  cloudWatchJobLogs,
+  executionFilterPattern,
+  fileJobLogs,
+  MAX_LINES_PER_PAGE,
+} from '../../../functions/shared/jobLogs.ts';
 
 const GROUP = 'keepsake-runner-logs';
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:keepsake-backup:bk-1';
@@ -16,10 +21,21 @@ const jobLogs = cloudWatchJobLogs(new CloudWatchLogsClient({ region: 'eu-west-1'
 const search = { executionArn: EXECUTION, since: SINCE };
 
 /** An awslogs event carrying one runner line at `ms` after SINCE. */
-function event(id: string, ms: number, line: Record<string, unknown> | string, execution = EXECUTION): FilteredLogEvent {
+function event(
+  id: string,
+  ms: number,
+  line: Record<string, unknown> | string,
+  execution = EXECUTION,
+): FilteredLogEvent {
   const time = new Date(SINCE_MS + ms).toISOString();
   const message = typeof line === 'string' ? line : JSON.stringify({ time, level: 'info', ...line, execution });
-  return { eventId: id, timestamp: SINCE_MS + ms, message, logStreamName: 'runner/runner/0123abcd', ingestionTime: SINCE_MS + ms + 500 };
+  return {
+    eventId: id,
+    timestamp: SINCE_MS + ms,
+    message,
+    logStreamName: 'runner/runner/0123abcd',
+    ingestionTime: SINCE_MS + ms + 500,
+  };
 }
 
 const filterCall = (n: number) => logs.commandCalls(FilterLogEventsCommand)[n]?.args[0].input;
@@ -31,17 +47,39 @@ describe('the CloudWatch Logs job log', () => {
   it("asks for the execution's lines only, from a minute before the job started, following the search's pages", async () => {
     logs
       .on(FilterLogEventsCommand)
-      .resolvesOnce({ events: [event('e1', 1000, { event: 'start', mode: 'backup' }), event('e2', 1500, 'node: a warning, not JSON')], nextToken: 'token-1' })
-      .resolvesOnce({ events: [event('e3', 3000, { event: 'progress', phase: 'dumping', bytesRead: 10, bytesWritten: 4 }), event('e4', 4000, { event: 'done', mode: 'backup' })] });
+      .resolvesOnce({
+        events: [event('e1', 1000, { event: 'start', mode: 'backup' }), event('e2', 1500, 'node: a warning, not JSON')],
+        nextToken: 'token-1',
+      })
+      .resolvesOnce({
+        events: [
+          event('e3', 3000, { event: 'progress', phase: 'dumping', bytesRead: 10, bytesWritten: 4 }),
+          event('e4', 4000, { event: 'done', mode: 'backup' }),
+        ],
+      });
 
     const page = await jobLogs.linesOf(search);
 
-    expect(filterCall(0)).toMatchObject({ logGroupName: GROUP, startTime: SINCE_MS - 60_000, filterPattern: `{ $.execution = "${EXECUTION}" }` });
+    expect(filterCall(0)).toMatchObject({
+      logGroupName: GROUP,
+      startTime: SINCE_MS - 60_000,
+      filterPattern: `{ $.execution = "${EXECUTION}" }`,
+    });
     expect(filterCall(0)?.nextToken).toBeUndefined();
-    expect(filterCall(1)).toMatchObject({ startTime: SINCE_MS - 60_000, nextToken: 'token-1', filterPattern: `{ $.execution = "${EXECUTION}" }` });
+    expect(filterCall(1)).toMatchObject({
+      startTime: SINCE_MS - 60_000,
+      nextToken: 'token-1',
+      filterPattern: `{ $.execution = "${EXECUTION}" }`,
+    });
     // The warning is skipped; the runner's lines come with their fields.
     expect(page.lines.map((l) => l.event)).toEqual(['start', 'progress', 'done']);
-    expect(page.lines[1]).toMatchObject({ phase: 'dumping', bytesRead: 10, bytesWritten: 4, execution: EXECUTION, level: 'info' });
+    expect(page.lines[1]).toMatchObject({
+      phase: 'dumping',
+      bytesRead: 10,
+      bytesWritten: 4,
+      execution: EXECUTION,
+      level: 'info',
+    });
     expect(page.more).toBe(false);
     expect(page.nextCursor).toMatch(/^[A-Za-z0-9_-]+$/);
   });
@@ -49,10 +87,16 @@ describe('the CloudWatch Logs job log', () => {
   it('continues after the cursor: from the last timestamp read, without the events already read at it', async () => {
     logs
       .on(FilterLogEventsCommand)
-      .resolvesOnce({ events: [event('e1', 1000, { event: 'start' }), event('e2', 2000, { event: 'spawn', tool: 'mysqldump' })] })
+      .resolvesOnce({
+        events: [event('e1', 1000, { event: 'start' }), event('e2', 2000, { event: 'spawn', tool: 'mysqldump' })],
+      })
       // The next search starts at that millisecond: e2 again, then what came since.
       .resolvesOnce({
-        events: [event('e2', 2000, { event: 'spawn', tool: 'mysqldump' }), event('e3', 2000, { event: 'progress', phase: 'dumping' }), event('e4', 5000, { event: 'done' })],
+        events: [
+          event('e2', 2000, { event: 'spawn', tool: 'mysqldump' }),
+          event('e3', 2000, { event: 'progress', phase: 'dumping' }),
+          event('e4', 5000, { event: 'done' }),
+        ],
       })
       .resolvesOnce({ events: [event('e4', 5000, { event: 'done' })] });
 
@@ -60,7 +104,10 @@ describe('the CloudWatch Logs job log', () => {
     expect(first.lines.map((l) => l.event)).toEqual(['start', 'spawn']);
 
     const second = await jobLogs.linesOf(search, first.nextCursor);
-    expect(filterCall(1)).toMatchObject({ startTime: SINCE_MS + 2000, filterPattern: `{ $.execution = "${EXECUTION}" }` });
+    expect(filterCall(1)).toMatchObject({
+      startTime: SINCE_MS + 2000,
+      filterPattern: `{ $.execution = "${EXECUTION}" }`,
+    });
     expect(filterCall(1)?.nextToken).toBeUndefined();
     expect(second.lines.map((l) => l.event)).toEqual(['progress', 'done']);
 
@@ -145,7 +192,8 @@ describe('the CloudWatch Logs job log', () => {
 
   it('refuses a cursor it did not issue with a 400', async () => {
     logs.on(FilterLogEventsCommand).resolves({ events: [] });
-    const foreign = (await fileJobLogs('/nonexistent').linesOf(search)).nextCursor ?? Buffer.from('{"n":3}').toString('base64url');
+    const foreign =
+      (await fileJobLogs('/nonexistent').linesOf(search)).nextCursor ?? Buffer.from('{"n":3}').toString('base64url');
     for (const cursor of [foreign, 'not-base64-json', Buffer.from('{"t":-1,"i":[]}').toString('base64url')]) {
       const error = await jobLogs.linesOf(search, cursor).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HttpError);

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../../functions/shared/errors.ts';
-import { executionIndexPath, fileJobLogs, MAX_LINES_PER_PAGE, recordExecutionTask } from '../../../functions/shared/jobLogs.ts';
+import {
+  executionIndexPath,
+  fileJobLogs,
+  MAX_LINES_PER_PAGE,
+  recordExecutionTask,
+} from '../../../functions/shared/jobLogs.ts';
 
 const A = 'arn:aws:states:us-east-1:123456789012:execution:Restore:rs-1';
 const B = 'arn:aws:states:us-east-1:123456789012:execution:Backup:bk-2';
@@ -27,13 +32,29 @@ describe('the local-file job log', () => {
     await recordExecutionTask(dir, A, TASK.safety);
     await recordExecutionTask(dir, B, TASK.other);
     await recordExecutionTask(dir, A, TASK.restore);
-    await writeFile(join(dir, `${TASK.safety}.log`), line(A, 'start', { mode: 'backup' }) + '(node:12) Warning: something\n' + line(A, 'done', { mode: 'skipped' }));
-    await writeFile(join(dir, `${TASK.other}.log`), line(B, 'start') + line(B, 'failed', { level: 'error', error: 'nope' }));
-    await writeFile(join(dir, `${TASK.restore}.log`), line(A, 'start', { mode: 'restore' }) + line(B, 'stray') + line(A, 'progress', { phase: 'restoring', bytesRead: 5 }));
+    await writeFile(
+      join(dir, `${TASK.safety}.log`),
+      line(A, 'start', { mode: 'backup' }) + '(node:12) Warning: something\n' + line(A, 'done', { mode: 'skipped' }),
+    );
+    await writeFile(
+      join(dir, `${TASK.other}.log`),
+      line(B, 'start') + line(B, 'failed', { level: 'error', error: 'nope' }),
+    );
+    await writeFile(
+      join(dir, `${TASK.restore}.log`),
+      line(A, 'start', { mode: 'restore' }) +
+        line(B, 'stray') +
+        line(A, 'progress', { phase: 'restoring', bytesRead: 5 }),
+    );
 
     const page = await fileJobLogs(dir).linesOf({ executionArn: A, since: SINCE });
 
-    expect(page.lines.map((l) => `${l.event}:${l.mode ?? l.phase ?? ''}`)).toEqual(['start:backup', 'done:skipped', 'start:restore', 'progress:restoring']);
+    expect(page.lines.map((l) => `${l.event}:${l.mode ?? l.phase ?? ''}`)).toEqual([
+      'start:backup',
+      'done:skipped',
+      'start:restore',
+      'progress:restoring',
+    ]);
     expect(page.lines.every((l) => l.execution === A)).toBe(true);
     expect(page.more).toBe(false);
     const other = await fileJobLogs(dir).linesOf({ executionArn: B, since: SINCE });
@@ -68,7 +89,10 @@ describe('the local-file job log', () => {
 
   it(`hands back at most ${MAX_LINES_PER_PAGE} lines a page and says there are more`, async () => {
     await recordExecutionTask(dir, A, TASK.safety);
-    await writeFile(join(dir, `${TASK.safety}.log`), Array.from({ length: MAX_LINES_PER_PAGE + 5 }, (_, i) => line(A, 'progress', { bytesRead: i })).join(''));
+    await writeFile(
+      join(dir, `${TASK.safety}.log`),
+      Array.from({ length: MAX_LINES_PER_PAGE + 5 }, (_, i) => line(A, 'progress', { bytesRead: i })).join(''),
+    );
     const logs = fileJobLogs(dir);
     const first = await logs.linesOf({ executionArn: A, since: SINCE });
     expect(first.lines).toHaveLength(MAX_LINES_PER_PAGE);
@@ -88,8 +112,14 @@ describe('the local-file job log', () => {
   });
 
   it('refuses a cursor it did not issue with a 400', async () => {
-    for (const cursor of ['nope', Buffer.from('{"n":-1}').toString('base64url'), Buffer.from('{"t":1,"i":[]}').toString('base64url')]) {
-      const error = await fileJobLogs(dir).linesOf({ executionArn: A, since: SINCE }, cursor).catch((e: unknown) => e);
+    for (const cursor of [
+      'nope',
+      Buffer.from('{"n":-1}').toString('base64url'),
+      Buffer.from('{"t":1,"i":[]}').toString('base64url'),
+    ]) {
+      const error = await fileJobLogs(dir)
+        .linesOf({ executionArn: A, since: SINCE }, cursor)
+        .catch((e: unknown) => e);
       expect((error as HttpError).statusCode).toBe(400);
     }
   });

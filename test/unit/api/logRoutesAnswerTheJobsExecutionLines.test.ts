@@ -31,7 +31,11 @@ beforeAll(async () => {
   getBackupLogs = (await import('../../../functions/backups/getBackupLogs.ts')).handler as Handler;
   getRestoreLogs = (await import('../../../functions/restores/getRestoreLogs.ts')).handler as Handler;
   await recordExecutionTask(dir, EXECUTION, TASK);
-  await writeFile(join(dir, `${TASK}.log`), line(EXECUTION, 'start', { mode: 'backup' }) + line(EXECUTION, 'progress', { phase: 'dumping', bytesRead: 2048, bytesWritten: 512 }));
+  await writeFile(
+    join(dir, `${TASK}.log`),
+    line(EXECUTION, 'start', { mode: 'backup' }) +
+      line(EXECUTION, 'progress', { phase: 'dumping', bytesRead: 2048, bytesWritten: 512 }),
+  );
 });
 beforeEach(resetMocks);
 afterAll(async () => {
@@ -56,7 +60,14 @@ describe('GET /v1/backups/{id}/logs', () => {
   });
 
   it('answers the lines of the execution the backup recorded, then only newer ones after the cursor', async () => {
-    given({ backup: backup({ status: 'running', trigger: 'schedule', startedAt: '2026-03-01T12:00:00.000Z', executionArn: EXECUTION }) });
+    given({
+      backup: backup({
+        status: 'running',
+        trigger: 'schedule',
+        startedAt: '2026-03-01T12:00:00.000Z',
+        executionArn: EXECUTION,
+      }),
+    });
     const first = await backupLogs('bk-1');
     expect(first.status).toBe(200);
     const page = LogPageSchema.parse(first.body);
@@ -108,7 +119,11 @@ describe('GET /v1/restores/{id}/logs', () => {
 
   it('answers 404 for a restore that does not exist', async () => {
     ddb.on(GetCommand).resolves({});
-    const answer = await call(getRestoreLogs, { method: 'GET', resource: '/v1/restores/{id}/logs', pathParameters: { id: 'rs-9' } });
+    const answer = await call(getRestoreLogs, {
+      method: 'GET',
+      resource: '/v1/restores/{id}/logs',
+      pathParameters: { id: 'rs-9' },
+    });
     expect(answer.status).toBe(404);
   });
 
@@ -116,12 +131,24 @@ describe('GET /v1/restores/{id}/logs', () => {
     const execution = executionArnOf(RESTORE_MACHINE, 'rs-1');
     const task = 'e'.repeat(32);
     await recordExecutionTask(dir, execution, task);
-    await writeFile(join(dir, `${task}.log`), line(execution, 'start', { mode: 'backup' }) + line(execution, 'done', { mode: 'skipped' }) + line(EXECUTION, 'start'));
+    await writeFile(
+      join(dir, `${task}.log`),
+      line(execution, 'start', { mode: 'backup' }) +
+        line(execution, 'done', { mode: 'skipped' }) +
+        line(EXECUTION, 'start'),
+    );
     ddb.on(GetCommand).resolves({});
     ddb.on(GetCommand, { Key: keys.restore('rs-1') }).resolves({ Item: restoreItem(restore) });
-    const answer = await call<LogPage>(getRestoreLogs, { method: 'GET', resource: '/v1/restores/{id}/logs', pathParameters: { id: 'rs-1' } });
+    const answer = await call<LogPage>(getRestoreLogs, {
+      method: 'GET',
+      resource: '/v1/restores/{id}/logs',
+      pathParameters: { id: 'rs-1' },
+    });
     expect(answer.status).toBe(200);
-    expect(LogPageSchema.parse(answer.body).lines.map((l) => `${l.event}:${l.mode ?? ''}`)).toEqual(['start:backup', 'done:skipped']);
+    expect(LogPageSchema.parse(answer.body).lines.map((l) => `${l.event}:${l.mode ?? ''}`)).toEqual([
+      'start:backup',
+      'done:skipped',
+    ]);
     expect(answer.body.running).toBe(true);
   });
 });

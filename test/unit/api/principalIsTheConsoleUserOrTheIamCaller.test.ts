@@ -32,7 +32,16 @@ const identity = (fields: Partial<APIGatewayEventIdentity>): APIGatewayEventIden
 });
 
 function eventFrom(who: APIGatewayEventIdentity): APIGatewayProxyEvent {
-  const event = proxyEvent({ method: 'DELETE', resource: '/v1/backups/{id}', path: '/v1/backups/bk-1', pathParameters: { id: 'bk-1' }, query: null, headers: {}, body: null, principal: 'replaced' });
+  const event = proxyEvent({
+    method: 'DELETE',
+    resource: '/v1/backups/{id}',
+    path: '/v1/backups/bk-1',
+    pathParameters: { id: 'bk-1' },
+    query: null,
+    headers: {},
+    body: null,
+    principal: 'replaced',
+  });
   return { ...event, requestContext: { ...event.requestContext, accountId: ACCOUNT, stage: 'prod', identity: who } };
 }
 
@@ -59,7 +68,11 @@ describe('the principal an audit event records', () => {
 
   it('is the same for every sign-in of one person, whatever their role or identity', () => {
     const provider = `cognito-idp.eu-west-1.amazonaws.com/${POOL},cognito-idp.eu-west-1.amazonaws.com/${POOL}:CognitoSignIn:${SUB}`;
-    const asViewer = identity({ ...consoleUser(provider), userArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Keepsake-AuthviewerRole/CognitoIdentityCredentials`, cognitoIdentityId: 'eu-west-1:other' });
+    const asViewer = identity({
+      ...consoleUser(provider),
+      userArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Keepsake-AuthviewerRole/CognitoIdentityCredentials`,
+      cognitoIdentityId: 'eu-west-1:other',
+    });
     expect(principalOf(eventFrom(asViewer))).toBe(principalOf(eventFrom(consoleUser(provider))));
   });
 
@@ -71,7 +84,12 @@ describe('the principal an audit event records', () => {
   });
 
   it("is an IAM user's ARN", () => {
-    const alice = identity({ accessKey: 'AKIAQ3EGRSTUVWXYZ890', caller: 'AIDAQ3EGRSTUVWXYZ1234', user: 'AIDAQ3EGRSTUVWXYZ1234', userArn: `arn:aws:iam::${ACCOUNT}:user/alice` });
+    const alice = identity({
+      accessKey: 'AKIAQ3EGRSTUVWXYZ890',
+      caller: 'AIDAQ3EGRSTUVWXYZ1234',
+      user: 'AIDAQ3EGRSTUVWXYZ1234',
+      userArn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+    });
     const principal = principalOf(eventFrom(alice));
     expect(principal).toBe(`arn:aws:iam::${ACCOUNT}:user/alice`);
     expect(cognitoSubOf(principal)).toBeUndefined();
@@ -93,7 +111,13 @@ describe('the principal an audit event records', () => {
   });
 
   it("names no principal but a console user's as a user pool sub", () => {
-    for (const principal of ['keepsake:retention', `arn:aws:iam::${ACCOUNT}:user/cognito:x`, 'cognito:', `cognito:${SUB}/x`, IDENTITY_ID]) {
+    for (const principal of [
+      'keepsake:retention',
+      `arn:aws:iam::${ACCOUNT}:user/cognito:x`,
+      'cognito:',
+      `cognito:${SUB}/x`,
+      IDENTITY_ID,
+    ]) {
       expect(cognitoSubOf(principal), principal).toBeUndefined();
     }
   });

@@ -4,15 +4,38 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyBackup, verifyExecutionName } from '../../../functions/backups/verifyService.ts';
 import { createRestore } from '../../../functions/restores/restoreService.ts';
-import { NOW, PRINCIPAL, awsError, cancelled, ddb, given, rejectionOf, resetMocks, restoreMocks, sfn, sfnMock, source, succeeded, table, transaction } from './backupFixtures.ts';
+import {
+  NOW,
+  PRINCIPAL,
+  awsError,
+  cancelled,
+  ddb,
+  given,
+  rejectionOf,
+  resetMocks,
+  restoreMocks,
+  sfn,
+  sfnMock,
+  source,
+  succeeded,
+  table,
+  transaction,
+} from './backupFixtures.ts';
 
 const RESTORE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:keepsake-restore';
 const VERIFY_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:keepsake-verify';
-const body = { backupId: 'bk-1', targetSourceId: 'src-1', targetDatabase: 'shop_restored', confirmDatabase: 'shop_restored' };
+const body = {
+  backupId: 'bk-1',
+  targetSourceId: 'src-1',
+  targetDatabase: 'shop_restored',
+  confirmDatabase: 'shop_restored',
+};
 
 beforeEach(() => {
   resetMocks();
-  sfnMock.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:m:x', startDate: NOW });
+  sfnMock
+    .on(StartExecutionCommand)
+    .resolves({ executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:m:x', startDate: NOW });
   ddb.on(DeleteCommand).resolves({});
 });
 afterAll(restoreMocks);
@@ -26,14 +49,30 @@ describe('createRestore', () => {
     expect(await createRestore(deps, body, PRINCIPAL)).toEqual({ restoreId: 'rs-1' });
 
     const items = transaction();
-    expect(items[0]?.Put).toMatchObject({ Item: { pk: 'RESTORE#rs-1', gsi1pk: 'RESTORES', gsi2pk: 'SOURCE#src-1#RESTORES', status: 'queued', requestedBy: PRINCIPAL } });
-    expect(items[1]?.ConditionCheck).toMatchObject({ Key: { pk: 'BACKUP#bk-1' }, ConditionExpression: '#status = :succeeded AND attribute_not_exists(#trashedAt)' });
+    expect(items[0]?.Put).toMatchObject({
+      Item: {
+        pk: 'RESTORE#rs-1',
+        gsi1pk: 'RESTORES',
+        gsi2pk: 'SOURCE#src-1#RESTORES',
+        status: 'queued',
+        requestedBy: PRINCIPAL,
+      },
+    });
+    expect(items[1]?.ConditionCheck).toMatchObject({
+      Key: { pk: 'BACKUP#bk-1' },
+      ConditionExpression: '#status = :succeeded AND attribute_not_exists(#trashedAt)',
+    });
     expect(items[2]?.ConditionCheck).toMatchObject({ Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' } });
     expect(items[3]?.Put).toMatchObject({ Item: { action: 'restore.start', targetId: 'rs-1' } });
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: RESTORE_MACHINE,
       name: 'rs-1',
-      input: JSON.stringify({ restoreId: 'rs-1', backupId: 'bk-1', targetSourceId: 'src-1', targetDatabase: 'shop_restored' }),
+      input: JSON.stringify({
+        restoreId: 'rs-1',
+        backupId: 'bk-1',
+        targetSourceId: 'src-1',
+        targetDatabase: 'shop_restored',
+      }),
     });
   });
 
@@ -44,12 +83,24 @@ describe('createRestore', () => {
     const error = await rejectionOf(createRestore(deps, body, PRINCIPAL));
 
     expect(error.statusCode).toBe(502);
-    expect(error.message).toBe('could not start the restore: Step Functions StartExecution failed (InvalidExecutionInput: bad input)');
+    expect(error.message).toBe(
+      'could not start the restore: Step Functions StartExecution failed (InvalidExecutionInput: bad input)',
+    );
     const auditId = (transaction(0)[3]?.Put?.Item as { id: string }).id;
     expect(transaction(1)).toEqual([
-      expect.objectContaining({ Delete: expect.objectContaining({ Key: { pk: 'RESTORE#rs-1', sk: 'RESTORE' }, ConditionExpression: '#status = :queued' }) }),
+      expect.objectContaining({
+        Delete: expect.objectContaining({
+          Key: { pk: 'RESTORE#rs-1', sk: 'RESTORE' },
+          ConditionExpression: '#status = :queued',
+        }),
+      }),
       expect.objectContaining({ Delete: expect.objectContaining({ Key: { pk: `AUDIT#${auditId}`, sk: 'AUDIT' } }) }),
-      expect.objectContaining({ Delete: expect.objectContaining({ Key: { pk: 'SOURCE#src-1', sk: 'RESTORING#shop_restored' }, ExpressionAttributeValues: { ':id': 'rs-1' } }) }),
+      expect.objectContaining({
+        Delete: expect.objectContaining({
+          Key: { pk: 'SOURCE#src-1', sk: 'RESTORING#shop_restored' },
+          ExpressionAttributeValues: { ':id': 'rs-1' },
+        }),
+      }),
     ]);
   });
 
@@ -72,8 +123,14 @@ describe('verifyBackup', () => {
 
   it('starts the Verify machine with {backupId} and returns the execution', async () => {
     given({ backup: succeeded() });
-    expect(await verifyBackup(deps, { backupId: 'bk-1', principal: PRINCIPAL })).toEqual({ backupId: 'bk-1', executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:m:x' });
-    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: VERIFY_MACHINE, input: '{"backupId":"bk-1"}' });
+    expect(await verifyBackup(deps, { backupId: 'bk-1', principal: PRINCIPAL })).toEqual({
+      backupId: 'bk-1',
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:m:x',
+    });
+    expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: VERIFY_MACHINE,
+      input: '{"backupId":"bk-1"}',
+    });
   });
 
   it('removes the audit event and answers 502 when StartExecution fails', async () => {

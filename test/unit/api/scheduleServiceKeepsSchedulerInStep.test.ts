@@ -27,7 +27,14 @@ const TARGET: EventBridgeTarget = {
 const PRINCIPAL = 'arn:aws:iam::123456789012:user/alice';
 /** The day before Europe/Berlin springs forward (2026-03-29, 02:00 → 03:00). */
 const NOW = new Date('2026-03-28T12:00:00.000Z');
-const BODY: CreateSchedule = { name: 'Nightly', cron: '30 2 * * *', timeZone: 'Europe/Berlin', enabled: true, retention: { daily: 7, weekly: 4, monthly: 6 }, verify: { when: 'never', testRestore: false } };
+const BODY: CreateSchedule = {
+  name: 'Nightly',
+  cron: '30 2 * * *',
+  timeZone: 'Europe/Berlin',
+  enabled: true,
+  retention: { daily: 7, weekly: 4, monthly: 6 },
+  verify: { when: 'never', testRestore: false },
+};
 
 const scheduler = mockClient(SchedulerClient);
 let table: TableRef;
@@ -47,11 +54,17 @@ function service() {
       return out;
     },
   } as unknown as DynamoDBDocumentClient;
-  return scheduleService({ client: spied, tableName: table.tableName }, eventBridgeScheduler(new SchedulerClient({ region: 'eu-central-1' }), TARGET), () => NOW);
+  return scheduleService(
+    { client: spied, tableName: table.tableName },
+    eventBridgeScheduler(new SchedulerClient({ region: 'eu-central-1' }), TARGET),
+    () => NOW,
+  );
 }
 
-const rawItem = async (id: string) => (await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.schedule(id) }))).Item;
-const auditOf = async (id: string) => (await listAudit(table, { limit: 100 })).items.filter((event) => event.targetId === id);
+const rawItem = async (id: string) =>
+  (await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.schedule(id) }))).Item;
+const auditOf = async (id: string) =>
+  (await listAudit(table, { limit: 100 })).items.filter((event) => event.targetId === id);
 
 async function rejection(promise: Promise<unknown>): Promise<Error & { statusCode?: number }> {
   const outcome = await promise.then(
@@ -62,7 +75,12 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { statusCod
   return outcome;
 }
 
-const validationError = () => new ValidationException({ message: 'The role cannot be assumed', Message: 'The role cannot be assumed', $metadata: {} });
+const validationError = () =>
+  new ValidationException({
+    message: 'The role cannot be assumed',
+    Message: 'The role cannot be assumed',
+    $metadata: {},
+  });
 
 beforeAll(async () => {
   table = await useTestTable();
@@ -132,7 +150,14 @@ describe('creating a schedule', () => {
       gsi2sk: `${NOW.toISOString()}#${created.id}`,
       revision: 1,
     });
-    expect(await auditOf(created.id)).toMatchObject([{ action: 'schedule.create', principal: PRINCIPAL, targetType: 'schedule', summary: '"30 2 * * *" Europe/Berlin for data source src-1' }]);
+    expect(await auditOf(created.id)).toMatchObject([
+      {
+        action: 'schedule.create',
+        principal: PRINCIPAL,
+        targetType: 'schedule',
+        summary: '"30 2 * * *" Europe/Berlin for data source src-1',
+      },
+    ]);
   });
 
   it('creates a paused schedule DISABLED, with no next runs', async () => {
@@ -157,7 +182,9 @@ describe('creating a schedule', () => {
     const error = await rejection(service().create('src-1', BODY, PRINCIPAL));
 
     expect(error.statusCode).toBe(502);
-    expect(error.message).toMatch(/^EventBridge Scheduler could not create schedule [\w-]+ \(ValidationException: The role cannot be assumed\); nothing was changed$/);
+    expect(error.message).toMatch(
+      /^EventBridge Scheduler could not create schedule [\w-]+ \(ValidationException: The role cannot be assumed\); nothing was changed$/,
+    );
     const id = /schedule ([\w-]+) /.exec(error.message)?.[1] ?? '';
     expect(await rawItem(id)).toBeUndefined();
     expect(await auditOf(id)).toEqual([]);
@@ -170,7 +197,11 @@ describe('changing a schedule', () => {
     const created = await service().create('src-1', BODY, PRINCIPAL);
     scheduler.resetHistory();
     const later = new Date(NOW.getTime() + 60_000);
-    const updated = await scheduleService(table, eventBridgeScheduler(new SchedulerClient({ region: 'eu-central-1' }), TARGET), () => later).update(
+    const updated = await scheduleService(
+      table,
+      eventBridgeScheduler(new SchedulerClient({ region: 'eu-central-1' }), TARGET),
+      () => later,
+    ).update(
       created.id,
       { cron: '0 9 * * MON-FRI', timeZone: 'America/New_York', retention: { monthly: 12 } },
       PRINCIPAL,
@@ -184,23 +215,43 @@ describe('changing a schedule', () => {
       ScheduleExpressionTimezone: 'America/New_York',
       State: 'ENABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: TARGET.stateMachineArn, RoleArn: TARGET.roleArn, Input: JSON.stringify({ dataSourceId: 'src-1', scheduleId: created.id, trigger: 'schedule' }) },
+      Target: {
+        Arn: TARGET.stateMachineArn,
+        RoleArn: TARGET.roleArn,
+        Input: JSON.stringify({ dataSourceId: 'src-1', scheduleId: created.id, trigger: 'schedule' }),
+      },
     });
-    expect(updated).toMatchObject({ cron: '0 9 * * MON-FRI', timeZone: 'America/New_York', name: 'Nightly', retention: { daily: 7, weekly: 4, monthly: 12 }, updatedAt: later.toISOString(), createdAt: NOW.toISOString() });
+    expect(updated).toMatchObject({
+      cron: '0 9 * * MON-FRI',
+      timeZone: 'America/New_York',
+      name: 'Nightly',
+      retention: { daily: 7, weekly: 4, monthly: 12 },
+      updatedAt: later.toISOString(),
+      createdAt: NOW.toISOString(),
+    });
     // Monday 2026-03-30, 09:00 EDT.
     expect(updated.nextRuns[0]).toBe('2026-03-30T13:00:00.000Z');
     expect(await rawItem(created.id)).toMatchObject({ revision: 2 });
-    expect(await auditOf(created.id)).toContainEqual(expect.objectContaining({ action: 'schedule.update', summary: 'changed cron, retention, timeZone' }));
+    expect(await auditOf(created.id)).toContainEqual(
+      expect.objectContaining({ action: 'schedule.update', summary: 'changed cron, retention, timeZone' }),
+    );
   });
 
   it('recreates the EventBridge schedule when Scheduler no longer has it', async () => {
     const created = await service().create('src-1', BODY, PRINCIPAL);
-    scheduler.on(UpdateScheduleCommand).rejects(new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} }));
+    scheduler
+      .on(UpdateScheduleCommand)
+      .rejects(
+        new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} }),
+      );
 
     await service().update(created.id, { name: 'Renamed' }, PRINCIPAL);
 
     expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 2);
-    expect(scheduler.commandCalls(CreateScheduleCommand)[1]?.args[0].input).toMatchObject({ Name: `keepsake-${created.id}`, ScheduleExpression: 'cron(30 2 * * ? *)' });
+    expect(scheduler.commandCalls(CreateScheduleCommand)[1]?.args[0].input).toMatchObject({
+      Name: `keepsake-${created.id}`,
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+    });
   });
 
   it('when Scheduler refuses: puts the previous item back exactly, removes the audit event, answers 502', async () => {
@@ -208,10 +259,14 @@ describe('changing a schedule', () => {
     const before = await rawItem(created.id);
     scheduler.on(UpdateScheduleCommand).rejects(validationError());
 
-    const error = await rejection(service().update(created.id, { cron: '0 4 * * *', retention: { daily: 1 } }, PRINCIPAL));
+    const error = await rejection(
+      service().update(created.id, { cron: '0 4 * * *', retention: { daily: 1 } }, PRINCIPAL),
+    );
 
     expect(error.statusCode).toBe(502);
-    expect(error.message).toBe(`EventBridge Scheduler could not update schedule ${created.id} (ValidationException: The role cannot be assumed); nothing was changed`);
+    expect(error.message).toBe(
+      `EventBridge Scheduler could not update schedule ${created.id} (ValidationException: The role cannot be assumed); nothing was changed`,
+    );
     expect(await rawItem(created.id)).toEqual(before);
     expect((await auditOf(created.id)).map((event) => event.action)).toEqual(['schedule.create']);
   });
@@ -226,7 +281,13 @@ describe('changing a schedule', () => {
     scheduler.resetHistory();
     afterRead = async () => {
       await table.client.send(
-        new UpdateCommand({ TableName: table.tableName, Key: keys.schedule(created.id), UpdateExpression: 'SET revision = :r, #n = :n', ExpressionAttributeNames: { '#n': 'name' }, ExpressionAttributeValues: { ':r': 7, ':n': 'Theirs' } }),
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: keys.schedule(created.id),
+          UpdateExpression: 'SET revision = :r, #n = :n',
+          ExpressionAttributeNames: { '#n': 'name' },
+          ExpressionAttributeValues: { ':r': 7, ':n': 'Theirs' },
+        }),
       );
     };
 
@@ -250,14 +311,23 @@ describe('changing a schedule', () => {
   it('does not undo over a change another request made in the meantime, and says so', async () => {
     const created = await service().create('src-1', BODY, PRINCIPAL);
     scheduler.on(UpdateScheduleCommand).callsFake(async () => {
-      await table.client.send(new UpdateCommand({ TableName: table.tableName, Key: keys.schedule(created.id), UpdateExpression: 'SET revision = :r', ExpressionAttributeValues: { ':r': 9 } }));
+      await table.client.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: keys.schedule(created.id),
+          UpdateExpression: 'SET revision = :r',
+          ExpressionAttributeValues: { ':r': 9 },
+        }),
+      );
       throw validationError();
     });
 
     const error = await rejection(service().update(created.id, { name: 'Mine' }, PRINCIPAL));
 
     expect(error.statusCode).toBe(502);
-    expect(error.message).toMatch(/^EventBridge Scheduler could not update schedule [\w-]+ \(ValidationException: The role cannot be assumed\), and undoing the table change failed \(TransactionCanceledException/);
+    expect(error.message).toMatch(
+      /^EventBridge Scheduler could not update schedule [\w-]+ \(ValidationException: The role cannot be assumed\), and undoing the table change failed \(TransactionCanceledException/,
+    );
     expect(await rawItem(created.id)).toMatchObject({ name: 'Mine', revision: 9 });
   });
 });
@@ -269,13 +339,24 @@ describe('pausing and resuming', () => {
 
     const paused = await service().pause(created.id, PRINCIPAL);
     expect(paused).toMatchObject({ enabled: false, nextRuns: [] });
-    expect(scheduler).toHaveReceivedCommandWith(UpdateScheduleCommand, { Name: `keepsake-${created.id}`, State: 'DISABLED', ScheduleExpression: 'cron(30 2 * * ? *)' });
+    expect(scheduler).toHaveReceivedCommandWith(UpdateScheduleCommand, {
+      Name: `keepsake-${created.id}`,
+      State: 'DISABLED',
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+    });
 
     const resumed = await service().resume(created.id, PRINCIPAL);
     expect(resumed.enabled).toBe(true);
     expect(resumed.nextRuns).toHaveLength(3);
-    expect(scheduler.commandCalls(UpdateScheduleCommand).map((call) => call.args[0].input.State)).toEqual(['DISABLED', 'ENABLED']);
-    expect((await auditOf(created.id)).map((event) => event.action).sort()).toEqual(['schedule.create', 'schedule.pause', 'schedule.resume']);
+    expect(scheduler.commandCalls(UpdateScheduleCommand).map((call) => call.args[0].input.State)).toEqual([
+      'DISABLED',
+      'ENABLED',
+    ]);
+    expect((await auditOf(created.id)).map((event) => event.action).sort()).toEqual([
+      'schedule.create',
+      'schedule.pause',
+      'schedule.resume',
+    ]);
   });
 
   it('pausing a paused schedule changes nothing and calls nothing', async () => {
@@ -303,14 +384,24 @@ describe('deleting a schedule', () => {
 
     await service().remove(created.id, PRINCIPAL);
 
-    expect(scheduler).toHaveReceivedCommandWith(DeleteScheduleCommand, { Name: `keepsake-${created.id}`, GroupName: 'keepsake-schedules' });
+    expect(scheduler).toHaveReceivedCommandWith(DeleteScheduleCommand, {
+      Name: `keepsake-${created.id}`,
+      GroupName: 'keepsake-schedules',
+    });
     expect(await rawItem(created.id)).toBeUndefined();
-    expect((await auditOf(created.id)).map((event) => event.action).sort()).toEqual(['schedule.create', 'schedule.delete']);
+    expect((await auditOf(created.id)).map((event) => event.action).sort()).toEqual([
+      'schedule.create',
+      'schedule.delete',
+    ]);
   });
 
   it('counts an EventBridge schedule that is already gone as deleted', async () => {
     const created = await service().create('src-1', BODY, PRINCIPAL);
-    scheduler.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} }));
+    scheduler
+      .on(DeleteScheduleCommand)
+      .rejects(
+        new ResourceNotFoundException({ message: 'Schedule not found', Message: 'Schedule not found', $metadata: {} }),
+      );
 
     await service().remove(created.id, PRINCIPAL);
 
@@ -325,7 +416,9 @@ describe('deleting a schedule', () => {
     const error = await rejection(service().remove(created.id, PRINCIPAL));
 
     expect(error.statusCode).toBe(502);
-    expect(error.message).toBe(`EventBridge Scheduler could not delete schedule ${created.id} (ValidationException: The role cannot be assumed); nothing was changed`);
+    expect(error.message).toBe(
+      `EventBridge Scheduler could not delete schedule ${created.id} (ValidationException: The role cannot be assumed); nothing was changed`,
+    );
     expect(await rawItem(created.id)).toEqual(before);
     expect((await auditOf(created.id)).map((event) => event.action)).toEqual(['schedule.create']);
   });

@@ -1,4 +1,9 @@
-import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  SchedulerClient,
+  UpdateScheduleCommand,
+} from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -52,16 +57,25 @@ describe('choosing the scheduler port from the environment', () => {
         Target: expect.objectContaining({ Arn: AWS_ENV.BACKUP_STATE_MACHINE_ARN, RoleArn: AWS_ENV.SCHEDULER_ROLE_ARN }),
       });
       expect(client).toHaveReceivedCommandWith(UpdateScheduleCommand, { Name: 'keepsake-sch-1' });
-      expect(client).toHaveReceivedCommandWith(DeleteScheduleCommand, { Name: 'keepsake-sch-1', GroupName: 'keepsake-schedules' });
+      expect(client).toHaveReceivedCommandWith(DeleteScheduleCommand, {
+        Name: 'keepsake-sch-1',
+        GroupName: 'keepsake-schedules',
+      });
     }
   });
 
   it('fails loudly, naming the variable, when an EventBridge setting is missing', () => {
-    expect(() => schedulerFromEnv(new SchedulerClient({}), { ...AWS_ENV, SCHEDULER_ROLE_ARN: '' })).toThrow('environment variable SCHEDULER_ROLE_ARN is required');
-    expect(() => schedulerFromEnv(new SchedulerClient({}), { SCHEDULE_GROUP_NAME: 'g' })).toThrow('environment variable BACKUP_STATE_MACHINE_ARN is required');
+    expect(() => schedulerFromEnv(new SchedulerClient({}), { ...AWS_ENV, SCHEDULER_ROLE_ARN: '' })).toThrow(
+      'environment variable SCHEDULER_ROLE_ARN is required',
+    );
+    expect(() => schedulerFromEnv(new SchedulerClient({}), { SCHEDULE_GROUP_NAME: 'g' })).toThrow(
+      'environment variable BACKUP_STATE_MACHINE_ARN is required',
+    );
   });
 
   it('refuses an unknown mode instead of guessing', () => {
-    expect(() => schedulerFromEnv(new SchedulerClient({}), { ...AWS_ENV, KEEPSAKE_SCHEDULER: 'Local' })).toThrow('KEEPSAKE_SCHEDULER must be "local" or "eventbridge", got "Local"');
+    expect(() => schedulerFromEnv(new SchedulerClient({}), { ...AWS_ENV, KEEPSAKE_SCHEDULER: 'Local' })).toThrow(
+      'KEEPSAKE_SCHEDULER must be "local" or "eventbridge", got "Local"',
+    );
   });
 });

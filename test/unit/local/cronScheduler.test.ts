@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { firesWithin, startCronScheduler, type CronEntry, type CronScheduler } from '../../../scripts/local/cronScheduler.ts';
+import {
+  firesWithin,
+  startCronScheduler,
+  type CronEntry,
+  type CronScheduler,
+} from '../../../scripts/local/cronScheduler.ts';
 
 const MINUTE = 60_000;
 
@@ -21,20 +26,28 @@ describe('when a cron entry fires within a window', () => {
   const everyMinute = entry('* * * * *');
 
   it('fires an every-minute cron at the minute boundary inside the window', () => {
-    expect(iso(firesWithin(everyMinute, utc('2026-01-15T10:00:30Z'), utc('2026-01-15T10:01:30Z')))).toBe('2026-01-15T10:01:00.000Z');
+    expect(iso(firesWithin(everyMinute, utc('2026-01-15T10:00:30Z'), utc('2026-01-15T10:01:30Z')))).toBe(
+      '2026-01-15T10:01:00.000Z',
+    );
   });
 
   it('excludes the start of the window and includes its end', () => {
     // A run at `from` belongs to the previous window; the next one is at `to`.
-    expect(iso(firesWithin(everyMinute, utc('2026-01-15T10:00:00Z'), utc('2026-01-15T10:01:00Z')))).toBe('2026-01-15T10:01:00.000Z');
+    expect(iso(firesWithin(everyMinute, utc('2026-01-15T10:00:00Z'), utc('2026-01-15T10:01:00Z')))).toBe(
+      '2026-01-15T10:01:00.000Z',
+    );
     expect(firesWithin(everyMinute, utc('2026-01-15T10:00:00Z'), utc('2026-01-15T10:00:59.999Z'))).toBeUndefined();
     expect(firesWithin(everyMinute, utc('2026-01-15T10:01:00Z'), utc('2026-01-15T10:01:59.999Z'))).toBeUndefined();
   });
 
   it('runs a daily Europe/Berlin cron at its local time: 01:00Z in winter (CET), 00:00Z in summer (CEST)', () => {
     const daily = entry('0 2 * * *', 'Europe/Berlin');
-    expect(iso(firesWithin(daily, utc('2026-01-15T00:59:00Z'), utc('2026-01-15T01:00:00Z')))).toBe('2026-01-15T01:00:00.000Z');
-    expect(iso(firesWithin(daily, utc('2026-07-14T23:59:00Z'), utc('2026-07-15T00:00:00Z')))).toBe('2026-07-15T00:00:00.000Z');
+    expect(iso(firesWithin(daily, utc('2026-01-15T00:59:00Z'), utc('2026-01-15T01:00:00Z')))).toBe(
+      '2026-01-15T01:00:00.000Z',
+    );
+    expect(iso(firesWithin(daily, utc('2026-07-14T23:59:00Z'), utc('2026-07-15T00:00:00Z')))).toBe(
+      '2026-07-15T00:00:00.000Z',
+    );
     // 02:00 UTC is not 02:00 in Berlin.
     expect(firesWithin(daily, utc('2026-01-15T01:59:00Z'), utc('2026-01-15T02:00:00Z'))).toBeUndefined();
   });
@@ -50,7 +63,9 @@ describe('when a cron entry fires within a window', () => {
     expect(firesWithin(halfPastTwo, utc('2026-03-28T23:00:00Z'), utc('2026-03-29T22:00:00Z'))).toBeUndefined();
     expect(firesTickingEveryMinute(halfPastTwo, utc('2026-03-28T23:00:00Z'), utc('2026-03-29T22:00:00Z'))).toEqual([]);
     // Not moved to 03:30 CEST: the next run is the following day's 02:30 CEST.
-    expect(iso(firesWithin(halfPastTwo, utc('2026-03-28T23:00:00Z'), utc('2026-03-30T22:00:00Z')))).toBe('2026-03-30T00:30:00.000Z');
+    expect(iso(firesWithin(halfPastTwo, utc('2026-03-28T23:00:00Z'), utc('2026-03-30T22:00:00Z')))).toBe(
+      '2026-03-30T00:30:00.000Z',
+    );
     expect(firesTickingEveryMinute(halfPastTwo, utc('2026-03-27T23:00:00Z'), utc('2026-03-30T22:00:00Z'))).toEqual([
       '2026-03-28T01:30:00.000Z',
       '2026-03-30T00:30:00.000Z',
@@ -60,9 +75,13 @@ describe('when a cron entry fires within a window', () => {
   it('runs a repeated local time once on the fall-back day (Europe/Berlin, 2026-10-25)', () => {
     const halfPastTwo = entry('30 2 * * *', 'Europe/Berlin');
     // The whole local day: 00:00 CEST = 22:00Z the day before, 24:00 CET = 23:00Z. 02:30 happens at 00:30Z and 01:30Z.
-    expect(iso(firesWithin(halfPastTwo, utc('2026-10-24T22:00:00Z'), utc('2026-10-25T23:00:00Z')))).toBe('2026-10-25T00:30:00.000Z');
+    expect(iso(firesWithin(halfPastTwo, utc('2026-10-24T22:00:00Z'), utc('2026-10-25T23:00:00Z')))).toBe(
+      '2026-10-25T00:30:00.000Z',
+    );
     expect(firesWithin(halfPastTwo, utc('2026-10-25T00:30:00Z'), utc('2026-10-25T23:00:00Z'))).toBeUndefined();
-    expect(firesTickingEveryMinute(halfPastTwo, utc('2026-10-24T22:00:00Z'), utc('2026-10-25T23:00:00Z'))).toEqual(['2026-10-25T00:30:00.000Z']);
+    expect(firesTickingEveryMinute(halfPastTwo, utc('2026-10-24T22:00:00Z'), utc('2026-10-25T23:00:00Z'))).toEqual([
+      '2026-10-25T00:30:00.000Z',
+    ]);
   });
 
   it('reads the same cron in each entry’s own time zone, half-hour offsets included', () => {
@@ -97,7 +116,10 @@ describe('the local cron scheduler', () => {
     vi.useRealTimers();
   });
 
-  const start = (options: { entries: () => Promise<readonly CronEntry[]>; fire?: (cronEntry: CronEntry, at: Date) => Promise<void> }): CronScheduler => {
+  const start = (options: {
+    entries: () => Promise<readonly CronEntry[]>;
+    fire?: (cronEntry: CronEntry, at: Date) => Promise<void>;
+  }): CronScheduler => {
     scheduler = startCronScheduler({
       entries: options.entries,
       fire: options.fire ?? record,
@@ -205,7 +227,9 @@ describe('the local cron scheduler', () => {
     expect(errors).toEqual([unreachable]);
     expect(fired).toEqual([]);
     await vi.advanceTimersByTimeAsync(2 * MINUTE); // 10:03:10
-    expect(fired.map((f) => f.at)).toEqual(expect.arrayContaining(['2026-01-15T10:02:00.000Z', '2026-01-15T10:03:00.000Z']));
+    expect(fired.map((f) => f.at)).toEqual(
+      expect.arrayContaining(['2026-01-15T10:02:00.000Z', '2026-01-15T10:03:00.000Z']),
+    );
     expect(reads).toBe(3);
     expect(errors).toEqual([unreachable]);
   });

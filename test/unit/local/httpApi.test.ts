@@ -32,7 +32,10 @@ describe('matching a request to a route', () => {
       route: routes[4],
       pathParameters: { id: 'my thing', partId: 'p-1' },
     });
-    expect(matchRoute(routes, 'DELETE', '/v1/things/abc')).toMatchObject({ kind: 'route', pathParameters: { id: 'abc' } });
+    expect(matchRoute(routes, 'DELETE', '/v1/things/abc')).toMatchObject({
+      kind: 'route',
+      pathParameters: { id: 'abc' },
+    });
   });
 
   it('answers wrongMethod with the methods the path allows', () => {
@@ -191,7 +194,11 @@ describe('the local HTTP API', () => {
   });
 
   it('runs a local operation with the parsed JSON body and answers with its status and body', async () => {
-    const response = await fetch(`${api.url}/local/echo`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ hello: 'world', n: 1 }) });
+    const response = await fetch(`${api.url}/local/echo`, {
+      method: 'POST',
+      headers: JSON_BODY,
+      body: JSON.stringify({ hello: 'world', n: 1 }),
+    });
     expect(response.status).toBe(201);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(await response.json()).toEqual({ got: { hello: 'world', n: 1 } });
@@ -212,7 +219,11 @@ describe('the local HTTP API', () => {
 
   it('accepts a body of exactly 1 MiB', async () => {
     const text = 'x'.repeat(MIB - 2);
-    const response = await fetch(`${api.url}/local/echo`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify(text) });
+    const response = await fetch(`${api.url}/local/echo`, {
+      method: 'POST',
+      headers: JSON_BODY,
+      body: JSON.stringify(text),
+    });
     expect(response.status).toBe(201);
     expect(((await response.json()) as { got: string }).got).toHaveLength(MIB - 2);
   });
@@ -253,11 +264,16 @@ describe('the local HTTP API', () => {
   });
 });
 
-describe('roles in the local HTTP API (as the Cognito groups\' IAM policies in AWS)', () => {
+describe("roles in the local HTTP API (as the Cognito groups' IAM policies in AWS)", () => {
   const servers: LocalHttpApi[] = [];
   afterAll(() => Promise.all(servers.map((server) => server.close())));
   const start = async (role: 'viewer' | 'operator') => {
-    const server = await startLocalHttpApi({ port: 0, principal: `local:${role}`, role: () => role, local: { 'POST /local/echo': async () => ({ status: 200, body: {} }) } });
+    const server = await startLocalHttpApi({
+      port: 0,
+      principal: `local:${role}`,
+      role: () => role,
+      local: { 'POST /local/echo': async () => ({ status: 200, body: {} }) },
+    });
     servers.push(server);
     return server;
   };
@@ -271,13 +287,18 @@ describe('roles in the local HTTP API (as the Cognito groups\' IAM policies in A
       ['POST', '/local/echo', 'the viewer role cannot run /local/echo: it needs admin'],
     ];
     for (const [method, path, message] of cases) {
-      const response = await fetch(`${viewer.url}${path}`, { method, ...(method === 'POST' && { headers: JSON_BODY, body: '{}' }) });
+      const response = await fetch(`${viewer.url}${path}`, {
+        method,
+        ...(method === 'POST' && { headers: JSON_BODY, body: '{}' }),
+      });
       expect({ path, status: response.status }).toEqual({ path, status: 403 });
       expect(((await response.json()) as { error: string }).error).toBe(message);
     }
     const operator = await start('operator');
     const deletion = await fetch(`${operator.url}/v1/backups/abc`, { method: 'DELETE' });
     expect(deletion.status).toBe(403);
-    expect(((await deletion.json()) as { error: string }).error).toBe('the operator role cannot deleteBackup: it needs admin');
+    expect(((await deletion.json()) as { error: string }).error).toBe(
+      'the operator role cannot deleteBackup: it needs admin',
+    );
   });
 });

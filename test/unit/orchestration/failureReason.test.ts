@@ -6,7 +6,10 @@ import type { StatesError } from '../../../types/orchestration.ts';
 const TASK_ARN = 'arn:aws:ecs:eu-west-1:123456789012:task/keepsake/0123456789abcdef0123456789abcdef';
 
 /** A failed `ecs:runTask.sync`: Error States.TaskFailed, Cause the stopped task's description as JSON. */
-const taskFailed = (task: Record<string, unknown>): StatesError => ({ Error: 'States.TaskFailed', Cause: JSON.stringify(task) });
+const taskFailed = (task: Record<string, unknown>): StatesError => ({
+  Error: 'States.TaskFailed',
+  Cause: JSON.stringify(task),
+});
 
 describe('ecsTaskOf', () => {
   it('reads the task Step Functions hands on, with PascalCase keys', () => {
@@ -42,7 +45,9 @@ describe('ecsTaskOf', () => {
 
   it('finds no task in a Cause that is not an ECS task description', () => {
     expect(ecsTaskOf({ Error: 'States.TaskFailed', Cause: 'ECS could not place the task' })).toBeUndefined();
-    expect(ecsTaskOf({ Error: 'States.TaskFailed', Cause: JSON.stringify({ errorType: 'Error', errorMessage: 'boom' }) })).toBeUndefined();
+    expect(
+      ecsTaskOf({ Error: 'States.TaskFailed', Cause: JSON.stringify({ errorType: 'Error', errorMessage: 'boom' }) }),
+    ).toBeUndefined();
     expect(ecsTaskOf({ Error: 'States.TaskFailed', Cause: JSON.stringify([{ TaskArn: TASK_ARN }]) })).toBeUndefined();
     expect(ecsTaskOf({ Error: 'States.Timeout' })).toBeUndefined();
   });
@@ -50,7 +55,11 @@ describe('ecsTaskOf', () => {
 
 describe('failureReason of the run step', () => {
   it('says the runner exited with its code, and nothing of ECS’s ordinary "Essential container in task exited"', () => {
-    const error = taskFailed({ TaskArn: TASK_ARN, StoppedReason: 'Essential container in task exited', Containers: [{ Name: 'runner', ExitCode: 1 }] });
+    const error = taskFailed({
+      TaskArn: TASK_ARN,
+      StoppedReason: 'Essential container in task exited',
+      Containers: [{ Name: 'runner', ExitCode: 1 }],
+    });
     expect(failureReason(BACKUP_STEPS.run, error)).toBe('the runner exited with code 1');
   });
 
@@ -60,27 +69,43 @@ describe('failureReason of the run step', () => {
       stoppedReason: 'Task stopped by user',
       containers: [{ exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' }],
     });
-    expect(failureReason(BACKUP_STEPS.run, error)).toBe('the runner exited with code 137; OutOfMemoryError: Container killed due to memory usage; task stopped: Task stopped by user');
+    expect(failureReason(BACKUP_STEPS.run, error)).toBe(
+      'the runner exited with code 137; OutOfMemoryError: Container killed due to memory usage; task stopped: Task stopped by user',
+    );
   });
 
   it('falls back to the stop code when the task says nothing else', () => {
-    expect(failureReason(BACKUP_STEPS.run, taskFailed({ TaskArn: TASK_ARN, StopCode: 'SpotInterruption', Containers: [] }))).toBe('the runner task stopped (SpotInterruption)');
+    expect(
+      failureReason(BACKUP_STEPS.run, taskFailed({ TaskArn: TASK_ARN, StopCode: 'SpotInterruption', Containers: [] })),
+    ).toBe('the runner task stopped (SpotInterruption)');
     expect(failureReason(BACKUP_STEPS.run, taskFailed({ TaskArn: TASK_ARN }))).toBe('the runner task stopped');
   });
 
   it('quotes a Cause that is no task description', () => {
-    expect(failureReason(BACKUP_STEPS.run, { Error: 'ECS.AmazonECSException', Cause: 'No Container Instances were found in your cluster.' })).toBe(
-      'running the backup failed: No Container Instances were found in your cluster.',
+    expect(
+      failureReason(BACKUP_STEPS.run, {
+        Error: 'ECS.AmazonECSException',
+        Cause: 'No Container Instances were found in your cluster.',
+      }),
+    ).toBe('running the backup failed: No Container Instances were found in your cluster.');
+    expect(failureReason(BACKUP_STEPS.run, { Error: 'ECS.AmazonECSException' })).toBe(
+      'running the backup failed: ECS.AmazonECSException',
     );
-    expect(failureReason(BACKUP_STEPS.run, { Error: 'ECS.AmazonECSException' })).toBe('running the backup failed: ECS.AmazonECSException');
   });
 
   it('appends the runner’s own error lines, leaving out what the reason already says', () => {
     const error = taskFailed({ TaskArn: TASK_ARN, Containers: [{ Name: 'runner', ExitCode: 1 }] });
-    expect(failureReason(BACKUP_STEPS.run, error, ["connection: Access denied for user 'backup'@'10.0.1.5'", 'dump: mysqldump exited with code 2'])).toBe(
+    expect(
+      failureReason(BACKUP_STEPS.run, error, [
+        "connection: Access denied for user 'backup'@'10.0.1.5'",
+        'dump: mysqldump exited with code 2',
+      ]),
+    ).toBe(
       "the runner exited with code 1: connection: Access denied for user 'backup'@'10.0.1.5' | dump: mysqldump exited with code 2",
     );
-    expect(failureReason(BACKUP_STEPS.run, error, ['the runner exited with code 1', 'upload: AccessDenied'])).toBe('the runner exited with code 1: upload: AccessDenied');
+    expect(failureReason(BACKUP_STEPS.run, error, ['the runner exited with code 1', 'upload: AccessDenied'])).toBe(
+      'the runner exited with code 1: upload: AccessDenied',
+    );
     expect(failureReason(BACKUP_STEPS.run, error, ['code 1'])).toBe('the runner exited with code 1');
     expect(failureReason(BACKUP_STEPS.run, error, [])).toBe('the runner exited with code 1');
   });
@@ -88,13 +113,21 @@ describe('failureReason of the run step', () => {
 
 describe('failureReason of any step', () => {
   it('says a step ran out of time (States.Timeout)', () => {
-    expect(failureReason(BACKUP_STEPS.run, { Error: 'States.Timeout', Cause: '' })).toBe('running the backup took longer than its time limit and was stopped');
-    expect(failureReason(BACKUP_STEPS.finalize, { Error: 'States.Timeout' })).toBe('recording the backup took longer than its time limit and was stopped');
+    expect(failureReason(BACKUP_STEPS.run, { Error: 'States.Timeout', Cause: '' })).toBe(
+      'running the backup took longer than its time limit and was stopped',
+    );
+    expect(failureReason(BACKUP_STEPS.finalize, { Error: 'States.Timeout' })).toBe(
+      'recording the backup took longer than its time limit and was stopped',
+    );
   });
 
   it('says a step stopped reporting (States.HeartbeatTimeout)', () => {
-    expect(failureReason(BACKUP_STEPS.run, { Error: 'States.HeartbeatTimeout' })).toBe('running the backup stopped reporting (heartbeat lost)');
-    expect(failureReason(BACKUP_STEPS.begin, { Error: 'States.HeartbeatTimeout' })).toBe('starting the backup stopped reporting (heartbeat lost)');
+    expect(failureReason(BACKUP_STEPS.run, { Error: 'States.HeartbeatTimeout' })).toBe(
+      'running the backup stopped reporting (heartbeat lost)',
+    );
+    expect(failureReason(BACKUP_STEPS.begin, { Error: 'States.HeartbeatTimeout' })).toBe(
+      'starting the backup stopped reporting (heartbeat lost)',
+    );
   });
 
   it('still appends the runner’s error lines to a timeout', () => {
@@ -106,14 +139,23 @@ describe('failureReason of any step', () => {
 
 describe('failureReason of a Lambda step', () => {
   it('takes the errorMessage of the JSON Cause a Lambda error has in AWS', () => {
-    const cause = JSON.stringify({ errorType: 'Conflict', errorMessage: 'data source src-1 is disabled or gone: scheduled backup skipped', trace: ['Conflict: …', '    at beginBackupRun'] });
-    expect(failureReason(BACKUP_STEPS.begin, { Error: 'Conflict', Cause: cause })).toBe('data source src-1 is disabled or gone: scheduled backup skipped');
+    const cause = JSON.stringify({
+      errorType: 'Conflict',
+      errorMessage: 'data source src-1 is disabled or gone: scheduled backup skipped',
+      trace: ['Conflict: …', '    at beginBackupRun'],
+    });
+    expect(failureReason(BACKUP_STEPS.begin, { Error: 'Conflict', Cause: cause })).toBe(
+      'data source src-1 is disabled or gone: scheduled backup skipped',
+    );
   });
 
   it('takes a plain-text Cause (the local runtime) as it is', () => {
-    expect(failureReason(BACKUP_STEPS.finalize, { Error: 'BackupObjectMissing', Cause: 'the runner reported success but s3://b/k does not exist' })).toBe(
-      'the runner reported success but s3://b/k does not exist',
-    );
+    expect(
+      failureReason(BACKUP_STEPS.finalize, {
+        Error: 'BackupObjectMissing',
+        Cause: 'the runner reported success but s3://b/k does not exist',
+      }),
+    ).toBe('the runner reported success but s3://b/k does not exist');
   });
 
   it('falls back to the error name without a Cause', () => {

@@ -1,10 +1,23 @@
-import { GetObjectTaggingCommand, HeadObjectCommand, NoSuchKey, NotFound, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { finalizeBackupRun } from '../../../functions/orchestration/backupSteps.ts';
 import { BackupObjectMissing } from '../../../functions/orchestration/runnerJobs.ts';
-import { getBackupRecord, getRunningLock, putBackupRecords, runningLockPut, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
+import {
+  getBackupRecord,
+  getRunningLock,
+  putBackupRecords,
+  runningLockPut,
+  type BackupRecord,
+} from '../../../functions/shared/repositories/backups.ts';
 import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
 import type { TableRef } from '../../../functions/shared/repositories/table.ts';
 import { RESULT_TAGS, SERVER_VERSION_METADATA } from '../../../types/job.ts';
@@ -15,7 +28,10 @@ const NOW = new Date('2026-03-01T12:05:00.000Z');
 const SHA256 = '3f'.repeat(32);
 
 /** S3 stubbed (this client only); the record lives in DynamoDB Local, so the transaction is the real one. */
-const s3 = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+const s3 = new S3Client({
+  region: 'eu-west-1',
+  credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+});
 const s3Mock = mockClient(s3);
 let table: TableRef;
 let deps: Parameters<typeof finalizeBackupRun>[0];
@@ -26,14 +42,26 @@ async function runningBackup(): Promise<BackupRecord> {
   sequence += 1;
   const id = `bk-${sequence}`;
   const sourceId = `src-${sequence}`;
-  const record: BackupRecord = { id, sourceId, database: 'shop', status: 'running', trigger: 'schedule', createdAt: '2026-03-01T12:00:00.000Z', startedAt: '2026-03-01T12:00:00.000Z' };
+  const record: BackupRecord = {
+    id,
+    sourceId,
+    database: 'shop',
+    status: 'running',
+    trigger: 'schedule',
+    createdAt: '2026-03-01T12:00:00.000Z',
+    startedAt: '2026-03-01T12:00:00.000Z',
+  };
   await putBackupRecords(table, [record]);
-  await transactWriteItems(table, [runningLockPut(table, { sourceId, backupId: id, since: record.createdAt, database: record.database })]);
+  await transactWriteItems(table, [
+    runningLockPut(table, { sourceId, backupId: id, since: record.createdAt, database: record.database }),
+  ]);
   return record;
 }
 const keyOf = (record: BackupRecord) => `${record.sourceId}/shop/2026-03-01_12-00-00.sql.gz`;
 
-const tagSet = (tags: Record<string, string>) => ({ TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
+const tagSet = (tags: Record<string, string>) => ({
+  TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+});
 const goodTags = {
   [RESULT_TAGS.sha256]: SHA256,
   [RESULT_TAGS.uncompressedBytes]: '5678',
@@ -59,7 +87,9 @@ afterAll(() => {
 describe('finalizeBackupRun', () => {
   it('records the backup as succeeded with the facts of the object: size from S3, checksum, sizes and duration from its tags, server version from its metadata', async () => {
     const record = await runningBackup();
-    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 1234, Metadata: { [SERVER_VERSION_METADATA]: '10.11.6-MariaDB-0+deb12u1' } });
+    s3Mock
+      .on(HeadObjectCommand)
+      .resolves({ ContentLength: 1234, Metadata: { [SERVER_VERSION_METADATA]: '10.11.6-MariaDB-0+deb12u1' } });
     s3Mock.on(GetObjectTaggingCommand).resolves(tagSet({ ...goodTags, 'other-tag': 'ignored' }));
 
     const backup = await finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) });
@@ -98,13 +128,32 @@ describe('finalizeBackupRun', () => {
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 99 });
     s3Mock.on(GetObjectTaggingCommand).resolves(tagSet(goodTags));
     const first = await finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) });
-    const again = await finalizeBackupRun({ ...deps, now: () => new Date(NOW.getTime() + 60_000) }, { backupId: record.id, key: keyOf(record) });
+    const again = await finalizeBackupRun(
+      { ...deps, now: () => new Date(NOW.getTime() + 60_000) },
+      { backupId: record.id, key: keyOf(record) },
+    );
     expect(again).toEqual(first);
   });
 
   it.each([
-    ['HeadObject answers NotFound', () => s3Mock.on(HeadObjectCommand).rejects(s3Error(NotFound, 'NotFound')).on(GetObjectTaggingCommand).resolves(tagSet(goodTags))],
-    ['GetObjectTagging answers NoSuchKey', () => s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 10 }).on(GetObjectTaggingCommand).rejects(s3Error(NoSuchKey, 'The specified key does not exist.'))],
+    [
+      'HeadObject answers NotFound',
+      () =>
+        s3Mock
+          .on(HeadObjectCommand)
+          .rejects(s3Error(NotFound, 'NotFound'))
+          .on(GetObjectTaggingCommand)
+          .resolves(tagSet(goodTags)),
+    ],
+    [
+      'GetObjectTagging answers NoSuchKey',
+      () =>
+        s3Mock
+          .on(HeadObjectCommand)
+          .resolves({ ContentLength: 10 })
+          .on(GetObjectTaggingCommand)
+          .rejects(s3Error(NoSuchKey, 'The specified key does not exist.')),
+    ],
   ])('refuses a missing object (%s) with BackupObjectMissing and leaves the record running', async (_case, stub) => {
     const record = await runningBackup();
     stub();
@@ -119,7 +168,11 @@ describe('finalizeBackupRun', () => {
 
   it.each([
     ['without its table count', RESULT_TAGS.tables, (({ [RESULT_TAGS.tables]: _gone, ...rest }) => rest)(goodTags)],
-    ['with a size that is no whole number', RESULT_TAGS.uncompressedBytes, { ...goodTags, [RESULT_TAGS.uncompressedBytes]: '12.5' }],
+    [
+      'with a size that is no whole number',
+      RESULT_TAGS.uncompressedBytes,
+      { ...goodTags, [RESULT_TAGS.uncompressedBytes]: '12.5' },
+    ],
   ])('refuses a checksummed object %s instead of recording zeros', async (_case, tag, tags) => {
     const record = await runningBackup();
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 1234 });
@@ -148,7 +201,12 @@ describe('finalizeBackupRun', () => {
 
   it('passes any other S3 error on as it is (the failure step records it)', async () => {
     const record = await runningBackup();
-    const denied = new S3ServiceException({ name: 'AccessDenied', $fault: 'client', message: 'Access Denied', $metadata: { httpStatusCode: 403 } });
+    const denied = new S3ServiceException({
+      name: 'AccessDenied',
+      $fault: 'client',
+      message: 'Access Denied',
+      $metadata: { httpStatusCode: 403 },
+    });
     s3Mock.on(HeadObjectCommand).rejects(denied);
     s3Mock.on(GetObjectTaggingCommand).resolves(tagSet(goodTags));
     await expect(finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) })).rejects.toBe(denied);

@@ -45,7 +45,10 @@ const overridesFor = (job: RunnerJob) => [
 ];
 const overrideCharacters = (job: RunnerJob): number => JSON.stringify(overridesFor(job)).length;
 
-const s3 = new S3Client({ region: 'eu-central-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+const s3 = new S3Client({
+  region: 'eu-central-1',
+  credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+});
 const s3Mock = mockClient(s3);
 let table: TableRef;
 let deps: Parameters<typeof beginBackup>[0];
@@ -85,14 +88,25 @@ function expectBundleStored(): void {
   expect(Buffer.from(put?.Body as Uint8Array).toString('utf8')).toBe(CA_PEM);
 }
 
-const s3Error = (name: string, httpStatusCode: number) => new S3ServiceException({ name, $fault: 'client', message: name, $metadata: { httpStatusCode } });
+const s3Error = (name: string, httpStatusCode: number) =>
+  new S3ServiceException({ name, $fault: 'client', message: name, $metadata: { httpStatusCode } });
 
 beforeAll(async () => {
   table = await useTestTable();
   deps = { table, now: () => NOW, target: TARGET, s3 };
   await putNewDataSource(table, source);
   await putBackupRecords(table, [
-    { id: 'bk-done', sourceId: SOURCE_ID, database: DATABASE, status: 'succeeded', trigger: 'schedule', createdAt: NOW.toISOString(), s3Key: `${SOURCE_ID}/x.sql.gz`, sha256: 'ab'.repeat(32), tables: 3 },
+    {
+      id: 'bk-done',
+      sourceId: SOURCE_ID,
+      database: DATABASE,
+      status: 'succeeded',
+      trigger: 'schedule',
+      createdAt: NOW.toISOString(),
+      s3Key: `${SOURCE_ID}/x.sql.gz`,
+      sha256: 'ab'.repeat(32),
+      tables: 3,
+    },
   ]);
 });
 beforeEach(() => {
@@ -109,12 +123,23 @@ describe('runner jobs of a source with a 160 KB CA bundle', () => {
     expectFitsWithBundle(begun.job);
     expectBundleStored();
     // The same job with the PEM inline, as it was sent before: RunTask refuses it.
-    expect(overrideCharacters({ ...begun.job, connection: { ...begun.job.connection, tls: source.tls } })).toBeGreaterThan(MAX_OVERRIDE_CHARACTERS);
+    expect(
+      overrideCharacters({ ...begun.job, connection: { ...begun.job.connection, tls: source.tls } }),
+    ).toBeGreaterThan(MAX_OVERRIDE_CHARACTERS);
   });
 
   it('"Begin restore" names the bundle in both the safety backup and the restore job', async () => {
     await transactWriteItems(table, [
-      newRestorePut(table, { id: 'rs-1', backupId: 'bk-done', sourceId: SOURCE_ID, targetSourceId: SOURCE_ID, targetDatabase: DATABASE, status: 'queued', requestedBy: 'admin', createdAt: NOW.toISOString() }),
+      newRestorePut(table, {
+        id: 'rs-1',
+        backupId: 'bk-done',
+        sourceId: SOURCE_ID,
+        targetSourceId: SOURCE_ID,
+        targetDatabase: DATABASE,
+        status: 'queued',
+        requestedBy: 'admin',
+        createdAt: NOW.toISOString(),
+      }),
     ]);
     const begun = await beginRestore(deps, 'rs-1');
     expectFitsWithBundle(begun.safetyJob);
@@ -137,6 +162,8 @@ describe('runner jobs of a source with a 160 KB CA bundle', () => {
 
   it('fails the step when the bundle cannot be stored', async () => {
     s3Mock.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
-    await expect(prepareVerify(deps, { backupId: 'bk-done', testRestore: true })).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(prepareVerify(deps, { backupId: 'bk-done', testRestore: true })).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
   });
 });

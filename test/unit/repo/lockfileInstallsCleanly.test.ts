@@ -14,14 +14,20 @@ interface LockEntry {
  */
 describe('package-lock.json', () => {
   it('has an entry for every dependency any locked package names', () => {
-    const lock = JSON.parse(readFileSync(new URL('../../../package-lock.json', import.meta.url), 'utf8')) as { packages: Record<string, LockEntry> };
+    const lock = JSON.parse(readFileSync(new URL('../../../package-lock.json', import.meta.url), 'utf8')) as {
+      packages: Record<string, LockEntry>;
+    };
     const unresolved: string[] = [];
     for (const [path, entry] of Object.entries(lock.packages)) {
       for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) {
         // Node's lookup: the package's own node_modules, then each enclosing one up to the root.
         const scopes = path.split('/node_modules/').map((_, i, parts) => parts.slice(0, i + 1).join('/node_modules/'));
-        const candidates = [...scopes.reverse().map((scope) => `${scope ? `${scope}/` : ''}node_modules/${name}`), `node_modules/${name}`];
-        if (!candidates.some((candidate) => candidate in lock.packages)) unresolved.push(`${path || '(root)'} → ${name}`);
+        const candidates = [
+          ...scopes.reverse().map((scope) => `${scope ? `${scope}/` : ''}node_modules/${name}`),
+          `node_modules/${name}`,
+        ];
+        if (!candidates.some((candidate) => candidate in lock.packages))
+          unresolved.push(`${path || '(root)'} → ${name}`);
       }
     }
     expect(unresolved).toEqual([]);

@@ -8,8 +8,15 @@ import type { Retention } from '../../../types/schedule.ts';
  * the comments), never computed by the code under test.
  */
 
-const succeeded = (id: string, at: string, extra: Partial<RetentionCandidate> = {}): RetentionCandidate => ({ id, status: 'succeeded', createdAt: at, ...extra });
-const withStatus = (status: BackupStatus) => (id: string, at: string): RetentionCandidate => ({ id, status, createdAt: at });
+const succeeded = (id: string, at: string, extra: Partial<RetentionCandidate> = {}): RetentionCandidate => ({
+  id,
+  status: 'succeeded',
+  createdAt: at,
+  ...extra,
+});
+const withStatus =
+  (status: BackupStatus) =>
+  (id: string, at: string): RetentionCandidate => ({ id, status, createdAt: at });
 const only = (counts: Partial<Retention>): Retention => ({ daily: 0, weekly: 0, monthly: 0, ...counts });
 
 /** The plan as sets (order is checked separately), so a failure shows which ids differ. */
@@ -167,7 +174,11 @@ describe('what retention never touches', () => {
   const failed = withStatus('failed');
 
   it('expires nothing of an all-failed history', () => {
-    const backups = [failed('f1', '2024-06-01T02:00:00.000Z'), failed('f2', '2024-06-02T02:00:00.000Z'), withStatus('cancelled')('c1', '2024-06-03T02:00:00.000Z')];
+    const backups = [
+      failed('f1', '2024-06-01T02:00:00.000Z'),
+      failed('f2', '2024-06-02T02:00:00.000Z'),
+      withStatus('cancelled')('c1', '2024-06-03T02:00:00.000Z'),
+    ];
     expect(selectRetained(backups, only({ daily: 1 }), 'UTC')).toEqual({ keep: [], expire: [] });
   });
 
@@ -195,8 +206,15 @@ describe('what retention never touches', () => {
   });
 
   it('always keeps the newest succeeded backup, even with every count 0', () => {
-    const backups = [succeeded('a', '2024-06-01T02:00:00.000Z'), succeeded('b', '2024-06-02T02:00:00.000Z'), succeeded('c', '2024-06-03T02:00:00.000Z')];
-    expect(selectRetained(backups, only({}), 'UTC')).toEqual({ keep: [{ id: 'c', reasons: ['newest'] }], expire: ['b', 'a'] });
+    const backups = [
+      succeeded('a', '2024-06-01T02:00:00.000Z'),
+      succeeded('b', '2024-06-02T02:00:00.000Z'),
+      succeeded('c', '2024-06-03T02:00:00.000Z'),
+    ];
+    expect(selectRetained(backups, only({}), 'UTC')).toEqual({
+      keep: [{ id: 'c', reasons: ['newest'] }],
+      expire: ['b', 'a'],
+    });
   });
 
   it('keeps nothing and expires nothing when there is nothing', () => {
@@ -210,8 +228,15 @@ describe('only good backups count: verified, unverified, corrupt and missing', (
   const missing = (id: string, at: string) => succeeded(id, at, { objectMissingAt: '2024-06-09T03:30:00.000Z' });
 
   it('daily=1 with a corrupt newest backup keeps the last good one, and leaves the corrupt one alone', () => {
-    const backups = [succeeded('jun01', '2024-06-01T02:00:00.000Z'), succeeded('jun02', '2024-06-02T02:00:00.000Z'), corrupt('jun03corrupt', '2024-06-03T02:00:00.000Z')];
-    expect(selectRetained(backups, only({ daily: 1 }), 'UTC')).toEqual({ keep: [{ id: 'jun02', reasons: ['newest', 'daily'] }], expire: ['jun01'] });
+    const backups = [
+      succeeded('jun01', '2024-06-01T02:00:00.000Z'),
+      succeeded('jun02', '2024-06-02T02:00:00.000Z'),
+      corrupt('jun03corrupt', '2024-06-03T02:00:00.000Z'),
+    ];
+    expect(selectRetained(backups, only({ daily: 1 }), 'UTC')).toEqual({
+      keep: [{ id: 'jun02', reasons: ['newest', 'daily'] }],
+      expire: ['jun01'],
+    });
   });
 
   it('a day whose newest backup is corrupt is represented by its newest good one', () => {
@@ -222,11 +247,22 @@ describe('only good backups count: verified, unverified, corrupt and missing', (
       succeeded('jun03', '2024-06-03T02:00:00.000Z'),
     ];
     const { raw } = plan(backups, only({ daily: 2 }));
-    expect(raw).toEqual({ keep: [{ id: 'jun03', reasons: ['newest', 'daily'] }, { id: 'jun02early', reasons: ['daily'] }], expire: ['jun01'] });
+    expect(raw).toEqual({
+      keep: [
+        { id: 'jun03', reasons: ['newest', 'daily'] },
+        { id: 'jun02early', reasons: ['daily'] },
+      ],
+      expire: ['jun01'],
+    });
   });
 
   it('always keeps the newest verified backup, even behind newer unverified ones and with every count 0', () => {
-    const backups = [verified('jun01', '2024-06-01T02:00:00.000Z'), verified('jun02', '2024-06-02T02:00:00.000Z'), succeeded('jun03', '2024-06-03T02:00:00.000Z'), succeeded('jun04', '2024-06-04T02:00:00.000Z')];
+    const backups = [
+      verified('jun01', '2024-06-01T02:00:00.000Z'),
+      verified('jun02', '2024-06-02T02:00:00.000Z'),
+      succeeded('jun03', '2024-06-03T02:00:00.000Z'),
+      succeeded('jun04', '2024-06-04T02:00:00.000Z'),
+    ];
     expect(selectRetained(backups, only({}), 'UTC')).toEqual({
       keep: [
         { id: 'jun04', reasons: ['newest'] },
@@ -238,12 +274,18 @@ describe('only good backups count: verified, unverified, corrupt and missing', (
 
   it('gives the newest backup both reasons when it is also the newest verified one', () => {
     const backups = [succeeded('jun01', '2024-06-01T02:00:00.000Z'), verified('jun02', '2024-06-02T02:00:00.000Z')];
-    expect(selectRetained(backups, only({ daily: 1 }), 'UTC')).toEqual({ keep: [{ id: 'jun02', reasons: ['newest', 'lastVerified', 'daily'] }], expire: ['jun01'] });
+    expect(selectRetained(backups, only({ daily: 1 }), 'UTC')).toEqual({
+      keep: [{ id: 'jun02', reasons: ['newest', 'lastVerified', 'daily'] }],
+      expire: ['jun01'],
+    });
   });
 
   it('counts unverified backups as good: with none verified, the newest succeeded one is kept', () => {
     const backups = [succeeded('jun01', '2024-06-01T02:00:00.000Z'), succeeded('jun02', '2024-06-02T02:00:00.000Z')];
-    expect(selectRetained(backups, only({}), 'UTC')).toEqual({ keep: [{ id: 'jun02', reasons: ['newest'] }], expire: ['jun01'] });
+    expect(selectRetained(backups, only({}), 'UTC')).toEqual({
+      keep: [{ id: 'jun02', reasons: ['newest'] }],
+      expire: ['jun01'],
+    });
   });
 
   it('never counts a backup whose object is missing: not as the newest, the last verified, nor for any period', () => {
@@ -340,7 +382,9 @@ describe('ISO weeks across a year boundary', () => {
 
 describe('bad input', () => {
   it('refuses an unknown time zone rather than guessing', () => {
-    expect(() => selectRetained([succeeded('a', '2024-06-01T02:00:00.000Z')], only({ daily: 1 }), 'Mars/Olympus_Mons')).toThrow(RangeError);
+    expect(() =>
+      selectRetained([succeeded('a', '2024-06-01T02:00:00.000Z')], only({ daily: 1 }), 'Mars/Olympus_Mons'),
+    ).toThrow(RangeError);
   });
 });
 

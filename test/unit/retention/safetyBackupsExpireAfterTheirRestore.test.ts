@@ -6,13 +6,21 @@ import { SAFETY_BACKUP_KEEP_DAYS } from '../../../types/retention.ts';
 
 const ENDED = '2026-05-01T10:00:00.000Z';
 const SEVEN_DAYS_LATER = '2026-05-08T10:00:00.000Z';
-const safety = (id: string, restoreId: string, extra: Partial<Backup> = {}) => ({ id, trigger: 'safety' as const, restoreId, createdAt: '2026-05-01T09:00:00.000Z', finishedAt: '2026-05-01T09:01:00.000Z', ...extra });
+const safety = (id: string, restoreId: string, extra: Partial<Backup> = {}) => ({
+  id,
+  trigger: 'safety' as const,
+  restoreId,
+  createdAt: '2026-05-01T09:00:00.000Z',
+  finishedAt: '2026-05-01T09:01:00.000Z',
+  ...extra,
+});
 const restores: Record<string, Pick<Restore, 'status' | 'finishedAt'>> = {
   done: { status: 'succeeded', finishedAt: ENDED },
   failed: { status: 'failed', finishedAt: ENDED },
   running: { status: 'running' },
 };
-const due = (backups: Parameters<typeof safetyBackupsToExpire>[0], at: string) => safetyBackupsToExpire(backups, (id) => restores[id], new Date(at));
+const due = (backups: Parameters<typeof safetyBackupsToExpire>[0], at: string) =>
+  safetyBackupsToExpire(backups, (id) => restores[id], new Date(at));
 
 describe('safety backups are kept 7 days after their restore ended', () => {
   it('is 7 days', () => expect(SAFETY_BACKUP_KEEP_DAYS).toBe(7));
@@ -24,7 +32,12 @@ describe('safety backups are kept 7 days after their restore ended', () => {
   });
 
   it('counts from the end of the restore, not from the safety backup', () => {
-    expect(due([safety('s1', 'done', { createdAt: '2026-04-01T00:00:00.000Z', finishedAt: '2026-04-01T00:01:00.000Z' })], '2026-05-08T09:00:00.000Z')).toEqual([]);
+    expect(
+      due(
+        [safety('s1', 'done', { createdAt: '2026-04-01T00:00:00.000Z', finishedAt: '2026-04-01T00:01:00.000Z' })],
+        '2026-05-08T09:00:00.000Z',
+      ),
+    ).toEqual([]);
   });
 
   it('keeps one whose restore is still running, whatever its age', () => {
@@ -37,7 +50,10 @@ describe('safety backups are kept 7 days after their restore ended', () => {
   });
 
   it('touches no other backup and none already in the trash', () => {
-    const others = [{ ...safety('b1', 'done'), trigger: 'schedule' as const }, safety('s1', 'done', { trashedAt: ENDED })];
+    const others = [
+      { ...safety('b1', 'done'), trigger: 'schedule' as const },
+      safety('s1', 'done', { trashedAt: ENDED }),
+    ];
     expect(due(others, '2027-01-01T00:00:00.000Z')).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ const job = (compressor: 'auto' | 'igzip' | 'zlib', compressionLevel = 1): Backu
     compressionLevel,
   });
 
-const sql = Buffer.from('INSERT INTO t VALUES (1,\'abc\');\n'.repeat(50_000));
+const sql = Buffer.from("INSERT INTO t VALUES (1,'abc');\n".repeat(50_000));
 
 async function compress(compressor: Awaited<ReturnType<typeof createCompressor>>, input: Buffer): Promise<Buffer> {
   const out = buffer(compressor.stream);
@@ -54,7 +54,10 @@ describe('createCompressor', () => {
     await writeFile(join(dir, 'igzip'), `#!/bin/sh\necho "$@" > "${dir}/args"\nexec gzip -c\n`);
     await chmod(join(dir, 'igzip'), 0o755);
     const spawned: string[] = [];
-    const compressor = await createCompressor(job('auto', 6), { env: { PATH: `${dir}:${process.env.PATH}` }, onSpawn: (_c, tool) => spawned.push(tool) });
+    const compressor = await createCompressor(job('auto', 6), {
+      env: { PATH: `${dir}:${process.env.PATH}` },
+      onSpawn: (_c, tool) => spawned.push(tool),
+    });
     expect(compressor.name).toBe('igzip-3');
     expect(spawned).toEqual(['igzip']);
     expect(gunzipSync(await compress(compressor, sql)).equals(sql)).toBe(true);

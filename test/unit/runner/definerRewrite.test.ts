@@ -12,11 +12,23 @@ const CASES: ReadonlyArray<readonly [string, string]> = [
     '/*!50003 CREATE*/ /*!50017 DEFINER=CURRENT_USER*/ /*!50003 TRIGGER `trg` BEFORE INSERT ON `t` FOR EACH ROW SET NEW.x = 1 */;;',
   ],
   ['CREATE DEFINER=`a``b`@`%` PROCEDURE `p`()', 'CREATE DEFINER=CURRENT_USER PROCEDURE `p`()'],
-  ['/*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */', '/*!50013 DEFINER=CURRENT_USER SQL SECURITY DEFINER */'],
-  ['CREATE DEFINER=`app`@`10.0.%.%` FUNCTION `f`(x INT) RETURNS int', 'CREATE DEFINER=CURRENT_USER FUNCTION `f`(x INT) RETURNS int'],
-  ['/*!50106 CREATE*/ /*!50117 DEFINER=`ops@corp`@`host``x`*/ /*!50106 EVENT `ev` ON SCHEDULE EVERY 1 DAY DO SELECT 1 */ ;;', '/*!50106 CREATE*/ /*!50117 DEFINER=CURRENT_USER*/ /*!50106 EVENT `ev` ON SCHEDULE EVERY 1 DAY DO SELECT 1 */ ;;'],
+  [
+    '/*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */',
+    '/*!50013 DEFINER=CURRENT_USER SQL SECURITY DEFINER */',
+  ],
+  [
+    'CREATE DEFINER=`app`@`10.0.%.%` FUNCTION `f`(x INT) RETURNS int',
+    'CREATE DEFINER=CURRENT_USER FUNCTION `f`(x INT) RETURNS int',
+  ],
+  [
+    '/*!50106 CREATE*/ /*!50117 DEFINER=`ops@corp`@`host``x`*/ /*!50106 EVENT `ev` ON SCHEDULE EVERY 1 DAY DO SELECT 1 */ ;;',
+    '/*!50106 CREATE*/ /*!50117 DEFINER=CURRENT_USER*/ /*!50106 EVENT `ev` ON SCHEDULE EVERY 1 DAY DO SELECT 1 */ ;;',
+  ],
   ['/*!50013 DEFINER=``@`` SQL SECURITY INVOKER */', '/*!50013 DEFINER=CURRENT_USER SQL SECURITY INVOKER */'],
-  ['/*!50013 DEFINER=`ünïcode`@`höst` SQL SECURITY DEFINER */', '/*!50013 DEFINER=CURRENT_USER SQL SECURITY DEFINER */'],
+  [
+    '/*!50013 DEFINER=`ünïcode`@`höst` SQL SECURITY DEFINER */',
+    '/*!50013 DEFINER=CURRENT_USER SQL SECURITY DEFINER */',
+  ],
 ];
 
 const INSERT_LINES = [
@@ -32,8 +44,22 @@ const ROW_LINES = [
   "(5,'/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/');",
 ];
 
-const DUMP_IN = ['-- MySQL dump', 'SET NAMES utf8mb4;', ...CASES.flatMap(([line]) => [line, INSERT_LINES[0] ?? '']), ...INSERT_LINES, '-- Dump completed', ''].join('\n');
-const DUMP_OUT = ['-- MySQL dump', 'SET NAMES utf8mb4;', ...CASES.flatMap(([, line]) => [line, INSERT_LINES[0] ?? '']), ...INSERT_LINES, '-- Dump completed', ''].join('\n');
+const DUMP_IN = [
+  '-- MySQL dump',
+  'SET NAMES utf8mb4;',
+  ...CASES.flatMap(([line]) => [line, INSERT_LINES[0] ?? '']),
+  ...INSERT_LINES,
+  '-- Dump completed',
+  '',
+].join('\n');
+const DUMP_OUT = [
+  '-- MySQL dump',
+  'SET NAMES utf8mb4;',
+  ...CASES.flatMap(([, line]) => [line, INSERT_LINES[0] ?? '']),
+  ...INSERT_LINES,
+  '-- Dump completed',
+  '',
+].join('\n');
 
 describe('DefinerRewrite', () => {
   it.each(CASES)('rewrites %s', async (input, expected) => {
@@ -61,7 +87,8 @@ describe('DefinerRewrite', () => {
   });
 
   it('leaves text without a definer exactly as it is', async () => {
-    const text = "SQL SECURITY DEFINER\nDEFINER = CURRENT_USER\nDEFINER=CURRENT_USER\nDEFINER=root@localhost\n-- DEFINER=`unterminated\n";
+    const text =
+      'SQL SECURITY DEFINER\nDEFINER = CURRENT_USER\nDEFINER=CURRENT_USER\nDEFINER=root@localhost\n-- DEFINER=`unterminated\n';
     expect(await rewriteText(text)).toBe(text);
   });
 
@@ -91,8 +118,20 @@ describe('DefinerRewrite', () => {
   it('keeps every one of the 256 byte values unchanged, next to a rewritten definer', async () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const [definer, rewritten] = CASES[0] ?? ['', ''];
-    const input = Buffer.concat([all, Buffer.from(`\n${definer}\n`), all, Buffer.from(`\nINSERT INTO t VALUES (x'00');\n`), all]);
-    const expected = Buffer.concat([all, Buffer.from(`\n${rewritten}\n`), all, Buffer.from(`\nINSERT INTO t VALUES (x'00');\n`), all]);
+    const input = Buffer.concat([
+      all,
+      Buffer.from(`\n${definer}\n`),
+      all,
+      Buffer.from(`\nINSERT INTO t VALUES (x'00');\n`),
+      all,
+    ]);
+    const expected = Buffer.concat([
+      all,
+      Buffer.from(`\n${rewritten}\n`),
+      all,
+      Buffer.from(`\nINSERT INTO t VALUES (x'00');\n`),
+      all,
+    ]);
     for (const chunks of [[input], chunksOf(input, 1), chunksOf(input, 7), randomChunks(seeded(37), input, 100)]) {
       expect((await rewrite(chunks)).equals(expected)).toBe(true);
     }
@@ -105,12 +144,16 @@ describe('DefinerRewrite', () => {
       expect((await rewrite(randomChunks(random, data, 3000))).equals(data)).toBe(true);
     }
     // Binary data that also contains the marker, on an INSERT line and elsewhere.
-    const withMarker = Buffer.concat([randomBytesFrom(random, 5000), Buffer.from('\nINSERT DEFINER=`a`@`b`\xff\n', 'latin1'), randomBytesFrom(random, 5000)]);
+    const withMarker = Buffer.concat([
+      randomBytesFrom(random, 5000),
+      Buffer.from('\nINSERT DEFINER=`a`@`b`\xff\n', 'latin1'),
+      randomBytesFrom(random, 5000),
+    ]);
     expect((await rewrite(randomChunks(random, withMarker, 700))).equals(withMarker)).toBe(true);
   });
 
   it('keeps Windows line endings and multibyte UTF-8 intact', async () => {
-    const text = 'CREATE DEFINER=`ü`@`%` PROCEDURE `prøc`()\r\nSELECT \'日本語\';\r\n';
+    const text = "CREATE DEFINER=`ü`@`%` PROCEDURE `prøc`()\r\nSELECT '日本語';\r\n";
     const out = await rewrite(chunksOf(Buffer.from(text), 3));
     expect(out.toString('utf8')).toBe("CREATE DEFINER=CURRENT_USER PROCEDURE `prøc`()\r\nSELECT '日本語';\r\n");
   });

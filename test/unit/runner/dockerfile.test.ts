@@ -52,7 +52,15 @@ function includedByDockerignore(rules: readonly string[], path: string): boolean
     new RegExp(
       `^${pattern
         .split(/(\*\*|\*|\?)/)
-        .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+        .map((part) =>
+          part === '**'
+            ? '.*'
+            : part === '*'
+              ? '[^/]*'
+              : part === '?'
+                ? '[^/]'
+                : part.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+        )
         .join('')}(/.*)?$`,
     );
   let included = true;
@@ -73,7 +81,12 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-function runBundle(bundle: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): { status: number | null; stdout: string; stderr: string } {
+function runBundle(
+  bundle: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [bundle, ...args], { cwd, env, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -89,9 +102,15 @@ describe('containers/backup/Dockerfile', () => {
 
   beforeAll(() => {
     // Build the bundle unless an up-to-date one is there already (npm test builds it first).
-    const stale = !existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < Math.max(newestSource(join(CONTEXT, 'src')), newestSource(join(ROOT, 'types')));
+    const stale =
+      !existsSync(BUNDLE) ||
+      statSync(BUNDLE).mtimeMs < Math.max(newestSource(join(CONTEXT, 'src')), newestSource(join(ROOT, 'types')));
     if (stale) {
-      const build = spawnSync(process.execPath, ['scripts/buildRunner.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+      const build = spawnSync(process.execPath, ['scripts/buildRunner.mjs'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(build.status, build.stderr).toBe(0);
     }
     expect(existsSync(BUNDLE)).toBe(true);
@@ -141,12 +160,15 @@ describe('containers/backup/Dockerfile', () => {
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
     const settings = dockerfile.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG').map((i) => i.args);
-    for (const setting of settings) expect(setting).not.toMatch(/PASSWORD|SECRET|TOKEN|AWS_ACCESS_KEY|AWS_SESSION|CREDENTIAL/i);
+    for (const setting of settings)
+      expect(setting).not.toMatch(/PASSWORD|SECRET|TOKEN|AWS_ACCESS_KEY|AWS_SESSION|CREDENTIAL/i);
   });
 
   const text = readFileSync(DOCKERFILE, 'utf8');
   const stageOf = (name: string): Instruction[] => {
-    const start = dockerfile.findIndex((i) => i.keyword === 'FROM' && new RegExp(`\\bAS\\s+${name}$`, 'i').test(i.args));
+    const start = dockerfile.findIndex(
+      (i) => i.keyword === 'FROM' && new RegExp(`\\bAS\\s+${name}$`, 'i').test(i.args),
+    );
     if (start === -1) return [];
     const end = dockerfile.findIndex((i, at) => at > start && i.keyword === 'FROM');
     return dockerfile.slice(start, end === -1 ? undefined : end);
@@ -168,7 +190,8 @@ describe('containers/backup/Dockerfile', () => {
     const major = Number(nodeImage?.[1]);
     expect(major).toBeGreaterThanOrEqual(22);
     expect(major % 2, 'an LTS line (even major)').toBe(0);
-    for (const from of dockerfile.filter((i) => i.keyword === 'FROM')) expect(from.args).toMatch(/^\$\{NODE_IMAGE\}(\s+AS\s+\S+)?$/i);
+    for (const from of dockerfile.filter((i) => i.keyword === 'FROM'))
+      expect(from.args).toMatch(/^\$\{NODE_IMAGE\}(\s+AS\s+\S+)?$/i);
     // Node comes with the base: no node binary copied in from elsewhere.
     expect(copies.some((c) => c.sources.some((s) => s.endsWith('/bin/node')))).toBe(false);
   });
@@ -177,7 +200,8 @@ describe('containers/backup/Dockerfile', () => {
     const script = scriptOf(final);
     const install = /apt-get install -y --no-install-recommends ([^;&|]+)/.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
     expect(install).toEqual(expect.arrayContaining(['mariadb-client', 'isal']));
-    for (const check of ['igzip --version', 'mariadb-dump --version', 'mariadb --version', 'node --version']) expect(script).toContain(check);
+    for (const check of ['igzip --version', 'mariadb-dump --version', 'mariadb --version', 'node --version'])
+      expect(script).toContain(check);
     // igzip is Debian's now: no stage builds it, nothing copies it in.
     expect(stageOf('igzip')).toEqual([]);
     expect(copies.some((c) => c.sources.some((s) => s.includes('igzip')))).toBe(false);
@@ -197,7 +221,8 @@ describe('containers/backup/Dockerfile', () => {
     const script = scriptOf(stage);
     expect(script).toContain('file="mysql-${MYSQL_VERSION}-linux-glibc2.28-${arch}.tar.xz"');
     expect(script).toMatch(/arch="\$\(uname -m\)"; case "\$arch" in x86_64\|aarch64\) ;;/);
-    for (const url of script.match(/\bhttps?:\/\/[^\s"]+/g) ?? []) expect(url, 'downloads over https only').toMatch(/^https:\/\//);
+    for (const url of script.match(/\bhttps?:\/\/[^\s"]+/g) ?? [])
+      expect(url, 'downloads over https only').toMatch(/^https:\/\//);
     expect(script).toContain('"https://dev.mysql.com/downloads/gpg/?file=${file}&p=23"');
     // The key is the pinned one, and the tarball's signature is that key's, checked before anything is unpacked.
     expect(script).toContain('grep -qx "fpr:::::::::${MYSQL_KEY_FINGERPRINT}:"');
@@ -207,11 +232,14 @@ describe('containers/backup/Dockerfile', () => {
     // Only mysqldump and mysql (and the tarball's libraries they load) go into the prefix, and both must run.
     expect(script).toContain('for tool in mysqldump mysql; do');
     expect(script).not.toMatch(/cp -r|cp -a|mv \/opt\/mysql-dist/);
-    expect(script).toContain("if ldd /opt/mysql/bin/mysqldump /opt/mysql/bin/mysql | grep -F 'not found'; then exit 1; fi");
+    expect(script).toContain(
+      "if ldd /opt/mysql/bin/mysqldump /opt/mysql/bin/mysql | grep -F 'not found'; then exit 1; fi",
+    );
     const copied = copies.filter((c) => c.flags.includes('--from=mysql-client'));
     expect(copied).toEqual([{ flags: ['--from=mysql-client'], sources: ['/opt/mysql'], dest: '/opt/mysql' }]);
     expect(envOf(final).KEEPSAKE_MYSQL_CLIENT_DIR).toBe('/opt/mysql/bin');
-    for (const tool of ['mysqldump', 'mysql']) expect(scriptOf(final)).toContain(`"$KEEPSAKE_MYSQL_CLIENT_DIR/${tool}" --version`);
+    for (const tool of ['mysqldump', 'mysql'])
+      expect(scriptOf(final)).toContain(`"$KEEPSAKE_MYSQL_CLIENT_DIR/${tool}" --version`);
     // Off PATH: `mysql` on PATH stays MariaDB's, and the runner picks MySQL's by engine.
     expect(dockerfile.some((i) => i.keyword === 'ENV' && /^PATH=.*\/opt\/mysql/.test(i.args))).toBe(false);
   });
@@ -244,12 +272,21 @@ describe('containers/backup/Dockerfile', () => {
     expect(Object.keys(envOf(final)).sort()).toEqual(['KEEPSAKE_MYSQL_CLIENT_DIR', 'NODE_ENV']);
     expect(text).not.toMatch(/TMPDIR/);
     // node itself is the entrypoint: no wrapper script that could write before the runner starts.
-    expect(JSON.parse(dockerfile.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]')).toEqual(['node', '/app/runner.mjs']);
+    expect(JSON.parse(dockerfile.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]')).toEqual([
+      'node',
+      '/app/runner.mjs',
+    ]);
     // The runner's only files: its option file and CA bundle, in a private directory under os.tmpdir().
     const sources = readdirSync(join(CONTEXT, 'src')).filter((f) => f.endsWith('.ts'));
-    const writers = sources.filter((f) => /\b(writeFile|appendFile|createWriteStream|mkdir|mkdtemp|copyFile)\b/.test(readFileSync(join(CONTEXT, 'src', f), 'utf8')));
+    const writers = sources.filter((f) =>
+      /\b(writeFile|appendFile|createWriteStream|mkdir|mkdtemp|copyFile)\b/.test(
+        readFileSync(join(CONTEXT, 'src', f), 'utf8'),
+      ),
+    );
     expect(writers).toEqual(['mysqlTools.ts']);
-    expect(readFileSync(join(CONTEXT, 'src/mysqlTools.ts'), 'utf8')).toContain("await mkdtemp(join(tmpdir(), 'keepsake-'))");
+    expect(readFileSync(join(CONTEXT, 'src/mysqlTools.ts'), 'utf8')).toContain(
+      "await mkdtemp(join(tmpdir(), 'keepsake-'))",
+    );
   });
 
   describe('the bundle', () => {
@@ -278,11 +315,19 @@ describe('containers/backup/Dockerfile', () => {
     it('says how to pass a job when given none', () => {
       const result = runBundle(bundle, [], env(), dir);
       expect(result.status).toBe(2);
-      expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: 'no job: pass a job file (runner.mjs job.json) or set KEEPSAKE_JOB' });
+      expect(JSON.parse(result.stdout)).toEqual({
+        ok: false,
+        error: 'no job: pass a job file (runner.mjs job.json) or set KEEPSAKE_JOB',
+      });
     });
 
     it('loads the AWS SDK from inside the bundle and fails a job cleanly with exit code 1', () => {
-      const job = { mode: 'verify', s3: { bucket: 'keepsake-test', endpoint: 'http://127.0.0.1:9' }, key: 'k.sql.gz', expectedSha256: 'a'.repeat(64) };
+      const job = {
+        mode: 'verify',
+        s3: { bucket: 'keepsake-test', endpoint: 'http://127.0.0.1:9' },
+        key: 'k.sql.gz',
+        expectedSha256: 'a'.repeat(64),
+      };
       const result = runBundle(
         bundle,
         [],

@@ -3,7 +3,9 @@ import { RunnerError, messageOf, redact } from '../../../containers/backup/src/e
 
 describe('redact', () => {
   it('replaces every occurrence of a secret', () => {
-    expect(redact('pw=hunter2; again hunter2 and hunter2', ['hunter2'])).toBe('pw=[redacted]; again [redacted] and [redacted]');
+    expect(redact('pw=hunter2; again hunter2 and hunter2', ['hunter2'])).toBe(
+      'pw=[redacted]; again [redacted] and [redacted]',
+    );
     expect(redact('hunter2hunter2', ['hunter2'])).not.toContain('hunter');
   });
 

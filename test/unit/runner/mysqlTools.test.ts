@@ -53,7 +53,9 @@ const PRINT_DEFAULTS = printDefaultsTool();
 
 /** The options the real client library reads from the file, one `--name=value` per line (values may hold newlines). */
 function parsedOptions(file: string): string {
-  const result = spawnSync(PRINT_DEFAULTS ?? 'my_print_defaults', [`--defaults-file=${file}`, 'client'], { encoding: 'utf8' });
+  const result = spawnSync(PRINT_DEFAULTS ?? 'my_print_defaults', [`--defaults-file=${file}`, 'client'], {
+    encoding: 'utf8',
+  });
   expect(result.status, result.stderr).toBe(0);
   return result.stdout;
 }
@@ -106,47 +108,58 @@ describe('withConnectionArgs', () => {
     });
   });
 
-  describe.skipIf(!PRINT_DEFAULTS)(`option file, as parsed by the real client library (${PRINT_DEFAULTS ?? 'not installed'})`, () => {
-    const passwords = [
-      'plain',
-      'with"double"quotes',
-      "with'single'quotes",
-      'back\\slash',
-      'ends with backslash\\',
-      '\\"escaped-looking\\"',
-      '\\n is not a newline',
-      'real\nnewline',
-      'carriage\rreturn',
-      'tab\there',
-      '  leading and trailing spaces  ',
-      '#hash; semicolon # not a comment',
-      '=equals=',
-      '"',
-      '\\',
-      "'",
-      '[client]',
-      'ünïcödé ✓ 密码',
-      '!include /etc/passwd',
-      '$HOME `cmd` $(cmd)',
-    ];
+  describe.skipIf(!PRINT_DEFAULTS)(
+    `option file, as parsed by the real client library (${PRINT_DEFAULTS ?? 'not installed'})`,
+    () => {
+      const passwords = [
+        'plain',
+        'with"double"quotes',
+        "with'single'quotes",
+        'back\\slash',
+        'ends with backslash\\',
+        '\\"escaped-looking\\"',
+        '\\n is not a newline',
+        'real\nnewline',
+        'carriage\rreturn',
+        'tab\there',
+        '  leading and trailing spaces  ',
+        '#hash; semicolon # not a comment',
+        '=equals=',
+        '"',
+        '\\',
+        "'",
+        '[client]',
+        'ünïcödé ✓ 密码',
+        '!include /etc/passwd',
+        '$HOME `cmd` $(cmd)',
+      ];
 
-    it.each(passwords.map((p) => [JSON.stringify(p), p]))('parses the password %s back exactly', async (_label, password) => {
-      await withConnectionArgs(connection(), password, 'mysql', async (args) => {
-        expect(parsedOptions(optionFileOf(args))).toBe(`--host=db.example.com\n--port=3306\n--user=backup\n--password=${password}\n--default-character-set=utf8mb4\n`);
-      });
-    });
+      it.each(passwords.map((p) => [JSON.stringify(p), p]))(
+        'parses the password %s back exactly',
+        async (_label, password) => {
+          await withConnectionArgs(connection(), password, 'mysql', async (args) => {
+            expect(parsedOptions(optionFileOf(args))).toBe(
+              `--host=db.example.com\n--port=3306\n--user=backup\n--password=${password}\n--default-character-set=utf8mb4\n`,
+            );
+          });
+        },
+      );
 
-    it('parses odd usernames and IPv6 hosts back exactly', async () => {
-      const conn = connection(undefined, { username: `we"ird\\us'er #1`, host: '::1', port: 13306 });
-      await withConnectionArgs(conn, 'pw', 'mariadb', async (args) => {
-        expect(parsedOptions(optionFileOf(args))).toBe(`--host=::1\n--port=13306\n--user=we"ird\\us'er #1\n--password=pw\n--default-character-set=utf8mb4\n`);
+      it('parses odd usernames and IPv6 hosts back exactly', async () => {
+        const conn = connection(undefined, { username: `we"ird\\us'er #1`, host: '::1', port: 13306 });
+        await withConnectionArgs(conn, 'pw', 'mariadb', async (args) => {
+          expect(parsedOptions(optionFileOf(args))).toBe(
+            `--host=::1\n--port=13306\n--user=we"ird\\us'er #1\n--password=pw\n--default-character-set=utf8mb4\n`,
+          );
+        });
       });
-    });
-  });
+    },
+  );
 
   describe('TLS flags', () => {
     const modes: Tls['mode'][] = ['disabled', 'preferred', 'required', 'verify-ca', 'verify-identity'];
-    const tlsArgs = (args: ConnectionArgs): string[] => args.args.slice(1).filter((a) => a.startsWith('--ssl') || a.startsWith('--skip-ssl'));
+    const tlsArgs = (args: ConnectionArgs): string[] =>
+      args.args.slice(1).filter((a) => a.startsWith('--ssl') || a.startsWith('--skip-ssl'));
 
     it.each(modes)('maps %s to MySQL --ssl-mode', async (mode) => {
       const expected = `--ssl-mode=${mode.toUpperCase().replace('-', '_')}`;
@@ -158,8 +171,16 @@ describe('withConnectionArgs', () => {
     });
 
     it('names every MySQL ssl-mode value exactly as the client spells it', async () => {
-      const seen = await Promise.all(modes.map(async (mode) => tlsArgs(await argsFor(connection({ mode }), 'pw', 'mysql'))[0]));
-      expect(seen).toEqual(['--ssl-mode=DISABLED', '--ssl-mode=PREFERRED', '--ssl-mode=REQUIRED', '--ssl-mode=VERIFY_CA', '--ssl-mode=VERIFY_IDENTITY']);
+      const seen = await Promise.all(
+        modes.map(async (mode) => tlsArgs(await argsFor(connection({ mode }), 'pw', 'mysql'))[0]),
+      );
+      expect(seen).toEqual([
+        '--ssl-mode=DISABLED',
+        '--ssl-mode=PREFERRED',
+        '--ssl-mode=REQUIRED',
+        '--ssl-mode=VERIFY_CA',
+        '--ssl-mode=VERIFY_IDENTITY',
+      ]);
     });
 
     it.each([
@@ -170,7 +191,9 @@ describe('withConnectionArgs', () => {
       ['verify-identity', ['--ssl', '--ssl-verify-server-cert'], ['--ssl', 'CA', '--ssl-verify-server-cert']],
     ] as const)('maps %s to MariaDB flags', async (mode, without, withCa) => {
       expect(tlsArgs(await argsFor(connection({ mode }), 'pw', 'mariadb'))).toEqual(without);
-      const got = tlsArgs(await argsFor(connection({ mode, caPem: 'PEM' }), 'pw', 'mariadb')).map((a) => (a.startsWith('--ssl-ca=') ? 'CA' : a));
+      const got = tlsArgs(await argsFor(connection({ mode, caPem: 'PEM' }), 'pw', 'mariadb')).map((a) =>
+        a.startsWith('--ssl-ca=') ? 'CA' : a,
+      );
       expect(got).toEqual(withCa);
     });
   });
@@ -178,16 +201,25 @@ describe('withConnectionArgs', () => {
 
 describe('dumpArgs', () => {
   const conn: ConnectionArgs = { args: ['--defaults-file=/tmp/x/client.cnf', '--ssl-mode=REQUIRED'], password: 'pw' };
-  const tools = (flavor: ClientFlavor): MysqlTools => ({ dumpBin: 'mysqldump', clientBin: 'mysql', flavor, version: 'mysqldump', source: 'path' });
+  const tools = (flavor: ClientFlavor): MysqlTools => ({
+    dumpBin: 'mysqldump',
+    clientBin: 'mysql',
+    flavor,
+    version: 'mysqldump',
+    source: 'path',
+  });
   const required = ['--single-transaction', '--quick', '--routines', '--triggers', '--events', '--hex-blob'];
 
-  it.each(['mysql', 'mariadb'] as const)('gives a consistent, complete dump for %s, with the connection first and the database last', (flavor) => {
-    const args = dumpArgs(tools(flavor), conn, 'shop');
-    expect(args.slice(0, 2)).toEqual(conn.args);
-    for (const flag of required) expect(args).toContain(flag);
-    expect(args.slice(-2)).toEqual(['--', 'shop']);
-    expect(args.filter((a) => a === '--')).toHaveLength(1);
-  });
+  it.each(['mysql', 'mariadb'] as const)(
+    'gives a consistent, complete dump for %s, with the connection first and the database last',
+    (flavor) => {
+      const args = dumpArgs(tools(flavor), conn, 'shop');
+      expect(args.slice(0, 2)).toEqual(conn.args);
+      for (const flag of required) expect(args).toContain(flag);
+      expect(args.slice(-2)).toEqual(['--', 'shop']);
+      expect(args.filter((a) => a === '--')).toHaveLength(1);
+    },
+  );
 
   it('adds the MySQL-only flags only for the mysql flavor', () => {
     const mysqlOnly = ['--set-gtid-purged=OFF', '--column-statistics=0'];
@@ -208,7 +240,13 @@ describe('dumpArgs', () => {
 
 describe('dumpCommand', () => {
   const conn: ConnectionArgs = { args: ['--defaults-file=/tmp/x/client.cnf'], password: 'pw' };
-  const tools: MysqlTools = { dumpBin: '/usr/bin/mysqldump', clientBin: '/usr/bin/mysql', flavor: 'mysql', version: 'mysqldump', source: 'path' };
+  const tools: MysqlTools = {
+    dumpBin: '/usr/bin/mysqldump',
+    clientBin: '/usr/bin/mysql',
+    flavor: 'mysql',
+    version: 'mysqldump',
+    source: 'path',
+  };
 
   it('runs mysqldump itself when stdbuf is not available', () => {
     expect(dumpCommand(tools, conn, 'shop')).toEqual(['/usr/bin/mysqldump', dumpArgs(tools, conn, 'shop')]);
@@ -236,19 +274,25 @@ describe('describeExit', () => {
 
   it('keeps only the last three lines, joined with |', () => {
     const stderr = ['line 1', 'line 2', 'line 3', 'line 4', 'line 5'].join('\n');
-    expect(describeExit('mysql', { code: 1, signal: null, stderr })).toBe('mysql exited with code 1: line 3 | line 4 | line 5');
+    expect(describeExit('mysql', { code: 1, signal: null, stderr })).toBe(
+      'mysql exited with code 1: line 3 | line 4 | line 5',
+    );
   });
 
   it('names the signal when the tool was killed', () => {
-    expect(describeExit('mysqldump', { code: null, signal: 'SIGKILL', stderr: '' })).toBe('mysqldump was killed by SIGKILL');
-    expect(describeExit('mysql', { code: null, signal: 'SIGTERM', stderr: 'ERROR 2013 (HY000): Lost connection' })).toBe(
-      'mysql was killed by SIGTERM: ERROR 2013 (HY000): Lost connection',
+    expect(describeExit('mysqldump', { code: null, signal: 'SIGKILL', stderr: '' })).toBe(
+      'mysqldump was killed by SIGKILL',
     );
+    expect(
+      describeExit('mysql', { code: null, signal: 'SIGTERM', stderr: 'ERROR 2013 (HY000): Lost connection' }),
+    ).toBe('mysql was killed by SIGTERM: ERROR 2013 (HY000): Lost connection');
   });
 
   it('says only the code when there is nothing on stderr', () => {
     expect(describeExit('mysql', { code: 1, signal: null, stderr: '' })).toBe('mysql exited with code 1');
-    expect(describeExit('mysql', { code: 1, signal: null, stderr: 'mysql: [Warning] only a warning' })).toBe('mysql exited with code 1');
+    expect(describeExit('mysql', { code: 1, signal: null, stderr: 'mysql: [Warning] only a warning' })).toBe(
+      'mysql exited with code 1',
+    );
   });
 });
 
@@ -264,13 +308,17 @@ describe('quoteIdentifier', () => {
 
 describe('waitForExit and run', () => {
   it('returns the exit code and the redacted stderr', async () => {
-    const child = spawn('sh', ['-c', 'echo "error: bad password hunter2 rejected" >&2; exit 3'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('sh', ['-c', 'echo "error: bad password hunter2 rejected" >&2; exit 3'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const status = await waitForExit(child, ['hunter2']);
     expect(status).toEqual({ code: 3, signal: null, stderr: 'error: bad password [redacted] rejected' });
   });
 
   it('keeps only a bounded tail of a long stderr', async () => {
-    const child = spawn(process.execPath, ['-e', 'process.stderr.write("x".repeat(200000) + "THE END")'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', 'process.stderr.write("x".repeat(200000) + "THE END")'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const status = await waitForExit(child);
     expect(status.code).toBe(0);
     expect(status.stderr.length).toBeLessThanOrEqual(16 * 1024);
@@ -295,9 +343,9 @@ describe('waitForExit and run', () => {
 
   it('run returns stdout, and fails with the tool name and its last error line', async () => {
     expect((await run('sh', ['-c', 'cat; echo done'], { timeoutMs: 10_000, input: 'in:' })).stdout).toBe('in:done\n');
-    await expect(run('/bin/sh', ['-c', 'echo "ERROR 1049 (42000): Unknown database" >&2; exit 1'], { timeoutMs: 10_000 })).rejects.toThrow(
-      'sh exited with code 1: ERROR 1049 (42000): Unknown database',
-    );
+    await expect(
+      run('/bin/sh', ['-c', 'echo "ERROR 1049 (42000): Unknown database" >&2; exit 1'], { timeoutMs: 10_000 }),
+    ).rejects.toThrow('sh exited with code 1: ERROR 1049 (42000): Unknown database');
   });
 
   it('run survives children that exit without reading their input', async () => {
@@ -313,10 +361,11 @@ describe('waitForExit and run', () => {
   });
 
   it('run reports a missing binary', async () => {
-    await expect(run('/nonexistent/mysqldump', ['--version'], { timeoutMs: 1000 })).rejects.toThrow(/cannot run \/nonexistent\/mysqldump/);
+    await expect(run('/nonexistent/mysqldump', ['--version'], { timeoutMs: 1000 })).rejects.toThrow(
+      /cannot run \/nonexistent\/mysqldump/,
+    );
   });
 });
-
 
 describe('detectMysqlTools', () => {
   let dir: string;
@@ -332,7 +381,11 @@ describe('detectMysqlTools', () => {
   /** A directory like the image's /opt/mysql/bin: MySQL's mysqldump and mysql. */
   const givenMysqlClientDir = async (): Promise<{ bin: string; dump: string; client: string }> => {
     const bin = await mkdtemp(join(dir, 'opt-mysql-'));
-    return { bin, dump: await fake('mysqldump', MYSQL_DUMP, bin), client: await fake('mysql', 'mysql  Ver 8.4.11 for Linux on aarch64', bin) };
+    return {
+      bin,
+      dump: await fake('mysqldump', MYSQL_DUMP, bin),
+      client: await fake('mysql', 'mysql  Ver 8.4.11 for Linux on aarch64', bin),
+    };
   };
   /** A directory like Debian's /usr/bin with mariadb-client: MariaDB's names, and `mysqldump`/`mysql` aliases. */
   const givenMariadbOnPath = async (): Promise<{ bin: string; dump: string; client: string; aliasDump: string }> => {
@@ -356,7 +409,13 @@ describe('detectMysqlTools', () => {
     const mysql = await givenMysqlClientDir();
     const mariadb = await givenMariadbOnPath();
     const tools = await detectMysqlTools('mysql', { PATH: mariadb.bin, KEEPSAKE_MYSQL_CLIENT_DIR: mysql.bin });
-    expect(tools).toEqual({ dumpBin: mysql.dump, clientBin: mysql.client, flavor: 'mysql', version: MYSQL_DUMP, source: 'mysqlClientDir' });
+    expect(tools).toEqual({
+      dumpBin: mysql.dump,
+      clientBin: mysql.client,
+      flavor: 'mysql',
+      version: MYSQL_DUMP,
+      source: 'mysqlClientDir',
+    });
     expect(clientLogEvent('mysql', tools)).toEqual({
       level: 'info',
       event: 'client',
@@ -372,17 +431,38 @@ describe('detectMysqlTools', () => {
   it("gives a mariadb source MariaDB's mariadb-dump and mariadb from PATH, not the MySQL client directory", async () => {
     const mysql = await givenMysqlClientDir();
     const mariadb = await givenMariadbOnPath();
-    const tools = await detectMysqlTools('mariadb', { PATH: `${mysql.bin}:${mariadb.bin}`, KEEPSAKE_MYSQL_CLIENT_DIR: mysql.bin });
-    expect(tools).toEqual({ dumpBin: mariadb.dump, clientBin: mariadb.client, flavor: 'mariadb', version: MARIADB_DUMP, source: 'path' });
-    expect(clientLogEvent('mariadb', tools)).toMatchObject({ level: 'info', engine: 'mariadb', flavor: 'mariadb', dump: mariadb.dump });
+    const tools = await detectMysqlTools('mariadb', {
+      PATH: `${mysql.bin}:${mariadb.bin}`,
+      KEEPSAKE_MYSQL_CLIENT_DIR: mysql.bin,
+    });
+    expect(tools).toEqual({
+      dumpBin: mariadb.dump,
+      clientBin: mariadb.client,
+      flavor: 'mariadb',
+      version: MARIADB_DUMP,
+      source: 'path',
+    });
+    expect(clientLogEvent('mariadb', tools)).toMatchObject({
+      level: 'info',
+      engine: 'mariadb',
+      flavor: 'mariadb',
+      dump: mariadb.dump,
+    });
   });
 
   it("falls back to MariaDB's client on PATH for a mysql source where MySQL's is not installed, and says so", async () => {
     const mariadb = await givenMariadbOnPath();
     const tools = await detectMysqlTools('mysql', { PATH: mariadb.bin });
     expect(tools).toMatchObject({ dumpBin: mariadb.aliasDump, flavor: 'mariadb', source: 'path' });
-    expect(tools.fallback).toBe("KEEPSAKE_MYSQL_CLIENT_DIR is not set: this mysql source uses MariaDB's mysqldump from PATH");
-    expect(clientLogEvent('mysql', tools)).toMatchObject({ level: 'warn', event: 'client', flavor: 'mariadb', fallback: tools.fallback });
+    expect(tools.fallback).toBe(
+      "KEEPSAKE_MYSQL_CLIENT_DIR is not set: this mysql source uses MariaDB's mysqldump from PATH",
+    );
+    expect(clientLogEvent('mysql', tools)).toMatchObject({
+      level: 'warn',
+      event: 'client',
+      flavor: 'mariadb',
+      fallback: tools.fallback,
+    });
   });
 
   it('falls back to PATH, with a warning naming the directory, when KEEPSAKE_MYSQL_CLIENT_DIR lacks a tool', async () => {
@@ -390,22 +470,37 @@ describe('detectMysqlTools', () => {
     await fake('mysqldump', MYSQL_DUMP, partial);
     const mariadb = await givenMariadbOnPath();
     const tools = await detectMysqlTools('mysql', { PATH: mariadb.bin, KEEPSAKE_MYSQL_CLIENT_DIR: partial });
-    expect(tools).toMatchObject({ dumpBin: mariadb.aliasDump, clientBin: join(mariadb.bin, 'mariadb'), flavor: 'mariadb', source: 'path' });
-    expect(tools.fallback).toBe(`KEEPSAKE_MYSQL_CLIENT_DIR (${partial}) holds no executable mysqldump and mysql: this mysql source uses MariaDB's mysqldump from PATH`);
+    expect(tools).toMatchObject({
+      dumpBin: mariadb.aliasDump,
+      clientBin: join(mariadb.bin, 'mariadb'),
+      flavor: 'mariadb',
+      source: 'path',
+    });
+    expect(tools.fallback).toBe(
+      `KEEPSAKE_MYSQL_CLIENT_DIR (${partial}) holds no executable mysqldump and mysql: this mysql source uses MariaDB's mysqldump from PATH`,
+    );
   });
 
   it("uses MySQL's client on PATH for a mysql source without KEEPSAKE_MYSQL_CLIENT_DIR, as the engine's own", async () => {
     const bin = await mkdtemp(join(dir, 'mysql-'));
     const dump = await fake('mysqldump', MYSQL_DUMP, bin);
     const client = await fake('mysql', 'mysql  Ver 8.4.11 for Linux on aarch64 (MySQL Community Server - GPL)', bin);
-    expect(await detectMysqlTools('mysql', { PATH: `/nonexistent:${bin}` })).toEqual({ dumpBin: dump, clientBin: client, flavor: 'mysql', version: MYSQL_DUMP, source: 'path' });
+    expect(await detectMysqlTools('mysql', { PATH: `/nonexistent:${bin}` })).toEqual({
+      dumpBin: dump,
+      clientBin: client,
+      flavor: 'mysql',
+      version: MYSQL_DUMP,
+      source: 'path',
+    });
   });
 
   it("warns when a mariadb source gets MySQL's client because PATH has no MariaDB client", async () => {
     const mysql = await givenMysqlClientDir();
     const tools = await detectMysqlTools('mariadb', { PATH: mysql.bin });
     expect(tools).toMatchObject({ dumpBin: mysql.dump, flavor: 'mysql', source: 'path' });
-    expect(tools.fallback).toBe("MariaDB's client is not on PATH: this mariadb source uses MySQL's mysqldump from PATH");
+    expect(tools.fallback).toBe(
+      "MariaDB's client is not on PATH: this mariadb source uses MySQL's mysqldump from PATH",
+    );
     expect(clientLogEvent('mariadb', tools).level).toBe('warn');
   });
 
@@ -414,7 +509,12 @@ describe('detectMysqlTools', () => {
     const dump = await fake('my-dump', 'mysqldump  Ver 8.0.40 for Linux on x86_64 (MySQL Community Server - GPL)', bin);
     const mysql = await givenMysqlClientDir();
     for (const engine of ['mysql', 'mariadb'] as const) {
-      const tools = await detectMysqlTools(engine, { PATH: '', KEEPSAKE_MYSQLDUMP: dump, KEEPSAKE_MYSQL: '/usr/bin/true', KEEPSAKE_MYSQL_CLIENT_DIR: mysql.bin });
+      const tools = await detectMysqlTools(engine, {
+        PATH: '',
+        KEEPSAKE_MYSQLDUMP: dump,
+        KEEPSAKE_MYSQL: '/usr/bin/true',
+        KEEPSAKE_MYSQL_CLIENT_DIR: mysql.bin,
+      });
       expect(tools).toEqual({
         dumpBin: dump,
         clientBin: '/usr/bin/true',
@@ -427,7 +527,11 @@ describe('detectMysqlTools', () => {
 
   it('finds a working stdbuf and checks the dump tool through it', async () => {
     const bin = await mkdtemp(join(dir, 'stdbuf-'));
-    const dump = await fake('mysqldump', 'mysqldump  Ver 8.4.3 for Linux on x86_64 (MySQL Community Server - GPL)', bin);
+    const dump = await fake(
+      'mysqldump',
+      'mysqldump  Ver 8.4.3 for Linux on x86_64 (MySQL Community Server - GPL)',
+      bin,
+    );
     await fake('mysql', 'mysql  Ver 8.4.3', bin);
     // A stand-in that, like coreutils' stdbuf, drops its own option and execs the rest.
     const stdbuf = join(bin, 'stdbuf');
@@ -438,21 +542,32 @@ describe('detectMysqlTools', () => {
 
   it('leaves out a stdbuf that does not work here (no preload library) and runs the dump tool directly', async () => {
     const mariadb = await givenMariadbOnPath();
-    await writeFile(join(mariadb.bin, 'stdbuf'), "#!/bin/sh\necho \"stdbuf: failed to find 'libstdbuf.so'\" >&2\nexit 125\n");
+    await writeFile(
+      join(mariadb.bin, 'stdbuf'),
+      '#!/bin/sh\necho "stdbuf: failed to find \'libstdbuf.so\'" >&2\nexit 125\n',
+    );
     await chmod(join(mariadb.bin, 'stdbuf'), 0o755);
     const tools = await detectMysqlTools('mariadb', { PATH: mariadb.bin });
-    expect(tools).toEqual({ dumpBin: mariadb.dump, clientBin: mariadb.client, flavor: 'mariadb', version: MARIADB_DUMP, source: 'path' });
+    expect(tools).toEqual({
+      dumpBin: mariadb.dump,
+      clientBin: mariadb.client,
+      flavor: 'mariadb',
+      version: MARIADB_DUMP,
+      source: 'path',
+    });
     expect(tools.stdbuf).toBeUndefined();
   });
 
   it('fails clearly when the tools are not on PATH', async () => {
-    await expect(detectMysqlTools('mariadb', { PATH: '/nonexistent' })).rejects.toThrow('mysqldump/mysql client tools not found on PATH');
-    await expect(detectMysqlTools('mysql', { PATH: '/nonexistent', KEEPSAKE_MYSQL_CLIENT_DIR: '/nonexistent' })).rejects.toThrow(
+    await expect(detectMysqlTools('mariadb', { PATH: '/nonexistent' })).rejects.toThrow(
       'mysqldump/mysql client tools not found on PATH',
     );
+    await expect(
+      detectMysqlTools('mysql', { PATH: '/nonexistent', KEEPSAKE_MYSQL_CLIENT_DIR: '/nonexistent' }),
+    ).rejects.toThrow('mysqldump/mysql client tools not found on PATH');
   });
 
-  it("logs the client a backup of a mysql source picked, before it connects", async () => {
+  it('logs the client a backup of a mysql source picked, before it connects', async () => {
     const mysql = await givenMysqlClientDir();
     // This mysql cannot connect anywhere: the job fails at its probe, after the client line.
     await writeFile(mysql.client, "#!/bin/sh\necho 'ERROR 2002 (HY000): no server here' >&2\nexit 1\n");
@@ -467,6 +582,16 @@ describe('detectMysqlTools', () => {
     const lines: Record<string, unknown>[] = [];
     const env = { PATH: mariadb.bin, KEEPSAKE_MYSQL_CLIENT_DIR: mysql.bin, KEEPSAKE_DB_PASSWORD: 'pw' };
     await expect(runBackup(job, { env, onLog: (line) => lines.push(line) })).rejects.toThrow(/no server here/);
-    expect(lines).toEqual([expect.objectContaining({ level: 'info', event: 'client', engine: 'mysql', flavor: 'mysql', version: MYSQL_DUMP, dump: mysql.dump, client: mysql.client })]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        event: 'client',
+        engine: 'mysql',
+        flavor: 'mysql',
+        version: MYSQL_DUMP,
+        dump: mysql.dump,
+        client: mysql.client,
+      }),
+    ]);
   });
 });

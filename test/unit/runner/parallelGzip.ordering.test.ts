@@ -20,7 +20,11 @@ const control = vi.hoisted(() => ({
 
 vi.mock('node:zlib', async (importOriginal) => {
   const zlib = await importOriginal<typeof Zlib>();
-  const gzip = (buffer: Buffer, options: Zlib.ZlibOptions, callback: (error: Error | null, result?: Buffer) => void): void => {
+  const gzip = (
+    buffer: Buffer,
+    options: Zlib.ZlibOptions,
+    callback: (error: Error | null, result?: Buffer) => void,
+  ): void => {
     const call = control.calls++;
     control.maxActive = Math.max(control.maxActive, ++control.active);
     zlib.gzip(buffer, options, (error, result) => {
@@ -49,7 +53,11 @@ function blocks(count: number, size: number): Buffer {
 
 async function run(input: Buffer, concurrency: number, blockBytes: number): Promise<Buffer> {
   const out = new Collector();
-  await pipeline(Readable.from(chunksOf(input, blockBytes)), new ParallelGzip({ level: 1, concurrency, blockBytes }), out);
+  await pipeline(
+    Readable.from(chunksOf(input, blockBytes)),
+    new ParallelGzip({ level: 1, concurrency, blockBytes }),
+    out,
+  );
   return out.data;
 }
 

@@ -34,7 +34,7 @@ const sqlText = (random: () => number, length: number): Buffer => {
   const rows: string[] = [];
   let size = 0;
   for (let i = 0; size < length; i++) {
-    const row = `INSERT INTO \`orders\` VALUES (${i},'customer-${Math.floor(random() * 1000)}','2024-01-0${i % 9 + 1}',${(random() * 1e4).toFixed(2)});\n`;
+    const row = `INSERT INTO \`orders\` VALUES (${i},'customer-${Math.floor(random() * 1000)}','2024-01-0${(i % 9) + 1}',${(random() * 1e4).toFixed(2)});\n`;
     rows.push(row);
     size += row.length;
   }
@@ -134,13 +134,23 @@ describe('ParallelGzip', () => {
     const failure = new Error('upload failed');
     const sink = new Writable({ write: (_chunk, _enc, callback) => callback(failure) });
     const input = sqlText(seeded(23), 100_000);
-    await expect(pipeline(Readable.from(chunksOf(input, 4096)), new ParallelGzip({ level: 1, concurrency: 2, blockBytes: 8192 }), sink)).rejects.toBe(failure);
+    await expect(
+      pipeline(
+        Readable.from(chunksOf(input, 4096)),
+        new ParallelGzip({ level: 1, concurrency: 2, blockBytes: 8192 }),
+        sink,
+      ),
+    ).rejects.toBe(failure);
   });
 
   it('propagates a compression error as a stream error', async () => {
     // An out-of-range level makes zlib itself fail on the first block.
     const input = Buffer.alloc(50_000, 0x61);
-    const flow = pipeline(Readable.from(chunksOf(input, 4096)), new ParallelGzip({ level: 42, concurrency: 2, blockBytes: 8192 }), new Collector());
+    const flow = pipeline(
+      Readable.from(chunksOf(input, 4096)),
+      new ParallelGzip({ level: 42, concurrency: 2, blockBytes: 8192 }),
+      new Collector(),
+    );
     await expect(flow).rejects.toThrow(/level/i);
   });
 

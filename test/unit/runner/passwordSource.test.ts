@@ -24,7 +24,9 @@ describe('resolvePassword from the environment', () => {
 
   it('reads a named variable and returns the value untouched', async () => {
     const value = ` spaced "quoted" \\ back\nline `;
-    expect(await resolvePassword(ref({ from: 'env', name: 'MY_DB_PW' }), { MY_DB_PW: value, KEEPSAKE_DB_PASSWORD: 'other' })).toBe(value);
+    expect(
+      await resolvePassword(ref({ from: 'env', name: 'MY_DB_PW' }), { MY_DB_PW: value, KEEPSAKE_DB_PASSWORD: 'other' }),
+    ).toBe(value);
   });
 
   it('fails with a clear error naming the variable when it is missing or empty', async () => {
@@ -41,26 +43,41 @@ describe('resolvePassword from Secrets Manager', () => {
   afterAll(() => secrets.restore());
 
   it('reads the "password" field of a JSON secret, as RDS writes them', async () => {
-    secrets
-      .on(GetSecretValueCommand, { SecretId: 'prod/db' })
-      .resolves({ SecretString: JSON.stringify({ engine: 'mysql', host: 'db', username: 'admin', password: 'rds-generated-pw' }) });
+    secrets.on(GetSecretValueCommand, { SecretId: 'prod/db' }).resolves({
+      SecretString: JSON.stringify({ engine: 'mysql', host: 'db', username: 'admin', password: 'rds-generated-pw' }),
+    });
     expect(await resolvePassword(ref({ from: 'secretsManager', secretId: 'prod/db' }))).toBe('rds-generated-pw');
     expect(secrets).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, { SecretId: 'prod/db' });
   });
 
   it('reads a custom jsonKey', async () => {
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ password: 'not this one', dbPassword: 'this one' }) });
-    expect(await resolvePassword(ref({ from: 'secretsManager', secretId: 'arn:aws:secretsmanager:us-east-1:1:secret:x', jsonKey: 'dbPassword' }))).toBe('this one');
-    expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: 'arn:aws:secretsmanager:us-east-1:1:secret:x' });
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ password: 'not this one', dbPassword: 'this one' }) });
+    expect(
+      await resolvePassword(
+        ref({ from: 'secretsManager', secretId: 'arn:aws:secretsmanager:us-east-1:1:secret:x', jsonKey: 'dbPassword' }),
+      ),
+    ).toBe('this one');
+    expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, {
+      SecretId: 'arn:aws:secretsmanager:us-east-1:1:secret:x',
+    });
   });
 
   it('returns a plain-text secret as it is', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: '  plain text pw with "quotes"  ' });
-    expect(await resolvePassword(ref({ from: 'secretsManager', secretId: 'plain' }))).toBe('  plain text pw with "quotes"  ');
+    expect(await resolvePassword(ref({ from: 'secretsManager', secretId: 'plain' }))).toBe(
+      '  plain text pw with "quotes"  ',
+    );
   });
 
   it('fails naming the secret and the field when the JSON has no such string field, without echoing the secret', async () => {
-    for (const body of [{ username: 'admin', pass: 'hunter2-value' }, { password: 12345678 }, { password: '' }, { password: null }]) {
+    for (const body of [
+      { username: 'admin', pass: 'hunter2-value' },
+      { password: 12345678 },
+      { password: '' },
+      { password: null },
+    ]) {
       secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(body) });
       const error = await failure(resolvePassword(ref({ from: 'secretsManager', secretId: 'prod/db' })));
       expect(error.message).toBe('password: secret prod/db has no string field "password"');
@@ -84,7 +101,9 @@ describe('resolvePassword from Secrets Manager', () => {
 
   it('fails on AccessDenied with an error that names the secret but carries no value from the response', async () => {
     const denied = Object.assign(
-      new Error('User: arn:aws:sts::123456789012:assumed-role/runner is not authorized to perform: secretsmanager:GetSecretValue; leaked-detail-XYZ'),
+      new Error(
+        'User: arn:aws:sts::123456789012:assumed-role/runner is not authorized to perform: secretsmanager:GetSecretValue; leaked-detail-XYZ',
+      ),
       { name: 'AccessDeniedException', $fault: 'client' },
     );
     secrets.on(GetSecretValueCommand).rejects(denied);
@@ -95,7 +114,11 @@ describe('resolvePassword from Secrets Manager', () => {
   });
 
   it('fails on a missing secret naming it', async () => {
-    secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error("Secrets Manager can't find the specified secret."), { name: 'ResourceNotFoundException' }));
+    secrets.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+        name: 'ResourceNotFoundException',
+      }),
+    );
     const error = await failure(resolvePassword(ref({ from: 'secretsManager', secretId: 'gone' })));
     expect(error.message).toBe('password: cannot read secret gone: ResourceNotFoundException');
   });
@@ -112,7 +135,11 @@ describe('passwordFromSecretString', () => {
   });
 
   it('rejects an empty or undefined secret string', () => {
-    expect(() => passwordFromSecretString('', 'password', 'empty')).toThrow('password: secret empty has no string value');
-    expect(() => passwordFromSecretString(undefined, 'password', 'none')).toThrow('password: secret none has no string value');
+    expect(() => passwordFromSecretString('', 'password', 'empty')).toThrow(
+      'password: secret empty has no string value',
+    );
+    expect(() => passwordFromSecretString(undefined, 'password', 'none')).toThrow(
+      'password: secret none has no string value',
+    );
   });
 });

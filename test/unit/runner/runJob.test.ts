@@ -8,9 +8,27 @@ import { failure, loadJobText, parseJob, parseJobText } from '../../../container
 const SHA = 'a'.repeat(64);
 const connection = { engine: 'mysql', host: 'db.example.com', database: 'shop', username: 'backup' };
 
-const backupJob = { mode: 'backup', sourceId: 'src-1', connection, password: { from: 'env' }, s3: { bucket: 'my-backups' } };
-const restoreJob = { mode: 'restore', connection, password: { from: 'secretsManager', secretId: 'prod/db' }, s3: { bucket: 'my-backups' }, key: 'src-1/shop/x.sql.gz', expectedSha256: SHA };
-const verifyJob = { mode: 'verify', s3: { bucket: 'my-backups', region: 'eu-west-1' }, key: 'src-1/shop/x.sql.gz', expectedSha256: SHA };
+const backupJob = {
+  mode: 'backup',
+  sourceId: 'src-1',
+  connection,
+  password: { from: 'env' },
+  s3: { bucket: 'my-backups' },
+};
+const restoreJob = {
+  mode: 'restore',
+  connection,
+  password: { from: 'secretsManager', secretId: 'prod/db' },
+  s3: { bucket: 'my-backups' },
+  key: 'src-1/shop/x.sql.gz',
+  expectedSha256: SHA,
+};
+const verifyJob = {
+  mode: 'verify',
+  s3: { bucket: 'my-backups', region: 'eu-west-1' },
+  key: 'src-1/shop/x.sql.gz',
+  expectedSha256: SHA,
+};
 
 /** The message of the RunnerError that `fn` throws. */
 function errorOf(fn: () => unknown): string {
@@ -119,7 +137,9 @@ describe('parseJob', () => {
   });
 
   it('names every bad field at once', () => {
-    const message = errorOf(() => parseJob({ ...backupJob, connection: { ...connection, port: 0, host: '' }, s3: { bucket: 'X' } }));
+    const message = errorOf(() =>
+      parseJob({ ...backupJob, connection: { ...connection, port: 0, host: '' }, s3: { bucket: 'X' } }),
+    );
     expect(message).toContain('connection.port');
     expect(message).toContain('connection.host');
     expect(message).toContain('s3.bucket');
@@ -127,12 +147,17 @@ describe('parseJob', () => {
 
   it('rejects unknown fields, naming them', () => {
     expect(errorOf(() => parseJob({ ...verifyJob, extra: 1 }))).toContain('extra');
-    expect(errorOf(() => parseJob({ ...backupJob, s3: { bucket: 'my-backups', secretAccessKey: 'x' } }))).toContain('secretAccessKey');
-    expect(errorOf(() => parseJob({ ...backupJob, password: { from: 'env', value: 'plain-password' } }))).toContain('value');
+    expect(errorOf(() => parseJob({ ...backupJob, s3: { bucket: 'my-backups', secretAccessKey: 'x' } }))).toContain(
+      'secretAccessKey',
+    );
+    expect(errorOf(() => parseJob({ ...backupJob, password: { from: 'env', value: 'plain-password' } }))).toContain(
+      'value',
+    );
   });
 
   it('rejects non-objects', () => {
-    for (const input of [null, 42, 'backup', [], undefined]) expect(errorOf(() => parseJob(input))).toMatch(/^invalid job: /);
+    for (const input of [null, 42, 'backup', [], undefined])
+      expect(errorOf(() => parseJob(input))).toMatch(/^invalid job: /);
   });
 });
 
@@ -178,7 +203,9 @@ describe('loadJobText', () => {
   });
 
   it('says how to pass a job when there is none', async () => {
-    await expect(loadJobText([], {})).rejects.toThrow('no job: pass a job file (runner.mjs job.json) or set KEEPSAKE_JOB');
+    await expect(loadJobText([], {})).rejects.toThrow(
+      'no job: pass a job file (runner.mjs job.json) or set KEEPSAKE_JOB',
+    );
     await expect(loadJobText([], { KEEPSAKE_JOB: '' })).rejects.toBeInstanceOf(RunnerError);
   });
 

@@ -1,4 +1,10 @@
-import { GetObjectCommand, GetObjectTaggingCommand, PutObjectTaggingCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { Readable } from 'node:stream';
@@ -18,7 +24,9 @@ const AT = new Date('2024-03-05T07:08:09.987Z');
 describe('backupKey', () => {
   it('is {sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}.sql.gz', () => {
     expect(backupKey('src-1', 'shop', AT)).toBe('src-1/shop/2024-03-05_07-08-09.sql.gz');
-    expect(backupKey('src-1', 'shop', new Date('1999-12-31T23:59:59.999Z'))).toBe('src-1/shop/1999-12-31_23-59-59.sql.gz');
+    expect(backupKey('src-1', 'shop', new Date('1999-12-31T23:59:59.999Z'))).toBe(
+      'src-1/shop/1999-12-31_23-59-59.sql.gz',
+    );
   });
 
   describe('in a non-UTC time zone', () => {
@@ -48,7 +56,8 @@ describe('backupKey', () => {
 
 describe('createS3Client', () => {
   const config = (client: S3Client): Record<string, unknown> => client.config as unknown as Record<string, unknown>;
-  const value = async (client: S3Client, key: string): Promise<unknown> => (config(client)[key] as () => Promise<unknown>)();
+  const value = async (client: S3Client, key: string): Promise<unknown> =>
+    (config(client)[key] as () => Promise<unknown>)();
 
   it('keeps the SDK default checksums against AWS', async () => {
     const client = createS3Client({ bucket: 'my-backups', region: 'eu-west-1' });
@@ -68,7 +77,12 @@ describe('createS3Client', () => {
   });
 
   it('lets a custom endpoint turn path style off', async () => {
-    const client = createS3Client({ bucket: 'local', region: 'us-east-1', endpoint: 'http://minio.local:9000', forcePathStyle: false });
+    const client = createS3Client({
+      bucket: 'local',
+      region: 'us-east-1',
+      endpoint: 'http://minio.local:9000',
+      forcePathStyle: false,
+    });
     expect(config(client).forcePathStyle).toBe(false);
     expect(await value(client, 'requestChecksumCalculation')).toBe('WHEN_REQUIRED');
   });
@@ -76,7 +90,10 @@ describe('createS3Client', () => {
 
 describe('payload signing', () => {
   /** The headers of the request as it would go on the wire, read after the SDK has signed it. */
-  async function signedHeaders(client: S3Client, send: (client: S3Client) => Promise<unknown>): Promise<Record<string, string>> {
+  async function signedHeaders(
+    client: S3Client,
+    send: (client: S3Client) => Promise<unknown>,
+  ): Promise<Record<string, string>> {
     let seen: Record<string, string> = {};
     client.middlewareStack.add(
       () => async (args) => {
@@ -93,18 +110,29 @@ describe('payload signing', () => {
   it.each([
     ['AWS', { bucket: 'b', region: 'eu-west-1' }],
     ['a custom endpoint', { bucket: 'b', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }],
-  ])('sends upload parts to %s signed but with an unsigned payload, so no part is hashed twice', async (_where, location) => {
-    const client = createS3Client(location);
-    client.config.credentials = async () => credentials;
-    const headers = await signedHeaders(client, (c) => c.send(new UploadPartCommand({ Bucket: 'b', Key: 'k', UploadId: 'u', PartNumber: 1, Body: Buffer.alloc(1024, 7) })));
-    expect(headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
-    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/.*SignedHeaders=[^,]*x-amz-content-sha256/);
-  });
+  ])(
+    'sends upload parts to %s signed but with an unsigned payload, so no part is hashed twice',
+    async (_where, location) => {
+      const client = createS3Client(location);
+      client.config.credentials = async () => credentials;
+      const headers = await signedHeaders(client, (c) =>
+        c.send(
+          new UploadPartCommand({ Bucket: 'b', Key: 'k', UploadId: 'u', PartNumber: 1, Body: Buffer.alloc(1024, 7) }),
+        ),
+      );
+      expect(headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+      expect(headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/.*SignedHeaders=[^,]*x-amz-content-sha256/,
+      );
+    },
+  );
 
   it('still signs the payload of every other request', async () => {
     const client = createS3Client({ bucket: 'b', region: 'eu-west-1' });
     client.config.credentials = async () => credentials;
-    const headers = await signedHeaders(client, (c) => c.send(new PutObjectTaggingCommand({ Bucket: 'b', Key: 'k', Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } })));
+    const headers = await signedHeaders(client, (c) =>
+      c.send(new PutObjectTaggingCommand({ Bucket: 'b', Key: 'k', Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } })),
+    );
     expect(headers['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
   });
 });
@@ -149,14 +177,21 @@ describe('object helpers', () => {
   });
 
   it('reads the tagged checksum, or undefined when there is none', async () => {
-    s3.on(GetObjectTaggingCommand, { Key: 'tagged' }).resolves({ TagSet: [{ Key: 'other', Value: 'x' }, { Key: RESULT_TAGS.sha256, Value: 'abc' }] });
+    s3.on(GetObjectTaggingCommand, { Key: 'tagged' }).resolves({
+      TagSet: [
+        { Key: 'other', Value: 'x' },
+        { Key: RESULT_TAGS.sha256, Value: 'abc' },
+      ],
+    });
     s3.on(GetObjectTaggingCommand, { Key: 'untagged' }).resolves({ TagSet: [] });
     expect(await readTaggedChecksum(client(), location, 'tagged')).toBe('abc');
     expect(await readTaggedChecksum(client(), location, 'untagged')).toBeUndefined();
   });
 
   it('says that a missing object does not exist', async () => {
-    s3.on(GetObjectCommand).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
+    s3.on(GetObjectCommand).rejects(
+      Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }),
+    );
     s3.on(GetObjectTaggingCommand).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound' }));
     await expect(openObject(client(), location, 'gone')).rejects.toThrow('s3://my-backups/gone does not exist');
     await expect(readTaggedChecksum(client(), location, 'gone')).rejects.toThrow('s3://my-backups/gone does not exist');
@@ -164,7 +199,9 @@ describe('object helpers', () => {
 
   it('names other read errors', async () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
-    await expect(openObject(client(), location, 'k')).rejects.toThrow('s3://my-backups/k cannot be read (AccessDenied: Access Denied)');
+    await expect(openObject(client(), location, 'k')).rejects.toThrow(
+      's3://my-backups/k cannot be read (AccessDenied: Access Denied)',
+    );
   });
 
   it('returns the body stream of an object, with the version and ETag that read it again', async () => {

@@ -87,7 +87,11 @@ describe('DumpInspector', () => {
   it('counts a CREATE TABLE split across two chunks at every possible position', async () => {
     for (let at = 0; at <= DUMP.length; at++) {
       const { inspector, out } = await inspect(splitAt(DUMP, at));
-      expect({ at, tables: inspector.tables, completed: inspector.completed }).toEqual({ at, tables: DUMP_TABLES, completed: true });
+      expect({ at, tables: inspector.tables, completed: inspector.completed }).toEqual({
+        at,
+        tables: DUMP_TABLES,
+        completed: true,
+      });
       expect(inspector.bytes).toBe(DUMP.length);
       expect(out.equals(DUMP)).toBe(true);
     }
@@ -108,7 +112,8 @@ describe('DumpInspector', () => {
 
   it('counts many tables in a large dump cut into random chunks', async () => {
     const random = seeded(7);
-    const table = (n: number): string => `\nCREATE TABLE \`t${n}\` (\n  \`id\` int\n);\nINSERT INTO \`t${n}\` VALUES ${'(1),'.repeat(n % 50)}(0);\n`;
+    const table = (n: number): string =>
+      `\nCREATE TABLE \`t${n}\` (\n  \`id\` int\n);\nINSERT INTO \`t${n}\` VALUES ${'(1),'.repeat(n % 50)}(0);\n`;
     const text = Buffer.from(`-- MySQL dump\n${Array.from({ length: 400 }, (_, n) => table(n)).join('')}${TRAILER}`);
     for (const maxChunk of [1, 7, 16, 100, 4096]) {
       const { inspector } = await inspect(randomChunks(random, text, maxChunk));
@@ -143,9 +148,17 @@ describe('DumpInspector', () => {
     });
 
     it('is false when more SQL follows the trailer', async () => {
-      for (const after of ['INSERT INTO `t` VALUES (1);\n', 'DROP TABLE `t`;', `${'x'.repeat(600)}\n`, `\n${'INSERT INTO `t` VALUES (2);\n'.repeat(100)}`]) {
+      for (const after of [
+        'INSERT INTO `t` VALUES (1);\n',
+        'DROP TABLE `t`;',
+        `${'x'.repeat(600)}\n`,
+        `\n${'INSERT INTO `t` VALUES (2);\n'.repeat(100)}`,
+      ]) {
         const { inspector } = await inspect([DUMP, Buffer.from(after)]);
-        expect({ after: after.slice(0, 30), completed: inspector.completed }).toEqual({ after: after.slice(0, 30), completed: false });
+        expect({ after: after.slice(0, 30), completed: inspector.completed }).toEqual({
+          after: after.slice(0, 30),
+          completed: false,
+        });
       }
     });
 

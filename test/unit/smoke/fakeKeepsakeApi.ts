@@ -105,12 +105,22 @@ export class FakeKeepsakeApi {
       }
       case 'testDataSource':
         return b.connection === 'ok'
-          ? { status: 200, body: { ok: true, serverVersion: '8.0.36', tls: 'verified', tlsProtocol: 'TLSv1.3', durationMs: 12 } }
+          ? {
+              status: 200,
+              body: { ok: true, serverVersion: '8.0.36', tls: 'verified', tlsProtocol: 'TLSv1.3', durationMs: 12 },
+            }
           : { status: 200, body: { ok: false, error: 'connect ECONNREFUSED 10.0.0.5:3306', durationMs: 8000 } };
       case 'triggerBackup': {
         const source = this.sources.get(id);
         if (!source) return { status: 404, body: { error: `data source ${id} not found` } };
-        const backup: Backup = { id: `bk-${this.next++}`, sourceId: id, database: source.database, status: 'queued', trigger: 'api', createdAt: AT };
+        const backup: Backup = {
+          id: `bk-${this.next++}`,
+          sourceId: id,
+          database: source.database,
+          status: 'queued',
+          trigger: 'api',
+          createdAt: AT,
+        };
         this.backups.set(backup.id, backup);
         return { status: 202, body: { backupId: backup.id } };
       }
@@ -121,7 +131,14 @@ export class FakeKeepsakeApi {
           Object.assign(
             backup,
             b.backupOutcome === 'succeeded'
-              ? { status: 'succeeded', s3Key: `${backup.sourceId}/x.sql.gz`, compressedBytes: 2_097_152, uncompressedBytes: 9_000_000, sha256: 'a'.repeat(64), tables: 7 }
+              ? {
+                  status: 'succeeded',
+                  s3Key: `${backup.sourceId}/x.sql.gz`,
+                  compressedBytes: 2_097_152,
+                  uncompressedBytes: 9_000_000,
+                  sha256: 'a'.repeat(64),
+                  tables: 7,
+                }
               : { status: 'failed', error: 'mysqldump: Got error: 1045: Access denied for user' },
           );
         }
@@ -133,13 +150,25 @@ export class FakeKeepsakeApi {
         if (backup?.status !== 'succeeded') return { status: 409, body: { error: `backup ${id} is not succeeded` } };
         const reason = b.verification === 'failed' ? { reason: 'sha256 differs from the recorded one' } : {};
         backup.verification = { status: b.verification, at: '2026-12-07T19:05:00.000Z', ...reason };
-        return { status: 202, body: { backupId: id, executionArn: `arn:aws:states:eu-west-1:123456789012:execution:verify:${id}` } };
+        return {
+          status: 202,
+          body: { backupId: id, executionArn: `arn:aws:states:eu-west-1:123456789012:execution:verify:${id}` },
+        };
       }
       case 'createRestore': {
         const body = call.body as { backupId: string; targetSourceId: string; targetDatabase: string };
         const backup = this.backups.get(body.backupId);
         if (!backup) return { status: 404, body: { error: 'backup not found' } };
-        const restore: Restore = { id: `rs-${this.next++}`, backupId: backup.id, sourceId: backup.sourceId, targetSourceId: body.targetSourceId, targetDatabase: body.targetDatabase, status: 'queued', requestedBy: 'arn:aws:iam::123456789012:user/ops', createdAt: AT };
+        const restore: Restore = {
+          id: `rs-${this.next++}`,
+          backupId: backup.id,
+          sourceId: backup.sourceId,
+          targetSourceId: body.targetSourceId,
+          targetDatabase: body.targetDatabase,
+          status: 'queued',
+          requestedBy: 'arn:aws:iam::123456789012:user/ops',
+          createdAt: AT,
+        };
         this.restores.set(restore.id, restore);
         return { status: 202, body: { restoreId: restore.id } };
       }
@@ -147,28 +176,38 @@ export class FakeKeepsakeApi {
         const restore = this.restores.get(id);
         if (!restore) return { status: 404, body: { error: `restore ${id} not found` } };
         if (this.tick(id) && restore.status === 'running') {
-          Object.assign(restore, b.restoreOutcome === 'succeeded' ? { status: 'succeeded', durationMs: 4000 } : { status: 'failed', error: 'ERROR 1044: Access denied to database' });
+          Object.assign(
+            restore,
+            b.restoreOutcome === 'succeeded'
+              ? { status: 'succeeded', durationMs: 4000 }
+              : { status: 'failed', error: 'ERROR 1044: Access denied to database' },
+          );
         }
         if (restore.status === 'queued') restore.status = 'running';
         return { status: 200, body: restore };
       }
       case 'cancelBackup': {
         const backup = this.backups.get(id);
-        if (!backup || !['queued', 'running'].includes(backup.status)) return { status: 409, body: { error: 'not running' } };
+        if (!backup || !['queued', 'running'].includes(backup.status))
+          return { status: 409, body: { error: 'not running' } };
         Object.assign(backup, { status: 'cancelled' });
         return { status: 200, body: backup };
       }
       case 'trashBackup': {
         const backup = this.backups.get(id);
         if (!backup) return { status: 404, body: { error: `backup ${id} not found` } };
-        if (['queued', 'running'].includes(backup.status)) return { status: 409, body: { error: `backup ${id} is ${backup.status}` } };
+        if (['queued', 'running'].includes(backup.status))
+          return { status: 409, body: { error: `backup ${id} is ${backup.status}` } };
         backup.trashedAt = '2026-12-07T19:10:00.000Z';
         return { status: 200, body: backup };
       }
       case 'deleteDataSource': {
         const holds = [...this.backups.values()].some((x) => x.sourceId === id);
-        if (holds && call.query.force !== 'true') return { status: 409, body: { error: `data source ${id} holds backups: delete with ?force=true` } };
-        return this.sources.delete(id) ? { status: 204 } : { status: 404, body: { error: `data source ${id} not found` } };
+        if (holds && call.query.force !== 'true')
+          return { status: 409, body: { error: `data source ${id} holds backups: delete with ?force=true` } };
+        return this.sources.delete(id)
+          ? { status: 204 }
+          : { status: 404, body: { error: `data source ${id} not found` } };
       }
       default:
         return { status: 501, body: { error: `the fake does not serve ${call.operation}` } };

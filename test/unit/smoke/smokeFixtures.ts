@@ -1,5 +1,10 @@
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  SetAlarmStateCommand,
+  type MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach } from 'vitest';
 import { main, type SmokeDeps } from '../../../scripts/smoke/smoke.ts';
@@ -21,14 +26,28 @@ export const ALARMS = {
 };
 
 /** The required arguments of a run against the fake (`--region` so no profile is needed). */
-export const ARGS = ['--host', 'db.example.internal', '--database', 'shop', '--username', 'backup', '--engine', 'mysql', '--region', 'eu-west-1'];
+export const ARGS = [
+  '--host',
+  'db.example.internal',
+  '--database',
+  'shop',
+  '--username',
+  'backup',
+  '--engine',
+  'mysql',
+  '--region',
+  'eu-west-1',
+];
 
 export interface Given {
   readonly fake: FakeKeepsakeApi;
   readonly out: string[];
   readonly err: string[];
   /** Runs main with ARGS (or `base`) plus `extra`. */
-  run(extra?: readonly string[], options?: { base?: readonly string[]; env?: NodeJS.ProcessEnv; deps?: Partial<SmokeDeps> }): Promise<number>;
+  run(
+    extra?: readonly string[],
+    options?: { base?: readonly string[]; env?: NodeJS.ProcessEnv; deps?: Partial<SmokeDeps> },
+  ): Promise<number>;
 }
 
 /**
@@ -36,10 +55,20 @@ export interface Given {
  * output points at it and whose resources include the three alarms (OK, with the topic as action unless
  * `alarms` says otherwise). `run` calls main with the password in the environment and captures both streams.
  */
-export async function given(behaviour: Partial<FakeBehaviour> = {}, alarms: Partial<Record<keyof typeof ALARMS, Partial<MetricAlarm>>> = {}): Promise<Given> {
+export async function given(
+  behaviour: Partial<FakeBehaviour> = {},
+  alarms: Partial<Record<keyof typeof ALARMS, Partial<MetricAlarm>>> = {},
+): Promise<Given> {
   cfn.reset();
   cw.reset();
-  const fake = new FakeKeepsakeApi({ backupOutcome: 'succeeded', verification: 'verified', restoreOutcome: 'succeeded', connection: 'ok', readsBeforeEnd: 2, ...behaviour });
+  const fake = new FakeKeepsakeApi({
+    backupOutcome: 'succeeded',
+    verification: 'verified',
+    restoreOutcome: 'succeeded',
+    connection: 'ok',
+    readsBeforeEnd: 2,
+    ...behaviour,
+  });
   const url = await fake.start();
   cfn.on(DescribeStacksCommand).resolves({
     Stacks: [
@@ -54,7 +83,13 @@ export async function given(behaviour: Partial<FakeBehaviour> = {}, alarms: Part
       },
     ],
   });
-  const summary = (logicalId: string, name: string, type: string) => ({ LogicalResourceId: logicalId, PhysicalResourceId: name, ResourceType: type, ResourceStatus: 'CREATE_COMPLETE' as const, LastUpdatedTimestamp: NOW });
+  const summary = (logicalId: string, name: string, type: string) => ({
+    LogicalResourceId: logicalId,
+    PhysicalResourceId: name,
+    ResourceType: type,
+    ResourceStatus: 'CREATE_COMPLETE' as const,
+    LastUpdatedTimestamp: NOW,
+  });
   cfn.on(ListStackResourcesCommand).resolves({
     StackResourceSummaries: [
       summary('AlertsTopic1A2B3C4D', 'arn:aws:sns:eu-west-1:123456789012:Keepsake-AlertsTopic', 'AWS::SNS::Topic'),
@@ -102,7 +137,8 @@ export const stepHeads = (out: readonly string[]) =>
   });
 
 /** The one line of step `name` (any outcome). */
-export const lineOf = (out: readonly string[], name: string) => out.find((line) => new RegExp(`^(PASS|FAIL|SKIP) ${name}( \\(|:|$)`).test(line));
+export const lineOf = (out: readonly string[], name: string) =>
+  out.find((line) => new RegExp(`^(PASS|FAIL|SKIP) ${name}( \\(|:|$)`).test(line));
 
 /** `given` for one test file: each test's fake API is stopped after it, and the SDK mocks restored after the file. */
 export function givenPerTest(): typeof given {

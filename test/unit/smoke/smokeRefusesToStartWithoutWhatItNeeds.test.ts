@@ -33,7 +33,9 @@ describe('npm run smoke:aws refuses to start, exit 2, touching nothing', () => {
     expect(await run([], { env: {} })).toBe(2);
     expect(err.at(-1)).toMatch(/^smoke:aws: missing KEEPSAKE_DB_PASSWORD: /);
     expect(await run(['--password', 'hunter2'])).toBe(2);
-    expect(err.at(-1)).toMatch(/^smoke:aws: the password is read from KEEPSAKE_DB_PASSWORD only, never from the command line/);
+    expect(err.at(-1)).toMatch(
+      /^smoke:aws: the password is read from KEEPSAKE_DB_PASSWORD only, never from the command line/,
+    );
     expect(err.join('\n')).not.toContain('hunter2');
     expect(fake.calls).toEqual([]);
     expect(cfn).not.toHaveReceivedCommand(DescribeStacksCommand);
@@ -62,7 +64,9 @@ describe('npm run smoke:aws refuses to start, exit 2, touching nothing', () => {
 
   it('without AWS credentials, saying how to provide them', async () => {
     const { run, fake, err, out } = await start();
-    const missing = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    const missing = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
     const code = await run([], {
       deps: {
         credentials: async () => {
@@ -89,7 +93,17 @@ describe('parseSmokeOptions', () => {
     expect(options).toEqual({
       stack: 'Keepsake',
       region: 'eu-west-1',
-      source: { name: 'keepsake-smoke-20261207_191128', engine: 'mysql', host: 'db.example.internal', port: 3306, database: 'shop', username: 'backup', tls: { mode: 'required' }, password: 'pw', enabled: true },
+      source: {
+        name: 'keepsake-smoke-20261207_191128',
+        engine: 'mysql',
+        host: 'db.example.internal',
+        port: 3306,
+        database: 'shop',
+        username: 'backup',
+        tls: { mode: 'required' },
+        password: 'pw',
+        enabled: true,
+      },
       scratchDatabase: 'keepsake_smoke_20261207_191128',
       timeoutMs: 20 * 60_000,
       keep: false,
@@ -98,12 +112,19 @@ describe('parseSmokeOptions', () => {
 
   it('takes --tls-mode over the CA file’s default and --scratch-database as given', async () => {
     const pem = '-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n';
-    const options = await parseSmokeOptions([...ARGS, '--ca-file', 'ca.pem', '--tls-mode', 'verify-ca', '--scratch-database', 'restore_check'], { KEEPSAKE_DB_PASSWORD: 'pw' }, NOW, async () => pem);
+    const options = await parseSmokeOptions(
+      [...ARGS, '--ca-file', 'ca.pem', '--tls-mode', 'verify-ca', '--scratch-database', 'restore_check'],
+      { KEEPSAKE_DB_PASSWORD: 'pw' },
+      NOW,
+      async () => pem,
+    );
     expect(options.source.tls).toEqual({ mode: 'verify-ca', caPem: pem });
     expect(options.scratchDatabase).toBe('restore_check');
   });
 
   it('refuses a CA file that holds no certificate', async () => {
-    await expect(parseSmokeOptions([...ARGS, '--ca-file', 'ca.pem'], { KEEPSAKE_DB_PASSWORD: 'pw' }, NOW, async () => 'not a pem')).rejects.toThrow('--ca-file ca.pem holds no PEM certificate');
+    await expect(
+      parseSmokeOptions([...ARGS, '--ca-file', 'ca.pem'], { KEEPSAKE_DB_PASSWORD: 'pw' }, NOW, async () => 'not a pem'),
+    ).rejects.toThrow('--ca-file ca.pem holds no PEM certificate');
   });
 });

@@ -4,10 +4,23 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { describe, expect, it } from 'vitest';
 import { ACCESS_KEY, ALARMS, PASSWORD, cfn, cw, givenPerTest, lineOf, stepHeads } from './smokeFixtures.ts';
 
-const ALL_STEPS = ['find the API', 'create data source', 'test connection', 'back up', 'verify', 'restore', 'fire test alarm', 'trash backup', 'delete data source'];
+const ALL_STEPS = [
+  'find the API',
+  'create data source',
+  'test connection',
+  'back up',
+  'verify',
+  'restore',
+  'fire test alarm',
+  'trash backup',
+  'delete data source',
+];
 
 /** The SetAlarmState calls in order, as the alarm and the state they set. */
-const alarmStates = () => cw.commandCalls(SetAlarmStateCommand).map((c) => ({ AlarmName: c.args[0].input.AlarmName, StateValue: c.args[0].input.StateValue }));
+const alarmStates = () =>
+  cw
+    .commandCalls(SetAlarmStateCommand)
+    .map((c) => ({ AlarmName: c.args[0].input.AlarmName, StateValue: c.args[0].input.StateValue }));
 
 const start = givenPerTest();
 
@@ -26,8 +39,19 @@ describe('npm run smoke:aws against a deployment that works', () => {
     await run();
     expect(cfn).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'Keepsake' });
     const calls = fake.operations().filter((op) => op !== 'getBackup' && op !== 'getRestore');
-    expect(calls).toEqual(['createDataSource', 'testDataSource', 'triggerBackup', 'verifyBackup', 'createRestore', 'trashBackup', 'deleteDataSource']);
-    for (const call of fake.calls) expect(call.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/\\d{8}/eu-west-1/execute-api/aws4_request, `));
+    expect(calls).toEqual([
+      'createDataSource',
+      'testDataSource',
+      'triggerBackup',
+      'verifyBackup',
+      'createRestore',
+      'trashBackup',
+      'deleteDataSource',
+    ]);
+    for (const call of fake.calls)
+      expect(call.authorization).toMatch(
+        new RegExp(`^AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/\\d{8}/eu-west-1/execute-api/aws4_request, `),
+      );
   });
 
   it('creates the source from the arguments with the password from KEEPSAKE_DB_PASSWORD, restores into a scratch database and removes both', async () => {
@@ -48,8 +72,15 @@ describe('npm run smoke:aws against a deployment that works', () => {
     const sourceId = fake.calls.find((c) => c.operation === 'testDataSource')?.params.id;
     expect(sourceId).toMatch(/^src-/);
     const restore = fake.calls.find((c) => c.operation === 'createRestore');
-    expect(restore?.body).toEqual({ backupId: expect.stringMatching(/^bk-/), targetSourceId: sourceId, targetDatabase: 'keepsake_smoke_20261207_191128', confirmDatabase: 'keepsake_smoke_20261207_191128' });
-    expect(out).toContain('NOTE the scratch database keepsake_smoke_20261207_191128 stays on db.example.internal: drop it when done (DROP DATABASE `keepsake_smoke_20261207_191128`)');
+    expect(restore?.body).toEqual({
+      backupId: expect.stringMatching(/^bk-/),
+      targetSourceId: sourceId,
+      targetDatabase: 'keepsake_smoke_20261207_191128',
+      confirmDatabase: 'keepsake_smoke_20261207_191128',
+    });
+    expect(out).toContain(
+      'NOTE the scratch database keepsake_smoke_20261207_191128 stays on db.example.internal: drop it when done (DROP DATABASE `keepsake_smoke_20261207_191128`)',
+    );
     expect(fake.sources.size).toBe(0);
     expect([...fake.backups.values()].every((b) => b.trashedAt !== undefined)).toBe(true);
     expect(fake.calls.find((c) => c.operation === 'deleteDataSource')?.query).toEqual({ force: 'true' });
@@ -90,16 +121,25 @@ describe('npm run smoke:aws against a deployment that works', () => {
     expect(fake.operations()).not.toContain('trashBackup');
     expect(fake.operations()).not.toContain('deleteDataSource');
     expect(fake.sources.size).toBe(1);
-    expect(lineOf(out, 'clean up')).toMatch(/^SKIP clean up: --keep: data source src-\d+ and backup bk-\d+ left in place$/);
+    expect(lineOf(out, 'clean up')).toMatch(
+      /^SKIP clean up: --keep: data source src-\d+ and backup bk-\d+ left in place$/,
+    );
   });
 
   it('sends the CA bundle of --ca-file with TLS verify-identity', async () => {
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     const { run, fake } = await start();
     const read: string[] = [];
-    expect(await run(['--ca-file', '/etc/rds/global-bundle.pem'], { deps: { readFile: async (path) => (read.push(path), pem) } })).toBe(0);
+    expect(
+      await run(['--ca-file', '/etc/rds/global-bundle.pem'], {
+        deps: { readFile: async (path) => (read.push(path), pem) },
+      }),
+    ).toBe(0);
     expect(read).toEqual(['/etc/rds/global-bundle.pem']);
-    expect((fake.calls.find((c) => c.operation === 'createDataSource')?.body as { tls: unknown }).tls).toEqual({ mode: 'verify-identity', caPem: pem });
+    expect((fake.calls.find((c) => c.operation === 'createDataSource')?.body as { tls: unknown }).tls).toEqual({
+      mode: 'verify-identity',
+      caPem: pem,
+    });
   });
 });
 
@@ -118,7 +158,9 @@ describe('npm run smoke:aws when a step fails', () => {
       'PASS trash backup',
       'PASS delete data source',
     ]);
-    expect(lineOf(out, 'back up')).toMatch(/^FAIL back up: backup bk-\d+ failed: mysqldump: Got error: 1045: Access denied for user$/);
+    expect(lineOf(out, 'back up')).toMatch(
+      /^FAIL back up: backup bk-\d+ failed: mysqldump: Got error: 1045: Access denied for user$/,
+    );
     expect(lineOf(out, 'verify')).toBe('SKIP verify: the backup did not succeed');
     expect(fake.operations()).not.toContain('verifyBackup');
     expect(fake.operations()).not.toContain('createRestore');
@@ -141,8 +183,12 @@ describe('npm run smoke:aws when a step fails', () => {
   it('a failed verification and a failed restore are each a FAIL with the reason, and the rest still runs', async () => {
     const { run, out } = await start({ verification: 'failed', restoreOutcome: 'failed' });
     expect(await run()).toBe(1);
-    expect(lineOf(out, 'verify')).toMatch(/^FAIL verify: backup bk-\d+ failed verification: sha256 differs from the recorded one$/);
-    expect(lineOf(out, 'restore')).toMatch(/^FAIL restore: restore rs-\d+ failed: ERROR 1044: Access denied to database$/);
+    expect(lineOf(out, 'verify')).toMatch(
+      /^FAIL verify: backup bk-\d+ failed verification: sha256 differs from the recorded one$/,
+    );
+    expect(lineOf(out, 'restore')).toMatch(
+      /^FAIL restore: restore rs-\d+ failed: ERROR 1044: Access denied to database$/,
+    );
     expect(out.some((l) => l.startsWith('NOTE the scratch database'))).toBe(false);
     expect(stepHeads(out).slice(-3)).toEqual(['PASS fire test alarm', 'PASS trash backup', 'PASS delete data source']);
   });
@@ -150,7 +196,9 @@ describe('npm run smoke:aws when a step fails', () => {
   it('a refused connection: FAIL test connection with the server’s reason, no backup is started, the source is deleted', async () => {
     const { run, fake, out } = await start({ connection: 'refused' });
     expect(await run()).toBe(1);
-    expect(lineOf(out, 'test connection')).toBe('FAIL test connection: the API could not connect: connect ECONNREFUSED 10.0.0.5:3306');
+    expect(lineOf(out, 'test connection')).toBe(
+      'FAIL test connection: the API could not connect: connect ECONNREFUSED 10.0.0.5:3306',
+    );
     expect(stepHeads(out).filter((l) => l.startsWith('SKIP'))).toEqual(['SKIP back up', 'SKIP verify', 'SKIP restore']);
     expect(fake.operations()).not.toContain('triggerBackup');
     expect(fake.operations()).not.toContain('trashBackup');
@@ -159,20 +207,32 @@ describe('npm run smoke:aws when a step fails', () => {
 
   it('a stack that does not exist: FAIL find the API naming it, every API step skipped, nothing to clean up', async () => {
     const { run, fake, out } = await start();
-    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Keepsake does not exist'), { name: 'ValidationError' }));
-    cfn.on(ListStackResourcesCommand).rejects(Object.assign(new Error('Stack with id Keepsake does not exist'), { name: 'ValidationError' }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id Keepsake does not exist'), { name: 'ValidationError' }));
+    cfn
+      .on(ListStackResourcesCommand)
+      .rejects(Object.assign(new Error('Stack with id Keepsake does not exist'), { name: 'ValidationError' }));
     expect(await run()).toBe(1);
     expect(lineOf(out, 'find the API')).toBe('FAIL find the API: Stack with id Keepsake does not exist');
-    expect(stepHeads(out)).toEqual(['FAIL find the API', ...ALL_STEPS.slice(1, 6).map((s) => `SKIP ${s}`), 'FAIL fire test alarm']);
+    expect(stepHeads(out)).toEqual([
+      'FAIL find the API',
+      ...ALL_STEPS.slice(1, 6).map((s) => `SKIP ${s}`),
+      'FAIL fire test alarm',
+    ]);
     expect(fake.calls).toEqual([]);
     expect(cw).not.toHaveReceivedCommand(SetAlarmStateCommand);
   });
 
   it('an alarm that cannot be set back is a FAIL, after the attempt to reset it', async () => {
     const { run, out } = await start();
-    cw.on(SetAlarmStateCommand, { StateValue: 'OK' }).rejects(new Error('User is not authorized to perform: cloudwatch:SetAlarmState'));
+    cw.on(SetAlarmStateCommand, { StateValue: 'OK' }).rejects(
+      new Error('User is not authorized to perform: cloudwatch:SetAlarmState'),
+    );
     expect(await run()).toBe(1);
-    expect(lineOf(out, 'fire test alarm')).toBe('FAIL fire test alarm: User is not authorized to perform: cloudwatch:SetAlarmState');
+    expect(lineOf(out, 'fire test alarm')).toBe(
+      'FAIL fire test alarm: User is not authorized to perform: cloudwatch:SetAlarmState',
+    );
     expect(alarmStates()).toEqual([
       { AlarmName: ALARMS.backup.name, StateValue: 'ALARM' },
       { AlarmName: ALARMS.backup.name, StateValue: 'OK' },

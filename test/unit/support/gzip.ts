@@ -10,7 +10,8 @@ export function gzipMembers(file: Buffer): Buffer[] {
   let at = 0;
   while (at < file.length) {
     if (file.length - at < 18) throw new Error(`truncated gzip member at offset ${at}`);
-    if (file[at] !== 0x1f || file[at + 1] !== 0x8b || file[at + 2] !== 8) throw new Error(`no gzip header at offset ${at}`);
+    if (file[at] !== 0x1f || file[at + 1] !== 0x8b || file[at + 2] !== 8)
+      throw new Error(`no gzip header at offset ${at}`);
     const flags = file[at + 3] ?? 0;
     let body = at + 10;
     if (flags & 0x04) body += 2 + file.readUInt16LE(body); // FEXTRA
@@ -24,7 +25,8 @@ export function gzipMembers(file: Buffer): Buffer[] {
     const trailer = body + engine.bytesWritten;
     if (trailer + 8 > file.length) throw new Error(`gzip member at offset ${at} has no trailer`);
     if (file.readUInt32LE(trailer) !== crc32(buffer)) throw new Error(`CRC mismatch in member at offset ${at}`);
-    if (file.readUInt32LE(trailer + 4) !== buffer.length % 2 ** 32) throw new Error(`length mismatch in member at offset ${at}`);
+    if (file.readUInt32LE(trailer + 4) !== buffer.length % 2 ** 32)
+      throw new Error(`length mismatch in member at offset ${at}`);
     members.push(buffer);
     at = trailer + 8;
   }

@@ -63,7 +63,7 @@ export function randomBytesFrom(random: () => number, length: number): Buffer {
 /** Cuts `data` into chunks of random sizes between 1 and `maxChunk`. */
 export function randomChunks(random: () => number, data: Buffer, maxChunk: number): Buffer[] {
   const parts: Buffer[] = [];
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     const size = 1 + Math.floor(random() * maxChunk);
     parts.push(data.subarray(at, at + size));
     at += size;

@@ -41,10 +41,12 @@ describe('converting to an EventBridge Scheduler expression', () => {
   });
 
   it('refuses both day fields restricted under AND, which EventBridge cannot express either', () => {
-    expect(scheduleCronProblem('0 0 */2 * */2')).toBe('EventBridge Scheduler cannot restrict both day-of-month (*/2) and day-of-week (*/2): put * in one of them');
+    expect(scheduleCronProblem('0 0 */2 * */2')).toBe(
+      'EventBridge Scheduler cannot restrict both day-of-month (*/2) and day-of-week (*/2): put * in one of them',
+    );
   });
 
-  it('stays within Scheduler\'s 256 characters even for the longest lists (pairs of values with gaps)', () => {
+  it("stays within Scheduler's 256 characters even for the longest lists (pairs of values with gaps)", () => {
     const pairs = (min: number, max: number) => {
       const parts: string[] = [];
       for (let v = min; v <= max; v += 3) parts.push(v + 1 <= max ? `${v}-${v + 1}` : `${v}`);

@@ -1,17 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { nextRuns } from '../../../types/cron.ts';
 
-const runs = (cron: string, timeZone: string, after: string, count = 3) => nextRuns(cron, timeZone, new Date(after), count).map((run) => run.toISOString());
+const runs = (cron: string, timeZone: string, after: string, count = 3) =>
+  nextRuns(cron, timeZone, new Date(after), count).map((run) => run.toISOString());
 
 describe('next run times', () => {
   it('are strictly after the given instant, in UTC for a UTC schedule', () => {
-    expect(runs('0 2 * * *', 'UTC', '2025-06-01T02:00:00Z')).toEqual(['2025-06-02T02:00:00.000Z', '2025-06-03T02:00:00.000Z', '2025-06-04T02:00:00.000Z']);
+    expect(runs('0 2 * * *', 'UTC', '2025-06-01T02:00:00Z')).toEqual([
+      '2025-06-02T02:00:00.000Z',
+      '2025-06-03T02:00:00.000Z',
+      '2025-06-04T02:00:00.000Z',
+    ]);
     expect(runs('0 2 * * *', 'UTC', '2025-06-01T01:59:59.999Z', 1)).toEqual(['2025-06-01T02:00:00.000Z']);
-    expect(runs('*/20 * * * *', 'UTC', '2025-06-01T10:05:30Z')).toEqual(['2025-06-01T10:20:00.000Z', '2025-06-01T10:40:00.000Z', '2025-06-01T11:00:00.000Z']);
+    expect(runs('*/20 * * * *', 'UTC', '2025-06-01T10:05:30Z')).toEqual([
+      '2025-06-01T10:20:00.000Z',
+      '2025-06-01T10:40:00.000Z',
+      '2025-06-01T11:00:00.000Z',
+    ]);
   });
 
   it('read the wall clock of the time zone (Tokyo is UTC+9, no DST)', () => {
-    expect(runs('30 8 * * *', 'Asia/Tokyo', '2025-06-01T00:00:00Z', 2)).toEqual(['2025-06-01T23:30:00.000Z', '2025-06-02T23:30:00.000Z']);
+    expect(runs('30 8 * * *', 'Asia/Tokyo', '2025-06-01T00:00:00Z', 2)).toEqual([
+      '2025-06-01T23:30:00.000Z',
+      '2025-06-02T23:30:00.000Z',
+    ]);
   });
 
   it('roll over month and year ends, and skip months without the day', () => {
@@ -22,11 +34,18 @@ describe('next run times', () => {
       '2025-07-31T00:00:00.000Z',
     ]);
     expect(runs('59 23 31 12 *', 'UTC', '2025-12-31T23:59:00Z', 1)).toEqual(['2026-12-31T23:59:00.000Z']);
-    expect(runs('0 0 1 * *', 'Europe/Berlin', '2025-12-15T00:00:00Z', 2)).toEqual(['2025-12-31T23:00:00.000Z', '2026-01-31T23:00:00.000Z']);
+    expect(runs('0 0 1 * *', 'Europe/Berlin', '2025-12-15T00:00:00Z', 2)).toEqual([
+      '2025-12-31T23:00:00.000Z',
+      '2026-01-31T23:00:00.000Z',
+    ]);
   });
 
   it('land on February 29 in leap years only (2100 is not one)', () => {
-    expect(runs('0 0 29 2 *', 'UTC', '2025-01-01T00:00:00Z')).toEqual(['2028-02-29T00:00:00.000Z', '2032-02-29T00:00:00.000Z', '2036-02-29T00:00:00.000Z']);
+    expect(runs('0 0 29 2 *', 'UTC', '2025-01-01T00:00:00Z')).toEqual([
+      '2028-02-29T00:00:00.000Z',
+      '2032-02-29T00:00:00.000Z',
+      '2036-02-29T00:00:00.000Z',
+    ]);
     expect(runs('0 0 29 2 *', 'UTC', '2096-03-01T00:00:00Z', 1)).toEqual(['2104-02-29T00:00:00.000Z']);
   });
 
@@ -41,13 +60,23 @@ describe('next run times', () => {
   });
 
   it('match day-of-month AND day-of-week when one of them starts with * (odd days that are Mondays)', () => {
-    expect(runs('0 0 */2 * MON', 'UTC', '2025-01-01T00:00:00Z', 3)).toEqual(['2025-01-13T00:00:00.000Z', '2025-01-27T00:00:00.000Z', '2025-02-03T00:00:00.000Z']);
+    expect(runs('0 0 */2 * MON', 'UTC', '2025-01-01T00:00:00Z', 3)).toEqual([
+      '2025-01-13T00:00:00.000Z',
+      '2025-01-27T00:00:00.000Z',
+      '2025-02-03T00:00:00.000Z',
+    ]);
     // `*` in day-of-month leaves day-of-week alone: every Sunday.
-    expect(runs('0 12 * * 0', 'UTC', '2025-01-01T00:00:00Z', 2)).toEqual(['2025-01-05T12:00:00.000Z', '2025-01-12T12:00:00.000Z']);
+    expect(runs('0 12 * * 0', 'UTC', '2025-01-01T00:00:00Z', 2)).toEqual([
+      '2025-01-05T12:00:00.000Z',
+      '2025-01-12T12:00:00.000Z',
+    ]);
   });
 
   it('run every day of the range for a day-of-week range (Mon-Fri skips the weekend)', () => {
-    expect(runs('0 9 * * 1-5', 'UTC', '2025-01-03T10:00:00Z', 2)).toEqual(['2025-01-06T09:00:00.000Z', '2025-01-07T09:00:00.000Z']);
+    expect(runs('0 9 * * 1-5', 'UTC', '2025-01-03T10:00:00Z', 2)).toEqual([
+      '2025-01-06T09:00:00.000Z',
+      '2025-01-07T09:00:00.000Z',
+    ]);
   });
 
   it('are empty when asked for none', () => {
@@ -75,8 +104,14 @@ describe('next run times across daylight saving changes (EventBridge Scheduler: 
     });
 
     it('spring forward: runs next to the gap keep their local time', () => {
-      expect(runs('59 1 * * *', 'Europe/Berlin', '2025-03-29T12:00:00Z', 2)).toEqual(['2025-03-30T00:59:00.000Z', '2025-03-30T23:59:00.000Z']);
-      expect(runs('0 3 * * *', 'Europe/Berlin', '2025-03-29T12:00:00Z', 2)).toEqual(['2025-03-30T01:00:00.000Z', '2025-03-31T01:00:00.000Z']);
+      expect(runs('59 1 * * *', 'Europe/Berlin', '2025-03-29T12:00:00Z', 2)).toEqual([
+        '2025-03-30T00:59:00.000Z',
+        '2025-03-30T23:59:00.000Z',
+      ]);
+      expect(runs('0 3 * * *', 'Europe/Berlin', '2025-03-29T12:00:00Z', 2)).toEqual([
+        '2025-03-30T01:00:00.000Z',
+        '2025-03-31T01:00:00.000Z',
+      ]);
     });
 
     it('fall back: a daily 02:30 run happens once, at the first (summer time) 02:30', () => {

@@ -42,7 +42,10 @@ describe('parsing a cron expression', () => {
   });
 
   it.each([
-    ['0 0 * * * *', 'cron must have 5 fields (minute hour day-of-month month day-of-week), got 6 (seconds and year fields are not supported)'],
+    [
+      '0 0 * * * *',
+      'cron must have 5 fields (minute hour day-of-month month day-of-week), got 6 (seconds and year fields are not supported)',
+    ],
     ['0 0 * *', 'cron must have 5 fields (minute hour day-of-month month day-of-week), got 4'],
     ['', 'cron must have 5 fields (minute hour day-of-month month day-of-week), got 0'],
     ['@daily', 'cron must have 5 fields (minute hour day-of-month month day-of-week), got 1'],

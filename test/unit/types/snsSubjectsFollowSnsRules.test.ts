@@ -24,7 +24,8 @@ describe('SNS subjects', () => {
     const long = snsSubject(`Keepsake: backup of ${'a'.repeat(200)} failed`);
     expect(long).toHaveLength(99);
     expect(long.endsWith('...')).toBe(true);
-    for (const text of ['\n\n', '本番', '  \t', 'Keepsake: 😀'.repeat(20)]) expect(snsSubjectProblem(snsSubject(text)), text).toBeUndefined();
+    for (const text of ['\n\n', '本番', '  \t', 'Keepsake: 😀'.repeat(20)])
+      expect(snsSubjectProblem(snsSubject(text)), text).toBeUndefined();
   });
 
   it('refuses messages over 256 KB of UTF-8', () => {
@@ -38,13 +39,19 @@ describe('the local SNS refuses what SNS refuses', () => {
   const publish = localPublish((n) => delivered.push(n), ['Backup']);
 
   it('delivers a publish SNS would take', async () => {
-    await expect(publish('Backup')({ TopicArn: TOPIC, Subject: 'Keepsake: ok', Message: 'm' })).resolves.toMatchObject({ MessageId: expect.any(String) });
+    await expect(publish('Backup')({ TopicArn: TOPIC, Subject: 'Keepsake: ok', Message: 'm' })).resolves.toMatchObject({
+      MessageId: expect.any(String),
+    });
     expect(delivered).toHaveLength(1);
   });
 
   it('refuses a subject SNS refuses, and a machine whose role may not publish', async () => {
-    await expect(publish('Backup')({ TopicArn: TOPIC, Subject: 'Keepsake: 本番\nfailed', Message: 'm' })).rejects.toMatchObject({ name: 'SNS.InvalidParameterException' });
-    await expect(publish('Restore')({ TopicArn: TOPIC, Subject: 'Keepsake: ok', Message: 'm' })).rejects.toMatchObject({ name: 'SNS.AuthorizationErrorException' });
+    await expect(
+      publish('Backup')({ TopicArn: TOPIC, Subject: 'Keepsake: 本番\nfailed', Message: 'm' }),
+    ).rejects.toMatchObject({ name: 'SNS.InvalidParameterException' });
+    await expect(publish('Restore')({ TopicArn: TOPIC, Subject: 'Keepsake: ok', Message: 'm' })).rejects.toMatchObject({
+      name: 'SNS.AuthorizationErrorException',
+    });
     expect(delivered).toHaveLength(1);
   });
 });

@@ -15,7 +15,15 @@ describe('the console cron builder', () => {
   });
 
   it('keeps anything the presets cannot say as raw cron', () => {
-    for (const cron of ['*/15 * * * *', '0 9-17 * * 1-5', '0 0 1 1 *', '0 2 1 * 1', '0 24 * * *', '61 * * * *', 'nonsense']) {
+    for (const cron of [
+      '*/15 * * * *',
+      '0 9-17 * * 1-5',
+      '0 0 1 1 *',
+      '0 2 1 * 1',
+      '0 24 * * *',
+      '61 * * * *',
+      'nonsense',
+    ]) {
       expect(fromCron(cron)).toEqual({ kind: 'raw', expression: cron });
     }
     expect(toCron({ kind: 'raw', expression: '  */5 * * * *  ' })).toBe('*/5 * * * *');

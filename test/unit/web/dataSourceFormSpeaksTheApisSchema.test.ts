@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { UpdateDataSourceSchema, type DataSource } from '../../../types/dataSource.ts';
 import { fieldErrors } from '../../../types/zodMessages.ts';
-import { editValues, fieldMessages, NEW_SOURCE_VALUES, SOURCE_FIELDS, sourceFormSchema, updateBody } from '../../../web/src/dataSourceForm.ts';
+import {
+  editValues,
+  fieldMessages,
+  NEW_SOURCE_VALUES,
+  SOURCE_FIELDS,
+  sourceFormSchema,
+  updateBody,
+} from '../../../web/src/dataSourceForm.ts';
 
 const SOURCE: DataSource = {
   id: 'src-1',
@@ -24,7 +31,14 @@ const problemsOf = (editing: boolean, values: unknown) => {
 
 describe('the data-source form checks fields with the API schema before sending', () => {
   it("puts the API's message under every empty required field of a new source, each one a control of the form", () => {
-    const problems = problemsOf(false, { ...NEW_SOURCE_VALUES, name: '', host: '', database: '', username: '', password: '' });
+    const problems = problemsOf(false, {
+      ...NEW_SOURCE_VALUES,
+      name: '',
+      host: '',
+      database: '',
+      username: '',
+      password: '',
+    });
     expect(problems).toEqual({
       name: 'name is required',
       host: 'host is required',
@@ -36,18 +50,37 @@ describe('the data-source form checks fields with the API schema before sending'
   });
 
   it('names bad values the way the API does: a port out of range, a host with a space, no number at all', () => {
-    const valid = { ...NEW_SOURCE_VALUES, name: 'x', host: 'db.example.com', database: 'shop', username: 'u', password: 'p' };
+    const valid = {
+      ...NEW_SOURCE_VALUES,
+      name: 'x',
+      host: 'db.example.com',
+      database: 'shop',
+      username: 'u',
+      password: 'p',
+    };
     expect(problemsOf(false, valid)).toEqual({});
     expect(problemsOf(false, { ...valid, port: 70000 })).toEqual({ port: 'port must be between 1 and 65535' });
     expect(problemsOf(false, { ...valid, port: Number.NaN })).toEqual({ port: 'port must be a number' });
-    expect(problemsOf(false, { ...valid, host: 'db example' })).toEqual({ host: expect.stringMatching(/^host must be a hostname or IP address/) });
+    expect(problemsOf(false, { ...valid, host: 'db example' })).toEqual({
+      host: expect.stringMatching(/^host must be a hostname or IP address/),
+    });
   });
 });
 
 describe('editing a source: the password is write-only', () => {
   it('starts from the stored fields (TLS CA included) with the password blank, and a blank password is valid', () => {
     const values = editValues(SOURCE);
-    expect(values).toEqual({ name: 'Shop production', engine: 'mysql', host: SOURCE.host, port: 3306, database: 'shop', username: 'backup', tls: SOURCE.tls, enabled: true, password: '' });
+    expect(values).toEqual({
+      name: 'Shop production',
+      engine: 'mysql',
+      host: SOURCE.host,
+      port: 3306,
+      database: 'shop',
+      username: 'backup',
+      tls: SOURCE.tls,
+      enabled: true,
+      password: '',
+    });
     expect(problemsOf(true, values)).toEqual({});
     // A new source still needs one.
     expect(problemsOf(false, values)).toEqual({ password: 'password is required' });
@@ -65,7 +98,10 @@ describe('editing a source: the password is write-only', () => {
   });
 
   it('sends TLS whole when its mode changes, keeping the stored CA (the API replaces the TLS setting as sent)', () => {
-    const values = sourceFormSchema(true).parse({ ...editValues(SOURCE), tls: { ...SOURCE.tls, mode: 'verify-identity' } });
+    const values = sourceFormSchema(true).parse({
+      ...editValues(SOURCE),
+      tls: { ...SOURCE.tls, mode: 'verify-identity' },
+    });
     const body = updateBody(SOURCE, values);
     expect(body).toEqual({ tls: { mode: 'verify-identity', caPem: SOURCE.tls.caPem } });
     expect(UpdateDataSourceSchema.safeParse(body).success).toBe(true);

@@ -4,7 +4,18 @@ import { isOverdue } from '../../../web/src/overdue.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z'); // a Monday
 const schedule = (cron: string, enabled = true, createdAt = '2026-11-01T00:00:00Z'): Schedule =>
-  ({ id: 's', sourceId: 'src', cron, timeZone: 'UTC', enabled, createdAt, updatedAt: createdAt, retention: { daily: 7, weekly: 4, monthly: 6 }, verify: { when: 'never', testRestore: false }, nextRuns: [] }) as unknown as Schedule;
+  ({
+    id: 's',
+    sourceId: 'src',
+    cron,
+    timeZone: 'UTC',
+    enabled,
+    createdAt,
+    updatedAt: createdAt,
+    retention: { daily: 7, weekly: 4, monthly: 6 },
+    verify: { when: 'never', testRestore: false },
+    nextRuns: [],
+  }) as unknown as Schedule;
 
 describe('the dashboard calls a source overdue', () => {
   it('when its last success is older than twice its schedule interval', () => {

@@ -15,7 +15,7 @@ const event = (principal: string, principalName?: string): ListedAuditEvent => (
 const listed = [event('arn:aws:iam::123456789012:user/alice'), event(ADA, 'Ada@Example.com')];
 
 describe("the audit log's principal filter, given an e-mail address", () => {
-  it("offers the principal the listed events show under that address, whatever its case or spaces", () => {
+  it('offers the principal the listed events show under that address, whatever its case or spaces', () => {
     expect(emailInPrincipalFilter('ada@example.com', listed)).toEqual({ principal: ADA });
     expect(emailInPrincipalFilter('  ADA@example.com ', listed)).toEqual({ principal: ADA });
   });
@@ -26,7 +26,15 @@ describe("the audit log's principal filter, given an e-mail address", () => {
   });
 
   it('leaves principals alone, even those containing an address', () => {
-    for (const typed of ['', ADA, 'arn:aws:iam::123456789012:user/ada@example.com', 'keepsake:retention', 'ada@', 'ada@example', 'eu-west-1:0f4c9a52-6b1e-4d7a-9e3f-2a8b7c6d5e41']) {
+    for (const typed of [
+      '',
+      ADA,
+      'arn:aws:iam::123456789012:user/ada@example.com',
+      'keepsake:retention',
+      'ada@',
+      'ada@example',
+      'eu-west-1:0f4c9a52-6b1e-4d7a-9e3f-2a8b7c6d5e41',
+    ]) {
       expect(emailInPrincipalFilter(typed, listed), typed).toBeUndefined();
     }
   });

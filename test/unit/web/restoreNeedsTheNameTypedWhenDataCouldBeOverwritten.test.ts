@@ -1,17 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import { CreateRestoreSchema } from '../../../types/restore.ts';
-import { confirmationNeeded, databaseNameProblem, describeContents, restoreBody, restoreReady, type RestoreChoice, type TargetLookup } from '../../../web/src/restoreTarget.ts';
+import {
+  confirmationNeeded,
+  databaseNameProblem,
+  describeContents,
+  restoreBody,
+  restoreReady,
+  type RestoreChoice,
+  type TargetLookup,
+} from '../../../web/src/restoreTarget.ts';
 
 const absent: TargetLookup = { state: 'found', inspection: { database: 'shop_restored', exists: false } };
-const present: TargetLookup = { state: 'found', inspection: { database: 'shop', exists: true, tableCount: 2, tables: [{ name: 'orders', kind: 'table', approxRows: 10, bytes: 16384 }, { name: 'recent', kind: 'view' }] } };
-const failed: TargetLookup = { state: 'failed', reason: 'cannot inspect database "shop": ERROR 1045 (28000): Access denied' };
+const present: TargetLookup = {
+  state: 'found',
+  inspection: {
+    database: 'shop',
+    exists: true,
+    tableCount: 2,
+    tables: [
+      { name: 'orders', kind: 'table', approxRows: 10, bytes: 16384 },
+      { name: 'recent', kind: 'view' },
+    ],
+  },
+};
+const failed: TargetLookup = {
+  state: 'failed',
+  reason: 'cannot inspect database "shop": ERROR 1045 (28000): Access denied',
+};
 const checking: TargetLookup = { state: 'checking' };
 
-const choice = (overrides: Partial<RestoreChoice>): RestoreChoice => ({ database: 'shop', intoNew: false, confirm: '', lookup: present, ...overrides });
+const choice = (overrides: Partial<RestoreChoice>): RestoreChoice => ({
+  database: 'shop',
+  intoNew: false,
+  confirm: '',
+  lookup: present,
+  ...overrides,
+});
 
 describe('the restore dialog asks for the name to be typed again', () => {
   it('always when restoring over the source database, whatever the lookup says (or if it failed)', () => {
-    for (const lookup of [absent, present, failed, checking]) expect({ lookup: lookup.state, needed: confirmationNeeded(false, lookup) }).toEqual({ lookup: lookup.state, needed: true });
+    for (const lookup of [absent, present, failed, checking])
+      expect({ lookup: lookup.state, needed: confirmationNeeded(false, lookup) }).toEqual({
+        lookup: lookup.state,
+        needed: true,
+      });
   });
 
   it('into a "new" database only when it exists already or could not be checked', () => {
@@ -53,7 +85,12 @@ describe('the Restore button', () => {
 describe('the restore body', () => {
   it('repeats the name itself for a new database, and sends what was typed otherwise, as the API checks', () => {
     const intoNew = restoreBody('b-1', 'src-1', choice({ intoNew: true, database: 'shop_restored', lookup: absent }));
-    expect(intoNew).toEqual({ backupId: 'b-1', targetSourceId: 'src-1', targetDatabase: 'shop_restored', confirmDatabase: 'shop_restored' });
+    expect(intoNew).toEqual({
+      backupId: 'b-1',
+      targetSourceId: 'src-1',
+      targetDatabase: 'shop_restored',
+      confirmDatabase: 'shop_restored',
+    });
     expect(CreateRestoreSchema.safeParse(intoNew).success).toBe(true);
 
     // Typed wrong (the button is disabled then): the API would refuse it too.
@@ -67,10 +104,16 @@ describe('what the target holds, in words', () => {
   it('counts tables and views, and says when the list is cut', () => {
     if (present.state !== 'found' || !present.inspection.exists) throw new Error('fixture');
     expect(describeContents(present.inspection)).toBe('1 table and 1 view');
-    expect(describeContents({ ...present.inspection, tableCount: 1, tables: [{ name: 'orders', kind: 'table' }] })).toBe('1 table');
+    expect(
+      describeContents({ ...present.inspection, tableCount: 1, tables: [{ name: 'orders', kind: 'table' }] }),
+    ).toBe('1 table');
     expect(describeContents({ ...present.inspection, tableCount: 0, tables: [] })).toBe('0 tables');
-    expect(describeContents({ ...present.inspection, tableCount: 620, tables: Array.from({ length: 500 }, (_, i) => ({ name: `t${i}`, kind: 'table' as const })) })).toBe(
-      '620 tables and views (the first 500 listed)',
-    );
+    expect(
+      describeContents({
+        ...present.inspection,
+        tableCount: 620,
+        tables: Array.from({ length: 500 }, (_, i) => ({ name: `t${i}`, kind: 'table' as const })),
+      }),
+    ).toBe('620 tables and views (the first 500 listed)');
   });
 });

@@ -19,7 +19,13 @@ describe("the console's role from the ID token's cognito:groups", () => {
   });
 
   it('reads the claims of a JWT payload, base64url and UTF-8 included', () => {
-    const claims = { iss: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc', exp: 1_900_000_000, email: 'zoë@example.com', 'cognito:groups': ['operator'], n: '>>>???' };
+    const claims = {
+      iss: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc',
+      exp: 1_900_000_000,
+      email: 'zoë@example.com',
+      'cognito:groups': ['operator'],
+      n: '>>>???',
+    };
     const token = `${base64url({ alg: 'RS256' })}.${base64url(claims)}.c2ln`;
     expect(token.split('.')[1]).toMatch(/[-_]/);
     expect(claimsOf(token)).toEqual(claims);

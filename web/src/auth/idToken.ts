@@ -23,5 +23,8 @@ export function claimsOf(token: string): IdClaims {
 /** The widest Keepsake role among a user's Cognito groups (`cognito:groups`), as the identity pool picks it; none without one. */
 export function roleFromGroups(groups: readonly string[] | undefined): Role | undefined {
   const roles = (groups ?? []).flatMap((group) => RoleSchema.safeParse(group).data ?? []);
-  return roles.reduce<Role | undefined>((widest, role) => (widest === undefined || roleAllows(role, widest) ? role : widest), undefined);
+  return roles.reduce<Role | undefined>(
+    (widest, role) => (widest === undefined || roleAllows(role, widest) ? role : widest),
+    undefined,
+  );
 }

@@ -1,4 +1,8 @@
-const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 
 /** 32 random bytes as 43 base64url characters: a PKCE code verifier (RFC 7636 §4.1), or an OAuth `state`. */
 export const randomToken = (): string => base64url(crypto.getRandomValues(new Uint8Array(32)));

@@ -33,12 +33,17 @@ interface Pending {
 }
 
 const redirectUri = () => `${location.origin}${SIGN_IN_CALLBACK_PATH}`;
-const authUrl = (auth: CognitoAuth, path: string, params: Record<string, string>) => `${auth.authDomain.replace(/\/+$/, '')}${path}?${new URLSearchParams(params)}`;
+const authUrl = (auth: CognitoAuth, path: string, params: Record<string, string>) =>
+  `${auth.authDomain.replace(/\/+$/, '')}${path}?${new URLSearchParams(params)}`;
 const read = <T>(key: string): T | undefined => JSON.parse(sessionStorage.getItem(key) ?? 'null') ?? undefined;
 
 /** Sends the browser to the hosted UI, which comes back to the callback route with a code for this PKCE challenge. */
 async function signIn(auth: CognitoAuth): Promise<void> {
-  const pending: Pending = { verifier: randomToken(), state: randomToken(), returnTo: `${location.pathname}${location.search}` };
+  const pending: Pending = {
+    verifier: randomToken(),
+    state: randomToken(),
+    returnTo: `${location.pathname}${location.search}`,
+  };
   sessionStorage.setItem(PENDING, JSON.stringify(pending));
   location.assign(
     authUrl(auth, '/oauth2/authorize', {
@@ -66,7 +71,8 @@ async function finishSignIn(auth: CognitoAuth): Promise<void> {
   sessionStorage.removeItem(PENDING);
   if (params.has('error')) throw new Error(`Sign-in failed: ${params.get('error_description') ?? params.get('error')}`);
   const code = params.get('code');
-  if (!pending || !code || params.get('state') !== pending.state) throw new Error('This sign-in was not started here (or was already used): sign in again.');
+  if (!pending || !code || params.get('state') !== pending.state)
+    throw new Error('This sign-in was not started here (or was already used): sign in again.');
   sessionStorage.setItem(TOKENS, JSON.stringify(await exchangeCode(auth, code, pending.verifier, redirectUri())));
   history.replaceState(null, '', pending.returnTo.startsWith(SIGN_IN_CALLBACK_PATH) ? '/' : pending.returnTo);
 }
@@ -77,7 +83,8 @@ async function finishSignIn(auth: CognitoAuth): Promise<void> {
  */
 function credentialsProvider(auth: CognitoAuth, first: Tokens): () => Promise<AwsCredentialIdentity> {
   let tokens = first;
-  let cached: { readonly credentials: Promise<AwsCredentialIdentity & { expiration: Date }>; expiresAt: number } | undefined;
+  let cached:
+    { readonly credentials: Promise<AwsCredentialIdentity & { expiration: Date }>; expiresAt: number } | undefined;
   const fresh = async () => {
     if (claimsOf(tokens.idToken).exp * 1000 - Date.now() < RENEW_BEFORE_MS) {
       try {
@@ -109,7 +116,11 @@ function credentialsProvider(auth: CognitoAuth, first: Tokens): () => Promise<Aw
  * or signed out with the reason when a sign-in went wrong. Finishes a sign-in on the callback route.
  */
 export async function cognitoSignIn(auth: CognitoAuth, region: string): Promise<SignInState> {
-  const signedOut = (problem?: string): SignInState => ({ kind: 'signedOut', ...(problem && { problem }), signIn: () => signIn(auth) });
+  const signedOut = (problem?: string): SignInState => ({
+    kind: 'signedOut',
+    ...(problem && { problem }),
+    signIn: () => signIn(auth),
+  });
   try {
     if (location.pathname === SIGN_IN_CALLBACK_PATH) await finishSignIn(auth);
     const tokens = read<Tokens>(TOKENS);
@@ -118,11 +129,21 @@ export async function cognitoSignIn(auth: CognitoAuth, region: string): Promise<
     const role = roleFromGroups(claims['cognito:groups']);
     if (!role) {
       sessionStorage.removeItem(TOKENS);
-      return signedOut(`${claims.email ?? 'This account'} is in none of the groups viewer, operator or admin: ask a Keepsake admin to add it to one.`);
+      return signedOut(
+        `${claims.email ?? 'This account'} is in none of the groups viewer, operator or admin: ask a Keepsake admin to add it to one.`,
+      );
     }
     const credentials = credentialsProvider(auth, tokens);
     await credentials();
-    return { kind: 'signedIn', account: { name: claims.email ?? 'signed in', role, sign: executeApiSigner({ region, credentials }), signOut: () => signOut(auth) } };
+    return {
+      kind: 'signedIn',
+      account: {
+        name: claims.email ?? 'signed in',
+        role,
+        sign: executeApiSigner({ region, credentials }),
+        signOut: () => signOut(auth),
+      },
+    };
   } catch (error) {
     if (location.pathname === SIGN_IN_CALLBACK_PATH) history.replaceState(null, '', '/');
     return signedOut((error as Error).message);

@@ -5,7 +5,15 @@ import { formatBytes, formatDuration, formatTime } from '../format.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
 /** Backups as rows: when, source, status, trigger, size, duration, checksum badge, and per-row actions. */
-export function BackupTable({ backups, sources, actions }: { backups: readonly Backup[]; sources: readonly DataSource[]; actions: (backup: Backup) => React.ReactNode }) {
+export function BackupTable({
+  backups,
+  sources,
+  actions,
+}: {
+  backups: readonly Backup[];
+  sources: readonly DataSource[];
+  actions: (backup: Backup) => React.ReactNode;
+}) {
   const nameOf = (id: string) => sources.find((s) => s.id === id)?.name ?? id;
   return (
     <div className="card overflow-x-auto">
@@ -36,7 +44,11 @@ export function BackupTable({ backups, sources, actions }: { backups: readonly B
               </td>
               <td>
                 <StatusBadge status={b.status} />
-                {b.error ? <span className="block max-w-xs truncate text-xs text-red-700 dark:text-red-400" title={b.error}>{b.error}</span> : null}
+                {b.error ? (
+                  <span className="block max-w-xs truncate text-xs text-red-700 dark:text-red-400" title={b.error}>
+                    {b.error}
+                  </span>
+                ) : null}
               </td>
               <td>{b.trigger}</td>
               <td className="text-right tabular-nums">{formatBytes(b.compressedBytes)}</td>
@@ -45,7 +57,15 @@ export function BackupTable({ backups, sources, actions }: { backups: readonly B
                 {b.status === 'succeeded' ? (
                   <span title={b.sha256 ? `SHA-256 ${b.sha256}` : undefined}>
                     <StatusBadge
-                      status={b.objectMissingAt ? 'object missing' : b.verification?.status === 'verified' ? 'verified' : b.verification?.status === 'failed' ? 'failed' : 'unverified'}
+                      status={
+                        b.objectMissingAt
+                          ? 'object missing'
+                          : b.verification?.status === 'verified'
+                            ? 'verified'
+                            : b.verification?.status === 'failed'
+                              ? 'failed'
+                              : 'unverified'
+                      }
                     />
                   </span>
                 ) : (

@@ -13,7 +13,11 @@ class ChartBoundary extends Component<{ children: ReactNode }, { failed: boolean
     return { failed: true };
   }
   override render() {
-    return this.state.failed ? <p className="text-sm text-slate-500">The chart could not be loaded: the table below has its numbers.</p> : this.props.children;
+    return this.state.failed ? (
+      <p className="text-sm text-slate-500">The chart could not be loaded: the table below has its numbers.</p>
+    ) : (
+      this.props.children
+    );
   }
 }
 
@@ -23,7 +27,19 @@ interface Column {
 }
 
 /** A chart's card: its title, the chart (or why there is none) and the same numbers as a table on demand. */
-function ChartCard({ title, empty, chart, columns, daily }: { title: string; empty: string | undefined; chart: ReactNode; columns: readonly Column[]; daily: readonly DailyStats[] }) {
+function ChartCard({
+  title,
+  empty,
+  chart,
+  columns,
+  daily,
+}: {
+  title: string;
+  empty: string | undefined;
+  chart: ReactNode;
+  columns: readonly Column[];
+  daily: readonly DailyStats[];
+}) {
   return (
     <section className="card flex min-w-0 flex-col gap-2" aria-label={title}>
       <h2 className="font-semibold">{title}</h2>
@@ -31,7 +47,15 @@ function ChartCard({ title, empty, chart, columns, daily }: { title: string; emp
         <p className="text-sm text-slate-600 dark:text-slate-400">{empty}</p>
       ) : (
         <ChartBoundary>
-          <Suspense fallback={<p role="status" className="flex h-56 items-center justify-center text-sm text-slate-500">Loading the chart…</p>}>{chart}</Suspense>
+          <Suspense
+            fallback={
+              <p role="status" className="flex h-56 items-center justify-center text-sm text-slate-500">
+                Loading the chart…
+              </p>
+            }
+          >
+            {chart}
+          </Suspense>
         </ChartBoundary>
       )}
       <details className="text-sm">
@@ -70,7 +94,8 @@ function ChartCard({ title, empty, chart, columns, daily }: { title: string; emp
   );
 }
 
-const sum = (daily: readonly DailyStats[], pick: (d: DailyStats) => number) => daily.reduce((total, d) => total + pick(d), 0);
+const sum = (daily: readonly DailyStats[], pick: (d: DailyStats) => number) =>
+  daily.reduce((total, d) => total + pick(d), 0);
 
 /** "Storage, last 30 days" and "Backups per day", from the stats' daily series (oldest first). */
 export function DashboardCharts({ daily }: { daily: readonly DailyStats[] }) {

@@ -1,7 +1,17 @@
 import { useId, type ReactElement, cloneElement } from 'react';
 
 /** A labelled form control with its field-level message, linked for screen readers. */
-export function Field({ label, error, hint, children }: { label: string; error?: string; hint?: string; children: ReactElement<Record<string, unknown>> }) {
+export function Field({
+  label,
+  error,
+  hint,
+  children,
+}: {
+  label: string;
+  error?: string;
+  hint?: string;
+  children: ReactElement<Record<string, unknown>>;
+}) {
   const id = useId();
   const messageId = `${id}-message`;
   return (
@@ -9,7 +19,11 @@ export function Field({ label, error, hint, children }: { label: string; error?:
       <label htmlFor={id} className="text-sm font-medium">
         {label}
       </label>
-      {cloneElement(children, { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': error || hint ? messageId : undefined })}
+      {cloneElement(children, {
+        id,
+        'aria-invalid': error ? true : undefined,
+        'aria-describedby': error || hint ? messageId : undefined,
+      })}
       {error ? (
         <p id={messageId} className="text-xs text-red-700 dark:text-red-400">
           {error}

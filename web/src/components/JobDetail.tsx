@@ -6,7 +6,15 @@ import { LogView } from './LogView.tsx';
  * The page of one backup or restore: a way back to its list, its title and actions, its error (when it failed),
  * its record as label/value rows and the runner's live log.
  */
-export function JobDetail({ back, title, actions, error, rows, logPath, finishedAt }: {
+export function JobDetail({
+  back,
+  title,
+  actions,
+  error,
+  rows,
+  logPath,
+  finishedAt,
+}: {
   back: { readonly to: string; readonly label: string };
   title: string;
   actions?: ReactNode;
@@ -27,7 +35,10 @@ export function JobDetail({ back, title, actions, error, rows, logPath, finished
         {actions}
       </div>
       {error ? (
-        <p role="alert" className="rounded-md border border-red-600 bg-red-50 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+        <p
+          role="alert"
+          className="rounded-md border border-red-600 bg-red-50 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100"
+        >
           {error}
         </p>
       ) : null}

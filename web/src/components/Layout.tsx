@@ -39,7 +39,10 @@ function useDarkMode(): [boolean, (dark: boolean) => void] {
 export function Layout({ config, account }: { config: ConsoleConfig; account?: Account }) {
   const [dark, setDark] = useDarkMode();
   const can = useCan();
-  const identity = config.auth.kind === 'local' ? `${config.auth.principal}, ${config.auth.role}` : `${account?.name}, ${account?.role}`;
+  const identity =
+    config.auth.kind === 'local'
+      ? `${config.auth.principal}, ${config.auth.role}`
+      : `${account?.name}, ${account?.role}`;
   return (
     <div className="min-h-screen lg:flex">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
@@ -48,7 +51,13 @@ export function Layout({ config, account }: { config: ConsoleConfig; account?: A
       <aside className="border-b border-slate-200 bg-white lg:min-h-screen lg:w-56 lg:border-r lg:border-b-0 dark:border-slate-800 dark:bg-slate-900">
         <div className="flex items-center justify-between px-4 py-3">
           <span className="text-lg font-bold tracking-tight">Keepsake</span>
-          <button type="button" className="btn" onClick={() => setDark(!dark)} aria-pressed={dark} aria-label="Dark mode">
+          <button
+            type="button"
+            className="btn"
+            onClick={() => setDark(!dark)}
+            aria-pressed={dark}
+            aria-label="Dark mode"
+          >
             {dark ? '☾' : '☀'}
           </button>
         </div>

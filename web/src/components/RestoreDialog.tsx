@@ -8,7 +8,14 @@ import { api, errorMessage } from '../api.ts';
 import { formatBytes } from '../format.ts';
 import { useCan } from '../permissions.tsx';
 import { useDataSources } from '../queries.ts';
-import { confirmationNeeded, databaseNameProblem, describeContents, restoreBody, restoreReady, type TargetLookup } from '../restoreTarget.ts';
+import {
+  confirmationNeeded,
+  databaseNameProblem,
+  describeContents,
+  restoreBody,
+  restoreReady,
+  type TargetLookup,
+} from '../restoreTarget.ts';
 import { Field } from './Field.tsx';
 import { Modal } from './Modal.tsx';
 import { SourceOptions } from './SourceOptions.tsx';
@@ -31,7 +38,10 @@ function useTargetLookup(open: boolean, sourceId: string, database: string): Tar
   const allowed = can('inspectDatabase');
   const inspection = useQuery({
     queryKey: ['database', sourceId, settled],
-    queryFn: () => api.get<DatabaseInspection>(`/v1/data-sources/${encodeURIComponent(sourceId)}/databases/${encodeURIComponent(settled)}`),
+    queryFn: () =>
+      api.get<DatabaseInspection>(
+        `/v1/data-sources/${encodeURIComponent(sourceId)}/databases/${encodeURIComponent(settled)}`,
+      ),
     enabled: open && allowed && sourceId !== '' && settled === database && databaseNameProblem(settled) === undefined,
     retry: false,
   });
@@ -42,7 +52,17 @@ function useTargetLookup(open: boolean, sourceId: string, database: string): Tar
 }
 
 /** What restoring into the target does to it, as far as the server told (or why it could not be asked). */
-function TargetPreview({ lookup, database, source, backup }: { lookup: TargetLookup; database: string; source: DataSource | undefined; backup: Backup }) {
+function TargetPreview({
+  lookup,
+  database,
+  source,
+  backup,
+}: {
+  lookup: TargetLookup;
+  database: string;
+  source: DataSource | undefined;
+  backup: Backup;
+}) {
   const on = source ? ` on ${source.name}` : '';
   if (lookup.state === 'checking') {
     return (
@@ -54,7 +74,10 @@ function TargetPreview({ lookup, database, source, backup }: { lookup: TargetLoo
   }
   if (lookup.state === 'failed') {
     return (
-      <p role="alert" className="rounded-md border border-amber-500 bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+      <p
+        role="alert"
+        className="rounded-md border border-amber-500 bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100"
+      >
         Could not look into <strong>{database}</strong>
         {on}, so what it holds is not listed: {lookup.reason}. The restore can still go ahead once you confirm the name.
       </p>
@@ -63,20 +86,33 @@ function TargetPreview({ lookup, database, source, backup }: { lookup: TargetLoo
   const { inspection } = lookup;
   if (!inspection.exists) {
     return (
-      <p role="status" className="rounded-md border border-emerald-600 bg-emerald-50 p-2 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">
+      <p
+        role="status"
+        className="rounded-md border border-emerald-600 bg-emerald-50 p-2 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100"
+      >
         <strong>{database}</strong> does not exist{on}: it will be created.
       </p>
     );
   }
-  const held = backup.tables === undefined ? '' : ` (this backup holds ${backup.tables} table${backup.tables === 1 ? '' : 's'})`;
+  const held =
+    backup.tables === undefined ? '' : ` (this backup holds ${backup.tables} table${backup.tables === 1 ? '' : 's'})`;
   return (
-    <div role="note" aria-label="What will be overwritten" className="flex flex-col gap-2 rounded-md border border-amber-500 bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+    <div
+      role="note"
+      aria-label="What will be overwritten"
+      className="flex flex-col gap-2 rounded-md border border-amber-500 bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100"
+    >
       <p>
         <strong>{inspection.database}</strong> exists{on} with {describeContents(inspection)}.
       </p>
       {inspection.tables.length > 0 ? (
         // Focusable so that a keyboard can scroll a long list.
-        <div tabIndex={0} role="region" aria-label={`Tables of ${inspection.database}`} className="max-h-48 overflow-y-auto rounded bg-white focus-visible:outline-2 focus-visible:outline-sky-600 dark:bg-slate-900">
+        <div
+          tabIndex={0}
+          role="region"
+          aria-label={`Tables of ${inspection.database}`}
+          className="max-h-48 overflow-y-auto rounded bg-white focus-visible:outline-2 focus-visible:outline-sky-600 dark:bg-slate-900"
+        >
           <table className="table">
             <thead>
               <tr>
@@ -92,7 +128,9 @@ function TargetPreview({ lookup, database, source, backup }: { lookup: TargetLoo
                     {table.name}
                     {table.kind === 'view' ? <span className="ml-1 text-xs text-slate-500">view</span> : null}
                   </td>
-                  <td className="text-right tabular-nums">{table.approxRows === undefined ? '—' : `≈ ${table.approxRows.toLocaleString()}`}</td>
+                  <td className="text-right tabular-nums">
+                    {table.approxRows === undefined ? '—' : `≈ ${table.approxRows.toLocaleString()}`}
+                  </td>
                   <td className="text-right tabular-nums">{formatBytes(table.bytes)}</td>
                 </tr>
               ))}
@@ -101,8 +139,9 @@ function TargetPreview({ lookup, database, source, backup }: { lookup: TargetLoo
         </div>
       ) : null}
       <p>
-        Tables and views in this backup{held} are dropped and recreated with the backup's data; the other tables of {inspection.database} are kept. A safety backup of{' '}
-        {inspection.database} is taken first: restoring it undoes this restore.
+        Tables and views in this backup{held} are dropped and recreated with the backup's data; the other tables of{' '}
+        {inspection.database} are kept. A safety backup of {inspection.database} is taken first: restoring it undoes
+        this restore.
       </p>
     </div>
   );
@@ -113,7 +152,15 @@ function TargetPreview({ lookup, database, source, backup }: { lookup: TargetLoo
  * confirmation the dialog shows what the target holds (looked up as the name is typed); the name must be typed
  * again whenever something could be overwritten, including when the lookup failed.
  */
-export function RestoreDialog({ backup, open, onOpenChange }: { backup: Backup; open: boolean; onOpenChange: (open: boolean) => void }) {
+export function RestoreDialog({
+  backup,
+  open,
+  onOpenChange,
+}: {
+  backup: Backup;
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+}) {
   const toast = useToast();
   const sources = useDataSources({ enabled: open });
   const [targetSourceId, setTargetSourceId] = useState(backup.sourceId);
@@ -136,7 +183,12 @@ export function RestoreDialog({ backup, open, onOpenChange }: { backup: Backup; 
   const ready = restoreReady(choice);
   const confirming = confirmationNeeded(intoNew, lookup);
   return (
-    <Modal open={open} onOpenChange={onOpenChange} title="Restore backup" description={`Backup of ${backup.database} from ${new Date(backup.createdAt).toLocaleString()}`}>
+    <Modal
+      open={open}
+      onOpenChange={onOpenChange}
+      title="Restore backup"
+      description={`Backup of ${backup.database} from ${new Date(backup.createdAt).toLocaleString()}`}
+    >
       <form
         className="flex flex-col gap-3"
         onSubmit={(event) => {
@@ -152,10 +204,12 @@ export function RestoreDialog({ backup, open, onOpenChange }: { backup: Backup; 
         <fieldset className="flex flex-col gap-1 text-sm">
           <legend className="font-medium">Where</legend>
           <label className="flex items-center gap-2">
-            <input type="radio" name="where" checked={intoNew} onChange={() => setIntoNew(true)} /> Into a new database (safe)
+            <input type="radio" name="where" checked={intoNew} onChange={() => setIntoNew(true)} /> Into a new database
+            (safe)
           </label>
           <label className="flex items-center gap-2">
-            <input type="radio" name="where" checked={!intoNew} onChange={() => setIntoNew(false)} /> Over the source's database {target ? `"${target.database}"` : ''}
+            <input type="radio" name="where" checked={!intoNew} onChange={() => setIntoNew(false)} /> Over the source's
+            database {target ? `"${target.database}"` : ''}
           </label>
         </fieldset>
         {intoNew ? (
@@ -163,7 +217,9 @@ export function RestoreDialog({ backup, open, onOpenChange }: { backup: Backup; 
             <input className="input" value={newDatabase} onChange={(e) => setNewDatabase(e.target.value)} />
           </Field>
         ) : null}
-        {database && !nameProblem ? <TargetPreview lookup={lookup} database={database} source={target} backup={backup} /> : null}
+        {database && !nameProblem ? (
+          <TargetPreview lookup={lookup} database={database} source={target} backup={backup} />
+        ) : null}
         {confirming ? (
           <Field label={`Type ${database} to confirm`}>
             <input className="input" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="off" />
@@ -173,7 +229,11 @@ export function RestoreDialog({ backup, open, onOpenChange }: { backup: Backup; 
           <button type="button" className="btn" onClick={() => onOpenChange(false)}>
             Cancel
           </button>
-          <button type="submit" className={confirming ? 'btn btn-danger' : 'btn btn-primary'} disabled={!ready || restore.isPending}>
+          <button
+            type="submit"
+            className={confirming ? 'btn btn-danger' : 'btn btn-primary'}
+            disabled={!ready || restore.isPending}
+          >
             Restore
           </button>
         </div>

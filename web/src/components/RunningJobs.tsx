@@ -11,7 +11,8 @@ import { LoadFailed } from './LoadFailed.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 
 /** Every 2 s while something runs (to follow it), else every 15 s (to notice a scheduled start). */
-const refetchInterval = (query: { state: { data?: Page<{ status: string }> } }) => pollWhileActive(query.state.data?.items) || 15_000;
+const refetchInterval = (query: { state: { data?: Page<{ status: string }> } }) =>
+  pollWhileActive(query.state.data?.items) || 15_000;
 
 /**
  * The dashboard's "Running now": queued and running backups (one query per status, so a long run is never pushed
@@ -19,9 +20,21 @@ const refetchInterval = (query: { state: { data?: Page<{ status: string }> } }) 
  * live log.
  */
 export function RunningJobs({ nameOf }: { nameOf: (sourceId: string) => string }) {
-  const running = useQuery({ queryKey: ['backups', 'active', 'running'], queryFn: () => api.get<Page<Backup>>('/v1/backups?status=running&limit=50'), refetchInterval });
-  const queued = useQuery({ queryKey: ['backups', 'active', 'queued'], queryFn: () => api.get<Page<Backup>>('/v1/backups?status=queued&limit=50'), refetchInterval });
-  const restores = useQuery({ queryKey: ['restores', 'recent'], queryFn: () => api.get<Page<Restore>>('/v1/restores?limit=20'), refetchInterval });
+  const running = useQuery({
+    queryKey: ['backups', 'active', 'running'],
+    queryFn: () => api.get<Page<Backup>>('/v1/backups?status=running&limit=50'),
+    refetchInterval,
+  });
+  const queued = useQuery({
+    queryKey: ['backups', 'active', 'queued'],
+    queryFn: () => api.get<Page<Backup>>('/v1/backups?status=queued&limit=50'),
+    refetchInterval,
+  });
+  const restores = useQuery({
+    queryKey: ['restores', 'recent'],
+    queryFn: () => api.get<Page<Restore>>('/v1/restores?limit=20'),
+    refetchInterval,
+  });
   const failed = running.error ?? queued.error ?? restores.error;
   const jobs = activeJobs([...(running.data?.items ?? []), ...(queued.data?.items ?? [])], restores.data?.items ?? []);
   return (
@@ -30,7 +43,9 @@ export function RunningJobs({ nameOf }: { nameOf: (sourceId: string) => string }
       {failed ? (
         <LoadFailed what="the running jobs" error={failed} />
       ) : running.isPending || queued.isPending || restores.isPending ? (
-        <p role="status" className="text-sm">Loading…</p>
+        <p role="status" className="text-sm">
+          Loading…
+        </p>
       ) : jobs.length === 0 ? (
         <p className="text-sm">Nothing is running.</p>
       ) : (
@@ -41,7 +56,9 @@ export function RunningJobs({ nameOf }: { nameOf: (sourceId: string) => string }
               <Link className="text-sky-700 underline dark:text-sky-400" to={job.href}>
                 {job.kind === 'backup' ? 'Backup of' : 'Restore into'} {nameOf(job.sourceId)} ({job.database})
               </Link>
-              <span className="text-slate-600 dark:text-slate-400">{job.status === 'running' ? 'started' : 'queued'} {formatAge(job.since)}</span>
+              <span className="text-slate-600 dark:text-slate-400">
+                {job.status === 'running' ? 'started' : 'queued'} {formatAge(job.since)}
+              </span>
             </li>
           ))}
         </ul>

@@ -15,5 +15,9 @@ const TONES: Record<string, string> = {
 
 /** A status as a coloured word (the word itself carries the meaning, not only the colour). */
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ${TONES[status] ?? TONES.queued}`}>{status}</span>;
+  return (
+    <span className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ${TONES[status] ?? TONES.queued}`}>
+      {status}
+    </span>
+  );
 }

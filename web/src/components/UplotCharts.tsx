@@ -18,7 +18,8 @@ function subscribeToTheme(onChange: () => void): () => void {
   observer.observe(document.documentElement, { attributes: true, attributeFilter: ['class'] });
   return () => observer.disconnect();
 }
-const useDarkTheme = () => useSyncExternalStore(subscribeToTheme, () => document.documentElement.classList.contains('dark'));
+const useDarkTheme = () =>
+  useSyncExternalStore(subscribeToTheme, () => document.documentElement.classList.contains('dark'));
 
 /** Tailwind's slate, sky, emerald and red, as the rest of the console uses them in each theme. */
 const palette = (dark: boolean) => ({
@@ -37,14 +38,20 @@ type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;
 const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
 
 function axes(colors: Palette, y: Partial<uPlot.Axis>): uPlot.Axis[] {
-  const common = { stroke: colors.text, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid, width: 1 } };
+  const common = {
+    stroke: colors.text,
+    grid: { stroke: colors.grid, width: 1 },
+    ticks: { stroke: colors.grid, width: 1 },
+  };
   return [{ ...common }, { ...common, ...y }];
 }
 
 const xSeries: uPlot.Series = { label: 'Day' };
 
 /** Binary steps for the bytes axis (1, 2, 5 … 512 of each of B, KiB, MiB, GiB, TiB), so ticks read 256 KiB, not 262.1 KB. */
-const BYTE_INCRS = [0, 1, 2, 3, 4].flatMap((power) => [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map((n) => n * 1024 ** power));
+const BYTE_INCRS = [0, 1, 2, 3, 4].flatMap((power) =>
+  [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map((n) => n * 1024 ** power),
+);
 
 function storageOptions(dark: boolean): ChartOptions {
   const colors = palette(dark);
@@ -54,7 +61,11 @@ function storageOptions(dark: boolean): ChartOptions {
     cursor: { show: false },
     legend: { show: false },
     scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1024] } },
-    axes: axes(colors, { size: 72, incrs: BYTE_INCRS, values: (_u, splits) => splits.map((bytes) => formatBytes(bytes)) }),
+    axes: axes(colors, {
+      size: 72,
+      incrs: BYTE_INCRS,
+      values: (_u, splits) => splits.map((bytes) => formatBytes(bytes)),
+    }),
     series: [xSeries, { label: 'Stored', stroke: colors.storage, fill: colors.storageFill, width: 2 }],
   };
 }
@@ -67,14 +78,27 @@ function backupsOptions(dark: boolean): ChartOptions {
     cursor: { show: false },
     legend: { live: false },
     // Half a day either side, so the first and last bars are whole.
-    scales: { x: { time: true, range: (_u, min, max) => [min - DAY_S / 2, max + DAY_S / 2] }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
-    axes: axes(colors, { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], values: (_u, splits) => splits.map(String) }),
+    scales: {
+      x: { time: true, range: (_u, min, max) => [min - DAY_S / 2, max + DAY_S / 2] },
+      y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] },
+    },
+    axes: axes(colors, {
+      incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      values: (_u, splits) => splits.map(String),
+    }),
     // uPlot has no stacking: the failed bar is drawn from zero to succeeded + failed, the succeeded bar over its lower part.
     series: [
       xSeries,
       // No outline: a day without backups draws nothing rather than a line along zero.
       { label: 'Failed', fill: colors.failed, stroke: colors.failed, width: 0, paths: bars, points: { show: false } },
-      { label: 'Succeeded', fill: colors.succeeded, stroke: colors.succeeded, width: 0, paths: bars, points: { show: false } },
+      {
+        label: 'Succeeded',
+        fill: colors.succeeded,
+        stroke: colors.succeeded,
+        width: 0,
+        paths: bars,
+        points: { show: false },
+      },
     ],
   };
 }
@@ -112,7 +136,11 @@ export function BackupsChart({ daily, label }: { daily: readonly DailyStats[]; l
   const dark = useDarkTheme();
   const options = useMemo(() => backupsOptions(dark), [dark]);
   const data = useMemo(
-    (): uPlot.AlignedData => [daily.map(dayStart), daily.map((d) => d.counts.succeeded + d.counts.failed), daily.map((d) => d.counts.succeeded)],
+    (): uPlot.AlignedData => [
+      daily.map(dayStart),
+      daily.map((d) => d.counts.succeeded + d.counts.failed),
+      daily.map((d) => d.counts.succeeded),
+    ],
     [daily],
   );
   return <Chart label={label} options={options} data={data} />;

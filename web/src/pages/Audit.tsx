@@ -56,7 +56,12 @@ function Target({ event, sourceName }: { event: AuditEvent; sourceName: (id: str
   }
 }
 
-const TARGET_LABELS: Record<AuditTargetType, string> = { dataSource: 'Data source', schedule: 'Schedule', backup: 'Backup', restore: 'Restore' };
+const TARGET_LABELS: Record<AuditTargetType, string> = {
+  dataSource: 'Data source',
+  schedule: 'Schedule',
+  backup: 'Backup',
+  restore: 'Restore',
+};
 
 /** The filters as the URL keeps them: days (local, as the table shows times) and the API's own names. */
 const FILTER_KEYS = ['from', 'to', 'principal', 'targetType', 'targetId'] as const;
@@ -81,9 +86,18 @@ function auditQuery(filter: Filter, cursor: string): URLSearchParams {
  * principal filter matches recorded principals only: an e-mail address typed there gets an explanation, and the
  * principal the listed events show under that address when they show one.
  */
-function FilterBar({ applied, onApply, listed }: { applied: Filter; onApply: (filter: Filter) => void; listed: readonly ListedAuditEvent[] }) {
+function FilterBar({
+  applied,
+  onApply,
+  listed,
+}: {
+  applied: Filter;
+  onApply: (filter: Filter) => void;
+  listed: readonly ListedAuditEvent[];
+}) {
   const [draft, setDraft] = useState(applied);
-  const set = (key: keyof Filter) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value }));
+  const set = (key: keyof Filter) => (e: { target: { value: string } }) =>
+    setDraft((d) => ({ ...d, [key]: e.target.value }));
   const filtered = FILTER_KEYS.some((key) => applied[key]);
   const email = emailInPrincipalFilter(draft.principal, listed);
   const emailsPrincipal = email?.principal;
@@ -106,7 +120,14 @@ function FilterBar({ applied, onApply, listed }: { applied: Filter; onApply: (fi
         <input className="input" type="date" value={draft.to} min={draft.from || undefined} onChange={set('to')} />
       </Field>
       <Field label="Principal">
-        <input className="input" type="text" value={draft.principal} onChange={set('principal')} placeholder="Anyone" spellCheck={false} />
+        <input
+          className="input"
+          type="text"
+          value={draft.principal}
+          onChange={set('principal')}
+          placeholder="Anyone"
+          spellCheck={false}
+        />
       </Field>
       <Field label="Target type">
         <select className="input" value={draft.targetType} onChange={set('targetType')}>
@@ -119,14 +140,25 @@ function FilterBar({ applied, onApply, listed }: { applied: Filter; onApply: (fi
         </select>
       </Field>
       <Field label="Target id" hint={draft.targetType ? undefined : 'Pick a target type first'}>
-        <input className="input" type="text" value={draft.targetId} onChange={set('targetId')} disabled={!draft.targetType} spellCheck={false} />
+        <input
+          className="input"
+          type="text"
+          value={draft.targetId}
+          onChange={set('targetId')}
+          disabled={!draft.targetType}
+          spellCheck={false}
+        />
       </Field>
       <div className="flex items-end gap-2">
         <button type="submit" className="btn btn-primary">
           Filter
         </button>
         {filtered ? (
-          <button type="button" className="btn" onClick={() => onApply(Object.fromEntries(FILTER_KEYS.map((key) => [key, ''])) as Filter)}>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => onApply(Object.fromEntries(FILTER_KEYS.map((key) => [key, ''])) as Filter)}
+          >
             Clear
           </button>
         ) : null}
@@ -135,7 +167,11 @@ function FilterBar({ applied, onApply, listed }: { applied: Filter; onApply: (fi
         <p role="status" className="col-span-full text-sm text-amber-800 dark:text-amber-300">
           The principal filter takes a principal (such as cognito:… or an IAM ARN), not an e-mail address.{' '}
           {emailsPrincipal ? (
-            <button type="button" className={`${LINK} cursor-pointer`} onClick={() => submit({ ...draft, principal: emailsPrincipal })}>
+            <button
+              type="button"
+              className={`${LINK} cursor-pointer`}
+              onClick={() => submit({ ...draft, principal: emailsPrincipal })}
+            >
               Show the events of {draft.principal.trim()}
             </button>
           ) : (
@@ -181,7 +217,9 @@ export function Audit() {
   return (
     <section className="flex flex-col gap-4">
       <h1 className="text-2xl font-semibold">Audit log</h1>
-      <p className="text-sm text-slate-600 dark:text-slate-400">Every change made through the API, by whom; downloads are recorded too.</p>
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        Every change made through the API, by whom; downloads are recorded too.
+      </p>
       <FilterBar key={params.toString()} applied={filter} onApply={apply} listed={items} />
       {events.isPending ? (
         <p role="status">Loading the audit log…</p>
@@ -190,7 +228,11 @@ export function Audit() {
       ) : items.length === 0 && hasNextPage ? (
         <p role="status">Looking further back…</p>
       ) : items.length === 0 ? (
-        <div className="card">{filtered ? 'No events match these filters.' : 'Nothing recorded yet: events appear here once something is changed.'}</div>
+        <div className="card">
+          {filtered
+            ? 'No events match these filters.'
+            : 'Nothing recorded yet: events appear here once something is changed.'}
+        </div>
       ) : (
         <>
           <div className="card overflow-x-auto">
@@ -221,7 +263,9 @@ export function Audit() {
                       >
                         {e.principalName ?? e.principal}
                       </button>
-                      {e.principalName ? <span className="block text-xs wrap-anywhere text-slate-500">{e.principal}</span> : null}
+                      {e.principalName ? (
+                        <span className="block text-xs wrap-anywhere text-slate-500">{e.principal}</span>
+                      ) : null}
                     </td>
                     <td>
                       <code className="text-xs">{e.action}</code>
@@ -238,7 +282,12 @@ export function Audit() {
             </table>
           </div>
           {hasNextPage ? (
-            <button type="button" className="btn self-center" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
+            <button
+              type="button"
+              className="btn self-center"
+              onClick={() => void fetchNextPage()}
+              disabled={isFetchingNextPage}
+            >
               {isFetchingNextPage ? 'Loading…' : 'Load more'}
             </button>
           ) : null}

@@ -32,11 +32,33 @@ export function BackupDetail() {
     ['Duration', formatDuration(b.durationMs)],
     ['Size', `${formatBytes(b.compressedBytes)} (${formatBytes(b.uncompressedBytes)} of SQL)`],
     ['Tables', b.tables ?? '—'],
-    ['SHA-256', <code key="c" className="text-xs break-all">{b.sha256 ?? '—'}</code>],
-    ['Verification', b.verification ? `${b.verification.status} at ${formatTime(b.verification.at)}${b.verification.reason ? `: ${b.verification.reason}` : ''}` : 'not verified yet'],
+    [
+      'SHA-256',
+      <code key="c" className="text-xs break-all">
+        {b.sha256 ?? '—'}
+      </code>,
+    ],
+    [
+      'Verification',
+      b.verification
+        ? `${b.verification.status} at ${formatTime(b.verification.at)}${b.verification.reason ? `: ${b.verification.reason}` : ''}`
+        : 'not verified yet',
+    ],
     ['Server', b.serverVersion ?? '—'],
-    ['Object', <code key="k" className="text-xs break-all">{b.s3Key ?? '—'}</code>],
-    ...(b.objectMissingAt ? [['Object missing', `found gone from the bucket at ${formatTime(b.objectMissingAt)}: this backup cannot be restored`] satisfies [string, string]] : []),
+    [
+      'Object',
+      <code key="k" className="text-xs break-all">
+        {b.s3Key ?? '—'}
+      </code>,
+    ],
+    ...(b.objectMissingAt
+      ? [
+          [
+            'Object missing',
+            `found gone from the bucket at ${formatTime(b.objectMissingAt)}: this backup cannot be restored`,
+          ] satisfies [string, string],
+        ]
+      : []),
   ];
   return (
     <JobDetail

@@ -16,7 +16,11 @@ const PAGE_SIZE = 25;
 /** Backup history, filterable by source, status and date (kept in the URL so a filtered view can be shared). */
 export function Backups() {
   const [params, setParams] = useSearchParams();
-  const filter = { sourceId: params.get('sourceId') ?? '', status: params.get('status') ?? '', from: params.get('from') ?? '' };
+  const filter = {
+    sourceId: params.get('sourceId') ?? '',
+    status: params.get('status') ?? '',
+    from: params.get('from') ?? '',
+  };
   const sources = useDataSources();
   const backups = useInfiniteQuery({
     queryKey: ['backups', filter],
@@ -61,7 +65,12 @@ export function Backups() {
           </select>
         </Field>
         <Field label="Since">
-          <input className="input" type="date" value={filter.from} onChange={(e) => setFilter('from', e.target.value)} />
+          <input
+            className="input"
+            type="date"
+            value={filter.from}
+            onChange={(e) => setFilter('from', e.target.value)}
+          />
         </Field>
       </div>
       {backups.isPending ? (
@@ -72,9 +81,18 @@ export function Backups() {
         <div className="card">No backups match. Back a data source up from the Data sources page.</div>
       ) : (
         <>
-          <BackupTable backups={items} sources={sources.data?.items ?? []} actions={(b) => <BackupActions backup={b} />} />
+          <BackupTable
+            backups={items}
+            sources={sources.data?.items ?? []}
+            actions={(b) => <BackupActions backup={b} />}
+          />
           {backups.hasNextPage ? (
-            <button type="button" className="btn self-center" onClick={() => void backups.fetchNextPage()} disabled={backups.isFetchingNextPage}>
+            <button
+              type="button"
+              className="btn self-center"
+              onClick={() => void backups.fetchNextPage()}
+              disabled={backups.isFetchingNextPage}
+            >
               {backups.isFetchingNextPage ? 'Loading…' : 'Load more'}
             </button>
           ) : null}

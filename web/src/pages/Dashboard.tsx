@@ -14,21 +14,27 @@ function Tile({ label, value, tone }: { label: string; value: string; tone?: 'ba
   return (
     <div className="card">
       <p className="text-sm text-slate-500">{label}</p>
-      <p className={`mt-1 text-2xl font-semibold tabular-nums ${tone === 'bad' ? 'text-red-700 dark:text-red-400' : ''}`}>{value}</p>
+      <p
+        className={`mt-1 text-2xl font-semibold tabular-nums ${tone === 'bad' ? 'text-red-700 dark:text-red-400' : ''}`}
+      >
+        {value}
+      </p>
     </div>
   );
 }
 
 /** The first page: what runs now, is every source backed up, what failed lately, how much is stored and how that went over 30 days. */
 export function Dashboard() {
-  const stats = useQuery({ queryKey: ['stats'], queryFn: () => api.get<StatsResponse>('/v1/stats'), refetchInterval: 15_000 });
+  const stats = useQuery({
+    queryKey: ['stats'],
+    queryFn: () => api.get<StatsResponse>('/v1/stats'),
+    refetchInterval: 15_000,
+  });
   const sources = useDataSources();
   const schedules = useSchedules();
   if (stats.isPending) return <p role="status">Loading the dashboard…</p>;
   if (stats.isError) {
-    return (
-      <LoadFailed what={`the dashboard`} error={stats.error} />
-    );
+    return <LoadFailed what={`the dashboard`} error={stats.error} />;
   }
   const s = stats.data;
   const nameOf = (id: string) => sources.data?.items.find((x) => x.id === id)?.name ?? id;
@@ -37,7 +43,11 @@ export function Dashboard() {
       <h1 className="text-2xl font-semibold">Dashboard</h1>
       <div className="grid gap-3 sm:grid-cols-2 xl:grid-cols-4">
         <Tile label="Succeeded, last 24 h" value={String(s.counts.last24h.succeeded ?? 0)} />
-        <Tile label="Failures, last 7 days" value={String(s.failuresLast7d)} tone={s.failuresLast7d > 0 ? 'bad' : undefined} />
+        <Tile
+          label="Failures, last 7 days"
+          value={String(s.failuresLast7d)}
+          tone={s.failuresLast7d > 0 ? 'bad' : undefined}
+        />
         <Tile label="Storage used" value={formatBytes(s.storedBytes)} />
         <Tile label="Stored backups" value={String(s.storedBackups)} />
       </div>
@@ -47,7 +57,11 @@ export function Dashboard() {
         <h2 className="mb-2 font-semibold">Last backup per source</h2>
         {s.sources.length === 0 ? (
           <p className="text-sm">
-            No data sources yet. <Link className="text-sky-700 underline" to="/data-sources">Add one</Link>.
+            No data sources yet.{' '}
+            <Link className="text-sky-700 underline" to="/data-sources">
+              Add one
+            </Link>
+            .
           </p>
         ) : (
           <table className="table">
@@ -63,9 +77,20 @@ export function Dashboard() {
               {s.sources.map((src) => (
                 <tr key={src.sourceId}>
                   <td>{nameOf(src.sourceId)}</td>
-                  <td>{src.lastBackup ? <Link to={`/backups/${src.lastBackup.backupId}`}><StatusBadge status={src.lastBackup.status} /> {formatAge(src.lastBackup.finishedAt)}</Link> : 'never'}</td>
                   <td>
-                    {isOverdue(src.lastSucceededAt, schedules.data?.items.filter((x) => x.sourceId === src.sourceId) ?? []) ? (
+                    {src.lastBackup ? (
+                      <Link to={`/backups/${src.lastBackup.backupId}`}>
+                        <StatusBadge status={src.lastBackup.status} /> {formatAge(src.lastBackup.finishedAt)}
+                      </Link>
+                    ) : (
+                      'never'
+                    )}
+                  </td>
+                  <td>
+                    {isOverdue(
+                      src.lastSucceededAt,
+                      schedules.data?.items.filter((x) => x.sourceId === src.sourceId) ?? [],
+                    ) ? (
                       <span className="font-semibold text-red-700 dark:text-red-400">
                         <StatusBadge status="overdue" /> {formatAge(src.lastSucceededAt)}
                       </span>

@@ -12,7 +12,15 @@ import { Field } from '../components/Field.tsx';
 import { Modal } from '../components/Modal.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useToast } from '../components/Toasts.tsx';
-import { editValues, fieldMessages, NEW_SOURCE_VALUES, sourceFormSchema, updateBody, type SourceFormOutput, type SourceFormValues } from '../dataSourceForm.ts';
+import {
+  editValues,
+  fieldMessages,
+  NEW_SOURCE_VALUES,
+  sourceFormSchema,
+  updateBody,
+  type SourceFormOutput,
+  type SourceFormValues,
+} from '../dataSourceForm.ts';
 import { describeCron } from '../cronBuilder.ts';
 import { formatAge } from '../format.ts';
 import { useCan } from '../permissions.tsx';
@@ -51,7 +59,8 @@ function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => voi
       await queries.invalidateQueries({ queryKey: ['data-sources'] });
       onDone();
     } catch (error) {
-      if (error instanceof ApiError) for (const [field, message] of fieldMessages(error.fields).onFields) form.setError(field, { message });
+      if (error instanceof ApiError)
+        for (const [field, message] of fieldMessages(error.fields).onFields) form.setError(field, { message });
       toast.error(`Could not ${what} the data source: ${errorMessage(error)}`);
     }
   });
@@ -78,8 +87,18 @@ function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => voi
       <Field label="Username" error={errors.username?.message}>
         <input className="input" autoComplete="off" {...form.register('username')} />
       </Field>
-      <Field label="Password" error={errors.password?.message} hint={source ? 'Leave blank to keep the stored password' : 'Stored in Secrets Manager; never shown again'}>
-        <input className="input" type="password" autoComplete="new-password" placeholder={source ? 'unchanged' : undefined} {...form.register('password')} />
+      <Field
+        label="Password"
+        error={errors.password?.message}
+        hint={source ? 'Leave blank to keep the stored password' : 'Stored in Secrets Manager; never shown again'}
+      >
+        <input
+          className="input"
+          type="password"
+          autoComplete="new-password"
+          placeholder={source ? 'unchanged' : undefined}
+          {...form.register('password')}
+        />
       </Field>
       <Field label="TLS" error={errors.tls?.mode?.message}>
         <select className="input" {...form.register('tls.mode')}>
@@ -116,7 +135,9 @@ function SourceActions({ source }: { source: DataSource }) {
     mutationFn: () => api.post<ConnectionTestResult>(`/v1/data-sources/${source.id}/test`),
     onSuccess: (result) =>
       result.ok
-        ? toast.success(`Connection to "${source.name}" OK: ${result.serverVersion} in ${result.durationMs} ms, TLS ${describeTls(result)}`)
+        ? toast.success(
+            `Connection to "${source.name}" OK: ${result.serverVersion} in ${result.durationMs} ms, TLS ${describeTls(result)}`,
+          )
         : toast.error(`Connection to "${source.name}" failed: ${result.error}`),
     onError: (error) => toast.error(`Connection test failed: ${errorMessage(error)}`),
   });
@@ -153,7 +174,12 @@ function SourceActions({ source }: { source: DataSource }) {
         </button>
       ) : null}
       {can('triggerBackup') ? (
-        <button type="button" className="btn btn-primary" onClick={() => backUp.mutate()} disabled={backUp.isPending || !source.enabled}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={() => backUp.mutate()}
+          disabled={backUp.isPending || !source.enabled}
+        >
           Back up now
         </button>
       ) : null}
@@ -172,10 +198,20 @@ function SourceActions({ source }: { source: DataSource }) {
           Delete
         </button>
       ) : null}
-      <Modal open={editing} onOpenChange={setEditing} title={`Edit "${source.name}"`} description="Only the fields you change are saved.">
+      <Modal
+        open={editing}
+        onOpenChange={setEditing}
+        title={`Edit "${source.name}"`}
+        description="Only the fields you change are saved."
+      >
         <SourceForm source={source} onDone={() => setEditing(false)} />
       </Modal>
-      <Modal open={confirmDelete} onOpenChange={setConfirmDelete} title={`Delete "${source.name}"?`} description="Its schedules stop and its password is deleted. Its backups stay until they are trashed.">
+      <Modal
+        open={confirmDelete}
+        onOpenChange={setConfirmDelete}
+        title={`Delete "${source.name}"?`}
+        description="Its schedules stop and its password is deleted. Its backups stay until they are trashed."
+      >
         <div className="flex justify-end gap-2">
           <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>
             Keep it
@@ -227,7 +263,12 @@ export function DataSources() {
           </button>
         ) : null}
       </div>
-      <Modal open={creating} onOpenChange={setCreating} title="Add a data source" description="A MySQL or MariaDB database Keepsake backs up.">
+      <Modal
+        open={creating}
+        onOpenChange={setCreating}
+        title="Add a data source"
+        description="A MySQL or MariaDB database Keepsake backs up."
+      >
         <SourceForm onDone={() => setCreating(false)} />
       </Modal>
       {sources.isPending ? (
@@ -259,7 +300,15 @@ export function DataSources() {
                       {source.engine} · {source.host}:{source.port}/{source.database}
                     </td>
                     <td>{source.enabled ? <StatusBadge status="enabled" /> : <StatusBadge status="disabled" />}</td>
-                    <td>{last ? <span><StatusBadge status={last.status} /> {formatAge(last.finishedAt)}</span> : 'never'}</td>
+                    <td>
+                      {last ? (
+                        <span>
+                          <StatusBadge status={last.status} /> {formatAge(last.finishedAt)}
+                        </span>
+                      ) : (
+                        'never'
+                      )}
+                    </td>
                     <td>
                       <ScheduleSummary schedules={schedules.data?.items.filter((x) => x.sourceId === source.id)} />
                     </td>

@@ -39,7 +39,12 @@ export function RestoreDetail() {
     ['Started', formatTime(r.startedAt)],
     ['Finished', formatTime(r.finishedAt)],
     ['Duration', formatDuration(r.durationMs)],
-    ['Safety backup', <code key="k" className="text-xs break-all">{r.safetyBackupKey ?? '—'}</code>],
+    [
+      'Safety backup',
+      <code key="k" className="text-xs break-all">
+        {r.safetyBackupKey ?? '—'}
+      </code>,
+    ],
   ];
   return (
     <JobDetail

@@ -13,7 +13,6 @@ import { pollWhileActive } from '../queries.ts';
 
 const PAGE_SIZE = 25;
 
-
 /**
  * Restore history, newest first, optionally into one target source (the one filter `GET /v1/restores` takes,
  * kept in the URL). Followed every 2 s while any listed restore is queued or running.
@@ -58,7 +57,9 @@ export function Restores() {
       ) : restores.isError ? (
         <LoadFailed what={`restores`} error={restores.error} />
       ) : items.length === 0 ? (
-        <div className="card">No restores {targetSourceId ? 'into this source ' : ''}yet. Restore a backup from the Backups page.</div>
+        <div className="card">
+          No restores {targetSourceId ? 'into this source ' : ''}yet. Restore a backup from the Backups page.
+        </div>
       ) : (
         <>
           <div className="card overflow-x-auto">
@@ -86,7 +87,11 @@ export function Restores() {
                       </span>
                     </td>
                     <td>
-                      <Link className="text-sky-700 underline dark:text-sky-400" to={`/backups/${r.backupId}`} title={`Backup ${r.backupId}`}>
+                      <Link
+                        className="text-sky-700 underline dark:text-sky-400"
+                        to={`/backups/${r.backupId}`}
+                        title={`Backup ${r.backupId}`}
+                      >
                         {nameOf(r.sourceId)}
                       </Link>
                       <code className="block text-xs text-slate-500">{r.backupId.slice(0, 8)}</code>
@@ -97,7 +102,14 @@ export function Restores() {
                     </td>
                     <td>
                       <StatusBadge status={r.status} />
-                      {r.error ? <span className="block max-w-xs truncate text-xs text-red-700 dark:text-red-400" title={r.error}>{r.error}</span> : null}
+                      {r.error ? (
+                        <span
+                          className="block max-w-xs truncate text-xs text-red-700 dark:text-red-400"
+                          title={r.error}
+                        >
+                          {r.error}
+                        </span>
+                      ) : null}
                     </td>
                     <td className="tabular-nums">
                       {formatTime(r.startedAt)}
@@ -111,7 +123,12 @@ export function Restores() {
             </table>
           </div>
           {restores.hasNextPage ? (
-            <button type="button" className="btn self-center" onClick={() => void restores.fetchNextPage()} disabled={restores.isFetchingNextPage}>
+            <button
+              type="button"
+              className="btn self-center"
+              onClick={() => void restores.fetchNextPage()}
+              disabled={restores.isFetchingNextPage}
+            >
               {restores.isFetchingNextPage ? 'Loading…' : 'Load more'}
             </button>
           ) : null}

@@ -18,7 +18,9 @@ const TIME_ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 function timeOf(preset: CronPreset): string {
-  return 'hour' in preset ? `${String(preset.hour).padStart(2, '0')}:${String(preset.minute).padStart(2, '0')}` : '02:00';
+  return 'hour' in preset
+    ? `${String(preset.hour).padStart(2, '0')}:${String(preset.minute).padStart(2, '0')}`
+    : '02:00';
 }
 
 function withTime(preset: CronPreset, time: string): CronPreset {
@@ -27,13 +29,29 @@ function withTime(preset: CronPreset, time: string): CronPreset {
 }
 
 /** The builder: a preset (hourly, daily at, weekly on, monthly on) or raw cron, with the next 3 runs before saving. */
-function CronBuilder({ preset, onChange, timeZone }: { preset: CronPreset; onChange: (p: CronPreset) => void; timeZone: string }) {
+function CronBuilder({
+  preset,
+  onChange,
+  timeZone,
+}: {
+  preset: CronPreset;
+  onChange: (p: CronPreset) => void;
+  timeZone: string;
+}) {
   const shown = preview(toCron(preset), timeZone);
   const switchTo = (kind: CronPreset['kind']) => {
     const time = timeOf(preset);
     const base = { hour: 2, minute: 0 };
     const next: CronPreset =
-      kind === 'hourly' ? { kind, minute: 0 } : kind === 'daily' ? { kind, ...base } : kind === 'weekly' ? { kind, days: [1], ...base } : kind === 'monthly' ? { kind, day: 1, ...base } : { kind, expression: toCron(preset) };
+      kind === 'hourly'
+        ? { kind, minute: 0 }
+        : kind === 'daily'
+          ? { kind, ...base }
+          : kind === 'weekly'
+            ? { kind, days: [1], ...base }
+            : kind === 'monthly'
+              ? { kind, day: 1, ...base }
+              : { kind, expression: toCron(preset) };
     onChange(kind === 'raw' || kind === 'hourly' ? next : withTime(next, time));
   };
   return (
@@ -49,7 +67,14 @@ function CronBuilder({ preset, onChange, timeZone }: { preset: CronPreset; onCha
       </Field>
       {preset.kind === 'hourly' ? (
         <Field label="Minute past the hour">
-          <input className="input" type="number" min={0} max={59} value={preset.minute} onChange={(e) => onChange({ ...preset, minute: Number(e.target.value) })} />
+          <input
+            className="input"
+            type="number"
+            min={0}
+            max={59}
+            value={preset.minute}
+            onChange={(e) => onChange({ ...preset, minute: Number(e.target.value) })}
+          />
         </Field>
       ) : null}
       {preset.kind === 'weekly' ? (
@@ -60,7 +85,12 @@ function CronBuilder({ preset, onChange, timeZone }: { preset: CronPreset; onCha
               <input
                 type="checkbox"
                 checked={preset.days.includes(day)}
-                onChange={(e) => onChange({ ...preset, days: e.target.checked ? [...preset.days, day] : preset.days.filter((d) => d !== day) })}
+                onChange={(e) =>
+                  onChange({
+                    ...preset,
+                    days: e.target.checked ? [...preset.days, day] : preset.days.filter((d) => d !== day),
+                  })
+                }
               />
               {name}
             </label>
@@ -69,17 +99,33 @@ function CronBuilder({ preset, onChange, timeZone }: { preset: CronPreset; onCha
       ) : null}
       {preset.kind === 'monthly' ? (
         <Field label="Day of the month">
-          <input className="input" type="number" min={1} max={31} value={preset.day} onChange={(e) => onChange({ ...preset, day: Number(e.target.value) })} />
+          <input
+            className="input"
+            type="number"
+            min={1}
+            max={31}
+            value={preset.day}
+            onChange={(e) => onChange({ ...preset, day: Number(e.target.value) })}
+          />
         </Field>
       ) : null}
       {'hour' in preset ? (
         <Field label="At (time of day)">
-          <input className="input" type="time" value={timeOf(preset)} onChange={(e) => onChange(withTime(preset, e.target.value))} />
+          <input
+            className="input"
+            type="time"
+            value={timeOf(preset)}
+            onChange={(e) => onChange(withTime(preset, e.target.value))}
+          />
         </Field>
       ) : null}
       {preset.kind === 'raw' ? (
         <Field label="Cron expression" hint="minute hour day-of-month month day-of-week">
-          <input className="input font-mono" value={preset.expression} onChange={(e) => onChange({ kind: 'raw', expression: e.target.value })} />
+          <input
+            className="input font-mono"
+            value={preset.expression}
+            onChange={(e) => onChange({ kind: 'raw', expression: e.target.value })}
+          />
         </Field>
       ) : null}
       <div className="rounded-md bg-slate-100 p-3 text-sm dark:bg-slate-800" aria-live="polite">
@@ -159,12 +205,22 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
         <legend className="mb-1 text-sm font-medium">Keep (grandfather-father-son)</legend>
         {(['daily', 'weekly', 'monthly'] as const).map((period) => (
           <Field key={period} label={period} error={errors[`retention.${period}`]}>
-            <input className="input" type="number" min={0} value={retention[period]} onChange={(e) => setRetention({ ...retention, [period]: Number(e.target.value) })} />
+            <input
+              className="input"
+              type="number"
+              min={0}
+              value={retention[period]}
+              onChange={(e) => setRetention({ ...retention, [period]: Number(e.target.value) })}
+            />
           </Field>
         ))}
       </fieldset>
       <Field label="Verify backups" error={errors['verify.when']}>
-        <select className="input" value={verifyWhen} onChange={(e) => setVerifyWhen(e.target.value as typeof verifyWhen)}>
+        <select
+          className="input"
+          value={verifyWhen}
+          onChange={(e) => setVerifyWhen(e.target.value as typeof verifyWhen)}
+        >
           <option value="weekly">weekly (the newest backup)</option>
           <option value="afterEachBackup">after each backup</option>
           <option value="never">never</option>
@@ -235,12 +291,22 @@ function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName:
             </button>
           ) : null}
         </div>
-        <Modal open={confirm} onOpenChange={setConfirm} title="Delete this schedule?" description="Existing backups stay; no new ones are taken on this schedule.">
+        <Modal
+          open={confirm}
+          onOpenChange={setConfirm}
+          title="Delete this schedule?"
+          description="Existing backups stay; no new ones are taken on this schedule."
+        >
           <div className="flex justify-end gap-2">
             <button type="button" className="btn" onClick={() => setConfirm(false)}>
               Keep it
             </button>
-            <button type="button" className="btn btn-danger" onClick={() => remove.mutate()} disabled={remove.isPending}>
+            <button
+              type="button"
+              className="btn btn-danger"
+              onClick={() => remove.mutate()}
+              disabled={remove.isPending}
+            >
               Delete schedule
             </button>
           </div>
@@ -262,12 +328,22 @@ export function Schedules() {
       <div className="flex items-center justify-between">
         <h1 className="text-2xl font-semibold">Schedules</h1>
         {can('createSchedule') ? (
-          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)} disabled={!sources.data?.items.length}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => setCreating(true)}
+            disabled={!sources.data?.items.length}
+          >
             New schedule
           </button>
         ) : null}
       </div>
-      <Modal open={creating} onOpenChange={setCreating} title="New schedule" description="When a data source is backed up, and how many backups are kept.">
+      <Modal
+        open={creating}
+        onOpenChange={setCreating}
+        title="New schedule"
+        description="When a data source is backed up, and how many backups are kept."
+      >
         <ScheduleForm sources={sources.data?.items ?? []} onDone={() => setCreating(false)} />
       </Modal>
       {schedules.isPending ? (

@@ -16,7 +16,11 @@ function TrashActions({ backup }: { backup: Backup }) {
   const toast = useToast();
   const queries = useQueryClient();
   const [confirm, setConfirm] = useState(false);
-  const refresh = () => Promise.all([queries.invalidateQueries({ queryKey: ['trash'] }), queries.invalidateQueries({ queryKey: ['backups'] })]);
+  const refresh = () =>
+    Promise.all([
+      queries.invalidateQueries({ queryKey: ['trash'] }),
+      queries.invalidateQueries({ queryKey: ['backups'] }),
+    ]);
   const untrash = useMutation({
     mutationFn: () => api.post(`/v1/backups/${backup.id}/untrash`),
     onSuccess: () => {
@@ -46,7 +50,12 @@ function TrashActions({ backup }: { backup: Backup }) {
           Delete permanently
         </button>
       ) : null}
-      <Modal open={confirm} onOpenChange={setConfirm} title="Delete this backup permanently?" description={`The ${backup.database} backup of ${formatTime(backup.createdAt)} and its file are deleted now; this cannot be undone.`}>
+      <Modal
+        open={confirm}
+        onOpenChange={setConfirm}
+        title="Delete this backup permanently?"
+        description={`The ${backup.database} backup of ${formatTime(backup.createdAt)} and its file are deleted now; this cannot be undone.`}
+      >
         <div className="flex justify-end gap-2">
           <button type="button" className="btn" onClick={() => setConfirm(false)}>
             Keep it
@@ -67,7 +76,9 @@ export function Trash() {
   return (
     <section className="flex flex-col gap-4">
       <h1 className="text-2xl font-semibold">Trash</h1>
-      <p className="text-sm text-slate-600 dark:text-slate-400">Trashed backups are deleted by the daily sweep once their grace period is over.</p>
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        Trashed backups are deleted by the daily sweep once their grace period is over.
+      </p>
       {trash.isPending ? (
         <p role="status">Loading the trash…</p>
       ) : trash.isError ? (
@@ -75,7 +86,11 @@ export function Trash() {
       ) : trash.data.items.length === 0 ? (
         <div className="card">The trash is empty.</div>
       ) : (
-        <BackupTable backups={trash.data.items} sources={sources.data?.items ?? []} actions={(b) => <TrashActions backup={b} />} />
+        <BackupTable
+          backups={trash.data.items}
+          sources={sources.data?.items ?? []}
+          actions={(b) => <TrashActions backup={b} />}
+        />
       )}
     </section>
   );
