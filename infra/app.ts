@@ -1,6 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Validations } from 'aws-cdk-lib';
 import { deployConfigFrom } from './config.ts';
 import { KeepsakeStack } from './keepsakeStack.ts';
 

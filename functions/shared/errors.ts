@@ -34,12 +34,6 @@ export class Conflict extends HttpError {
   }
 }
 
-export class PayloadTooLarge extends HttpError {
-  constructor(limitBytes: number) {
-    super(413, `request body is larger than ${limitBytes} bytes`);
-  }
-}
-
 /** A body in another format than the API's (JSON), or one that does not say it is JSON. */
 export class UnsupportedMediaType extends HttpError {
   constructor(message: string) {

@@ -3,6 +3,7 @@ import {
   DeleteSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -14,7 +15,6 @@ import {
   passwordSecret,
   secretsManagerStore,
 } from '../../../functions/shared/secretStore.ts';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   KMS_KEY,
   NOW,

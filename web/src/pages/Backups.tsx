@@ -6,10 +6,9 @@ import { api } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
 import { BackupTable } from '../components/BackupTable.tsx';
 import { Field } from '../components/Field.tsx';
-import { useDataSources } from '../queries.ts';
+import { pollWhileActive, useDataSources } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 import { SourceOptions } from '../components/SourceOptions.tsx';
-import { pollWhileActive } from '../queries.ts';
 
 const PAGE_SIZE = 25;
 

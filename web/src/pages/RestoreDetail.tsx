@@ -5,9 +5,8 @@ import { api } from '../api.ts';
 import { JobDetail } from '../components/JobDetail.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime } from '../format.ts';
-import { useDataSources } from '../queries.ts';
+import { pollWhileActive, useDataSources } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
-import { pollWhileActive } from '../queries.ts';
 
 /** One restore: its record and the runner's live log, both followed every 2 s while it is queued or running. */
 export function RestoreDetail() {

@@ -6,10 +6,9 @@ import { api } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime } from '../format.ts';
-import { useDataSources } from '../queries.ts';
+import { pollWhileActive, useDataSources } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 import { SourceOptions } from '../components/SourceOptions.tsx';
-import { pollWhileActive } from '../queries.ts';
 
 const PAGE_SIZE = 25;
 
