@@ -36,3 +36,6 @@ if [ -n "$missing" ]; then
     exit 1
   fi
 fi
+
+# Commit messages: subject <= 72 characters, blank line, body (.githooks/commit-msg).
+if [ -d .git ] && [ "$(git config core.hooksPath)" != ".githooks" ]; then git config core.hooksPath .githooks; fi
