@@ -38,6 +38,8 @@ export const REQUIRED_ROLE = {
   pauseSchedule: 'admin',
   resumeSchedule: 'admin',
   createRestore: 'admin',
+  // Overwrites the target again, exactly as a restore does.
+  rollbackRestore: 'admin',
   // What a restore would overwrite: table names of any database on the server, for the role that may restore.
   inspectDatabase: 'admin',
   deleteBackup: 'admin',

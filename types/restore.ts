@@ -5,6 +5,19 @@ import { DatabaseNameSchema, IdSchema } from './dataSource.ts';
 export const RestoreStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export type RestoreStatus = z.infer<typeof RestoreStatusSchema>;
 
+/**
+ * The automatic rollback of a failed restore: the safety backup restored into the target in the same execution,
+ * while the restore still holds the target's lock.
+ */
+export const AutoRollbackSchema = z
+  .object({
+    status: z.enum(['succeeded', 'failed']),
+    error: z.string().min(1).optional(),
+    finishedAt: z.iso.datetime(),
+  })
+  .strict();
+export type AutoRollback = z.infer<typeof AutoRollbackSchema>;
+
 /** One restore of a succeeded backup into a database of a data source (the backup's own or another). */
 export const RestoreSchema = z
   .object({
@@ -26,6 +39,14 @@ export const RestoreSchema = z
     /** Its object key; restores recorded before safety backups were backup records have only this. */
     safetyBackupKey: z.string().optional(),
     error: z.string().optional(),
+    /** Set on a rollback: the restore it undoes (this one restores that one's safety backup). */
+    rollbackOf: IdSchema.optional(),
+    /** Asked for at creation: if the restore fails after its safety backup, put that safety backup back at once. */
+    rollbackOnFailure: z.boolean().optional(),
+    /** The rollback restore that undoes this one: a restore is rolled back once. */
+    rolledBackBy: IdSchema.optional(),
+    /** How the automatic rollback of a failed restore (`rollbackOnFailure`) went; the restore itself stays failed. */
+    autoRollback: AutoRollbackSchema.optional(),
   })
   .strict();
 export type Restore = z.infer<typeof RestoreSchema>;
@@ -40,6 +61,11 @@ export const CreateRestoreSchema = z
     targetSourceId: IdSchema,
     targetDatabase: DatabaseNameSchema,
     confirmDatabase: z.string({ error: 'confirmDatabase must repeat targetDatabase' }),
+    /**
+     * Roll back automatically if the restore fails after its safety backup was taken (default false). Schedules
+     * only run backups, so this is chosen per restore.
+     */
+    rollbackOnFailure: z.boolean({ error: 'rollbackOnFailure must be true or false' }).optional(),
   })
   .strict()
   .refine((body) => body.confirmDatabase === body.targetDatabase, {
@@ -47,6 +73,15 @@ export const CreateRestoreSchema = z
     message: 'confirmDatabase must repeat targetDatabase exactly',
   });
 export type CreateRestore = z.infer<typeof CreateRestoreSchema>;
+
+/**
+ * Body of `POST /v1/restores/{id}/rollback`: restores the restore's safety backup into the same target. It
+ * overwrites that database again, so the caller repeats its name as for any restore.
+ */
+export const RollbackRestoreSchema = z
+  .object({ confirmDatabase: z.string({ error: "confirmDatabase must repeat the restore's targetDatabase" }) })
+  .strict();
+export type RollbackRestore = z.infer<typeof RollbackRestoreSchema>;
 
 export const CreateRestoreResponseSchema = z.object({ restoreId: IdSchema });
 export type CreateRestoreResponse = z.infer<typeof CreateRestoreResponseSchema>;

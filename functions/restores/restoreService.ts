@@ -9,8 +9,9 @@ import type {
   ListRestoresQuery,
   Restore,
   RestoreOutcome,
+  RollbackRestore,
 } from '../../types/restore.ts';
-import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
+import { Conflict, Invalid, NotFound, Upstream } from '../shared/errors.ts';
 import { logPageOf, type JobLogs } from '../shared/jobLogs.ts';
 import { keys } from '../shared/keys.ts';
 import { logger } from '../shared/logger.ts';
@@ -18,6 +19,7 @@ import { auditItem } from '../shared/repositories/audit.ts';
 import {
   getBackupRecord,
   getRunningLock,
+  type BackupRecord,
   runningLockCheck,
   sourceExistsCheck,
   succeededBackupCheck,
@@ -33,6 +35,8 @@ import {
   restoreLockPut,
   restoreLockRelease,
   restoreStatusUpdate,
+  rolledBackByRemove,
+  rolledBackByUpdate,
 } from '../shared/repositories/restores.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
 import { describeAwsError, executionArnOf } from '../shared/stepFunctions.ts';
@@ -58,52 +62,150 @@ export async function createRestore(
   body: CreateRestore,
   principal: string,
 ): Promise<CreateRestoreResponse> {
-  const { table } = deps;
-  const backup = await getBackupRecord(table, body.backupId);
+  const backup = await getBackupRecord(deps.table, body.backupId);
   if (!backup) throw new NotFound('backup', body.backupId);
-  const backupRefusal = () =>
-    `backup ${backup.id} is ${backup.trashedAt ? 'in the trash' : backup.status}: only succeeded backups out of the trash can be restored`;
-  if (backup.status !== 'succeeded' || backup.trashedAt) throw new Conflict(backupRefusal());
-  if (!(await getDataSource(table, body.targetSourceId))) throw new NotFound('data source', body.targetSourceId);
-
-  const now = deps.now();
+  if (backup.status !== 'succeeded' || backup.trashedAt) throw new Conflict(unrestorable(backup));
+  if (!(await getDataSource(deps.table, body.targetSourceId))) throw new NotFound('data source', body.targetSourceId);
   const restore: Restore = {
+    ...newRestore(deps, backup, body, principal),
+    rollbackOnFailure: body.rollbackOnFailure ?? false,
+  };
+  return startRestore(deps, restore, {
+    action: 'restore.start',
+    summary: `backup ${backup.id} into data source ${restore.targetSourceId}, database ${restore.targetDatabase}`,
+  });
+}
+
+/**
+ * Rolls a finished restore back: a new restore (`rollbackOf`) of its safety backup into the same target, which
+ * takes its own safety backup first like any restore. The same transaction marks the original `rolledBackBy`, on
+ * condition that it is still unmarked and ended, so a restore is rolled back once.
+ */
+export async function rollbackRestore(
+  deps: RestoreDeps,
+  request: RollbackRestore & { restoreId: string },
+  principal: string,
+): Promise<CreateRestoreResponse> {
+  const original = await getRestore(deps.table, request.restoreId);
+  if (request.confirmDatabase !== original.targetDatabase) {
+    const why = "must repeat the restore's targetDatabase exactly";
+    throw new Invalid(`invalid body: confirmDatabase: ${why}`, { confirmDatabase: why });
+  }
+  const safety = await rollbackSource(deps.table, original);
+  const restore: Restore = {
+    ...newRestore(deps, safety, original, principal),
+    rollbackOf: original.id,
+    rollbackOnFailure: false,
+  };
+  return startRestore(
+    deps,
+    restore,
+    {
+      action: 'restore.rollback',
+      summary: `restore ${original.id} rolled back: its safety backup ${safety.id} into data source ${restore.targetSourceId}, database ${restore.targetDatabase}`,
+    },
+    original,
+  );
+}
+
+/** The safety backup a rollback of `original` restores, or a 409 saying why there is none to restore. */
+async function rollbackSource(table: TableRef, original: Restore): Promise<BackupRecord> {
+  if (original.rolledBackBy) throw new Conflict(alreadyRolledBack(original.id, original.rolledBackBy));
+  if (original.status !== 'succeeded' && original.status !== 'failed') {
+    throw new Conflict(
+      `restore ${original.id} is ${original.status}: only a restore that succeeded or failed can be rolled back`,
+    );
+  }
+  if (!original.safetyBackupId) {
+    const into = `database ${original.targetDatabase}`;
+    throw new Conflict(
+      original.safetyBackupKey
+        ? `restore ${original.id} predates safety backup records: its safety backup is only the object ${original.safetyBackupKey}, which cannot be restored through Keepsake`
+        : original.status === 'succeeded'
+          ? `restore ${original.id} has no safety backup: ${into} did not exist before it, so there is nothing to roll back to; drop the database to undo the restore`
+          : `restore ${original.id} has no safety backup: either ${into} did not exist before it (nothing to roll back to; drop the database to undo the restore) or the restore failed before touching it`,
+    );
+  }
+  const safety = await getBackupRecord(table, original.safetyBackupId);
+  const refusal = !safety
+    ? 'no longer exists'
+    : safety.trashedAt
+      ? 'is in the trash: restore it from the trash first'
+      : safety.status !== 'succeeded'
+        ? `is ${safety.status}`
+        : safety.objectMissingAt
+          ? `has no object: it was found missing from the bucket at ${safety.objectMissingAt}`
+          : undefined;
+  if (!safety || refusal) {
+    throw new Conflict(
+      `restore ${original.id} cannot be rolled back: its safety backup ${original.safetyBackupId} ${refusal}`,
+    );
+  }
+  return safety;
+}
+
+const alreadyRolledBack = (id: string, by: string) => `restore ${id} was already rolled back by restore ${by}`;
+
+const unrestorable = (backup: Pick<BackupRecord, 'id' | 'status' | 'trashedAt'>) =>
+  `backup ${backup.id} is ${backup.trashedAt ? 'in the trash' : backup.status}: only succeeded backups out of the trash can be restored`;
+
+function newRestore(
+  deps: RestoreDeps,
+  backup: BackupRecord,
+  target: Pick<Restore, 'targetSourceId' | 'targetDatabase'>,
+  principal: string,
+): Restore {
+  return {
     id: (deps.newId ?? randomUUID)(),
     backupId: backup.id,
     sourceId: backup.sourceId,
-    targetSourceId: body.targetSourceId,
-    targetDatabase: body.targetDatabase,
+    targetSourceId: target.targetSourceId,
+    targetDatabase: target.targetDatabase,
     status: 'queued',
     requestedBy: principal,
-    createdAt: now.toISOString(),
+    createdAt: deps.now().toISOString(),
   };
+}
+
+/**
+ * Records `restore` (queued) with its audit event, its backup still restorable, its target source present, the
+ * target database's lock and no backup of it running, and (a rollback) the original marked `rolledBackBy`, all in
+ * one transaction; then starts the Restore machine under the restore's id, undoing the records if it will not start.
+ */
+async function startRestore(
+  deps: RestoreDeps,
+  restore: Restore,
+  event: { action: string; summary: string },
+  rolledBack?: Restore,
+): Promise<CreateRestoreResponse> {
+  const { table } = deps;
   const audit = auditItem(
-    {
-      principal,
-      action: 'restore.start',
-      targetType: 'restore',
-      targetId: restore.id,
-      summary: `backup ${backup.id} into data source ${restore.targetSourceId}, database ${restore.targetDatabase}`,
-    },
-    now,
+    { principal: restore.requestedBy, targetType: 'restore', targetId: restore.id, ...event },
+    new Date(restore.createdAt),
   );
   try {
     await transactNamedItems(table, {
       record: newRestorePut(table, restore),
-      backup: succeededBackupCheck(table, backup.id),
+      backup: succeededBackupCheck(table, restore.backupId),
       target: sourceExistsCheck(table, restore.targetSourceId),
       audit: { Put: { TableName: table.tableName, Item: audit } },
       lock: restoreLockPut(table, restore),
       noBackup: runningLockCheck(table, restore.targetSourceId, restore.targetDatabase),
+      ...(rolledBack && { original: rolledBackByUpdate(table, rolledBack.id, restore.id) }),
     });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
-    if (error.failed('backup')) {
-      const current = await getBackupRecord(table, backup.id);
-      if (!current) throw new NotFound('backup', backup.id);
+    if (error.failed('original') && rolledBack) {
+      const current = await getRestore(table, rolledBack.id);
+      if (current.rolledBackBy) throw new Conflict(alreadyRolledBack(current.id, current.rolledBackBy));
       throw new Conflict(
-        `backup ${backup.id} is ${current.trashedAt ? 'in the trash' : current.status}: only succeeded backups out of the trash can be restored`,
+        `restore ${current.id} is ${current.status}: only a restore that succeeded or failed can be rolled back`,
       );
+    }
+    if (error.failed('backup')) {
+      const current = await getBackupRecord(table, restore.backupId);
+      if (!current) throw new NotFound('backup', restore.backupId);
+      throw new Conflict(unrestorable(current));
     }
     if (error.failed('target')) throw new NotFound('data source', restore.targetSourceId);
     if (error.failed('lock')) {
@@ -123,7 +225,7 @@ export async function createRestore(
 
   const input: RestoreExecutionInput = {
     restoreId: restore.id,
-    backupId: backup.id,
+    backupId: restore.backupId,
     targetSourceId: restore.targetSourceId,
     targetDatabase: restore.targetDatabase,
   };
@@ -141,6 +243,7 @@ export async function createRestore(
         queuedRestoreDelete(table, restore.id),
         { Delete: { TableName: table.tableName, Key: keys.audit(String(audit.id)) } },
         restoreLockRelease(table, restore),
+        ...(rolledBack ? [rolledBackByRemove(table, rolledBack.id, restore.id)] : []),
       ]);
     } catch (undoError) {
       logger.error('undo of a restore whose execution did not start failed', {

@@ -48,6 +48,7 @@ const TABLE_WRITER: Access = { lambda: 'TableWriter', table: 'write' };
 // The connection test and the inspection wait for a server up to their connect timeout.
 const SOURCE_PROBE: Access = { lambda: 'SourceProbe', table: 'read', secrets: 'read', timeout: Duration.seconds(20) };
 const SCHEDULE_READER: Access = { lambda: 'ScheduleReader', table: 'read', schedules: 'env' };
+const RESTORE_STARTER: Access = { lambda: 'RestoreStarter', table: 'write', start: 'restore' };
 const SCHEDULE_WRITER: Access = { lambda: 'ScheduleWriter', table: 'write', schedules: 'manage' };
 
 const ACCESS: Record<Operation, Access> = {
@@ -81,7 +82,8 @@ const ACCESS: Record<Operation, Access> = {
   deleteBackup: { table: 'write', bucket: 'delete' },
   verifyBackup: { table: 'write', start: 'verify' },
   listTrash: TABLE_READER,
-  createRestore: { table: 'write', start: 'restore' },
+  createRestore: RESTORE_STARTER,
+  rollbackRestore: RESTORE_STARTER,
   listRestores: PEOPLE_READER,
   getRestore: PEOPLE_READER,
   getRestoreLogs: { table: 'read', runnerLogs: 'restore' },

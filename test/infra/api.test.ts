@@ -242,11 +242,11 @@ describe('Api', () => {
     }
   });
 
-  it('lets only the trigger, verify and restore routes start their own state machine', () => {
+  it('lets only the trigger, verify, restore and rollback routes start their own state machine', () => {
     const starters = apiRoutes
       .filter((r) => actionsOf(statementsOf(t, r.operation)).includes('states:StartExecution'))
       .map((r) => r.operation);
-    expect(starters.sort()).toEqual(['createRestore', 'triggerBackup', 'verifyBackup']);
+    expect(starters.sort()).toEqual(['createRestore', 'rollbackRestore', 'triggerBackup', 'verifyBackup']);
     const trigger = statementsOf(t, 'triggerBackup').find((s) => actionsOf([s]).includes('states:StartExecution'));
     expect(JSON.stringify(trigger?.Resource)).toContain('Backup');
     expect(actionsOf(statementsOf(t, 'cancelBackup'))).toContain('states:StopExecution');

@@ -38,6 +38,9 @@ let api: EveryRoute;
 const SOURCE = 'hostile-src';
 const TARGET = 'hostile-target';
 const BACKUP = 'hostile-backup';
+/** A queued restore (into ROLLED_BACK_DB) that rollback rows aim at. */
+let queuedRestoreId = '';
+const ROLLED_BACK_DB = 'rollback_shop';
 let scheduleId = '';
 let before: { source: unknown; schedule: unknown };
 
@@ -60,6 +63,10 @@ const restore = (overrides: Record<string, unknown>): RouteRequest => ({
     confirmDatabase: 'shop_copy',
     ...overrides,
   },
+});
+const rollback = (body: unknown, restoreId = queuedRestoreId): RouteRequest => ({
+  pathParameters: { id: restoreId },
+  body,
 });
 const restoreInto = (database: string) => restore({ targetDatabase: database, confirmDatabase: database });
 const patchSource = (body: unknown): RouteRequest => ({ pathParameters: { id: SOURCE }, body });
@@ -615,6 +622,59 @@ const rows: Row[] = [
       then: restoreRecordedInto('x`; DROP DATABASE mysql; --'),
     },
   ],
+  [
+    'restore: rollbackOnFailure as the string "true"',
+    'createRestore',
+    () => restore({ rollbackOnFailure: 'true' }),
+    { refused: 'rollbackOnFailure' },
+  ],
+  [
+    'restore: rollbackOnFailure as 1',
+    'createRestore',
+    () => restore({ rollbackOnFailure: 1 }),
+    { refused: 'rollbackOnFailure' },
+  ],
+  ['rollback: id with a slash', 'rollbackRestore', () => rollback({ confirmDatabase: 'x' }, '../r'), { refused: 'id' }],
+  [
+    'rollback: confirmation differing in case',
+    'rollbackRestore',
+    () => rollback({ confirmDatabase: ROLLED_BACK_DB.toUpperCase() }),
+    { refused: 'confirmDatabase' },
+  ],
+  [
+    'rollback: confirmation as an array',
+    'rollbackRestore',
+    () => rollback({ confirmDatabase: [ROLLED_BACK_DB] }),
+    { refused: 'confirmDatabase' },
+  ],
+  [
+    'rollback: __proto__ key',
+    'rollbackRestore',
+    () => rollback(withOwn({ confirmDatabase: ROLLED_BACK_DB }, '__proto__', { rolledBackBy: 'x' })),
+    { refused: '__proto__' },
+  ],
+  [
+    'rollback: a backup of its choosing',
+    'rollbackRestore',
+    () => rollback({ confirmDatabase: ROLLED_BACK_DB, backupId: BACKUP }),
+    { refused: 'backupId' },
+  ],
+  [
+    'rollback: an unknown restore',
+    'rollbackRestore',
+    () => rollback({ confirmDatabase: ROLLED_BACK_DB }, 'no-such-restore'),
+    { handled: 'not found', status: 404 },
+  ],
+  [
+    'rollback: a restore still queued',
+    'rollbackRestore',
+    () => rollback({ confirmDatabase: ROLLED_BACK_DB }),
+    {
+      handled: 'refused until it ends',
+      status: 409,
+      then: (body) => expect(body.error).toMatch(/is queued: only a restore that succeeded or failed/),
+    },
+  ],
 
   // The runner's job (parse only): a zod error naming the path.
   [
@@ -749,6 +809,7 @@ beforeAll(async () => {
   await seedSource(api.table, SOURCE);
   await seedSource(api.table, TARGET);
   await putBackupRecords(api.table, [backupRecord({ id: BACKUP, sourceId: SOURCE })]);
+  queuedRestoreId = String((await api.request('createRestore', restoreInto(ROLLED_BACK_DB))).body.restoreId);
   scheduleId = (await api.request<Schedule>('createSchedule', schedule({ cron: '0 3 * * *', timeZone: 'UTC' }))).body
     .id;
   before = {

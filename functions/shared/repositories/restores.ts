@@ -145,3 +145,38 @@ export async function getRestoreLock(
   );
   return typeof out.Item?.restoreId === 'string' ? out.Item.restoreId : undefined;
 }
+
+/**
+ * Marks a restore as rolled back by `byId`, on condition that it ended (succeeded or failed) and was not rolled
+ * back already: taken with the rollback restore's record, so each restore is rolled back once.
+ */
+export function rolledBackByUpdate(table: TableRef, id: string, byId: string): TransactItem {
+  return {
+    Update: {
+      TableName: table.tableName,
+      Key: keys.restore(id),
+      ...updateExpression(
+        { set: { rolledBackBy: byId } },
+        {
+          expression: 'attribute_exists(pk) AND attribute_not_exists(#by) AND #status IN (:succeeded, :failed)',
+          names: { '#by': 'rolledBackBy', '#status': 'status' },
+          values: { ':succeeded': 'succeeded', ':failed': 'failed' },
+        },
+      ),
+    },
+  };
+}
+
+/** Undoes `rolledBackByUpdate` when the rollback's execution did not start (only if `byId` set it). */
+export function rolledBackByRemove(table: TableRef, id: string, byId: string): TransactItem {
+  return {
+    Update: {
+      TableName: table.tableName,
+      Key: keys.restore(id),
+      ...updateExpression(
+        { remove: ['rolledBackBy'] },
+        { expression: '#by = :by', names: { '#by': 'rolledBackBy' }, values: { ':by': byId } },
+      ),
+    },
+  };
+}

@@ -31,6 +31,7 @@ export interface BackupApi {
   readonly listTrash: Handler;
   readonly verify: Handler;
   readonly createRestore: Handler;
+  readonly rollbackRestore: Handler;
   readonly listRestores: Handler;
   readonly getRestore: Handler;
   readonly stats: Handler;
@@ -66,6 +67,7 @@ export async function startBackupApi(): Promise<BackupApi> {
     listTrash: (await import('../../../functions/backups/listTrash.ts')).handler,
     verify: (await import('../../../functions/backups/verifyBackup.ts')).handler,
     createRestore: (await import('../../../functions/restores/createRestore.ts')).handler,
+    rollbackRestore: (await import('../../../functions/restores/rollbackRestore.ts')).handler,
     listRestores: (await import('../../../functions/restores/listRestores.ts')).handler,
     getRestore: (await import('../../../functions/restores/getRestore.ts')).handler,
     stats: (await import('../../../functions/stats/getStats.ts')).handler,

@@ -58,6 +58,7 @@ describe('starting a restore', () => {
       status: 'queued',
       requestedBy: 'arn:aws:iam::123456789012:user/test',
       createdAt: expect.any(String),
+      rollbackOnFailure: false,
     });
     expect(api.sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
       stateMachineArn: RESTORE_MACHINE,

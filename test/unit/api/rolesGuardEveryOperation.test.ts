@@ -37,6 +37,7 @@ describe('the role each API operation needs', () => {
         'listAudit',
         'pauseSchedule',
         'resumeSchedule',
+        'rollbackRestore',
         'updateDataSource',
         'updateSchedule',
       ].sort(),
