@@ -1,7 +1,7 @@
 #!/bin/sh
-# Makes a fresh Debian/Ubuntu clone ready to run: npm packages, then MariaDB server + client, pigz and sysbench
-# (tests, local demo, bench), Java 17 (DynamoDB Local), Chromium (the console's browser tests) and bubblewrap (the
-# runner's Fargate-shaped sandbox). Installs with
+# Makes a fresh Debian/Ubuntu clone ready to run: npm packages, then MariaDB server + client, PostgreSQL (server,
+# client programs and pgbench in one package), pigz and sysbench (tests, local demo, bench), Java 17 (DynamoDB
+# Local), Chromium (the console's browser tests) and bubblewrap (the runner's Fargate-shaped sandbox). Installs with
 # apt when running as root; otherwise says what to install. Idempotent.
 set -e
 cd "$(dirname "$0")/.."
@@ -14,6 +14,8 @@ fi
 missing=""
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing="$missing mariadb-server"
 command -v mariadb >/dev/null 2>&1 || missing="$missing mariadb-client"
+# Debian keeps each major version's programs out of PATH (scripts/local/postgres.ts looks there).
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$missing postgresql"
 command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless"
 command -v pigz >/dev/null 2>&1 || missing="$missing pigz"
 command -v igzip >/dev/null 2>&1 || missing="$missing isal"
