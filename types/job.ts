@@ -133,6 +133,17 @@ export const RestoreJobSchema = DatabaseAccessSchema.extend({
   ...BackupObjectFields,
   /** Database to restore into, created when absent; defaults to the connection's database. */
   targetDatabase: DatabaseNameSchema.optional(),
+  /**
+   * Whether the target existed when the safety step looked (the Restore machine sets it from that step). `false`: the
+   * restore creates it with a plain `CREATE DATABASE`, so a database that appeared since, which no safety backup
+   * covers, fails the restore instead of being overwritten. Unset (jobs written by hand): created if absent.
+   */
+  targetExisted: z.boolean().optional(),
+  /**
+   * A rollback: once the object is checked, the target is dropped and created again with its own character set and
+   * collation, so that it ends holding exactly the backup's objects and not also those the undone restore added.
+   */
+  replaceTarget: z.boolean().default(false),
   /** Rewrite `DEFINER=user@host` to CURRENT_USER, for managed servers where the user lacks SUPER. */
   rewriteDefiners: z.boolean().default(false),
   /**

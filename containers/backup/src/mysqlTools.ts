@@ -379,7 +379,7 @@ async function listDatabases(
 }
 
 /** MySQL's and MariaDB's "Unknown database" (ER_BAD_DB_ERROR), as their clients print it. */
-const UNKNOWN_DATABASE = /\bERROR 1049 \(42000\)/;
+export const UNKNOWN_DATABASE = /\bERROR 1049 \(42000\)/;
 
 /**
  * Whether `database` exists, as the server decides it: the server's list matched the way it compares names

@@ -20,12 +20,18 @@ import {
   type ConnectionArgs,
   type MysqlTools,
   type SandboxArg,
+  UNKNOWN_DATABASE,
 } from './mysqlTools.ts';
 import { childEnv, resolvePassword } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
 import { createS3Client, openObject, readTaggedChecksum, type ObjectPin } from './s3Store.ts';
 import { DigestTap, DumpInspector } from './streamTaps.ts';
 import { checkObject, isZlibError } from './verify.ts';
+
+/** ER_DB_CREATE_EXISTS, as the clients print it. */
+const DATABASE_EXISTS = /\bERROR 1007 \(HY000\)/;
+/** A character set or collation name: what may go into SQL unquoted. */
+const IDENTIFIER = /^[A-Za-z0-9_]+$/;
 
 function sandboxOf(tools: MysqlTools): SandboxArg {
   if (tools.sandboxArg) return tools.sandboxArg;
@@ -35,7 +41,7 @@ function sandboxOf(tools: MysqlTools): SandboxArg {
 }
 
 /**
- * S3 → gunzip → (DEFINER rewrite) → `mysql` into the target database, created when absent.
+ * S3 → gunzip → (DEFINER rewrite) → `mysql` into the target database, created when absent (see `prepareTarget`).
  * Nothing touches the target until the whole object (the version or ETag the job names) has been read and its
  * SHA-256, gzip stream and dump trailer checked; then exactly that object is read again (pinned by version or
  * `If-Match`) and applied by a client sandboxed against shell and file commands, hashed once more as it streams.
@@ -109,20 +115,58 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
     return outcome.result;
   });
 
+  /**
+   * Makes the target ready to be written: created when absent (plainly, when the safety step found it absent, so
+   * that one created since is refused rather than overwritten), or for a rollback dropped and created afresh.
+   */
+  async function prepareTarget(conn: ConnectionArgs, secrets: readonly string[]): Promise<void> {
+    const timeout = job.connectTimeoutSeconds;
+    const client = (args: readonly string[]) =>
+      run(tools.clientBin, [...conn.args, `--connect-timeout=${timeout}`, ...args], {
+        timeoutMs: (timeout + 20) * 1000,
+        secrets,
+      });
+    const quoted = quoteIdentifier(target);
+    const defaults = job.replaceTarget ? await databaseDefaults(client) : undefined;
+    const sql = defaults
+      ? `DROP DATABASE ${quoted}; CREATE DATABASE ${quoted} CHARACTER SET ${defaults.charset} COLLATE ${defaults.collation}`
+      : `CREATE DATABASE ${job.targetExisted === false ? '' : 'IF NOT EXISTS '}${quoted}`;
+    await client(['-e', sql]).catch((error: unknown) => {
+      if (job.targetExisted === false && DATABASE_EXISTS.test(messageOf(error))) {
+        throw new RunnerError(
+          `refusing to restore: database "${target}" did not exist when the safety backup was to be taken, but exists now, so no safety backup covers it; nothing was overwritten`,
+        );
+      }
+      throw new RunnerError(
+        `cannot ${defaults ? 'replace' : 'create or reach'} database "${target}": ${messageOf(error)}`,
+      );
+    });
+  }
+
+  /** The target's character set and collation, or undefined when it does not exist. */
+  async function databaseDefaults(
+    client: (args: readonly string[]) => Promise<{ stdout: string }>,
+  ): Promise<{ charset: string; collation: string } | undefined> {
+    const out = await client([
+      '--batch',
+      '--skip-column-names',
+      `--database=${target}`,
+      '-e',
+      'SELECT @@character_set_database, @@collation_database',
+    ]).catch((error: unknown) => {
+      if (UNKNOWN_DATABASE.test(messageOf(error))) return undefined;
+      throw new RunnerError(`cannot read the character set of database "${target}": ${messageOf(error)}`);
+    });
+    if (!out) return undefined;
+    const [charset = '', collation = ''] = out.stdout.trim().split('\t');
+    if (!IDENTIFIER.test(charset) || !IDENTIFIER.test(collation))
+      throw new RunnerError(`database "${target}" reports an unexpected character set "${charset}" / "${collation}"`);
+    return { charset, collation };
+  }
+
   async function restoreStream(conn: ConnectionArgs): Promise<RestoreResult> {
     const secrets = [password];
-    await run(
-      tools.clientBin,
-      [
-        ...conn.args,
-        `--connect-timeout=${job.connectTimeoutSeconds}`,
-        '-e',
-        `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target)}`,
-      ],
-      { timeoutMs: (job.connectTimeoutSeconds + 20) * 1000, secrets },
-    ).catch((error: unknown) => {
-      throw new RunnerError(`cannot create or reach database "${target}": ${messageOf(error)}`);
-    });
+    await prepareTarget(conn, secrets);
 
     const { body } = await openObject(s3, job.s3, job.key, verified);
     const child = spawn(tools.clientBin, [...conn.args, sandboxArg, `--database=${target}`], {
