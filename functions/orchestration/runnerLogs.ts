@@ -2,6 +2,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requireEnv } from '../shared/env.ts';
+import { tracer } from '../shared/tracer.ts';
 
 /** Where a runner task's log lines can be read back, to put its last error into the backup's record. */
 export interface RunnerLogs {
@@ -71,7 +72,7 @@ export function fileRunnerLogs(dir: string): RunnerLogs {
 export function runnerLogsFromEnv(env: NodeJS.ProcessEnv = process.env): RunnerLogs {
   if (env.RUNNER_LOG_DIR) return fileRunnerLogs(env.RUNNER_LOG_DIR);
   return cloudWatchRunnerLogs(
-    new CloudWatchLogsClient({}),
+    tracer.captureAWSv3Client(new CloudWatchLogsClient({})),
     requireEnv('RUNNER_LOG_GROUP', env),
     requireEnv('RUNNER_LOG_STREAM_PREFIX', env),
   );

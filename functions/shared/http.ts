@@ -1,3 +1,5 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod';
@@ -5,6 +7,7 @@ import { cognitoPrincipal } from '../../types/audit.ts';
 import { fieldErrors } from '../../types/zodMessages.ts';
 import { HttpError, Invalid, UnsupportedMediaType } from './errors.ts';
 import { logger } from './logger.ts';
+import { tracer } from './tracer.ts';
 
 /**
  * Bodies beyond this are refused before parsing. The largest entity is a data source with its CA bundle (up to
@@ -147,38 +150,44 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
 }
 
 /**
- * The shared middy chain: request/correlation ids and principal on every log line, zod parsing of path,
- * query and body (400 with per-field messages), and error mapping. `operation` is a plain async function.
+ * The shared middy chain: an X-Ray subsegment per invocation (without the response, which may hold a body), the
+ * Lambda context, request id and principal on every log line (never the event), zod parsing of path, query and
+ * body (400 with per-field messages), and error mapping. `operation` is a plain async function.
  */
 export function httpHandler<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R>(
   spec: HttpSpec<P, Q, B>,
   operation: (input: HttpInput<Out<P>, Out<Q>, Out<B>>, ctx: RequestContext) => Promise<R>,
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
     .before((request) => {
-      logger.resetKeys();
       logger.appendKeys({
         requestId: request.event.requestContext?.requestId ?? request.context.awsRequestId,
         principal: principalOf(request.event),
         route: `${request.event.httpMethod} ${request.event.resource}`,
       });
     })
-    .onError((request) => {
-      request.response = errorResponse(request.error);
-    })
     .handler(async (event) => {
-      const input = {
-        path: parsePart(spec.path, event.pathParameters ?? {}, 'path'),
-        query: parseQuery(spec.query, event.queryStringParameters ?? {}),
-        body: parsePart(spec.body, parseBody(event), 'body'),
-      };
-      const ctx: RequestContext = {
-        principal: principalOf(event),
-        requestId: event.requestContext?.requestId ?? 'local',
-        headers: lowerCaseHeaders(event.headers),
-      };
-      const result = await operation(input, ctx);
-      const status = spec.status ?? 200;
-      return json(status, status === 204 ? undefined : result);
+      try {
+        const input = {
+          path: parsePart(spec.path, event.pathParameters ?? {}, 'path'),
+          query: parseQuery(spec.query, event.queryStringParameters ?? {}),
+          body: parsePart(spec.body, parseBody(event), 'body'),
+        };
+        const ctx: RequestContext = {
+          principal: principalOf(event),
+          requestId: event.requestContext?.requestId ?? 'local',
+          headers: lowerCaseHeaders(event.headers),
+        };
+        const result = await operation(input, ctx);
+        const status = spec.status ?? 200;
+        return json(status, status === 204 ? undefined : result);
+      } catch (error) {
+        // Mapped here, not in an onError middleware: the tracer's would mark every 4xx answer a fault. Only an
+        // unexpected error is one.
+        if (!(error instanceof HttpError)) tracer.addErrorAsMetadata(error as Error);
+        return errorResponse(error);
+      }
     });
 }

@@ -1,52 +1,27 @@
-type Level = 'debug' | 'info' | 'warn' | 'error';
+import { Logger } from '@aws-lambda-powertools/logger';
 
-const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
-
-/** `LOG_LEVEL` (debug, info, warn, error; default info): lines below it are dropped. */
-const threshold = (): number => RANK[process.env.LOG_LEVEL as Level] ?? RANK.info;
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+type Level = (typeof LEVELS)[number];
 
 /**
- * JSON-lines logger (CloudWatch parses each line). Keys set with `appendKeys` (request id, principal) go on
- * every line of the invocation. It never logs request bodies, so a password cannot reach a log line through it.
+ * `LOG_LEVEL` in either case (Powertools reads only upper case from the environment; local mode sets `warn`), or
+ * undefined when unset, which Powertools takes as INFO. A value that is no level fails the module load rather than
+ * logging at a level nobody chose. Lambda's own log level (`AWS_LAMBDA_LOG_LEVEL`), when set, still wins.
  */
-export class Logger {
-  private keys: Record<string, unknown> = {};
-
-  constructor(
-    private readonly service: string,
-    private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-  ) {}
-
-  appendKeys(keys: Record<string, unknown>): void {
-    this.keys = { ...this.keys, ...keys };
+export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): Level | undefined {
+  const value = env.LOG_LEVEL;
+  if (value === undefined || value === '') return undefined;
+  const level = value.toUpperCase();
+  if (!(LEVELS as readonly string[]).includes(level)) {
+    throw new Error(`LOG_LEVEL must be one of ${LEVELS.join(', ')} (in either case), got "${value}"`);
   }
-
-  resetKeys(): void {
-    this.keys = {};
-  }
-
-  debug(message: string, extra?: Record<string, unknown>): void {
-    this.log('debug', message, extra);
-  }
-
-  info(message: string, extra?: Record<string, unknown>): void {
-    this.log('info', message, extra);
-  }
-
-  warn(message: string, extra?: Record<string, unknown>): void {
-    this.log('warn', message, extra);
-  }
-
-  error(message: string, extra?: Record<string, unknown>): void {
-    this.log('error', message, extra);
-  }
-
-  private log(level: Level, message: string, extra?: Record<string, unknown>): void {
-    if (RANK[level] < threshold()) return;
-    this.write(
-      JSON.stringify({ time: new Date().toISOString(), level, service: this.service, message, ...this.keys, ...extra }),
-    );
-  }
+  return level as Level;
 }
 
-export const logger = new Logger('keepsake-api');
+/**
+ * The Powertools logger every handler shares: one JSON line per entry with an ISO timestamp, the service
+ * `keepsake`, and the keys the middy chains (http.ts, task.ts) set for the invocation (requestId, principal and
+ * route, or task). Nothing logs request or response bodies: the chains never let Powertools log the event, so a
+ * password cannot reach a log line through it.
+ */
+export const logger = new Logger({ serviceName: 'keepsake', logLevel: logLevelFromEnv() });

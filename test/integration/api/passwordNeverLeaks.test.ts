@@ -10,9 +10,16 @@ const SECOND = 'Canary-2nd-pw-e45ab318';
 
 let api: DataSourceApi;
 beforeAll(async () => {
+  // Read when the handlers load their logger: every level, and the switch that would have Powertools log each event.
+  process.env.LOG_LEVEL = 'debug';
+  process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
   api = await startDataSourceApi();
 });
-afterAll(() => api.scheduler.close());
+afterAll(() => {
+  delete process.env.LOG_LEVEL;
+  delete process.env.POWERTOOLS_LOGGER_LOG_EVENT;
+  return api.scheduler.close();
+});
 
 describe('a password given to the API', () => {
   it('never appears in a response body nor a log line, and neither does where it is kept', async () => {
@@ -28,7 +35,6 @@ describe('a password given to the API', () => {
         vi.spyOn(console, level).mockImplementation((...args) => void capture(args.join(' '))),
       ),
     ];
-    process.env.LOG_LEVEL = 'debug';
     const responses: ApiResponse[] = [];
     const send = async (route: Route, request: ApiRequest) => {
       const response = await call(api[route], request);
@@ -83,7 +89,6 @@ describe('a password given to the API', () => {
       await send('remove', { method: 'DELETE', resource: SOURCE, pathParameters: path, query: { force: 'true' } });
     } finally {
       spies.forEach((spy) => spy.mockRestore());
-      delete process.env.LOG_LEVEL;
     }
 
     expect(responses.map((r) => r.status)).toEqual([
