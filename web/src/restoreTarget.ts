@@ -29,6 +29,8 @@ export interface RestoreChoice {
   /** What the person typed into the confirmation field. */
   readonly confirm: string;
   readonly lookup: TargetLookup;
+  /** The "Roll back automatically if the restore fails" box, offered where something could be overwritten. */
+  readonly rollbackOnFailure?: boolean;
 }
 
 /**
@@ -41,10 +43,20 @@ export function restoreReady(choice: RestoreChoice): boolean {
   return !confirmationNeeded(choice.intoNew, choice.lookup) || choice.confirm === choice.database;
 }
 
-/** The body of `POST /v1/restores`: the API wants the name repeated, which the dialog does itself when no confirmation is needed. */
+/**
+ * The body of `POST /v1/restores`: the API wants the name repeated, which the dialog does itself when no confirmation
+ * is needed. An automatic rollback is asked for only where the box was offered: into a database known to be absent
+ * there is nothing to roll back to.
+ */
 export function restoreBody(backupId: string, targetSourceId: string, choice: RestoreChoice): CreateRestore {
-  const confirmDatabase = confirmationNeeded(choice.intoNew, choice.lookup) ? choice.confirm : choice.database;
-  return { backupId, targetSourceId, targetDatabase: choice.database, confirmDatabase };
+  const confirming = confirmationNeeded(choice.intoNew, choice.lookup);
+  return {
+    backupId,
+    targetSourceId,
+    targetDatabase: choice.database,
+    confirmDatabase: confirming ? choice.confirm : choice.database,
+    ...(confirming && choice.rollbackOnFailure ? { rollbackOnFailure: true } : {}),
+  };
 }
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;

@@ -7,6 +7,18 @@ import { RestoreDialog } from './RestoreDialog.tsx';
 import { useToast } from './Toasts.tsx';
 import { useCan } from '../permissions.tsx';
 
+/** Downloading a backup: the API hands out a short-lived presigned URL, which the browser then follows. */
+export function useDownload(backupId: string) {
+  const toast = useToast();
+  return useMutation({
+    mutationFn: () => api.get<DownloadUrlResponse>(`/v1/backups/${encodeURIComponent(backupId)}/download-url`),
+    onSuccess: ({ url }) => {
+      window.location.assign(url);
+    },
+    onError: (error) => toast.error(`Could not download: ${errorMessage(error)}`),
+  });
+}
+
 /** What a person can do with a backup: download, verify, restore and trash a succeeded one; cancel a running one. */
 export function BackupActions({ backup }: { backup: Backup }) {
   const can = useCan();
@@ -14,13 +26,7 @@ export function BackupActions({ backup }: { backup: Backup }) {
   const queries = useQueryClient();
   const [restoring, setRestoring] = useState(false);
   const refresh = () => queries.invalidateQueries({ queryKey: ['backups'] });
-  const download = useMutation({
-    mutationFn: () => api.get<DownloadUrlResponse>(`/v1/backups/${backup.id}/download-url`),
-    onSuccess: ({ url }) => {
-      window.location.assign(url);
-    },
-    onError: (error) => toast.error(`Could not download: ${errorMessage(error)}`),
-  });
+  const download = useDownload(backup.id);
   const verify = useMutation({
     mutationFn: () => api.post(`/v1/backups/${backup.id}/verify`),
     onSuccess: () => toast.info('Verification started: the checksum badge updates when it ends'),

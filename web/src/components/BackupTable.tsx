@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import type { Backup } from '../../../types/backup.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
 import { formatBytes, formatDuration, formatTime } from '../format.ts';
+import { BackupTrigger } from './BackupTrigger.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 
 /** Backups as rows: when, source, status, trigger, size, duration, checksum badge, and per-row actions. */
@@ -50,7 +51,9 @@ export function BackupTable({
                   </span>
                 ) : null}
               </td>
-              <td>{b.trigger}</td>
+              <td>
+                <BackupTrigger backup={b} compact />
+              </td>
               <td className="text-right tabular-nums">{formatBytes(b.compressedBytes)}</td>
               <td className="text-right tabular-nums">{formatDuration(b.durationMs)}</td>
               <td>

@@ -3,15 +3,17 @@ import { Link } from 'react-router';
 import { LogView } from './LogView.tsx';
 
 /**
- * The page of one backup or restore: a way back to its list, its title and actions, its error (when it failed),
- * its record as label/value rows and the runner's live log.
+ * The page of one backup or restore: a way back to its list, its title and actions, its error (when it failed) and
+ * other notices, its record as label/value rows, any further sections (`children`) and the runner's live log.
  */
 export function JobDetail({
   back,
   title,
   actions,
   error,
+  notices,
   rows,
+  children,
   logPath,
   finishedAt,
 }: {
@@ -19,7 +21,9 @@ export function JobDetail({
   title: string;
   actions?: ReactNode;
   error: string | undefined;
+  notices?: ReactNode;
   rows: readonly (readonly [string, ReactNode])[];
+  children?: ReactNode;
   logPath: string;
   finishedAt: string | undefined;
 }) {
@@ -42,6 +46,7 @@ export function JobDetail({
           {error}
         </p>
       ) : null}
+      {notices}
       <dl className="card grid gap-x-6 gap-y-2 sm:grid-cols-[10rem_1fr]">
         {rows.map(([label, value]) => (
           <div key={label} className="contents">
@@ -50,6 +55,7 @@ export function JobDetail({
           </div>
         ))}
       </dl>
+      {children}
       <LogView path={logPath} finishedAt={finishedAt} />
     </section>
   );

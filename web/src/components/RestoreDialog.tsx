@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { DatabaseInspection } from '../../../types/apiDataSources.ts';
 import type { Backup } from '../../../types/backup.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
@@ -140,8 +140,9 @@ function TargetPreview({
       ) : null}
       <p>
         Tables and views in this backup{held} are dropped and recreated with the backup's data; the other tables of{' '}
-        {inspection.database} are kept. A safety backup of {inspection.database} is taken first: restoring it undoes
-        this restore.
+        {inspection.database} are kept. First a safety backup of {inspection.database} is taken, and nothing is
+        overwritten unless it succeeds. Afterwards the restore's page links it: <strong>Roll back</strong> there puts
+        back the tables and views {inspection.database} holds now.
       </p>
     </div>
   );
@@ -167,10 +168,11 @@ export function RestoreDialog({
   const [intoNew, setIntoNew] = useState(true);
   const [newDatabase, setNewDatabase] = useState(`${backup.database}_restored`);
   const [confirm, setConfirm] = useState('');
+  const [rollbackOnFailure, setRollbackOnFailure] = useState(false);
   const target = sources.data?.items.find((s) => s.id === targetSourceId);
   const database = intoNew ? newDatabase : (target?.database ?? '');
   const lookup = useTargetLookup(open, targetSourceId, database);
-  const choice = { database, intoNew, confirm, lookup };
+  const choice = { database, intoNew, confirm, lookup, rollbackOnFailure };
   const nameProblem = intoNew ? databaseNameProblem(newDatabase) : undefined;
   const restore = useMutation({
     mutationFn: () => api.post<CreateRestoreResponse>('/v1/restores', restoreBody(backup.id, targetSourceId, choice)),
@@ -182,6 +184,7 @@ export function RestoreDialog({
   });
   const ready = restoreReady(choice);
   const confirming = confirmationNeeded(intoNew, lookup);
+  const rollbackHintId = useId();
   return (
     <Modal
       open={open}
@@ -224,6 +227,23 @@ export function RestoreDialog({
           <Field label={`Type ${database} to confirm`}>
             <input className="input" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="off" />
           </Field>
+        ) : null}
+        {confirming ? (
+          <div className="flex flex-col gap-1 text-sm">
+            <label className="flex items-center gap-2">
+              <input
+                type="checkbox"
+                checked={rollbackOnFailure}
+                onChange={(e) => setRollbackOnFailure(e.target.checked)}
+                aria-describedby={rollbackHintId}
+              />
+              Roll back automatically if the restore fails
+            </label>
+            <p id={rollbackHintId} className="text-xs text-slate-500">
+              If the restore fails after it started changing {database}, the safety backup is restored over it at once,
+              instead of leaving it half restored.
+            </p>
+          </div>
         ) : null}
         <div className="flex justify-end gap-2">
           <button type="button" className="btn" onClick={() => onOpenChange(false)}>

@@ -3,6 +3,7 @@ import { useParams } from 'react-router';
 import type { Backup } from '../../../types/backup.ts';
 import { api } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
+import { BackupTrigger } from '../components/BackupTrigger.tsx';
 import { JobDetail } from '../components/JobDetail.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatBytes, formatDuration, formatTime } from '../format.ts';
@@ -25,7 +26,7 @@ export function BackupDetail() {
   const rows: [string, React.ReactNode][] = [
     ['Status', <StatusBadge key="s" status={b.status} />],
     ['Database', b.database],
-    ['Trigger', b.trigger],
+    ['Trigger', <BackupTrigger key="t" backup={b} />],
     ['Created', formatTime(b.createdAt)],
     ['Started', formatTime(b.startedAt)],
     ['Finished', formatTime(b.finishedAt)],

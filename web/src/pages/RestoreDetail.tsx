@@ -1,12 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import type { ListedRestore } from '../../../types/restore.ts';
+import type { ListedRestore, Restore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
 import { JobDetail } from '../components/JobDetail.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { pollWhileActive, useDataSources } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
+import { SafetyBackupPanel } from '../components/SafetyBackupPanel.tsx';
 
 /** One restore: its record and the runner's live log, both followed every 2 s while it is queued or running. */
 export function RestoreDetail() {
@@ -27,7 +28,7 @@ export function RestoreDetail() {
     ['Status', <StatusBadge key="s" status={r.status} />],
     [
       'Backup',
-      <Link key="b" className="text-sky-700 underline dark:text-sky-400" to={`/backups/${r.backupId}`}>
+      <Link key="b" className={LINK} to={`/backups/${r.backupId}`}>
         {r.backupId}
       </Link>,
     ],
@@ -38,21 +39,57 @@ export function RestoreDetail() {
     ['Started', formatTime(r.startedAt)],
     ['Finished', formatTime(r.finishedAt)],
     ['Duration', formatDuration(r.durationMs)],
-    [
-      'Safety backup',
-      <code key="k" className="text-xs break-all">
-        {r.safetyBackupKey ?? '—'}
-      </code>,
-    ],
+    ...(r.rollbackOnFailure ? [['If it fails', 'roll back automatically'] satisfies [string, string]] : []),
   ];
   return (
     <JobDetail
       back={{ to: '/restores', label: 'Restores' }}
       title={`Restore ${r.id}`}
       error={r.error}
+      notices={<RollbackNotices restore={r} />}
       rows={rows}
       logPath={`/v1/restores/${encodeURIComponent(r.id)}/logs`}
       finishedAt={r.finishedAt}
-    />
+    >
+      <SafetyBackupPanel restore={r} nameOf={nameOf} />
+    </JobDetail>
+  );
+}
+
+const LINK = 'text-sky-700 underline dark:text-sky-400';
+
+/** What this restore is to rollbacks: a rollback of another one, and how its own automatic rollback went. */
+function RollbackNotices({ restore }: { restore: Restore }) {
+  const db = restore.targetDatabase;
+  const auto = restore.autoRollback;
+  return (
+    <>
+      {restore.rollbackOf ? (
+        <p className="rounded-md border border-sky-600 bg-sky-50 p-3 text-sm text-sky-900 dark:bg-sky-950 dark:text-sky-100">
+          Rollback of{' '}
+          <Link className={LINK} to={`/restores/${encodeURIComponent(restore.rollbackOf)}`}>
+            restore {restore.rollbackOf}
+          </Link>
+          : it restores that restore's safety backup over {db}.
+        </p>
+      ) : null}
+      {auto?.status === 'succeeded' ? (
+        <p
+          role="status"
+          className="rounded-md border border-emerald-600 bg-emerald-50 p-3 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100"
+        >
+          <strong>Rolled back automatically</strong> at {formatTime(auto.finishedAt)}: the restore failed, and {db} was
+          put back from its safety backup as it was before the restore.
+        </p>
+      ) : auto?.status === 'failed' ? (
+        <p
+          role="alert"
+          className="rounded-md border border-red-600 bg-red-50 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100"
+        >
+          <strong>The automatic rollback failed too</strong>
+          {auto.error ? ` (${auto.error})` : ''}: {db} may be left half restored. Roll back below to try again.
+        </p>
+      ) : null}
+    </>
   );
 }

@@ -1,12 +1,13 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import type { Page } from '../../../types/api.ts';
-import type { ListedRestore } from '../../../types/restore.ts';
+import type { ListedRestore, Restore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { pollWhileActive, useDataSources } from '../queries.ts';
+import { restoreTags, type RestoreTag } from '../rollback.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 import { SourceOptions } from '../components/SourceOptions.tsx';
 
@@ -101,6 +102,7 @@ export function Restores() {
                     </td>
                     <td>
                       <StatusBadge status={r.status} />
+                      <RestoreTagList restore={r} />
                       {r.error ? (
                         <span
                           className="block max-w-xs truncate text-xs text-red-700 dark:text-red-400"
@@ -115,7 +117,21 @@ export function Restores() {
                       <span className="block text-xs text-slate-500">{formatTime(r.finishedAt)}</span>
                     </td>
                     <td className="text-right tabular-nums">{formatDuration(r.durationMs)}</td>
-                    <td>{r.safetyBackupKey ? <code className="text-xs break-all">{r.safetyBackupKey}</code> : '—'}</td>
+                    <td>
+                      {r.safetyBackupId ? (
+                        <Link
+                          className="text-sky-700 underline dark:text-sky-400"
+                          to={`/backups/${r.safetyBackupId}`}
+                          title={`Safety backup of ${r.targetDatabase} taken before this restore`}
+                        >
+                          <code className="text-xs">{r.safetyBackupId.slice(0, 8)}</code>
+                        </Link>
+                      ) : r.safetyBackupKey ? (
+                        <code className="text-xs break-all">{r.safetyBackupKey}</code>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -135,4 +151,24 @@ export function Restores() {
       )}
     </section>
   );
+}
+
+const TAG_TONES: Record<RestoreTag['tone'], string> = {
+  info: 'bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-100',
+  good: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-100',
+  bad: 'bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-100',
+};
+
+/** The restore's rollback tags (rollback, rolled back, automatic rollback's outcome), each with its explanation. */
+function RestoreTagList({ restore }: { restore: Restore }) {
+  return restoreTags(restore).map((tag) => (
+    <span
+      key={tag.label}
+      title={tag.title}
+      className={`mt-1 mr-1 inline-block rounded-full px-2 py-0.5 text-xs font-medium ${TAG_TONES[tag.tone]}`}
+    >
+      {tag.label}
+      <span className="sr-only">: {tag.title}</span>
+    </span>
+  ));
 }
