@@ -40,8 +40,13 @@ export interface LocalPostgres {
    * rows unaligned, tab-separated, without headers.
    */
   psql(sql: string, database?: string): Promise<string>;
-  /** Arguments that point a stock client (`psql`, `pg_dump`, `pg_restore`, `pgbench`) at the superuser's socket. */
+  /**
+   * Arguments that point `psql`, `pg_dump` or `pg_restore` at the superuser's socket (`pgbench` reads `-d` as
+   * debug: give it `connectionArgs` and the database last).
+   */
   superuserArgs(database: string): string[];
+  /** The superuser's socket, port and name without the database. */
+  readonly connectionArgs: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -209,17 +214,8 @@ export async function startPostgres(
     ['-D', dataDir, ...settings.flatMap((s) => ['-c', s])],
     { ...asServer, stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  const superuserArgs = (database: string) => [
-    '--no-password',
-    '-h',
-    baseDir,
-    '-p',
-    String(port),
-    '-U',
-    'postgres',
-    '-d',
-    database,
-  ];
+  const connectionArgs = ['-h', baseDir, '-p', String(port), '-U', 'postgres'];
+  const superuserArgs = (database: string) => [...connectionArgs, '-d', database];
   const psql = async (sql: string, database = 'postgres'): Promise<string> => {
     const child = execFileAsync(
       join(binDir, 'psql'),
@@ -233,7 +229,7 @@ export async function startPostgres(
         '--field-separator=\t',
         ...superuserArgs(database),
       ],
-      { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, PGOPTIONS: '', PGPASSFILE: '/dev/null' } },
+      { maxBuffer: 256 * 1024 * 1024 },
     );
     // A client that cannot connect exits without reading its input; the exit status reports it, not EPIPE.
     child.child.stdin?.on('error', () => undefined);
@@ -275,6 +271,7 @@ export async function startPostgres(
     caFile,
     psql,
     superuserArgs,
+    connectionArgs,
     // A fast shutdown: clients are disconnected and the server checkpoints, rather than waiting on every session.
     stop: () => proc.stop('SIGINT'),
   };
