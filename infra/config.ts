@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { fieldErrors } from '../types/zodMessages.ts';
+import { DEFAULT_MANUAL_BACKUP_KEEP_DAYS } from '../types/retention.ts';
 import { DEFAULT_RETENTION, RetentionSchema } from '../types/schedule.ts';
 
 /** `-c name=value` arrives as a string; `cdk.json` and tests may pass real booleans and numbers. */
@@ -52,6 +53,10 @@ export const DeployConfigSchema = z
       .min(1, 'trashGraceDays must be at least 1')
       .max(365, 'trashGraceDays must be at most 365')
       .default(7),
+    manualBackupKeepDays: count('manualBackupKeepDays')
+      .min(1, 'manualBackupKeepDays must be at least 1')
+      .max(3650, 'manualBackupKeepDays must be at most 3650')
+      .default(DEFAULT_MANUAL_BACKUP_KEEP_DAYS),
     runnerCpu: z.coerce
       .number()
       .pipe(
@@ -94,6 +99,7 @@ const KEYS = [
   'retentionWeekly',
   'retentionMonthly',
   'trashGraceDays',
+  'manualBackupKeepDays',
   'runnerCpu',
   'runnerMemoryMiB',
 ] as const;

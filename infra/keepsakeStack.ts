@@ -8,6 +8,7 @@ import { BackupRunner } from './constructs/BackupRunner.ts';
 import { Console } from './constructs/Console.ts';
 import { Orchestration } from './constructs/Orchestration.ts';
 import { Storage } from './constructs/Storage.ts';
+import { DEFAULT_RETENTION } from '../types/schedule.ts';
 
 export interface KeepsakeStackProps extends StackProps {
   readonly config: DeployConfig;
@@ -45,11 +46,13 @@ export class KeepsakeStack extends Stack {
       runner,
       alerts,
       defaultRetention: {
+        ...DEFAULT_RETENTION,
         daily: config.retentionDaily,
         weekly: config.retentionWeekly,
         monthly: config.retentionMonthly,
       },
       trashGraceDays: config.trashGraceDays,
+      manualBackupKeepDays: config.manualBackupKeepDays,
     });
     alerts.alarmOnFailures('Backup', orchestration.backupMachine);
     alerts.alarmOnFailures('Restore', orchestration.restoreMachine);
@@ -67,6 +70,7 @@ export class KeepsakeStack extends Stack {
         verify: orchestration.verifyMachine,
       },
       runnerLogGroup: runner.logGroup,
+      trashGraceDays: config.trashGraceDays,
     });
     const auth = new Auth(this, 'Auth', { restApi: api.restApi, adminEmail: config.adminEmail });
     api.namePeopleWith(auth.userPool);

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { pageOf } from './api.ts';
 import { IdSchema } from './dataSource.ts';
 
 export const BackupStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -62,6 +63,10 @@ export const BackupSchema = z
     error: z.string().optional(),
     /** Set while the backup is in the trash: it leaves every list but the trash, and can be restored or deleted. */
     trashedAt: z.iso.datetime().optional(),
+    /** With `trashedAt`: who moved it there, a person's principal or `keepsake:retention`. */
+    trashedBy: z.string().optional(),
+    /** With `trashedAt`: why, in words, e.g. "manual backup older than 30 days". */
+    trashReason: z.string().max(500).optional(),
     verification: VerificationSchema.optional(),
     /**
      * Set when retention found the object gone from the bucket (when it was first found): the backup can never be
@@ -71,3 +76,15 @@ export const BackupSchema = z
   })
   .strict();
 export type Backup = z.infer<typeof BackupSchema>;
+
+/**
+ * A backup as the trash lists it: `purgeAfter` is when its grace period (TRASH_GRACE_DAYS) ends and the next daily
+ * sweep deletes it with its object; `trashedByName` is the console user's e-mail, where it could be looked up.
+ */
+export const TrashedBackupSchema = BackupSchema.extend({
+  purgeAfter: z.iso.datetime().optional(),
+  trashedByName: z.string().optional(),
+}).strict();
+export type TrashedBackup = z.infer<typeof TrashedBackupSchema>;
+
+export const TrashPageSchema = pageOf(TrashedBackupSchema);

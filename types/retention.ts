@@ -4,10 +4,11 @@ import { NotificationSchema } from './orchestration.ts';
 
 /**
  * Why retention keeps a good backup (succeeded, its verification not failed, its object not missing): it is the
- * source's newest good one, the newest that verified (`lastVerified`), or the newest good one of one of the last
- * `daily` days, `weekly` ISO weeks or `monthly` calendar months that have one (see functions/retention/gfs.ts).
+ * source's newest good one, one of its `keepLast` newest (`last`), the newest that verified (`lastVerified`), or the
+ * newest good one of one of the last `daily` days, `weekly` ISO weeks or `monthly` calendar months that have one
+ * (see functions/retention/gfs.ts).
  */
-export const KeepReasonSchema = z.enum(['newest', 'lastVerified', 'daily', 'weekly', 'monthly']);
+export const KeepReasonSchema = z.enum(['newest', 'last', 'lastVerified', 'daily', 'weekly', 'monthly']);
 export type KeepReason = z.infer<typeof KeepReasonSchema>;
 
 /** The audit principal of everything the sweeper and the post-backup retention step do. */
@@ -19,6 +20,21 @@ export const RETENTION_PRINCIPAL = 'keepsake:retention';
  * databases restores leave behind do not pile up. A constant for now; a per-deploy setting can come later.
  */
 export const SAFETY_BACKUP_KEEP_DAYS = 7;
+
+/**
+ * Days a manual or API backup (trigger `manual`/`api`) stays before retention moves it to the trash, unless
+ * MANUAL_BACKUP_KEEP_DAYS says otherwise or a schedule of its source opts in (`retention.includeManualBackups`).
+ * One setting per deployment, like TRASH_GRACE_DAYS: a backup taken by hand before a risky change is kept as
+ * long on every source, and schedules (which are per source) already say how scheduled backups are kept.
+ */
+export const DEFAULT_MANUAL_BACKUP_KEEP_DAYS = 30;
+
+/** `MANUAL_BACKUP_KEEP_DAYS`: whole days, 1 to 10 years. */
+export const ManualBackupKeepDaysSchema = z.coerce
+  .number({ error: 'MANUAL_BACKUP_KEEP_DAYS must be a number of days' })
+  .int('MANUAL_BACKUP_KEEP_DAYS must be a whole number of days')
+  .min(1, 'MANUAL_BACKUP_KEEP_DAYS must be between 1 and 3650')
+  .max(3650, 'MANUAL_BACKUP_KEEP_DAYS must be between 1 and 3650');
 
 /** Days a backup stays in the trash before the sweeper deletes it with its object, unless TRASH_GRACE_DAYS says otherwise. */
 export const DEFAULT_TRASH_GRACE_DAYS = 7;

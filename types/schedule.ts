@@ -35,12 +35,19 @@ const retentionCount = (name: string, max: number) =>
     .min(0, `retention.${name} must be between 0 and ${max}`)
     .max(max, `retention.${name} must be between 0 and ${max}`);
 
-/** The default GFS counts (issue 4): 7 daily, 4 weekly, 6 monthly. */
-export const DEFAULT_RETENTION = { daily: 7, weekly: 4, monthly: 6 } as const;
+/**
+ * The default policy (issue 4): 7 daily, 4 weekly, 6 monthly; no `keepLast` beyond the newest, which is always kept;
+ * manual and API backups left to their own keep-for days (issue 19).
+ */
+export const DEFAULT_RETENTION = { daily: 7, weekly: 4, monthly: 6, keepLast: 0, includeManualBackups: false } as const;
+
+const includeManualBackups = z.boolean({ error: 'retention.includeManualBackups must be true or false' });
 
 /**
- * Grandfather-father-son retention the sweeper applies to the schedule's source: keep the last `daily` daily,
- * `weekly` weekly and `monthly` monthly succeeded backups (the newest succeeded one is always kept).
+ * Grandfather-father-son retention the sweeper applies to the schedule's source: keep the last `keepLast` good
+ * backups, and the newest of the last `daily` days, `weekly` weeks and `monthly` months (the newest good one is
+ * always kept). Only scheduled backups count unless `includeManualBackups`: manual and API backups otherwise stay
+ * for MANUAL_BACKUP_KEEP_DAYS (default 30), whatever the schedule's counts (see functions/retention/manual.ts).
  */
 export const RetentionSchema = z
   .object(
@@ -48,6 +55,8 @@ export const RetentionSchema = z
       daily: retentionCount('daily', 366).default(DEFAULT_RETENTION.daily),
       weekly: retentionCount('weekly', 520).default(DEFAULT_RETENTION.weekly),
       monthly: retentionCount('monthly', 240).default(DEFAULT_RETENTION.monthly),
+      keepLast: retentionCount('keepLast', 1000).default(DEFAULT_RETENTION.keepLast),
+      includeManualBackups: includeManualBackups.default(DEFAULT_RETENTION.includeManualBackups),
     },
     { error: 'retention must be an object like {"daily": 7, "weekly": 4, "monthly": 6}' },
   )
@@ -141,6 +150,8 @@ export const UpdateScheduleSchema = z
             daily: retentionCount('daily', 366),
             weekly: retentionCount('weekly', 520),
             monthly: retentionCount('monthly', 240),
+            keepLast: retentionCount('keepLast', 1000),
+            includeManualBackups,
           },
           { error: 'retention must be an object like {"daily": 7}' },
         )

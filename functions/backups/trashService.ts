@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Backup } from '../../types/backup.ts';
+import type { Backup, TrashedBackup } from '../../types/backup.ts';
 import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
 import { auditPut } from '../shared/repositories/audit.ts';
 import {
@@ -9,6 +9,7 @@ import {
   trashedBackupDelete,
   untrashUpdate,
   type BackupRecord,
+  type TrashMark,
 } from '../shared/repositories/backups.ts';
 import { TransactionCancelled, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { sourceStatsUpdate, storageCounterUpdate } from '../shared/repositories/stats.ts';
@@ -32,6 +33,20 @@ export interface DeleteDeps {
 interface Request {
   readonly backupId: string;
   readonly principal: string;
+  /** Why, in words for the Trash page and the audit log; a person's request says only who. */
+  readonly reason?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A trashed backup with the time its grace period ends (`purgeAfter`): the first daily sweep after it deletes the
+ * backup with its object (`purgeTrash` takes those trashed more than `graceDays` before it runs). Computed rather
+ * than stored, so it follows a changed TRASH_GRACE_DAYS as the purge does.
+ */
+export function withPurgeTime(backup: Backup, graceDays: number): TrashedBackup {
+  if (backup.trashedAt === undefined) return backup;
+  return { ...backup, purgeAfter: new Date(Date.parse(backup.trashedAt) + graceDays * DAY_MS).toISOString() };
 }
 
 async function mustGet(table: TableRef, id: string): Promise<BackupRecord> {
@@ -49,7 +64,8 @@ const describeState = (b: BackupRecord) => (b.trashedAt ? 'in the trash' : b.sta
 
 /**
  * Moves a finished backup (succeeded, failed or cancelled) to the trash: it leaves every list but the trash's
- * and can be taken back until it is deleted. Its object stays in the bucket, so stored bytes do not change.
+ * and can be taken back until it is deleted. Its object stays in the bucket, so stored bytes do not change. The
+ * record and the audit event say who (`trashedBy`) and why (`trashReason`: the request's, else "trashed by …").
  */
 export async function trashBackup(deps: TrashDeps, request: Request): Promise<Backup> {
   const { table } = deps;
@@ -58,23 +74,27 @@ export async function trashBackup(deps: TrashDeps, request: Request): Promise<Ba
     `backup ${b.id} is ${describeState(b)}: only finished backups out of the trash can be trashed`;
   if (record.trashedAt || record.status === 'queued' || record.status === 'running')
     throw new Conflict(refusal(record));
-  const trashedAt = deps.now().toISOString();
+  const mark: TrashMark = {
+    trashedAt: deps.now().toISOString(),
+    trashedBy: request.principal,
+    trashReason: request.reason ?? `trashed by ${request.principal}`,
+  };
   try {
     await transactWriteItems(table, [
-      trashUpdate(table, record, trashedAt),
+      trashUpdate(table, record, mark),
       auditPut(table, {
         principal: request.principal,
         action: 'backup.trash',
         targetType: 'backup',
         targetId: record.id,
-        summary: `data source ${record.sourceId}`,
+        summary: `data source ${record.sourceId}: ${mark.trashReason}`,
       }),
     ]);
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     return conflictAfter(table, record.id, refusal);
   }
-  return toBackup({ ...record, trashedAt });
+  return toBackup({ ...record, ...mark });
 }
 
 /** Takes a backup out of the trash, back into the lists it was in. */
@@ -99,7 +119,7 @@ export async function untrashBackup(deps: TrashDeps, request: Request): Promise<
     if (!(error instanceof TransactionCancelled)) throw error;
     return conflictAfter(table, record.id, refusal);
   }
-  const { trashedAt: _gone, ...restored } = record;
+  const { trashedAt: _at, trashedBy: _by, trashReason: _why, ...restored } = record;
   return toBackup(restored);
 }
 
@@ -129,7 +149,7 @@ export async function deleteBackup(deps: DeleteDeps, request: Request): Promise<
       action: 'backup.delete',
       targetType: 'backup',
       targetId: record.id,
-      summary: `data source ${record.sourceId}${record.s3Key ? `, object ${record.s3Key}` : ''}`,
+      summary: `data source ${record.sourceId}${record.s3Key ? `, object ${record.s3Key}` : ''}${request.reason ? `: ${request.reason}` : ''}`,
     }),
   ];
   if (stored) {

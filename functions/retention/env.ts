@@ -1,4 +1,10 @@
-import { DEFAULT_TRASH_GRACE_DAYS, TrashGraceDaysSchema } from '../../types/retention.ts';
+import type * as z from 'zod';
+import {
+  DEFAULT_MANUAL_BACKUP_KEEP_DAYS,
+  DEFAULT_TRASH_GRACE_DAYS,
+  ManualBackupKeepDaysSchema,
+  TrashGraceDaysSchema,
+} from '../../types/retention.ts';
 import { DEFAULT_RETENTION, RetentionSchema, type Retention } from '../../types/schedule.ts';
 
 /** The part of a zod error worth a cold-start message. */
@@ -26,11 +32,19 @@ export function defaultRetentionFromEnv(env: NodeJS.ProcessEnv = process.env): R
   return parsed.data;
 }
 
-/** `TRASH_GRACE_DAYS`: whole days a backup stays in the trash; absent → 7; malformed → throws at cold start. */
-export function trashGraceDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.TRASH_GRACE_DAYS;
-  if (raw === undefined || raw.trim() === '') return DEFAULT_TRASH_GRACE_DAYS;
-  const parsed = TrashGraceDaysSchema.safeParse(raw);
+/** A number of days from `env[name]`: absent → `fallback`; malformed → throws at cold start. */
+function daysFromEnv(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<number>, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new Error(`environment variable ${firstIssue(parsed.error)}, got ${raw}`);
   return parsed.data;
 }
+
+/** `TRASH_GRACE_DAYS`: whole days a backup stays in the trash; absent → 7; malformed → throws at cold start. */
+export const trashGraceDaysFromEnv = (env: NodeJS.ProcessEnv = process.env): number =>
+  daysFromEnv(env, 'TRASH_GRACE_DAYS', TrashGraceDaysSchema, DEFAULT_TRASH_GRACE_DAYS);
+
+/** `MANUAL_BACKUP_KEEP_DAYS`: whole days manual and API backups are kept; absent → 30; malformed → throws. */
+export const manualBackupKeepDaysFromEnv = (env: NodeJS.ProcessEnv = process.env): number =>
+  daysFromEnv(env, 'MANUAL_BACKUP_KEEP_DAYS', ManualBackupKeepDaysSchema, DEFAULT_MANUAL_BACKUP_KEEP_DAYS);

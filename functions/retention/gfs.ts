@@ -6,7 +6,10 @@ import type { Retention } from '../../types/schedule.ts';
 export interface RetentionCandidate {
   readonly id: string;
   readonly status: BackupStatus;
-  /** `safety` backups are not the schedule's: they have their own retention (`safetyBackupsToExpire`). */
+  /**
+   * `safety` backups are never the schedule's (`safetyBackupsToExpire`); `manual` and `api` ones only when the
+   * policy includes them (else `manualBackupsToExpire`). Absent counts as scheduled.
+   */
   readonly trigger?: BackupTrigger;
   readonly createdAt: string;
   /** When the dump began; the backup's moment when present (an API backup may wait a little in the queue). */
@@ -19,7 +22,7 @@ export interface RetentionCandidate {
 
 export interface RetainedBackup {
   readonly id: string;
-  /** Every rule that keeps it, in the order newest, lastVerified, daily, weekly, monthly. */
+  /** Every rule that keeps it, in the order newest, last, lastVerified, daily, weekly, monthly. */
   readonly reasons: readonly KeepReason[];
 }
 
@@ -82,6 +85,13 @@ const RULES = [
   ['monthly', (d: LocalDate) => `${d.year}-${pad2(d.month)}`],
 ] as const satisfies readonly (readonly [keyof Retention, (d: LocalDate) => string])[];
 
+/** The part of a schedule's retention GFS reads. */
+export type GfsPolicy = Pick<Retention, 'daily' | 'weekly' | 'monthly' | 'keepLast' | 'includeManualBackups'>;
+
+/** Whether GFS counts a backup of this trigger under `policy`: scheduled always, manual and API ones by opt-in. */
+export const countedByGfs = (trigger: BackupTrigger | undefined, policy: GfsPolicy): boolean =>
+  trigger === undefined || trigger === 'schedule' || (policy.includeManualBackups && trigger !== 'safety');
+
 /**
  * Grandfather-father-son retention, as restic's `forget --keep-daily/--keep-weekly/--keep-monthly` does it, over
  * good backups only (`isGood`):
@@ -93,6 +103,7 @@ const RULES = [
  * - The rules overlap: a backup kept by several rules counts for each (7 daily + 4 weekly + 6 monthly keeps at
  *   most 19 backups with the two below, usually fewer). A policy asking for more periods than the history has
  *   keeps what there is.
+ * - The `keepLast` newest good backups (`last`) are kept too, whatever their days (restic's `--keep-last`).
  * - The newest good backup (`newest`) and the newest good one that verified (`lastVerified`) are always kept,
  *   even when every count is 0.
  * - Days, weeks and months are those of the wall clocks in `timeZone` (an IANA name, e.g. the schedule's),
@@ -102,6 +113,7 @@ const RULES = [
  *   as the table's `createdAt#id` sort keys are.
  * - Safety backups (trigger `safety`, taken by restores) are not part of the set: they appear in neither list and
  *   neither count for a period nor stand in as the newest (retention keeps them a while after their restore).
+ *   Nor are manual and API backups unless `policy.includeManualBackups` (they are kept for their own days).
  * - Only good backups are kept or expired. Queued, running, failed and cancelled ones, those already in the
  *   trash, and succeeded ones whose verification failed or whose object is missing appear in neither list: they
  *   are not retention's to touch (a verification that failed to read may pass again; a person decides).
@@ -109,12 +121,12 @@ const RULES = [
  */
 export function selectRetained(
   backups: readonly RetentionCandidate[],
-  policy: Retention,
+  policy: GfsPolicy,
   timeZone: string,
 ): RetentionPlan {
   const localDate = localDateIn(timeZone);
   const good = backups
-    .filter((b) => b.trigger !== 'safety' && isGood(b))
+    .filter((b) => countedByGfs(b.trigger, policy) && isGood(b))
     .map((b) => {
       const at = Date.parse(b.startedAt ?? b.createdAt);
       if (Number.isNaN(at)) throw new RangeError(`backup ${b.id} has no readable time: ${b.startedAt ?? b.createdAt}`);
@@ -126,6 +138,7 @@ export function selectRetained(
   const reasons = new Map<string, KeepReason[]>();
   const keepFor = (id: string, reason: KeepReason) => reasons.set(id, [...(reasons.get(id) ?? []), reason]);
   if (good[0]) keepFor(good[0].id, 'newest');
+  for (const backup of good.slice(0, policy.keepLast)) keepFor(backup.id, 'last');
   const lastVerified = good.find((b) => b.verified);
   if (lastVerified) keepFor(lastVerified.id, 'lastVerified');
   for (const [rule, periodOf] of RULES) {

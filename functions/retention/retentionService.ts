@@ -4,8 +4,10 @@ import type { Backup } from '../../types/backup.ts';
 import { snsSubject } from '../../types/notification.ts';
 import type { Notification } from '../../types/orchestration.ts';
 import {
+  DEFAULT_MANUAL_BACKUP_KEEP_DAYS,
   DEFAULT_TRASH_GRACE_DAYS,
   RETENTION_PRINCIPAL,
+  SAFETY_BACKUP_KEEP_DAYS,
   type ApplyRetentionResult,
   type PurgeTrashResult,
 } from '../../types/retention.ts';
@@ -13,6 +15,7 @@ import type { Restore } from '../../types/restore.ts';
 import type { Retention } from '../../types/schedule.ts';
 import { deleteBackup, trashBackup, type DeleteDeps } from '../backups/trashService.ts';
 import { Conflict, HttpError, NotFound } from '../shared/errors.ts';
+import { logger } from '../shared/logger.ts';
 import { getBackupRecord, listBackups, listTrashedBefore, markObjectMissing } from '../shared/repositories/backups.ts';
 import { getDataSource, listDataSources } from '../shared/repositories/dataSources.ts';
 import { getRestoreRecord } from '../shared/repositories/restores.ts';
@@ -20,6 +23,7 @@ import { listSchedulesOf, type ScheduleRecord } from '../shared/repositories/sch
 import type { TableRef } from '../shared/repositories/table.ts';
 import { describeAwsError } from '../shared/stepFunctions.ts';
 import { selectRetained, type RetentionPlan } from './gfs.ts';
+import { manualBackupsToExpire } from './manual.ts';
 import { safetyBackupsToExpire } from './safety.ts';
 
 export interface RetentionDeps {
@@ -30,6 +34,8 @@ export interface RetentionDeps {
   readonly bucket: string;
   /** The policy of a source without schedules (env DEFAULT_RETENTION). */
   readonly defaultRetention: Retention;
+  /** Days manual and API backups stay when no schedule includes them (env MANUAL_BACKUP_KEEP_DAYS); 30 if absent. */
+  readonly manualKeepDays?: number;
   /** Items per Query page (default 500; DynamoDB also stops at 1 MB). */
   readonly pageSize?: number;
 }
@@ -51,8 +57,8 @@ export interface SourcePolicy {
 
 /**
  * The policy retention applies to a source: with schedules, each count is the largest any of them asks for
- * (paused ones included: pausing must not shrink the history) and days are those of the oldest schedule's time
- * zone; without, `defaultRetention` in UTC (backups taken by hand are still thinned out).
+ * (paused ones included: pausing must not shrink the history), manual and API backups are in GFS if any of them
+ * takes them in, and days are those of the oldest schedule's time zone; without, `defaultRetention` in UTC.
  */
 export function policyOf(
   schedules: readonly Pick<ScheduleRecord, 'retention' | 'timeZone' | 'createdAt' | 'id'>[],
@@ -60,12 +66,39 @@ export function policyOf(
 ): SourcePolicy {
   const [oldest] = [...schedules].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   if (!oldest) return { retention: defaultRetention, timeZone: 'UTC' };
-  const most = (rule: keyof Retention) => Math.max(...schedules.map((s) => s.retention[rule]));
+  const most = (rule: 'daily' | 'weekly' | 'monthly' | 'keepLast') =>
+    Math.max(...schedules.map((s) => s.retention[rule]));
   return {
-    retention: { daily: most('daily'), weekly: most('weekly'), monthly: most('monthly') },
+    retention: {
+      daily: most('daily'),
+      weekly: most('weekly'),
+      monthly: most('monthly'),
+      keepLast: most('keepLast'),
+      includeManualBackups: schedules.some((s) => s.retention.includeManualBackups),
+    },
     timeZone: oldest.timeZone,
   };
 }
+
+/** "7 daily, 4 weekly or 6 monthly": the counts that keep something, in words. */
+function inWords(parts: readonly string[]): string {
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} or ${parts.at(-1) ?? ''}`;
+}
+
+/** Why GFS let a backup go, as the Trash page and the audit log say it. */
+export function gfsReason({ retention, timeZone }: SourcePolicy): string {
+  const periods = inWords(
+    (['daily', 'weekly', 'monthly'] as const).filter((rule) => retention[rule] > 0).map((r) => `${retention[r]} ${r}`),
+  );
+  const latest = `${retention.keepLast} latest backups`;
+  if (periods && retention.keepLast > 0)
+    return `GFS: not among the ${latest} nor the newest ${periods} (days in ${timeZone})`;
+  if (periods) return `GFS: not among the newest ${periods} backups (days in ${timeZone})`;
+  if (retention.keepLast > 0) return `GFS: not among the ${latest}`;
+  return 'GFS: every count is 0, so only the newest backup is kept';
+}
+
+const TRIGGER_NAMES = { manual: 'manual', api: 'API', schedule: 'scheduled', safety: 'safety' } as const;
 
 const isGone = (error: unknown) => error instanceof Conflict || error instanceof NotFound;
 
@@ -97,8 +130,10 @@ async function objectExists(deps: RetentionDeps, backup: Backup): Promise<boolea
 /**
  * Applies the source's retention policy (see `policyOf` and `selectRetained`): its succeeded backups out of the
  * trash are read with Queries on the source+status collection (every page), and those the policy does not keep
- * are moved to the trash one by one, each with its audit event by `keepsake:retention`; so are the source's safety
- * backups `SAFETY_BACKUP_KEEP_DAYS` after their restores ended (GFS leaves them out). Nothing else is
+ * are moved to the trash one by one; so are its manual and API backups `manualKeepDays` old when no schedule takes
+ * them into GFS (`manualBackupsToExpire`), and its safety backups `SAFETY_BACKUP_KEEP_DAYS` after their restores
+ * ended. Each move records `keepsake:retention` and its reason on the backup, in the audit log and as a log line of
+ * this function (the sweep's own log). Nothing else is
  * touched: queued, running, failed and cancelled backups are not in that collection. Safe to run concurrently
  * with itself (a backup someone else trashed or deleted meanwhile is skipped) and to retry. A listing that
  * misses a backup finishing meanwhile only keeps more, never less.
@@ -119,16 +154,32 @@ export async function applyRetention(deps: RetentionDeps, sourceId: string): Pro
   const { plan, missing } = await keptWithTheirObjects(deps, backups, (candidates) =>
     selectRetained(candidates, policy.retention, policy.timeZone),
   );
+  const missingIds = new Set(missing.map((b) => b.id));
+  const current = backups.map((b) => (missingIds.has(b.id) ? { ...b, objectMissingAt: deps.now().toISOString() } : b));
+  const manualKeepDays = deps.manualKeepDays ?? DEFAULT_MANUAL_BACKUP_KEEP_DAYS;
+  const triggerOf = new Map(backups.map((b) => [b.id, TRIGGER_NAMES[b.trigger]]));
+  const moves = [
+    ...plan.expire.map((backupId) => ({ backupId, reason: gfsReason(policy) })),
+    ...(policy.retention.includeManualBackups ? [] : manualBackupsToExpire(current, manualKeepDays, deps.now())).map(
+      (backupId) => ({ backupId, reason: `${triggerOf.get(backupId)} backup older than ${manualKeepDays} days` }),
+    ),
+    ...(await expiredSafetyBackups(deps, backups)).map((backupId) => ({
+      backupId,
+      reason: `safety backup ${SAFETY_BACKUP_KEEP_DAYS} days after its restore ended`,
+    })),
+  ];
   const trashed: string[] = [];
-  for (const backupId of [...plan.expire, ...(await expiredSafetyBackups(deps, backups))]) {
+  for (const { backupId, reason } of moves) {
     try {
-      await trashBackup(deps, { backupId, principal: RETENTION_PRINCIPAL });
+      await trashBackup(deps, { backupId, principal: RETENTION_PRINCIPAL, reason });
       trashed.push(backupId);
+      logger.info('retention moved a backup to the trash', { sourceId, backupId, reason });
     } catch (error) {
       if (!isGone(error)) throw error;
     }
   }
   const objectsMissing = missing.map((b) => b.id);
+  logger.info('retention applied', { sourceId, kept: plan.keep.length, trashed: trashed.length, objectsMissing });
   return {
     sourceId,
     kept: plan.keep.length,
@@ -246,7 +297,7 @@ export async function purgeTrash(deps: PurgeDeps, request: { cursor?: string } =
     remaining -= page.items.length;
     cursor = page.nextCursor;
     for (const listed of page.items) {
-      const outcome = await purgeOne(deps, listed, cutoff);
+      const outcome = await purgeOne(deps, listed, cutoff, graceDays);
       if (outcome === 'purged') purged++;
       else if (outcome === 'skipped') skipped++;
       else failed.push({ backupId: listed.id, error: outcome.error });
@@ -263,12 +314,19 @@ async function purgeOne(
   deps: PurgeDeps,
   listed: Backup,
   cutoff: string,
+  graceDays: number,
 ): Promise<'purged' | 'skipped' | { error: string }> {
   try {
     // The index lags the table a little: purge only what is, right now, still in the trash since before the cutoff.
     const current = await getBackupRecord(deps.table, listed.id);
     if (!current?.trashedAt || current.trashedAt >= cutoff) return 'skipped';
-    await deleteBackup(deps, { backupId: listed.id, principal: RETENTION_PRINCIPAL });
+    const reason = `in the trash since ${current.trashedAt}, past the ${graceDays}-day grace period`;
+    await deleteBackup(deps, { backupId: listed.id, principal: RETENTION_PRINCIPAL, reason });
+    logger.info('retention purged a backup from the trash', {
+      sourceId: current.sourceId,
+      backupId: listed.id,
+      reason,
+    });
     return 'purged';
   } catch (error) {
     if (isGone(error)) return 'skipped';

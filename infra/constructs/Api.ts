@@ -81,7 +81,7 @@ const ACCESS: Record<Operation, Access> = {
   untrashBackup: TABLE_WRITER,
   deleteBackup: { table: 'write', bucket: 'delete' },
   verifyBackup: { table: 'write', start: 'verify' },
-  listTrash: TABLE_READER,
+  listTrash: PEOPLE_READER,
   createRestore: RESTORE_STARTER,
   rollbackRestore: RESTORE_STARTER,
   listRestores: PEOPLE_READER,
@@ -133,6 +133,8 @@ export interface ApiProps {
   };
   /** The runner's log group (BackupRunner.logGroup): the live job logs are read from it. */
   readonly runnerLogGroup: logs.ILogGroup;
+  /** Days a backup stays in the trash (the Sweeper's TRASH_GRACE_DAYS): the trash lists when each will be purged. */
+  readonly trashGraceDays: number;
 }
 
 type Route = (typeof apiRoutes)[number];
@@ -237,6 +239,7 @@ export class Api extends Construct {
         functions[route.operation] = fn;
       }
     }
+    functions.listTrash.function.addEnvironment('TRASH_GRACE_DAYS', String(props.trashGraceDays));
     this.functions = functions;
   }
 

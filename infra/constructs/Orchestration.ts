@@ -33,6 +33,8 @@ export interface OrchestrationProps {
   readonly defaultRetention: Retention;
   /** Days a backup stays in the trash before the sweeper deletes it with its object. */
   readonly trashGraceDays: number;
+  /** Days manual and API backups are kept when no schedule of their source includes them in its GFS. */
+  readonly manualBackupKeepDays: number;
   /** Longest a backup may run before it is stopped and recorded as failed. */
   readonly backupTimeout?: Duration;
 }
@@ -623,6 +625,7 @@ export class Orchestration extends Construct {
     const { bucket } = this.props;
     const fn = this.fn('ApplyRetention', 'orchestration/applyRetention.ts', 'write', Duration.minutes(5));
     fn.function.addEnvironment('DEFAULT_RETENTION', JSON.stringify(this.props.defaultRetention));
+    fn.function.addEnvironment('MANUAL_BACKUP_KEEP_DAYS', String(this.props.manualBackupKeepDays));
     fn.function.addEnvironment('BACKUP_BUCKET_NAME', bucket.bucketName);
     fn.function.addToRolePolicy(
       new iam.PolicyStatement({

@@ -34,6 +34,7 @@ function apiTemplate(options: { namesFrom?: 'userPool' } = {}): Template {
     }),
     stateMachines: { backup: machine('Backup'), restore: machine('Restore'), verify: machine('Verify') },
     runnerLogGroup: new logs.LogGroup(stack, 'RunnerLogs'),
+    trashGraceDays: 9,
   });
   api.allowBrowsersFrom(CONSOLE);
   if (options.namesFrom) api.namePeopleWith(new cognito.UserPool(stack, 'Users'));
@@ -298,10 +299,14 @@ describe('Api', () => {
   });
 });
 
-describe('Api naming people (the audit log, who asked for a restore)', () => {
+describe('Api naming people (the audit log, who asked for a restore, who trashed a backup)', () => {
   const t = apiTemplate({ namesFrom: 'userPool' });
   const [poolId] = Object.keys(t.findResources('AWS::Cognito::UserPool'));
-  const naming: readonly string[] = ['listAudit', 'listRestores', 'getRestore'];
+  const naming: readonly string[] = ['listAudit', 'listRestores', 'getRestore', 'listTrash'];
+
+  it('tells the trash list the grace period, so it can say when each backup will be purged', () => {
+    expect(environmentOf(t, 'listTrash').TRASH_GRACE_DAYS).toBe('9');
+  });
 
   it("lets GET /v1/audit and the restore reads call AdminGetUser on the user pool's own ARN, and nothing else of Cognito", () => {
     for (const operation of naming) {

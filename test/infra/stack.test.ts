@@ -329,6 +329,7 @@ describe('deploy context', () => {
       retentionWeekly: 4,
       retentionMonthly: 6,
       trashGraceDays: 7,
+      manualBackupKeepDays: 30,
       assignPublicIp: true,
       objectLock: false,
     });
@@ -348,10 +349,31 @@ describe('deploy context', () => {
     [{ alarmEmail: 'not-an-address' }, 'alarmEmail: alarmEmail must be an e-mail address'],
     [{ vpcId: 'vpc-0abc' }, 'subnetIds: vpcId and subnetIds go together'],
     [{ trashGraceDays: '0' }, 'trashGraceDays: trashGraceDays must be at least 1'],
+    [{ manualBackupKeepDays: '0' }, 'manualBackupKeepDays: manualBackupKeepDays must be at least 1'],
     [{ runnerCpu: '300' }, 'runnerCpu: runnerCpu must be 256, 512, 1024, 2048 or 4096'],
     [{ retentionDaily: 'many' }, 'retentionDaily: retentionDaily must be a number'],
   ])('refuses %j naming the field', (context, message) => {
     expect(() => config(context)).toThrow(message);
+  });
+
+  it('hands the retention Lambda MANUAL_BACKUP_KEEP_DAYS and the trash list TRASH_GRACE_DAYS', () => {
+    const t = keepsakeTemplate({ manualBackupKeepDays: '45', trashGraceDays: '10' });
+    const environments = Object.values(t.findResources('AWS::Lambda::Function')).map(
+      (f) => (f.Properties.Environment?.Variables ?? {}) as Record<string, unknown>,
+    );
+    const retention = environments.filter((e) => e.DEFAULT_RETENTION !== undefined);
+    expect(retention.map((e) => e.MANUAL_BACKUP_KEEP_DAYS)).toEqual(['45']);
+    expect(JSON.parse(String(retention[0]?.DEFAULT_RETENTION))).toEqual({
+      daily: 7,
+      weekly: 4,
+      monthly: 6,
+      keepLast: 0,
+      includeManualBackups: false,
+    });
+    expect(environments.filter((e) => e.TRASH_GRACE_DAYS !== undefined).map((e) => e.TRASH_GRACE_DAYS)).toEqual([
+      '10',
+      '10',
+    ]);
   });
 
   it('puts the runner into an existing VPC when given one', () => {

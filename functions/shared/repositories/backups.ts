@@ -261,15 +261,21 @@ export async function markObjectMissing(table: TableRef, id: string, at: string)
   }
 }
 
-/** Moves a finished backup to the trash: out of every list but the trash's. Fails if active or already trashed. */
-export function trashUpdate(table: TableRef, record: Backup, trashedAt: string): TransactItem {
+/** The trash fields a backup carries while it is in the trash: when, by whom and why. */
+export type TrashMark = Required<Pick<Backup, 'trashedAt' | 'trashedBy' | 'trashReason'>>;
+
+/**
+ * Moves a finished backup to the trash (out of every list but the trash's), recording who and why. Fails if active or
+ * already trashed.
+ */
+export function trashUpdate(table: TableRef, record: Backup, mark: TrashMark): TransactItem {
   const values = Object.fromEntries(FINAL_STATUSES.map((s, i) => [`:final${i}`, s]));
   return {
     Update: {
       TableName: table.tableName,
       Key: keys.backup(record.id),
       ...updateExpression(
-        { set: { trashedAt, ...backupIndexKeys({ ...record, trashedAt }) }, remove: STATUS_INDEX_KEYS },
+        { set: { ...mark, ...backupIndexKeys({ ...record, trashedAt: mark.trashedAt }) }, remove: STATUS_INDEX_KEYS },
         {
           expression: `attribute_exists(pk) AND attribute_not_exists(#trashedAt) AND #status IN (${Object.keys(values).join(', ')})`,
           names: { '#status': 'status', '#trashedAt': 'trashedAt' },
@@ -280,14 +286,20 @@ export function trashUpdate(table: TableRef, record: Backup, trashedAt: string):
   };
 }
 
-/** Takes a backup out of the trash, back into its collections. Fails unless it is still the trashed record read. */
+/**
+ * Takes a backup out of the trash, back into its collections, forgetting who trashed it and why. Fails unless it is
+ * still the trashed record read.
+ */
 export function untrashUpdate(table: TableRef, record: Backup & { trashedAt: string }): TransactItem {
   return {
     Update: {
       TableName: table.tableName,
       Key: keys.backup(record.id),
       ...updateExpression(
-        { set: backupIndexKeys({ ...record, trashedAt: undefined }), remove: ['trashedAt'] },
+        {
+          set: backupIndexKeys({ ...record, trashedAt: undefined }),
+          remove: ['trashedAt', 'trashedBy', 'trashReason'],
+        },
         {
           expression: '#trashedAt = :seen',
           names: { '#trashedAt': 'trashedAt' },

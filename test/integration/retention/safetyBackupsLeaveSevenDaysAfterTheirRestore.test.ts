@@ -53,7 +53,7 @@ const sweepAt = (at: string) =>
       s3: testS3Client(),
       bucket,
       now: () => new Date(at),
-      defaultRetention: { daily: 1, weekly: 0, monthly: 0 },
+      defaultRetention: { daily: 1, weekly: 0, monthly: 0, keepLast: 0, includeManualBackups: false },
     } satisfies RetentionDeps,
     SOURCE,
   );
@@ -85,7 +85,11 @@ describe('a safety backup under the daily sweep', () => {
   it('is moved to the trash 7 days after its restore ended; one whose restore still runs stays', async () => {
     const result = await sweepAt('2026-05-08T10:00:00.000Z');
     expect(result).toMatchObject({ kept: 1, trashed: ['safe-done'] });
-    expect((await getBackupRecord(table, 'safe-done'))?.trashedAt).toBe('2026-05-08T10:00:00.000Z');
+    expect(await getBackupRecord(table, 'safe-done')).toMatchObject({
+      trashedAt: '2026-05-08T10:00:00.000Z',
+      trashedBy: 'keepsake:retention',
+      trashReason: 'safety backup 7 days after its restore ended',
+    });
     expect((await getBackupRecord(table, 'safe-running'))?.trashedAt).toBeUndefined();
     expect((await getBackupRecord(table, 'nightly'))?.trashedAt).toBeUndefined();
   });

@@ -32,7 +32,7 @@ const BODY: CreateSchedule = {
   cron: '30 2 * * *',
   timeZone: 'Europe/Berlin',
   enabled: true,
-  retention: { daily: 7, weekly: 4, monthly: 6 },
+  retention: { daily: 7, weekly: 4, monthly: 6, keepLast: 0, includeManualBackups: false },
   verify: { when: 'never', testRestore: false },
 };
 
@@ -134,7 +134,7 @@ describe('creating a schedule', () => {
       cron: '30 2 * * *',
       timeZone: 'Europe/Berlin',
       enabled: true,
-      retention: { daily: 7, weekly: 4, monthly: 6 },
+      retention: { daily: 7, weekly: 4, monthly: 6, keepLast: 0, includeManualBackups: false },
       verify: { when: 'never', testRestore: false },
       createdAt: NOW.toISOString(),
       updatedAt: NOW.toISOString(),
@@ -225,7 +225,7 @@ describe('changing a schedule', () => {
       cron: '0 9 * * MON-FRI',
       timeZone: 'America/New_York',
       name: 'Nightly',
-      retention: { daily: 7, weekly: 4, monthly: 12 },
+      retention: { daily: 7, weekly: 4, monthly: 12, keepLast: 0, includeManualBackups: false },
       updatedAt: later.toISOString(),
       createdAt: NOW.toISOString(),
     });

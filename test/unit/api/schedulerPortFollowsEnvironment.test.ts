@@ -22,7 +22,7 @@ const RECORD: ScheduleRecord = {
   cron: '0 2 * * *',
   timeZone: 'UTC',
   enabled: true,
-  retention: { daily: 7, weekly: 4, monthly: 6 },
+  retention: { daily: 7, weekly: 4, monthly: 6, keepLast: 0, includeManualBackups: false },
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
   revision: 1,

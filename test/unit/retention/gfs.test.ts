@@ -17,7 +17,8 @@ const succeeded = (id: string, at: string, extra: Partial<RetentionCandidate> = 
 const withStatus =
   (status: BackupStatus) =>
   (id: string, at: string): RetentionCandidate => ({ id, status, createdAt: at });
-const only = (counts: Partial<Retention>): Retention => ({ daily: 0, weekly: 0, monthly: 0, ...counts });
+const NONE: Retention = { daily: 0, weekly: 0, monthly: 0, keepLast: 0, includeManualBackups: false };
+const only = (counts: Partial<Retention>): Retention => ({ ...NONE, ...counts });
 
 /** The plan as sets (order is checked separately), so a failure shows which ids differ. */
 function plan(backups: RetentionCandidate[], policy: Retention, timeZone = 'UTC') {
@@ -45,7 +46,7 @@ describe('month boundaries', () => {
 
   it('gives every kept backup all the rules that keep it, the rules overlapping', () => {
     // daily 2: Mar 1, Feb 29. weekly 2: W09 → Mar 1, W05 → Feb 1 (Feb 28/29 are W09 too). monthly 3: Mar 1, Feb 29, Jan 31.
-    const { raw } = plan(leap, { daily: 2, weekly: 2, monthly: 3 });
+    const { raw } = plan(leap, only({ daily: 2, weekly: 2, monthly: 3 }));
     expect(raw.keep).toEqual([
       { id: 'mar01', reasons: ['newest', 'daily', 'weekly', 'monthly'] },
       { id: 'feb29', reasons: ['daily', 'monthly'] },
@@ -297,7 +298,7 @@ describe('only good backups count: verified, unverified, corrupt and missing', (
       { ...verified('jun04', '2024-06-04T02:00:00.000Z'), objectMissingAt: '2024-06-09T03:30:00.000Z' }, // W23, June
     ];
     // daily 2: Jun 3, Jun 1. weekly 2: W23 → Jun 3, W22 → Jun 1. monthly 2: June → Jun 3, May → May 31.
-    const { raw } = plan(backups, { daily: 2, weekly: 2, monthly: 2 });
+    const { raw } = plan(backups, only({ daily: 2, weekly: 2, monthly: 2 }));
     expect(raw).toEqual({
       keep: [
         { id: 'jun03', reasons: ['newest', 'daily', 'weekly', 'monthly'] },
@@ -406,5 +407,55 @@ describe('safety backups', () => {
 
   it('keeps nothing but the schedule backups when every count is 0', () => {
     expect(plan(history, only({})).keep).toEqual(['tue']);
+  });
+});
+
+describe('keepLast', () => {
+  // Four backups on one UTC day, an hour apart: daily 1 keeps only the newest of the day.
+  const sameDay = ['09', '10', '11', '12'].map((h) => succeeded(`h${h}`, `2026-03-10T${h}:00:00.000Z`));
+
+  it('keeps the newest N good backups besides GFS, each saying `last`', () => {
+    const { keep, expire, raw } = plan(sameDay, only({ daily: 1, keepLast: 3 }));
+    expect(keep).toEqual(sorted('h12', 'h11', 'h10'));
+    expect(expire).toEqual(['h09']);
+    expect(raw.keep).toEqual([
+      { id: 'h12', reasons: ['newest', 'last', 'daily'] },
+      { id: 'h11', reasons: ['last'] },
+      { id: 'h10', reasons: ['last'] },
+    ]);
+  });
+
+  it('counts good backups only: a failed or corrupt one is not one of the last N', () => {
+    const backups = [
+      ...sameDay,
+      withStatus('failed')('failed13', '2026-03-10T13:00:00.000Z'),
+      succeeded('corrupt14', '2026-03-10T14:00:00.000Z', { verification: { status: 'failed' } }),
+    ];
+    expect(plan(backups, only({ keepLast: 2 })).keep).toEqual(sorted('h12', 'h11'));
+  });
+
+  it('keeps everything there is when N exceeds the history', () => {
+    expect(plan(sameDay, only({ keepLast: 1000 })).expire).toEqual([]);
+  });
+});
+
+describe('manual and API backups', () => {
+  // The issue's story: "Back up now", then the nightly run 8 s later, with daily 1.
+  const manual = succeeded('manual', '2026-03-10T02:00:00.000Z', { trigger: 'manual' });
+  const api = succeeded('api', '2026-03-10T01:00:00.000Z', { trigger: 'api' });
+  const nightly = succeeded('nightly', '2026-03-10T02:00:08.000Z', { trigger: 'schedule' });
+  const earlier = succeeded('earlier', '2026-03-09T02:00:00.000Z', { trigger: 'schedule' });
+
+  it('are left out of GFS: neither kept nor expired, nor counted for a day', () => {
+    expect(plan([manual, api, nightly, earlier], only({ daily: 1 }))).toMatchObject({
+      keep: ['nightly'],
+      expire: ['earlier'],
+    });
+  });
+
+  it('are thinned out with the scheduled ones when the schedule opts in', () => {
+    const { keep, expire } = plan([manual, api, nightly, earlier], only({ daily: 1, includeManualBackups: true }));
+    expect(keep).toEqual(['nightly']);
+    expect(expire).toEqual(sorted('manual', 'api', 'earlier'));
   });
 });

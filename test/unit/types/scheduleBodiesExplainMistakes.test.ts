@@ -15,15 +15,26 @@ const errorsOf = (schema: z.ZodType, body: unknown): Record<string, string> => {
 };
 
 describe('the create-schedule body', () => {
-  it('fills in enabled, the GFS retention defaults (7 daily, 4 weekly, 6 monthly) and no verification', () => {
+  it('fills in enabled, the GFS retention defaults (7 daily, 4 weekly, 6 monthly, manual backups apart) and no verification', () => {
+    const retention = { daily: 7, weekly: 4, monthly: 6, keepLast: 0, includeManualBackups: false };
     expect(CreateScheduleSchema.parse({ cron: '0 2 * * *', timeZone: 'Europe/Berlin' })).toEqual({
       cron: '0 2 * * *',
       timeZone: 'Europe/Berlin',
       enabled: true,
-      retention: { daily: 7, weekly: 4, monthly: 6 },
+      retention,
       verify: { when: 'never', testRestore: false },
     });
-    expect(DEFAULT_RETENTION).toEqual({ daily: 7, weekly: 4, monthly: 6 });
+    expect(DEFAULT_RETENTION).toEqual(retention);
+  });
+
+  it('takes keepLast and includeManualBackups', () => {
+    expect(
+      CreateScheduleSchema.parse({
+        cron: '0 2 * * *',
+        timeZone: 'UTC',
+        retention: { keepLast: 1000, includeManualBackups: true },
+      }).retention,
+    ).toEqual({ daily: 7, weekly: 4, monthly: 6, keepLast: 1000, includeManualBackups: true });
   });
 
   it('takes a verification policy and names what is wrong with one', () => {
@@ -45,7 +56,7 @@ describe('the create-schedule body', () => {
   it('fills in the retention counts not sent', () => {
     expect(
       CreateScheduleSchema.parse({ cron: '0 2 * * *', timeZone: 'UTC', retention: { daily: 14 } }).retention,
-    ).toEqual({ daily: 14, weekly: 4, monthly: 6 });
+    ).toEqual({ daily: 14, weekly: 4, monthly: 6, keepLast: 0, includeManualBackups: false });
   });
 
   it('keeps one spelling of the cron expression', () => {
@@ -88,6 +99,21 @@ describe('the create-schedule body', () => {
       },
     ],
     [{ cron: '0 2 * * *', timeZone: 'UTC', retention: { yearly: 1 } }, { 'retention.yearly': 'is not a known field' }],
+    [
+      { cron: '0 2 * * *', timeZone: 'UTC', retention: { keepLast: 1001, includeManualBackups: 'yes' } },
+      {
+        'retention.keepLast': 'retention.keepLast must be between 0 and 1000',
+        'retention.includeManualBackups': 'retention.includeManualBackups must be true or false',
+      },
+    ],
+    [
+      { cron: '0 2 * * *', timeZone: 'UTC', retention: { keepLast: -1 } },
+      { 'retention.keepLast': 'retention.keepLast must be between 0 and 1000' },
+    ],
+    [
+      { cron: '0 2 * * *', timeZone: 'UTC', retention: { keepLast: 2.5 } },
+      { 'retention.keepLast': 'retention.keepLast must be a whole number' },
+    ],
     [{ cron: '0 2 * * *', timeZone: 'UTC', sourceId: 'x' }, { sourceId: 'is not a known field' }],
   ])('refuses %j with %j', (body, fields) => {
     expect(errorsOf(CreateScheduleSchema, body)).toEqual(fields);
@@ -97,6 +123,9 @@ describe('the create-schedule body', () => {
 describe('the update-schedule body', () => {
   it('has no defaults: only what is sent changes', () => {
     expect(UpdateScheduleSchema.parse({ retention: { weekly: 8 } })).toEqual({ retention: { weekly: 8 } });
+    expect(UpdateScheduleSchema.parse({ retention: { keepLast: 3, includeManualBackups: true } })).toEqual({
+      retention: { keepLast: 3, includeManualBackups: true },
+    });
     expect(UpdateScheduleSchema.parse({ cron: '15 3 * * SUN' })).toEqual({ cron: '15 3 * * SUN' });
   });
 
@@ -109,6 +138,7 @@ describe('the update-schedule body', () => {
       { timeZone: 'timeZone must be an IANA time zone name such as Europe/Berlin, America/New_York or UTC' },
     ],
     [{ enabled: false }, { enabled: 'is not a known field' }],
+    [{ retention: { keepLast: 5000 } }, { 'retention.keepLast': 'retention.keepLast must be between 0 and 1000' }],
   ])('refuses %j with %j', (body, fields) => {
     expect(errorsOf(UpdateScheduleSchema, body)).toEqual(fields);
   });
