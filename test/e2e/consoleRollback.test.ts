@@ -9,6 +9,7 @@ import type { Backup } from '../../types/backup.ts';
 import type { TriggerBackupResponse } from '../../types/backupApi.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import type { Restore } from '../../types/restore.ts';
+import { shortId } from '../../web/src/format.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { mariadb } from '../support/services.ts';
@@ -202,7 +203,7 @@ describe('rolling a restore back in the console', () => {
     await shot('safety-backup-detail');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Backups' }).click();
-    const row = page.getByRole('row').filter({ hasText: `Safety backup before restore ${restore.id.slice(0, 8)}` });
+    const row = page.getByRole('row').filter({ hasText: `Safety backup before restore ${shortId(restore.id)}` });
     await row.first().waitFor();
     expect(await row.count()).toBe(1);
 

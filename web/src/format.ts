@@ -31,3 +31,9 @@ export function formatAge(iso: string | undefined, now: Date = new Date()): stri
 }
 
 export const formatTime = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleString() : '—');
+
+/**
+ * An id cut to 8 characters for narrow table cells, the full id going in a title. Safety backups' ids are `safety-`
+ * and a hash (functions/orchestration/restoreSteps.ts): the hash is what tells them apart.
+ */
+export const shortId = (id: string): string => id.replace(/^safety-/, '').slice(0, 8);

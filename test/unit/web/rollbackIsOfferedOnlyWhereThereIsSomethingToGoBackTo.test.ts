@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CreateRestoreSchema, type Restore } from '../../../types/restore.ts';
+import { shortId } from '../../../web/src/format.ts';
 import { restoreBody, type RestoreChoice, type TargetLookup } from '../../../web/src/restoreTarget.ts';
 import { restoreTags, wayBack } from '../../../web/src/rollback.ts';
 
@@ -142,5 +143,12 @@ describe('the restore body asks for an automatic rollback', () => {
         choice({ intoNew: true, database: 'shop_restored', lookup: absent, rollbackOnFailure: true }),
       ).rollbackOnFailure,
     ).toBeUndefined();
+  });
+});
+
+describe('short ids in the tables', () => {
+  it('tell safety backups apart by their hash, not their common prefix', () => {
+    expect(shortId('safety-d9a5fb5e679f97c3b1f70c3e8e6618c5')).toBe('d9a5fb5e');
+    expect(shortId('b18fdb48-6c95-4cf9-afb9-dae2eed564da')).toBe('b18fdb48');
   });
 });

@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import type { Backup } from '../../../types/backup.ts';
+import { shortId } from '../format.ts';
 
 /**
  * Who asked for a backup. A safety backup names the restore it was taken before (its way back), linked; `compact`
@@ -17,7 +18,7 @@ export function BackupTrigger({ backup, compact = false }: { backup: Backup; com
           to={`/restores/${encodeURIComponent(restoreId)}`}
           title={compact ? `Restore ${restoreId}` : undefined}
         >
-          restore {compact ? restoreId.slice(0, 8) : restoreId}
+          restore {compact ? shortId(restoreId) : restoreId}
         </Link>
       ) : (
         'a restore'

@@ -5,7 +5,7 @@ import type { ListedRestore, Restore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
-import { formatDuration, formatTime } from '../format.ts';
+import { formatDuration, formatTime, shortId } from '../format.ts';
 import { pollWhileActive, useDataSources } from '../queries.ts';
 import { restoreTags, type RestoreTag } from '../rollback.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
@@ -94,7 +94,7 @@ export function Restores() {
                       >
                         {nameOf(r.sourceId)}
                       </Link>
-                      <code className="block text-xs text-slate-500">{r.backupId.slice(0, 8)}</code>
+                      <code className="block text-xs text-slate-500">{shortId(r.backupId)}</code>
                     </td>
                     <td>
                       {nameOf(r.targetSourceId)}
@@ -124,7 +124,7 @@ export function Restores() {
                           to={`/backups/${r.safetyBackupId}`}
                           title={`Safety backup of ${r.targetDatabase} taken before this restore`}
                         >
-                          <code className="text-xs">{r.safetyBackupId.slice(0, 8)}</code>
+                          <code className="text-xs">{shortId(r.safetyBackupId)}</code>
                         </Link>
                       ) : r.safetyBackupKey ? (
                         <code className="text-xs break-all">{r.safetyBackupKey}</code>
