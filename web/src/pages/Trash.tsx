@@ -1,15 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import type { Page } from '../../../types/api.ts';
-import type { Backup } from '../../../types/backup.ts';
+import type { Backup, TrashedBackup } from '../../../types/backup.ts';
+import type { DataSource } from '../../../types/dataSource.ts';
+import { RETENTION_PRINCIPAL } from '../../../types/retention.ts';
 import { api, errorMessage } from '../api.ts';
-import { BackupTable } from '../components/BackupTable.tsx';
+import { BackupTrigger } from '../components/BackupTrigger.tsx';
+import { LoadFailed } from '../components/LoadFailed.tsx';
 import { Modal } from '../components/Modal.tsx';
 import { useToast } from '../components/Toasts.tsx';
-import { formatTime } from '../format.ts';
+import { formatBytes, formatTime } from '../format.ts';
 import { useCan } from '../permissions.tsx';
 import { useDataSources } from '../queries.ts';
-import { LoadFailed } from '../components/LoadFailed.tsx';
 
 function TrashActions({ backup }: { backup: Backup }) {
   const can = useCan();
@@ -69,15 +72,110 @@ function TrashActions({ backup }: { backup: Backup }) {
   );
 }
 
+const DAY_MS = 86_400_000;
+
+/** "in 6 days", "in 5 hours", "at the next sweep": how far off a purge is, as a person plans around it. */
+function untilPurge(purgeAfter: string, now = Date.now()): string {
+  const ms = Date.parse(purgeAfter) - now;
+  if (ms <= 0) return 'at the next daily sweep';
+  if (ms < DAY_MS) return `in ${Math.max(1, Math.round(ms / 3_600_000))} h, at the first daily sweep after`;
+  const days = Math.round(ms / DAY_MS);
+  return `in ${days} ${days === 1 ? 'day' : 'days'}, at the first daily sweep after`;
+}
+
+/** Who moved it to the trash: retention by name, a console user by e-mail over the recorded principal. */
+function TrashedBy({ backup }: { backup: TrashedBackup }) {
+  if (backup.trashedBy === undefined) return <span className="text-slate-600 dark:text-slate-300">not recorded</span>;
+  if (backup.trashedBy === RETENTION_PRINCIPAL) return <>Retention (automatic)</>;
+  return (
+    <>
+      {backup.trashedByName ?? backup.trashedBy}
+      {backup.trashedByName ? (
+        <span className="block text-xs break-all text-slate-600 dark:text-slate-300">{backup.trashedBy}</span>
+      ) : null}
+    </>
+  );
+}
+
+/** A cell's column name, shown beside it only where the rows stack as cards (phone width). */
+const Label = ({ children }: { children: string }) => (
+  <span className="block text-xs font-semibold text-slate-600 md:hidden dark:text-slate-300">{children}</span>
+);
+
+/**
+ * The trash as rows: which backup, who trashed it when, why, and when the sweep deletes it for good. Below the md
+ * breakpoint each row stacks as a card with its cells labelled, so nothing needs sideways scrolling on a phone.
+ */
+function TrashTable({ backups, sources }: { backups: readonly TrashedBackup[]; sources: readonly DataSource[] }) {
+  const nameOf = (id: string) => sources.find((s) => s.id === id)?.name ?? id;
+  const cell = 'block md:table-cell';
+  return (
+    <div className="card md:overflow-x-auto">
+      <table className="table">
+        <thead className="hidden md:table-header-group">
+          <tr>
+            <th>Backup</th>
+            <th>Trashed</th>
+            <th>Why</th>
+            <th>Deleted for good</th>
+            <th>Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {backups.map((b) => (
+            <tr key={b.id} className="block border-b border-slate-200 py-2 md:table-row md:py-0 dark:border-slate-800">
+              <td className={cell}>
+                <Link className="text-sky-700 underline dark:text-sky-400" to={`/backups/${b.id}`}>
+                  {formatTime(b.startedAt ?? b.createdAt)}
+                </Link>
+                <span className="block">
+                  {nameOf(b.sourceId)} · {b.database}
+                </span>
+                <span className="block text-xs text-slate-600 dark:text-slate-300">
+                  <BackupTrigger backup={b} compact /> · {b.status} · {formatBytes(b.compressedBytes)}
+                </span>
+              </td>
+              <td className={cell}>
+                <Label>Trashed</Label>
+                <TrashedBy backup={b} />
+                <span className="block text-xs text-slate-600 dark:text-slate-300">{formatTime(b.trashedAt)}</span>
+              </td>
+              <td className={`${cell} md:max-w-xs`}>
+                <Label>Why</Label>
+                {b.trashReason ?? 'not recorded'}
+              </td>
+              <td className={cell}>
+                <Label>Deleted for good</Label>
+                {b.purgeAfter ? (
+                  <>
+                    after {formatTime(b.purgeAfter)}
+                    <span className="block text-xs text-slate-600 dark:text-slate-300">{untilPurge(b.purgeAfter)}</span>
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td className={cell}>
+                <TrashActions backup={b} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 /** Trashed backups: restorable until the sweep deletes them at the end of their grace period. */
 export function Trash() {
   const sources = useDataSources();
-  const trash = useQuery({ queryKey: ['trash'], queryFn: () => api.get<Page<Backup>>('/v1/trash?limit=100') });
+  const trash = useQuery({ queryKey: ['trash'], queryFn: () => api.get<Page<TrashedBackup>>('/v1/trash?limit=100') });
   return (
     <section className="flex flex-col gap-4">
       <h1 className="text-2xl font-semibold">Trash</h1>
       <p className="text-sm text-slate-600 dark:text-slate-400">
-        Trashed backups are deleted by the daily sweep once their grace period is over.
+        Each backup here says who or what moved it to the trash and why. It can be restored until its grace period ends;
+        the daily sweep then deletes it with its file.
       </p>
       {trash.isPending ? (
         <p role="status">Loading the trash…</p>
@@ -86,11 +184,7 @@ export function Trash() {
       ) : trash.data.items.length === 0 ? (
         <div className="card">The trash is empty.</div>
       ) : (
-        <BackupTable
-          backups={trash.data.items}
-          sources={sources.data?.items ?? []}
-          actions={(b) => <TrashActions backup={b} />}
-        />
+        <TrashTable backups={trash.data.items} sources={sources.data?.items ?? []} />
       )}
     </section>
   );
