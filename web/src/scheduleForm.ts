@@ -1,4 +1,4 @@
-import { CreateScheduleSchema, type CreateScheduleInput } from '../../types/schedule.ts';
+import { CreateScheduleSchema, type CreateScheduleInput, type Retention } from '../../types/schedule.ts';
 import { fieldErrors } from '../../types/zodMessages.ts';
 import { toCron, type CronPreset } from './cronBuilder.ts';
 
@@ -8,7 +8,7 @@ export interface ScheduleFormState {
   readonly name: string;
   readonly preset: CronPreset;
   readonly timeZone: string;
-  readonly retention: { readonly daily: number; readonly weekly: number; readonly monthly: number };
+  readonly retention: Retention;
   readonly verifyWhen: 'never' | 'afterEachBackup' | 'weekly';
 }
 

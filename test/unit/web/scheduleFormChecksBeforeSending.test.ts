@@ -12,7 +12,7 @@ const STATE: ScheduleFormState = {
   name: '',
   preset: { kind: 'weekly', days: [1, 3], hour: 3, minute: 15 },
   timeZone: 'Asia/Tokyo',
-  retention: { daily: 7, weekly: 4, monthly: 6 },
+  retention: { daily: 7, weekly: 4, monthly: 6, keepLast: 0, includeManualBackups: false },
   verifyWhen: 'weekly',
 };
 
@@ -21,7 +21,7 @@ describe('the schedule form', () => {
     expect(scheduleBody(STATE)).toEqual({
       cron: '15 3 * * 1,3',
       timeZone: 'Asia/Tokyo',
-      retention: { daily: 7, weekly: 4, monthly: 6 },
+      retention: { daily: 7, weekly: 4, monthly: 6, keepLast: 0, includeManualBackups: false },
       verify: { when: 'weekly', testRestore: false },
     });
     expect(scheduleBody({ ...STATE, name: '  nightly  ' }).name).toBe('nightly');
@@ -40,6 +40,20 @@ describe('the schedule form', () => {
     expect(problems.sourceId).toBe('choose a data source');
     expect(problems.cron).toMatch(/hour/);
     expect(problems['retention.daily']).toMatch(/daily/);
+  });
+
+  it('sends keepLast and the manual-backup opt-in, and refuses a keepLast over 1000 by its field', () => {
+    const opted = { ...STATE, retention: { ...STATE.retention, keepLast: 5, includeManualBackups: true } };
+    expect(scheduleBody(opted).retention).toEqual({
+      daily: 7,
+      weekly: 4,
+      monthly: 6,
+      keepLast: 5,
+      includeManualBackups: true,
+    });
+    expect(scheduleProblems({ ...STATE, retention: { ...STATE.retention, keepLast: 1001 } })).toEqual({
+      'retention.keepLast': 'retention.keepLast must be between 0 and 1000',
+    });
   });
 
   it("maps the API's 400 onto the form: the route's {id} is the source picker, body paths stay as they are", () => {

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { DataSource } from '../../../types/dataSource.ts';
-import type { Schedule } from '../../../types/schedule.ts';
+import { DEFAULT_RETENTION, type Schedule } from '../../../types/schedule.ts';
 import { api, ApiError, errorMessage } from '../api.ts';
 import { describeCron, preview, toCron, WEEKDAYS, type CronPreset } from '../cronBuilder.ts';
 import { Field } from '../components/Field.tsx';
@@ -153,7 +153,7 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
   const [name, setName] = useState('');
   const [preset, setPreset] = useState<CronPreset>({ kind: 'daily', hour: 2, minute: 0 });
   const [timeZone, setTimeZone] = useState(browserZone);
-  const [retention, setRetention] = useState({ daily: 7, weekly: 4, monthly: 6 });
+  const [retention, setRetention] = useState<ScheduleFormState['retention']>({ ...DEFAULT_RETENTION });
   const [verifyWhen, setVerifyWhen] = useState<ScheduleFormState['verifyWhen']>('weekly');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const create = useMutation({
@@ -201,10 +201,10 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
       </Field>
       <CronBuilder preset={preset} onChange={setPreset} timeZone={timeZone} />
       {errors.cron ? <p className="text-xs text-red-700 dark:text-red-400">{errors.cron}</p> : null}
-      <fieldset className="grid grid-cols-3 gap-2">
+      <fieldset className="grid grid-cols-2 gap-2 sm:grid-cols-4">
         <legend className="mb-1 text-sm font-medium">Keep (grandfather-father-son)</legend>
-        {(['daily', 'weekly', 'monthly'] as const).map((period) => (
-          <Field key={period} label={period} error={errors[`retention.${period}`]}>
+        {(['keepLast', 'daily', 'weekly', 'monthly'] as const).map((period) => (
+          <Field key={period} label={period === 'keepLast' ? 'latest' : period} error={errors[`retention.${period}`]}>
             <input
               className="input"
               type="number"
@@ -214,6 +214,21 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
             />
           </Field>
         ))}
+        <label className="col-span-full flex items-start gap-2 text-sm">
+          <input
+            type="checkbox"
+            className="mt-1"
+            checked={retention.includeManualBackups}
+            onChange={(e) => setRetention({ ...retention, includeManualBackups: e.target.checked })}
+          />
+          <span>
+            Count manual and API backups too
+            <span className="block text-xs text-slate-600 dark:text-slate-300">
+              Otherwise they are left out of these counts and kept for their own days (30 unless the deployment says
+              otherwise).
+            </span>
+          </span>
+        </label>
       </fieldset>
       <Field label="Verify backups" error={errors['verify.when']}>
         <select
@@ -274,6 +289,16 @@ function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName:
       <td>{schedule.enabled ? formatTime(schedule.nextRuns[0]) : '—'}</td>
       <td className="tabular-nums">
         {schedule.retention.daily} / {schedule.retention.weekly} / {schedule.retention.monthly}
+        {schedule.retention.keepLast > 0 || schedule.retention.includeManualBackups ? (
+          <span className="block text-xs text-slate-600 dark:text-slate-300">
+            {[
+              schedule.retention.keepLast > 0 && `latest ${schedule.retention.keepLast}`,
+              schedule.retention.includeManualBackups && 'manual backups included',
+            ]
+              .filter(Boolean)
+              .join(' · ')}
+          </span>
+        ) : null}
       </td>
       <td>
         <StatusBadge status={schedule.enabled ? 'enabled' : 'paused'} />
