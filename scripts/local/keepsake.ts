@@ -1,3 +1,4 @@
+import './handlerLogLevel.ts';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mkdir } from 'node:fs/promises';
@@ -90,8 +91,6 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
     delete process.env.AWS_PROFILE;
     Object.assign(process.env, {
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-      // The handlers' JSON lines would drown what local mode prints; LOG_LEVEL=info shows them.
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       // Local mode never talks to AWS: every client signs with s3rver's fixed keys (the other stand-ins accept any).
       AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
@@ -100,8 +99,6 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       KEEPSAKE_S3_ENDPOINT: s3.endpoint,
       KEEPSAKE_SFN_ENDPOINT: stepFunctions.endpoint,
       BACKUP_BUCKET_NAME: LOCAL_BUCKET,
-      KEEPSAKE_SECRETS: 'file',
-      KEEPSAKE_SECRETS_DIR: join(dataDir, 'secrets'),
       KEEPSAKE_SCHEDULER: 'local',
       RUNNER_LOG_DIR: join(dataDir, 'runner-logs'),
       BACKUP_STATE_MACHINE_ARN: MACHINE_ARNS.Backup,
@@ -111,14 +108,16 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
     });
 
     // Imported once the environment is set: the handlers and their SDK clients read it at load.
-    const [local, { secretStoreFromEnv }, { tableFromEnv }, { enabledSchedules }, { recoverUnfinishedRuns }] =
+    const [local, { useFileSecretStore }, { tableFromEnv }, { enabledSchedules }, { recoverUnfinishedRuns }] =
       await Promise.all([
         import('./orchestration.ts'),
-        import('../../functions/shared/secretStore.ts'),
+        import('./secretStores.ts'),
         import('../../functions/shared/tableFromEnv.ts'),
         import('../../functions/orchestration/freshness.ts'),
         import('./recovery.ts'),
       ]);
+    // Before any handler loads: each takes its secret store once, at load.
+    const secrets = useFileSecretStore(join(dataDir, 'secrets'));
     const table = tableFromEnv();
     const sfn = new SFNClient({ endpoint: stepFunctions.endpoint });
     const start = async (machine: MachineName, input: unknown, name?: string) => {
@@ -133,7 +132,7 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
     };
     const runner = local.localRunner({
       logDir: join(dataDir, 'runner-logs'),
-      secrets: secretStoreFromEnv(),
+      secrets,
       task: runnerTask,
     });
     stopRunners.current = runner.stop;

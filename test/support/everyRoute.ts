@@ -29,7 +29,6 @@ export async function startEveryRoute(): Promise<EveryRoute> {
   const table = await useTestTable();
   const { endpoint, bucket } = services().s3;
   Object.assign(process.env, {
-    KEEPSAKE_SECRETS: 'memory',
     KEEPSAKE_SCHEDULER: 'local',
     KEEPSAKE_S3_ENDPOINT: endpoint,
     BACKUP_BUCKET_NAME: bucket,
@@ -38,6 +37,7 @@ export async function startEveryRoute(): Promise<EveryRoute> {
     RESTORE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:keepsake-restore',
     RUNNER_LOG_DIR: await mkdtemp(join(tmpdir(), 'keepsake-every-route-')),
   });
+  (await import('../../scripts/local/secretStores.ts')).useMemorySecretStore();
   const sfn = mockClient(SFNClient);
   sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => ({
     executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`,

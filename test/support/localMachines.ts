@@ -59,7 +59,6 @@ export async function startLocalMachines(options: { readonly s3Endpoint?: string
   Object.assign(process.env, {
     BACKUP_BUCKET_NAME: bucket(),
     KEEPSAKE_S3_ENDPOINT: options.s3Endpoint ?? services().s3.endpoint,
-    KEEPSAKE_SECRETS: 'memory',
     KEEPSAKE_SCHEDULER: 'local',
     RUNNER_LOG_DIR: await mkdtemp(join(tmpdir(), 'keepsake-runner-logs-')),
     KEEPSAKE_SFN_ENDPOINT: stepFunctions.endpoint,
@@ -68,15 +67,16 @@ export async function startLocalMachines(options: { readonly s3Endpoint?: string
     VERIFY_STATE_MACHINE_ARN: MACHINE_ARNS.Verify,
   });
   // Imported once the environment is set: handlers and the SDK clients they share read it at load.
-  const [local, { secretStoreFromEnv }, create] = await Promise.all([
+  // The secret store first: each handler takes its store once, at load.
+  const secrets = (await import('../../scripts/local/secretStores.ts')).useMemorySecretStore();
+  const [local, create] = await Promise.all([
     import('../../scripts/local/orchestration.ts'),
-    import('../../functions/shared/secretStore.ts'),
     import('../../functions/dataSources/createDataSource.ts'),
   ]);
   const notifications: Notification[] = [];
   const runner = local.localRunner({
     logDir: process.env.RUNNER_LOG_DIR ?? '',
-    secrets: secretStoreFromEnv(),
+    secrets,
     task: runnerTaskDefinition(template),
   });
   stopRunners.current = runner.stop;

@@ -63,10 +63,10 @@ export type Route = Exclude<keyof DataSourceApi, 'table' | 'scheduler'>;
 export async function startDataSourceApi(): Promise<DataSourceApi> {
   const table = await useTestTable();
   const scheduler = await startSchedulerStub();
-  process.env.KEEPSAKE_SECRETS = 'memory';
   process.env.SCHEDULE_GROUP_NAME = 'keepsake-test';
   process.env.KEEPSAKE_SCHEDULER_ENDPOINT = scheduler.endpoint;
   delete process.env.KEEPSAKE_SCHEDULER;
+  (await import('../../../scripts/local/secretStores.ts')).useMemorySecretStore();
   return {
     table,
     scheduler,

@@ -10,11 +10,13 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDataSource, updateDataSource } from '../../../functions/dataSources/service.ts';
 import {
-  memorySecretStore,
   passwordFromSecret,
   passwordSecret,
+  replaceSecretStore,
+  secretStoreFromEnv,
   secretsManagerStore,
 } from '../../../functions/shared/secretStore.ts';
+import { memorySecretStore } from '../../../scripts/local/secretStores.ts';
 import {
   KMS_KEY,
   NOW,
@@ -241,39 +243,22 @@ describe('the Secrets Manager store', () => {
   });
 });
 
-describe('the in-memory secret store', () => {
-  it('round-trips values by an ARN-shaped reference and keeps deleted names taken unless deleted at once', async () => {
-    const store = memorySecretStore();
-    const ref = await store.put('keepsake/data-source/a', passwordSecret('one'));
-    expect(ref).toMatch(/^arn:aws:secretsmanager:local:000000000000:secret:keepsake\/data-source\/a-[0-9a-f]{6}$/);
-    expect(passwordFromSecret(await store.get(ref))).toBe('one');
-    await store.update(ref, passwordSecret('two'));
-    expect(passwordFromSecret(await store.get(ref))).toBe('two');
-    await expect(store.put('keepsake/data-source/a', 'x')).rejects.toThrow(/already exists/);
-    await store.delete(ref);
-    await expect(store.get(ref)).rejects.toThrow(/not found/);
-    await expect(store.put('keepsake/data-source/a', 'x')).rejects.toThrow(/already exists/);
-
-    const other = await store.put('keepsake/data-source/b', 'x');
-    await store.delete(other, { withoutRecovery: true });
-    await expect(store.put('keepsake/data-source/b', 'y')).resolves.toMatch(/data-source\/b-/);
-  });
-
+describe('the secret store', () => {
   it('reads the password field and names what is wrong without quoting the value', () => {
     expect(() => passwordFromSecret('not json s3cret')).toThrow('the stored secret is not JSON');
     expect(() => passwordFromSecret('{"pw":"s3cret"}')).toThrow('the stored secret has no "password" field');
   });
-});
 
-describe('choosing the secret store from the environment', () => {
-  it('shares one in-memory store across calls with KEEPSAKE_SECRETS=memory, and refuses an unknown mode', async () => {
-    const { secretStoreFromEnv } = await import('../../../functions/shared/secretStore.ts');
-    const memory = secretStoreFromEnv({ KEEPSAKE_SECRETS: 'memory' });
-    const ref = await memory.put('keepsake/data-source/shared', 'v');
-    await expect(secretStoreFromEnv({ KEEPSAKE_SECRETS: 'memory' }).get(ref)).resolves.toBe('v');
-    expect(() => secretStoreFromEnv({ KEEPSAKE_SECRETS: 'vault' })).toThrow(
-      'KEEPSAKE_SECRETS must be "memory", "file" or "secretsmanager", got "vault"',
-    );
-    expect(secretStoreFromEnv({})).not.toBe(memory);
+  // Last: the replacement stays for the rest of the file.
+  it('is Secrets Manager with the key of SECRETS_KMS_KEY_ID, unless local mode or a test replaced it', async () => {
+    secretsManager.on(CreateSecretCommand).resolves({ ARN: SECRET_ARN });
+    await secretStoreFromEnv({ SECRETS_KMS_KEY_ID: KMS_KEY }).put('keepsake/data-source/a', passwordSecret('v'));
+    expect(secretsManager).toHaveReceivedCommandWith(CreateSecretCommand, {
+      Name: 'keepsake/data-source/a',
+      KmsKeyId: KMS_KEY,
+    });
+    const memory = memorySecretStore();
+    replaceSecretStore(memory);
+    expect(secretStoreFromEnv({ SECRETS_KMS_KEY_ID: KMS_KEY })).toBe(memory);
   });
 });

@@ -2,12 +2,13 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { passwordFromSecret, passwordSecret, secretStoreFromEnv } from '../../../functions/shared/secretStore.ts';
 import {
   fileSecretStore,
-  passwordFromSecret,
-  passwordSecret,
-  secretStoreFromEnv,
-} from '../../../functions/shared/secretStore.ts';
+  memorySecretStore,
+  useFileSecretStore,
+  useMemorySecretStore,
+} from '../../../scripts/local/secretStores.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const REF = /^arn:aws:secretsmanager:local:000000000000:secret:keepsake\/data-source\/a-[0-9a-f]{6}$/;
@@ -200,26 +201,34 @@ describe('the file secret store', () => {
   });
 });
 
-describe('choosing the secret store from the environment', () => {
-  it('shares one file store per directory with KEEPSAKE_SECRETS=file', async () => {
-    const store = secretStoreFromEnv({ KEEPSAKE_SECRETS: 'file', KEEPSAKE_SECRETS_DIR: dir });
-    expect(secretStoreFromEnv({ KEEPSAKE_SECRETS: 'file', KEEPSAKE_SECRETS_DIR: join(dir, '.') })).toBe(store);
-    const ref = await store.put('keepsake/data-source/a', 'v');
+describe('the in-memory secret store', () => {
+  it('round-trips values by an ARN-shaped reference and keeps deleted names taken unless deleted at once', async () => {
+    const store = memorySecretStore();
+    const ref = await store.put('keepsake/data-source/a', passwordSecret('one'));
+    expect(ref).toMatch(REF);
+    expect(passwordFromSecret(await store.get(ref))).toBe('one');
+    await store.update(ref, passwordSecret('two'));
+    expect(passwordFromSecret(await store.get(ref))).toBe('two');
+    await expect(store.put('keepsake/data-source/a', 'x')).rejects.toThrow(/already exists/);
+    await store.delete(ref);
+    await expect(store.get(ref)).rejects.toThrow(/not found/);
+    await expect(store.put('keepsake/data-source/a', 'x')).rejects.toThrow(/already exists/);
+
+    const other = await store.put('keepsake/data-source/b', 'x');
+    await store.delete(other, { withoutRecovery: true });
+    await expect(store.put('keepsake/data-source/b', 'y')).resolves.toMatch(/data-source\/b-/);
+  });
+});
+
+describe('the store the handlers use outside AWS', () => {
+  it('is the file store local mode puts in place, or one in-memory store however often a test sets up', async () => {
+    const file = useFileSecretStore(dir);
+    expect(secretStoreFromEnv()).toBe(file);
+    const ref = await secretStoreFromEnv().put('keepsake/data-source/a', 'v');
     await expect(fileSecretStore(dir).get(ref)).resolves.toBe('v');
-    expect(secretStoreFromEnv({ KEEPSAKE_SECRETS: 'file', KEEPSAKE_SECRETS_DIR: join(parent, 'elsewhere') })).not.toBe(
-      store,
-    );
-  });
 
-  it('requires KEEPSAKE_SECRETS_DIR in file mode', () => {
-    expect(() => secretStoreFromEnv({ KEEPSAKE_SECRETS: 'file' })).toThrow(
-      'environment variable KEEPSAKE_SECRETS_DIR is required when KEEPSAKE_SECRETS=file',
-    );
-  });
-
-  it('refuses the retired "local" mode, naming the allowed ones', () => {
-    expect(() => secretStoreFromEnv({ KEEPSAKE_SECRETS: 'local' })).toThrow(
-      'KEEPSAKE_SECRETS must be "memory", "file" or "secretsmanager", got "local"',
-    );
+    const memory = useMemorySecretStore();
+    expect(secretStoreFromEnv()).toBe(memory);
+    expect(useMemorySecretStore()).toBe(memory);
   });
 });
