@@ -87,6 +87,8 @@ describe('rolling a restore back in the console', () => {
   let beforeRestore = '';
   let restore: Restore;
   let rollback: Restore;
+  /** The newest rollback, rolled back by nobody: an admin would see Roll back on it. */
+  let latest: Restore;
 
   it('restores a backup over the live database with automatic rollback asked for', async () => {
     atBackup = (await checksum()) ?? '';
@@ -218,6 +220,30 @@ describe('rolling a restore back in the console', () => {
     await shot('restores-with-rollback');
   });
 
+  it("shows the API's refusal in the dialog when someone else rolled back first", async () => {
+    await page.goto(`${local.apiUrl}/restores/${rollback.id}`);
+    await page.getByRole('region', { name: 'Safety backup' }).getByRole('button', { name: 'Roll back' }).click();
+    const dialog = page.getByRole('dialog', { name: `Roll back restore ${rollback.id}` });
+    await dialog.getByLabel(`Type ${DB} to confirm`, { exact: true }).fill(DB);
+    const { restoreId } = await api.request<CreateRestoreResponse>('POST', `/v1/restores/${rollback.id}/rollback`, {
+      confirmDatabase: DB,
+    });
+    await dialog.getByRole('button', { name: 'Roll back', exact: true }).click();
+    await dialog
+      .getByRole('alert')
+      .filter({
+        hasText: `Could not roll back: restore ${rollback.id} was already rolled back by restore ${restoreId}`,
+      })
+      .waitFor();
+    expect(page.url()).toBe(`${local.apiUrl}/restores/${rollback.id}`);
+    await shot('rollback-refused');
+    await page.keyboard.press('Escape');
+    latest = await waitForRestore(api, restoreId, 90_000);
+    expect(latest.status, latest.error).toBe('succeeded');
+    await page.goto(`${local.apiUrl}/restores/${latest.id}`);
+    await page.getByRole('region', { name: 'Safety backup' }).getByRole('button', { name: 'Roll back' }).waitFor();
+  }, 120_000);
+
   it('shows a failed restore that rolled itself back, on its page and in the list', async () => {
     await rootSql(`DROP DATABASE IF EXISTS ${TRAP}; CREATE DATABASE ${TRAP}; USE ${TRAP};
       CREATE TABLE base (id INT PRIMARY KEY, label VARCHAR(40)); INSERT INTO base VALUES (7, 'seven');
@@ -258,7 +284,7 @@ describe('rolling a restore back in the console', () => {
   it('shows a viewer the safety backups but no Roll back, Restore or Download', async () => {
     await local.stop('SIGINT');
     local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0', '--role', 'viewer']);
-    await page.goto(`${local.apiUrl}/restores/${rollback.id}`);
+    await page.goto(`${local.apiUrl}/restores/${latest.id}`);
     const panel = page.getByRole('region', { name: 'Safety backup' });
     await panel.getByRole('link', { name: `Safety backup of ${SOURCE_NAME}/${DB}` }).waitFor();
     for (const name of ['Roll back', 'Restore', 'Download']) {
