@@ -135,13 +135,13 @@ export type CreateSchedule = z.infer<typeof CreateScheduleSchema>;
 export type CreateScheduleInput = z.input<typeof CreateScheduleSchema>;
 
 /**
- * Body of `PATCH /v1/schedules/{id}`: only the fields sent change (no defaults here), and `retention` counts are
- * merged into the stored ones. Pausing and resuming have their own routes.
+ * Body of `PATCH /v1/schedules/{id}`: only the fields sent change (no defaults here), `name: null` removes the name,
+ * and `retention` counts are merged into the stored ones. Pausing and resuming have their own routes.
  */
 export const UpdateScheduleSchema = z
   .object(
     {
-      name: NameSchema,
+      name: NameSchema.nullable(),
       cron: CronExpressionSchema,
       timeZone: TimeZoneSchema,
       retention: z

@@ -226,9 +226,10 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
 
     async update(id: string, body: UpdateSchedule, principal: string): Promise<Schedule> {
       const current = await mustGet(id);
+      const { name: _name, ...unnamed } = current;
       const next: ScheduleRecord = {
-        ...current,
-        ...(body.name !== undefined && { name: body.name }),
+        ...(body.name === null ? unnamed : current),
+        ...(body.name && { name: body.name }),
         ...(body.cron !== undefined && { cron: body.cron }),
         ...(body.timeZone !== undefined && { timeZone: body.timeZone }),
         retention: { ...current.retention, ...body.retention },

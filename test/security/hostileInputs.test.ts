@@ -561,6 +561,25 @@ const rows: Row[] = [
     { refused: 'name' },
   ],
   ['update schedule: array for an object', 'updateSchedule', () => patchSchedule([]), { refused: '(root)' }],
+  [
+    'update schedule: cron with a shell command',
+    'updateSchedule',
+    () => patchSchedule({ cron: '0 3 * * * $(reboot)' }),
+    { refused: 'cron' },
+  ],
+  [
+    'update schedule: time zone as a path',
+    'updateSchedule',
+    () => patchSchedule({ timeZone: '../../etc/localtime' }),
+    { refused: 'timeZone' },
+  ],
+  [
+    'update schedule: keepLast as a string',
+    'updateSchedule',
+    () => patchSchedule({ retention: { keepLast: '5' } }),
+    { refused: 'retention.keepLast' },
+  ],
+  ['update schedule: name as a number', 'updateSchedule', () => patchSchedule({ name: 7 }), { refused: 'name' }],
 
   // Backups and restores.
   [

@@ -178,6 +178,24 @@ describe('a schedule from creation to deletion', () => {
     expect(empty.status).toBe(200);
     expect(empty.body).toEqual({ items: [] });
   });
+
+  it('an edit that blanks the name sends name: null and the schedule reads back without one', async () => {
+    const { body: named } = await create('src-a', { name: 'Nightly', cron: '0 2 * * *', timeZone: 'UTC' });
+
+    const patched = await on(h.update, 'PATCH', '/v1/schedules/{id}', named.id, {
+      body: { name: null, cron: '0 3 * * *', timeZone: 'Europe/Berlin' },
+    });
+
+    expect(patched.status).toBe(200);
+    expect(patched.body).not.toHaveProperty('name');
+    expect((await get(named.id)).body).toMatchObject({ cron: '0 3 * * *', timeZone: 'Europe/Berlin' });
+    expect((await get(named.id)).body).not.toHaveProperty('name');
+    expect(scheduler).toHaveReceivedCommandWith(UpdateScheduleCommand, {
+      Name: `keepsake-${named.id}`,
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+    });
+  });
 });
 
 describe('pagination', () => {

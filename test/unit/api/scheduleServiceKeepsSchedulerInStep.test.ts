@@ -271,6 +271,25 @@ describe('changing a schedule', () => {
     expect((await auditOf(created.id)).map((event) => event.action)).toEqual(['schedule.create']);
   });
 
+  it('removes the name on name: null, and puts it back when Scheduler refuses the change', async () => {
+    const created = await service().create('src-1', BODY, PRINCIPAL);
+    const before = await rawItem(created.id);
+    scheduler.on(UpdateScheduleCommand).rejectsOnce(validationError());
+
+    expect((await rejection(service().update(created.id, { name: null }, PRINCIPAL))).statusCode).toBe(502);
+    expect(await rawItem(created.id)).toEqual(before);
+
+    const unnamed = await service().update(created.id, { name: null }, PRINCIPAL);
+    expect(unnamed).not.toHaveProperty('name');
+    expect(await rawItem(created.id)).not.toHaveProperty('name');
+    expect(await rawItem(created.id)).toMatchObject({ revision: 2 });
+    // Newest first: the refused attempt left no event.
+    expect((await auditOf(created.id)).map((event) => [event.action, event.summary])).toEqual([
+      ['schedule.update', 'changed name'],
+      ['schedule.create', expect.any(String)],
+    ]);
+  });
+
   it('answers 404 for an unknown schedule', async () => {
     expect((await rejection(service().update('missing', { name: 'x' }, PRINCIPAL))).statusCode).toBe(404);
     expect(scheduler.calls()).toHaveLength(0);
