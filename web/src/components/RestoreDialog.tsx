@@ -140,7 +140,7 @@ function TargetPreview({
       ) : null}
       <p>
         Tables and views in this backup{held} are dropped and recreated with the backup's data; the other tables of{' '}
-        {inspection.database} are kept. First a safety backup of {inspection.database} is taken, and nothing is
+        {inspection.database} are kept. A safety backup of {inspection.database} is taken first, and nothing is
         overwritten unless it succeeds. Afterwards the restore's page links it: <strong>Roll back</strong> there puts
         back the tables and views {inspection.database} holds now.
       </p>
