@@ -105,8 +105,10 @@ export const BegunRestoreSchema = z.object({
 });
 export type BegunRestore = z.infer<typeof BegunRestoreSchema>;
 
-/** Task "Record safety backup": the key the runner was told to write. */
-export const SafetyBackupTaskSchema = z.object({ restoreId: IdSchema, key: ObjectKeySchema }).strict();
+/** Task "Record safety backup": the key the runner was told to write, and the restore job "Begin restore" described. */
+export const SafetyBackupTaskSchema = z
+  .object({ restoreId: IdSchema, key: ObjectKeySchema, restoreJob: RestoreJobSchema })
+  .strict();
 export type SafetyBackupTask = z.infer<typeof SafetyBackupTaskSchema>;
 
 /**
@@ -119,19 +121,31 @@ export const SafetyBackupSchema = z.union([
 ]);
 export type SafetyBackup = z.infer<typeof SafetyBackupSchema>;
 
+/**
+ * What "Record safety backup" hands on: the safety backup (or why there is none); the restore job, now knowing
+ * whether the target existed; and, for a restore with `rollbackOnFailure` whose safety backup was taken, the job that
+ * restores that safety backup into the target should the restore fail.
+ */
+export const RecordedSafetyBackupSchema = z
+  .object({ safety: SafetyBackupSchema, restoreJob: RestoreJobSchema, rollbackJob: RestoreJobSchema.optional() })
+  .strict();
+export type RecordedSafetyBackup = z.infer<typeof RecordedSafetyBackupSchema>;
+
 /** Task "Record restore": the restore ran; `safety` is what the safety step found. */
 export const FinalizeRestoreTaskSchema = z.object({ restoreId: IdSchema, safety: SafetyBackupSchema }).strict();
 export type FinalizeRestoreTask = z.infer<typeof FinalizeRestoreTaskSchema>;
 
 /**
  * Task "Record restore failure": the machine's whole state (so the safety backup comes along once it was taken):
- * the step that failed (`failedStep`), its error, and `safety` when present; the rest is ignored.
+ * the step that failed (`failedStep`), its error, `recorded.safety` when present, and `autoRollback` when the
+ * automatic rollback ran (with its error if it failed); the rest is ignored.
  */
 export const RestoreFailureTaskSchema = z.object({
   restoreId: IdSchema,
   failedStep: z.enum(['begin', 'safety', 'restore', 'finalize']),
   error: StatesErrorSchema,
-  safety: SafetyBackupSchema.optional(),
+  recorded: z.object({ safety: SafetyBackupSchema }).optional(),
+  autoRollback: z.object({ error: StatesErrorSchema.optional() }).optional(),
 });
 export type RestoreFailureTask = z.infer<typeof RestoreFailureTaskSchema>;
 

@@ -113,6 +113,7 @@ export const RestoreOutcomeSchema = z.discriminatedUnion('status', [
       durationMs: z.number().int().nonnegative().optional(),
       safetyBackupKey: z.string().optional(),
       safetyBackupId: IdSchema.optional(),
+      autoRollback: AutoRollbackSchema.optional(),
     })
     .strict(),
   z.object({ status: z.literal('cancelled'), error: z.string().min(1).optional() }).strict(),

@@ -1,4 +1,4 @@
-import { SafetyBackupTaskSchema, type SafetyBackup, type SafetyBackupTask } from '../../types/orchestration.ts';
+import { SafetyBackupTaskSchema, type RecordedSafetyBackup, type SafetyBackupTask } from '../../types/orchestration.ts';
 import { s3Client } from '../shared/clients.ts';
 import { requireEnv } from '../shared/env.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
@@ -7,8 +7,11 @@ import { recordSafetyBackup as record } from './restoreSteps.ts';
 
 const deps = { table: tableFromEnv(), now: () => new Date(), s3: s3Client, bucket: requireEnv('BACKUP_BUCKET_NAME') };
 
-/** Restore machine, after the safety backup: its backup record (created and recorded succeeded), or why there is none. */
-async function recordSafetyBackup(task: SafetyBackupTask): Promise<SafetyBackup> {
+/**
+ * Restore machine, after the safety backup: its backup record (created and recorded succeeded) or why there is none,
+ * and the restore (and automatic rollback) jobs that follow.
+ */
+async function recordSafetyBackup(task: SafetyBackupTask): Promise<RecordedSafetyBackup> {
   return record(deps, task);
 }
 

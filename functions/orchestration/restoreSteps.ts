@@ -1,14 +1,16 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { BackupJobSchema, RESULT_TAGS, RestoreJobSchema, backupKey } from '../../types/job.ts';
-import type { Restore } from '../../types/restore.ts';
+import type { Backup } from '../../types/backup.ts';
+import { BackupJobSchema, RESULT_TAGS, RestoreJobSchema, backupKey, type RestoreJob } from '../../types/job.ts';
+import type { AutoRollback, Restore } from '../../types/restore.ts';
 import type {
   BegunRestore,
   FinalizeRestoreTask,
   RecordedFailure,
+  RecordedSafetyBackup,
   RestoreFailureTask,
-  SafetyBackup,
   SafetyBackupTask,
+  StatesError,
 } from '../../types/orchestration.ts';
 import { beginRestoreRun, finalizeRestore, getRestore } from '../restores/restoreService.ts';
 import { beginSafetyBackup, finalizeBackup } from '../backups/runService.ts';
@@ -60,6 +62,8 @@ export async function beginRestore(deps: StepDeps & JobDeps, restoreId: string):
     s3,
     ...backupObjectOf(backup.s3Key, backup.sha256, backup),
     targetDatabase: restore.targetDatabase,
+    // A rollback puts the target back as it was: what the undone restore added goes too.
+    replaceTarget: restore.rollbackOf !== undefined,
   });
   return { restore, safetyJob, restoreJob };
 }
@@ -75,23 +79,33 @@ export function safetyBackupIdOf(restoreId: string): string {
  * linked to the restore) recorded succeeded exactly as the Backup machine records a backup (`finalizeBackupRun`),
  * so it is listed, restorable, downloadable and counted like any other. One that cannot be recorded is marked
  * failed and fails the step: the restore does not overwrite the target without a usable way back.
+ *
+ * The restore job learns what was found (`targetExisted`: a target found absent is created plainly, so one that
+ * appears meanwhile is not overwritten), and a restore with `rollbackOnFailure` gets the job that would put this
+ * safety backup back, held to the object version just recorded.
  */
 export async function recordSafetyBackup(
   deps: StepDeps & { readonly s3: S3Client; readonly bucket: string },
   task: SafetyBackupTask,
-): Promise<SafetyBackup> {
+): Promise<RecordedSafetyBackup> {
   const stored = await storedObject(deps.s3, deps.bucket, task.key);
   const sha256 = stored?.tags[RESULT_TAGS.sha256];
   if (stored && !sha256)
     throw new Conflict(
       `the safety backup s3://${deps.bucket}/${task.key} has no checksum: the restore will not overwrite the target without a usable way back`,
     );
-  if (!stored || !sha256) return { skipped: 'the target database did not exist: there was nothing to overwrite' };
+  if (!stored || !sha256) {
+    return {
+      safety: { skipped: 'the target database did not exist: there was nothing to overwrite' },
+      restoreJob: { ...task.restoreJob, targetExisted: false },
+    };
+  }
   const restore = await getRestore(deps.table, task.restoreId);
   const backupId = safetyBackupIdOf(restore.id);
   await beginSafetyBackup(deps, { backupId, restore });
+  let recorded: Backup;
   try {
-    await finalizeBackupRun(deps, { backupId, key: task.key });
+    recorded = await finalizeBackupRun(deps, { backupId, key: task.key });
   } catch (error) {
     await finalizeBackup(deps, {
       backupId,
@@ -99,7 +113,14 @@ export async function recordSafetyBackup(
     }).catch(() => undefined);
     throw error;
   }
-  return { key: task.key, sha256, backupId };
+  const restoreJob: RestoreJob = { ...task.restoreJob, targetExisted: true };
+  return {
+    safety: { key: task.key, sha256, backupId },
+    restoreJob,
+    ...(restore.rollbackOnFailure && {
+      rollbackJob: { ...restoreJob, ...backupObjectOf(task.key, sha256, recorded), replaceTarget: true },
+    }),
+  };
 }
 
 /** Step "Record restore": succeeded, with the safety backup's record and key when one was taken. */
@@ -124,44 +145,77 @@ const RESTORE_STEPS = {
   finalize: { doing: 'recording the restore', runner: false },
 } as const satisfies Record<RestoreFailureTask['failedStep'], FailedStep>;
 
+const AUTO_ROLLBACK_STEP: FailedStep = { doing: 'restoring the safety backup into the target', runner: true };
+
 /**
- * Catch of every step: records the restore as failed with the reason and, when a safety backup was taken, its
- * key (the way back: restore it to undo a half-applied restore); returns the notification to publish.
+ * Catch of every step: records the restore as failed with the reason and the way back, and returns the notification
+ * to publish. When the automatic rollback ran, the record gets how it went (`autoRollback`) and the reason says
+ * whether the target is as it was; otherwise the reason names the safety backup and the command that rolls back.
  */
 export async function recordRestoreFailure(
   deps: StepDeps & { readonly logs: RunnerLogs; readonly bucket: string },
   task: RestoreFailureTask,
 ): Promise<RecordedFailure> {
-  const taskArn = RESTORE_STEPS[task.failedStep].runner ? ecsTaskOf(task.error)?.taskArn : undefined;
-  const runnerErrors = taskArn ? await deps.logs.lastErrors(taskArn) : [];
-  const safety = task.safety && 'key' in task.safety ? task.safety : undefined;
-  const wayBack = safety
-    ? `the target's safety backup is ${safety.backupId ? `backup ${safety.backupId} ` : ''}s3://${deps.bucket}/${safety.key}: restore it to roll back`
-    : task.failedStep === 'restore'
-      ? 'the target database did not exist before, so there is nothing to roll back to'
-      : 'the target database was not touched';
-  const reason = `${failureReason(RESTORE_STEPS[task.failedStep], task.error, runnerErrors)}; ${wayBack}`;
+  const reasonOf = async (step: FailedStep, error: StatesError) => {
+    const taskArn = step.runner ? ecsTaskOf(error)?.taskArn : undefined;
+    return failureReason(step, error, taskArn ? await deps.logs.lastErrors(taskArn) : []);
+  };
+  const failed = await reasonOf(RESTORE_STEPS[task.failedStep], task.error);
+  const finishedAt = deps.now().toISOString();
+  const autoRollback: AutoRollback | undefined = task.autoRollback && {
+    status: task.autoRollback.error ? 'failed' : 'succeeded',
+    ...(task.autoRollback.error && { error: await reasonOf(AUTO_ROLLBACK_STEP, task.autoRollback.error) }),
+    finishedAt,
+  };
+  const recorded = task.recorded?.safety;
+  const safety = recorded && 'key' in recorded ? recorded : undefined;
   const restore = await getRestore(deps.table, task.restoreId).catch(() => undefined);
+  const safetyNamed = safety
+    ? `${safety.backupId ? `backup ${safety.backupId}, ` : ''}s3://${deps.bucket}/${safety.key}`
+    : undefined;
+  const rollBack = `roll back with \`keepsake rollback ${task.restoreId}\` or Roll back on the restore's page`;
+  const wayBack = !safetyNamed
+    ? task.failedStep !== 'restore'
+      ? 'the target database was not touched'
+      : `the target database did not exist before, so there is nothing to roll back to${restore?.rollbackOnFailure ? ' and no automatic rollback was made' : ''}: what was restored of it is left as it is (drop the database to undo)`
+    : autoRollback?.status === 'succeeded'
+      ? `rolled back automatically: the safety backup (${safetyNamed}) was restored into the target, which holds again what it held before`
+      : autoRollback
+        ? `the automatic rollback failed too (${autoRollback.error ?? 'no reason given'}), so the target may be partly restored: the safety backup is ${safetyNamed}; ${rollBack}`
+        : `the target's safety backup is ${safetyNamed}: ${rollBack}`;
+  const reason = `${failed}; ${wayBack}`;
   if (restore && (restore.status === 'queued' || restore.status === 'running')) {
     await finalizeRestore(deps, task.restoreId, {
       status: 'failed',
       error: reason,
       ...(safety && { safetyBackupKey: safety.key, ...(safety.backupId && { safetyBackupId: safety.backupId }) }),
+      ...(autoRollback && { autoRollback }),
     });
   }
   const into = restore
     ? `${restore.targetDatabase} (data source ${restore.targetSourceId})`
     : `restore ${task.restoreId}`;
+  // The outcome goes first: a long target name is what the 100-character subject cuts.
+  const subject = !autoRollback
+    ? `Keepsake: restore into ${into} failed`
+    : autoRollback.status === 'succeeded'
+      ? `Keepsake: restore failed and was rolled back: ${into}`
+      : `Keepsake: restore failed, and so did its rollback: ${into}`;
   return {
     reason,
     notification: {
-      subject: snsSubject(`Keepsake: restore into ${into} failed`),
+      subject: snsSubject(subject),
       message: [
         `The restore ${task.restoreId} into ${into} failed while ${RESTORE_STEPS[task.failedStep].doing}.`,
         '',
-        `Reason: ${reason}`,
+        `Reason: ${failed}`,
         '',
-        `At: ${deps.now().toISOString()}`,
+        ...(autoRollback
+          ? [`Automatic rollback: ${autoRollback.status}${autoRollback.error ? ` (${autoRollback.error})` : ''}.`, '']
+          : []),
+        `Way back: ${wayBack}`,
+        '',
+        `At: ${finishedAt}`,
       ].join('\n'),
     },
   };

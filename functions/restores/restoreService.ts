@@ -111,6 +111,11 @@ export async function rollbackRestore(
 /** The safety backup a rollback of `original` restores, or a 409 saying why there is none to restore. */
 async function rollbackSource(table: TableRef, original: Restore): Promise<BackupRecord> {
   if (original.rolledBackBy) throw new Conflict(alreadyRolledBack(original.id, original.rolledBackBy));
+  if (original.autoRollback?.status === 'succeeded') {
+    throw new Conflict(
+      `restore ${original.id} was already rolled back automatically when it failed (${original.autoRollback.finishedAt}): the target holds what it held before it`,
+    );
+  }
   if (original.status !== 'succeeded' && original.status !== 'failed') {
     throw new Conflict(
       `restore ${original.id} is ${original.status}: only a restore that succeeded or failed can be rolled back`,

@@ -67,6 +67,7 @@ export const STATES = {
   runSafetyBackup: 'Safety backup',
   recordSafetyBackup: 'Record safety backup',
   runRestore: 'Run restore',
+  runAutoRollback: 'Roll back automatically',
   finalizeRestore: 'Record restore',
   recordRestoreFailure: 'Record restore failure',
   notifyRestoreFailure: 'Notify restore failure',
@@ -90,7 +91,8 @@ const LAMBDA_THROTTLED: sfn.RetryProps = {
  *   tags → apply retention for the source. Any failure → failed record with the reason → notification → Fail.
  * - Restore: begin → safety backup of the target (skipped if it does not exist yet), recorded as a backup
  *   (trigger `safety`) → runner restore → record. Any failure → failed record naming the safety backup (the way
- *   back) → notification → Fail.
+ *   back) → notification → Fail. A restore with `rollbackOnFailure` whose runner restore fails first restores the
+ *   safety backup into the target, in the same execution and so under the same lock.
  * - Verify: the runner re-reads the object and checks its SHA-256 and gzip stream → verified or failed (+ alert).
  * - Sweeper (daily): retention for every source, verification of weekly-verified sources' newest backups,
  *   then deletion of trash past its grace period.
@@ -484,18 +486,19 @@ export class Orchestration extends Construct {
       sfn.TaskInput.fromObject({
         restoreId: sfn.JsonPath.stringAt('$.restoreId'),
         key: sfn.JsonPath.stringAt('$.begun.safetyJob.key'),
+        restoreJob: sfn.JsonPath.objectAt('$.begun.restoreJob'),
       }),
-      '$.safety',
+      '$.recorded',
     );
     this.catchInto(safetyState, 'safety', recordFailureState, 'Restore: record ');
-    const restoreRun = this.runnerStep(STATES.runRestore, '$.begun.restoreJob', this.runTimeout);
-    this.catchInto(restoreRun, 'restore', recordFailureState, 'Restore: ');
+    const restoreRun = this.runnerStep(STATES.runRestore, '$.recorded.restoreJob', this.runTimeout);
+    this.catchInto(restoreRun, 'restore', this.autoRollback(recordFailureState), 'Restore: ');
     const finalizeState = this.lambdaStep(
       STATES.finalizeRestore,
       finalize,
       sfn.TaskInput.fromObject({
         restoreId: sfn.JsonPath.stringAt('$.restoreId'),
-        safety: sfn.JsonPath.objectAt('$.safety'),
+        safety: sfn.JsonPath.objectAt('$.recorded.safety'),
       }),
       '$.restore',
     );
@@ -507,7 +510,8 @@ export class Orchestration extends Construct {
       .next(restoreRun)
       .next(finalizeState)
       .next(new sfn.Succeed(this, 'Restore succeeded'));
-    const machine = this.machine('Restore', definition, Duration.minutes(this.runTimeout.toMinutes() * 2 + 30), [
+    // Up to three runs: the safety backup, the restore and, when it fails, the automatic rollback.
+    const machine = this.machine('Restore', definition, Duration.minutes(this.runTimeout.toMinutes() * 3 + 30), [
       begin,
       safety,
       finalize,
@@ -515,6 +519,27 @@ export class Orchestration extends Construct {
     ]);
     alerts.grantPublish(machine, key);
     return machine;
+  }
+
+  /**
+   * After a failed runner restore: when "Record safety backup" described a rollback job (the restore asked for
+   * `rollbackOnFailure` and its safety backup was taken), the runner restores that safety backup into the target,
+   * still under the restore's lock; `$.autoRollback` says it ran, with `error` if it failed. Then `then` records it.
+   */
+  private autoRollback(then: sfn.IChainable): sfn.Choice {
+    const run = this.runnerStep(STATES.runAutoRollback, '$.recorded.rollbackJob', this.runTimeout);
+    const failed = new sfn.Pass(this, 'Automatic rollback failed', {
+      parameters: { 'error.$': '$.autoRollbackError' },
+      resultPath: '$.autoRollback',
+    });
+    run.addCatch(failed.next(then), { errors: [sfn.Errors.ALL], resultPath: '$.autoRollbackError' });
+    const succeeded = new sfn.Pass(this, 'Automatic rollback succeeded', {
+      result: sfn.Result.fromObject({}),
+      resultPath: '$.autoRollback',
+    });
+    return new sfn.Choice(this, 'Roll back automatically?')
+      .when(sfn.Condition.isPresent('$.recorded.rollbackJob'), run.next(succeeded).next(then))
+      .otherwise(then);
   }
 
   private buildVerifyMachine(): sfn.StateMachine {

@@ -350,6 +350,7 @@ export async function localTaskHandlers(options: {
     [STATES.runSafetyBackup]: runner.runTask,
     [STATES.recordSafetyBackup]: recordSafetyBackup,
     [STATES.runRestore]: runner.runTask,
+    [STATES.runAutoRollback]: runner.runTask,
     [STATES.finalizeRestore]: finalizeRestore,
     [STATES.recordRestoreFailure]: recordRestoreFailure,
     [STATES.notifyRestoreFailure]: publish('Restore'),

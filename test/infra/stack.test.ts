@@ -85,6 +85,8 @@ describe('Keepsake stack', () => {
         Match.objectLike({
           Name: 'runner',
           ReadonlyRootFilesystem: true,
+          // An init as PID 1 passes StopTask's SIGTERM on even while Node is starting, before its handlers exist.
+          LinuxParameters: { InitProcessEnabled: true },
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
         }),
       ],
@@ -410,9 +412,31 @@ describe('Restore and Verify state machine graphs', () => {
     expect(JSON.stringify(restore.States[STATES.runSafetyBackup]?.Parameters)).toContain(
       'States.JsonToString($.begun.safetyJob)',
     );
+    // The restore job as "Record safety backup" completed it (whether the target existed).
     expect(JSON.stringify(restore.States[STATES.runRestore]?.Parameters)).toContain(
-      'States.JsonToString($.begun.restoreJob)',
+      'States.JsonToString($.recorded.restoreJob)',
     );
+  });
+
+  it('rolls back automatically only when the safety step described a rollback job, then records the failure', () => {
+    const afterRestoreFailed = next(restore, catchAllTarget(restore, STATES.runRestore) ?? '') ?? '';
+    const choice = restore.States[afterRestoreFailed];
+    expect(choice?.Type).toBe('Choice');
+    expect(choice?.Choices).toEqual([
+      { Variable: '$.recorded.rollbackJob', IsPresent: true, Next: STATES.runAutoRollback },
+    ]);
+    expect(choice?.Default).toBe(STATES.recordRestoreFailure);
+    expect(JSON.stringify(restore.States[STATES.runAutoRollback]?.Parameters)).toContain(
+      'States.JsonToString($.recorded.rollbackJob)',
+    );
+    // Succeeded or failed, the rollback leaves `$.autoRollback` and goes on to the failure record.
+    for (const then of [next(restore, STATES.runAutoRollback), catchAllTarget(restore, STATES.runAutoRollback)]) {
+      const pass = restore.States[then ?? ''];
+      expect(pass?.Type).toBe('Pass');
+      expect(pass?.ResultPath).toBe('$.autoRollback');
+      expect(pass?.Next).toBe(STATES.recordRestoreFailure);
+    }
+    expect(next(restore, catchAllTarget(restore, STATES.finalizeRestore) ?? '')).toBe(STATES.recordRestoreFailure);
   });
 
   it('routes every restore failure through the failure record and a notification to a Fail state', () => {
@@ -420,11 +444,12 @@ describe('Restore and Verify state machine graphs', () => {
       STATES.beginRestore,
       STATES.runSafetyBackup,
       STATES.recordSafetyBackup,
-      STATES.runRestore,
       STATES.finalizeRestore,
     ]) {
       expect(next(restore, catchAllTarget(restore, name) ?? ''), name).toBe(STATES.recordRestoreFailure);
     }
+    const restoreFailed = next(restore, catchAllTarget(restore, STATES.runRestore) ?? '') ?? '';
+    expect(restore.States[restoreFailed]?.Default).toBe(STATES.recordRestoreFailure);
     expect(next(restore, STATES.recordRestoreFailure)).toBe(STATES.notifyRestoreFailure);
     expect(restore.States[next(restore, STATES.notifyRestoreFailure) ?? '']?.Type).toBe('Fail');
   });

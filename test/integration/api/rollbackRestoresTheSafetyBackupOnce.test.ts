@@ -133,6 +133,21 @@ describe('rolling a restore back', () => {
     expect(api.sfn.commandCalls(StartExecutionCommand)).toHaveLength(started + 1);
   });
 
+  it('answers 409 for a failed restore that was rolled back automatically', async () => {
+    const { restore: failed } = await given('running');
+    await finalizeRestore(clock, failed.id, {
+      status: 'failed',
+      error: 'ERROR 1146',
+      safetyBackupId: 'whichever',
+      autoRollback: { status: 'succeeded', finishedAt: '2026-03-01T00:00:00.000Z' },
+    });
+    const response = await rollback(failed.id, confirmed(failed));
+    expect(response.status).toBe(409);
+    expect(response.body.error).toBe(
+      `restore ${failed.id} was already rolled back automatically when it failed (2026-03-01T00:00:00.000Z): the target holds what it held before it`,
+    );
+  });
+
   it('answers 400 naming confirmDatabase when it does not repeat the target, and for unknown fields', async () => {
     const { restore } = await given('succeeded');
     const wrong = await rollback(restore.id, { confirmDatabase: restore.targetDatabase.toUpperCase() });

@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   getBackupRecord,
@@ -39,6 +39,7 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
   let source: DataSource;
   let backup: BackupRecord;
   let corrupt: BackupRecord;
+  let halfFailing: BackupRecord;
   const rows = (database: string) => rootSql(`SELECT id, COALESCE(note, 'NULL') FROM ${database}.orders ORDER BY id`);
   const checksum = (database: string) => rootSql(`CHECKSUM TABLE ${database}.orders`);
   const storedBackupsOf = async (sourceId: string) =>
@@ -65,9 +66,10 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
       }),
     ]);
 
-  /** Queues a restore as the API does, then runs the Restore machine on it. */
-  async function restore(id: string, backupId: string, targetDatabase: string) {
+  /** Queues a restore as the API does (with `fields` such as `rollbackOnFailure`), then runs the Restore machine on it. */
+  async function restore(id: string, backupId: string, targetDatabase: string, fields: Partial<Restore> = {}) {
     const record: Restore = {
+      ...fields,
       id,
       backupId,
       sourceId: source.id,
@@ -121,7 +123,44 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
       createdAt: '2020-01-01T00:00:00.000Z',
     };
     await putBackupRecords(machines.table, [corrupt]);
+    halfFailing = await putHalfFailingBackup(backup, 'rv-half-failing');
   });
+
+  /**
+   * A backup whose object is sound (checksum, gzip, trailer) but whose restore fails part-way: it replaces `orders`,
+   * adds a table, then inserts into a table that does not exist.
+   */
+  async function putHalfFailingBackup(like: BackupRecord, id: string): Promise<BackupRecord> {
+    const sql = Buffer.from(
+      [
+        'DROP TABLE IF EXISTS `orders`;',
+        'CREATE TABLE `orders` (id INT PRIMARY KEY, note VARCHAR(50));',
+        "INSERT INTO `orders` VALUES (1, 'half-written');",
+        'CREATE TABLE `stray` (id INT);',
+        'INSERT INTO `no_such_table` VALUES (1);',
+        '-- Dump completed on 2030-01-01  0:00:00',
+        '',
+      ].join('\n'),
+    );
+    const bytes = gzipSync(sql);
+    const key = `${like.sourceId}/${DATABASE}/2020-01-02_00-00-00.sql.gz`;
+    await testS3Client().send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: bytes }));
+    await testS3Client().send(
+      new PutObjectTaggingCommand({
+        Bucket: bucket(),
+        Key: key,
+        Tagging: { TagSet: [{ Key: RESULT_TAGS.sha256, Value: sha256(bytes) }] },
+      }),
+    );
+    const { s3ETag: _etag, s3VersionId: _version, ...recorded } = like;
+    const record = { ...recorded, id, s3Key: key, sha256: sha256(bytes), compressedBytes: bytes.length };
+    await putBackupRecords(machines.table, [record]);
+    return record;
+  }
+  const tablesOf = (database: string) =>
+    rootSql(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${database}' ORDER BY 1`).then(
+      (out) => out.trim(),
+    );
 
   afterAll(() => rootSql(`DROP DATABASE IF EXISTS ${DATABASE}; DROP DATABASE IF EXISTS ${COPY};`));
 
@@ -198,12 +237,63 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
       restoreId: record.id,
     });
     expect(record.error).toContain(
-      `the target's safety backup is backup ${record.safetyBackupId} s3://${bucket()}/${record.safetyBackupKey}: restore it to roll back`,
+      `the target's safety backup is backup ${record.safetyBackupId}, s3://${bucket()}/${record.safetyBackupKey}: roll back with \`keepsake rollback ${record.id}\``,
     );
+    expect(record.autoRollback).toBeUndefined();
     expect(machines.notifications.length - notified).toBe(1);
     expect(machines.notifications.at(-1)?.Subject).toBe(
       `Keepsake: restore into ${DATABASE} (data source ${source.id}) failed`,
     );
+  });
+
+  it('rolls a restore that failed part-way back automatically when asked: failed, but the target as it was', async () => {
+    const before = { checksum: await checksum(DATABASE), tables: await tablesOf(DATABASE) };
+    const notified = machines.notifications.length;
+
+    const { outcome, record } = await restore('rv-auto-rollback', halfFailing.id, DATABASE, {
+      rollbackOnFailure: true,
+    });
+
+    expect(outcome.ok).toBe(false);
+    expect(record.status).toBe('failed');
+    expect(record.autoRollback, record.error).toEqual({ status: 'succeeded', finishedAt: expect.any(String) });
+    expect(record.error).toContain("Table 'rv_");
+    expect(record.error).toContain('rolled back automatically: the safety backup');
+    expect({ checksum: await checksum(DATABASE), tables: await tablesOf(DATABASE) }).toEqual(before);
+    expect(machines.notifications.length - notified).toBe(1);
+    // The outcome leads the subject, which SNS cuts at 100 characters (here within the source's id).
+    expect(machines.notifications.at(-1)?.Subject).toMatch(
+      new RegExp(`^Keepsake: restore failed and was rolled back: ${DATABASE} \\(data source `),
+    );
+    expect(machines.notifications.at(-1)?.Message).toContain('Automatic rollback: succeeded.');
+  });
+
+  it('leaves a restore that failed part-way as it is without the opt-in; its rollback restores the target exactly', async () => {
+    const before = { checksum: await checksum(DATABASE), tables: await tablesOf(DATABASE) };
+    const failed = await restore('rv-half-failed', halfFailing.id, DATABASE);
+    expect(failed.record.status).toBe('failed');
+    expect(failed.record.autoRollback).toBeUndefined();
+    expect(await tablesOf(DATABASE)).toBe('orders\nstray');
+
+    const back = await restore('rv-half-failed-back', failed.record.safetyBackupId!, DATABASE, {
+      rollbackOf: failed.record.id,
+    });
+
+    expectSucceeded(back.outcome);
+    expect({ checksum: await checksum(DATABASE), tables: await tablesOf(DATABASE) }).toEqual(before);
+  });
+
+  it('makes no automatic rollback into a target that did not exist before, and says the partial database was left', async () => {
+    const target = `${DATABASE}_fresh`;
+    await rootSql(`DROP DATABASE IF EXISTS ${target}`);
+    const { record } = await restore('rv-auto-fresh', halfFailing.id, target, { rollbackOnFailure: true });
+    expect(record.status).toBe('failed');
+    expect(record.autoRollback).toBeUndefined();
+    expect(record.error).toContain(
+      'the target database did not exist before, so there is nothing to roll back to and no automatic rollback was made: what was restored of it is left as it is (drop the database to undo)',
+    );
+    expect(await tablesOf(target)).toBe('orders\nstray');
+    await rootSql(`DROP DATABASE ${target}`);
   });
 
   it('verifies a good backup and records it', async () => {
