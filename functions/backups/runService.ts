@@ -207,11 +207,15 @@ export async function finalizeBackup(deps: RunDeps, request: FinalizeRequest): P
           durationMs: (outcome.status === 'failed' ? outcome.durationMs : undefined) ?? elapsedMs(record, now),
         };
   const succeeded = outcome.status === 'succeeded';
+  // A safety backup is of a restore's target (any database of the source) and kept 7 days: it is stored and counted,
+  // but it is not the source's own backup, so it does not quiet the "no recent successful backup" alarm.
+  const freshens = succeeded && record.trigger !== 'safety';
   const items: TransactItem[] = [
     backupStatusUpdate(table, record, outcome.status, ACTIVE_STATUSES, { ...fields, finishedAt }),
     statusCounterUpdate(table, outcome.status, now, 1, succeeded ? { addedBytes: outcome.compressedBytes } : {}),
     sourceStatsUpdate(table, record.sourceId, {
-      ...(succeeded && { storedBytes: outcome.compressedBytes, storedBackups: 1, lastSucceededAt: finishedAt }),
+      ...(succeeded && { storedBytes: outcome.compressedBytes, storedBackups: 1 }),
+      ...(freshens && { lastSucceededAt: finishedAt }),
       lastBackup: {
         backupId: record.id,
         status: outcome.status,
