@@ -131,6 +131,10 @@ export class BackupRunner extends Construct {
       essential: true,
       readonlyRootFilesystem: true,
       user: '10001:10001',
+      // ECS's init (docker --init) is PID 1 and forwards StopTask's SIGTERM to the runner. As PID 1 itself, the
+      // runner would lose a SIGTERM that arrives while Node is still starting, before its handlers exist: the job
+      // would then start anyway and be SIGKILLed 30 s later, leaving its option file and multipart parts behind.
+      linuxParameters: new ecs.LinuxParameters(this, 'RunnerLinux', { initProcessEnabled: true }),
     });
     // The runner writes its private MySQL option file to /tmp: the only writable place.
     this.taskDefinition.addVolume({ name: 'tmp' });
