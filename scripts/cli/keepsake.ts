@@ -23,10 +23,13 @@ const USAGE = `usage: keepsake [--api URL] <command>
   backup <source> [--no-wait]              back a data source (id or name) up now; waits for the result
   list [--source S] [--status ST] [--limit N]
                                            backups, newest first
-  restore <backup> --to <source>/<database> [--yes]
+  restore <backup> --to <source>/<database> [--yes] [--rollback-on-failure]
                                            restore into that database (created if absent; a safety backup of an
                                            existing one is taken first); replacing an existing database needs
-                                           --yes or its name typed at the prompt; waits for the result
+                                           --yes or its name typed at the prompt; waits for the result.
+                                           --rollback-on-failure: if it fails part-way, put the safety backup back
+  rollback <restore> [--yes]               undo a restore: restore its safety backup into the same database (itself
+                                           after a new safety backup); needs --yes or the name typed, as restore
   verify <backup>                          re-read the stored object and check its SHA-256 and gzip stream
   download <backup> [--out FILE]           save the .sql.gz, checking its SHA-256 as it is written
   --api URL   a deployed Keepsake API (SigV4-signed with your AWS credentials); default KEEPSAKE_API_URL or
@@ -147,29 +150,44 @@ async function confirmReplacing(
   database: string,
   flags: Flags,
   terminal: Terminal | undefined,
+  undone = 'nothing restored',
 ): Promise<void> {
   const replaced = await whatWouldBeReplaced(api, source, database);
   if (replaced === undefined || flags.yes) return;
   if (!terminal)
     throw new UsageError(
-      `${replaced}: nothing restored. To replace it (a safety backup is taken first), pass --yes or run this on a terminal and type its name`,
+      `${replaced}: ${undone}. To replace it (a safety backup is taken first), pass --yes or run this on a terminal and type its name`,
     );
   const typed = await terminal.ask(`${replaced} (a safety backup is taken first). Type the database name to go on: `);
-  if (typed !== database) throw new UsageError(`"${typed}" is not "${database}": nothing restored`);
+  if (typed !== database) throw new UsageError(`"${typed}" is not "${database}": ${undone}`);
 }
-
-const shellQuoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
 /** What the restore kept of the database it replaced, and how to put it back. */
 function describeSafetyBackup(restore: Restore, target: string): string[] {
-  if (!restore.safetyBackupKey)
+  if (restore.autoRollback?.status === 'succeeded')
+    return [`rolled back automatically: ${target} holds what it held before this restore`];
+  if (!restore.safetyBackupId && !restore.safetyBackupKey)
     return [
       restore.status === 'succeeded' ? `no safety backup: ${target} had nothing to keep` : 'no safety backup was taken',
     ];
+  if (!restore.safetyBackupId)
+    return [
+      `safety backup of ${target} as it was before this restore: ${restore.safetyBackupKey} (in the backup bucket)`,
+    ];
   return [
-    `safety backup of ${target} as it was before this restore: ${restore.safetyBackupKey} (in the backup bucket)`,
-    `to roll back, restore it into ${target}: gunzip -c <that object> | mysql ${shellQuoted(restore.targetDatabase)}`,
+    `safety backup of ${target} as it was before this restore: backup ${restore.safetyBackupId}`,
+    ...(restore.autoRollback
+      ? [`the automatic rollback failed: ${restore.autoRollback.error ?? 'no reason given'}`]
+      : []),
+    `to roll back: keepsake rollback ${restore.id}`,
   ];
+}
+
+/** One line for a restore that ended, then what it kept of its target and how to put it back. */
+function reportRestore(restore: Restore, target: string, what = 'restore'): number {
+  say(`${what} ${restore.id}  ${restore.status}  into ${target}${restore.error ? `  error: ${restore.error}` : ''}`);
+  for (const line of describeSafetyBackup(restore, target)) say(line);
+  return restore.status === 'succeeded' ? 0 : 1;
 }
 
 async function restoreCommand(
@@ -190,13 +208,32 @@ async function restoreCommand(
     targetSourceId: source.id,
     targetDatabase: database,
     confirmDatabase: database,
+    ...(flags['rollback-on-failure'] && { rollbackOnFailure: true }),
   });
-  const restore = await waitForRestore(api, restoreId);
-  say(
-    `restore ${restore.id}  ${restore.status}  into ${source.name}/${database}${restore.error ? `  error: ${restore.error}` : ''}`,
+  return reportRestore(await waitForRestore(api, restoreId), `${source.name}/${database}`);
+}
+
+/** `keepsake rollback <restore>`: the restore's safety backup back into its target, with the same consent as restore. */
+async function rollbackCommand(
+  api: ApiClient,
+  positionals: string[],
+  flags: Flags,
+  terminal: Terminal | undefined,
+): Promise<number> {
+  const restoreId = requireOne(positionals, 'restore id');
+  const original = await api.request<Restore>('GET', `/v1/restores/${encodeURIComponent(restoreId)}`);
+  const source = await api.request<DataSource>(
+    'GET',
+    `/v1/data-sources/${encodeURIComponent(original.targetSourceId)}`,
   );
-  for (const line of describeSafetyBackup(restore, `${source.name}/${database}`)) say(line);
-  return restore.status === 'succeeded' ? 0 : 1;
+  const database = original.targetDatabase;
+  await confirmReplacing(api, source, database, flags, terminal, 'nothing rolled back');
+  const { restoreId: rollbackId } = await api.request<{ restoreId: string }>(
+    'POST',
+    `/v1/restores/${encodeURIComponent(restoreId)}/rollback`,
+    { confirmDatabase: database },
+  );
+  return reportRestore(await waitForRestore(api, rollbackId), `${source.name}/${database}`, 'rollback');
 }
 
 async function verifyCommand(api: ApiClient, positionals: string[]): Promise<number> {
@@ -252,6 +289,7 @@ async function downloadCommand(api: ApiClient, positionals: string[], flags: Fla
 type Flags = Partial<Record<'api' | 'source' | 'status' | 'limit' | 'to' | 'out', string>> & {
   'no-wait'?: boolean;
   yes?: boolean;
+  'rollback-on-failure'?: boolean;
 };
 
 /** Where a command can ask the person running it something: only when stdin is a terminal. */
@@ -281,6 +319,7 @@ const COMMANDS: Record<
   backup: backupCommand,
   list: listCommand,
   restore: restoreCommand,
+  rollback: rollbackCommand,
   verify: verifyCommand,
   download: downloadCommand,
 };
@@ -304,6 +343,7 @@ export async function main(
         out: { type: 'string', short: 'o' },
         'no-wait': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
+        'rollback-on-failure': { type: 'boolean' },
       },
     }) as { values: Flags; positionals: string[] };
   } catch (error) {

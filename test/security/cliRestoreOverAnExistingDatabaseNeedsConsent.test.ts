@@ -18,6 +18,7 @@ const SOURCE = {
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
 const SAFETY_KEY = 'src-1/shop/2026-03-01_12-00-00_before-restore-r-1.sql.gz';
+const SAFETY_ID = 'safety-0123456789abcdef0123456789abcdef';
 
 const LONG = 'x'.repeat(65);
 
@@ -38,6 +39,7 @@ const INSPECTIONS: Record<string, [number, unknown]> = {
 let server: Server;
 let baseUrl: string;
 const restoresStarted: Record<string, unknown>[] = [];
+const rollbacksStarted: { restoreId: string; body: unknown }[] = [];
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -56,6 +58,12 @@ beforeAll(async () => {
         restoresStarted.push(body);
         return answer(202, { restoreId: `r-${body.targetDatabase}` });
       }
+      if (url.pathname === '/v1/data-sources/src-1') return answer(200, SOURCE);
+      const rolledBack = /^\/v1\/restores\/(r-[^/]+)\/rollback$/.exec(url.pathname);
+      if (request.method === 'POST' && rolledBack?.[1]) {
+        rollbacksStarted.push({ restoreId: rolledBack[1], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        return answer(202, { restoreId: `${rolledBack[1]}-back` });
+      }
       const restore = /^\/v1\/restores\/r-(.+)$/.exec(url.pathname);
       if (restore?.[1]) {
         const target = restore[1];
@@ -68,7 +76,7 @@ beforeAll(async () => {
           status: 'succeeded',
           requestedBy: 'local',
           createdAt: '2026-03-01T12:00:00.000Z',
-          ...(target !== 'fresh' && { safetyBackupKey: SAFETY_KEY }),
+          ...(target !== 'fresh' && { safetyBackupKey: SAFETY_KEY, safetyBackupId: SAFETY_ID }),
         };
         return answer(200, record);
       }
@@ -81,6 +89,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 afterEach(() => {
   restoresStarted.length = 0;
+  rollbacksStarted.length = 0;
   vi.restoreAllMocks();
 });
 
@@ -129,8 +138,14 @@ describe('keepsake restore over a database that exists', () => {
     expect(restoresStarted).toEqual([
       { backupId: 'b-1', targetSourceId: 'src-1', targetDatabase: 'shop', confirmDatabase: 'shop' },
     ]);
-    expect(result.stdout).toContain(`safety backup of Shop/shop as it was before this restore: ${SAFETY_KEY}`);
-    expect(result.stdout).toContain("to roll back, restore it into Shop/shop: gunzip -c <that object> | mysql 'shop'");
+    expect(result.stdout).toContain(`safety backup of Shop/shop as it was before this restore: backup ${SAFETY_ID}`);
+    expect(result.stdout).toContain('to roll back: keepsake rollback r-shop');
+  });
+
+  it('asks for the automatic rollback with --rollback-on-failure', async () => {
+    const result = await keepsake(['restore', 'b-1', '--to', 'Shop/shop', '--yes', '--rollback-on-failure']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(restoresStarted).toEqual([expect.objectContaining({ targetDatabase: 'shop', rollbackOnFailure: true })]);
   });
 
   it('asks on a terminal for the name and restores only when it is typed exactly', async () => {
@@ -145,7 +160,7 @@ describe('keepsake restore over a database that exists', () => {
     const restored = await keepsake(['restore', 'b-1', '--to', 'Shop/shop'], right.terminal);
     expect(restored.code, restored.stderr).toBe(0);
     expect(restoresStarted).toHaveLength(1);
-    expect(restored.stdout).toContain(SAFETY_KEY);
+    expect(restored.stdout).toContain(SAFETY_ID);
   });
 
   it('restores into a database that does not exist without asking, and says there was nothing to keep', async () => {
@@ -155,5 +170,41 @@ describe('keepsake restore over a database that exists', () => {
     expect(never.questions).toEqual([]);
     expect(restoresStarted).toHaveLength(1);
     expect(result.stdout).toContain('no safety backup: Shop/fresh had nothing to keep');
+  });
+});
+
+describe('keepsake rollback', () => {
+  it('rolls nothing back over an existing database without --yes or a terminal, exiting 2', async () => {
+    const result = await keepsake(['rollback', 'r-shop']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/shop exists on Shop \(3 tables\) and will be replaced: nothing rolled back/);
+    expect(result.stderr).toContain('--yes');
+    expect(rollbacksStarted).toEqual([]);
+  });
+
+  it('rolls back with --yes, repeating the target, and prints the rollback and its own safety backup', async () => {
+    const result = await keepsake(['rollback', 'r-shop', '--yes']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(rollbacksStarted).toEqual([{ restoreId: 'r-shop', body: { confirmDatabase: 'shop' } }]);
+    expect(result.stdout).toContain('rollback r-shop-back  succeeded  into Shop/shop');
+    expect(result.stdout).toContain('to roll back: keepsake rollback r-shop-back');
+  });
+
+  it('asks on a terminal and rolls back only when the name is typed exactly', async () => {
+    const wrong = typing('SHOP');
+    const refused = await keepsake(['rollback', 'r-shop'], wrong.terminal);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('"SHOP" is not "shop": nothing rolled back');
+    expect(rollbacksStarted).toEqual([]);
+
+    const right = typing('shop');
+    expect((await keepsake(['rollback', 'r-shop'], right.terminal)).code).toBe(0);
+    expect(rollbacksStarted).toHaveLength(1);
+  });
+
+  it('needs the restore id (exit 2)', async () => {
+    const result = await keepsake(['rollback']);
+    expect(result.code).toBe(2);
+    expect(rollbacksStarted).toEqual([]);
   });
 });
