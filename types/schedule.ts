@@ -175,6 +175,7 @@ export const UpdateScheduleSchema = z
     when: (payload) => payload.issues.length === 0,
   });
 export type UpdateSchedule = z.infer<typeof UpdateScheduleSchema>;
+export type UpdateScheduleInput = z.input<typeof UpdateScheduleSchema>;
 
 /** Response of the schedule lists: one page, oldest first. The query is `PageQuerySchema`. */
 export const SchedulePageSchema = pageOf(ScheduleSchema);

@@ -1,7 +1,10 @@
 import { nextRuns } from '../../types/cron.ts';
 import { CronExpressionSchema } from '../../types/schedule.ts';
 
-/** The schedules people ask for, as the builder's presets; anything else is written as raw cron. */
+/**
+ * The schedules people ask for, as the builder's presets; anything else is written as raw cron. A cleared input
+ * holds NaN, so the builder can say what is missing instead of reading it as 0.
+ */
 export type CronPreset =
   | { readonly kind: 'hourly'; readonly minute: number }
   | { readonly kind: 'daily'; readonly hour: number; readonly minute: number }
@@ -11,7 +14,7 @@ export type CronPreset =
 
 export const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
-/** The 5-field cron a preset stands for (minute hour day-of-month month day-of-week). */
+/** The 5-field cron a preset stands for (minute hour day-of-month month day-of-week); check `presetProblems` first. */
 export function toCron(preset: CronPreset): string {
   switch (preset.kind) {
     case 'hourly':
@@ -19,12 +22,52 @@ export function toCron(preset: CronPreset): string {
     case 'daily':
       return `${preset.minute} ${preset.hour} * * *`;
     case 'weekly':
-      return `${preset.minute} ${preset.hour} * * ${[...preset.days].sort((a, b) => a - b).join(',') || '*'}`;
+      return `${preset.minute} ${preset.hour} * * ${[...preset.days].sort((a, b) => a - b).join(',')}`;
     case 'monthly':
       return `${preset.minute} ${preset.hour} ${preset.day} * *`;
     case 'raw':
       return preset.expression.trim();
   }
+}
+
+const whole = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+
+/**
+ * What is wrong with the builder's choice, by its control (`minute`, `days`, `day`, `time`; `cron` for raw cron,
+ * with the API's message). Empty when it makes a schedule that runs. A weekly schedule with no day ticked is an
+ * error here: it used to be sent as every day.
+ */
+export function presetProblems(preset: CronPreset): Record<string, string> {
+  const problems: Record<string, string> = {};
+  if (preset.kind === 'raw') {
+    const checked = CronExpressionSchema.safeParse(preset.expression);
+    if (!checked.success) problems.cron = checked.error.issues[0]?.message ?? 'invalid cron expression';
+    return problems;
+  }
+  if (preset.kind === 'hourly') {
+    if (!whole(preset.minute, 0, 59)) problems.minute = 'minute past the hour must be a whole number from 0 to 59';
+    return problems;
+  }
+  if (preset.kind === 'weekly' && preset.days.length === 0) problems.days = 'tick at least one day of the week';
+  if (preset.kind === 'monthly' && !whole(preset.day, 1, 31))
+    problems.day = 'day of the month must be a whole number from 1 to 31';
+  if (!whole(preset.hour, 0, 23) || !whole(preset.minute, 0, 59)) problems.time = 'choose a time of day (HH:MM)';
+  return problems;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The time input's value for a preset with a time of day; empty when none is chosen. */
+export function timeOf(preset: CronPreset): string {
+  if (!('hour' in preset)) return '02:00';
+  return whole(preset.hour, 0, 23) && whole(preset.minute, 0, 59) ? `${pad(preset.hour)}:${pad(preset.minute)}` : '';
+}
+
+/** The preset at the time input's `HH:MM`; a cleared input leaves no time (NaN), which `presetProblems` names. */
+export function withTime(preset: CronPreset, time: string): CronPreset {
+  if (!('hour' in preset)) return preset;
+  const match = /^(\d{2}):(\d{2})/.exec(time);
+  return { ...preset, hour: match ? Number(match[1]) : NaN, minute: match ? Number(match[2]) : NaN };
 }
 
 const NUMBER = /^\d{1,2}$/;
@@ -48,8 +91,6 @@ export function fromCron(expression: string): CronPreset {
   return raw;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
 /** A preset in words, for the schedules table. */
 export function describeCron(expression: string): string {
   const preset = fromCron(expression);
@@ -68,23 +109,54 @@ export function describeCron(expression: string): string {
   }
 }
 
-/** What the form shows under the builder: the problem with the expression, or its next runs in the time zone. */
-export function preview(
-  expression: string,
-  timeZone: string,
-  now: Date = new Date(),
-): { problem: string } | { runs: string[] } {
-  const checked = CronExpressionSchema.safeParse(expression);
-  if (!checked.success) return { problem: checked.error.issues[0]?.message ?? 'invalid cron expression' };
+/**
+ * A run time as the wall clock of `timeZone` reads it, labelled with the zone's name: "Mon 8 Dec 02:00
+ * Europe/Berlin" (the year only when it is not this year there). The zone name rather than "CET" or "GMT+1":
+ * it is what the schedule was written in and what EventBridge Scheduler follows.
+ */
+export function formatRun(run: Date, timeZone: string, now: Date = new Date()): string {
   const format = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     weekday: 'short',
-    year: 'numeric',
+    day: 'numeric',
     month: 'short',
-    day: '2-digit',
+    year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
-    timeZoneName: 'short',
+    hourCycle: 'h23',
   });
-  return { runs: nextRuns(expression, timeZone, now, 3).map((run) => format.format(run)) };
+  const parts = (at: Date) =>
+    Object.fromEntries(format.formatToParts(at).map((part) => [part.type, part.value])) as Record<string, string>;
+  const p = parts(run);
+  const year = p.year === parts(now).year ? '' : ` ${p.year}`;
+  return `${p.weekday} ${p.day} ${p.month}${year} ${p.hour}:${p.minute} ${timeZone}`;
+}
+
+/**
+ * A schedule's run for the page: in its own zone, and also in the browser's zone when the clock there reads
+ * differently (a schedule in the viewer's own zone, or one at the same offset, shows once).
+ */
+export function runTimes(
+  run: Date,
+  timeZone: string,
+  browserZone: string,
+  now: Date = new Date(),
+): { inZone: string; local?: string } {
+  const inZone = formatRun(run, timeZone, now);
+  const local = formatRun(run, browserZone, now);
+  return inZone.slice(0, -timeZone.length) === local.slice(0, -browserZone.length) ? { inZone } : { inZone, local };
+}
+
+/** What the form shows under the builder: what is wrong with the choice, or its next runs as `runTimes` gives them. */
+export function preview(
+  preset: CronPreset,
+  timeZone: string,
+  browserZone: string,
+  now: Date = new Date(),
+): { problem: string } | { runs: { inZone: string; local?: string }[] } {
+  const problem = Object.values(presetProblems(preset))[0];
+  if (problem) return { problem };
+  return {
+    runs: nextRuns(toCron(preset), timeZone, now, 3).map((run) => runTimes(run, timeZone, browserZone, now)),
+  };
 }

@@ -225,12 +225,18 @@ function SourceActions({ source }: { source: DataSource }) {
   );
 }
 
-/** What a source's schedules say in its row: each active one in words, paused ones marked, none offered to add. */
-function ScheduleSummary({ schedules }: { schedules: readonly Schedule[] | undefined }) {
+/**
+ * What a source's schedules say in its row: each active one in words, paused ones marked; "none" opens the
+ * new-schedule form on this source.
+ */
+function ScheduleSummary({ sourceId, schedules }: { sourceId: string; schedules: readonly Schedule[] | undefined }) {
   if (schedules === undefined) return <span className="text-slate-500">…</span>;
   if (schedules.length === 0) {
     return (
-      <Link className="text-sky-700 underline dark:text-sky-400" to="/schedules">
+      <Link
+        className="text-sky-700 underline dark:text-sky-400"
+        to={`/schedules?source=${encodeURIComponent(sourceId)}`}
+      >
         none
       </Link>
     );
@@ -310,7 +316,10 @@ export function DataSources() {
                       )}
                     </td>
                     <td>
-                      <ScheduleSummary schedules={schedules.data?.items.filter((x) => x.sourceId === source.id)} />
+                      <ScheduleSummary
+                        sourceId={source.id}
+                        schedules={schedules.data?.items.filter((x) => x.sourceId === source.id)}
+                      />
                     </td>
                     <td>
                       <SourceActions source={source} />

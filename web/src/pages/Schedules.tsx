@@ -1,44 +1,70 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import type { DataSource } from '../../../types/dataSource.ts';
 import { DEFAULT_RETENTION, type Schedule } from '../../../types/schedule.ts';
 import { api, ApiError, errorMessage } from '../api.ts';
-import { describeCron, preview, toCron, WEEKDAYS, type CronPreset } from '../cronBuilder.ts';
+import {
+  describeCron,
+  preview,
+  runTimes,
+  timeOf,
+  toCron,
+  WEEKDAYS,
+  withTime,
+  type CronPreset,
+} from '../cronBuilder.ts';
 import { Field } from '../components/Field.tsx';
 import { Modal } from '../components/Modal.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useToast } from '../components/Toasts.tsx';
-import { formatTime } from '../format.ts';
 import { useCan } from '../permissions.tsx';
 import { useDataSources, useSchedules } from '../queries.ts';
-import { scheduleBody, scheduleProblems, serverProblems, type ScheduleFormState } from '../scheduleForm.ts';
+import {
+  formState,
+  scheduleBody,
+  scheduleChanges,
+  scheduleProblems,
+  serverProblems,
+  type ScheduleFormState,
+} from '../scheduleForm.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 
 const TIME_ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
-function timeOf(preset: CronPreset): string {
-  return 'hour' in preset
-    ? `${String(preset.hour).padStart(2, '0')}:${String(preset.minute).padStart(2, '0')}`
-    : '02:00';
+/** A number input's value: empty while cleared (NaN), so the builder can say what is missing. */
+const shown = (n: number) => (Number.isNaN(n) ? '' : n);
+
+const errorText = 'text-xs text-red-700 dark:text-red-400';
+const secondaryText = 'text-xs text-slate-600 dark:text-slate-300';
+
+/** A run in the schedule's zone, with the viewer's own clock beneath when it reads differently. */
+function RunTime({ run }: { run: { inZone: string; local?: string } }) {
+  return (
+    <>
+      {run.inZone}
+      {run.local ? <span className={`block ${secondaryText}`}>your time: {run.local}</span> : null}
+    </>
+  );
 }
 
-function withTime(preset: CronPreset, time: string): CronPreset {
-  const [hour = 0, minute = 0] = time.split(':').map(Number);
-  return 'hour' in preset ? { ...preset, hour, minute } : preset;
-}
-
-/** The builder: a preset (hourly, daily at, weekly on, monthly on) or raw cron, with the next 3 runs before saving. */
+/**
+ * The builder: a preset (hourly, daily at, weekly on, monthly on) or raw cron, each control with its own problem
+ * (a weekly schedule needs a day), and the next 3 runs in the schedule's zone before saving.
+ */
 function CronBuilder({
   preset,
   onChange,
   timeZone,
+  errors,
 }: {
   preset: CronPreset;
   onChange: (p: CronPreset) => void;
   timeZone: string;
+  errors: Readonly<Record<string, string>>;
 }) {
-  const shown = preview(toCron(preset), timeZone);
+  const next = preview(preset, timeZone, browserZone);
   const switchTo = (kind: CronPreset['kind']) => {
     const time = timeOf(preset);
     const base = { hour: 2, minute: 0 };
@@ -66,19 +92,22 @@ function CronBuilder({
         </select>
       </Field>
       {preset.kind === 'hourly' ? (
-        <Field label="Minute past the hour">
+        <Field label="Minute past the hour" error={errors.minute}>
           <input
             className="input"
             type="number"
             min={0}
             max={59}
-            value={preset.minute}
-            onChange={(e) => onChange({ ...preset, minute: Number(e.target.value) })}
+            value={shown(preset.minute)}
+            onChange={(e) => onChange({ ...preset, minute: e.target.valueAsNumber })}
           />
         </Field>
       ) : null}
       {preset.kind === 'weekly' ? (
-        <fieldset className="flex flex-wrap gap-2 text-sm">
+        <fieldset
+          className="flex flex-wrap gap-2 text-sm"
+          aria-describedby={errors.days ? 'schedule-days-error' : undefined}
+        >
           <legend className="mb-1 font-medium">Days</legend>
           {WEEKDAYS.map((name, day) => (
             <label key={name} className="flex items-center gap-1">
@@ -95,22 +124,27 @@ function CronBuilder({
               {name}
             </label>
           ))}
+          {errors.days ? (
+            <p id="schedule-days-error" className={`w-full ${errorText}`}>
+              {errors.days}
+            </p>
+          ) : null}
         </fieldset>
       ) : null}
       {preset.kind === 'monthly' ? (
-        <Field label="Day of the month">
+        <Field label="Day of the month" error={errors.day}>
           <input
             className="input"
             type="number"
             min={1}
             max={31}
-            value={preset.day}
-            onChange={(e) => onChange({ ...preset, day: Number(e.target.value) })}
+            value={shown(preset.day)}
+            onChange={(e) => onChange({ ...preset, day: e.target.valueAsNumber })}
           />
         </Field>
       ) : null}
       {'hour' in preset ? (
-        <Field label="At (time of day)">
+        <Field label="At (time of day)" error={errors.time}>
           <input
             className="input"
             type="time"
@@ -120,7 +154,7 @@ function CronBuilder({
         </Field>
       ) : null}
       {preset.kind === 'raw' ? (
-        <Field label="Cron expression" hint="minute hour day-of-month month day-of-week">
+        <Field label="Cron expression" hint="minute hour day-of-month month day-of-week" error={errors.cron}>
           <input
             className="input font-mono"
             value={preset.expression}
@@ -129,37 +163,74 @@ function CronBuilder({
         </Field>
       ) : null}
       <div className="rounded-md bg-slate-100 p-3 text-sm dark:bg-slate-800" aria-live="polite">
-        <p className="font-medium">
-          <code>{toCron(preset)}</code> in {timeZone}
-        </p>
-        {'problem' in shown ? (
-          <p className="text-red-700 dark:text-red-400">{shown.problem}</p>
+        {'problem' in next ? (
+          <p className="text-red-700 dark:text-red-400">No runs: {next.problem}</p>
         ) : (
-          <ol aria-label="Next runs" className="mt-1 list-decimal pl-5">
-            {shown.runs.map((run) => (
-              <li key={run}>{run}</li>
-            ))}
-          </ol>
+          <>
+            <p className="font-medium">
+              <code>{toCron(preset)}</code> in {timeZone}
+            </p>
+            <ol aria-label="Next runs" className="mt-1 list-decimal pl-5">
+              {next.runs.map((run) => (
+                <li key={run.inZone}>
+                  <RunTime run={run} />
+                </li>
+              ))}
+            </ol>
+          </>
         )}
       </div>
     </div>
   );
 }
 
-function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onDone: () => void }) {
+const NEW_SCHEDULE: Omit<ScheduleFormState, 'sourceId'> = {
+  name: '',
+  preset: { kind: 'daily', hour: 2, minute: 0 },
+  timeZone: browserZone,
+  retention: { ...DEFAULT_RETENTION },
+  verifyWhen: 'weekly',
+};
+
+/**
+ * A new schedule (for `sourceId` when a link named one), or an existing one to change: the same fields and checks,
+ * an edit sends only what changed and keeps its source.
+ */
+function ScheduleForm({
+  sources,
+  editing,
+  sourceId: preselected,
+  onDone,
+}: {
+  sources: readonly DataSource[];
+  editing?: Schedule;
+  sourceId?: string;
+  onDone: () => void;
+}) {
   const toast = useToast();
   const queries = useQueryClient();
-  const [sourceId, setSourceId] = useState(sources[0]?.id ?? '');
-  const [name, setName] = useState('');
-  const [preset, setPreset] = useState<CronPreset>({ kind: 'daily', hour: 2, minute: 0 });
-  const [timeZone, setTimeZone] = useState(browserZone);
-  const [retention, setRetention] = useState<ScheduleFormState['retention']>({ ...DEFAULT_RETENTION });
-  const [verifyWhen, setVerifyWhen] = useState<ScheduleFormState['verifyWhen']>('weekly');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const create = useMutation({
-    mutationFn: (body: unknown) => api.post<Schedule>(`/v1/data-sources/${sourceId}/schedules`, body),
+  const known = preselected !== undefined && sources.some((s) => s.id === preselected);
+  const initial = editing
+    ? formState(editing)
+    : { ...NEW_SCHEDULE, sourceId: known ? preselected : (sources[0]?.id ?? '') };
+  const [sourceId, setSourceId] = useState(initial.sourceId);
+  const [name, setName] = useState(initial.name);
+  const [preset, setPreset] = useState<CronPreset>(initial.preset);
+  const [timeZone, setTimeZone] = useState(initial.timeZone);
+  const [retention, setRetention] = useState<ScheduleFormState['retention']>(initial.retention);
+  const [verifyWhen, setVerifyWhen] = useState<ScheduleFormState['verifyWhen']>(initial.verifyWhen);
+  const [errors, setErrors] = useState<Record<string, string>>(
+    preselected !== undefined && !known
+      ? { sourceId: 'the data source in the link is not there (any more): choose one' }
+      : {},
+  );
+  const save = useMutation({
+    mutationFn: (body: unknown) =>
+      editing
+        ? api.patch<Schedule>(`/v1/schedules/${editing.id}`, body)
+        : api.post<Schedule>(`/v1/data-sources/${sourceId}/schedules`, body),
     onSuccess: (schedule) => {
-      toast.success(`Schedule saved: ${describeCron(schedule.cron)} (${schedule.timeZone})`);
+      toast.success(`Schedule ${editing ? 'updated' : 'saved'}: ${describeCron(schedule.cron)} (${schedule.timeZone})`);
       void queries.invalidateQueries({ queryKey: ['schedules'] });
       onDone();
     },
@@ -173,13 +244,27 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
     const state = { sourceId, name, preset, timeZone, retention, verifyWhen };
     const problems = scheduleProblems(state);
     setErrors(problems);
-    if (Object.keys(problems).length === 0) create.mutate(scheduleBody(state));
+    if (Object.keys(problems).length > 0) return;
+    if (!editing) return save.mutate(scheduleBody(state));
+    const changes = scheduleChanges(editing, state);
+    if (Object.keys(changes).length > 0) return save.mutate(changes);
+    toast.info('Nothing changed');
+    onDone();
   };
   const zones = useMemo(() => (TIME_ZONES.includes('UTC') ? TIME_ZONES : ['UTC', ...TIME_ZONES]), []);
   return (
     <form onSubmit={submit} noValidate className="flex flex-col gap-3">
-      <Field label="Data source" error={errors.sourceId}>
-        <select className="input" value={sourceId} onChange={(e) => setSourceId(e.target.value)}>
+      <Field
+        label="Data source"
+        error={errors.sourceId}
+        hint={editing ? 'A schedule stays with its source: make a new one for another.' : undefined}
+      >
+        <select
+          className="input"
+          value={sourceId}
+          disabled={editing !== undefined}
+          onChange={(e) => setSourceId(e.target.value)}
+        >
           {sources.map((s) => (
             <option key={s.id} value={s.id}>
               {s.name}
@@ -199,8 +284,7 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
           ))}
         </select>
       </Field>
-      <CronBuilder preset={preset} onChange={setPreset} timeZone={timeZone} />
-      {errors.cron ? <p className="text-xs text-red-700 dark:text-red-400">{errors.cron}</p> : null}
+      <CronBuilder preset={preset} onChange={setPreset} timeZone={timeZone} errors={errors} />
       <fieldset className="grid grid-cols-2 gap-2 sm:grid-cols-4">
         <legend className="mb-1 text-sm font-medium">Keep (grandfather-father-son)</legend>
         {(['keepLast', 'daily', 'weekly', 'monthly'] as const).map((period) => (
@@ -209,8 +293,8 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
               className="input"
               type="number"
               min={0}
-              value={retention[period]}
-              onChange={(e) => setRetention({ ...retention, [period]: Number(e.target.value) })}
+              value={shown(retention[period])}
+              onChange={(e) => setRetention({ ...retention, [period]: e.target.valueAsNumber })}
             />
           </Field>
         ))}
@@ -245,7 +329,7 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
         <button type="button" className="btn" onClick={onDone}>
           Cancel
         </button>
-        <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+        <button type="submit" className="btn btn-primary" disabled={save.isPending}>
           Save schedule
         </button>
       </div>
@@ -253,11 +337,18 @@ function ScheduleForm({ sources, onDone }: { sources: readonly DataSource[]; onD
   );
 }
 
-function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName: string }) {
+/** A cell's column name, shown beside it only where the rows stack as cards (phone width). */
+const Label = ({ children }: { children: string }) => (
+  <span className="block text-xs font-semibold text-slate-600 md:hidden dark:text-slate-300">{children}</span>
+);
+const cell = 'block md:table-cell';
+
+function ScheduleRow({ schedule, sources }: { schedule: Schedule; sources: readonly DataSource[] }) {
   const can = useCan();
   const toast = useToast();
   const queries = useQueryClient();
   const [confirm, setConfirm] = useState(false);
+  const [editing, setEditing] = useState(false);
   const refresh = () => queries.invalidateQueries({ queryKey: ['schedules'] });
   const toggle = useMutation({
     mutationFn: () => api.post(`/v1/schedules/${schedule.id}/${schedule.enabled ? 'pause' : 'resume'}`),
@@ -276,21 +367,27 @@ function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName:
     },
     onError: (error) => toast.error(`Could not delete the schedule: ${errorMessage(error)}`),
   });
+  const next = schedule.nextRuns[0];
   return (
-    <tr>
-      <td>
-        {sourceName}
-        {schedule.name ? <span className="block text-xs text-slate-500">{schedule.name}</span> : null}
+    <tr className="block border-b border-slate-200 py-2 md:table-row md:py-0 dark:border-slate-800">
+      <td className={cell}>
+        {sources.find((s) => s.id === schedule.sourceId)?.name ?? schedule.sourceId}
+        {schedule.name ? <span className={`block ${secondaryText}`}>{schedule.name}</span> : null}
       </td>
-      <td>
+      <td className={cell}>
+        <Label>When</Label>
         {describeCron(schedule.cron)}
-        <span className="block text-xs text-slate-500">{schedule.timeZone}</span>
+        <span className={`block ${secondaryText}`}>{schedule.timeZone}</span>
       </td>
-      <td>{schedule.enabled ? formatTime(schedule.nextRuns[0]) : '—'}</td>
-      <td className="tabular-nums">
+      <td className={cell}>
+        <Label>Next run</Label>
+        {schedule.enabled && next ? <RunTime run={runTimes(new Date(next), schedule.timeZone, browserZone)} /> : '—'}
+      </td>
+      <td className={`${cell} tabular-nums`}>
+        <Label>Keep d / w / m</Label>
         {schedule.retention.daily} / {schedule.retention.weekly} / {schedule.retention.monthly}
         {schedule.retention.keepLast > 0 || schedule.retention.includeManualBackups ? (
-          <span className="block text-xs text-slate-600 dark:text-slate-300">
+          <span className={`block ${secondaryText}`}>
             {[
               schedule.retention.keepLast > 0 && `latest ${schedule.retention.keepLast}`,
               schedule.retention.includeManualBackups && 'manual backups included',
@@ -300,11 +397,16 @@ function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName:
           </span>
         ) : null}
       </td>
-      <td>
+      <td className={cell}>
         <StatusBadge status={schedule.enabled ? 'enabled' : 'paused'} />
       </td>
-      <td>
+      <td className={`${cell} pt-2 md:pt-0`}>
         <div className="flex flex-wrap gap-1">
+          {can('updateSchedule') ? (
+            <button type="button" className="btn" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+          ) : null}
           {can('pauseSchedule') ? (
             <button type="button" className="btn" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
               {schedule.enabled ? 'Pause' : 'Resume'}
@@ -316,6 +418,14 @@ function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName:
             </button>
           ) : null}
         </div>
+        <Modal
+          open={editing}
+          onOpenChange={setEditing}
+          title="Edit schedule"
+          description="Changes apply from the next run; existing backups stay."
+        >
+          <ScheduleForm sources={sources} editing={schedule} onDone={() => setEditing(false)} />
+        </Modal>
         <Modal
           open={confirm}
           onOpenChange={setConfirm}
@@ -341,18 +451,28 @@ function ScheduleRow({ schedule, sourceName }: { schedule: Schedule; sourceName:
   );
 }
 
-/** Every schedule with when it runs next, its retention and state; new ones through the cron builder. */
+/**
+ * Every schedule with when it runs next (in its own zone), its retention and state; new ones through the cron
+ * builder. `?source=<id>` (the data sources page's "none" link) opens the new-schedule form on that source.
+ */
 export function Schedules() {
   const can = useCan();
-  const [creating, setCreating] = useState(false);
+  const [params, setParams] = useSearchParams();
+  const linked = params.get('source') ?? undefined;
+  const [creating, setCreating] = useState(linked !== undefined);
   const sources = useDataSources();
   const schedules = useSchedules();
-  const nameOf = (id: string) => sources.data?.items.find((s) => s.id === id)?.name ?? id;
+  const mayCreate = can('createSchedule');
+  const close = (open: boolean) => {
+    setCreating(open);
+    // Done with the link: a reload or Back should not open the form again.
+    if (!open && linked !== undefined) setParams({}, { replace: true });
+  };
   return (
     <section className="flex flex-col gap-4">
       <div className="flex items-center justify-between">
         <h1 className="text-2xl font-semibold">Schedules</h1>
-        {can('createSchedule') ? (
+        {mayCreate ? (
           <button
             type="button"
             className="btn btn-primary"
@@ -364,12 +484,18 @@ export function Schedules() {
         ) : null}
       </div>
       <Modal
-        open={creating}
-        onOpenChange={setCreating}
+        open={mayCreate && creating}
+        onOpenChange={close}
         title="New schedule"
         description="When a data source is backed up, and how many backups are kept."
       >
-        <ScheduleForm sources={sources.data?.items ?? []} onDone={() => setCreating(false)} />
+        {sources.data ? (
+          <ScheduleForm sources={sources.data.items} sourceId={linked} onDone={() => close(false)} />
+        ) : sources.isError ? (
+          <LoadFailed what="data sources" error={sources.error} />
+        ) : (
+          <p role="status">Loading data sources…</p>
+        )}
       </Modal>
       {schedules.isPending ? (
         <p role="status">Loading schedules…</p>
@@ -378,9 +504,9 @@ export function Schedules() {
       ) : schedules.data.items.length === 0 ? (
         <div className="card">No schedules yet: backups run only when someone starts them.</div>
       ) : (
-        <div className="card overflow-x-auto">
+        <div className="card md:overflow-x-auto">
           <table className="table">
-            <thead>
+            <thead className="hidden md:table-header-group">
               <tr>
                 <th>Source</th>
                 <th>When</th>
@@ -392,7 +518,7 @@ export function Schedules() {
             </thead>
             <tbody>
               {schedules.data.items.map((schedule) => (
-                <ScheduleRow key={schedule.id} schedule={schedule} sourceName={nameOf(schedule.sourceId)} />
+                <ScheduleRow key={schedule.id} schedule={schedule} sources={sources.data?.items ?? []} />
               ))}
             </tbody>
           </table>
