@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import type { Operation } from '../../../functions/routes.ts';
 import type { ConsoleConfig } from '../../../types/consoleConfig.ts';
 import type { Account } from '../auth/session.ts';
 import { useCan } from '../permissions.tsx';
+import { chooseTheme, useDarkTheme } from '../theme.ts';
 
 interface NavItem {
   readonly to: string;
@@ -23,21 +23,12 @@ const NAV: readonly NavItem[] = [
   { to: '/audit', label: 'Audit log', operation: 'listAudit' },
 ];
 
-function useDarkMode(): [boolean, (dark: boolean) => void] {
-  const [dark, setDark] = useState(() => {
-    const saved = localStorage.getItem('keepsake-theme');
-    return saved ? saved === 'dark' : window.matchMedia('(prefers-color-scheme: dark)').matches;
-  });
-  useEffect(() => {
-    document.documentElement.classList.toggle('dark', dark);
-    localStorage.setItem('keepsake-theme', dark ? 'dark' : 'light');
-  }, [dark]);
-  return [dark, setDark];
-}
-
-/** The frame of every page: navigation (a top bar on a phone, a sidebar from 1024 px), identity, sign-out and theme. */
+/**
+ * The frame of every page: navigation (a top bar on a phone, wrapping onto a second line rather than scrolling
+ * sideways, a sidebar from 1024 px), identity, sign-out and theme.
+ */
 export function Layout({ config, account }: { config: ConsoleConfig; account?: Account }) {
-  const [dark, setDark] = useDarkMode();
+  const dark = useDarkTheme();
   const can = useCan();
   const identity =
     config.auth.kind === 'local'
@@ -54,14 +45,14 @@ export function Layout({ config, account }: { config: ConsoleConfig; account?: A
           <button
             type="button"
             className="btn"
-            onClick={() => setDark(!dark)}
+            onClick={() => chooseTheme(dark ? 'light' : 'dark')}
             aria-pressed={dark}
             aria-label="Dark mode"
           >
             {dark ? '☾' : '☀'}
           </button>
         </div>
-        <nav aria-label="Main" className="flex gap-1 overflow-x-auto px-2 pb-2 lg:flex-col">
+        <nav aria-label="Main" className="flex flex-wrap gap-1 px-2 pb-2 lg:flex-col">
           {NAV.filter((item) => item.operation === undefined || can(item.operation)).map((item) => (
             <NavLink
               key={item.to}

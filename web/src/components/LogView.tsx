@@ -96,7 +96,7 @@ export function LogView({ path, finishedAt }: { path: string; finishedAt?: strin
         className="max-h-96 min-h-32 overflow-auto rounded-lg border border-slate-800 bg-slate-950 p-3 font-mono text-xs leading-5 text-slate-200 focus-visible:outline-2 focus-visible:outline-sky-600"
       >
         {log.data && log.data.dropped > 0 ? (
-          <p className="text-slate-500">… {log.data.dropped} earlier lines not shown</p>
+          <p className="text-slate-400">… {log.data.dropped} earlier lines not shown</p>
         ) : null}
         {lines.map((line, i) => {
           const shown = describeLogLine(line);
@@ -105,7 +105,7 @@ export function LogView({ path, finishedAt }: { path: string; finishedAt?: strin
               key={i + (log.data?.dropped ?? 0)}
               className={`whitespace-pre-wrap break-words ${shown.error ? 'text-red-400' : ''}`}
             >
-              <span className="text-slate-500">{shown.clock}</span>
+              <span className="text-slate-400">{shown.clock}</span>
               {'  '}
               <span className={shown.error ? 'font-semibold' : 'text-sky-300'}>{shown.label}</span>
               {'  '}
@@ -113,15 +113,15 @@ export function LogView({ path, finishedAt }: { path: string; finishedAt?: strin
             </p>
           );
         })}
-        {log.isPending ? <p className="text-slate-500">Loading the log…</p> : null}
+        {log.isPending ? <p className="text-slate-400">Loading the log…</p> : null}
         {!log.isPending && lines.length === 0 ? (
-          <p className="text-slate-500">
+          <p className="text-slate-400">
             {running ? 'Waiting for the runner to start…' : 'No log lines were recorded.'}
           </p>
         ) : null}
         {log.isError ? <p className="text-red-400">Could not read the log: {errorMessage(log.error)}</p> : null}
         {running && lines.length > 0 ? (
-          <p aria-hidden="true" className="animate-pulse text-slate-500">
+          <p aria-hidden="true" className="animate-pulse text-slate-400">
             ▍
           </p>
         ) : null}

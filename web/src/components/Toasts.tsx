@@ -7,16 +7,22 @@ interface Toast {
   readonly message: string;
 }
 
+/** Toasts shown at once: a fourth pushes the oldest out, so a burst of results never covers the page. */
+const MAX_SHOWN = 3;
+
 const ToastContext = createContext<(tone: Tone, message: string) => void>(() => undefined);
 
-/** Every action's result as a toast: read out by screen readers (a live region), dismissed after 6 s or by click. */
+/**
+ * Every action's result as a toast: read out by screen readers (a live region), dismissed after 6 s (an error
+ * after 10 s) or by click, at most MAX_SHOWN at once.
+ */
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
   const show = useCallback(
     (tone: Tone, message: string) => {
       const id = Date.now() + Math.random();
-      setToasts((all) => [...all.slice(-4), { id, tone, message }]);
+      setToasts((all) => [...all.slice(1 - MAX_SHOWN), { id, tone, message }]);
       setTimeout(() => dismiss(id), tone === 'error' ? 10_000 : 6_000);
     },
     [dismiss],

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { DailyStats } from '../../../types/stats.ts';
 import { formatBytes } from '../format.ts';
+import { useDarkTheme } from '../theme.ts';
 
 /**
  * The dashboard's charts, drawn with uPlot on a canvas. This module is only loaded on demand (see
@@ -11,15 +12,6 @@ import { formatBytes } from '../format.ts';
 
 const HEIGHT = 220;
 const DAY_S = 86_400;
-
-/** The theme the Layout's toggle puts on <html>: charts draw on a canvas, so they pick their colours from it. */
-function subscribeToTheme(onChange: () => void): () => void {
-  const observer = new MutationObserver(onChange);
-  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['class'] });
-  return () => observer.disconnect();
-}
-const useDarkTheme = () =>
-  useSyncExternalStore(subscribeToTheme, () => document.documentElement.classList.contains('dark'));
 
 /** Tailwind's slate, sky, emerald and red, as the rest of the console uses them in each theme. */
 const palette = (dark: boolean) => ({
@@ -37,13 +29,34 @@ type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;
 /** Days are UTC, as the API counts them: tick labels and the legend say the same dates as the table. */
 const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
 
+const AXIS_FONT = '12px system-ui, sans-serif';
+const TICK_SIZE = 10;
+const LABEL_GAP = 5;
+/** Room kept left of the longest label, so antialiasing never touches the canvas edge. */
+const LABEL_MARGIN = 4;
+
+/**
+ * The y axis as wide as its longest label: a fixed width cuts the first digit off "512.0 MiB" (60 px wide), and
+ * fonts differ between systems, so the labels are measured in the chart's own canvas.
+ */
+const fitLabels: uPlot.Axis.Size = (u, values) => {
+  u.ctx.save();
+  u.ctx.font = AXIS_FONT;
+  // No values yet on uPlot's first layout pass.
+  const widest = Math.max(0, ...(values ?? []).map((v) => u.ctx.measureText(v).width));
+  u.ctx.restore();
+  return Math.ceil(TICK_SIZE + LABEL_GAP + widest + LABEL_MARGIN);
+};
+
 function axes(colors: Palette, y: Partial<uPlot.Axis>): uPlot.Axis[] {
   const common = {
     stroke: colors.text,
+    font: AXIS_FONT,
+    gap: LABEL_GAP,
     grid: { stroke: colors.grid, width: 1 },
-    ticks: { stroke: colors.grid, width: 1 },
+    ticks: { stroke: colors.grid, width: 1, size: TICK_SIZE },
   };
-  return [{ ...common }, { ...common, ...y }];
+  return [{ ...common }, { ...common, size: fitLabels, ...y }];
 }
 
 const xSeries: uPlot.Series = { label: 'Day' };
@@ -62,7 +75,6 @@ function storageOptions(dark: boolean): ChartOptions {
     legend: { show: false },
     scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1024] } },
     axes: axes(colors, {
-      size: 72,
       incrs: BYTE_INCRS,
       values: (_u, splits) => splits.map((bytes) => formatBytes(bytes)),
     }),
