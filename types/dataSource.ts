@@ -1,8 +1,7 @@
 import * as z from 'zod';
+import { EngineSchema } from './engines.ts';
 
-/** Engines the runner can dump today; PostgreSQL and MongoDB join later. */
-export const EngineSchema = z.enum(['mysql', 'mariadb']);
-export type Engine = z.infer<typeof EngineSchema>;
+export { EngineSchema, type Engine } from './engines.ts';
 
 /**
  * A hostname or IP address. Restricted to the characters DNS and IP literals use, so that a host can never

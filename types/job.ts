@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ConnectionSchema, DatabaseNameSchema, IdSchema, TlsSchema } from './dataSource.ts';
 import { S3ETagSchema, S3VersionIdSchema, Sha256Schema } from './backup.ts';
+import { DUMP_FORMATS, ENGINES, KNOWN_EXTENSIONS, formatOfKey, type Engine } from './engines.ts';
 
 /**
  * Where the runner gets the database password. Never the password itself: a job description travels through
@@ -48,7 +49,8 @@ export const ObjectKeySchema = z.string().min(1, 'key is required').max(1024, 'k
  */
 const BackupObjectFields = {
   s3: S3LocationSchema,
-  key: ObjectKeySchema,
+  /** Its extension says the backup's format (`formatOfKey`), which decides how it is checked and restored. */
+  key: ObjectKeySchema.refine((key) => formatOfKey(key) !== undefined, `key must end with ${KNOWN_EXTENSIONS}`),
   /** The checksum recorded when the backup was taken: the object is judged by it, never by its tags. */
   expectedSha256: Sha256Schema,
   versionId: S3VersionIdSchema.optional(),
@@ -113,7 +115,7 @@ export const BackupJobSchema = DatabaseAccessSchema.extend({
   partSizeMiB: z.number().int().min(5).max(5120).optional(),
   /** Parts uploaded at once; 2 keeps S3 busy (4 measured no faster) and holds peak RSS under 150 MB. */
   uploadQueueSize: z.number().int().min(1).max(16).default(2),
-  /** Overrides the generated `{sourceId}/{database}/{timestamp}.sql.gz` key (tests, manual runs). */
+  /** Overrides the generated `{sourceId}/{database}/{timestamp}{extension}` key (tests, manual runs). */
   key: ObjectKeySchema.optional(),
   backupId: IdSchema.optional(),
   /**
@@ -229,12 +231,14 @@ export const FailureResultSchema = z.object({
 export type FailureResult = z.infer<typeof FailureResultSchema>;
 
 /**
- * `{sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}.sql.gz` in UTC; the database name is URI-encoded to stay one
- * segment. A `label` (the safety backup before a restore) goes before the extension: the key keeps its shape.
+ * `{sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}{extension}` in UTC, the extension the engine's format's (`.sql.gz`
+ * for MySQL and MariaDB); the database name is URI-encoded to stay one segment. A `label` (the safety backup before
+ * a restore) goes before the extension: the key keeps its shape.
  */
-export function backupKey(sourceId: string, database: string, at: Date, label?: string): string {
+export function backupKey(engine: Engine, sourceId: string, database: string, at: Date, label?: string): string {
   const stamp = at.toISOString().replace('T', '_').replace(/:/g, '-').slice(0, 19);
-  return `${sourceId}/${databaseKeySegment(database)}/${stamp}${label ? `_${label}` : ''}.sql.gz`;
+  const { extension } = DUMP_FORMATS[ENGINES[engine].format];
+  return `${sourceId}/${databaseKeySegment(database)}/${stamp}${label ? `_${label}` : ''}${extension}`;
 }
 
 /**

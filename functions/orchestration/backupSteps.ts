@@ -32,7 +32,7 @@ export async function beginBackup(deps: RunDeps & JobDeps, run: BeginBackupRun):
     backupId: backup.id,
     ...(await databaseAccessOf(deps, source)),
     s3: s3LocationOf(deps.target),
-    key: backupKey(source.id, source.database, new Date(backup.startedAt ?? backup.createdAt)),
+    key: backupKey(source.engine, source.id, source.database, new Date(backup.startedAt ?? backup.createdAt)),
   });
   const schedule = backup.scheduleId ? await getSchedule(deps.table, backup.scheduleId) : undefined;
   return { backup, job, verify: schedule?.verify ?? { ...DEFAULT_VERIFY_POLICY } };

@@ -53,7 +53,7 @@ export async function beginRestore(deps: StepDeps & JobDeps, restoreId: string):
     ...access,
     connection: { ...access.connection, database: restore.targetDatabase },
     s3,
-    key: backupKey(target.id, restore.targetDatabase, deps.now(), `before-restore-${restore.id}`),
+    key: backupKey(target.engine, target.id, restore.targetDatabase, deps.now(), `before-restore-${restore.id}`),
     skipIfDatabaseMissing: true,
   });
   const restoreJob = RestoreJobSchema.parse({

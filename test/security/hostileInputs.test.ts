@@ -815,7 +815,7 @@ for (const route of apiRoutes) {
 
 /** No segment of the key is `.` or `..`: a client or S3 console normalizing the path cannot move it elsewhere. */
 const keyedWithoutDotSegments = (sourceId: string, database: string) => {
-  const key = backupKey(sourceId, database, new Date('2026-03-01T12:00:00Z'));
+  const key = backupKey('mysql', sourceId, database, new Date('2026-03-01T12:00:00Z'));
   expect(
     key.split('/').filter((segment) => segment === '.' || segment === '..'),
     key,

@@ -9,33 +9,26 @@ import {
   type SkippedResult,
 } from '../../../types/job.ts';
 import type { ProgressPhase } from '../../../types/jobLogs.ts';
+import { DUMP_FORMATS } from '../../../types/engines.ts';
 import { resolveConnection } from './caBundle.ts';
-import { logEvent, type JobContext } from './context.ts';
+import type { JobContext } from './context.ts';
+import { engineFor } from './engines/index.ts';
 import { RunnerError, messageOf } from './errors.ts';
 import { FailureOwner } from './failureOwner.ts';
-import {
-  clientLogEvent,
-  databaseExists,
-  describeExit,
-  detectMysqlTools,
-  dumpCommand,
-  probeServer,
-  waitForExit,
-  withConnectionArgs,
-} from './mysqlTools.ts';
 import { createCompressor } from './compressor.ts';
-import { childEnv, resolvePassword } from './passwordSource.ts';
+import { resolvePassword } from './passwordSource.ts';
+import { describeExit, waitForExit } from './processes.ts';
 import { reportProgress } from './progress.ts';
 import { createS3Client, onUploadFailure, partSizeFor, tagChecksum, uploadStream } from './s3Store.ts';
-import { DigestTap, DumpInspector, FinishGate } from './streamTaps.ts';
+import { DigestTap, FinishGate } from './streamTaps.ts';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 
 /**
- * mysqldump → gzip (parallel members) → SHA-256 → multipart upload, streamed with constant memory.
- * The upload can only complete after the dump is proven whole (exit 0 and the completion trailer); any failure
- * of any stage aborts the upload, so a failed backup never leaves an object under its key.
+ * The engine's dump tool → its watch → gzip (parallel members) → SHA-256 → multipart upload, streamed with
+ * constant memory. The upload can only complete after the dump is proven whole (the tool's exit status and the
+ * engine's own check of the stream, such as MySQL's completion trailer); any failure of any stage aborts the upload,
+ * so a failed backup never leaves an object under its key.
  */
-const PIPELINE_BUFFER_BYTES = 1 * 1024 * 1024;
 
 export async function runBackup(job: BackupJob, ctx: JobContext = {}): Promise<BackupResult> {
   return runBackupJob(job, ctx, false);
@@ -55,17 +48,17 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
   const started = Date.now();
   const env = ctx.env ?? process.env;
   const s3 = createS3Client(job.s3);
-  const [tools, password, connection] = await Promise.all([
-    detectMysqlTools(job.connection.engine, env),
+  const [password, connection] = await Promise.all([
     resolvePassword(job.password, env),
     resolveConnection(job.connection, s3, job.s3),
   ]);
-  logEvent(ctx, clientLogEvent(job.connection.engine, tools));
+  const engine = engineFor(connection.engine);
   const { database } = connection;
-  const key = job.key ?? backupKey(job.sourceId, database, new Date(started));
+  const key = job.key ?? backupKey(connection.engine, job.sourceId, database, new Date(started));
+  const access = { connection, password, passwordRef: job.password, connectTimeoutSeconds: job.connectTimeoutSeconds };
 
-  return withConnectionArgs(connection, password, tools.flavor, async (conn): Promise<BackupResult | SkippedResult> => {
-    if (maySkip && !(await databaseExists(tools, conn, database, job.connectTimeoutSeconds))) {
+  return engine.withSession(access, ctx, async (session): Promise<BackupResult | SkippedResult> => {
+    if (maySkip && !(await session.databaseExists(database))) {
       return {
         ok: true,
         mode: 'skipped',
@@ -73,46 +66,48 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
         durationMs: Date.now() - started,
       };
     }
-    const server = await probeServer(tools, conn, database, job.connectTimeoutSeconds);
+    const server = await session.probe(database);
     const owner = new FailureOwner();
     owner.follow(ctx.signal);
     onUploadFailure(s3, (error) =>
       owner.fail(new RunnerError(`upload to s3://${job.s3.bucket}/${key} failed: ${messageOf(error)}`)),
     );
 
-    // Ready before mysqldump starts: nothing may be awaited between its spawn and the pipeline reading its stdout,
+    // Ready before the dump starts: nothing may be awaited between its spawn and the pipeline reading its stdout,
     // or a dump that ends meanwhile is lost (Node resumes, and so discards, an exited child's unread stdout).
     const compressor = await createCompressor(job, ctx);
     owner.signal.addEventListener('abort', () => compressor.stream.destroy());
-    const child = spawn(...dumpCommand(tools, conn, database), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: childEnv(job.password, [password]),
-    });
-    ctx.onSpawn?.(child, 'mysqldump');
-    const exited = waitForExit(child, [password]);
+    const watch = await engine.reader.watch('backup', ctx);
+    owner.signal.addEventListener('abort', () => watch.stage.destroy());
+    const tool = session.dumpTool;
+    const [command, args] = session.dumpCommand(database);
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: session.childEnv });
+    ctx.onSpawn?.(child, tool);
+    const exited = waitForExit(child, session.secrets);
     owner.signal.addEventListener('abort', () => child.kill('SIGKILL'));
-    // Slack between mysqldump and the compressor; 1 MiB measured as fast as 4 MiB (bench) with less memory.
-    const inspector = new DumpInspector(PIPELINE_BUFFER_BYTES);
     const digest = new DigestTap();
+    let tables = 0;
     const gate = new FinishGate(async () => {
       const status = await exited;
-      if (status.code !== 0) throw new RunnerError(describeExit('mysqldump', status));
+      if (status.code !== 0) throw new RunnerError(describeExit(tool, status));
       await compressor.finished;
-      if (!inspector.completed) {
-        const said = status.stderr ? ` (mysqldump said: ${status.stderr.split('\n').slice(-3).join(' | ')})` : '';
+      const verdict = await watch.verdict();
+      if ('problem' in verdict) {
+        const said = status.stderr ? ` (${tool} said: ${status.stderr.split('\n').slice(-3).join(' | ')})` : '';
         throw new RunnerError(
-          `mysqldump output ended without its "-- Dump completed" trailer after ${inspector.bytes} bytes: the dump is incomplete${said}`,
+          `${tool} exited 0, but ${verdict.problem} after ${watch.bytes} bytes: the dump is incomplete${said}`,
         );
       }
+      tables = verdict.tables;
     });
     let phase: ProgressPhase = 'dumping';
     const progress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
       phase,
-      bytesRead: inspector.bytes,
+      bytesRead: watch.bytes,
       bytesWritten: digest.bytes,
     }));
 
-    const flow = pipeline(child.stdout, inspector, compressor.stream, digest, gate, { signal: owner.signal }).then(
+    const flow = pipeline(child.stdout, watch.stage, compressor.stream, digest, gate, { signal: owner.signal }).then(
       () => {
         // Every byte is with the upload now; what remains is the object store's (large objects take it a while).
         phase = 'completing';
@@ -129,12 +124,13 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
       location: job.s3,
       key,
       body: gate,
+      contentType: DUMP_FORMATS[engine.reader.format].contentType,
       partSizeBytes: job.partSizeMiB ? job.partSizeMiB * 1024 * 1024 : partSizeFor(server.dataBytes),
       queueSize: job.uploadQueueSize,
       metadata: {
         'keepsake-source': job.sourceId,
         'keepsake-database': encodeURIComponent(database),
-        'keepsake-engine': job.connection.engine,
+        'keepsake-engine': connection.engine,
         [SERVER_VERSION_METADATA]: server.version,
         'keepsake-compression': compressor.name,
         ...(job.backupId && { 'keepsake-backup': job.backupId }),
@@ -161,8 +157,8 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
     const durationMs = Date.now() - started;
     const tags = {
       [RESULT_TAGS.sha256]: sha256,
-      [RESULT_TAGS.uncompressedBytes]: String(inspector.bytes),
-      [RESULT_TAGS.tables]: String(inspector.tables),
+      [RESULT_TAGS.uncompressedBytes]: String(watch.bytes),
+      [RESULT_TAGS.tables]: String(tables),
       [RESULT_TAGS.durationMs]: String(durationMs),
     };
     await tagChecksum(s3, job.s3, key, tags).catch(async (error: unknown) => {
@@ -181,9 +177,9 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
       bucket: job.s3.bucket,
       key,
       compressedBytes: digest.bytes,
-      uncompressedBytes: inspector.bytes,
+      uncompressedBytes: watch.bytes,
       sha256,
-      tables: inspector.tables,
+      tables,
       serverVersion: server.version,
       durationMs,
     };

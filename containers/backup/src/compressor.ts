@@ -4,7 +4,7 @@ import type { BackupJob } from '../../../types/job.ts';
 import { firstOnPath } from './binaries.ts';
 import type { JobContext } from './context.ts';
 import { RunnerError } from './errors.ts';
-import { describeExit, waitForExit } from './mysqlTools.ts';
+import { describeExit, waitForExit } from './processes.ts';
 import { ParallelGzip } from './parallelGzip.ts';
 import { childEnv } from './passwordSource.ts';
 

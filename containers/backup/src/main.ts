@@ -6,7 +6,7 @@ import type { RunnerJob } from '../../../types/job.ts';
 /**
  * ECS sends SIGKILL 30 s after SIGTERM by default. Cleanup after a stop takes well under a second; a job still
  * hanging after this (a stalled S3 request) is cut short so that the failure line is still printed and the option
- * file still removed (mysqlTools removes it at exit).
+ * file still removed (privateDir.ts removes it at exit).
  */
 const STOP_GRACE_MS = 10_000;
 

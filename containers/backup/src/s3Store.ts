@@ -71,6 +71,8 @@ export interface StreamUpload {
   readonly key: string;
   readonly body: Readable;
   readonly metadata: Record<string, string>;
+  /** The format's (types/engines.ts): the object IS a .gz file, never sent with `Content-Encoding: gzip`. */
+  readonly contentType: string;
   readonly partSizeBytes: number;
   readonly queueSize: number;
 }
@@ -90,9 +92,9 @@ export async function uploadStream(upload: StreamUpload): Promise<void> {
       Bucket: location.bucket,
       Key: upload.key,
       Body: upload.body,
-      // The object IS a .gz file, not SQL sent gzip-encoded: with `Content-Encoding: gzip` browsers and fetch()
-      // inflate the download and save plain SQL under a .sql.gz name, and its SHA-256 no longer matches.
-      ContentType: 'application/gzip',
+      // The object IS a .gz file, not a dump sent gzip-encoded: with `Content-Encoding: gzip` browsers and fetch()
+      // inflate the download and save the plain dump under a .gz name, and its SHA-256 no longer matches.
+      ContentType: upload.contentType,
       Metadata: upload.metadata,
       ...encryption,
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DefinerRewrite } from '../../../containers/backup/src/definerRewrite.ts';
+import { DefinerRewrite } from '../../../containers/backup/src/engines/mysql/definerRewrite.ts';
 import { chunksOf, randomBytesFrom, randomChunks, seeded, splitAt, through } from '../support/streams.ts';
 
 const rewrite = (chunks: readonly Buffer[]): Promise<Buffer> => through(new DefinerRewrite(), chunks);

@@ -245,7 +245,9 @@ describe('containers/backup/Dockerfile', () => {
   });
 
   it('names the MySQL client directory with the variable the runner reads it from', () => {
-    expect(readFileSync(join(CONTEXT, 'src/mysqlTools.ts'), 'utf8')).toContain('env.KEEPSAKE_MYSQL_CLIENT_DIR');
+    expect(readFileSync(join(CONTEXT, 'src/engines/mysql/tools.ts'), 'utf8')).toContain(
+      'env.KEEPSAKE_MYSQL_CLIENT_DIR',
+    );
     expect(readFileSync(BUNDLE, 'utf8')).toContain('KEEPSAKE_MYSQL_CLIENT_DIR');
     expect(Object.keys(envOf(final))).toContain('KEEPSAKE_MYSQL_CLIENT_DIR');
   });
@@ -276,17 +278,21 @@ describe('containers/backup/Dockerfile', () => {
       'node',
       '/app/runner.mjs',
     ]);
-    // The runner's only files: its option file and CA bundle, in a private directory under os.tmpdir().
-    const sources = readdirSync(join(CONTEXT, 'src')).filter((f) => f.endsWith('.ts'));
+    // The runner's only files: each engine's credentials and CA bundle, in a private directory under os.tmpdir().
+    const sources = (readdirSync(join(CONTEXT, 'src'), { recursive: true }) as string[]).filter((f) =>
+      f.endsWith('.ts'),
+    );
     const writers = sources.filter((f) =>
       /\b(writeFile|appendFile|createWriteStream|mkdir|mkdtemp|copyFile)\b/.test(
         readFileSync(join(CONTEXT, 'src', f), 'utf8'),
       ),
     );
-    expect(writers).toEqual(['mysqlTools.ts']);
-    expect(readFileSync(join(CONTEXT, 'src/mysqlTools.ts'), 'utf8')).toContain(
+    expect(writers.sort()).toEqual(['engines/mysql/tools.ts', 'privateDir.ts']);
+    expect(readFileSync(join(CONTEXT, 'src/privateDir.ts'), 'utf8')).toContain(
       "await mkdtemp(join(tmpdir(), 'keepsake-'))",
     );
+    for (const writer of writers.filter((f) => f.startsWith('engines/')))
+      expect(readFileSync(join(CONTEXT, 'src', writer), 'utf8')).toContain('withPrivateDir(');
   });
 
   describe('the bundle', () => {

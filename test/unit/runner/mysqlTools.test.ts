@@ -6,18 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../../containers/backup/src/backup.ts';
 import {
   clientLogEvent,
-  describeExit,
   detectMysqlTools,
   dumpArgs,
   dumpCommand,
   quoteIdentifier,
-  run,
-  waitForExit,
   withConnectionArgs,
   type ClientFlavor,
   type ConnectionArgs,
   type MysqlTools,
-} from '../../../containers/backup/src/mysqlTools.ts';
+} from '../../../containers/backup/src/engines/mysql/tools.ts';
+import { describeExit, run, waitForExit } from '../../../containers/backup/src/processes.ts';
 import type { Connection, Tls } from '../../../types/dataSource.ts';
 import { BackupJobSchema } from '../../../types/job.ts';
 

@@ -78,6 +78,7 @@ describe('parseJob', () => {
       s3: { bucket: 'my-backups', region: 'us-east-1' },
       key: 'src-1/shop/x.sql.gz',
       expectedSha256: SHA,
+      replaceTarget: false,
       rewriteDefiners: false,
     });
   });

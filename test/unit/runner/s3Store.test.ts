@@ -23,8 +23,8 @@ const AT = new Date('2024-03-05T07:08:09.987Z');
 
 describe('backupKey', () => {
   it('is {sourceId}/{database}/{YYYY-MM-DD_HH-mm-ss}.sql.gz', () => {
-    expect(backupKey('src-1', 'shop', AT)).toBe('src-1/shop/2024-03-05_07-08-09.sql.gz');
-    expect(backupKey('src-1', 'shop', new Date('1999-12-31T23:59:59.999Z'))).toBe(
+    expect(backupKey('mysql', 'src-1', 'shop', AT)).toBe('src-1/shop/2024-03-05_07-08-09.sql.gz');
+    expect(backupKey('mysql', 'src-1', 'shop', new Date('1999-12-31T23:59:59.999Z'))).toBe(
       'src-1/shop/1999-12-31_23-59-59.sql.gz',
     );
   });
@@ -40,17 +40,18 @@ describe('backupKey', () => {
 
     it('still uses UTC', () => {
       expect(new Date('2024-03-05T12:00:00Z').getHours()).not.toBe(12);
-      expect(backupKey('src-1', 'shop', AT)).toBe('src-1/shop/2024-03-05_07-08-09.sql.gz');
+      expect(backupKey('mysql', 'src-1', 'shop', AT)).toBe('src-1/shop/2024-03-05_07-08-09.sql.gz');
     });
   });
 
   it('URI-encodes odd database names so each stays one path segment', () => {
-    expect(backupKey('s', 'a/b', AT)).toBe('s/a%2Fb/2024-03-05_07-08-09.sql.gz');
-    expect(backupKey('s', 'my db', AT)).toBe('s/my%20db/2024-03-05_07-08-09.sql.gz');
-    expect(backupKey('s', 'ü日本', AT)).toBe('s/%C3%BC%E6%97%A5%E6%9C%AC/2024-03-05_07-08-09.sql.gz');
-    expect(backupKey('s', '100%?#&+', AT)).toBe('s/100%25%3F%23%26%2B/2024-03-05_07-08-09.sql.gz');
-    expect(backupKey('s', 'back\\slash`tick', AT)).toBe('s/back%5Cslash%60tick/2024-03-05_07-08-09.sql.gz');
-    for (const name of ['a/b', 'x/../y', '/', 'a\nb']) expect(backupKey('s', name, AT).split('/')).toHaveLength(3);
+    expect(backupKey('mysql', 's', 'a/b', AT)).toBe('s/a%2Fb/2024-03-05_07-08-09.sql.gz');
+    expect(backupKey('mysql', 's', 'my db', AT)).toBe('s/my%20db/2024-03-05_07-08-09.sql.gz');
+    expect(backupKey('mysql', 's', 'ü日本', AT)).toBe('s/%C3%BC%E6%97%A5%E6%9C%AC/2024-03-05_07-08-09.sql.gz');
+    expect(backupKey('mysql', 's', '100%?#&+', AT)).toBe('s/100%25%3F%23%26%2B/2024-03-05_07-08-09.sql.gz');
+    expect(backupKey('mysql', 's', 'back\\slash`tick', AT)).toBe('s/back%5Cslash%60tick/2024-03-05_07-08-09.sql.gz');
+    for (const name of ['a/b', 'x/../y', '/', 'a\nb'])
+      expect(backupKey('mysql', 's', name, AT).split('/')).toHaveLength(3);
   });
 });
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { DigestTap, DumpInspector, FinishGate } from '../../../containers/backup/src/streamTaps.ts';
+import { DumpInspector } from '../../../containers/backup/src/engines/mysql/dumpInspector.ts';
+import { DigestTap, FinishGate } from '../../../containers/backup/src/streamTaps.ts';
 import { Collector, chunksOf, randomBytesFrom, randomChunks, seeded, splitAt, through } from '../support/streams.ts';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');

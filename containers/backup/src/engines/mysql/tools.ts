@@ -1,13 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Connection, Engine } from '../../../types/dataSource.ts';
-import { findStoredDatabase } from '../../../types/databaseNames.ts';
-import { firstExecutable, firstOnPath } from './binaries.ts';
-import { RunnerError, messageOf, redact } from './errors.ts';
-import { childEnv } from './passwordSource.ts';
+import type { Connection } from '../../../../../types/dataSource.ts';
+import { findStoredDatabase } from '../../../../../types/databaseNames.ts';
+import type { Engine } from '../../../../../types/engines.ts';
+import { firstExecutable, firstOnPath } from '../../binaries.ts';
+import { RunnerError, messageOf } from '../../errors.ts';
+import { withPrivateDir } from '../../privateDir.ts';
+import { run } from '../../processes.ts';
+
+/** The engines this client family serves. */
+export type MysqlEngine = Extract<Engine, 'mysql' | 'mariadb'>;
 
 /** MySQL's and MariaDB's client tools take different flags for the same things (TLS, GTIDs, statistics). */
 export type ClientFlavor = 'mysql' | 'mariadb';
@@ -63,7 +65,7 @@ const VENDOR: Record<ClientFlavor, string> = { mysql: "MySQL's", mariadb: "Maria
  * Names to look for on PATH, per engine. Debian's `mysqldump`/`mysql` are aliases of MariaDB's tools, so a MariaDB
  * source looks for MariaDB's own names first and a MySQL source for MySQL's (a developer's MySQL client).
  */
-const PATH_NAMES: Record<Engine, { readonly dump: readonly string[]; readonly client: readonly string[] }> = {
+const PATH_NAMES: Record<MysqlEngine, { readonly dump: readonly string[]; readonly client: readonly string[] }> = {
   mariadb: { dump: ['mariadb-dump', 'mysqldump'], client: ['mariadb', 'mysql'] },
   mysql: { dump: ['mysqldump', 'mariadb-dump'], client: ['mysql', 'mariadb'] },
 };
@@ -73,7 +75,7 @@ const PATH_NAMES: Record<Engine, { readonly dump: readonly string[]; readonly cl
  * KEEPSAKE_MYSQL_CLIENT_DIR is set does not get the tools there.
  */
 async function engineTools(
-  engine: Engine,
+  engine: MysqlEngine,
   env: NodeJS.ProcessEnv,
 ): Promise<{ dumpBin?: string; clientBin?: string; source: ToolSource; missing?: string }> {
   let missing: string | undefined;
@@ -97,7 +99,7 @@ async function engineTools(
  * sets it). Without MySQL's client a MySQL source uses what PATH has, and `fallback` says so for the log.
  * `KEEPSAKE_MYSQLDUMP`/`KEEPSAKE_MYSQL` override either tool for every engine.
  */
-export async function detectMysqlTools(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<MysqlTools> {
+export async function detectMysqlTools(engine: MysqlEngine, env: NodeJS.ProcessEnv = process.env): Promise<MysqlTools> {
   const found = await engineTools(engine, env);
   const dumpBin = env.KEEPSAKE_MYSQLDUMP ?? found.dumpBin;
   const clientBin = env.KEEPSAKE_MYSQL ?? found.clientBin;
@@ -137,7 +139,7 @@ export async function detectMysqlTools(engine: Engine, env: NodeJS.ProcessEnv = 
  * The runner's `client` log line: which client a job's engine got (flavor, version, paths, where they came from);
  * a warning when they are not the engine's own.
  */
-export function clientLogEvent(engine: Engine, tools: MysqlTools): Record<string, unknown> {
+export function clientLogEvent(engine: MysqlEngine, tools: MysqlTools): Record<string, unknown> {
   return {
     level: tools.fallback ? 'warn' : 'info',
     event: 'client',
@@ -194,11 +196,7 @@ export async function withConnectionArgs<T>(
   flavor: ClientFlavor,
   fn: (connectionArgs: ConnectionArgs) => Promise<T>,
 ): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'keepsake-'));
-  // A runner cut short after a stop (see main.ts) exits without unwinding to the `finally` below.
-  const removeAtExit = (): void => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', removeAtExit);
-  try {
+  return withPrivateDir(async (dir) => {
     const optionFile = join(dir, 'client.cnf');
     const lines = [
       '[client]',
@@ -221,94 +219,13 @@ export async function withConnectionArgs<T>(
       ...tlsArgs(connection, flavor, caFile),
       '--max-allowed-packet=1073741824',
     ];
-    return await fn({ args, password });
-  } finally {
-    process.off('exit', removeAtExit);
-    await rm(dir, { recursive: true, force: true });
-  }
+    return fn({ args, password });
+  });
 }
 
 /** Quotes a MySQL identifier for use inside SQL text. */
 export function quoteIdentifier(name: string): string {
   return `\`${name.replace(/`/g, '``')}\``;
-}
-
-export interface ExitStatus {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  /** The last few KB of the child's stderr, redacted. */
-  readonly stderr: string;
-}
-
-const STDERR_TAIL_BYTES = 16 * 1024;
-
-/** Resolves when the child exits, with a bounded tail of its stderr (a dump's warnings can be long). */
-export function waitForExit(child: ChildProcess, secrets: readonly string[] = []): Promise<ExitStatus> {
-  // The tail is cut before it is redacted, and a cut can fall inside a secret, leaving its end unrecognisable.
-  // So keep `margin` more characters than needed and drop them after redacting: any such fragment goes with them.
-  const margin = Math.max(0, ...secrets.map((secret) => secret.length));
-  let tail = '';
-  let cut = false;
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    tail += chunk;
-    if (tail.length > STDERR_TAIL_BYTES + margin) {
-      tail = tail.slice(-(STDERR_TAIL_BYTES + margin));
-      cut = true;
-    }
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      const redacted = redact(tail, secrets);
-      resolve({ code, signal, stderr: (cut ? redacted.slice(margin) : redacted).slice(-STDERR_TAIL_BYTES).trim() });
-    });
-  });
-}
-
-/** Describes a non-zero exit using the tool's own last error line. */
-export function describeExit(tool: string, status: ExitStatus): string {
-  const detail = status.stderr
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !/^\S+: \[Warning\]/.test(l))
-    .slice(-3)
-    .join(' | ');
-  const how = status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
-  return `${tool} ${how}${detail ? `: ${detail}` : ''}`;
-}
-
-/** Runs a short command to completion and returns its output; a non-zero exit is an error. */
-export async function run(
-  bin: string,
-  args: readonly string[],
-  opts: { timeoutMs: number; input?: string; secrets?: readonly string[] },
-): Promise<{ stdout: string }> {
-  const child = spawn(bin, args, {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    timeout: opts.timeoutMs,
-    killSignal: 'SIGKILL',
-    env: childEnv(undefined, opts.secrets),
-  });
-  let stdout = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => (stdout += chunk));
-  const exit = waitForExit(child, opts.secrets);
-  // A child that exits without reading its input (`mysql -e`, `--version`) fails this write with EPIPE; unhandled,
-  // that error would crash the runner. The exit status says what happened.
-  child.stdin.on('error', () => undefined);
-  child.stdin.end(opts.input ?? '');
-  const status = await exit.catch((error: Error) => {
-    throw new RunnerError(`cannot run ${bin}: ${error.message}`);
-  });
-  if (status.code !== 0) {
-    const name = bin.split('/').pop() ?? bin;
-    throw new RunnerError(
-      status.signal === 'SIGKILL' && !status.stderr
-        ? `${name} timed out after ${opts.timeoutMs / 1000} s`
-        : describeExit(name, status),
-    );
-  }
-  return { stdout };
 }
 
 export interface ServerInfo {
