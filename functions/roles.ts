@@ -28,6 +28,8 @@ export const REQUIRED_ROLE = {
   untrashBackup: 'operator',
   testDataSource: 'operator',
   createDataSource: 'admin',
+  // Sends a password (the one typed, or a source's stored one) to any host: as much as creating a source does.
+  testConnectionSettings: 'admin',
   updateDataSource: 'admin',
   deleteDataSource: 'admin',
   enableDataSource: 'admin',

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { pageOf, type IdPathSchema } from './api.ts';
-import { DatabaseNameSchema, DataSourceSchema, IdSchema } from './dataSource.ts';
+import { ConnectionProblemSchema } from './connectionTest.ts';
+import { CreateDataSourceSchema, DatabaseNameSchema, DataSourceSchema, IdSchema } from './dataSource.ts';
 
 /** `{id}` of the data-source routes, parsed. */
 export type IdPath = z.infer<typeof IdPathSchema>;
@@ -31,8 +32,9 @@ export const TlsUsedSchema = z
 export type TlsUsed = z.infer<typeof TlsUsedSchema>;
 
 /**
- * Response of `POST /v1/data-sources/{id}/test`: the server answered (which version it is, and how the session
- * was protected), or the reason it did not, in the client's or server's own words (never the password).
+ * Response of both connection tests: the server answered (which version it is, and how the session was protected),
+ * or it did not: the kind of problem, what that means in plain words (`explanation`), and the server's or client's
+ * own message (`error`), never the password.
  */
 export const ConnectionTestResultSchema = z.discriminatedUnion('ok', [
   TlsUsedSchema.extend({
@@ -40,9 +42,34 @@ export const ConnectionTestResultSchema = z.discriminatedUnion('ok', [
     serverVersion: z.string(),
     durationMs: z.number().int().nonnegative(),
   }).strict(),
-  z.object({ ok: z.literal(false), error: z.string(), durationMs: z.number().int().nonnegative() }).strict(),
+  z
+    .object({
+      ok: z.literal(false),
+      problem: ConnectionProblemSchema,
+      explanation: z.string(),
+      error: z.string(),
+      durationMs: z.number().int().nonnegative(),
+    })
+    .strict(),
 ]);
 export type ConnectionTestResult = z.infer<typeof ConnectionTestResultSchema>;
+
+/**
+ * Body of `POST /v1/data-sources/test`: settings to try before they are saved, nothing stored. A create body is one
+ * as it is (its name optional). When editing, `passwordOf` names the source whose stored password to use if none is
+ * typed: the form's changed fields are then tried with the password already kept.
+ */
+export const TestConnectionSettingsSchema = CreateDataSourceSchema.extend({
+  name: CreateDataSourceSchema.shape.name.optional(),
+  password: CreateDataSourceSchema.shape.password.optional(),
+  passwordOf: IdSchema.optional(),
+})
+  .strict()
+  .refine((body) => body.password !== undefined || body.passwordOf !== undefined, {
+    message: 'password is required (or passwordOf: the id of the source whose stored password to use)',
+    path: ['password'],
+  });
+export type TestConnectionSettings = z.infer<typeof TestConnectionSettingsSchema>;
 
 /** `{id}/databases/{database}`: a database name as MySQL allows it, so a bad one is a 400 naming the field. */
 export const DatabasePathSchema = z.object({ id: IdSchema, database: DatabaseNameSchema });

@@ -1,6 +1,7 @@
 import { messageOf, redact } from '../../containers/backup/src/errors.ts';
 import type { ConnectionTestResult } from '../../types/apiDataSources.ts';
-import { withMysqlSession } from './mysqlSession.ts';
+import { explainConnectionProblem } from '../../types/connectionTest.ts';
+import { ConnectionFailure, withMysqlSession } from './mysqlSession.ts';
 import type { ConnectionTester } from './service.ts';
 
 export interface WireProtocolTesterOptions {
@@ -14,7 +15,8 @@ export interface WireProtocolTesterOptions {
  * Tests a connection through mysql2 (pure JavaScript, so it works in the Lambda runtime, which has no client
  * binaries): TLS per the source's mode, a login with its user and database (mysql_native_password or
  * caching_sha2_password), then quit. `ok` carries the server's version and how the session was protected;
- * otherwise the server's own error or what failed on the way, always without the password.
+ * otherwise the kind of problem, what it means in plain words, and the server's own error or what failed on the
+ * way, always without the password.
  */
 export function wireProtocolTester(options: WireProtocolTesterOptions = {}): ConnectionTester {
   const connectTimeoutMs = options.connectTimeoutMs ?? 8000;
@@ -31,7 +33,14 @@ export function wireProtocolTester(options: WireProtocolTesterOptions = {}): Con
         );
         return { ok: true, serverVersion, ...tls, durationMs: Date.now() - started };
       } catch (error) {
-        return { ok: false, error: redact(messageOf(error), [password]), durationMs: Date.now() - started };
+        const problem = error instanceof ConnectionFailure ? error.problem : 'other';
+        return {
+          ok: false,
+          problem,
+          explanation: explainConnectionProblem(problem, connection),
+          error: redact(messageOf(error), [password]),
+          durationMs: Date.now() - started,
+        };
       }
     },
   };

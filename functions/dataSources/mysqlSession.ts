@@ -2,6 +2,7 @@ import { connect as netConnect, isIP } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { createConnection, type Connection as DriverConnection, type RowDataPacket, type SslOptions } from 'mysql2';
 import type { TlsUsed } from '../../types/apiDataSources.ts';
+import type { ConnectionProblem } from '../../types/connectionTest.ts';
 import type { Connection, Tls } from '../../types/dataSource.ts';
 
 export interface MysqlSessionOptions {
@@ -38,8 +39,37 @@ const DOING: Record<Phase, string> = {
 /** The driver's error: a server ERR packet carries errno, SQL state and message; Node's and the driver's carry a code. */
 type DriverError = Error & { code?: string; errno?: number; sqlState?: string; sqlMessage?: string };
 
+/** A failure with the kind of problem it is, so that the connection test can explain it (types/connectionTest.ts). */
+export class ConnectionFailure extends Error {
+  constructor(
+    readonly problem: ConnectionProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The greeting offers no TLS: `preferred` goes on without it, every other mode that wants it stops here. */
-class NoTlsOffered extends Error {}
+class NoTlsOffered extends ConnectionFailure {
+  constructor(message: string) {
+    super('tls', message);
+  }
+}
+
+/**
+ * Server error numbers by the problem they mean (MySQL's and MariaDB's share them): a refused login, the account not
+ * allowed from this host or to this database, or the plugin it needs; the database missing; TLS the server insists on.
+ */
+const PROBLEM_OF_ERRNO: Readonly<Record<number, ConnectionProblem>> = {
+  1044: 'authentication', // ER_DBACCESS_DENIED_ERROR
+  1045: 'authentication', // ER_ACCESS_DENIED_ERROR
+  1130: 'authentication', // ER_HOST_NOT_PRIVILEGED
+  1251: 'authentication', // ER_NOT_SUPPORTED_AUTH_MODE
+  1524: 'authentication', // ER_PLUGIN_IS_NOT_LOADED
+  1698: 'authentication', // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+  1049: 'unknown-database', // ER_BAD_DB_ERROR
+  3159: 'tls', // ER_SECURE_TRANSPORT_REQUIRED
+};
 
 /**
  * The driver's TLS settings for a mode, as MySQL's ssl-mode means it. `preferred` starts as `required` and falls
@@ -62,17 +92,18 @@ function sslFor(tls: Tls): SslOptions | undefined {
   }
 }
 
-function unsupportedPlugin(plugin: string): Error {
+function unsupportedPlugin(plugin: string): ConnectionFailure {
   const what =
     plugin === 'client_ed25519'
       ? "MariaDB's ed25519 authentication (client_ed25519)"
       : `the authentication plugin '${plugin}'`;
-  return new Error(
+  return new ConnectionFailure(
+    'authentication',
     `the user logs in with ${what}, which the connection test does not support (it supports mysql_native_password and caching_sha2_password)`,
   );
 }
 
-function tlsFailure(tls: Tls, host: string, where: string, error: DriverError): Error {
+function tlsFailure(tls: Tls, host: string, where: string, error: DriverError): ConnectionFailure {
   const { caPem } = tls;
   let hint = '';
   // The driver replaces Node's code (e.g. ERR_TLS_CERT_ALTNAME_INVALID) with its own, so the message tells which check failed.
@@ -85,32 +116,44 @@ function tlsFailure(tls: Tls, host: string, where: string, error: DriverError): 
     else if (!caPem.includes('-----BEGIN CERTIFICATE-----')) hint = ' (caPem holds no PEM certificate)';
     else hint = ' (the server certificate is not signed by the given CA)';
   }
-  return new Error(`TLS handshake with ${where} failed: ${error.message}${hint}`);
+  return new ConnectionFailure('tls', `TLS handshake with ${where} failed: ${error.message}${hint}`);
 }
 
-function connectFailure(where: string, host: string, error: DriverError): Error {
+function connectFailure(where: string, host: string, error: DriverError): ConnectionFailure {
   switch (error.code) {
     case 'ECONNREFUSED':
-      return new Error(
+      return new ConnectionFailure(
+        'unreachable',
         `Can't connect to ${where}: connection refused (nothing listens on that port, or a firewall rejects it)`,
       );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':
-      return new Error(`Can't connect to ${where}: unknown host '${host}' (DNS lookup failed)`);
+      return new ConnectionFailure(
+        'unreachable',
+        `Can't connect to ${where}: unknown host '${host}' (DNS lookup failed)`,
+      );
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new Error(`Can't connect to ${where}: no route to the host from here`);
+      return new ConnectionFailure('unreachable', `Can't connect to ${where}: no route to the host from here`);
+    case 'ETIMEDOUT':
+      return new ConnectionFailure('timeout', `Can't connect to ${where}: ${error.message}`);
     default:
-      return new Error(`Can't connect to ${where}: ${error.message}`);
+      return new ConnectionFailure('unreachable', `Can't connect to ${where}: ${error.message}`);
   }
 }
 
 /** What one failure means, in words fit to show (the caller still redacts the password). */
-function describe(error: DriverError, context: { tls: Tls; host: string; where: string; phase: Phase }): Error {
+function describe(
+  error: DriverError,
+  context: { tls: Tls; host: string; where: string; phase: Phase },
+): ConnectionFailure {
   const { tls, host, where, phase } = context;
   if (error.sqlMessage !== undefined && error.errno !== undefined) {
-    return new Error(`ERROR ${error.errno}${error.sqlState ? ` (${error.sqlState})` : ''}: ${error.sqlMessage}`);
+    return new ConnectionFailure(
+      PROBLEM_OF_ERRNO[error.errno] ?? 'other',
+      `ERROR ${error.errno}${error.sqlState ? ` (${error.sqlState})` : ''}: ${error.sqlMessage}`,
+    );
   }
   switch (error.code) {
     case 'HANDSHAKE_NO_SSL_SUPPORT':
@@ -119,23 +162,25 @@ function describe(error: DriverError, context: { tls: Tls; host: string; where: 
       return tlsFailure(tls, host, where, error);
     case 'PUBLIC_KEY_RETRIEVAL_NOT_ALLOWED': {
       const plugin = /using (\S+),/.exec(error.message)?.[1] ?? 'caching_sha2_password';
-      return new Error(
+      return new ConnectionFailure(
+        'tls',
         `${where} asked for the password itself (${plugin} full authentication) on a connection without TLS: it is sent only inside TLS, and the server's RSA key is never fetched unverified (anyone in the path could swap it). Set the source's tls mode to required or verify-identity`,
       );
     }
     case 'MYSQL_CLEAR_PASSWORD_NOT_ENABLED':
-      return new Error(`${where} asked for the password in clear text (mysql_clear_password), which is never sent`);
-    case 'PROTOCOL_CONNECTION_LOST':
-      return new Error(
-        phase === 'connecting'
-          ? `Can't connect to ${where}: the connection was closed`
-          : `${where} closed the connection ${DOING[phase]}`,
+      return new ConnectionFailure(
+        'authentication',
+        `${where} asked for the password in clear text (mysql_clear_password), which is never sent`,
       );
+    case 'PROTOCOL_CONNECTION_LOST':
+      return phase === 'connecting'
+        ? new ConnectionFailure('unreachable', `Can't connect to ${where}: the connection was closed`)
+        : new ConnectionFailure('other', `${where} closed the connection ${DOING[phase]}`);
   }
   const plugin = /unknown plugin (\S+)\./.exec(error.message)?.[1];
   if (plugin) return unsupportedPlugin(plugin);
   if (phase === 'connecting') return connectFailure(where, host, error);
-  return new Error(`connection to ${where} failed ${DOING[phase]}: ${error.message}`);
+  return new ConnectionFailure('other', `connection to ${where} failed ${DOING[phase]}: ${error.message}`);
 }
 
 const seconds = (ms: number): number => Math.max(1, Math.round(ms / 1000));
@@ -193,16 +238,28 @@ function open(
       () => {
         if (phase !== 'connecting') return;
         const hint = 'is the host reachable from here? a security group or firewall may drop the connection';
-        fail(new Error(`Can't connect to ${where}: no answer within ${seconds(options.connectTimeoutMs)} s (${hint})`));
+        fail(
+          new ConnectionFailure(
+            'timeout',
+            `Can't connect to ${where}: no answer within ${seconds(options.connectTimeoutMs)} s (${hint})`,
+          ),
+        );
       },
       Math.min(options.connectTimeoutMs, attempt.endsAt - Date.now()),
     );
     const deadline = setTimeout(() => {
       if (phase === 'connecting')
-        return fail(new Error(`Can't connect to ${where}: no answer within ${seconds(options.deadlineMs)} s`));
+        return fail(
+          new ConnectionFailure(
+            'timeout',
+            `Can't connect to ${where}: no answer within ${seconds(options.deadlineMs)} s`,
+          ),
+        );
       const waitedFor =
         phase === 'greeting' ? ': the connection was accepted, but no greeting came' : ` ${DOING[phase]}`;
-      fail(new Error(`no answer from ${where} within ${seconds(options.deadlineMs)} s${waitedFor}`));
+      fail(
+        new ConnectionFailure('timeout', `no answer from ${where} within ${seconds(options.deadlineMs)} s${waitedFor}`),
+      );
     }, attempt.endsAt - Date.now());
     const clearTimers = (): void => {
       clearTimeout(connectTimer);
@@ -268,7 +325,8 @@ export async function withMysqlSession<T>(
   const host = connection.host.replace(/^\[(.*)\]$/, '$1');
   if (connection.tls.mode === 'verify-identity' && isIP(host) !== 0) {
     // mysql2 passes no server name for an IP address, so Node would check the certificate against "localhost".
-    throw new Error(
+    throw new ConnectionFailure(
+      'tls',
       `tls mode 'verify-identity' checks the name on the server's certificate, which the connection test can do for a host name only, not the IP address ${host}: connect by the name the certificate was issued for, or use verify-ca`,
     );
   }

@@ -9,6 +9,12 @@ export const dataSourceRoutes = [
     path: '/v1/data-sources',
     handler: 'dataSources/createDataSource.ts',
   },
+  {
+    operation: 'testConnectionSettings',
+    method: 'POST',
+    path: '/v1/data-sources/test',
+    handler: 'dataSources/testConnectionSettings.ts',
+  },
   { operation: 'getDataSource', method: 'GET', path: '/v1/data-sources/{id}', handler: 'dataSources/getDataSource.ts' },
   {
     operation: 'updateDataSource',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Page, PageQuery } from '../../types/api.ts';
-import type { ConnectionTestResult, DatabaseInspection } from '../../types/apiDataSources.ts';
+import type { ConnectionTestResult, DatabaseInspection, TestConnectionSettings } from '../../types/apiDataSources.ts';
 import {
   DataSourceSchema,
   type Connection,
@@ -8,7 +8,7 @@ import {
   type DataSource,
   type UpdateDataSource,
 } from '../../types/dataSource.ts';
-import { Conflict, NotFound, Upstream } from '../shared/errors.ts';
+import { Conflict, Invalid, NotFound, Upstream } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
 import { auditPut } from '../shared/repositories/audit.ts';
 import {
@@ -332,6 +332,32 @@ export async function testDataSourceConnection(
   const password = await storedPassword(deps.secrets, current);
   const result = await deps.tester.test(connectionOf(current), password);
   logger.info('data source connection tested', { dataSourceId: id, ok: result.ok, durationMs: result.durationMs });
+  return result;
+}
+
+/**
+ * Tries settings that are not saved (nothing is stored, nothing audited: no state changes). The password is the one
+ * sent, else the stored one of source `passwordOf`: an edit is tried with its changed fields before it is saved.
+ */
+export async function testConnectionSettings(
+  deps: Needs<'table' | 'secrets' | 'tester'>,
+  body: TestConnectionSettings,
+): Promise<ConnectionTestResult> {
+  const { engine, host, port, database, username, tls, password, passwordOf } = body;
+  let secret = password;
+  if (secret === undefined) {
+    if (passwordOf === undefined) throw new Invalid('password is required', { password: 'password is required' });
+    secret = await storedPassword(deps.secrets, await existing(deps.table, passwordOf));
+  }
+  const result = await deps.tester.test({ engine, host, port, database, username, tls }, secret);
+  logger.info('unsaved connection settings tested', {
+    host,
+    port,
+    ...(password === undefined && { passwordOf }),
+    ok: result.ok,
+    ...(!result.ok && { problem: result.problem }),
+    durationMs: result.durationMs,
+  });
   return result;
 }
 

@@ -60,6 +60,7 @@ const ACCESS: Record<Operation, Access> = {
   enableDataSource: TABLE_WRITER,
   disableDataSource: TABLE_WRITER,
   testDataSource: SOURCE_PROBE,
+  testConnectionSettings: SOURCE_PROBE,
   inspectDatabase: SOURCE_PROBE,
   listSchedules: SCHEDULE_READER,
   listSourceSchedules: SCHEDULE_READER,

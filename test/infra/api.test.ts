@@ -237,7 +237,7 @@ describe('Api', () => {
         operation,
       ).toBe(false);
     }
-    for (const operation of ['testDataSource', 'inspectDatabase']) {
+    for (const operation of ['testDataSource', 'testConnectionSettings', 'inspectDatabase']) {
       expect(actionsOf(statementsOf(t, operation)), operation).toContain('secretsmanager:GetSecretValue');
       expect(actionsOf(statementsOf(t, operation)), operation).not.toContain('secretsmanager:PutSecretValue');
     }

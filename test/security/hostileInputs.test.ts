@@ -378,6 +378,36 @@ const rows: Row[] = [
   ['disable: id with SQL', 'disableDataSource', () => id("x' OR '1'='1"), { refused: 'id' }],
   ['test connection: id with a space', 'testDataSource', () => id('src 1'), { refused: 'id' }],
   [
+    'test unsaved settings: __proto__ key',
+    'testConnectionSettings',
+    () => createWith('__proto__', { passwordOf: SOURCE }),
+    { refused: '__proto__' },
+  ],
+  [
+    'test unsaved settings: no password and no source to take it from',
+    'testConnectionSettings',
+    () => create({ password: undefined }),
+    { refused: 'password' },
+  ],
+  [
+    'test unsaved settings: passwordOf with a slash',
+    'testConnectionSettings',
+    () => create({ password: undefined, passwordOf: '../other' }),
+    { refused: 'passwordOf' },
+  ],
+  [
+    'test unsaved settings: host with CR/LF',
+    'testConnectionSettings',
+    () => create({ host: 'db\r\nport=1' }),
+    { refused: 'host' },
+  ],
+  [
+    'test unsaved settings: passwordOf an unknown source',
+    'testConnectionSettings',
+    () => create({ password: undefined, passwordOf: 'no-such-source' }),
+    { handled: 'not found, and nothing tried', status: 404 },
+  ],
+  [
     'inspect: database with an emoji',
     'inspectDatabase',
     () => ({ pathParameters: { id: SOURCE, database: '🗄️' } }),

@@ -49,6 +49,7 @@ export interface DataSourceApi {
   readonly enable: Handler;
   readonly disable: Handler;
   readonly test: Handler;
+  readonly testSettings: Handler;
   readonly inspect: Handler;
   readonly audit: Handler;
 }
@@ -78,6 +79,7 @@ export async function startDataSourceApi(): Promise<DataSourceApi> {
     enable: (await import('../../../functions/dataSources/enableDataSource.ts')).handler,
     disable: (await import('../../../functions/dataSources/disableDataSource.ts')).handler,
     test: (await import('../../../functions/dataSources/testDataSource.ts')).handler,
+    testSettings: (await import('../../../functions/dataSources/testConnectionSettings.ts')).handler,
     inspect: (await import('../../../functions/dataSources/inspectDatabase.ts')).handler,
     audit: (await import('../../../functions/audit/listAudit.ts')).handler,
   };

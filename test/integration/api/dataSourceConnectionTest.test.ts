@@ -87,6 +87,8 @@ describe.runIf(services().mariadb !== null)('testing a data source connection ag
       const result = await testConnection();
       expect(result).toEqual({
         ok: false,
+        problem: 'timeout',
+        explanation: expect.stringContaining(`127.0.0.1:${port} did not answer in time`),
         error: `no answer from 127.0.0.1:${port} within 10 s: the connection was accepted, but no greeting came`,
         durationMs: expect.any(Number),
       });

@@ -104,6 +104,7 @@ describe('failures before a login', () => {
     });
     expect(await probe(connection)).toMatchObject({
       ok: false,
+      problem: 'authentication',
       error: "ERROR 1130: Host '10.0.3.7' is not allowed to connect to this MySQL server",
     });
   });
@@ -133,6 +134,8 @@ describe('failures before a login', () => {
     const result = await wireProtocolTester({ connectTimeoutMs: 500, deadlineMs: 700 }).test(connection, PASSWORD);
     expect(result).toEqual({
       ok: false,
+      problem: 'timeout',
+      explanation: `127.0.0.1:${port} did not answer in time. A firewall or security group may be dropping the connection silently, or the server is overloaded; check that Keepsake's network can reach it.`,
       error: `no answer from 127.0.0.1:${port} within 1 s: the connection was accepted, but no greeting came`,
       durationMs: expect.any(Number),
     });
@@ -156,6 +159,7 @@ describe('failures before a login', () => {
     });
     expect(result).toMatchObject({
       ok: false,
+      problem: 'unreachable',
       error: `Can't connect to 127.0.0.1:${port}: connection refused (nothing listens on that port, or a firewall rejects it)`,
     });
   });
@@ -223,6 +227,7 @@ describe.runIf(hasOpenssl)('TLS modes', () => {
     const result = await probe(connection, { mode: 'verify-ca' });
     expect(result).toMatchObject({
       ok: false,
+      problem: 'tls',
       error: expect.stringMatching(/^TLS handshake with 127\.0\.0\.1:\d+ failed: .*give its CA bundle/),
     });
     expect(received.password).toBeUndefined();
@@ -242,6 +247,7 @@ describe.runIf(hasOpenssl)('TLS modes', () => {
       const result = await probe({ ...other, host: 'localhost' }, { mode: 'verify-identity', caPem: elsewhere.ca });
       expect(result).toMatchObject({
         ok: false,
+        problem: 'tls',
         error: expect.stringMatching(/the certificate does not name localhost;/),
       });
       expect(received.password).toBeUndefined();
@@ -256,6 +262,7 @@ describe.runIf(hasOpenssl)('TLS modes', () => {
     const result = await probe(connection, { mode: 'verify-identity', caPem: pki.ca });
     expect(result).toMatchObject({
       ok: false,
+      problem: 'tls',
       error: expect.stringMatching(
         /^tls mode 'verify-identity' checks the name .* not the IP address 127\.0\.0\.1: connect by the name .*, or use verify-ca$/,
       ),

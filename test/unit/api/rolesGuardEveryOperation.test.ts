@@ -38,6 +38,7 @@ describe('the role each API operation needs', () => {
         'pauseSchedule',
         'resumeSchedule',
         'rollbackRestore',
+        'testConnectionSettings',
         'updateDataSource',
         'updateSchedule',
       ].sort(),
