@@ -4,7 +4,9 @@ import type { DownloadUrlResponse } from '../../types/backupApi.ts';
 import { Conflict, NotFound } from '../shared/errors.ts';
 import { recordAudit } from '../shared/repositories/audit.ts';
 import { getBackupRecord } from '../shared/repositories/backups.ts';
+import { getDataSource } from '../shared/repositories/dataSources.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
+import { attachmentDisposition, downloadFileName } from './downloadName.ts';
 
 /** How long a download link works. */
 export const DOWNLOAD_URL_SECONDS = 5 * 60;
@@ -18,8 +20,9 @@ export interface DownloadDeps {
 }
 
 /**
- * A presigned GET of a succeeded backup's object, valid for 5 minutes and saved under the object's file
- * name. Handing out a copy of a database is recorded in the audit trail (before the link is returned).
+ * A presigned GET of a succeeded backup's object, valid for 5 minutes and saved as `{source}-{database}-{time}.sql.gz`
+ * (S3 answers a signed GET's `response-content-disposition` with that header). The source is named by its id once
+ * it is deleted. Handing out a copy of a database is recorded in the audit trail (before the link is returned).
  */
 export async function downloadUrl(
   deps: DownloadDeps,
@@ -32,13 +35,19 @@ export async function downloadUrl(
   if (record.status !== 'succeeded' || !record.s3Key)
     throw new Conflict(`backup ${record.id} is ${record.status}: only succeeded backups can be downloaded`);
   const now = deps.now();
-  const fileName = record.s3Key.split('/').pop() ?? 'backup.sql.gz';
+  const source = await getDataSource(deps.table, record.sourceId);
+  const fileName = downloadFileName({
+    sourceName: source?.name ?? record.sourceId,
+    database: record.database,
+    createdAt: record.createdAt,
+    key: record.s3Key,
+  });
   const url = await getSignedUrl(
     deps.s3,
     new GetObjectCommand({
       Bucket: deps.bucket,
       Key: record.s3Key,
-      ResponseContentDisposition: `attachment; filename="${fileName.replace(/["\\]/g, '_')}"`,
+      ResponseContentDisposition: attachmentDisposition(fileName),
     }),
     { expiresIn: DOWNLOAD_URL_SECONDS, signingDate: now },
   );

@@ -12,6 +12,7 @@ import {
   resetMocks,
   restoreMocks,
   s3,
+  source,
   succeeded,
   table,
 } from './backupFixtures.ts';
@@ -25,8 +26,8 @@ beforeEach(() => {
 afterAll(restoreMocks);
 
 describe('downloadUrl', () => {
-  it('presigns a GET of the object, valid 300 s from now, saved under its file name, and audits it', async () => {
-    given({ backup: succeeded() });
+  it('presigns a GET of the object, valid 300 s from now, saved as source-database-time, and audits it', async () => {
+    given({ source, backup: succeeded() });
 
     const result = await downloadUrl(deps, { backupId: 'bk-1', principal: PRINCIPAL });
 
@@ -37,12 +38,20 @@ describe('downloadUrl', () => {
     expect(url.searchParams.get('X-Amz-Date')).toBe('20260301T120000Z');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     expect(url.searchParams.get('response-content-disposition')).toBe(
-      'attachment; filename="2026-03-01_11-59-00.sql.gz"',
+      'attachment; filename="Shop-shop-2026-03-01T11-59-00Z.sql.gz"',
     );
     expect(result.expiresAt).toBe('2026-03-01T12:05:00.000Z');
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       Item: expect.objectContaining({ action: 'backup.download', targetId: 'bk-1', principal: PRINCIPAL }),
     });
+  });
+
+  it('names the file by the source id once the source is deleted, in UTF-8 where the name is not ASCII', async () => {
+    given({ backup: succeeded({ database: 'café' }) });
+    const { url } = await downloadUrl(deps, { backupId: 'bk-1', principal: PRINCIPAL });
+    expect(new URL(url).searchParams.get('response-content-disposition')).toBe(
+      `attachment; filename="src-1-cafe-2026-03-01T11-59-00Z.sql.gz"; filename*=UTF-8''src-1-caf%C3%A9-2026-03-01T11-59-00Z.sql.gz`,
+    );
   });
 
   it.each([
