@@ -6,7 +6,7 @@ import { Api } from './constructs/Api.ts';
 import { Auth } from './constructs/Auth.ts';
 import { BackupRunner } from './constructs/BackupRunner.ts';
 import { Console } from './constructs/Console.ts';
-import { Orchestration } from './constructs/Orchestration.ts';
+import { Orchestration } from './constructs/orchestration/Orchestration.ts';
 import { Storage } from './constructs/Storage.ts';
 import { DEFAULT_RETENTION } from '../types/schedule.ts';
 

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { recordExecutionTask } from '../../functions/shared/jobLogs.ts';
 import { passwordFromSecret, type SecretStore } from '../../functions/shared/secretStore.ts';
-import { STATES } from '../../infra/constructs/Orchestration.ts';
+import { STATES } from '../../infra/constructs/orchestration/Orchestration.ts';
 import { RunnerJobSchema } from '../../types/job.ts';
 import { snsMessageProblem, snsSubjectProblem } from '../../types/notification.ts';
 import type { MachineName } from './stateMachines.ts';
@@ -17,7 +17,7 @@ import { fargateSandbox, runnerImage, type RunnerTaskDefinition } from './fargat
 /**
  * The pieces that let a synthesized state machine run on one machine under `aws-local-stepfunctions`: Lambda
  * tasks call the real handlers in-process, the ECS task runs the real runner as a child process, SNS publishes
- * go to a callback. Tasks are matched by state name (see STATES in infra/constructs/Orchestration.ts).
+ * go to a callback. Tasks are matched by state name (see STATES in infra/constructs/orchestration/).
  */
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;

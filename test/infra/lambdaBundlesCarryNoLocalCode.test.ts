@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../..');
 
-/** Every Lambda's entry: the files under functions/ that export `handler` (Api.ts and Orchestration.ts deploy them). */
+/** Every Lambda's entry: the files under functions/ that export `handler` (Api.ts and orchestration/ deploy them). */
 async function lambdaEntries(): Promise<string[]> {
   const files = (await readdir(join(ROOT, 'functions'), { recursive: true })).filter((file) => file.endsWith('.ts'));
   const entries: string[] = [];

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { deployConfigFrom } from '../../infra/config.ts';
-import { STATES } from '../../infra/constructs/Orchestration.ts';
+import { STATES } from '../../infra/constructs/orchestration/Orchestration.ts';
 import { keepsakeApp, keepsakeTemplate } from '../../scripts/local/stack.ts';
 import { stateMachineDefinition, type AslDefinition } from '../../scripts/local/stateMachines.ts';
 

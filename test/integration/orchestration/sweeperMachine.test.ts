@@ -1,6 +1,6 @@
 import type { StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATES } from '../../../infra/constructs/Orchestration.ts';
+import { STATES } from '../../../infra/constructs/orchestration/Orchestration.ts';
 import { getBackupRecord, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
 import { readSourceStats } from '../../../functions/shared/repositories/stats.ts';
 import type { TableRef } from '../../../functions/shared/repositories/table.ts';

@@ -33,7 +33,7 @@ const SOURCE_ID = 's'.repeat(64);
 const DATABASE = 'é'.repeat(64);
 const EXECUTION_ARN = `arn:aws:states:eu-central-1:123456789012:execution:${'OrchestrationBackupMachine'.padEnd(80, 'X')}:${'e'.repeat(80)}`;
 
-/** The container overrides the state machines send to RunTask for a job (see runnerStep in Orchestration.ts). */
+/** The container overrides the state machines send to RunTask for a job (see MachineKit.runnerStep). */
 const overridesFor = (job: RunnerJob) => [
   {
     Name: 'runner',
