@@ -9,6 +9,7 @@
  *   npm start -- --api-port 9000 --data-dir /var/tmp/keepsake
  *   KEEPSAKE_DB_PASSWORD=… npm start -- --mysql-host db.example --mysql-user me --mysql-database shop
  */
+import './local/sdkNodeWarning.ts';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
@@ -20,8 +21,9 @@ import type { Backup } from '../types/backup.ts';
 import { RoleSchema } from '../types/roles.ts';
 import { describeZodError } from '../types/zodMessages.ts';
 import { apiClient, waitForBackup, waitForRestore, type ApiClient } from '../types/apiClient.ts';
-import { startLocalKeepsake } from './local/keepsake.ts';
-import { findMariaDbServer, startMariaDb, type LocalMariaDb } from './local/mariadb.ts';
+import { startLocalKeepsake, type LocalKeepsake } from './local/keepsake.ts';
+import { findMariaDbServer, mariadbClientCommand, startMariaDb, type LocalMariaDb } from './local/mariadb.ts';
+import { progressLine, startSummary, type DemoDatabase } from './local/startSummary.ts';
 
 const DEMO_DATABASE = 'keepsake_demo';
 const DEMO_SOURCE = 'demo (local MariaDB)';
@@ -160,6 +162,22 @@ async function roundTrip(api: ApiClient, source: DataSource, demo: LocalMariaDb)
   console.log(`✔ ${tables.length} tables identical after the round trip (CHECKSUM TABLE ${before.join(', ')})`);
 }
 
+/** The demo MariaDB with its database loaded; stopped again if loading fails. */
+async function startDemoMariaDb(
+  baseDir: string,
+  progress: (part: string, detail: string) => void,
+): Promise<LocalMariaDb> {
+  const demo = await startMariaDb(baseDir);
+  try {
+    await demo.sql(DEMO_SQL);
+  } catch (error) {
+    await demo.stop();
+    throw error;
+  }
+  progress('MariaDB (demo)', `${demo.host}:${demo.port}   database ${DEMO_DATABASE}`);
+  return demo;
+}
+
 async function main(): Promise<number> {
   let values: Record<string, unknown>;
   try {
@@ -199,61 +217,61 @@ async function main(): Promise<number> {
   }
 
   const dataDir = resolve(flags['data-dir']);
-  const keepsake = await startLocalKeepsake({
-    dataDir,
-    apiPort: flags['api-port'],
-    trashGraceDays: flags['trash-grace-days'],
-    log: (line) => console.log(`• ${line}`),
-  });
-  let demo: LocalMariaDb | undefined;
+  const started = Date.now();
+  const progress = (part: string, detail: string) => console.log(progressLine(part, detail, Date.now() - started));
+  console.log(`Starting Keepsake local mode (data in ${dataDir})…`);
+  // The demo server starts beside the AWS stand-ins: neither needs the other until the source is registered.
+  const [local, demoStart] = await Promise.allSettled([
+    startLocalKeepsake({
+      dataDir,
+      apiPort: flags['api-port'],
+      trashGraceDays: flags['trash-grace-days'],
+      log: (line) => console.log(`• ${line}`),
+      onReady: progress,
+    }),
+    external ? Promise.resolve(undefined) : startDemoMariaDb(resolve(dataDir, 'mariadb'), progress),
+  ]);
+  const keepsake: LocalKeepsake | undefined = local.status === 'fulfilled' ? local.value : undefined;
+  const demo: LocalMariaDb | undefined = demoStart.status === 'fulfilled' ? demoStart.value : undefined;
   const stop = async () => {
-    await keepsake.stop();
+    await keepsake?.stop();
     await demo?.stop();
   };
   try {
+    if (local.status === 'rejected') throw local.reason;
+    if (demoStart.status === 'rejected') throw demoStart.reason;
+    if (!keepsake) throw new Error('local mode did not start');
     const api = apiClient(keepsake.apiUrl);
-    let spec: SourceSpec;
-    if (external) {
-      spec = {
-        name: `${flags['mysql-host']}/${flags['mysql-database']}`,
-        connection: {
-          engine: 'mysql',
-          host: flags['mysql-host'] ?? '',
-          port: flags['mysql-port'],
-          database: flags['mysql-database'] ?? '',
-          username: flags['mysql-user'],
-        },
-        password: process.env.KEEPSAKE_DB_PASSWORD ?? '',
-      };
-    } else {
-      demo = await startMariaDb(resolve(dataDir, 'mariadb'));
-      await demo.sql(DEMO_SQL);
-      // The demo server runs without certificates on loopback; new sources otherwise default to TLS `required`.
-      spec = {
-        name: DEMO_SOURCE,
-        connection: {
-          engine: 'mariadb',
-          host: demo.host,
-          port: demo.port,
-          database: DEMO_DATABASE,
-          username: demo.user,
-          tls: { mode: 'disabled' },
-        },
-        password: demo.password,
-      };
-    }
-    console.log(`Keepsake local mode (data in ${dataDir})
-  Console        ${keepsake.apiUrl}/
-  API            ${keepsake.apiUrl}   (every request runs as ${keepsake.principal})
-  S3 (s3rver)    ${keepsake.s3Endpoint}   bucket ${keepsake.bucket}
-  DynamoDB Local ${keepsake.dynamoDbEndpoint}
-  Step Functions ${keepsake.stepFunctionsEndpoint}   (the synthesized machines; the runner runs as a child process)${
-    demo ? `\n  MariaDB (demo) 127.0.0.1:${demo.port}   database ${DEMO_DATABASE}` : ''
-  }`);
     if (keepsake.recovered > 0)
       console.log(`• ${keepsake.recovered} backup(s)/restore(s) cut off by the last stop are now recorded as failed`);
+    // The demo server runs without certificates on loopback; new sources otherwise default to TLS `required`.
+    const spec: SourceSpec = demo
+      ? {
+          name: DEMO_SOURCE,
+          connection: {
+            engine: 'mariadb',
+            host: demo.host,
+            port: demo.port,
+            database: DEMO_DATABASE,
+            username: demo.user,
+            tls: { mode: 'disabled' },
+          },
+          password: demo.password,
+        }
+      : {
+          name: `${flags['mysql-host']}/${flags['mysql-database']}`,
+          connection: {
+            engine: 'mysql',
+            host: flags['mysql-host'] ?? '',
+            port: flags['mysql-port'],
+            database: flags['mysql-database'] ?? '',
+            username: flags['mysql-user'],
+          },
+          password: process.env.KEEPSAKE_DB_PASSWORD ?? '',
+        };
 
     const source = await ensureSource(api, spec);
+    progress('Data source', `"${source.name}" (${source.engine} ${source.host}:${source.port}/${source.database})`);
     if (flags.once) {
       if (!demo) throw new Error('--once needs the demo MariaDB');
       await roundTrip(api, source, demo);
@@ -261,21 +279,29 @@ async function main(): Promise<number> {
       return 0;
     }
     const schedule = await ensureSchedule(api, source);
-    console.log(
-      `  Data source    ${source.name} (${source.id}), schedule "${schedule.cron}" in ${schedule.timeZone}, next ${schedule.nextRuns[0] ?? 'never'}`,
-    );
+    progress('Schedule', `"${schedule.cron}" in ${schedule.timeZone}, next ${schedule.nextRuns[0] ?? 'never'}`);
     const history = await api.request<Page<Backup>>(
       'GET',
       `/v1/data-sources/${source.id}/backups?limit=1&status=succeeded`,
     );
-    const latest = history.items[0] ?? (await backUp(api, source));
-    console.log(`  Last backup    ${describeBackup(latest)}`);
+    const previous = history.items[0];
+    const latest = previous ?? (await backUp(api, source));
+    progress(previous ? 'Last backup' : 'First backup', describeBackup(latest));
     keepsake.actAs(flags.role);
-    console.log(`  Local identity ${keepsake.principal}, role ${flags.role}`);
-    console.log(`
-Open the console at ${keepsake.apiUrl}/ or try: curl ${keepsake.apiUrl}/v1/backups
-Use your own MySQL instead:  KEEPSAKE_DB_PASSWORD=… npm start -- --mysql-host HOST --mysql-database DB [--mysql-user U --mysql-port P]
-Ctrl-C stops everything; the next npm start carries on with the same data.`);
+    const demos: DemoDatabase[] = demo
+      ? [
+          {
+            engine: 'MariaDB',
+            host: demo.host,
+            port: demo.port,
+            database: DEMO_DATABASE,
+            user: demo.user,
+            password: demo.password,
+            clientCommand: mariadbClientCommand(demo, DEMO_DATABASE),
+          },
+        ]
+      : [];
+    console.log(`\n${startSummary({ ...keepsake, dataDir, role: flags.role, demos })}`);
     await new Promise<void>((done) => {
       process.once('SIGINT', done);
       process.once('SIGTERM', done);

@@ -26,6 +26,8 @@ export interface LocalKeepsakeOptions {
   readonly trashGraceDays?: number;
   /** Where local mode reports what happens (notifications, scheduler problems). */
   readonly log: (line: string) => void;
+  /** Told as each part comes up (what it is, where it listens), so that a person watching sees progress. */
+  readonly onReady?: (part: string, detail: string) => void;
 }
 
 export interface LocalKeepsake {
@@ -67,10 +69,18 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       await cleanup().catch((error: unknown) => log(`stopping: ${(error as Error).message}`));
   };
   try {
+    const ready =
+      <T>(part: string, detail: (value: T) => string) =>
+      (value: T) => {
+        options.onReady?.(part, detail(value));
+        return value;
+      };
     const [s3, dynamodb, { machines, runnerTask, publishers }] = await Promise.all([
-      startS3rver(join(dataDir, 's3'), LOCAL_BUCKET),
-      startDynamoDb({ dataDir: join(dataDir, 'dynamodb') }),
-      cachedSynthesis(),
+      startS3rver(join(dataDir, 's3'), LOCAL_BUCKET).then(
+        ready('S3 (s3rver)', (s) => `${s.endpoint}   bucket ${LOCAL_BUCKET}`),
+      ),
+      startDynamoDb({ dataDir: join(dataDir, 'dynamodb') }).then(ready('DynamoDB Local', (d) => d.endpoint)),
+      cachedSynthesis().then(ready('State machines', () => 'synthesized from the CDK app')),
     ]);
     cleanups.push(s3.stop, dynamodb.stop);
     await ensureTable(dynamodb.endpoint);
@@ -86,6 +96,7 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       onStop: (executionArn) => stopRunners.current(executionArn),
     });
     cleanups.push(stepFunctions.close);
+    options.onReady?.('Step Functions', stepFunctions.endpoint);
 
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
@@ -181,6 +192,7 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       ...(process.env.CONSOLE_ORIGIN && { consoleOrigin: process.env.CONSOLE_ORIGIN }),
     });
     cleanups.push(api.close);
+    options.onReady?.('API and console', api.url);
 
     const scheduler = startCronScheduler({
       entries: async (): Promise<(CronEntry & { sourceId?: string })[]> => [SWEEP, ...(await enabledSchedules(table))],
@@ -196,6 +208,7 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       onError: (error) => log(`scheduler: ${(error as Error).message}`),
     });
     cleanups.push(scheduler.stop);
+    options.onReady?.('Scheduler', 'the daily sweep and every enabled schedule');
 
     return {
       apiUrl: api.url,

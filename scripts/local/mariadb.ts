@@ -3,6 +3,7 @@ import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.ts';
+import { shellQuote } from './shell.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -36,6 +37,24 @@ export async function findMariaDbServer(): Promise<string | undefined> {
       return path;
   }
   return undefined;
+}
+
+/**
+ * The stock client's command that opens `database` over TCP as the application user, password included, quoted for
+ * a POSIX shell: what `npm start` prints for a person to paste (root logs in over the socket only).
+ */
+export function mariadbClientCommand(
+  server: Pick<LocalMariaDb, 'host' | 'port' | 'user' | 'password'>,
+  database: string,
+): string {
+  return [
+    'mariadb',
+    `--host=${server.host}`,
+    `--port=${server.port}`,
+    `--user=${shellQuote(server.user)}`,
+    `--password=${shellQuote(server.password)}`,
+    shellQuote(database),
+  ].join(' ');
 }
 
 /** Runs SQL as root over the socket with the stock `mariadb` client and returns tab-separated rows. */

@@ -93,6 +93,8 @@ function platformEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     ...Object.fromEntries(credentials.map((name) => [name, env[name] ?? ''])),
+    // The runner runs on this machine's Node here, not the image's: the SDK's notice for old ones is noise in its log.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
   };
 }
 

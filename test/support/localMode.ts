@@ -10,6 +10,8 @@ export interface LocalModeProcess {
   readonly s3Endpoint: string;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
+  /** Each line it printed to stdout so far, with when it arrived (ms after the spawn). */
+  lines(): readonly { readonly atMs: number; readonly text: string }[];
   /** Sends `signal` (Ctrl-C by default) and resolves with the exit code once the process is gone. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Resolves with the exit code when it exits by itself. */
@@ -27,8 +29,17 @@ export async function startLocalMode(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const spawnedAt = Date.now();
   let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  let stdout = '';
+  const lines: { atMs: number; text: string }[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    stdout += chunk;
+    const complete = stdout.split('\n');
+    stdout = complete.pop() ?? '';
+    for (const text of complete) lines.push({ atMs: Date.now() - spawnedAt, text });
+  });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const serving = new Promise<void>((resolve, reject) => {
@@ -56,6 +67,7 @@ export async function startLocalMode(
     apiUrl: field(/API\s+(http:\/\/127\.0\.0\.1:\d+)/),
     s3Endpoint: field(/S3 \(s3rver\)\s+(http:\/\/127\.0\.0\.1:\d+)/),
     output: () => output,
+    lines: () => lines,
     exited,
     async stop(signal = 'SIGINT') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
