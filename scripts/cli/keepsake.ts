@@ -197,6 +197,7 @@ async function whileRunning<T>(job: Promise<T>, meter: ProgressMeter, tick: () =
 }
 
 const PHASES: Record<string, string> = { dumping: 'dumping', completing: 'completing the upload' };
+const READS_THE_OBJECT = new Set(['verifying', 'restoring']);
 
 /**
  * A tick that reads the runner's new log lines (`GET {path}/logs`) and shows its latest `progress` line: bytes read,
@@ -228,7 +229,8 @@ function followLog(
       // A restore's runner first backs the target up (its safety backup), then restores.
       label: `${restore && mode === 'backup' ? 'safety backup: ' : ''}${PHASES[phase] ?? phase}`,
       ...(latest.bytesRead !== undefined && { bytes: latest.bytesRead }),
-      ...(phase === 'restoring' && restore?.stored !== undefined && { total: restore.stored }),
+      // Both read the stored object: a restore checks it before it feeds it to the server.
+      ...(READS_THE_OBJECT.has(phase) && restore?.stored !== undefined && { total: restore.stored }),
       elapsedMs: latest.elapsedMs ?? Date.now() - started,
     });
   };

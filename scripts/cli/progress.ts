@@ -56,7 +56,8 @@ export function progressMeter(stream: ProgressStream, quiet: boolean): ProgressM
   return {
     active: true,
     show(snapshot) {
-      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      // A terminal that does not say its width (0) is taken as 80 columns.
+      const width = Math.max(20, (stream.columns || 80) - 1);
       stream.write(`\r${progressLine(snapshot).slice(0, width)}\x1b[K`);
       drawn = true;
     },

@@ -93,11 +93,12 @@ const BACKUP_LOG = [
   log('start', { mode: 'backup' }),
   log('progress', { phase: 'dumping', bytesRead: 2 * 1024 * 1024, bytesWritten: 300_000, elapsedMs: 2000 }),
 ];
-/** A restore's: the safety backup of its target, then half of the stored object read in 1 s. */
+/** A restore's: the safety backup of its target, the stored object checked, then half of it restored in 1 s. */
 const RESTORE_LOG = [
   log('start', { mode: 'backup' }),
   log('progress', { phase: 'dumping', bytesRead: 1024, bytesWritten: 100, elapsedMs: 500, done: true }),
   log('start', { mode: 'restore' }),
+  log('progress', { phase: 'verifying', bytesRead: OBJECT.length, bytesWritten: 1_200_000, elapsedMs: 500 }),
   log('progress', { phase: 'restoring', bytesRead: OBJECT.length / 2, bytesWritten: 600_000, elapsedMs: 1000 }),
 ];
 
