@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import { pageOf, type IdPathSchema } from './api.ts';
 import { ConnectionProblemSchema } from './connectionTest.ts';
-import { CreateDataSourceSchema, DatabaseNameSchema, DataSourceSchema, IdSchema } from './dataSource.ts';
+import {
+  ConnectionSchema,
+  CreateDataSourceSchema,
+  DatabaseNameSchema,
+  DataSourceSchema,
+  IdSchema,
+} from './dataSource.ts';
 
 /** `{id}` of the data-source routes, parsed. */
 export type IdPath = z.infer<typeof IdPathSchema>;
@@ -59,10 +65,12 @@ export type ConnectionTestResult = z.infer<typeof ConnectionTestResultSchema>;
  * as it is (its name optional). When editing, `passwordOf` names the source whose stored password to use if none is
  * typed: the form's changed fields are then tried with the password already kept.
  */
-export const TestConnectionSettingsSchema = CreateDataSourceSchema.extend({
-  name: CreateDataSourceSchema.shape.name.optional(),
+export const TestConnectionSettingsSchema = ConnectionSchema.safeExtend({
+  tls: CreateDataSourceSchema.shape.tls,
+  name: DataSourceSchema.shape.name.optional(),
   password: CreateDataSourceSchema.shape.password.optional(),
   passwordOf: IdSchema.optional(),
+  enabled: z.boolean().optional(),
 })
   .strict()
   .refine((body) => body.password !== undefined || body.passwordOf !== undefined, {
