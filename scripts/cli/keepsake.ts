@@ -51,7 +51,12 @@ const OPTIONS = {
   },
   limit: { type: 'string', value: 'N', help: 'at most N rows, 1-100 (default 25)' },
   to: { type: 'string', value: 'S/DB', help: 'the target: a data source (id, name or start of its name) / a database' },
-  out: { type: 'string', short: 'o', value: 'FILE', help: 'where to save it (default <database>-<time>.sql.gz here)' },
+  out: {
+    type: 'string',
+    short: 'o',
+    value: 'FILE',
+    help: "where to save it (default: here, under the API's name <source>-<database>-<time>.sql.gz)",
+  },
   force: {
     type: 'boolean',
     short: 'f',
@@ -559,16 +564,48 @@ async function keep(partial: string, file: string, force: boolean): Promise<void
   }
 }
 
+/** Refuses a target that exists (unless `force`) or whose folder does not, before anything is written. */
+async function mayWrite(file: string, force: boolean): Promise<void> {
+  if (!force && (await isThere(file))) throw exists(file);
+  const folder = await stat(dirname(file)).catch(() => undefined);
+  if (!folder?.isDirectory()) throw new UsageError(`cannot save ${file}: ${dirname(file)} is not a folder`);
+}
+
+/**
+ * The file name the API gives the download (`{source}-{database}-{time}.sql.gz`, the console's too), from the
+ * object's Content-Disposition: the UTF-8 form where there is one. Only a bare name is taken, never a path.
+ */
+export function suggestedName(disposition: string | null): string | undefined {
+  if (!disposition) return undefined;
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  const plain = /filename="([^"]*)"/i.exec(disposition)?.[1];
+  let name: string | undefined;
+  try {
+    name = extended ? decodeURIComponent(extended) : plain;
+  } catch {
+    name = plain;
+  }
+  // No hidden file either (the API strips leading dots too).
+  const bare = name && basename(name.replace(/\\/g, '/')).replace(/^\.+/, '');
+  return bare || undefined;
+}
+
 async function downloadCommand({ api, args, flags, meter, print, warn }: Run): Promise<number> {
   const backupId = oneId(args, 'backup id');
   const backup = await api.request<Backup>('GET', `/v1/backups/${encodeURIComponent(backupId)}`);
-  const file = flags.out ?? `${backup.database}-${backup.createdAt.replace(/[:.]/g, '-')}.sql.gz`;
-  if (!flags.force && (await isThere(file))) throw exists(file);
-  const folder = await stat(dirname(file)).catch(() => undefined);
-  if (!folder?.isDirectory()) throw new UsageError(`cannot save ${file}: ${dirname(file)} is not a folder`);
+  if (flags.out) await mayWrite(flags.out, flags.force === true);
   const { url } = await api.request<{ url: string }>('GET', `/v1/backups/${encodeURIComponent(backupId)}/download-url`);
   const response = await fetch(url);
   if (!response.ok || !response.body) throw new Error(`download failed: HTTP ${response.status}`);
+  const file =
+    flags.out ??
+    suggestedName(response.headers.get('content-disposition')) ??
+    `${backup.database}-${backup.createdAt.replace(/[:.]/g, '-')}.sql.gz`;
+  if (!flags.out)
+    await mayWrite(file, flags.force === true).catch(async (error: unknown) => {
+      await response.body?.cancel();
+      throw error;
+    });
   const total = Number(response.headers.get('content-length')) || backup.compressedBytes;
   // Written beside the target and moved there only when whole and matching its SHA-256: a failed or corrupt
   // download leaves no file, and --force never destroys the old one for a bad new one.
@@ -685,11 +722,13 @@ at the prompt; without a terminal to ask on, nothing is restored. Prints the saf
   download: {
     usage: '<backup> [--out FILE] [--force]',
     summary: 'save a backup as a .sql.gz file, its SHA-256 checked',
-    details: `Saves the stored .sql.gz, drawing progress on stderr (%, rate, ETA). It is written beside FILE and moved
-there only when whole and its SHA-256 matches the record, so a bad download leaves nothing. An existing FILE is an
-error (exit 2) unless --force.`,
+    details: `Saves the stored .sql.gz, drawing progress on stderr (%, rate, ETA); without --out, here under the name
+the console gives it (<source>-<database>-<time>.sql.gz). It is written beside its target and moved there only when
+whole and its SHA-256 matches the record, so a bad download leaves nothing. A file that exists is an error (exit 2)
+unless --force.`,
     options: ['out', 'force'],
     examples: [
+      'keepsake download <backup-id>',
       'keepsake download <backup-id> --out shop.sql.gz',
       'keepsake download <backup-id> -o shop.sql.gz --force',
     ],

@@ -9,9 +9,10 @@ import type { Restore } from '../../../types/restore.ts';
 
 /**
  * The Keepsake API as the CLI meets it, in memory: three data sources, a few backups and restores, jobs that run
- * for `JOB_MS` and log runner progress, a stored object to download, and verifications. Every request is recorded.
+ * for `JOB_MS` (restores for `RESTORE_MS`, long enough for two progress draws) and log runner progress, a stored object to download, and verifications. Every request is recorded.
  */
 export const JOB_MS = 400;
+export const RESTORE_MS = 1300;
 
 const source = (id: string, name: string, database: string): DataSource => ({
   id,
@@ -98,7 +99,7 @@ const RESTORE_LOG = [
   log('start', { mode: 'backup' }),
   log('progress', { phase: 'dumping', bytesRead: 1024, bytesWritten: 100, elapsedMs: 500, done: true }),
   log('start', { mode: 'restore' }),
-  log('progress', { phase: 'verifying', bytesRead: OBJECT.length, bytesWritten: 1_200_000, elapsedMs: 500 }),
+  log('progress', { phase: 'verifying', bytesRead: OBJECT.length, bytesWritten: 1_200_000, elapsedMs: 1000 }),
   log('progress', { phase: 'restoring', bytesRead: OBJECT.length / 2, bytesWritten: 600_000, elapsedMs: 1000 }),
 ];
 
@@ -113,7 +114,7 @@ export async function startFakeApi(): Promise<FakeApi> {
   const requests: string[] = [];
   const started = new Map<string, number>();
   let verifiedAt: string | undefined;
-  const running = (id: string) => Date.now() - (started.get(id) ?? 0) < JOB_MS;
+  const running = (id: string, ms = JOB_MS) => Date.now() - (started.get(id) ?? 0) < ms;
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://fake');
     requests.push(`${request.method} ${url.pathname}${url.search}`);
@@ -176,7 +177,11 @@ export async function startFakeApi(): Promise<FakeApi> {
         expiresAt: '2026-03-01T12:05:00Z',
       });
     if (/^GET \/objects\/b-(1|corrupt)$/.test(route)) {
-      response.writeHead(200, { 'content-type': 'application/gzip', 'content-length': OBJECT.length });
+      response.writeHead(200, {
+        'content-type': 'application/gzip',
+        'content-length': OBJECT.length,
+        'content-disposition': `attachment; filename="demo (local MariaDB)-shop-2026-03-01T12-00-00Z.sql.gz"`,
+      });
       // In slices, as a network delivers it.
       for (let at = 0; at < OBJECT.length; at += 64 * 1024) response.write(OBJECT.subarray(at, at + 64 * 1024));
       return response.end();
@@ -194,10 +199,15 @@ export async function startFakeApi(): Promise<FakeApi> {
       return answer(200, {
         ...RESTORES[0],
         id: 'r-new',
-        status: running('r-new') ? 'running' : 'succeeded',
+        status: running('r-new', RESTORE_MS) ? 'running' : 'succeeded',
         safetyBackupId: 'b-safety-2',
       });
-    if (route === 'GET /v1/restores/r-new/logs') return answer(200, { lines: RESTORE_LOG, more: false, running: true });
+    if (route === 'GET /v1/restores/r-new/logs') {
+      // The log as it grows: up to the check of the stored object, then (after that cursor) the restoring.
+      const after = url.searchParams.get('cursor') === 'checked';
+      const lines = after ? RESTORE_LOG.slice(4) : RESTORE_LOG.slice(0, 4);
+      return answer(200, { lines, nextCursor: 'checked', more: false, running: true });
+    }
     if (route === 'GET /v1/restores/r-1') return answer(200, RESTORES[0]);
     answer(404, { error: `fake API: no ${route}` });
   });

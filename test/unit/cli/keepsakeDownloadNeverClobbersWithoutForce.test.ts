@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { suggestedName } from '../../../scripts/cli/keepsake.ts';
 import { keepsake, OBJECT, startFakeApi, type FakeApi } from './fakeApi.ts';
 
 let api: FakeApi;
@@ -62,5 +63,50 @@ describe('keepsake download onto a file that exists', () => {
       sha256: createHash('sha256').update(OBJECT).digest('hex'),
       backupId: 'b-1',
     });
+  });
+});
+
+describe('keepsake download without --out', () => {
+  const NAME = 'demo (local MariaDB)-shop-2026-03-01T12-00-00Z.sql.gz';
+  let cwd: string;
+  let here: string;
+  beforeAll(async () => {
+    cwd = process.cwd();
+    here = await mkdtemp(join(tmpdir(), 'keepsake-here-'));
+    process.chdir(here);
+  });
+  afterAll(async () => {
+    process.chdir(cwd);
+    await rm(here, { recursive: true, force: true });
+  });
+
+  it("saves here under the API's name for it, the console's name", async () => {
+    const result = await keepsake(api, ['download', 'b-1']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readdir(here)).toEqual([NAME]);
+    expect(await readFile(join(here, NAME))).toEqual(OBJECT);
+  });
+
+  it('refuses, once that name exists, like a named file: exit 2 and nothing written', async () => {
+    const result = await keepsake(api, ['download', 'b-1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${NAME} already exists: nothing downloaded`);
+    expect(await readdir(here)).toEqual([NAME]);
+  });
+});
+
+describe('the name a download is given', () => {
+  it('is the bare file name of the Content-Disposition, its UTF-8 form first, never a path or a hidden file', () => {
+    expect(suggestedName('attachment; filename="Shop-shop-2026-03-01T12-00-00Z.sql.gz"')).toBe(
+      'Shop-shop-2026-03-01T12-00-00Z.sql.gz',
+    );
+    expect(suggestedName(`attachment; filename="Caf_-x.sql.gz"; filename*=UTF-8''Caf%C3%A9-x.sql.gz`)).toBe(
+      'Café-x.sql.gz',
+    );
+    expect(suggestedName('attachment; filename="../../.bashrc"')).toBe('bashrc');
+    expect(suggestedName(`attachment; filename*=UTF-8''..%2F..%2Fetc%2Fcron.d%2Fx`)).toBe('x');
+    expect(suggestedName('attachment; filename=".."')).toBeUndefined();
+    expect(suggestedName('attachment')).toBeUndefined();
+    expect(suggestedName(null)).toBeUndefined();
   });
 });

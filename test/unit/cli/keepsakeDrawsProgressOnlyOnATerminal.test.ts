@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { progressLine } from '../../../scripts/cli/progress.ts';
+import { progressLine, progressMeter } from '../../../scripts/cli/progress.ts';
 import { keepsake, startFakeApi, type FakeApi } from './fakeApi.ts';
 
 let api: FakeApi;
@@ -34,10 +34,15 @@ describe('progress on a terminal', () => {
     expect(result.stdout).toMatch(/^backup b-new {2}succeeded/);
   });
 
-  it('restore: the safety backup, then %, rate and ETA against the stored size', async () => {
+  it('restore: the check of the stored object, then the restoring, each with %, rate and ETA against its size', async () => {
     const result = await keepsake(api, ['restore', 'b-1', '--to', 'demo/shop_new'], { tty: true });
     expect(result.code, result.stderr).toBe(0);
-    expect(drawn(result.stderr)).toContain('restoring  150.0 KiB / 300.0 KiB  50%  150.0 KiB/s  ETA 1 s  1 s');
+    expect(drawn(result.stderr)).toEqual(
+      expect.arrayContaining([
+        'verifying  300.0 KiB / 300.0 KiB  100%  300.0 KiB/s  1 s',
+        'restoring  150.0 KiB / 300.0 KiB  50%  150.0 KiB/s  ETA 1 s  1 s',
+      ]),
+    );
   });
 
   it('rollback: the same, for the rollback restore', async () => {
@@ -80,6 +85,21 @@ describe('no progress when it would clutter', () => {
     api.requests.length = 0;
     await keepsake(api, ['backup', 'demo', '-q'], { tty: true });
     expect(api.requests.filter((r) => r.includes('/logs'))).toEqual([]);
+  });
+});
+
+describe('progressMeter', () => {
+  it('draws the whole line on a terminal that does not say its width, and cuts it to a narrow one', () => {
+    const drawnOn = (columns: number) => {
+      let written = '';
+      progressMeter({ isTTY: true, columns, write: (chunk) => (written += chunk) }, false).show({
+        label: 'waiting for the runner',
+        elapsedMs: 3000,
+      });
+      return written;
+    };
+    expect(drawnOn(0)).toBe(`\rwaiting for the runner  3 s${ERASE}`);
+    expect(drawnOn(22)).toBe(`\rwaiting for the runne${ERASE}`);
   });
 });
 
