@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { TestConnectionSettingsSchema } from '../../types/apiDataSources.ts';
 import { CreateDataSourceSchema, type DataSource, type UpdateDataSource } from '../../types/dataSource.ts';
 
 /**
@@ -39,6 +40,28 @@ export function updateBody(source: DataSource, values: SourceFormOutput): Update
   if (values.tls.mode !== source.tls.mode || values.tls.caPem !== source.tls.caPem) body.tls = values.tls;
   if (values.password !== '') body.password = values.password;
   return body;
+}
+
+/**
+ * The body of `POST /v1/data-sources/test` for what the form holds: the settings as typed; on edit with the password
+ * left blank, the stored one (`passwordOf`), so a change of host or user is tried with the password already kept.
+ */
+export function testSettingsBody(
+  values: SourceFormOutput,
+  source?: DataSource,
+): z.input<typeof TestConnectionSettingsSchema> {
+  const { password, ...settings } = values;
+  return password === '' && source ? { ...settings, passwordOf: source.id } : { ...settings, password };
+}
+
+/**
+ * Whether saving an edit can change how Keepsake connects (so the form tests before saving): a field of the
+ * connection or the password. A rename or an enable alone cannot.
+ */
+export function changesConnection(body: UpdateDataSource): boolean {
+  return (['engine', 'host', 'port', 'database', 'username', 'tls', 'password'] as const).some(
+    (field) => body[field] !== undefined,
+  );
 }
 
 /** The form's controls, by the path the API names in its `fields`. */

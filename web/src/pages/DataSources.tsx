@@ -26,6 +26,7 @@ import { formatAge } from '../format.ts';
 import { useCan } from '../permissions.tsx';
 import { useDataSources, useSchedules } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
+import { CardLabel, CARD_CELL, CARD_ROW, CARD_THEAD } from '../components/CardTable.tsx';
 
 /**
  * The form that adds a source, or edits `source`: the API's own schema checks every field before anything is sent,
@@ -284,9 +285,9 @@ export function DataSources() {
       ) : sources.data.items.length === 0 ? (
         <div className="card">No data sources yet. Add the first one to start backing it up.</div>
       ) : (
-        <div className="card overflow-x-auto">
+        <div className="card md:overflow-x-auto">
           <table className="table">
-            <thead>
+            <thead className={CARD_THEAD}>
               <tr>
                 <th>Name</th>
                 <th>Database</th>
@@ -300,13 +301,18 @@ export function DataSources() {
               {sources.data.items.map((source) => {
                 const last = lastOf(source.id);
                 return (
-                  <tr key={source.id}>
-                    <td className="font-medium">{source.name}</td>
-                    <td>
+                  <tr key={source.id} className={CARD_ROW}>
+                    <td className={`${CARD_CELL} font-medium break-words`}>{source.name}</td>
+                    <td className={`${CARD_CELL} break-all md:break-normal`}>
+                      <CardLabel>Database</CardLabel>
                       {source.engine} · {source.host}:{source.port}/{source.database}
                     </td>
-                    <td>{source.enabled ? <StatusBadge status="enabled" /> : <StatusBadge status="disabled" />}</td>
-                    <td>
+                    <td className={CARD_CELL}>
+                      <CardLabel>Status</CardLabel>
+                      {source.enabled ? <StatusBadge status="enabled" /> : <StatusBadge status="disabled" />}
+                    </td>
+                    <td className={CARD_CELL}>
+                      <CardLabel>Last backup</CardLabel>
                       {last ? (
                         <span>
                           <StatusBadge status={last.status} /> {formatAge(last.finishedAt)}
@@ -315,13 +321,14 @@ export function DataSources() {
                         'never'
                       )}
                     </td>
-                    <td>
+                    <td className={CARD_CELL}>
+                      <CardLabel>Schedule</CardLabel>
                       <ScheduleSummary
                         sourceId={source.id}
                         schedules={schedules.data?.items.filter((x) => x.sourceId === source.id)}
                       />
                     </td>
-                    <td>
+                    <td className={CARD_CELL}>
                       <SourceActions source={source} />
                     </td>
                   </tr>
