@@ -2,7 +2,7 @@ import { messageOf, redact } from '../../containers/backup/src/errors.ts';
 import type { ConnectionTestResult } from '../../types/apiDataSources.ts';
 import { explainConnectionProblem } from '../../types/connectionTest.ts';
 import { ConnectionFailure, withMysqlSession } from './mysqlSession.ts';
-import type { ConnectionTester } from './service.ts';
+import type { ConnectionTester } from './dataSourceService.ts';
 
 export interface WireProtocolTesterOptions {
   /** Bound on the TCP connect (DNS included). */

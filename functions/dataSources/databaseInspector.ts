@@ -2,7 +2,7 @@ import { messageOf, redact } from '../../containers/backup/src/errors.ts';
 import { MAX_INSPECTED_TABLES, type DatabaseInspection, type InspectedTable } from '../../types/apiDataSources.ts';
 import { withMysqlSession, type MysqlRow, type MysqlSession } from './mysqlSession.ts';
 import { findStoredDatabase } from '../../types/databaseNames.ts';
-import type { DatabaseInspector } from './service.ts';
+import type { DatabaseInspector } from './dataSourceService.ts';
 
 export interface WireProtocolInspectorOptions {
   /** Bound on the TCP connect (DNS included). */

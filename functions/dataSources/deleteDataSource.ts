@@ -5,7 +5,7 @@ import { httpHandler, type HttpInput, type RequestContext } from '../shared/http
 import { secretStoreFromEnv } from '../shared/secretStore.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { scheduleRemoverFromEnv } from './scheduleRemover.ts';
-import * as service from './service.ts';
+import * as service from './dataSourceService.ts';
 
 const deps = {
   table: tableFromEnv(),

@@ -3,7 +3,7 @@ import { httpHandler, type HttpInput } from '../shared/http.ts';
 import { secretStoreFromEnv } from '../shared/secretStore.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { wireProtocolInspector } from './databaseInspector.ts';
-import * as service from './service.ts';
+import * as service from './dataSourceService.ts';
 
 // The inspector's defaults (8 s to connect, 15 s in all) keep the answer inside the function's 20 s timeout.
 const deps = { table: tableFromEnv(), secrets: secretStoreFromEnv(), inspector: wireProtocolInspector() };

@@ -3,7 +3,7 @@ import { PageQuerySchema } from '../../types/api.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import { httpHandler, type HttpInput } from '../shared/http.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
-import * as service from './service.ts';
+import * as service from './dataSourceService.ts';
 
 const deps = { table: tableFromEnv() };
 

@@ -1,6 +1,6 @@
 import { DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { requireEnv } from '../shared/env.ts';
-import type { ScheduleRemover } from './service.ts';
+import type { ScheduleRemover } from './dataSourceService.ts';
 
 /** Name of a Keepsake schedule's EventBridge Scheduler schedule (the schedules service uses the same). */
 export const schedulerScheduleName = (scheduleId: string): string => `keepsake-${scheduleId}`;

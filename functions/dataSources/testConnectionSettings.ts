@@ -7,7 +7,7 @@ import { httpHandler, type HttpInput } from '../shared/http.ts';
 import { secretStoreFromEnv } from '../shared/secretStore.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { wireProtocolTester } from './connectionTester.ts';
-import * as service from './service.ts';
+import * as service from './dataSourceService.ts';
 
 // The tester's defaults (8 s to connect, 10 s in all) keep the answer well inside the function's 20 s timeout.
 const deps = { table: tableFromEnv(), secrets: secretStoreFromEnv(), tester: wireProtocolTester() };

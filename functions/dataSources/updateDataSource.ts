@@ -4,7 +4,7 @@ import { UpdateDataSourceSchema, type DataSource, type UpdateDataSource } from '
 import { httpHandler, type HttpInput, type RequestContext } from '../shared/http.ts';
 import { secretStoreFromEnv } from '../shared/secretStore.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
-import * as service from './service.ts';
+import * as service from './dataSourceService.ts';
 
 const deps = { table: tableFromEnv(), secrets: secretStoreFromEnv() };
 

@@ -2,7 +2,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { testDataSourceConnection } from '../../../functions/dataSources/service.ts';
+import { testDataSourceConnection } from '../../../functions/dataSources/dataSourceService.ts';
 import { passwordSecret } from '../../../functions/shared/secretStore.ts';
 import {
   PASSWORD,

@@ -3,7 +3,7 @@ import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { deleteDataSource, setDataSourceEnabled } from '../../../functions/dataSources/service.ts';
+import { deleteDataSource, setDataSourceEnabled } from '../../../functions/dataSources/dataSourceService.ts';
 import {
   PRINCIPAL,
   SECRET_ARN,

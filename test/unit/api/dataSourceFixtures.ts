@@ -4,7 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eventBridgeScheduleRemover } from '../../../functions/dataSources/scheduleRemover.ts';
-import type { ConnectionTester, DatabaseInspector, DataSourceDeps } from '../../../functions/dataSources/service.ts';
+import type { ConnectionTester, DatabaseInspector, DataSourceDeps } from '../../../functions/dataSources/dataSourceService.ts';
 import type { DataSourceRecord } from '../../../functions/shared/repositories/dataSources.ts';
 import { dataSourceItem } from '../../../functions/shared/repositories/dataSources.ts';
 import { secretsManagerStore } from '../../../functions/shared/secretStore.ts';

@@ -8,7 +8,7 @@ import {
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDataSource, updateDataSource } from '../../../functions/dataSources/service.ts';
+import { createDataSource, updateDataSource } from '../../../functions/dataSources/dataSourceService.ts';
 import {
   passwordFromSecret,
   passwordSecret,

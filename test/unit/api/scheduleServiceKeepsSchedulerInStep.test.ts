@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventBridgeScheduler, type EventBridgeTarget } from '../../../functions/schedules/scheduler.ts';
-import { scheduleService } from '../../../functions/schedules/service.ts';
+import { scheduleService } from '../../../functions/schedules/scheduleService.ts';
 import { keys } from '../../../functions/shared/keys.ts';
 import { listAudit } from '../../../functions/shared/repositories/audit.ts';
 import { putNewDataSource } from '../../../functions/shared/repositories/dataSources.ts';
