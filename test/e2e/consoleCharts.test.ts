@@ -212,7 +212,11 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
     expect(lines.map((l) => l.event)).toContain('done');
 
     await page.goto(`${local.apiUrl}/restores/${restore.id}`);
-    await page.getByRole('heading', { name: `Restore ${restore.id}` }).waitFor();
+    // Titled by its target: source · database · time.
+    await page
+      .getByRole('heading', { level: 1 })
+      .filter({ hasText: ` · ${RESTORED} · ` })
+      .waitFor();
     const log = page.getByRole('log', { name: 'Job log' });
     await log.getByText(`restored into ${RESTORED}`).waitFor();
     const shown = await log.innerText();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
+import type { Backup } from '../../types/backup.ts';
 import type { TriggerBackupResponse } from '../../types/backupApi.ts';
 import type { ConsoleConfig } from '../../types/consoleConfig.ts';
 import type { DataSource } from '../../types/dataSource.ts';
@@ -88,6 +89,8 @@ afterAll(async () => {
 });
 
 const shot = (name: string) => screenshot(page, name);
+/** A time as the page shows it (the browser's locale and zone). */
+const shown = (iso: string) => page.evaluate((at) => new Date(at).toLocaleString(), iso);
 const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 
 describe('the console history pages in Chromium against local mode', () => {
@@ -116,14 +119,17 @@ describe('the console history pages in Chromium against local mode', () => {
 
     await row.getByRole('link', { name: SOURCE_NAME }).click();
     await page.waitForURL(new RegExp(`/backups/${backupId}$`));
-    await page.getByRole('heading', { name: `Backup ${backupId}` }).waitFor();
+    const record = await api.request<Backup>('GET', `/v1/backups/${backupId}`);
+    await page.getByRole('heading', { name: `${SOURCE_NAME} · ${DB} · ${await shown(record.createdAt)}` }).waitFor();
   });
 
   it('opens the restore on its own page', async () => {
     await nav('Restores').click();
     await page.getByRole('row').filter({ hasText: RESTORED }).getByRole('link').first().click();
     await page.waitForURL(new RegExp(`/restores/${restore.id}$`));
-    await page.getByRole('heading', { name: `Restore ${restore.id}` }).waitFor();
+    await page
+      .getByRole('heading', { name: `${SOURCE_NAME} · ${RESTORED} · ${await shown(restore.createdAt)}` })
+      .waitFor();
     const target = page.getByRole('definition').filter({ hasText: `${SOURCE_NAME} / ${RESTORED}` });
     expect(await target.count()).toBe(1);
     expect(

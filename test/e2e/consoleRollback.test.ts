@@ -44,7 +44,6 @@ const FOCUSED_NAME = `(() => {
 })()`;
 /** The accessible name of what has the focus (its label, or its text), or null when nothing has. */
 const focusedName = async () => (await page.evaluate(FOCUSED_NAME)) as string | null;
-const toast = (text: RegExp) => page.getByRole('status').filter({ hasText: text });
 
 beforeAll(async () => {
   await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_restored;
@@ -108,9 +107,9 @@ describe('rolling a restore back in the console', () => {
     await dialog.getByLabel('Roll back automatically if the restore fails').check();
     await shot('restore-dialog-rollback-on-failure');
     await dialog.getByRole('button', { name: 'Restore', exact: true }).click();
-    const started = toast(/^Restore \S+ into/);
-    await started.waitFor();
-    const restoreId = /^Restore (\S+) into/.exec((await started.textContent()) ?? '')?.[1] ?? '';
+    // The restore's own page opens, to follow it there.
+    await page.waitForURL(/\/restores\/[^/]+$/);
+    const restoreId = decodeURIComponent(page.url().split('/').pop() ?? '');
 
     restore = await waitForRestore(api, restoreId, 90_000);
     expect(restore.status, restore.error).toBe('succeeded');

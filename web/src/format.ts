@@ -37,3 +37,7 @@ export const formatTime = (iso: string | undefined): string => (iso ? new Date(i
  * and a hash (functions/orchestration/restoreSteps.ts): the hash is what tells them apart.
  */
 export const shortId = (id: string): string => id.replace(/^safety-/, '').slice(0, 8);
+
+/** What a backup's or restore's page is titled (heading and browser tab): "source · database · local time". */
+export const jobTitle = (source: string, database: string, iso: string): string =>
+  `${source} · ${database} · ${formatTime(iso)}`;

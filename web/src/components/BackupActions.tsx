@@ -6,6 +6,7 @@ import { api, errorMessage } from '../api.ts';
 import { RestoreDialog } from './RestoreDialog.tsx';
 import { useToast } from './Toasts.tsx';
 import { useCan } from '../permissions.tsx';
+import { awaitingVerification, useVerifyWatches, watchVerification } from '../queries.ts';
 
 /** Downloading a backup: the API hands out a short-lived presigned URL, which the browser then follows. */
 export function useDownload(backupId: string) {
@@ -19,19 +20,28 @@ export function useDownload(backupId: string) {
   });
 }
 
-/** What a person can do with a backup: download, verify, restore and trash a succeeded one; cancel a running one. */
+/**
+ * What a person can do with a backup: download, verify, restore and trash a succeeded one; cancel a running one. A
+ * verification started here is followed (the views of the backup poll) until its outcome is recorded.
+ */
 export function BackupActions({ backup }: { backup: Backup }) {
   const can = useCan();
   const toast = useToast();
   const queries = useQueryClient();
+  const watches = useVerifyWatches();
   const [restoring, setRestoring] = useState(false);
   const refresh = () => queries.invalidateQueries({ queryKey: ['backups'] });
   const download = useDownload(backup.id);
   const verify = useMutation({
     mutationFn: () => api.post(`/v1/backups/${backup.id}/verify`),
-    onSuccess: () => toast.info('Verification started: the checksum badge updates when it ends'),
+    onSuccess: () => {
+      watchVerification(backup);
+      toast.info('Verification started: the checksum badge updates when it ends');
+      void refresh();
+    },
     onError: (error) => toast.error(`Could not verify: ${errorMessage(error)}`),
   });
+  const verifying = awaitingVerification(backup, watches);
   const trash = useMutation({
     mutationFn: () => api.post(`/v1/backups/${backup.id}/trash`),
     onSuccess: () => {
@@ -64,8 +74,8 @@ export function BackupActions({ backup }: { backup: Backup }) {
         </button>
       ) : null}
       {can('verifyBackup') ? (
-        <button type="button" className="btn" onClick={() => verify.mutate()} disabled={verify.isPending}>
-          Verify
+        <button type="button" className="btn" onClick={() => verify.mutate()} disabled={verify.isPending || verifying}>
+          {verifying ? 'Verifying…' : 'Verify'}
         </button>
       ) : null}
       {can('createRestore') ? (

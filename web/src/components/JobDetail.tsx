@@ -1,12 +1,14 @@
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { LogView } from './LogView.tsx';
 
 /**
- * The page of one backup or restore: a way back to its list, its title and actions, its error (when it failed) and
- * other notices, its record as label/value rows, any further sections (`children`) and the runner's live log.
+ * The page of one backup or restore: a way back to its list, its kind and title (also the browser tab's: "source ·
+ * database · time" tells tabs apart where ids do not), its actions, its error (when it failed) and other notices,
+ * its record as label/value rows, any further sections (`children`) and the runner's live log.
  */
 export function JobDetail({
+  kind,
   back,
   title,
   actions,
@@ -17,6 +19,7 @@ export function JobDetail({
   logPath,
   finishedAt,
 }: {
+  kind: 'Backup' | 'Restore';
   back: { readonly to: string; readonly label: string };
   title: string;
   actions?: ReactNode;
@@ -27,6 +30,12 @@ export function JobDetail({
   logPath: string;
   finishedAt: string | undefined;
 }) {
+  useEffect(() => {
+    document.title = `${title} — ${kind} — Keepsake`;
+    return () => {
+      document.title = 'Keepsake';
+    };
+  }, [title, kind]);
   return (
     <section className="flex flex-col gap-4">
       <p>
@@ -34,8 +43,11 @@ export function JobDetail({
           ← {back.label}
         </Link>
       </p>
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <h1 className="text-2xl font-semibold">{title}</h1>
+      <div className="flex flex-wrap items-end justify-between gap-2">
+        <div className="min-w-0">
+          <p className="text-sm font-medium text-slate-600 dark:text-slate-300">{kind}</p>
+          <h1 className="text-2xl font-semibold break-words">{title}</h1>
+        </div>
         {actions}
       </div>
       {error ? (

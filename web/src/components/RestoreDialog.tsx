@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
+import { useNavigate } from 'react-router';
 import type { DatabaseInspection } from '../../../types/apiDataSources.ts';
 import type { Backup } from '../../../types/backup.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
@@ -151,7 +152,8 @@ function TargetPreview({
 /**
  * Restore a backup: into a new database by default (the safe choice), or over the source's database. Before the
  * confirmation the dialog shows what the target holds (looked up as the name is typed); the name must be typed
- * again whenever something could be overwritten, including when the lookup failed.
+ * again whenever something could be overwritten, including when the lookup failed. Once started, the restore's
+ * own page opens, where its progress and live log are followed.
  */
 export function RestoreDialog({
   backup,
@@ -163,6 +165,7 @@ export function RestoreDialog({
   onOpenChange: (open: boolean) => void;
 }) {
   const toast = useToast();
+  const navigate = useNavigate();
   const sources = useDataSources({ enabled: open });
   const [targetSourceId, setTargetSourceId] = useState(backup.sourceId);
   const [intoNew, setIntoNew] = useState(true);
@@ -177,8 +180,9 @@ export function RestoreDialog({
   const restore = useMutation({
     mutationFn: () => api.post<CreateRestoreResponse>('/v1/restores', restoreBody(backup.id, targetSourceId, choice)),
     onSuccess: ({ restoreId }) => {
-      toast.info(`Restore ${restoreId} into ${target?.name ?? targetSourceId}/${database} started`);
+      toast.info(`Restore into ${target?.name ?? targetSourceId}/${database} started`);
       onOpenChange(false);
+      void navigate(`/restores/${encodeURIComponent(restoreId)}`);
     },
     onError: (error) => toast.error(`Could not start the restore: ${errorMessage(error)}`),
   });

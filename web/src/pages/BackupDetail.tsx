@@ -1,30 +1,47 @@
 import { useQuery } from '@tanstack/react-query';
-import { useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import type { Backup } from '../../../types/backup.ts';
 import { api } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
+import { ChecksumBadge } from '../components/BackupTable.tsx';
 import { BackupTrigger } from '../components/BackupTrigger.tsx';
 import { JobDetail } from '../components/JobDetail.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
-import { formatBytes, formatDuration, formatTime } from '../format.ts';
+import { formatBytes, formatDuration, formatTime, jobTitle } from '../format.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
-import { pollWhileActive } from '../queries.ts';
+import { pollBackups, useDataSources, useVerifyWatches } from '../queries.ts';
 
-/** One backup: its record and the runner's live log, both followed every 2 s while it runs. */
+/**
+ * One backup, titled by its source, database and time: its record and the runner's live log, both followed every
+ * 2 s while it runs, and the record while a verification started from this tab has not reported.
+ */
 export function BackupDetail() {
   const { id = '' } = useParams();
+  const sources = useDataSources();
+  const watches = useVerifyWatches();
   const backup = useQuery({
     queryKey: ['backups', id],
     queryFn: () => api.get<Backup>(`/v1/backups/${encodeURIComponent(id)}`),
-    refetchInterval: (query) => pollWhileActive(query.state.data && [query.state.data]),
+    refetchInterval: (query) => pollBackups(query.state.data && [query.state.data], watches),
   });
   if (backup.isPending) return <p role="status">Loading the backup…</p>;
   if (backup.isError) {
     return <LoadFailed what={`backup ${id}`} error={backup.error} />;
   }
   const b = backup.data;
+  const sourceName = sources.data?.items.find((s) => s.id === b.sourceId)?.name ?? b.sourceId;
   const rows: [string, React.ReactNode][] = [
     ['Status', <StatusBadge key="s" status={b.status} />],
+    [
+      'Source',
+      <Link
+        key="src"
+        className="text-sky-700 underline dark:text-sky-400"
+        to={`/backups?sourceId=${encodeURIComponent(b.sourceId)}`}
+      >
+        {sourceName}
+      </Link>,
+    ],
     ['Database', b.database],
     ['Trigger', <BackupTrigger key="t" backup={b} />],
     ['Created', formatTime(b.createdAt)],
@@ -41,9 +58,16 @@ export function BackupDetail() {
     ],
     [
       'Verification',
-      b.verification
-        ? `${b.verification.status} at ${formatTime(b.verification.at)}${b.verification.reason ? `: ${b.verification.reason}` : ''}`
-        : 'not verified yet',
+      b.status === 'succeeded' ? (
+        <span key="v" className="flex flex-wrap items-center gap-2">
+          <ChecksumBadge backup={b} />
+          {b.verification
+            ? `last at ${formatTime(b.verification.at)}${b.verification.reason ? `: ${b.verification.reason}` : ''}`
+            : null}
+        </span>
+      ) : (
+        '—'
+      ),
     ],
     ['Server', b.serverVersion ?? '—'],
     [
@@ -63,8 +87,9 @@ export function BackupDetail() {
   ];
   return (
     <JobDetail
+      kind="Backup"
       back={{ to: '/backups', label: 'Backups' }}
-      title={`Backup ${b.id}`}
+      title={jobTitle(sourceName, b.database, b.createdAt)}
       actions={<BackupActions backup={b} />}
       error={b.error}
       rows={rows}

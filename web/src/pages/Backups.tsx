@@ -6,7 +6,7 @@ import { api } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
 import { BackupTable } from '../components/BackupTable.tsx';
 import { Field } from '../components/Field.tsx';
-import { pollWhileActive, useDataSources } from '../queries.ts';
+import { pollBackups, useDataSources, useVerifyWatches } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 import { SourceOptions } from '../components/SourceOptions.tsx';
 
@@ -21,6 +21,7 @@ export function Backups() {
     from: params.get('from') ?? '',
   };
   const sources = useDataSources();
+  const watches = useVerifyWatches();
   const backups = useInfiniteQuery({
     queryKey: ['backups', filter],
     initialPageParam: '',
@@ -33,8 +34,12 @@ export function Backups() {
       return api.get<Page<Backup>>(`/v1/backups?${query}`);
     },
     getNextPageParam: (last) => last.nextCursor,
-    // Follows running backups without a reload.
-    refetchInterval: (query) => pollWhileActive(query.state.data?.pages.flatMap((p) => p.items)),
+    // Follows running backups and verifications without a reload.
+    refetchInterval: (query) =>
+      pollBackups(
+        query.state.data?.pages.flatMap((p) => p.items),
+        watches,
+      ),
   });
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params);

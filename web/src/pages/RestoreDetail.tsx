@@ -4,12 +4,16 @@ import type { ListedRestore, Restore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
 import { JobDetail } from '../components/JobDetail.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
-import { formatDuration, formatTime } from '../format.ts';
+import { formatDuration, formatTime, jobTitle } from '../format.ts';
 import { pollWhileActive, useDataSources } from '../queries.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
+import { RestoreProgress } from '../components/RestoreProgress.tsx';
 import { SafetyBackupPanel } from '../components/SafetyBackupPanel.tsx';
 
-/** One restore: its record and the runner's live log, both followed every 2 s while it is queued or running. */
+/**
+ * One restore, titled by its target source, database and time: its record, its progress while it runs and the
+ * runner's live log, followed every 2 s while it is queued or running.
+ */
 export function RestoreDetail() {
   const { id = '' } = useParams();
   const sources = useDataSources();
@@ -23,6 +27,7 @@ export function RestoreDetail() {
     return <LoadFailed what={`restore ${id}`} error={restore.error} />;
   }
   const r = restore.data;
+  const logPath = `/v1/restores/${encodeURIComponent(r.id)}/logs`;
   const nameOf = (sourceId: string) => sources.data?.items.find((s) => s.id === sourceId)?.name ?? sourceId;
   const rows: [string, React.ReactNode][] = [
     ['Status', <StatusBadge key="s" status={r.status} />],
@@ -43,14 +48,16 @@ export function RestoreDetail() {
   ];
   return (
     <JobDetail
+      kind="Restore"
       back={{ to: '/restores', label: 'Restores' }}
-      title={`Restore ${r.id}`}
+      title={jobTitle(nameOf(r.targetSourceId), r.targetDatabase, r.createdAt)}
       error={r.error}
       notices={<RollbackNotices restore={r} />}
       rows={rows}
-      logPath={`/v1/restores/${encodeURIComponent(r.id)}/logs`}
+      logPath={logPath}
       finishedAt={r.finishedAt}
     >
+      {r.status === 'queued' || r.status === 'running' ? <RestoreProgress restore={r} logPath={logPath} /> : null}
       <SafetyBackupPanel restore={r} nameOf={nameOf} />
     </JobDetail>
   );

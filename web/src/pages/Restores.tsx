@@ -8,6 +8,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration, formatTime, shortId } from '../format.ts';
 import { pollWhileActive, useDataSources } from '../queries.ts';
 import { restoreTags, type RestoreTag } from '../rollback.ts';
+import { CardLabel, CARD_CELL, CARD_ROW, CARD_THEAD } from '../components/CardTable.tsx';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 import { SourceOptions } from '../components/SourceOptions.tsx';
 
@@ -15,7 +16,8 @@ const PAGE_SIZE = 25;
 
 /**
  * Restore history, newest first, optionally into one target source (the one filter `GET /v1/restores` takes,
- * kept in the URL). Followed every 2 s while any listed restore is queued or running.
+ * kept in the URL). Followed every 2 s while any listed restore is queued or running. Rows stack as labelled cards
+ * below the md breakpoint.
  */
 export function Restores() {
   const [params, setParams] = useSearchParams();
@@ -62,9 +64,9 @@ export function Restores() {
         </div>
       ) : (
         <>
-          <div className="card overflow-x-auto">
+          <div className="card md:overflow-x-auto">
             <table className="table">
-              <thead>
+              <thead className={CARD_THEAD}>
                 <tr>
                   <th>Requested</th>
                   <th>Backup</th>
@@ -77,16 +79,17 @@ export function Restores() {
               </thead>
               <tbody>
                 {items.map((r) => (
-                  <tr key={r.id}>
-                    <td>
+                  <tr key={r.id} className={CARD_ROW}>
+                    <td className={CARD_CELL}>
                       <Link className="text-sky-700 underline dark:text-sky-400" to={`/restores/${r.id}`}>
                         {formatTime(r.createdAt)}
                       </Link>
-                      <span className="block text-xs text-slate-500" title={r.requestedBy}>
+                      <span className="block text-xs break-all text-slate-500" title={r.requestedBy}>
                         {r.requestedByName ?? r.requestedBy}
                       </span>
                     </td>
-                    <td>
+                    <td className={CARD_CELL}>
+                      <CardLabel>Backup</CardLabel>
                       <Link
                         className="text-sky-700 underline dark:text-sky-400"
                         to={`/backups/${r.backupId}`}
@@ -96,28 +99,35 @@ export function Restores() {
                       </Link>
                       <code className="block text-xs text-slate-500">{shortId(r.backupId)}</code>
                     </td>
-                    <td>
+                    <td className={CARD_CELL}>
+                      <CardLabel>Target</CardLabel>
                       {nameOf(r.targetSourceId)}
-                      <span className="block text-xs text-slate-500">{r.targetDatabase}</span>
+                      <span className="block text-xs break-all text-slate-500">{r.targetDatabase}</span>
                     </td>
-                    <td>
+                    <td className={CARD_CELL}>
+                      <CardLabel>Status</CardLabel>
                       <StatusBadge status={r.status} />
                       <RestoreTagList restore={r} />
                       {r.error ? (
                         <span
-                          className="block max-w-xs truncate text-xs text-red-700 dark:text-red-400"
+                          className="block text-xs break-words text-red-700 md:max-w-xs md:truncate dark:text-red-400"
                           title={r.error}
                         >
                           {r.error}
                         </span>
                       ) : null}
                     </td>
-                    <td className="tabular-nums">
+                    <td className={`${CARD_CELL} tabular-nums`}>
+                      <CardLabel>Started / finished</CardLabel>
                       {formatTime(r.startedAt)}
                       <span className="block text-xs text-slate-500">{formatTime(r.finishedAt)}</span>
                     </td>
-                    <td className="text-right tabular-nums">{formatDuration(r.durationMs)}</td>
-                    <td>
+                    <td className={`${CARD_CELL} tabular-nums md:text-right`}>
+                      <CardLabel>Duration</CardLabel>
+                      {formatDuration(r.durationMs)}
+                    </td>
+                    <td className={CARD_CELL}>
+                      <CardLabel>Safety backup</CardLabel>
                       {r.safetyBackupId ? (
                         <Link
                           className="text-sky-700 underline dark:text-sky-400"
