@@ -1,9 +1,10 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link, useNavigate } from 'react-router';
 import type { ConnectionTestResult, TlsUsed } from '../../../types/apiDataSources.ts';
+import { CONNECTION_PROBLEM_TITLES } from '../../../types/connectionTest.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
 import type { Schedule } from '../../../types/schedule.ts';
 import type { StatsResponse } from '../../../types/stats.ts';
@@ -13,10 +14,12 @@ import { Modal } from '../components/Modal.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useToast } from '../components/Toasts.tsx';
 import {
+  changesConnection,
   editValues,
   fieldMessages,
   NEW_SOURCE_VALUES,
   sourceFormSchema,
+  testSettingsBody,
   updateBody,
   type SourceFormOutput,
   type SourceFormValues,
@@ -29,9 +32,57 @@ import { LoadFailed } from '../components/LoadFailed.tsx';
 import { CardLabel, CARD_CELL, CARD_ROW, CARD_THEAD } from '../components/CardTable.tsx';
 
 /**
+ * What a connection test found, as the dialog shows it: the server and how the session was protected, or the
+ * problem in plain words with the server's own message beneath; a failure offers to save the source disabled.
+ */
+function ConnectionTestPanel({
+  result,
+  onSaveDisabled,
+  saving,
+}: {
+  result: ConnectionTestResult;
+  onSaveDisabled: () => void;
+  saving: boolean;
+}) {
+  if (result.ok)
+    return (
+      <div
+        role="status"
+        className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm sm:col-span-2 dark:border-emerald-800 dark:bg-emerald-950/40"
+      >
+        <p className="font-medium text-emerald-800 dark:text-emerald-300">Connected to {result.serverVersion}</p>
+        <p>
+          TLS {describeTls(result)}, answered in {result.durationMs} ms
+        </p>
+      </div>
+    );
+  return (
+    <div
+      role="alert"
+      className="flex flex-col gap-2 rounded-md border border-red-300 bg-red-50 p-3 text-sm sm:col-span-2 dark:border-red-800 dark:bg-red-950/40"
+    >
+      <p className="font-medium text-red-800 dark:text-red-300">{CONNECTION_PROBLEM_TITLES[result.problem]}</p>
+      <p>{result.explanation}</p>
+      <div>
+        <p className="text-xs font-medium">The server said:</p>
+        <pre className="font-mono text-xs break-words whitespace-pre-wrap">{result.error}</pre>
+      </div>
+      <div className="flex flex-wrap items-center justify-end gap-2">
+        <span className="text-xs">Saved disabled, it takes no scheduled backups until you enable it.</span>
+        <button type="button" className="btn" onClick={onSaveDisabled} disabled={saving}>
+          Save anyway, disabled
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/**
  * The form that adds a source, or edits `source`: the API's own schema checks every field before anything is sent,
- * and the API's per-field answer maps back onto the fields. On edit only the changed fields are sent, and the
- * password only when a new one is typed.
+ * and the API's per-field answer maps back onto the fields. "Test connection" tries the settings as typed (on edit
+ * with the stored password unless a new one is typed); saving tests first whenever the connection could change, and
+ * saves only if it works, or disabled when the person chooses so after a failed test. On edit only the changed
+ * fields are sent, and the password only when a new one is typed.
  */
 function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => void }) {
   const toast = useToast();
@@ -41,30 +92,78 @@ function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => voi
     defaultValues: source ? editValues(source) : NEW_SOURCE_VALUES,
   });
   const { errors, isSubmitting } = form.formState;
-  const submit = form.handleSubmit(async (values) => {
+  const [tested, setTested] = useState<{ result: ConnectionTestResult; values: SourceFormOutput } | undefined>();
+  const [testing, setTesting] = useState(false);
+  const [savingDisabled, setSavingDisabled] = useState(false);
+  // A result speaks for the values it was found with: any edit makes it stale, so it goes.
+  useEffect(() => {
+    const subscription = form.watch(() => setTested(undefined));
+    return () => subscription.unsubscribe();
+  }, [form]);
+
+  const showFieldErrors = (error: unknown) => {
+    if (error instanceof ApiError)
+      for (const [field, message] of fieldMessages(error.fields).onFields) form.setError(field, { message });
+  };
+  const runTest = async (values: SourceFormOutput): Promise<ConnectionTestResult | undefined> => {
+    setTesting(true);
+    try {
+      const result = await api.post<ConnectionTestResult>('/v1/data-sources/test', testSettingsBody(values, source));
+      setTested({ result, values });
+      return result;
+    } catch (error) {
+      showFieldErrors(error);
+      toast.error(`Could not test the connection: ${errorMessage(error)}`);
+      return undefined;
+    } finally {
+      setTesting(false);
+    }
+  };
+  const save = async (values: SourceFormOutput, disable: boolean) => {
     const what = source ? 'save' : 'add';
+    const disabled = disable ? ', disabled: enable it once the connection works' : '';
     try {
       if (source) {
-        const body = updateBody(source, values);
-        if (Object.keys(body).length === 0) {
-          toast.info('Nothing changed');
-          onDone();
-          return;
-        }
+        const body = { ...updateBody(source, values), ...(disable && source.enabled && { enabled: false }) };
         const saved = await api.patch<DataSource>(`/v1/data-sources/${source.id}`, body);
-        toast.success(`Data source "${saved.name}" saved`);
+        toast.success(`Data source "${saved.name}" saved${disabled}`);
       } else {
-        const created = await api.post<DataSource>('/v1/data-sources', values);
-        toast.success(`Data source "${created.name}" added`);
+        const created = await api.post<DataSource>('/v1/data-sources', {
+          ...values,
+          ...(disable && { enabled: false }),
+        });
+        toast.success(`Data source "${created.name}" added${disabled}`);
       }
       await queries.invalidateQueries({ queryKey: ['data-sources'] });
       onDone();
     } catch (error) {
-      if (error instanceof ApiError)
-        for (const [field, message] of fieldMessages(error.fields).onFields) form.setError(field, { message });
+      showFieldErrors(error);
       toast.error(`Could not ${what} the data source: ${errorMessage(error)}`);
     }
+  };
+  const submit = form.handleSubmit(async (values) => {
+    const changes = source ? updateBody(source, values) : undefined;
+    if (changes && Object.keys(changes).length === 0) {
+      toast.info('Nothing changed');
+      onDone();
+      return;
+    }
+    if (!changes || changesConnection(changes)) {
+      const result = await runTest(values);
+      // Not saved: the panel says why and offers to save disabled, or the toast says why the test could not run.
+      if (!result?.ok) return;
+    }
+    await save(values, false);
   });
+  const test = form.handleSubmit(async (values) => void (await runTest(values)));
+  const saveDisabled = async () => {
+    if (!tested) return;
+    setSavingDisabled(true);
+    await save(tested.values, true);
+    setSavingDisabled(false);
+  };
+  const busy = isSubmitting || testing || savingDisabled;
+  const saveLabel = testing && isSubmitting ? 'Testing the connection…' : isSubmitting ? 'Saving…' : undefined;
   return (
     <form onSubmit={submit} noValidate className="grid gap-3 sm:grid-cols-2">
       <Field label="Name" error={errors.name?.message}>
@@ -110,12 +209,18 @@ function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => voi
           <option value="disabled">disabled</option>
         </select>
       </Field>
-      <div className="flex justify-end gap-2 sm:col-span-2">
+      {tested ? (
+        <ConnectionTestPanel result={tested.result} onSaveDisabled={() => void saveDisabled()} saving={busy} />
+      ) : null}
+      <div className="flex flex-wrap justify-end gap-2 sm:col-span-2">
         <button type="button" className="btn" onClick={onDone}>
           Cancel
         </button>
-        <button type="submit" className="btn btn-primary" disabled={isSubmitting}>
-          {source ? (isSubmitting ? 'Saving…' : 'Save changes') : isSubmitting ? 'Adding…' : 'Add data source'}
+        <button type="button" className="btn" onClick={() => void test()} disabled={busy}>
+          {testing && !isSubmitting ? 'Testing…' : 'Test connection'}
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {saveLabel ?? (source ? 'Save changes' : 'Add data source')}
         </button>
       </div>
     </form>
@@ -139,7 +244,9 @@ function SourceActions({ source }: { source: DataSource }) {
         ? toast.success(
             `Connection to "${source.name}" OK: ${result.serverVersion} in ${result.durationMs} ms, TLS ${describeTls(result)}`,
           )
-        : toast.error(`Connection to "${source.name}" failed: ${result.error}`),
+        : toast.error(
+            `Connection to "${source.name}" failed: ${CONNECTION_PROBLEM_TITLES[result.problem]}. ${result.explanation} The server said: ${result.error}`,
+          ),
     onError: (error) => toast.error(`Connection test failed: ${errorMessage(error)}`),
   });
   const backUp = useMutation({
