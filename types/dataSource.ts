@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EngineSchema } from './engines.ts';
+import { ENGINES, EngineSchema } from './engines.ts';
 
 export { EngineSchema, type Engine } from './engines.ts';
 
@@ -64,8 +64,14 @@ export const TlsSchema = z
   .strict();
 export type Tls = z.infer<typeof TlsSchema>;
 
-/** How to reach one database: everything but the password, which lives in a secret store. */
-export const ConnectionSchema = z.object({
+/** A PostgreSQL schema name, as given to `pg_dump --schema` (matched exactly: the runner quotes it). */
+export const SchemaNameSchema = z
+  .string()
+  .min(1, 'schema names must not be empty')
+  .max(63, 'schema names are at most 63 characters')
+  .refine((s) => !/[\0\n\r]/.test(s), 'schema names must not contain NUL or line breaks');
+
+const ConnectionFields = {
   engine: EngineSchema,
   host: HostSchema,
   port: PortSchema.default(3306),
@@ -74,7 +80,48 @@ export const ConnectionSchema = z.object({
   // Records stored before sources had a TLS setting connected as `preferred`, and still do; new ones get theirs
   // from CreateDataSourceSchema.
   tls: TlsSchema.default({ mode: 'preferred' }),
-});
+  /** PostgreSQL only: back up just these schemas (each one must exist); absent, the whole database. */
+  schemas: z
+    .array(SchemaNameSchema)
+    .min(1, 'schemas must name at least one schema, or be left out to back up every schema')
+    .max(100, 'schemas can name at most 100 schemas')
+    .refine((list) => new Set(list).size === list.length, 'schemas must not name a schema twice')
+    .optional(),
+};
+
+/**
+ * What each engine allows (types/engines.ts): its TLS modes, a schema filter, its database name length, each issue
+ * under its field. A refinement to add where a connection is complete: stored sources (DataSourceSchema) and jobs
+ * check it; it is not on ConnectionSchema itself, which zod 4 could then no longer `.extend` with a changed field.
+ */
+export function checkEngineFields(
+  connection: { engine: z.infer<typeof EngineSchema>; database: string; tls: { mode: string }; schemas?: string[] },
+  ctx: z.RefinementCtx,
+): void {
+  const engine = ENGINES[connection.engine];
+  const modes = engine.tlsModes as Record<string, string | undefined>;
+  if (modes[connection.tls.mode] === undefined) {
+    const allowed = Object.entries(engine.tlsModes)
+      .map(([mode, name]) => (mode === name ? mode : `${mode} (${name})`))
+      .join(', ');
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tls', 'mode'],
+      message: `${engine.label} sources use tls.mode ${allowed}; ${connection.tls.mode} is not one of them`,
+    });
+  }
+  if (connection.schemas !== undefined && !engine.schemaFilter)
+    ctx.addIssue({ code: 'custom', path: ['schemas'], message: `${engine.label} sources have no schema filter` });
+  if (new TextEncoder().encode(connection.database).length > engine.maxDatabaseNameBytes)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['database'],
+      message: `${engine.label} database names are at most ${engine.maxDatabaseNameBytes} bytes in UTF-8`,
+    });
+}
+
+/** How to reach one database: everything but the password, which lives in a secret store. */
+export const ConnectionSchema = z.object(ConnectionFields);
 export type Connection = z.infer<typeof ConnectionSchema>;
 
 export const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'id must be 1-64 letters, digits, _ or -');
@@ -86,12 +133,18 @@ export const DataSourceSchema = ConnectionSchema.extend({
   enabled: z.boolean(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-}).strict();
+})
+  .strict()
+  .superRefine(checkEngineFields);
 export type DataSource = z.infer<typeof DataSourceSchema>;
 
 const PasswordSchema = z.string().min(1, 'password is required').max(4096, 'password must be at most 4096 characters');
 
-/** Body of "create data source": the one place a password comes in. */
+/**
+ * Body of "create data source": the one place a password comes in. Left plain (no refinements) so that the API and
+ * the console can extend it; the engine's rules (`checkEngineFields`) hold when the source is stored
+ * (DataSourceSchema). Its port defaults to 3306: a PostgreSQL body gives its port (`ENGINES[engine].defaultPort`).
+ */
 export const CreateDataSourceSchema = ConnectionSchema.extend({
   tls: TlsSchema.default({ mode: 'required' }),
   name: DataSourceSchema.shape.name,
@@ -113,6 +166,7 @@ export const UpdateDataSourceSchema = z
     database: DatabaseNameSchema,
     username: UsernameSchema,
     tls: TlsSchema,
+    schemas: ConnectionFields.schemas.unwrap(),
     name: DataSourceSchema.shape.name,
     password: PasswordSchema,
     enabled: z.boolean(),

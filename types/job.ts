@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ConnectionSchema, DatabaseNameSchema, IdSchema, TlsSchema } from './dataSource.ts';
+import { ConnectionSchema, DatabaseNameSchema, IdSchema, TlsSchema, checkEngineFields } from './dataSource.ts';
 import { S3ETagSchema, S3VersionIdSchema, Sha256Schema } from './backup.ts';
 import { DUMP_FORMATS, ENGINES, KNOWN_EXTENSIONS, formatOfKey, type Engine } from './engines.ts';
 
@@ -85,7 +85,9 @@ export const JobTlsSchema = TlsSchema.extend({ caBundle: CaBundleRefSchema.optio
 export type JobTls = z.infer<typeof JobTlsSchema>;
 
 /** The connection in a job: a data source's connection, except that its CA may be a reference (see JobTlsSchema). */
-export const JobConnectionSchema = ConnectionSchema.extend({ tls: JobTlsSchema.default({ mode: 'preferred' }) });
+export const JobConnectionSchema = ConnectionSchema.extend({
+  tls: JobTlsSchema.default({ mode: 'preferred' }),
+}).superRefine(checkEngineFields);
 export type JobConnection = z.infer<typeof JobConnectionSchema>;
 
 const DatabaseAccessSchema = z.object({

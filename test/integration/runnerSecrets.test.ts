@@ -1,5 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../containers/backup/src/backup.ts';
 import { runRestore } from '../../containers/backup/src/restore.ts';
@@ -13,64 +12,12 @@ import {
   runRunnerProcess,
   sha256,
 } from '../support/runner.ts';
+import { expectNoPassword, spy, type ChildView } from '../support/childProcesses.ts';
 import { connectionTo, mariadb, s3Location } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
 
 const SOURCE = 'secrets_src';
 const RESTORED = 'secrets_restored';
-
-/** What a child process exposed while it ran: its argv, its environment and its option file. */
-interface ChildView {
-  readonly tool: string;
-  readonly argv: string[];
-  readonly environ: Buffer;
-  readonly defaultsFile?: string;
-  readonly defaultsFileMode?: number;
-  readonly defaultsFileText?: string;
-}
-
-/**
- * A child's /proc/<pid>/{cmdline,environ}. Both read empty while the process is inside an exec (stdbuf execs the dump
- * tool moments after spawn returns), and an empty read would prove nothing: retry until both have content.
- */
-function readProcess(pid: number): { argv: string[]; environ: Buffer } {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let attempt = 0; ; attempt++) {
-    const argv = readFileSync(`/proc/${pid}/cmdline`)
-      .toString('utf8')
-      .split('\0')
-      .filter((a) => a !== '');
-    const environ = readFileSync(`/proc/${pid}/environ`);
-    if ((argv.length > 0 && environ.length > 0) || attempt === 500) return { argv, environ };
-    Atomics.wait(pause, 0, 0, 1);
-  }
-}
-
-/** Reads a child's argv, environment and option file the moment the runner reports it, while the job still runs. */
-function spy(views: ChildView[]): (child: ChildProcess, tool: string) => void {
-  return (child, tool) => {
-    const { argv, environ } = readProcess(child.pid!);
-    const defaultsFile = argv.find((a) => a.startsWith('--defaults-file='))?.slice('--defaults-file='.length);
-    views.push({
-      tool,
-      argv,
-      environ,
-      ...(defaultsFile !== undefined && {
-        defaultsFile,
-        defaultsFileMode: statSync(defaultsFile).mode & 0o777,
-        defaultsFileText: readFileSync(defaultsFile, 'utf8'),
-      }),
-    });
-  };
-}
-
-function expectNoPassword(view: ChildView, password: string): void {
-  expect(view.environ.length, `${view.tool} environment was read`).toBeGreaterThan(0);
-  expect(view.argv.join(' '), `${view.tool} argv`).not.toContain(password);
-  expect(view.environ.includes(Buffer.from(password, 'utf8')), `${view.tool} environment holds the password`).toBe(
-    false,
-  );
-}
 
 /**
  * A database client's first argument is the option file, which holds the password instead (mode 0600). The dump
@@ -79,8 +26,8 @@ function expectNoPassword(view: ChildView, password: string): void {
 function expectOptionFile(view: ChildView): void {
   const at = view.argv.findIndex((a) => a.startsWith('--defaults-file='));
   expect(view.argv[at - 1]).toMatch(/\/(mysqldump|mariadb-dump|mysql|mariadb)$/);
-  expect(view.defaultsFileMode).toBe(0o600);
-  expect(view.defaultsFileText).toContain('password=');
+  expect(view.credentialFileMode).toBe(0o600);
+  expect(view.credentialFileText).toContain('password=');
 }
 
 function lastJsonLine(text: string): Record<string, unknown> {
@@ -128,7 +75,7 @@ describe('the database password stays out of argv, child environments and output
     for (const view of [dump!, client!]) {
       expectOptionFile(view);
       // The option file exists only while the job runs.
-      expect(existsSync(view.defaultsFile!)).toBe(false);
+      expect(existsSync(view.credentialFile!)).toBe(false);
     }
   });
 

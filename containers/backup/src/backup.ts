@@ -77,7 +77,7 @@ async function runBackupJob(job: BackupJob, ctx: JobContext, maySkip: boolean): 
     // or a dump that ends meanwhile is lost (Node resumes, and so discards, an exited child's unread stdout).
     const compressor = await createCompressor(job, ctx);
     owner.signal.addEventListener('abort', () => compressor.stream.destroy());
-    const watch = await engine.reader.watch('backup', ctx);
+    const watch = await engine.reader.watch('backup', ctx, session.childEnv);
     owner.signal.addEventListener('abort', () => watch.stage.destroy());
     const tool = session.dumpTool;
     const [command, args] = session.dumpCommand(database);

@@ -50,13 +50,13 @@ export function describeExit(tool: string, status: ExitStatus): string {
 export async function run(
   bin: string,
   args: readonly string[],
-  opts: { timeoutMs: number; input?: string; secrets?: readonly string[] },
+  opts: { timeoutMs: number; input?: string; secrets?: readonly string[]; env?: NodeJS.ProcessEnv },
 ): Promise<{ stdout: string }> {
   const child = spawn(bin, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
     timeout: opts.timeoutMs,
     killSignal: 'SIGKILL',
-    env: childEnv(undefined, opts.secrets),
+    env: opts.env ?? childEnv(undefined, opts.secrets),
   });
   let stdout = '';
   child.stdout.setEncoding('utf8');

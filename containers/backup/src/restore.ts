@@ -45,14 +45,14 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
 
   return engine.withSession(access, ctx, async (session) => {
     // Refuses a client that cannot restore safely before anything is read.
-    session.restoreCommand(target, { rewriteDefiners: job.rewriteDefiners, existed: false });
+    session.restoreCommand(target, { rewriteDefiners: job.rewriteDefiners });
     // A tag that disagrees refuses at once, without reading the whole object.
     if (tagged !== undefined && tagged !== job.expectedSha256) {
       throw new RunnerError(
         `refusing to restore: the object's checksum ${tagged} differs from the recorded ${job.expectedSha256}`,
       );
     }
-    const check = await checkObject(s3, job.s3, job, ctx);
+    const check = await checkObject(s3, job.s3, job, ctx, session.childEnv);
     if (check.problem) throw new RunnerError(`refusing to restore s3://${job.s3.bucket}/${job.key}: ${check.problem}`);
     const verified: ObjectPin = { ...check.pin, ...(job.versionId && { versionId: job.versionId }) };
     if (verified.versionId === undefined && verified.etag === undefined) {
@@ -100,13 +100,24 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
   }
 
   async function restoreStream(session: EngineSession, verified: ObjectPin): Promise<RestoreResult> {
-    const { existed } = await session.prepareTarget(target, {
+    const prepared = await session.prepareTarget(target, {
       replaceTarget: job.replaceTarget,
       ...(job.targetExisted !== undefined && { targetExisted: job.targetExisted }),
     });
-    const restorer = session.restoreCommand(target, { rewriteDefiners: job.rewriteDefiners, existed });
+    try {
+      const result = await applyStream(session, verified, prepared.database);
+      await prepared.commit();
+      return result;
+    } catch (error) {
+      await prepared.abandon().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async function applyStream(session: EngineSession, verified: ObjectPin, database: string): Promise<RestoreResult> {
+    const restorer = session.restoreCommand(database, { rewriteDefiners: job.rewriteDefiners });
     const { body } = await openObject(s3, job.s3, job.key, verified);
-    const watch = await reader.watch('restore', ctx);
+    const watch = await reader.watch('restore', ctx, session.childEnv);
     const [command, args] = restorer.command;
     const child = spawn(command, args, { stdio: ['pipe', 'ignore', 'pipe'], env: session.childEnv });
     ctx.onSpawn?.(child, restorer.tool);
@@ -130,7 +141,8 @@ export async function runRestore(job: RestoreJob, ctx: JobContext = {}): Promise
       const clientFailed = status.code !== 0 && status.signal === null;
       // When the client fails on a statement the pipe breaks too; the client's message (with its line) is the cause.
       if (clientFailed || (status.code !== 0 && !streamError)) {
-        throw new RunnerError(`restore into "${target}" failed: ${describeExit(restorer.tool, status)}`);
+        const why = restorer.describeFailure?.(status) ?? describeExit(restorer.tool, status);
+        throw new RunnerError(`restore into "${target}" failed: ${why}`);
       }
       if (streamError && isZlibError(streamError)) {
         throw new RunnerError(

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import type { BackupObjectRef, S3Location, VerifyJob, VerifyResult } from '../../../types/job.ts';
 import type { JobContext } from './context.ts';
 import { readerForKey } from './engines/index.ts';
+import { childEnv } from './passwordSource.ts';
 import { reportProgress } from './progress.ts';
 import { createS3Client, openObject, type ObjectPin } from './s3Store.ts';
 import { DigestTap } from './streamTaps.ts';
@@ -39,12 +40,13 @@ export async function checkObject(
   location: S3Location,
   object: BackupObjectRef,
   ctx: JobContext = {},
+  toolEnv: NodeJS.ProcessEnv = childEnv(undefined, [], ctx.env ?? process.env),
 ): Promise<ObjectCheck> {
   const { expectedSha256 } = object;
   const reader = readerForKey(object.key);
   const { body, pin } = await openObject(s3, location, object.key, object);
   const digest = new DigestTap();
-  const watch = await reader.watch('check', ctx);
+  const watch = await reader.watch('check', ctx, toolEnv);
   const progress = reportProgress(ctx.onProgress, ctx.progressIntervalMs ?? 2000, () => ({
     phase: 'verifying',
     bytesRead: digest.bytes,

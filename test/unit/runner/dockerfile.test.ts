@@ -244,6 +244,37 @@ describe('containers/backup/Dockerfile', () => {
     expect(dockerfile.some((i) => i.keyword === 'ENV' && /^PATH=.*\/opt\/mysql/.test(i.args))).toBe(false);
   });
 
+  it("installs PostgreSQL 17's client for PostgreSQL sources from the PGDG repository, checked against its pinned key", () => {
+    // pg_dump refuses a server newer than itself: only the newest client dumps every supported server (9.6-17).
+    expect(argsOf(final).PG_CLIENT_MAJOR).toBe('17');
+    const keyStage = stageOf('pgdg-key');
+    expect(argsOf(keyStage).PGDG_KEY_FINGERPRINT).toBe('B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8');
+    const keyScript = scriptOf(keyStage);
+    expect(keyScript).toContain(
+      'curl -fsSL --retry 3 -o /tmp/pgdg.asc https://www.postgresql.org/media/keys/ACCC4CF8.asc',
+    );
+    expect(keyScript).toContain('grep -qx "fpr:::::::::${PGDG_KEY_FINGERPRINT}:"');
+    expect(keyScript.indexOf('fpr:::')).toBeLessThan(keyScript.indexOf('gpg --batch --dearmor'));
+    expect(copies.filter((c) => c.flags.includes('--from=pgdg-key'))).toEqual([
+      { flags: ['--from=pgdg-key'], sources: ['/usr/share/keyrings/pgdg.gpg'], dest: '/usr/share/keyrings/pgdg.gpg' },
+    ]);
+    const script = scriptOf(final);
+    // apt.postgresql.org publishes arm64 and amd64 for bookworm; apt checks its packages against that key only.
+    expect(script).toContain(
+      'echo "deb [signed-by=/usr/share/keyrings/pgdg.gpg] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main"',
+    );
+    expect(script).toContain('apt-get install -y --no-install-recommends "postgresql-client-${PG_CLIENT_MAJOR}"');
+    expect(envOf(final).KEEPSAKE_PG_CLIENT_DIR).toBe('/usr/lib/postgresql/${PG_CLIENT_MAJOR}/bin');
+    // Each tool runs in the build and is the pinned major version.
+    expect(script).toContain(
+      'for tool in pg_dump pg_restore psql; do "$KEEPSAKE_PG_CLIENT_DIR/$tool" --version | grep -q " ${PG_CLIENT_MAJOR}\\."; done',
+    );
+    expect(readFileSync(join(CONTEXT, 'src/engines/postgresql/tools.ts'), 'utf8')).toContain(
+      'env.KEEPSAKE_PG_CLIENT_DIR',
+    );
+    expect(readFileSync(BUNDLE, 'utf8')).toContain('KEEPSAKE_PG_CLIENT_DIR');
+  });
+
   it('names the MySQL client directory with the variable the runner reads it from', () => {
     expect(readFileSync(join(CONTEXT, 'src/engines/mysql/tools.ts'), 'utf8')).toContain(
       'env.KEEPSAKE_MYSQL_CLIENT_DIR',
@@ -271,7 +302,11 @@ describe('containers/backup/Dockerfile', () => {
   it('writes nothing outside /tmp at run time, so it runs on a read-only root', () => {
     expect(dockerfile.filter((i) => i.keyword === 'VOLUME').map((i) => i.args)).toEqual(['["/tmp"]']);
     // Nothing moves the runner's scratch directory (os.tmpdir()) off the volume.
-    expect(Object.keys(envOf(final)).sort()).toEqual(['KEEPSAKE_MYSQL_CLIENT_DIR', 'NODE_ENV']);
+    expect(Object.keys(envOf(final)).sort()).toEqual([
+      'KEEPSAKE_MYSQL_CLIENT_DIR',
+      'KEEPSAKE_PG_CLIENT_DIR',
+      'NODE_ENV',
+    ]);
     expect(text).not.toMatch(/TMPDIR/);
     // node itself is the entrypoint: no wrapper script that could write before the runner starts.
     expect(JSON.parse(dockerfile.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]')).toEqual([
@@ -287,12 +322,19 @@ describe('containers/backup/Dockerfile', () => {
         readFileSync(join(CONTEXT, 'src', f), 'utf8'),
       ),
     );
-    expect(writers.sort()).toEqual(['engines/mysql/tools.ts', 'privateDir.ts']);
+    expect(writers.sort()).toEqual(['engines/mysql/tools.ts', 'engines/postgresql/tools.ts', 'privateDir.ts']);
     expect(readFileSync(join(CONTEXT, 'src/privateDir.ts'), 'utf8')).toContain(
       "await mkdtemp(join(tmpdir(), 'keepsake-'))",
     );
-    for (const writer of writers.filter((f) => f.startsWith('engines/')))
-      expect(readFileSync(join(CONTEXT, 'src', writer), 'utf8')).toContain('withPrivateDir(');
+    // Each engine writes only into the private directory withPrivateDir gives it.
+    for (const writer of writers.filter((f) => f.startsWith('engines/'))) {
+      const folder = join(CONTEXT, 'src', posix.dirname(writer));
+      const code = readdirSync(folder).map((f) => readFileSync(join(folder, f), 'utf8'));
+      expect(
+        code.some((text) => text.includes('withPrivateDir(')),
+        writer,
+      ).toBe(true);
+    }
   });
 
   describe('the bundle', () => {

@@ -3,6 +3,7 @@ import type { Connection } from '../../../../types/dataSource.ts';
 import type { DumpFormat, Engine } from '../../../../types/engines.ts';
 import type { PasswordRef } from '../../../../types/job.ts';
 import type { JobContext } from '../context.ts';
+import type { ExitStatus } from '../processes.ts';
 
 /** What the runner learns from the server before a dump. */
 export interface ServerInfo {
@@ -33,7 +34,8 @@ export interface DumpWatch {
 /** A format's own reading of its dumps: needs client tools at most, never a connection. */
 export interface DumpFormatReader {
   readonly format: DumpFormat;
-  watch(purpose: WatchPurpose, ctx: JobContext): Promise<DumpWatch>;
+  /** `env` is the environment for any tool it starts: never one that holds the password. */
+  watch(purpose: WatchPurpose, ctx: JobContext, env: NodeJS.ProcessEnv): Promise<DumpWatch>;
 }
 
 /** How a restore makes its target ready; the answer says whether objects may be there already. */
@@ -44,6 +46,16 @@ export interface PrepareTarget {
   readonly replaceTarget: boolean;
 }
 
+/** Where a restore writes, and what makes that the target once it succeeded (or cleans up after a failure). */
+export interface PreparedTarget {
+  /** The database the client restores into: the target itself, or one that takes its place when done. */
+  readonly database: string;
+  /** After the client succeeded: makes `database` the target. */
+  commit(): Promise<void>;
+  /** After the client failed: removes what only this restore made, never the target. */
+  abandon(): Promise<void>;
+}
+
 /** The client that applies a dump read from its stdin to a database, and the stages the dump passes on its way. */
 export interface RestoreCommand {
   readonly command: readonly [string, readonly string[]];
@@ -51,6 +63,8 @@ export interface RestoreCommand {
   readonly tool: string;
   /** Stages between the uncompressed dump and the client's stdin (MySQL's DEFINER rewrite). */
   readonly stages: readonly Transform[];
+  /** The client's failure in its own words, naming the failing statement; default: its last lines. */
+  readonly describeFailure?: (status: ExitStatus) => string;
 }
 
 /** One job's connection to its server: the engine's client tools with the credentials written where only they read. */
@@ -66,13 +80,10 @@ export interface EngineSession {
   /** Whether `database` exists as the server decides it; throws when that cannot be told. */
   databaseExists(database: string): Promise<boolean>;
   dumpCommand(database: string): readonly [string, readonly string[]];
-  /**
-   * Makes `target` ready to be written: created when absent, dropped and created again for a rollback. Returns
-   * whether it existed (so the restore replaces what it holds rather than failing on it).
-   */
-  prepareTarget(target: string, how: PrepareTarget): Promise<{ existed: boolean }>;
+  /** Makes `target` ready to be written: created when absent, dropped and created again for a rollback. */
+  prepareTarget(target: string, how: PrepareTarget): Promise<PreparedTarget>;
   /** Throws, before anything is read, when this client cannot restore safely (MySQL's sandbox option missing). */
-  restoreCommand(target: string, options: { rewriteDefiners: boolean; existed: boolean }): RestoreCommand;
+  restoreCommand(database: string, options: { rewriteDefiners: boolean }): RestoreCommand;
   /** Base tables in `database`, as a dump of it counts them. */
   tableCount(database: string): Promise<number>;
   dropDatabase(database: string): Promise<void>;

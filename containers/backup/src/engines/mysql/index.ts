@@ -35,6 +35,7 @@ const IDENTIFIER = /^[A-Za-z0-9_]+$/;
 export const mysqlSqlReader: DumpFormatReader = {
   format: 'mysqlSql',
   watch(purpose): Promise<DumpWatch> {
+    // Reads the stream itself: starts no tool.
     const inspector = new DumpInspector(purpose === 'backup' ? PIPELINE_BUFFER_BYTES : undefined);
     return Promise.resolve({
       stage: inspector,
@@ -123,12 +124,12 @@ export function mysqlEngine(engine: MysqlEngine): RunnerEngine {
                 `cannot ${defaults ? 'replace' : 'create or reach'} database "${target}": ${messageOf(error)}`,
               );
             });
-            return { existed: how.targetExisted !== false };
+            return { database: target, commit: () => Promise.resolve(), abandon: () => Promise.resolve() };
           },
-          restoreCommand(target, options) {
+          restoreCommand(database, options) {
             const sandboxArg = sandboxOf(tools);
             return {
-              command: [tools.clientBin, [...conn.args, sandboxArg, `--database=${target}`]],
+              command: [tools.clientBin, [...conn.args, sandboxArg, `--database=${database}`]],
               tool: 'mysql',
               stages: options.rewriteDefiners ? [new DefinerRewrite()] : [],
             };
