@@ -11,6 +11,13 @@ import {
   type RunnerTaskDefinition,
 } from '../../scripts/local/fargateTask.ts';
 import { keepsakeTemplate } from '../../scripts/local/stack.ts';
+import {
+  hasPostgres,
+  recreateDatabase as recreatePgDatabase,
+  startTestPostgres,
+  type TestPostgres,
+} from '../support/postgres.ts';
+import { pgBackupJob } from '../support/postgresJobs.ts';
 import { backupJob, dropDatabases, keysUnder, recreateDatabase } from '../support/runner.ts';
 import { mariadb } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
@@ -18,6 +25,7 @@ import { rootSql } from '../support/sql.ts';
 const DB = 'fargate_sandbox';
 const PLATFORM = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
 const asRoot = process.getuid?.() === 0;
+const postgresInstalled = await hasPostgres();
 
 let task: RunnerTaskDefinition;
 let scratch: string;
@@ -128,4 +136,35 @@ describe('the runner runs as the Fargate task does (bubblewrap sandbox from the 
     },
     60_000,
   );
+
+  describe.runIf(postgresInstalled)('with a PostgreSQL source', () => {
+    let server: TestPostgres;
+    beforeAll(async () => {
+      server = await startTestPostgres();
+      await recreatePgDatabase(server, 'sandboxed');
+      await server.psql('CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2);', 'sandboxed');
+    });
+    afterAll(() => server?.stop());
+
+    it('backs up through the image entrypoint: pg_dump finds its pgpass under /tmp, as user 10001', async () => {
+      const job = pgBackupJob(server, 'sandboxed', { sourceId: 'fargate-pg' });
+      const sandbox = fargateSandbox({
+        task,
+        image: runnerImage(),
+        // The local client stands in for the image's PostgreSQL 17 one.
+        overrides: {
+          KEEPSAKE_JOB: JSON.stringify(job),
+          KEEPSAKE_DB_PASSWORD: server.password,
+          KEEPSAKE_PG_CLIENT_DIR: server.binDir,
+        },
+        platform: PLATFORM,
+      });
+      expect(sandbox.args.join(' ')).not.toContain(server.password);
+      const out = await run(sandbox);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout + out.stderr).not.toContain(server.password);
+      expect(JSON.parse(out.stdout)).toMatchObject({ ok: true, mode: 'backup', tables: 1 });
+      expect(await keysUnder('fargate-pg/')).toEqual([expect.stringMatching(/\.dump\.gz$/)]);
+    }, 60_000);
+  });
 });

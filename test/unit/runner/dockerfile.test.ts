@@ -264,7 +264,8 @@ describe('containers/backup/Dockerfile', () => {
       'echo "deb [signed-by=/usr/share/keyrings/pgdg.gpg] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main"',
     );
     expect(script).toContain('apt-get install -y --no-install-recommends "postgresql-client-${PG_CLIENT_MAJOR}"');
-    expect(envOf(final).KEEPSAKE_PG_CLIENT_DIR).toBe('/usr/lib/postgresql/${PG_CLIENT_MAJOR}/bin');
+    // Spelt out, not ${PG_CLIENT_MAJOR}: the local Fargate emulation reads ENV as written (scripts/local/fargateTask.ts).
+    expect(envOf(final).KEEPSAKE_PG_CLIENT_DIR).toBe(`/usr/lib/postgresql/${argsOf(final).PG_CLIENT_MAJOR}/bin`);
     // Each tool runs in the build and is the pinned major version.
     expect(script).toContain(
       'for tool in pg_dump pg_restore psql; do "$KEEPSAKE_PG_CLIENT_DIR/$tool" --version | grep -q " ${PG_CLIENT_MAJOR}\\."; done',
