@@ -31,8 +31,11 @@ export interface BackupRunnerProps {
 
 const RUNNER_DIR = fileURLToPath(new URL('../../containers/backup/', import.meta.url));
 
-/** Every backup key is `{sourceId}/{database}/{timestamp}.sql.gz`: grants on objects name this shape. */
-export const BACKUP_OBJECTS = '*/*/*.sql.gz';
+/**
+ * Every backup key is `{sourceId}/{database}/{timestamp}{extension}`, the extension its format's (`.sql.gz`,
+ * `.dump.gz`: all end in `.gz`, see types/engines.ts): grants on objects name this shape.
+ */
+export const BACKUP_OBJECTS = '*/*/*.gz';
 
 /** Records why a grant on BACKUP_OBJECTS in the backup bucket is as narrow as it can be. */
 export function acknowledgeBackupObjects(scope: Construct, bucket: s3.IBucket): void {
@@ -40,7 +43,7 @@ export function acknowledgeBackupObjects(scope: Construct, bucket: s3.IBucket): 
   Validations.of(scope).acknowledge({
     id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${BACKUP_OBJECTS}]`,
     reason:
-      'Backup objects only (key shape {sourceId}/{database}/{timestamp}.sql.gz in the dedicated backup bucket): keys are generated per backup, so no fixed ARN exists.',
+      'Backup objects only (key shape {sourceId}/{database}/{timestamp}.sql.gz or .dump.gz in the dedicated backup bucket): keys are generated per backup, so no fixed ARN exists.',
   });
 }
 
@@ -159,7 +162,7 @@ export class BackupRunner extends Construct {
         ],
       }),
     );
-    // Backup keys are `{sourceId}/{database}/{timestamp}.sql.gz`: the runner can touch nothing else in the bucket.
+    // Backup keys are `{sourceId}/{database}/{timestamp}.sql.gz` or `.dump.gz`: the runner can touch nothing else.
     // Restores and verifications read the version their backup recorded (s3:GetObjectVersion*), not the key's newest.
     const backupObjects = props.bucket.arnForObjects(BACKUP_OBJECTS);
     role.addToPrincipalPolicy(

@@ -113,7 +113,7 @@ describe('Keepsake stack', () => {
     const secret = statements.find((s) => actions(s).includes('secretsmanager:GetSecretValue'));
     expect(JSON.stringify(secret?.Resource)).toContain('secret:keepsake/data-source/*');
     const objects = statements.find((s) => actions(s).includes('s3:PutObject'));
-    expect(JSON.stringify(objects?.Resource)).toContain('/*/*/*.sql.gz');
+    expect(JSON.stringify(objects?.Resource)).toContain('/*/*/*.gz');
     for (const s of statements) {
       for (const action of actions(s)) expect(action).not.toContain('*');
       expect(s.Resource).not.toBe('*');

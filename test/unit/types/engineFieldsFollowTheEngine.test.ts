@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataSourceSchema, type DataSource } from '../../../types/dataSource.ts';
-import { ENGINES, formatOfKey } from '../../../types/engines.ts';
+import { DUMP_FORMATS, ENGINES, formatOfKey } from '../../../types/engines.ts';
 import { RunnerJobSchema, backupKey } from '../../../types/job.ts';
 import { describeZodError } from '../../../types/zodMessages.ts';
 
@@ -68,6 +68,8 @@ describe('backup keys carry their format', () => {
     expect(formatOfKey('a/b/c.dump.gz')).toBe('pgCustom');
     expect(formatOfKey('a/b/c.sql.gz')).toBe('mysqlSql');
     expect(formatOfKey('a/b/c.gz')).toBeUndefined();
+    // The runner's and the Lambdas' grants on backup objects name `*/*/*.gz` (infra/constructs/BackupRunner.ts).
+    for (const { extension } of Object.values(DUMP_FORMATS)) expect(extension).toMatch(/^\.[a-z]+\.gz$/);
   });
 
   it('refuses a restore or verify job whose key names no known format', () => {
