@@ -79,11 +79,11 @@ export async function startBackupApi(): Promise<BackupApi> {
 export async function seedSource(
   table: TableRef,
   id: string,
-  options: { enabled?: boolean; database?: string } = {},
+  options: { enabled?: boolean; database?: string; name?: string } = {},
 ): Promise<DataSourceRecord> {
   const record: DataSourceRecord = {
     id,
-    name: `Source ${id}`,
+    name: options.name ?? `Source ${id}`,
     engine: 'mariadb',
     host: 'db.internal',
     port: 3306,

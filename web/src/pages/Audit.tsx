@@ -3,57 +3,52 @@ import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { Page } from '../../../types/api.ts';
 import type { ListedAuditEvent } from '../../../types/apiAudit.ts';
-import { AuditTargetTypeSchema, type AuditEvent, type AuditTargetType } from '../../../types/audit.ts';
+import { AuditTargetTypeSchema, type AuditTargetType } from '../../../types/audit.ts';
 import { api } from '../api.ts';
+import { ENTITY_NOUNS, entityName, principalLabel, refOf, summaryText } from '../auditText.ts';
+import { CardLabel, CARD_CELL, CARD_ROW, CARD_THEAD } from '../components/CardTable.tsx';
 import { Field } from '../components/Field.tsx';
-import { formatAge, formatTime } from '../format.ts';
-import { emailInPrincipalFilter } from '../principalFilter.ts';
-import { useDataSources } from '../queries.ts';
+import { formatAge, formatTime, shortId } from '../format.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
 
 const PAGE_SIZE = 25;
 
 const LINK = 'text-sky-700 underline dark:text-sky-400';
 
-/** The entity an event is about, linked to its page where it has one. */
-function Target({ event, sourceName }: { event: AuditEvent; sourceName: (id: string) => string | undefined }) {
-  const id = <code className="block min-w-40 text-xs wrap-anywhere text-slate-500">{event.targetId}</code>;
-  switch (event.targetType) {
-    case 'backup':
-      return (
+/** Where an entity's page is; data sources and schedules are listed on their pages. */
+const PAGES: Record<AuditTargetType, (id: string) => string> = {
+  dataSource: () => '/data-sources',
+  schedule: () => '/schedules',
+  backup: (id) => `/backups/${id}`,
+  restore: (id) => `/restores/${id}`,
+};
+
+/**
+ * The entity an event is about, by name (see `entityName`), linked while it exists, its id cut short beneath; the
+ * whole id is in the title, so the record stays exact. A deleted one's name already carries its short id.
+ */
+function Target({ event }: { event: ListedAuditEvent }) {
+  const name = entityName(event.refs, event.targetType, event.targetId);
+  const exists = refOf(event.refs, event.targetType, event.targetId) !== undefined;
+  return (
+    <>
+      <span className="block text-xs text-slate-600 dark:text-slate-300">{ENTITY_NOUNS[event.targetType]}</span>
+      {exists ? (
         <>
-          <Link className={LINK} to={`/backups/${event.targetId}`}>
-            backup
+          <Link className={`${LINK} wrap-anywhere`} to={PAGES[event.targetType](event.targetId)}>
+            {name}
           </Link>
-          {id}
+          <code className="block text-xs text-slate-500" title={event.targetId}>
+            {shortId(event.targetId)}
+          </code>
         </>
-      );
-    case 'restore':
-      return (
-        <>
-          <Link className={LINK} to={`/restores/${event.targetId}`}>
-            restore
-          </Link>
-          {id}
-        </>
-      );
-    case 'schedule':
-      return (
-        <>
-          <Link className={LINK} to="/schedules">
-            schedule
-          </Link>
-          {id}
-        </>
-      );
-    case 'dataSource':
-      return (
-        <>
-          data source {sourceName(event.targetId) ?? ''}
-          {id}
-        </>
-      );
-  }
+      ) : (
+        <span className="wrap-anywhere" title={event.targetId}>
+          {name}
+        </span>
+      )}
+    </>
+  );
 }
 
 const TARGET_LABELS: Record<AuditTargetType, string> = {
@@ -63,8 +58,11 @@ const TARGET_LABELS: Record<AuditTargetType, string> = {
   restore: 'Restore',
 };
 
-/** The filters as the URL keeps them: days (local, as the table shows times) and the API's own names. */
-const FILTER_KEYS = ['from', 'to', 'principal', 'targetType', 'targetId'] as const;
+/**
+ * The filters as the URL keeps them: days (local, as the table shows times) and the API's own names. `principal` is
+ * exact, set by clicking a person; `principalContains` is what was typed.
+ */
+const FILTER_KEYS = ['from', 'to', 'principal', 'principalContains', 'targetType', 'targetId'] as const;
 type Filter = Record<(typeof FILTER_KEYS)[number], string>;
 
 function filterOf(params: URLSearchParams): Filter {
@@ -76,31 +74,22 @@ function auditQuery(filter: Filter, cursor: string): URLSearchParams {
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (filter.from) query.set('from', new Date(`${filter.from}T00:00:00`).toISOString());
   if (filter.to) query.set('to', new Date(`${filter.to}T23:59:59.999`).toISOString());
-  for (const key of ['principal', 'targetType', 'targetId'] as const) if (filter[key]) query.set(key, filter[key]);
+  for (const key of ['principal', 'principalContains', 'targetType', 'targetId'] as const)
+    if (filter[key]) query.set(key, filter[key]);
   if (cursor) query.set('cursor', cursor);
   return query;
 }
 
 /**
  * The filter form: edits stay in the form until applied, then live in the URL (shareable, back/forward). The
- * principal filter matches recorded principals only: an e-mail address typed there gets an explanation, and the
- * principal the listed events show under that address when they show one.
+ * principal field finds any part of a principal or of a person's e-mail address, in any case; it shows the exact
+ * principal a click on a person chose until it is edited.
  */
-function FilterBar({
-  applied,
-  onApply,
-  listed,
-}: {
-  applied: Filter;
-  onApply: (filter: Filter) => void;
-  listed: readonly ListedAuditEvent[];
-}) {
+function FilterBar({ applied, onApply }: { applied: Filter; onApply: (filter: Filter) => void }) {
   const [draft, setDraft] = useState(applied);
   const set = (key: keyof Filter) => (e: { target: { value: string } }) =>
     setDraft((d) => ({ ...d, [key]: e.target.value }));
   const filtered = FILTER_KEYS.some((key) => applied[key]);
-  const email = emailInPrincipalFilter(draft.principal, listed);
-  const emailsPrincipal = email?.principal;
   // An id means nothing without its kind of entity: the API would refuse it.
   const submit = (next: Filter) => onApply(next.targetType ? next : { ...next, targetId: '' });
   return (
@@ -110,7 +99,7 @@ function FilterBar({
       className="card grid gap-3 sm:grid-cols-2 lg:grid-cols-[repeat(5,minmax(0,1fr))_auto]"
       onSubmit={(e) => {
         e.preventDefault();
-        submit(draft);
+        submit({ ...draft, principalContains: draft.principalContains.trim() });
       }}
     >
       <Field label="From">
@@ -119,12 +108,12 @@ function FilterBar({
       <Field label="To">
         <input className="input" type="date" value={draft.to} min={draft.from || undefined} onChange={set('to')} />
       </Field>
-      <Field label="Principal">
+      <Field label="Principal or e-mail" hint="Any part of it, in any case">
         <input
           className="input"
           type="text"
-          value={draft.principal}
-          onChange={set('principal')}
+          value={draft.principal || draft.principalContains}
+          onChange={(e) => setDraft((d) => ({ ...d, principal: '', principalContains: e.target.value }))}
           placeholder="Anyone"
           spellCheck={false}
         />
@@ -163,42 +152,47 @@ function FilterBar({
           </button>
         ) : null}
       </div>
-      {email ? (
-        <p role="status" className="col-span-full text-sm text-amber-800 dark:text-amber-300">
-          The principal filter takes a principal (such as cognito:… or an IAM ARN), not an e-mail address.{' '}
-          {emailsPrincipal ? (
-            <button
-              type="button"
-              className={`${LINK} cursor-pointer`}
-              onClick={() => submit({ ...draft, principal: emailsPrincipal })}
-            >
-              Show the events of {draft.principal.trim()}
-            </button>
-          ) : (
-            'Click a person in the list to show only their events.'
-          )}
-        </p>
-      ) : null}
     </form>
   );
 }
 
+/** Who did it: a person's e-mail or "Retention" over the recorded principal, a click showing only theirs. */
+function Principal({ event, onPick }: { event: ListedAuditEvent; onPick: () => void }) {
+  const label = principalLabel(event);
+  return (
+    <>
+      {/* An IAM ARN has no spaces: it may break anywhere, but the column stays readable. */}
+      <button
+        type="button"
+        className={`${LINK} block cursor-pointer text-left wrap-anywhere`}
+        title={`Show only the events of ${event.principal}`}
+        onClick={onPick}
+      >
+        {label ?? event.principal}
+      </button>
+      {label ? <span className="block text-xs wrap-anywhere text-slate-500">{event.principal}</span> : null}
+    </>
+  );
+}
+
 /**
- * Every mutating call, newest first: who, what, on which entity, and the event's own secret-free summary;
- * filtered by date, principal and target (kept in the URL, like the Backups page), a page at a time.
+ * Every mutating call, newest first: who, what, on which entity, and the event's own secret-free summary, with
+ * entities named as they are now and schedules' times in words (the recorded text in the summary's title);
+ * filtered by date, principal and target (kept in the URL, like the Backups page), a page at a time. Below the md
+ * breakpoint the rows stack as cards, so a phone never scrolls sideways.
  */
 export function Audit() {
   const [params, setParams] = useSearchParams();
   const filter = filterOf(params);
   const filtered = FILTER_KEYS.some((key) => filter[key]);
-  const sources = useDataSources();
   const events = useInfiniteQuery({
     queryKey: ['audit', filter],
     initialPageParam: '',
     queryFn: ({ pageParam }) => api.get<Page<ListedAuditEvent>>(`/v1/audit?${auditQuery(filter, pageParam)}`),
     getNextPageParam: (last) => last.nextCursor,
   });
-  // A principal with a target type is filtered after reading: a page may hold no match while older ones do.
+  // A filter the API matches after reading (a part of a principal; a principal with a target type) may answer a
+  // page without matches while older events hold some: look further until one comes or the log ends.
   const lastPage = events.data?.pages.at(-1);
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = events;
   useEffect(() => {
@@ -212,7 +206,6 @@ export function Audit() {
     }
     setParams(query);
   };
-  const sourceName = (id: string) => sources.data?.items.find((s) => s.id === id)?.name;
   const items = events.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <section className="flex flex-col gap-4">
@@ -220,7 +213,7 @@ export function Audit() {
       <p className="text-sm text-slate-600 dark:text-slate-400">
         Every change made through the API, by whom; downloads are recorded too.
       </p>
-      <FilterBar key={params.toString()} applied={filter} onApply={apply} listed={items} />
+      <FilterBar key={params.toString()} applied={filter} onApply={apply} />
       {events.isPending ? (
         <p role="status">Loading the audit log…</p>
       ) : events.isError ? (
@@ -235,9 +228,9 @@ export function Audit() {
         </div>
       ) : (
         <>
-          <div className="card overflow-x-auto">
+          <div className="card md:overflow-x-auto">
             <table className="table">
-              <thead>
+              <thead className={CARD_THEAD}>
                 <tr>
                   <th>Time</th>
                   <th>Principal</th>
@@ -248,33 +241,36 @@ export function Audit() {
               </thead>
               <tbody>
                 {items.map((e) => (
-                  <tr key={e.id}>
-                    <td className="whitespace-nowrap tabular-nums">
+                  <tr key={e.id} className={CARD_ROW}>
+                    <td className={`${CARD_CELL} tabular-nums md:whitespace-nowrap`}>
+                      <CardLabel>Time</CardLabel>
                       {formatTime(e.at)}
                       <span className="block text-xs text-slate-500">{formatAge(e.at)}</span>
                     </td>
-                    <td>
-                      {/* An IAM ARN has no spaces: it may break anywhere, but the column stays readable. */}
-                      <button
-                        type="button"
-                        className={`${LINK} block min-w-40 cursor-pointer text-left wrap-anywhere`}
-                        title={`Show only the events of ${e.principal}`}
-                        onClick={() => apply({ ...filter, principal: e.principal })}
-                      >
-                        {e.principalName ?? e.principal}
-                      </button>
-                      {e.principalName ? (
-                        <span className="block text-xs wrap-anywhere text-slate-500">{e.principal}</span>
-                      ) : null}
+                    <td className={`${CARD_CELL} md:min-w-40`}>
+                      <CardLabel>Principal</CardLabel>
+                      <Principal
+                        event={e}
+                        onPick={() => apply({ ...filter, principal: e.principal, principalContains: '' })}
+                      />
                     </td>
-                    <td>
+                    <td className={CARD_CELL}>
+                      <CardLabel>Action</CardLabel>
                       <code className="text-xs">{e.action}</code>
                     </td>
-                    <td>
-                      <Target event={e} sourceName={sourceName} />
+                    <td className={`${CARD_CELL} md:min-w-48`}>
+                      <CardLabel>Target</CardLabel>
+                      <Target event={e} />
                     </td>
-                    <td>
-                      <span className="block min-w-48 wrap-anywhere">{e.summary ?? '—'}</span>
+                    <td className={`${CARD_CELL} md:min-w-48`}>
+                      <CardLabel>Details</CardLabel>
+                      {e.summary ? (
+                        <span className="block wrap-anywhere" title={e.summary}>
+                          {summaryText(e.summary, e.refs)}
+                        </span>
+                      ) : (
+                        '—'
+                      )}
                     </td>
                   </tr>
                 ))}
