@@ -175,15 +175,17 @@ describe('the console in Chromium against local mode', () => {
     await shot('restore-dialog');
     await dialog.getByRole('button', { name: 'Restore' }).click();
     await toast(/Restore .* started/).waitFor();
-    const restores = await api.request<ApiPage<Restore>>('GET', '/v1/restores');
-    const started = restores.items.find((r) => r.backupId === backupId);
-    expect(started).toBeDefined();
-    const ended = await waitForRestore(api, started?.id ?? '', 60_000);
+    // The restore's own page opens, to follow it there.
+    await page.waitForURL(/\/restores\/[^/]+$/);
+    const started = await api.request<Restore>('GET', `/v1/restores/${page.url().split('/').pop() ?? ''}`);
+    expect(started.backupId).toBe(backupId);
+    const ended = await waitForRestore(api, started.id, 60_000);
     expect(ended.status, ended.error).toBe('succeeded');
     expect(await checksums(`${DB}_restored`)).toEqual(await checksums(DB));
   }, 90_000);
 
   it('trashes the backup and restores it from the trash', async () => {
+    await page.getByRole('link', { name: backupId }).click();
     await page.getByRole('button', { name: 'Trash' }).click();
     await toast('Backup moved to the trash').waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Trash' }).click();
