@@ -11,12 +11,14 @@
  *                                                   to 3%, which hides what compression costs; hex is near 50%)
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify, parseArgs } from 'node:util';
 import * as z from 'zod';
 import { describeZodError } from '../../types/zodMessages.ts';
+import type { BackupResult, RunnerJobInput } from '../../types/job.ts';
 import { startPostgres, type LocalPostgres } from '../local/postgres.ts';
+import { S3RVER_CREDENTIALS, startS3rver } from '../local/s3rver.ts';
 import { median, measure, type Measurement } from './measure.ts';
 
 const execFileAsync = promisify(execFile);
@@ -33,6 +35,7 @@ const FlagsSchema = z.object({
 });
 
 const ROOT = resolve('.keepsake/bench');
+const RUNNER = resolve('containers/backup/dist/runner.mjs');
 
 /** A dump pipeline: `command` writes the backup to stdout; `file` is where the bench keeps it for the restores. */
 interface DumpCandidate {
@@ -113,6 +116,13 @@ async function prepareDatabase(
   }
 }
 
+/** The object size of the runner's result line; a failed run stops the bench with its error. */
+function runnerBytes(resultLine: string): number {
+  const result = JSON.parse(resultLine) as BackupResult | { ok: false; error: string };
+  if (!result.ok) throw new Error(`the runner failed: ${result.error}`);
+  return result.compressedBytes;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -138,6 +148,8 @@ async function main(): Promise<void> {
   // Durable, as a real server: restores are bound by its WAL and checkpoints. max_wal_size keeps checkpoints from
   // being forced every GB of WAL, as most production servers are tuned.
   const db = await startPostgres(join(ROOT, 'postgres'), { sharedBuffersMb: 1024, settings: ['max_wal_size=8GB'] });
+  // The runner's row: a PostgreSQL backup job of the same database, streamed into a local S3 (`npm run build:runner`).
+  const s3 = await startS3rver(join(ROOT, 'pg-s3'), 'bench');
   const work = join(ROOT, 'pg-work');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
@@ -150,6 +162,11 @@ async function main(): Promise<void> {
     PGUSER: db.user,
     PGPASSFILE: db.passFile,
     PGSSLMODE: 'require',
+    KEEPSAKE_DB_PASSWORD: db.password,
+    KEEPSAKE_PG_CLIENT_DIR: db.binDir,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
   };
   const versions = await Promise.all(
     ['pg_dump --version', 'igzip --version', 'pigz --version', 'gzip --version'].map(async (c) => {
@@ -171,6 +188,22 @@ async function main(): Promise<void> {
         `\n== ${database}: ${(dbBytes / 1e6).toFixed(0)} MB on disk, ${(sqlBytes / 1e6).toFixed(0)} MB of SQL, median of ${flags.runs} run(s) ==`,
       );
       const file = (name: string) => join(work, name);
+      const runnerJob: RunnerJobInput = {
+        mode: 'backup',
+        sourceId: 'bench',
+        connection: {
+          engine: 'postgresql',
+          host: '127.0.0.1',
+          port: db.port,
+          database,
+          username: db.user,
+          tls: { mode: 'required' },
+        },
+        password: { from: 'env' },
+        s3: { bucket: 'bench', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true },
+        key: `bench/${database}/runner.dump.gz`,
+      };
+      await writeFile(file('runner-job.json'), JSON.stringify(runnerJob));
       // Each written through `| cat >`: the runner streams to S3, so pg_dump never gets a seekable output (a custom
       // archive then has no data offsets in its table of contents).
       const dumps: DumpCandidate[] = [
@@ -181,6 +214,12 @@ async function main(): Promise<void> {
         { name: '(c) pg_dump -Fc -Z0 | igzip -1', command: `${dump} -Fc -Z0 | igzip -1`, file: file('c.dump.gz') },
         { name: '(d) pg_dump | gzip -6 (reference)', command: `${dump} | gzip -6`, file: file('d.sql.gz') },
         { name: '(e) pg_dump | pigz -1 -p2 (reference)', command: `${dump} | pigz -1 -p2`, file: file('e.sql.gz') },
+        // Its output is its result line; the size is the object's (compressedBytes).
+        {
+          name: '(k) keepsake runner → s3rver (format c)',
+          command: `node ${RUNNER} ${file('runner-job.json')} 2>/dev/null`,
+          file: file('runner-result.json'),
+        },
       ];
       const dumpRuns = await medianRounds(flags.runs, dumps, async ({ command, file: out }) => {
         const m = await measure(out === '/dev/null' ? `${command} > /dev/null` : `${command} | cat > ${out}`, env);
@@ -189,7 +228,12 @@ async function main(): Promise<void> {
       });
       for (const [i, candidate] of dumps.entries()) {
         const m = dumpRuns[i] as Measurement;
-        const outBytes = candidate.file === '/dev/null' ? undefined : (await stat(candidate.file)).size;
+        const outBytes =
+          candidate.file === '/dev/null'
+            ? undefined
+            : candidate.file.endsWith('.json')
+              ? runnerBytes(await readFile(candidate.file, 'utf8'))
+              : (await stat(candidate.file)).size;
         console.log(fmtRow({ name: candidate.name, m, sqlBytes, ...(outBytes !== undefined && { outBytes }) }));
       }
 
@@ -233,6 +277,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.stop();
+    await s3.stop();
   }
 }
 
