@@ -4,6 +4,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiRoutes, type Operation } from '../../functions/routes.ts';
+import { matchRoute } from '../../scripts/local/httpApi.ts';
+import { createApiClient, type ApiClient, type ApiTransport } from '../../types/apiClient.ts';
 import type { RouteHandler } from '../../functions/shared/apiRouter.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
 import { call, useTestTable, type ApiRequest, type ApiResponse } from './api.ts';
@@ -18,6 +20,36 @@ export interface EveryRoute {
   readonly sfn: AwsClientStub<SFNClient>;
   /** Invokes the operation's real handler as API Gateway would. */
   request<T = Record<string, unknown>>(operation: Operation, request: RouteRequest): Promise<ApiResponse<T>>;
+  /** The typed client over the same handlers, in process: its answers are parsed with the route's response schema. */
+  readonly api: ApiClient;
+}
+
+/** A transport that hands each request to the handler the route table names, as API Gateway would. */
+export function inProcessTransport(handlers: ReadonlyMap<Operation, RouteHandler>, principal?: string): ApiTransport {
+  return {
+    baseUrl: 'http://in-process',
+    async send(request) {
+      const url = new URL(request.url);
+      const match = matchRoute(apiRoutes, request.method, url.pathname);
+      if (match.kind !== 'route')
+        return Response.json({ error: `no route for ${request.method} ${url.pathname}` }, { status: 404 });
+      const handler = handlers.get(match.route.operation as Operation);
+      if (!handler) throw new Error(`no handler for ${match.route.operation}`);
+      const body = await request.text();
+      const answer = await call(handler, {
+        method: request.method,
+        resource: match.route.path,
+        ...(match.pathParameters && { pathParameters: match.pathParameters }),
+        ...(url.searchParams.size > 0 && { query: Object.fromEntries(url.searchParams) }),
+        ...(body && { rawBody: body }),
+        ...(principal && { principal }),
+      });
+      return new Response(answer.raw.body || null, {
+        status: answer.raw.statusCode,
+        headers: answer.raw.headers as Record<string, string>,
+      });
+    },
+  };
 }
 
 /**
@@ -53,6 +85,7 @@ export async function startEveryRoute(): Promise<EveryRoute> {
   return {
     table,
     sfn,
+    api: createApiClient(inProcessTransport(handlers)),
     request(operation, request) {
       const route = apiRoutes.find((r) => r.operation === operation);
       const handler = handlers.get(operation);
