@@ -14,12 +14,11 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { ZodType } from 'zod';
-import { allPages, PageQuerySchema, type Page } from '../../types/api.ts';
-import type { DatabaseInspection } from '../../types/apiDataSources.ts';
+import { allPages, PageQuerySchema } from '../../types/api.ts';
 import { BackupStatusSchema, type Backup, type BackupStatus } from '../../types/backup.ts';
 import { DatabaseNameSchema, IdSchema, type DataSource } from '../../types/dataSource.ts';
 import type { LogLine, LogPage } from '../../types/jobLogs.ts';
-import type { ListedRestore, Restore } from '../../types/restore.ts';
+import type { Restore } from '../../types/restore.ts';
 import { ApiError, apiClient, waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
 import { duration, localTime, size, table } from './format.ts';
 import { commandHelp, generalHelp, type CommandHelp, type OptionSpec } from './help.ts';
@@ -141,12 +140,7 @@ function noArguments(args: readonly string[]): void {
 }
 
 const allSources = (api: ApiClient): Promise<DataSource[]> =>
-  allPages((cursor) =>
-    api.request<Page<DataSource>>(
-      'GET',
-      `/v1/data-sources?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-    ),
-  );
+  allPages((cursor) => api.listDataSources({ limit: 100, cursor }));
 
 /**
  * The data source `given` names: its id, its exact name, or the one name starting with it (any case), so `demo`
@@ -205,12 +199,11 @@ const PHASES: Record<string, string> = { dumping: 'dumping', completing: 'comple
 const READS_THE_OBJECT = new Set(['verifying', 'restoring']);
 
 /**
- * A tick that reads the runner's new log lines (`GET {path}/logs`) and shows its latest `progress` line: bytes read,
+ * A tick that reads the runner's new log lines (`readLog`: getBackupLogs or getRestoreLogs) and shows its latest `progress` line: bytes read,
  * and for a restore against the stored object's size, which its runner counts its reading against. Before the runner reports, the time waited.
  */
 function followLog(
-  api: ApiClient,
-  path: string,
+  readLog: (cursor: string | undefined) => Promise<LogPage>,
   meter: ProgressMeter,
   restore?: { readonly stored: number | undefined },
 ): () => Promise<void> {
@@ -221,7 +214,7 @@ function followLog(
   return async () => {
     let page: LogPage;
     do {
-      page = await api.request<LogPage>('GET', `${path}/logs${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+      page = await readLog(cursor);
       cursor = page.nextCursor ?? cursor;
       for (const line of page.lines) {
         if (line.event === 'start') [mode, latest] = [line.mode, undefined];
@@ -243,9 +236,7 @@ function followLog(
 
 async function backupCommand({ api, args, flags, meter, print }: Run): Promise<number> {
   const source = await findSource(api, oneArgument(args, 'data source (id or name)'));
-  const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${source.id}/backups`, {
-    trigger: 'api',
-  });
+  const { backupId } = await api.triggerBackup({ id: source.id }, { trigger: 'api' });
   if (flags['no-wait']) {
     print(() => backupId, { backupId });
     return 0;
@@ -253,7 +244,7 @@ async function backupCommand({ api, args, flags, meter, print }: Run): Promise<n
   const backup = await whileRunning(
     waitForBackup(api, backupId),
     meter,
-    followLog(api, `/v1/backups/${encodeURIComponent(backupId)}`, meter),
+    followLog((cursor) => api.getBackupLogs({ id: backupId, cursor }), meter),
   );
   print(() => describeBackup(backup), backup);
   return backup.status === 'succeeded' ? 0 : 1;
@@ -261,12 +252,12 @@ async function backupCommand({ api, args, flags, meter, print }: Run): Promise<n
 
 async function listCommand({ api, args, flags, tz, print }: Run): Promise<number> {
   noArguments(args);
-  const query = new URLSearchParams({ limit: String(limitFlag(flags)) });
-  const status = statusFlag(flags);
-  if (status) query.set('status', status);
   const sources = await allSources(api);
-  if (flags.source) query.set('sourceId', matchSource(sources, flags.source).id);
-  const page = await api.request<Page<Backup>>('GET', `/v1/backups?${query}`);
+  const page = await api.listBackups({
+    limit: limitFlag(flags),
+    status: statusFlag(flags),
+    sourceId: flags.source ? matchSource(sources, flags.source).id : undefined,
+  });
   const names = new Map(sources.map((s) => [s.id, s.name]));
   print(
     () =>
@@ -308,10 +299,8 @@ async function sourcesCommand({ api, args, print }: Run): Promise<number> {
 
 async function showCommand({ api, args, tz, print }: Run): Promise<number> {
   const id = oneId(args, 'backup id');
-  const backup = await api.request<Backup>('GET', `/v1/backups/${encodeURIComponent(id)}`);
-  const source = await api
-    .request<DataSource>('GET', `/v1/data-sources/${encodeURIComponent(backup.sourceId)}`)
-    .catch(() => undefined);
+  const backup = await api.getBackup({ id });
+  const source = await api.getDataSource({ id: backup.sourceId }).catch(() => undefined);
   const { verification } = backup;
   const fields: [string, string | undefined][] = [
     ['id', backup.id],
@@ -355,10 +344,11 @@ async function showCommand({ api, args, tz, print }: Run): Promise<number> {
 
 async function restoresCommand({ api, args, flags, tz, print }: Run): Promise<number> {
   noArguments(args);
-  const query = new URLSearchParams({ limit: String(limitFlag(flags)) });
   const sources = await allSources(api);
-  if (flags.source) query.set('targetSourceId', matchSource(sources, flags.source).id);
-  const page = await api.request<Page<ListedRestore>>('GET', `/v1/restores?${query}`);
+  const page = await api.listRestores({
+    limit: limitFlag(flags),
+    targetSourceId: flags.source ? matchSource(sources, flags.source).id : undefined,
+  });
   const names = new Map(sources.map((s) => [s.id, s.name]));
   print(
     () =>
@@ -383,16 +373,11 @@ async function restoresCommand({ api, args, flags, tz, print }: Run): Promise<nu
 
 /** Why restoring into `database` would replace data, or undefined when the server says it does not exist. */
 async function whatWouldBeReplaced(api: ApiClient, source: DataSource, database: string): Promise<string | undefined> {
-  const inspection = await api
-    .request<DatabaseInspection>(
-      'GET',
-      `/v1/data-sources/${encodeURIComponent(source.id)}/databases/${encodeURIComponent(database)}`,
-    )
-    .catch((error: unknown) => {
-      // A refused request (a bad name, a source gone, a role without the right) would be refused as a restore too.
-      if (error instanceof ApiError && error.status < 500) throw error;
-      return error as Error;
-    });
+  const inspection = await api.inspectDatabase({ id: source.id, database }).catch((error: unknown) => {
+    // A refused request (a bad name, a source gone, a role without the right) would be refused as a restore too.
+    if (error instanceof ApiError && error.status < 500) throw error;
+    return error as Error;
+  });
   if (inspection instanceof Error)
     return `whether ${database} exists on ${source.name} could not be checked (${inspection.message}), so it may be replaced`;
   if (!inspection.exists) return undefined;
@@ -451,14 +436,14 @@ async function finishRestore(
   const stored =
     meter.active && backupId
       ? await api
-          .request<Backup>('GET', `/v1/backups/${encodeURIComponent(backupId)}`)
+          .getBackup({ id: backupId })
           .then((b) => b.compressedBytes)
           .catch(() => undefined)
       : undefined;
   const restore = await whileRunning(
     waitForRestore(api, restoreId),
     meter,
-    followLog(api, `/v1/restores/${encodeURIComponent(restoreId)}`, meter, { stored }),
+    followLog((cursor) => api.getRestoreLogs({ id: restoreId, cursor }), meter, { stored }),
   );
   print(
     () =>
@@ -480,7 +465,7 @@ async function restoreCommand(run: Run): Promise<number> {
   const database = valid(DatabaseNameSchema, to.slice(slash + 1), 'database in --to');
   const source = await findSource(api, to.slice(0, slash));
   await confirmReplacing(run, source, database);
-  const { restoreId } = await api.request<{ restoreId: string }>('POST', '/v1/restores', {
+  const { restoreId } = await api.createRestore({
     backupId,
     targetSourceId: source.id,
     targetDatabase: database,
@@ -494,31 +479,23 @@ async function restoreCommand(run: Run): Promise<number> {
 async function rollbackCommand(run: Run): Promise<number> {
   const { api, args } = run;
   const restoreId = oneId(args, 'restore id');
-  const original = await api.request<Restore>('GET', `/v1/restores/${encodeURIComponent(restoreId)}`);
-  const source = await api.request<DataSource>(
-    'GET',
-    `/v1/data-sources/${encodeURIComponent(original.targetSourceId)}`,
-  );
+  const original = await api.getRestore({ id: restoreId });
+  const source = await api.getDataSource({ id: original.targetSourceId });
   const database = original.targetDatabase;
   await confirmReplacing(run, source, database, 'nothing rolled back');
-  const { restoreId: rollbackId } = await api.request<{ restoreId: string }>(
-    'POST',
-    `/v1/restores/${encodeURIComponent(restoreId)}/rollback`,
-    { confirmDatabase: database },
-  );
+  const { restoreId: rollbackId } = await api.rollbackRestore({ id: restoreId }, { confirmDatabase: database });
   return finishRestore(run, rollbackId, original.safetyBackupId, `${source.name}/${database}`, 'rollback');
 }
 
 async function verifyCommand({ api, args, meter, print }: Run): Promise<number> {
   const backupId = oneId(args, 'backup id');
-  const path = `/v1/backups/${encodeURIComponent(backupId)}`;
-  const before = await api.request<Backup>('GET', path);
-  await api.request('POST', `${path}/verify`);
+  const before = await api.getBackup({ id: backupId });
+  await api.verifyBackup({ id: backupId });
   const started = Date.now();
   const verified = async (): Promise<Backup> => {
     const deadline = started + 10 * 60_000;
     for (;;) {
-      const current = await api.request<Backup>('GET', path);
+      const current = await api.getBackup({ id: backupId });
       if (current.verification && current.verification.at !== before.verification?.at) return current;
       if (Date.now() > deadline) throw new Error(`backup ${backupId} was not verified within 10 minutes`);
       await sleep(500);
@@ -592,9 +569,9 @@ export function suggestedName(disposition: string | null): string | undefined {
 
 async function downloadCommand({ api, args, flags, meter, print, warn }: Run): Promise<number> {
   const backupId = oneId(args, 'backup id');
-  const backup = await api.request<Backup>('GET', `/v1/backups/${encodeURIComponent(backupId)}`);
+  const backup = await api.getBackup({ id: backupId });
   if (flags.out) await mayWrite(flags.out, flags.force === true);
-  const { url } = await api.request<{ url: string }>('GET', `/v1/backups/${encodeURIComponent(backupId)}/download-url`);
+  const { url } = await api.getDownloadUrl({ id: backupId });
   const response = await fetch(url);
   if (!response.ok || !response.body) throw new Error(`download failed: HTTP ${response.status}`);
   const file =
