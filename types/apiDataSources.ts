@@ -2,11 +2,13 @@ import * as z from 'zod';
 import { pageOf, type IdPathSchema } from './api.ts';
 import { ConnectionProblemSchema } from './connectionTest.ts';
 import {
+  checkEngineFields,
   ConnectionSchema,
-  CreateDataSourceSchema,
+  CreateDataSourceFieldsSchema,
   DatabaseNameSchema,
   DataSourceSchema,
   IdSchema,
+  withEnginePort,
 } from './dataSource.ts';
 
 /** `{id}` of the data-source routes, parsed. */
@@ -65,19 +67,22 @@ export type ConnectionTestResult = z.infer<typeof ConnectionTestResultSchema>;
  * as it is (its name optional). When editing, `passwordOf` names the source whose stored password to use if none is
  * typed: the form's changed fields are then tried with the password already kept.
  */
-export const TestConnectionSettingsSchema = ConnectionSchema.safeExtend({
-  tls: CreateDataSourceSchema.shape.tls,
+export const TestConnectionSettingsSchema = ConnectionSchema.extend({
+  port: CreateDataSourceFieldsSchema.shape.port,
+  tls: CreateDataSourceFieldsSchema.shape.tls,
   name: DataSourceSchema.shape.name.optional(),
-  password: CreateDataSourceSchema.shape.password.optional(),
+  password: CreateDataSourceFieldsSchema.shape.password.optional(),
   passwordOf: IdSchema.optional(),
   enabled: z.boolean().optional(),
 })
   .strict()
+  .superRefine(checkEngineFields)
   .refine((body) => body.password !== undefined || body.passwordOf !== undefined, {
     message: 'password is required (or passwordOf: the id of the source whose stored password to use)',
     path: ['password'],
-  });
-export type TestConnectionSettings = z.infer<typeof TestConnectionSettingsSchema>;
+  })
+  .transform((body) => withEnginePort(body));
+export type TestConnectionSettings = z.output<typeof TestConnectionSettingsSchema>;
 
 /** `{id}/databases/{database}`: a database name as MySQL allows it, so a bad one is a 400 naming the field. */
 export const DatabasePathSchema = z.object({ id: IdSchema, database: DatabaseNameSchema });
@@ -89,9 +94,11 @@ export const MAX_INSPECTED_TABLES = 500;
 /** One table or view of an inspected database, with the server's own estimates (InnoDB's row count is approximate). */
 export const InspectedTableSchema = z
   .object({
+    /** PostgreSQL: the schema that holds it (MySQL has none below the database). */
+    schema: z.string().optional(),
     name: z.string(),
     kind: z.enum(['table', 'view']),
-    /** information_schema's TABLE_ROWS: an estimate for InnoDB, absent for views. */
+    /** information_schema's TABLE_ROWS (InnoDB) or pg_class.reltuples: estimates, absent for views and unanalysed tables. */
     approxRows: z.number().int().nonnegative().optional(),
     /** Data plus indexes, as the server reports it; absent for views. */
     bytes: z.number().int().nonnegative().optional(),
@@ -101,7 +108,8 @@ export type InspectedTable = z.infer<typeof InspectedTableSchema>;
 
 /**
  * Response of `GET /v1/data-sources/{id}/databases/{database}`: whether that database exists on the source's
- * server and, if so, its tables and views by name (the first MAX_INSPECTED_TABLES) and how many there are in all.
+ * server and, if so, its schemas (PostgreSQL), its tables and views by name (the first MAX_INSPECTED_TABLES) and how
+ * many there are in all.
  */
 export const DatabaseInspectionSchema = z.discriminatedUnion('exists', [
   z.object({ database: z.string(), exists: z.literal(false) }).strict(),
@@ -109,6 +117,8 @@ export const DatabaseInspectionSchema = z.discriminatedUnion('exists', [
     .object({
       database: z.string(),
       exists: z.literal(true),
+      /** PostgreSQL: the database's schemas (system ones left out), each of which a restore may replace. */
+      schemas: z.array(z.string()).optional(),
       tableCount: z.number().int().nonnegative(),
       tables: z.array(InspectedTableSchema).max(MAX_INSPECTED_TABLES),
     })

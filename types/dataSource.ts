@@ -141,17 +141,32 @@ export type DataSource = z.infer<typeof DataSourceSchema>;
 const PasswordSchema = z.string().min(1, 'password is required').max(4096, 'password must be at most 4096 characters');
 
 /**
- * Body of "create data source": the one place a password comes in. Left plain (no refinements) so that the API and
- * the console can extend it; the engine's rules (`checkEngineFields`) hold when the source is stored
- * (DataSourceSchema). Its port defaults to 3306: a PostgreSQL body gives its port (`ENGINES[engine].defaultPort`).
+ * The fields of "create data source", plain (no refinements, the port optional) so that the console's form can
+ * extend them; the API parses bodies with CreateDataSourceSchema.
  */
-export const CreateDataSourceSchema = ConnectionSchema.extend({
+export const CreateDataSourceFieldsSchema = ConnectionSchema.extend({
+  port: PortSchema.optional(),
   tls: TlsSchema.default({ mode: 'required' }),
   name: DataSourceSchema.shape.name,
   password: PasswordSchema,
   enabled: z.boolean().default(true),
 }).strict();
-export type CreateDataSource = z.infer<typeof CreateDataSourceSchema>;
+
+/** A connection body's port, or its engine's default (`ENGINES[engine].defaultPort`: 3306, 5432). */
+export function withEnginePort<T extends { engine: z.infer<typeof EngineSchema>; port?: number | undefined }>(
+  body: T,
+): T & { port: number } {
+  return { ...body, port: body.port ?? ENGINES[body.engine].defaultPort };
+}
+
+/**
+ * Body of "create data source": the one place a password comes in. The engine's rules (`checkEngineFields`) hold
+ * here already, so a body that breaks them is a 400 naming the field; no port means the engine's default.
+ */
+export const CreateDataSourceSchema = CreateDataSourceFieldsSchema.superRefine(checkEngineFields).transform((body) =>
+  withEnginePort(body),
+);
+export type CreateDataSource = z.output<typeof CreateDataSourceSchema>;
 
 /**
  * Body of "update data source": only the fields sent change, so none has a default here (a `.partial()` of the

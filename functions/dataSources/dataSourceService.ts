@@ -8,6 +8,7 @@ import {
   type DataSource,
   type UpdateDataSource,
 } from '../../types/dataSource.ts';
+import { fieldErrors } from '../../types/zodMessages.ts';
 import { Conflict, Invalid, NotFound, Upstream } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
 import { auditPut } from '../shared/repositories/audit.ts';
@@ -163,6 +164,22 @@ export async function createDataSource(
 }
 
 /**
+ * The source an update leaves, held to its engine's rules (`checkEngineFields`): a change that breaks them, alone
+ * or with the fields kept (`schemas` kept on a source moved to MySQL, say), is a 400 naming the field.
+ */
+function changedSource(fields: unknown): DataSource {
+  const parsed = DataSourceSchema.safeParse(fields);
+  if (parsed.success) return parsed.data;
+  const messages = fieldErrors(parsed.error);
+  throw new Invalid(
+    `invalid body: ${Object.entries(messages)
+      .map(([field, message]) => `${field}: ${message}`)
+      .join('; ')}`,
+    messages,
+  );
+}
+
+/**
  * Changes the fields sent. A new password replaces the secret's value before the item is written; if that write
  * fails (including when someone else changed the source meanwhile: 409) the previous value is put back.
  */
@@ -174,7 +191,7 @@ export async function updateDataSource(
 ): Promise<DataSource> {
   const current = await existing(deps.table, id);
   const { password, ...changes } = body;
-  const updated = DataSourceSchema.parse({ ...toDataSource(current), ...changes, updatedAt: nowIso(deps) });
+  const updated = changedSource({ ...toDataSource(current), ...changes, updatedAt: nowIso(deps) });
   const changed = Object.keys(body).sort().join(', ');
 
   let previousSecret: string | undefined;

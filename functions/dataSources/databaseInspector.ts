@@ -1,6 +1,7 @@
 import { messageOf, redact } from '../../containers/backup/src/errors.ts';
 import { MAX_INSPECTED_TABLES, type DatabaseInspection, type InspectedTable } from '../../types/apiDataSources.ts';
-import { withMysqlSession, type MysqlRow, type MysqlSession } from './mysqlSession.ts';
+import { ConnectionFailure, withMysqlSession, type MysqlRow, type MysqlSession } from './mysqlSession.ts';
+import { withPgSession, type PgSession } from './pgSession.ts';
 import { findStoredDatabase } from '../../types/databaseNames.ts';
 import type { DatabaseInspector } from './dataSourceService.ts';
 
@@ -50,9 +51,54 @@ function tableOf([name, type, rows, bytes]: MysqlRow): InspectedTable {
   };
 }
 
+/** Schemas PostgreSQL keeps for itself (catalogs, TOAST, temporary), never a restore's to replace. */
+const USER_SCHEMAS = `n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'`;
+
+/** Tables, partitioned tables, views, materialized views and foreign tables: what a restore would replace. */
+const USER_RELATIONS = `c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_SCHEMAS}`;
+
 /**
- * Looks into a database through mysql2 (like the connection test, so it runs in Lambda without client
- * binaries): logs in without a default database (the one asked for may not exist), finds the
+ * PostgreSQL's catalogs are per database, so the inspection logs in to the database itself: a server that has no
+ * such database says so (3D000) and the answer is `exists: false`. Names go in as bound parameters only.
+ */
+async function inspectPostgres(session: PgSession, database: string): Promise<DatabaseInspection> {
+  const schemas = (await session.query(`SELECT n.nspname FROM pg_namespace n WHERE ${USER_SCHEMAS} ORDER BY 1`)).map(
+    ([name]) => String(name),
+  );
+  const rows = await session.query(
+    `SELECT n.nspname, c.relname, c.relkind, c.reltuples::bigint, pg_total_relation_size(c.oid)
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE ${USER_RELATIONS} ORDER BY 1, 2 LIMIT $1`,
+    [MAX_INSPECTED_TABLES],
+  );
+  const tables = rows.map(([schema, name, kind, rows, bytes]): InspectedTable => {
+    const base = { schema: String(schema), name: String(name) };
+    if (kind === 'v' || kind === 'm') return { ...base, kind: 'view' };
+    const approxRows = count(rows);
+    const size = count(bytes);
+    return {
+      ...base,
+      kind: 'table',
+      ...(approxRows !== undefined && { approxRows }),
+      ...(size !== undefined && { bytes: size }),
+    };
+  });
+  const tableCount =
+    tables.length < MAX_INSPECTED_TABLES
+      ? tables.length
+      : (count(
+          (
+            await session.query(
+              `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_RELATIONS}`,
+            )
+          )[0]?.[0],
+        ) ?? tables.length);
+  return { database, exists: true, schemas, tableCount, tables };
+}
+
+/**
+ * Looks into a database through mysql2 or pg (like the connection test, so it runs in Lambda without client
+ * binaries). MySQL: logs in without a default database (the one asked for may not exist), finds the
  * database in information_schema and lists its tables and views by name with the server's row and size
  * estimates, at most MAX_INSPECTED_TABLES of them plus the total count. Names enter SQL only as `sqlText`
  * literals. A failure rejects with the server's or the network's words, never the password.
@@ -64,6 +110,17 @@ export function wireProtocolInspector(options: WireProtocolInspectorOptions = {}
     async inspect(connection, password, database): Promise<DatabaseInspection> {
       let failure: string;
       try {
+        if (connection.engine === 'postgresql')
+          return await withPgSession(
+            { ...connection, database },
+            password,
+            { connectTimeoutMs, deadlineMs },
+            (session) => inspectPostgres(session, database),
+          ).catch((error: unknown) => {
+            if (error instanceof ConnectionFailure && error.problem === 'unknown-database')
+              return { database, exists: false as const };
+            throw error;
+          });
         return await withMysqlSession(
           connection,
           password,

@@ -5,7 +5,8 @@ import type { TlsUsed } from '../../types/apiDataSources.ts';
 import type { ConnectionProblem } from '../../types/connectionTest.ts';
 import type { Connection, Tls } from '../../types/dataSource.ts';
 
-export interface MysqlSessionOptions {
+/** How long a session (MySQL's or PostgreSQL's) may take, and where it logs in. */
+export interface SessionOptions {
   /** Bound on the TCP connect alone (DNS included). */
   readonly connectTimeoutMs: number;
   /** Bound on everything (login and queries), for a server that accepts the connection and then stays silent. */
@@ -119,7 +120,8 @@ function tlsFailure(tls: Tls, host: string, where: string, error: DriverError): 
   return new ConnectionFailure('tls', `TLS handshake with ${where} failed: ${error.message}${hint}`);
 }
 
-function connectFailure(where: string, host: string, error: DriverError): ConnectionFailure {
+/** A failure before the server answered (refused, unknown host, no route), as the MySQL and PostgreSQL sessions word it. */
+export function connectFailure(where: string, host: string, error: DriverError): ConnectionFailure {
   switch (error.code) {
     case 'ECONNREFUSED':
       return new ConnectionFailure(
@@ -202,7 +204,7 @@ function open(
   connection: Connection,
   password: string,
   attempt: Attempt,
-  options: MysqlSessionOptions,
+  options: SessionOptions,
 ): Promise<{ session: MysqlSession; close: () => void }> {
   const { tls, host, where } = attempt;
   const ssl = sslFor(tls);
@@ -319,7 +321,7 @@ function open(
 export async function withMysqlSession<T>(
   connection: Connection,
   password: string,
-  options: MysqlSessionOptions,
+  options: SessionOptions,
   use: (session: MysqlSession) => Promise<T>,
 ): Promise<T> {
   const host = connection.host.replace(/^\[(.*)\]$/, '$1');

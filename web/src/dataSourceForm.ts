@@ -1,15 +1,24 @@
 import * as z from 'zod';
 import type { TestConnectionSettingsSchema } from '../../types/apiDataSources.ts';
-import { CreateDataSourceSchema, type DataSource, type UpdateDataSource } from '../../types/dataSource.ts';
+import {
+  checkEngineFields,
+  CreateDataSourceFieldsSchema,
+  withEnginePort,
+  type DataSource,
+  type UpdateDataSource,
+} from '../../types/dataSource.ts';
 
 /**
  * The data-source form's schema: the API's create body, so every message under a field is the API's own. On edit
  * the password may stay blank: it is write-only (the API never returns it) and blank keeps the stored one.
  */
 export function sourceFormSchema(editing: boolean) {
-  return editing
-    ? CreateDataSourceSchema.extend({ password: z.union([z.literal(''), CreateDataSourceSchema.shape.password]) })
-    : CreateDataSourceSchema;
+  const fields = editing
+    ? CreateDataSourceFieldsSchema.extend({
+        password: z.union([z.literal(''), CreateDataSourceFieldsSchema.shape.password]),
+      })
+    : CreateDataSourceFieldsSchema;
+  return fields.superRefine(checkEngineFields).transform((body) => withEnginePort(body));
 }
 
 export type SourceFormValues = z.input<ReturnType<typeof sourceFormSchema>>;
