@@ -16,12 +16,11 @@ import {
   toBackup,
   type BackupRecord,
 } from '../shared/repositories/backups.ts';
-import { TransactionCancelled, transactNamedItems, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 import { restoreLockAbsentCheck } from '../shared/repositories/restores.ts';
 import { sourceStatsUpdate, statusCounterUpdate } from '../shared/repositories/stats.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
-import type { TransactItem } from '../shared/repositories/transactions.ts';
+import { TransactionCancelled, transactNamedItems, type TransactItem } from '../shared/repositories/transactions.ts';
 import { describeAwsError, executionArnOf } from '../shared/stepFunctions.ts';
 import { restoringConflict } from './triggerService.ts';
 
@@ -43,9 +42,9 @@ async function mustGet(table: TableRef, id: string): Promise<BackupRecord> {
  * (which cannot happen while the lock is only taken with the record) is left alone rather than blocking the
  * outcome from being recorded.
  */
-async function lockReleaseFor(table: TableRef, record: BackupRecord): Promise<TransactItem[]> {
+async function lockReleaseFor(table: TableRef, record: BackupRecord): Promise<TransactItem | undefined> {
   const lock = await getRunningLock(table, record.sourceId);
-  return lock?.backupId === record.id ? [runningLockRelease(table, record.sourceId, record.id)] : [];
+  return lock?.backupId === record.id ? runningLockRelease(table, record.sourceId, record.id) : undefined;
 }
 
 const elapsedMs = (record: BackupRecord, at: Date) =>
@@ -67,13 +66,13 @@ export async function beginBackupRun(deps: RunDeps, run: BeginBackupRun): Promis
     if (existing.status !== 'queued')
       throw new Conflict(`backup ${run.backupId} is ${existing.status}: it will not run`);
     try {
-      await transactWriteItems(table, [
-        backupStatusUpdate(table, existing, 'running', ['queued'], {
+      await transactNamedItems(table, {
+        record: backupStatusUpdate(table, existing, 'running', ['queued'], {
           startedAt,
           ...(run.executionArn && { executionArn: run.executionArn }),
         }),
-        statusCounterUpdate(table, 'running', now),
-      ]);
+        counter: statusCounterUpdate(table, 'running', now),
+      });
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
       const current = await mustGet(table, run.backupId);
@@ -159,7 +158,10 @@ export async function beginSafetyBackup(deps: RunDeps, run: SafetyBackupRun): Pr
     startedAt,
   };
   try {
-    await transactWriteItems(table, [newBackupPut(table, record), statusCounterUpdate(table, 'running', now)]);
+    await transactNamedItems(table, {
+      record: newBackupPut(table, record),
+      counter: statusCounterUpdate(table, 'running', now),
+    });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     return toBackup(await mustGet(table, run.backupId));
@@ -210,10 +212,16 @@ export async function finalizeBackup(deps: RunDeps, request: FinalizeRequest): P
   // A safety backup is of a restore's target (any database of the source) and kept 7 days: it is stored and counted,
   // but it is not the source's own backup, so it does not quiet the "no recent successful backup" alarm.
   const freshens = succeeded && record.trigger !== 'safety';
-  const items: TransactItem[] = [
-    backupStatusUpdate(table, record, outcome.status, ACTIVE_STATUSES, { ...fields, finishedAt }),
-    statusCounterUpdate(table, outcome.status, now, 1, succeeded ? { addedBytes: outcome.compressedBytes } : {}),
-    sourceStatsUpdate(table, record.sourceId, {
+  const items = {
+    record: backupStatusUpdate(table, record, outcome.status, ACTIVE_STATUSES, { ...fields, finishedAt }),
+    counter: statusCounterUpdate(
+      table,
+      outcome.status,
+      now,
+      1,
+      succeeded ? { addedBytes: outcome.compressedBytes } : {},
+    ),
+    sourceStats: sourceStatsUpdate(table, record.sourceId, {
       ...(succeeded && { storedBytes: outcome.compressedBytes, storedBackups: 1 }),
       ...(freshens && { lastSucceededAt: finishedAt }),
       lastBackup: {
@@ -223,10 +231,10 @@ export async function finalizeBackup(deps: RunDeps, request: FinalizeRequest): P
         ...(succeeded && { compressedBytes: outcome.compressedBytes }),
       },
     }),
-    ...(await lockReleaseFor(table, record)),
-  ];
+    lock: await lockReleaseFor(table, record),
+  };
   try {
-    await transactWriteItems(table, items);
+    await transactNamedItems(table, items);
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     const current = await mustGet(table, record.id);
@@ -276,21 +284,21 @@ export async function cancelBackup(
     durationMs: elapsedMs(record, now),
   };
   try {
-    await transactWriteItems(table, [
-      backupStatusUpdate(table, record, 'cancelled', ACTIVE_STATUSES, fields),
-      statusCounterUpdate(table, 'cancelled', now),
-      sourceStatsUpdate(table, record.sourceId, {
+    await transactNamedItems(table, {
+      record: backupStatusUpdate(table, record, 'cancelled', ACTIVE_STATUSES, fields),
+      counter: statusCounterUpdate(table, 'cancelled', now),
+      sourceStats: sourceStatsUpdate(table, record.sourceId, {
         lastBackup: { backupId: record.id, status: 'cancelled', finishedAt },
       }),
-      auditPut(table, {
+      audit: auditPut(table, {
         principal: request.principal,
         action: 'backup.cancel',
         targetType: 'backup',
         targetId: record.id,
         summary: `data source ${record.sourceId}`,
       }),
-      ...(await lockReleaseFor(table, record)),
-    ]);
+      lock: await lockReleaseFor(table, record),
+    });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     const current = await mustGet(table, record.id);

@@ -11,10 +11,9 @@ import {
   type BackupRecord,
   type TrashMark,
 } from '../shared/repositories/backups.ts';
-import { TransactionCancelled, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { sourceStatsUpdate, storageCounterUpdate } from '../shared/repositories/stats.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
-import type { TransactItem } from '../shared/repositories/transactions.ts';
+import { TransactionCancelled, transactNamedItems } from '../shared/repositories/transactions.ts';
 import { describeAwsError } from '../shared/stepFunctions.ts';
 
 export interface TrashDeps {
@@ -80,16 +79,16 @@ export async function trashBackup(deps: TrashDeps, request: Request): Promise<Ba
     trashReason: request.reason ?? `trashed by ${request.principal}`,
   };
   try {
-    await transactWriteItems(table, [
-      trashUpdate(table, record, mark),
-      auditPut(table, {
+    await transactNamedItems(table, {
+      record: trashUpdate(table, record, mark),
+      audit: auditPut(table, {
         principal: request.principal,
         action: 'backup.trash',
         targetType: 'backup',
         targetId: record.id,
         summary: `data source ${record.sourceId}: ${mark.trashReason}`,
       }),
-    ]);
+    });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     return conflictAfter(table, record.id, refusal);
@@ -105,16 +104,16 @@ export async function untrashBackup(deps: TrashDeps, request: Request): Promise<
   const trashedAt = record.trashedAt;
   if (trashedAt === undefined) throw new Conflict(refusal(record));
   try {
-    await transactWriteItems(table, [
-      untrashUpdate(table, { ...record, trashedAt }),
-      auditPut(table, {
+    await transactNamedItems(table, {
+      record: untrashUpdate(table, { ...record, trashedAt }),
+      audit: auditPut(table, {
         principal: request.principal,
         action: 'backup.untrash',
         targetType: 'backup',
         targetId: record.id,
         summary: `data source ${record.sourceId}`,
       }),
-    ]);
+    });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     return conflictAfter(table, record.id, refusal);
@@ -142,25 +141,22 @@ export async function deleteBackup(deps: DeleteDeps, request: Request): Promise<
     }
   }
   const stored = record.status === 'succeeded' && record.compressedBytes !== undefined;
-  const items: TransactItem[] = [
-    trashedBackupDelete(table, record.id),
-    auditPut(table, {
-      principal: request.principal,
-      action: 'backup.delete',
-      targetType: 'backup',
-      targetId: record.id,
-      summary: `data source ${record.sourceId}${record.s3Key ? `, object ${record.s3Key}` : ''}${request.reason ? `: ${request.reason}` : ''}`,
-    }),
-  ];
-  if (stored) {
-    const bytes = record.compressedBytes ?? 0;
-    items.push(
-      sourceStatsUpdate(table, record.sourceId, { storedBytes: -bytes, storedBackups: -1 }),
-      storageCounterUpdate(table, deps.now(), { removedBytes: bytes }),
-    );
-  }
+  const bytes = record.compressedBytes ?? 0;
   try {
-    await transactWriteItems(table, items);
+    await transactNamedItems(table, {
+      record: trashedBackupDelete(table, record.id),
+      audit: auditPut(table, {
+        principal: request.principal,
+        action: 'backup.delete',
+        targetType: 'backup',
+        targetId: record.id,
+        summary: `data source ${record.sourceId}${record.s3Key ? `, object ${record.s3Key}` : ''}${request.reason ? `: ${request.reason}` : ''}`,
+      }),
+      sourceStats: stored
+        ? sourceStatsUpdate(table, record.sourceId, { storedBytes: -bytes, storedBackups: -1 })
+        : undefined,
+      counter: stored ? storageCounterUpdate(table, deps.now(), { removedBytes: bytes }) : undefined,
+    });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     const current = await getBackupRecord(table, record.id);

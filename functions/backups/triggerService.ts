@@ -15,7 +15,6 @@ import {
   runningLockRelease,
   type BackupRecord,
 } from '../shared/repositories/backups.ts';
-import { TransactionCancelled, transactNamedItems, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 import {
   getIdempotency,
@@ -26,7 +25,7 @@ import {
 import { getRestoreLock, restoreLockAbsentCheck } from '../shared/repositories/restores.ts';
 import { statusCounterUpdate } from '../shared/repositories/stats.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
-import type { TransactItem } from '../shared/repositories/transactions.ts';
+import { TransactionCancelled, transactNamedItems } from '../shared/repositories/transactions.ts';
 import { describeAwsError } from '../shared/stepFunctions.ts';
 
 export interface TriggerDeps {
@@ -173,15 +172,15 @@ async function undoTrigger(
   done: { record: BackupRecord; at: Date; auditKey: Record<string, string>; idempotencyKey?: string },
 ): Promise<void> {
   const { record } = done;
-  const items: TransactItem[] = [
-    queuedBackupDelete(table, record.id),
-    runningLockRelease(table, record.sourceId, record.id),
-    statusCounterUpdate(table, 'queued', done.at, -1),
-    { Delete: { TableName: table.tableName, Key: done.auditKey } },
-  ];
-  if (done.idempotencyKey !== undefined) items.push(idempotencyDelete(table, done.idempotencyKey, record.id));
   try {
-    await transactWriteItems(table, items);
+    await transactNamedItems(table, {
+      record: queuedBackupDelete(table, record.id),
+      lock: runningLockRelease(table, record.sourceId, record.id),
+      counter: statusCounterUpdate(table, 'queued', done.at, -1),
+      audit: { Delete: { TableName: table.tableName, Key: done.auditKey } },
+      idempotency:
+        done.idempotencyKey === undefined ? undefined : idempotencyDelete(table, done.idempotencyKey, record.id),
+    });
   } catch (error) {
     logger.error('undo of a backup whose execution did not start failed', {
       backupId: record.id,

@@ -6,8 +6,8 @@ import { keys } from '../shared/keys.ts';
 import { logger } from '../shared/logger.ts';
 import { auditItem } from '../shared/repositories/audit.ts';
 import { getBackupRecord, succeededBackupCheck } from '../shared/repositories/backups.ts';
-import { TransactionCancelled, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
+import { TransactionCancelled, transactNamedItems } from '../shared/repositories/transactions.ts';
 import { describeAwsError } from '../shared/stepFunctions.ts';
 
 export interface VerifyDeps {
@@ -49,10 +49,10 @@ export async function verifyBackup(
     now,
   );
   try {
-    await transactWriteItems(table, [
-      succeededBackupCheck(table, record.id),
-      { Put: { TableName: table.tableName, Item: audit } },
-    ]);
+    await transactNamedItems(table, {
+      backup: succeededBackupCheck(table, record.id),
+      audit: { Put: { TableName: table.tableName, Item: audit } },
+    });
   } catch (error) {
     if (error instanceof TransactionCancelled) throw new Conflict(refusal);
     throw error;

@@ -26,7 +26,7 @@ import {
   type DataSourceRecord,
 } from '../shared/repositories/dataSources.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
-import { MAX_TRANSACT_ITEMS, transactWrite, type TransactItem } from '../shared/repositories/transactions.ts';
+import { MAX_TRANSACT_ITEMS, transactNamedItems, whenConditionFailed } from '../shared/repositories/transactions.ts';
 import { passwordFromSecret, passwordSecret, type SecretStore } from '../shared/secretStore.ts';
 
 const errorName = (error: unknown): string => (error instanceof Error ? error.name : 'Error');
@@ -132,20 +132,16 @@ export async function createDataSource(
     .put(secretNameFor(id), passwordSecret(password))
     .catch(upstream('cannot store the password in the secret store'));
   try {
-    await transactWrite(
-      deps.table,
-      [
-        newDataSourcePut(deps.table, { ...source, passwordSecretArn: secretRef }),
-        auditPut(deps.table, {
-          principal,
-          action: 'dataSource.create',
-          targetType: 'dataSource',
-          targetId: id,
-          summary: describeSource(source),
-        }),
-      ],
-      () => new Conflict(`data source ${id} already exists`),
-    );
+    await transactNamedItems(deps.table, {
+      source: newDataSourcePut(deps.table, { ...source, passwordSecretArn: secretRef }),
+      audit: auditPut(deps.table, {
+        principal,
+        action: 'dataSource.create',
+        targetType: 'dataSource',
+        targetId: id,
+        summary: describeSource(source),
+      }),
+    }).catch(whenConditionFailed('source', () => new Conflict(`data source ${id} already exists`)));
   } catch (error) {
     await deps.secrets.delete(secretRef, { withoutRecovery: true }).catch((undoError: unknown) => {
       logger.error('could not delete the secret of a data source that was not created; delete it by hand', {
@@ -204,23 +200,24 @@ export async function updateDataSource(
       .catch(upstream('cannot store the new password in the secret store'));
   }
   try {
-    await transactWrite(
-      deps.table,
-      [
-        replaceDataSourcePut(
-          deps.table,
-          { ...updated, passwordSecretArn: current.passwordSecretArn },
-          current.updatedAt,
-        ),
-        auditPut(deps.table, {
-          principal,
-          action: 'dataSource.update',
-          targetType: 'dataSource',
-          targetId: id,
-          summary: `changed ${changed}`.slice(0, 500),
-        }),
-      ],
-      () => new Conflict(`data source ${id} was changed or deleted meanwhile: read it again and retry`),
+    await transactNamedItems(deps.table, {
+      source: replaceDataSourcePut(
+        deps.table,
+        { ...updated, passwordSecretArn: current.passwordSecretArn },
+        current.updatedAt,
+      ),
+      audit: auditPut(deps.table, {
+        principal,
+        action: 'dataSource.update',
+        targetType: 'dataSource',
+        targetId: id,
+        summary: `changed ${changed}`.slice(0, 500),
+      }),
+    }).catch(
+      whenConditionFailed(
+        'source',
+        () => new Conflict(`data source ${id} was changed or deleted meanwhile: read it again and retry`),
+      ),
     );
   } catch (error) {
     if (previousSecret !== undefined) {
@@ -249,20 +246,16 @@ export async function setDataSourceEnabled(
 ): Promise<DataSource> {
   const current = await existing(deps.table, id);
   const at = nowIso(deps);
-  await transactWrite(
-    deps.table,
-    [
-      setEnabledUpdate(deps.table, id, enabled, at),
-      auditPut(deps.table, {
-        principal,
-        action: enabled ? 'dataSource.enable' : 'dataSource.disable',
-        targetType: 'dataSource',
-        targetId: id,
-        summary: describeSource(current),
-      }),
-    ],
-    () => new NotFound('data source', id),
-  );
+  await transactNamedItems(deps.table, {
+    source: setEnabledUpdate(deps.table, id, enabled, at),
+    audit: auditPut(deps.table, {
+      principal,
+      action: enabled ? 'dataSource.enable' : 'dataSource.disable',
+      targetType: 'dataSource',
+      targetId: id,
+      summary: describeSource(current),
+    }),
+  }).catch(whenConditionFailed('source', () => new NotFound('data source', id)));
   logger.info(enabled ? 'data source enabled' : 'data source disabled', { dataSourceId: id });
   return toDataSource({ ...current, enabled, updatedAt: at });
 }
@@ -308,18 +301,15 @@ export async function deleteDataSource(
   const scheduleItems = scheduleIds.map((scheduleId) => scheduleDelete(deps.table, scheduleId));
   const lastBatch = MAX_TRANSACT_ITEMS - 2;
   while (scheduleItems.length > lastBatch) {
-    const batch: TransactItem[] = scheduleItems.splice(0, MAX_TRANSACT_ITEMS);
-    await transactWrite(
-      deps.table,
-      batch,
-      () => new Conflict(`schedules of data source ${id} changed meanwhile: retry`),
+    await transactNamedItems(deps.table, { schedules: scheduleItems.splice(0, MAX_TRANSACT_ITEMS) }).catch(
+      whenConditionFailed('schedules', () => new Conflict(`schedules of data source ${id} changed meanwhile: retry`)),
     );
   }
-  await transactWrite(
-    deps.table,
-    [dataSourceDelete(deps.table, id), ...scheduleItems, audit],
-    () => new NotFound('data source', id),
-  );
+  await transactNamedItems(deps.table, {
+    source: dataSourceDelete(deps.table, id),
+    schedules: scheduleItems,
+    audit,
+  }).catch(whenConditionFailed(['source', 'schedules'], () => new NotFound('data source', id)));
 
   await deps.secrets.delete(current.passwordSecretArn).catch((error: unknown) => {
     logger.error('data source deleted, but its secret could not be scheduled for deletion; delete it by hand', {

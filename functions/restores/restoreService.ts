@@ -24,7 +24,6 @@ import {
   sourceExistsCheck,
   succeededBackupCheck,
 } from '../shared/repositories/backups.ts';
-import { TransactionCancelled, transactNamedItems, transactWriteItems } from '../shared/repositories/cancellation.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 import {
   getRestoreLock,
@@ -39,6 +38,7 @@ import {
   rolledBackByUpdate,
 } from '../shared/repositories/restores.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
+import { TransactionCancelled, transactNamedItems } from '../shared/repositories/transactions.ts';
 import { describeAwsError, executionArnOf } from '../shared/stepFunctions.ts';
 
 export interface RestoreDeps {
@@ -244,12 +244,12 @@ async function startRestore(
     );
   } catch (error) {
     try {
-      await transactWriteItems(table, [
-        queuedRestoreDelete(table, restore.id),
-        { Delete: { TableName: table.tableName, Key: keys.audit(String(audit.id)) } },
-        restoreLockRelease(table, restore),
-        ...(rolledBack ? [rolledBackByRemove(table, rolledBack.id, restore.id)] : []),
-      ]);
+      await transactNamedItems(table, {
+        record: queuedRestoreDelete(table, restore.id),
+        audit: { Delete: { TableName: table.tableName, Key: keys.audit(String(audit.id)) } },
+        lock: restoreLockRelease(table, restore),
+        original: rolledBack && rolledBackByRemove(table, rolledBack.id, restore.id),
+      });
     } catch (undoError) {
       logger.error('undo of a restore whose execution did not start failed', {
         restoreId: restore.id,
@@ -305,9 +305,9 @@ export async function beginRestoreRun(deps: { table: TableRef; now: () => Date }
   if (current.status !== 'queued') throw new Conflict(`restore ${restoreId} is ${current.status}: it will not run`);
   const startedAt = deps.now().toISOString();
   try {
-    await transactWriteItems(deps.table, [
-      restoreStatusUpdate(deps.table, restoreId, 'running', ['queued'], { startedAt }),
-    ]);
+    await transactNamedItems(deps.table, {
+      record: restoreStatusUpdate(deps.table, restoreId, 'running', ['queued'], { startedAt }),
+    });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     const now = await getRestore(deps.table, restoreId);
@@ -341,10 +341,10 @@ export async function finalizeRestore(
       Math.max(0, now.getTime() - Date.parse(current.startedAt ?? current.createdAt)),
   };
   try {
-    await transactWriteItems(deps.table, [
-      restoreStatusUpdate(deps.table, restoreId, status, ['queued', 'running'], fields),
-      restoreLockRelease(deps.table, current),
-    ]);
+    await transactNamedItems(deps.table, {
+      record: restoreStatusUpdate(deps.table, restoreId, status, ['queued', 'running'], fields),
+      lock: restoreLockRelease(deps.table, current),
+    });
   } catch (error) {
     if (!(error instanceof TransactionCancelled)) throw error;
     const after = await getRestore(deps.table, restoreId);

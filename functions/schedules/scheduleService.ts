@@ -1,4 +1,3 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Page, PageQuery } from '../../types/api.ts';
 import { nextRuns } from '../../types/cron.ts';
@@ -23,9 +22,13 @@ import {
   type ScheduleRecord,
 } from '../shared/repositories/schedules.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
+import {
+  TransactionCancelled,
+  transactNamedItems,
+  type NamedItems,
+  type TransactItem,
+} from '../shared/repositories/transactions.ts';
 import type { BackupScheduler } from './scheduler.ts';
-
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 /** How many run times every response carries. */
 export const NEXT_RUNS = 3;
@@ -42,16 +45,9 @@ export function toSchedule(record: ScheduleRecord, now: Date): Schedule {
 const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
-/** Whether a TransactWriteItems was cancelled because the condition of item `index` failed. */
-function conditionFailedAt(error: unknown, index: number): boolean {
-  const reasons = (error as { name?: string; CancellationReasons?: { Code?: string }[] } | undefined)
-    ?.CancellationReasons;
-  return (
-    error instanceof Error &&
-    error.name === 'TransactionCanceledException' &&
-    reasons?.[index]?.Code === 'ConditionalCheckFailed'
-  );
-}
+/** Whether a transaction was cancelled because the condition of its item `name` failed. */
+const conditionFailed = (error: unknown, name: string): boolean =>
+  error instanceof TransactionCancelled && error.failed(name);
 
 /**
  * Schedules, kept in step with EventBridge Scheduler. Each change is written to the table first (the item and
@@ -60,8 +56,6 @@ function conditionFailedAt(error: unknown, index: number): boolean {
  * and removes the audit event, and the caller gets a 502 naming Scheduler's error. Nothing is left half-written.
  */
 export function scheduleService(table: TableRef, scheduler: BackupScheduler, clock: () => Date = () => new Date()) {
-  const transact = (items: TransactItem[]) => table.client.send(new TransactWriteCommand({ TransactItems: items }));
-
   const audit = (principal: string, action: string, targetId: string, summary?: string) => {
     const input: AuditInput = {
       principal,
@@ -79,14 +73,14 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
     return { Delete: { TableName: table.tableName, Key: { pk, sk } } };
   };
 
-  async function syncOrUndo(what: string, sync: () => Promise<void>, undo: TransactItem[]): Promise<void> {
+  async function syncOrUndo(what: string, sync: () => Promise<void>, undo: NamedItems): Promise<void> {
     try {
       await sync();
     } catch (error) {
       const reason = describeError(error);
       logger.warn('scheduler sync failed; undoing the table change', { what, reason });
       try {
-        await transact(undo);
+        await transactNamedItems(table, undo);
       } catch (undoError) {
         logger.error('undoing the table change failed', { what, reason: describeError(undoError) });
         throw new Upstream(
@@ -119,15 +113,15 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
   ): Promise<Schedule> {
     const event = audit(principal, action, current.id, summary);
     try {
-      await transact([replaceSchedule(table, next, current.revision), event]);
+      await transactNamedItems(table, { schedule: replaceSchedule(table, next, current.revision), audit: event });
     } catch (error) {
-      if (conditionFailedAt(error, 0)) return lostRace(current.id);
+      if (conditionFailed(error, 'schedule')) return lostRace(current.id);
       throw error;
     }
-    await syncOrUndo(`${action} schedule ${current.id}`, () => scheduler.update(next), [
-      replaceSchedule(table, current, next.revision),
-      unaudit(event),
-    ]);
+    await syncOrUndo(`${action} schedule ${current.id}`, () => scheduler.update(next), {
+      schedule: replaceSchedule(table, current, next.revision),
+      audit: unaudit(event),
+    });
     return toSchedule(next, clock());
   }
 
@@ -147,15 +141,15 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
     const current = await mustGet(id);
     const event = audit(principal, 'delete', id, `schedule of data source ${current.sourceId}`);
     try {
-      await transact([deleteSchedule(table, id, current.revision), event]);
+      await transactNamedItems(table, { schedule: deleteSchedule(table, id, current.revision), audit: event });
     } catch (error) {
-      if (conditionFailedAt(error, 0)) return lostRace(id);
+      if (conditionFailed(error, 'schedule')) return lostRace(id);
       throw error;
     }
-    await syncOrUndo(`delete schedule ${id}`, () => scheduler.delete(id), [
-      putNewSchedule(table, current),
-      unaudit(event),
-    ]);
+    await syncOrUndo(`delete schedule ${id}`, () => scheduler.delete(id), {
+      schedule: putNewSchedule(table, current),
+      audit: unaudit(event),
+    });
   }
 
   const page = async (records: Promise<Page<ScheduleRecord>>): Promise<Page<Schedule>> => {
@@ -201,26 +195,26 @@ export function scheduleService(table: TableRef, scheduler: BackupScheduler, clo
         `"${record.cron}" ${record.timeZone} for data source ${sourceId}`,
       );
       try {
-        await transact([
+        await transactNamedItems(table, {
           // The source may be deleted between the read above and this write.
-          {
+          source: {
             ConditionCheck: {
               TableName: table.tableName,
               Key: keys.dataSource(sourceId),
               ConditionExpression: 'attribute_exists(pk)',
             },
           },
-          putNewSchedule(table, record),
-          event,
-        ]);
+          schedule: putNewSchedule(table, record),
+          audit: event,
+        });
       } catch (error) {
-        if (conditionFailedAt(error, 0)) throw new NotFound('data source', sourceId);
+        if (conditionFailed(error, 'source')) throw new NotFound('data source', sourceId);
         throw error;
       }
-      await syncOrUndo(`create schedule ${record.id}`, () => scheduler.create(record), [
-        deleteSchedule(table, record.id, record.revision),
-        unaudit(event),
-      ]);
+      await syncOrUndo(`create schedule ${record.id}`, () => scheduler.create(record), {
+        schedule: deleteSchedule(table, record.id, record.revision),
+        audit: unaudit(event),
+      });
       return toSchedule(record, clock());
     },
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../functions/shared/repositories/audit.ts';
-import { transactWriteItems } from '../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../functions/shared/repositories/transactions.ts';
 import { putNewSchedule } from '../../functions/shared/repositories/schedules.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
 import { startLocalHttpApi, type LocalHttpApi } from '../../scripts/local/httpApi.ts';
@@ -46,8 +46,8 @@ beforeAll(async () => {
   scheduler.onAnyCommand().resolves({});
   await seedSource(table, SCHEDULED);
   await seedSource(table, UNSCHEDULED);
-  await transactWriteItems(table, [
-    putNewSchedule(table, {
+  await transactNamedItems(table, {
+    schedule: putNewSchedule(table, {
       id: NIGHTLY,
       sourceId: SCHEDULED,
       name: 'nightly',
@@ -60,7 +60,7 @@ beforeAll(async () => {
       updatedAt: '2026-01-01T00:00:00.000Z',
       revision: 1,
     }),
-  ]);
+  });
   api = await startLocalHttpApi({
     port: 0,
     principal: 'local:schedules-e2e',

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trashBackup } from '../../functions/backups/trashService.ts';
 import { applyRetention } from '../../functions/retention/retentionService.ts';
-import { transactWriteItems } from '../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../functions/shared/repositories/transactions.ts';
 import { putNewSchedule } from '../../functions/shared/repositories/schedules.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
 import { startLocalHttpApi, type LocalHttpApi } from '../../scripts/local/httpApi.ts';
@@ -47,8 +47,8 @@ beforeAll(async () => {
     .resolves({ Username: ADA_SUB, UserAttributes: [{ Name: 'email', Value: 'ada@example.com' }] });
 
   await seedSource(table, SOURCE);
-  await transactWriteItems(table, [
-    putNewSchedule(table, {
+  await transactNamedItems(table, {
+    schedule: putNewSchedule(table, {
       id: `${SOURCE}-nightly`,
       sourceId: SOURCE,
       cron: '0 2 * * *',
@@ -59,7 +59,7 @@ beforeAll(async () => {
       updatedAt: '2026-01-01T00:00:00.000Z',
       revision: 1,
     }),
-  ]);
+  });
   await seedWithObjects(table, testS3Client(), bucket, [
     backupRecord({ id: `${SOURCE}-today`, sourceId: SOURCE, createdAt: ago(0.01) }),
     backupRecord({ id: ids.yesterday, sourceId: SOURCE, createdAt: ago(1) }),

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBackupRecord, putBackupRecords, type BackupRecord } from '../../functions/shared/repositories/backups.ts';
-import { transactWriteItems } from '../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../functions/shared/repositories/transactions.ts';
 import { getRestoreRecord, newRestorePut } from '../../functions/shared/repositories/restores.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import { RESULT_TAGS } from '../../types/job.ts';
@@ -60,7 +60,7 @@ describe.runIf(services().mariadb !== null)('the Restore machine never runs a ba
       requestedBy: 'test',
       createdAt: new Date().toISOString(),
     };
-    await transactWriteItems(machines.table, [newRestorePut(machines.table, record)]);
+    await transactNamedItems(machines.table, { restore: newRestorePut(machines.table, record) });
     const outcome = await machines.run(
       'Restore',
       { restoreId: id, backupId, targetSourceId: source.id, targetDatabase: DATABASE },

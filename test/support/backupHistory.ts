@@ -1,7 +1,7 @@
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { putBackupRecords, type BackupRecord } from '../../functions/shared/repositories/backups.ts';
-import { transactWriteItems } from '../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../functions/shared/repositories/transactions.ts';
 import { putNewSchedule } from '../../functions/shared/repositories/schedules.ts';
 import { sourceStatsUpdate } from '../../functions/shared/repositories/stats.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
@@ -87,10 +87,9 @@ export async function seedWithObjects(
     });
   }
   if (totals.size > 0)
-    await transactWriteItems(
-      table,
-      [...totals].map(([sourceId, change]) => sourceStatsUpdate(table, sourceId, change)),
-    );
+    await transactNamedItems(table, {
+      sourceStats: [...totals].map(([sourceId, change]) => sourceStatsUpdate(table, sourceId, change)),
+    });
 }
 
 /**
@@ -106,8 +105,8 @@ export async function seedBackupHistory(
   const { gfs, plain: plainSource } = sources;
   await seedSource(table, gfs);
   await seedSource(table, plainSource);
-  await transactWriteItems(table, [
-    putNewSchedule(table, {
+  await transactNamedItems(table, {
+    schedule: putNewSchedule(table, {
       id: 'sweep-nightly',
       sourceId: gfs,
       cron: '30 23 * * *',
@@ -118,7 +117,7 @@ export async function seedBackupHistory(
       updatedAt: '2026-01-01T00:00:00.000Z',
       revision: 1,
     }),
-  ]);
+  });
 
   const nightly: BackupRecord[] = [];
   for (let day = 0; day < 120; day++) {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findStaleSources, staleSourcesMetric } from '../../../functions/orchestration/freshness.ts';
 import { intervalMs } from '../../../types/cron.ts';
-import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
 import { putNewSchedule, type ScheduleRecord } from '../../../functions/shared/repositories/schedules.ts';
 import { sourceStatsUpdate } from '../../../functions/shared/repositories/stats.ts';
 import type { TableRef } from '../../../functions/shared/repositories/table.ts';
@@ -48,21 +48,25 @@ describe('freshness check', () => {
     // Disabled source or paused schedule: nobody expects backups.
     await seedSource(table, 'disabled', { enabled: false });
     await seedSource(table, 'paused');
-    await transactWriteItems(table, [
-      putNewSchedule(table, schedule('s1', 'daily-stale', '0 2 * * *')),
-      putNewSchedule(table, schedule('s2', 'daily-fresh', '0 2 * * *')),
-      putNewSchedule(table, schedule('s3', 'weekdays', '0 2 * * 1-5')),
-      putNewSchedule(table, schedule('s4', 'never', '0 2 * * *', { createdAt: daysAgo(5) })),
-      putNewSchedule(
-        table,
-        schedule('s5', 'brand-new', '0 2 * * *', { createdAt: new Date(NOW.getTime() - 3_600_000).toISOString() }),
-      ),
-      putNewSchedule(table, schedule('s6', 'disabled', '0 2 * * *')),
-      putNewSchedule(table, schedule('s7', 'paused', '0 2 * * *', { enabled: false })),
-      succeeded('daily-stale', daysAgo(3)),
-      succeeded('daily-fresh', '2026-11-23T02:05:00.000Z'),
-      succeeded('weekdays', '2026-11-20T02:05:00.000Z'),
-    ]);
+    await transactNamedItems(table, {
+      schedules: [
+        putNewSchedule(table, schedule('s1', 'daily-stale', '0 2 * * *')),
+        putNewSchedule(table, schedule('s2', 'daily-fresh', '0 2 * * *')),
+        putNewSchedule(table, schedule('s3', 'weekdays', '0 2 * * 1-5')),
+        putNewSchedule(table, schedule('s4', 'never', '0 2 * * *', { createdAt: daysAgo(5) })),
+        putNewSchedule(
+          table,
+          schedule('s5', 'brand-new', '0 2 * * *', { createdAt: new Date(NOW.getTime() - 3_600_000).toISOString() }),
+        ),
+        putNewSchedule(table, schedule('s6', 'disabled', '0 2 * * *')),
+        putNewSchedule(table, schedule('s7', 'paused', '0 2 * * *', { enabled: false })),
+      ],
+      backups: [
+        succeeded('daily-stale', daysAgo(3)),
+        succeeded('daily-fresh', '2026-11-23T02:05:00.000Z'),
+        succeeded('weekdays', '2026-11-20T02:05:00.000Z'),
+      ],
+    });
   });
 
   it('finds exactly the enabled, scheduled sources without a success in twice their interval', async () => {

@@ -7,7 +7,7 @@ import {
   putBackupRecords,
   type BackupRecord,
 } from '../../../functions/shared/repositories/backups.ts';
-import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
 import { getRestoreRecord, newRestorePut } from '../../../functions/shared/repositories/restores.ts';
 import { putNewSchedule } from '../../../functions/shared/repositories/schedules.ts';
 import { readDayCounters, readSourceStats } from '../../../functions/shared/repositories/stats.ts';
@@ -51,8 +51,8 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
 
   /** A daily schedule of `sourceId` with this verification policy, written as the API would. */
   const seedSchedule = (id: string, sourceId: string, verify: VerifyPolicy) =>
-    transactWriteItems(machines.table, [
-      putNewSchedule(machines.table, {
+    transactNamedItems(machines.table, {
+      schedule: putNewSchedule(machines.table, {
         id,
         sourceId,
         cron: '0 2 * * *',
@@ -64,7 +64,7 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
         updatedAt: new Date().toISOString(),
         revision: 1,
       }),
-    ]);
+    });
 
   /** Queues a restore as the API does (with `fields` such as `rollbackOnFailure`), then runs the Restore machine on it. */
   async function restore(id: string, backupId: string, targetDatabase: string, fields: Partial<Restore> = {}) {
@@ -79,7 +79,7 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
       requestedBy: 'test',
       createdAt: new Date().toISOString(),
     };
-    await transactWriteItems(machines.table, [newRestorePut(machines.table, record)]);
+    await transactNamedItems(machines.table, { restore: newRestorePut(machines.table, record) });
     const outcome = await machines.run(
       'Restore',
       { restoreId: id, backupId, targetSourceId: source.id, targetDatabase },

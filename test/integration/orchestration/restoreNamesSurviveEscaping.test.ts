@@ -2,7 +2,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBackupRecord, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
-import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
 import { getRestoreRecord, newRestorePut } from '../../../functions/shared/repositories/restores.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
 import type { Restore } from '../../../types/restore.ts';
@@ -72,7 +72,7 @@ describe.runIf(services().mariadb !== null)('database names that need escaping, 
       requestedBy: 'test',
       createdAt: new Date().toISOString(),
     };
-    await transactWriteItems(machines.table, [newRestorePut(machines.table, record)]);
+    await transactNamedItems(machines.table, { restore: newRestorePut(machines.table, record) });
     const outcome = await machines.run(
       'Restore',
       { restoreId: id, backupId: backup.id, targetSourceId: source.id, targetDatabase },

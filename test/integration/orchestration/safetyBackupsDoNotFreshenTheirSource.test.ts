@@ -2,11 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { beginSafetyBackup, finalizeBackup } from '../../../functions/backups/runService.ts';
 import { findStaleSources } from '../../../functions/orchestration/freshness.ts';
 import { putBackupRecords } from '../../../functions/shared/repositories/backups.ts';
-import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
 import { putNewSchedule } from '../../../functions/shared/repositories/schedules.ts';
 import { readSourceStats, sourceStatsUpdate } from '../../../functions/shared/repositories/stats.ts';
 import type { TableRef } from '../../../functions/shared/repositories/table.ts';
-import type { BackupOutcome } from '../../../types/backup.ts';
+import type { BackupOutcome } from '../../../types/backupApi.ts';
 import { DEFAULT_RETENTION } from '../../../types/schedule.ts';
 import { useTestTable } from '../../support/api.ts';
 import { seedSource } from '../api/backupApi.ts';
@@ -37,8 +37,8 @@ describe('the freshness check and safety backups', () => {
     table = await useTestTable();
     for (const id of ['restored-into', 'backed-up']) {
       await seedSource(table, id);
-      await transactWriteItems(table, [
-        putNewSchedule(table, {
+      await transactNamedItems(table, {
+        schedule: putNewSchedule(table, {
           id: `daily-${id}`,
           sourceId: id,
           cron: '0 2 * * *',
@@ -49,8 +49,8 @@ describe('the freshness check and safety backups', () => {
           updatedAt: daysAgo(30),
           revision: 1,
         }),
-        sourceStatsUpdate(table, id, { lastSucceededAt: daysAgo(3) }),
-      ]);
+        sourceStats: sourceStatsUpdate(table, id, { lastSucceededAt: daysAgo(3) }),
+      });
     }
   });
 

@@ -6,7 +6,7 @@ import {
   putBackupRecords,
   runningLockPut,
 } from '../../../functions/shared/repositories/backups.ts';
-import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
 import {
   getRestoreLock,
   getRestoreRecord,
@@ -51,9 +51,9 @@ describe('stopped Backup and Restore executions', () => {
     await putBackupRecords(table, [
       backupRecord({ id, sourceId, status: 'running', startedAt: new Date().toISOString() }),
     ]);
-    await transactWriteItems(table, [
-      runningLockPut(table, { sourceId, backupId: id, since: new Date().toISOString(), database: 'shop' }),
-    ]);
+    await transactNamedItems(table, {
+      lock: runningLockPut(table, { sourceId, backupId: id, since: new Date().toISOString(), database: 'shop' }),
+    });
   }
 
   beforeAll(async () => {
@@ -97,7 +97,7 @@ describe('stopped Backup and Restore executions', () => {
       requestedBy: 'test',
       createdAt: new Date().toISOString(),
     };
-    await transactWriteItems(table, [newRestorePut(table, restore), restoreLockPut(table, restore)]);
+    await transactNamedItems(table, { restore: newRestorePut(table, restore), lock: restoreLockPut(table, restore) });
     expect(await recordStoppedExecution(deps(), event(RESTORE_MACHINE, 'restore-stopped', 'ABORTED'))).toEqual({
       recorded: true,
     });

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applyRetention, purgeTrash, type RetentionDeps } from '../../../functions/retention/retentionService.ts';
 import { listAudit } from '../../../functions/shared/repositories/audit.ts';
 import { getBackupRecord, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
-import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
 import { putNewSchedule } from '../../../functions/shared/repositories/schedules.ts';
 import type { TableRef } from '../../../functions/shared/repositories/table.ts';
 import type { Page } from '../../../types/api.ts';
@@ -32,8 +32,8 @@ const deps = (now = NOW): RetentionDeps => ({
 /** A source with one schedule of `retention` (other counts 0), in UTC. */
 async function sourceWithSchedule(sourceId: string, retention: Partial<Retention>): Promise<void> {
   await seedSource(table, sourceId);
-  await transactWriteItems(table, [
-    putNewSchedule(table, {
+  await transactNamedItems(table, {
+    schedule: putNewSchedule(table, {
       id: `${sourceId}-nightly`,
       sourceId,
       cron: '0 2 * * *',
@@ -44,7 +44,7 @@ async function sourceWithSchedule(sourceId: string, retention: Partial<Retention
       updatedAt: '2026-01-01T00:00:00.000Z',
       revision: 1,
     }),
-  ]);
+  });
 }
 const taken = (sourceId: string, id: string, createdAt: string, trigger: Backup['trigger']): BackupRecord =>
   backupRecord({ id: `${sourceId}-${id}`, sourceId, createdAt, trigger });

@@ -6,7 +6,7 @@ import {
   putBackupRecords,
   type BackupRecord,
 } from '../../../functions/shared/repositories/backups.ts';
-import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
 import { newRestorePut } from '../../../functions/shared/repositories/restores.ts';
 import type { TableRef } from '../../../functions/shared/repositories/table.ts';
 import type { Restore } from '../../../types/restore.ts';
@@ -68,10 +68,12 @@ beforeAll(async () => {
   ];
   for (const r of records) await testS3Client().send(new PutObjectCommand({ Bucket: bucket, Key: r.s3Key, Body: 'x' }));
   await putBackupRecords(table, records);
-  await transactWriteItems(table, [
-    newRestorePut(table, restore('r-done', { finishedAt: ENDED, durationMs: 1000 })),
-    newRestorePut(table, restore('r-running', { status: 'running' })),
-  ]);
+  await transactNamedItems(table, {
+    restores: [
+      newRestorePut(table, restore('r-done', { finishedAt: ENDED, durationMs: 1000 })),
+      newRestorePut(table, restore('r-running', { status: 'running' })),
+    ],
+  });
 });
 
 describe('a safety backup under the daily sweep', () => {

@@ -20,6 +20,7 @@ import {
   table,
   transaction,
 } from './backupFixtures.ts';
+import { itemAt } from '../../support/transactItems.ts';
 
 const deps = { table, sfn, stateMachineArn: BACKUP_MACHINE, now: () => NOW };
 
@@ -52,13 +53,15 @@ describe('cancelBackup', () => {
     });
     expect(result).toMatchObject({ status: 'cancelled', finishedAt: NOW.toISOString(), durationMs: 30_000 });
     const items = transaction();
-    expect(items[0]?.Update?.Key).toEqual({ pk: 'BACKUP#bk-1', sk: 'BACKUP' });
-    expect(items[0]?.Update?.ConditionExpression).toMatch(/#status IN \(:from0, :from1\)/);
-    expect(Object.values(items[0]?.Update?.ExpressionAttributeValues as object)).toEqual(
+    const record = itemAt(items, { pk: 'BACKUP#bk-1', sk: 'BACKUP' }).Update;
+    expect(record?.ConditionExpression).toMatch(/#status IN \(:from0, :from1\)/);
+    expect(Object.values(record?.ExpressionAttributeValues as object)).toEqual(
       expect.arrayContaining(['cancelled', 'STATUS#cancelled', 'SOURCE#src-1#STATUS#cancelled']),
     );
-    expect(items.find((i) => i.Put)?.Put).toMatchObject({ Item: { action: 'backup.cancel', principal: PRINCIPAL } });
-    expect(items.find((i) => i.Delete)?.Delete).toMatchObject({ Key: { pk: 'SOURCE#src-1', sk: 'RUNNING' } });
+    expect(itemAt(items, { pk: /^AUDIT#/ }).Put).toMatchObject({
+      Item: { action: 'backup.cancel', principal: PRINCIPAL },
+    });
+    expect(itemAt(items, { pk: 'SOURCE#src-1', sk: 'RUNNING' }).Delete).toBeDefined();
   });
 
   it('stops the execution the state machine recorded, for a scheduled run', async () => {
@@ -122,9 +125,7 @@ describe('finalizeBackup', () => {
 
     const items = transaction();
     expect(items.some((i) => i.Delete)).toBe(false);
-    const sourceStats = items.find(
-      (i) => (i.Update?.Key as { sk?: string } | undefined)?.sk === 'SOURCE#src-1',
-    )?.Update;
+    const sourceStats = itemAt(items, { pk: 'STATS', sk: 'SOURCE#src-1' }).Update;
     expect(sourceStats?.UpdateExpression).toMatch(/^SET .* ADD /);
     expect(Object.values(sourceStats?.ExpressionAttributeValues as object)).toEqual(expect.arrayContaining([777, 1]));
   });

@@ -100,17 +100,6 @@ export function given(items: {
   ddb.on(TransactWriteCommand).resolves({});
 }
 
-/** A TransactWriteItems cancellation with DynamoDB's reason per item. */
-export function cancelled(...codes: string[]): Error {
-  return Object.assign(
-    new Error(`Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`),
-    {
-      name: 'TransactionCanceledException',
-      CancellationReasons: codes.map((Code) => ({ Code })),
-    },
-  );
-}
-
 export const awsError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 /** The TransactItems of the n-th TransactWriteItems call. */

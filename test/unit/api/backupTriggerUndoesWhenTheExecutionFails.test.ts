@@ -9,7 +9,6 @@ import {
   PRINCIPAL,
   TABLE,
   awsError,
-  cancelled,
   ddb,
   given,
   rejectionOf,
@@ -21,6 +20,7 @@ import {
   table,
   transaction,
 } from './backupFixtures.ts';
+import { cancelledAt, itemAt } from '../../support/transactItems.ts';
 
 const deps: TriggerDeps = { table, sfn, stateMachineArn: BACKUP_MACHINE, now: () => NOW, newId: () => 'bk-new' };
 const request = { sourceId: 'src-1', trigger: 'manual' as const, principal: PRINCIPAL };
@@ -41,16 +41,16 @@ describe('triggerBackup', () => {
     expect(result).toEqual({ backupId: 'bk-new' });
     const items = transaction();
     expect(items).toHaveLength(7);
-    expect(items[0]?.Put).toMatchObject({
+    expect(itemAt(items, { pk: 'SOURCE#src-1', sk: 'RUNNING' }).Put).toMatchObject({
       TableName: TABLE,
       Item: { pk: 'SOURCE#src-1', sk: 'RUNNING', backupId: 'bk-new' },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    expect(items[1]?.ConditionCheck).toMatchObject({
+    expect(itemAt(items, { pk: 'SOURCE#src-1', sk: 'SOURCE' }).ConditionCheck).toMatchObject({
       Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' },
       ConditionExpression: 'attribute_exists(pk) AND enabled = :true',
     });
-    expect(items[2]?.Put).toMatchObject({
+    expect(itemAt(items, { pk: 'BACKUP#bk-new', sk: 'BACKUP' }).Put).toMatchObject({
       Item: {
         pk: 'BACKUP#bk-new',
         sk: 'BACKUP',
@@ -65,19 +65,19 @@ describe('triggerBackup', () => {
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    expect(items[3]?.Update).toMatchObject({ Key: { pk: 'STATS', sk: 'DAY#2026-03-01' } });
-    expect(items[3]?.Update?.UpdateExpression).toMatch(/ADD/);
-    expect(Object.values(items[3]?.Update?.ExpressionAttributeNames as object)).toEqual(
+    const counter = itemAt(items, { pk: 'STATS', sk: 'DAY#2026-03-01' }).Update;
+    expect(counter?.UpdateExpression).toMatch(/ADD/);
+    expect(Object.values(counter?.ExpressionAttributeNames as object)).toEqual(
       expect.arrayContaining(['queued', 'h12_queued']),
     );
-    expect(items[4]?.Put).toMatchObject({
+    expect(itemAt(items, { pk: /^AUDIT#/ }).Put).toMatchObject({
       Item: { action: 'backup.trigger', principal: PRINCIPAL, targetType: 'backup', targetId: 'bk-new' },
     });
-    expect(items[5]?.Put).toMatchObject({
+    expect(itemAt(items, { pk: 'IDEMPOTENCY#ci-42' }).Put).toMatchObject({
       Item: { pk: 'IDEMPOTENCY#ci-42', resultId: 'bk-new', targetId: 'src-1', expiresAt: epoch + 24 * 3600 },
       ExpressionAttributeValues: { ':now': epoch },
     });
-    expect(items[6]?.ConditionCheck).toMatchObject({
+    expect(itemAt(items, { pk: 'SOURCE#src-1', sk: 'RESTORING#shop' }).ConditionCheck).toMatchObject({
       Key: { pk: 'SOURCE#src-1', sk: 'RESTORING#shop' },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
@@ -100,20 +100,21 @@ describe('triggerBackup', () => {
       'could not start the backup: Step Functions StartExecution failed (ExecutionLimitExceeded: too many executions)',
     );
     expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
-    const auditId = (transaction(0)[4]?.Put?.Item as { id: string }).id;
+    const auditId = (itemAt(transaction(0), { pk: /^AUDIT#/ }).Put?.Item as { id: string }).id;
     const undo = transaction(1);
-    expect(undo[0]?.Delete).toMatchObject({
+    expect(undo).toHaveLength(5);
+    expect(itemAt(undo, { pk: 'BACKUP#bk-new', sk: 'BACKUP' }).Delete).toMatchObject({
       Key: { pk: 'BACKUP#bk-new', sk: 'BACKUP' },
       ConditionExpression: '#status = :queued',
     });
-    expect(undo[1]?.Delete).toMatchObject({
+    expect(itemAt(undo, { pk: 'SOURCE#src-1', sk: 'RUNNING' }).Delete).toMatchObject({
       Key: { pk: 'SOURCE#src-1', sk: 'RUNNING' },
       ExpressionAttributeValues: { ':id': 'bk-new' },
     });
-    expect(undo[2]?.Update).toMatchObject({ Key: { pk: 'STATS', sk: 'DAY#2026-03-01' } });
-    expect(Object.values(undo[2]?.Update?.ExpressionAttributeValues as object)).toContain(-1);
-    expect(undo[3]?.Delete).toMatchObject({ Key: { pk: `AUDIT#${auditId}`, sk: 'AUDIT' } });
-    expect(undo[4]?.Delete).toMatchObject({
+    const counter = itemAt(undo, { pk: 'STATS', sk: 'DAY#2026-03-01' }).Update;
+    expect(Object.values(counter?.ExpressionAttributeValues as object)).toContain(-1);
+    expect(itemAt(undo, { pk: `AUDIT#${auditId}`, sk: 'AUDIT' }).Delete).toBeDefined();
+    expect(itemAt(undo, { pk: 'IDEMPOTENCY#ci-42' }).Delete).toMatchObject({
       Key: { pk: 'IDEMPOTENCY#ci-42' },
       ExpressionAttributeValues: { ':id': 'bk-new' },
     });
@@ -162,12 +163,14 @@ describe('triggerBackup', () => {
     });
 
     expect(await triggerBackup(deps, { ...request, idempotencyKey: 'ci-42' })).toEqual({ backupId: 'bk-new' });
-    expect(transaction()[5]?.Put?.ConditionExpression).toBe('attribute_not_exists(pk) OR #ttl <= :now');
+    expect(itemAt(transaction(), { pk: 'IDEMPOTENCY#ci-42' }).Put?.ConditionExpression).toBe(
+      'attribute_not_exists(pk) OR #ttl <= :now',
+    );
   });
 
   it('answers 409 naming the backup that holds the lock when the lock condition fails', async () => {
     given({ source, lockedBy: 'bk-running' });
-    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'None', 'None'));
+    ddb.on(TransactWriteCommand).callsFake(cancelledAt({ pk: 'SOURCE#src-1', sk: 'RUNNING' }));
 
     const error = await rejectionOf(triggerBackup(deps, request));
 
@@ -185,9 +188,9 @@ describe('triggerBackup', () => {
 
     resetMocks();
     given({ source });
-    ddb.on(TransactWriteCommand).callsFake(() => {
+    ddb.on(TransactWriteCommand).callsFake((input: Parameters<ReturnType<typeof cancelledAt>>[0]) => {
       given({});
-      throw cancelled('None', 'ConditionalCheckFailed', 'None', 'None', 'None');
+      return cancelledAt({ pk: 'SOURCE#src-1', sk: 'SOURCE' })(input);
     });
     const error = await rejectionOf(triggerBackup(deps, request));
     expect(error.statusCode).toBe(404);
@@ -198,7 +201,7 @@ describe('triggerBackup', () => {
     given({ source });
     ddb
       .on(TransactWriteCommand)
-      .rejectsOnce(cancelled('None', 'None', 'None', 'TransactionConflict', 'None'))
+      .callsFakeOnce(cancelledAt({ pk: 'STATS', sk: 'DAY#2026-03-01' }, 'TransactionConflict'))
       .resolves({});
 
     expect(await triggerBackup(deps, request)).toEqual({ backupId: 'bk-new' });

@@ -8,7 +8,6 @@ import {
   PRINCIPAL,
   SECRET_ARN,
   TABLE,
-  conditionFailed,
   ddb,
   deps,
   rejectionOf,
@@ -18,6 +17,7 @@ import {
   secretsManager,
   storedItem,
 } from './dataSourceFixtures.ts';
+import { cancelledAt, itemAt } from '../../support/transactItems.ts';
 
 const BACKUPS_OF = 'SOURCE#src-1#BACKUPS';
 const SCHEDULES_OF = 'SOURCE#src-1#SCHEDULES';
@@ -86,15 +86,16 @@ describe('deleting a data source', () => {
     ]);
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items).toHaveLength(4);
-    expect(items[0]?.Delete).toEqual({
+    expect(itemAt(items, { pk: 'SOURCE#src-1', sk: 'SOURCE' }).Delete).toEqual({
       TableName: TABLE,
       Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' },
       ConditionExpression: 'attribute_exists(pk)',
     });
-    expect(items[1]?.Delete?.Key).toEqual({ pk: 'SCHEDULE#sch-1', sk: 'SCHEDULE' });
-    expect(items[2]?.Delete?.Key).toEqual({ pk: 'SCHEDULE#sch-2', sk: 'SCHEDULE' });
-    expect(items[3]?.Put?.Item).toMatchObject({ action: 'dataSource.delete', principal: PRINCIPAL, targetId: 'src-1' });
-    expect(items[3]?.Put?.Item?.summary).toMatch(/2 schedule\(s\) deleted; 3 backup\(s\) kept/);
+    expect(itemAt(items, { pk: 'SCHEDULE#sch-1', sk: 'SCHEDULE' }).Delete).toBeDefined();
+    expect(itemAt(items, { pk: 'SCHEDULE#sch-2', sk: 'SCHEDULE' }).Delete).toBeDefined();
+    const audit = itemAt(items, { pk: /^AUDIT#/ }).Put?.Item;
+    expect(audit).toMatchObject({ action: 'dataSource.delete', principal: PRINCIPAL, targetId: 'src-1' });
+    expect(audit?.summary).toMatch(/2 schedule\(s\) deleted; 3 backup\(s\) kept/);
     expect(secretsManager).toHaveReceivedCommandExactlyOnceWith(DeleteSecretCommand, {
       SecretId: SECRET_ARN,
       ForceDeleteWithoutRecovery: false,
@@ -136,7 +137,7 @@ describe('deleting a data source', () => {
 
   it('keeps the secret when the table write fails', async () => {
     given(0, []);
-    ddb.on(TransactWriteCommand).rejects(conditionFailed());
+    ddb.on(TransactWriteCommand).callsFake(cancelledAt({ pk: 'SOURCE#src-1', sk: 'SOURCE' }));
     const error = await rejectionOf(deleteDataSource(deps(), 'src-1', { force: false }, PRINCIPAL));
     expect(error.statusCode).toBe(404);
     expect(secretsManager.calls()).toHaveLength(0);
@@ -151,7 +152,7 @@ describe('deleting a data source', () => {
     const transactions = ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems ?? []);
     expect(transactions.map((items) => items.length)).toEqual([100, 52]);
     expect(transactions[0]?.every((item) => item.Delete?.Key?.pk?.toString().startsWith('SCHEDULE#'))).toBe(true);
-    expect(transactions[1]?.[0]?.Delete?.Key).toEqual({ pk: 'SOURCE#src-1', sk: 'SOURCE' });
+    expect(itemAt(transactions[1] ?? [], { pk: 'SOURCE#src-1', sk: 'SOURCE' }).Delete).toBeDefined();
     expect(scheduler).toHaveReceivedCommandTimes(DeleteScheduleCommand, 150);
   });
 
@@ -171,18 +172,21 @@ describe('enabling and disabling a data source', () => {
     const source = await setDataSourceEnabled(deps(), 'src-1', false, PRINCIPAL);
 
     expect(source.enabled).toBe(false);
-    const [update, audit] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(update?.Update).toMatchObject({
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(itemAt(items, { pk: 'SOURCE#src-1', sk: 'SOURCE' }).Update).toMatchObject({
       Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' },
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':enabled': false },
     });
-    expect(audit?.Put?.Item).toMatchObject({ action: 'dataSource.disable', principal: PRINCIPAL });
+    expect(itemAt(items, { pk: /^AUDIT#/ }).Put?.Item).toMatchObject({
+      action: 'dataSource.disable',
+      principal: PRINCIPAL,
+    });
   });
 
   it('answers 404 when the source disappears between the read and the write', async () => {
     ddb.on(GetCommand).resolves({ Item: storedItem() });
-    ddb.on(TransactWriteCommand).rejects(conditionFailed());
+    ddb.on(TransactWriteCommand).callsFake(cancelledAt({ pk: 'SOURCE#src-1', sk: 'SOURCE' }));
     const error = await rejectionOf(setDataSourceEnabled(deps(), 'src-1', true, PRINCIPAL));
     expect(error.statusCode).toBe(404);
   });

@@ -4,7 +4,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { eventBridgeScheduleRemover } from '../../../functions/dataSources/scheduleRemover.ts';
-import type { ConnectionTester, DatabaseInspector, DataSourceDeps } from '../../../functions/dataSources/dataSourceService.ts';
+import type {
+  ConnectionTester,
+  DatabaseInspector,
+  DataSourceDeps,
+} from '../../../functions/dataSources/dataSourceService.ts';
 import type { DataSourceRecord } from '../../../functions/shared/repositories/dataSources.ts';
 import { dataSourceItem } from '../../../functions/shared/repositories/dataSources.ts';
 import { secretsManagerStore } from '../../../functions/shared/secretStore.ts';
@@ -91,17 +95,4 @@ export async function rejectionOf(
   );
   if (!(outcome instanceof Error)) throw new Error('expected the promise to reject');
   return outcome;
-}
-
-/** A DynamoDB transaction cancelled because one of its conditions failed. */
-export function conditionFailed(): Error {
-  return Object.assign(
-    new Error(
-      'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]',
-    ),
-    {
-      name: 'TransactionCanceledException',
-      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-    },
-  );
 }

@@ -24,7 +24,6 @@ import {
   PRINCIPAL,
   SECRET_ARN,
   TABLE,
-  conditionFailed,
   createBody,
   ddb,
   deps,
@@ -35,6 +34,7 @@ import {
   storedItem,
   storedRecord,
 } from './dataSourceFixtures.ts';
+import { cancelledAt, itemAt } from '../../support/transactItems.ts';
 
 type Items = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
@@ -120,7 +120,7 @@ describe('creating a data source', () => {
     secretsManager
       .on(DeleteSecretCommand)
       .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    ddb.on(TransactWriteCommand).rejects(conditionFailed());
+    ddb.on(TransactWriteCommand).callsFake(cancelledAt({ pk: /^SOURCE#/, sk: 'SOURCE' }));
 
     const error = await rejectionOf(createDataSource(deps(), createBody, PRINCIPAL));
 
@@ -203,12 +203,12 @@ describe('updating a data source', () => {
     });
     expect(secretsManager).not.toHaveReceivedCommand(CreateSecretCommand);
     expect(JSON.stringify(transactionItems())).not.toContain('new password');
-    expect(transactionItems()[1]?.Put?.Item).toMatchObject({ summary: 'changed password' });
+    expect(itemAt(transactionItems(), { pk: /^AUDIT#/ }).Put?.Item).toMatchObject({ summary: 'changed password' });
   });
 
   it('puts the previous password back when the item changed meanwhile (409)', async () => {
     ddb.on(GetCommand).resolves({ Item: storedItem() });
-    ddb.on(TransactWriteCommand).rejects(conditionFailed());
+    ddb.on(TransactWriteCommand).callsFake(cancelledAt({ pk: /^SOURCE#/, sk: 'SOURCE' }));
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: passwordSecret('old password') });
     secretsManager.on(PutSecretValueCommand).resolves({});
 

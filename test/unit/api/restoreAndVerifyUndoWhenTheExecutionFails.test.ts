@@ -8,7 +8,6 @@ import {
   NOW,
   PRINCIPAL,
   awsError,
-  cancelled,
   ddb,
   given,
   rejectionOf,
@@ -21,6 +20,7 @@ import {
   table,
   transaction,
 } from './backupFixtures.ts';
+import { cancelledAt, itemAt } from '../../support/transactItems.ts';
 
 const RESTORE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:keepsake-restore';
 const VERIFY_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:keepsake-verify';
@@ -49,7 +49,7 @@ describe('createRestore', () => {
     expect(await createRestore(deps, body, PRINCIPAL)).toEqual({ restoreId: 'rs-1' });
 
     const items = transaction();
-    expect(items[0]?.Put).toMatchObject({
+    expect(itemAt(items, { pk: 'RESTORE#rs-1', sk: 'RESTORE' }).Put).toMatchObject({
       Item: {
         pk: 'RESTORE#rs-1',
         gsi1pk: 'RESTORES',
@@ -58,12 +58,12 @@ describe('createRestore', () => {
         requestedBy: PRINCIPAL,
       },
     });
-    expect(items[1]?.ConditionCheck).toMatchObject({
+    expect(itemAt(items, { pk: 'BACKUP#bk-1', sk: 'BACKUP' }).ConditionCheck).toMatchObject({
       Key: { pk: 'BACKUP#bk-1' },
       ConditionExpression: '#status = :succeeded AND attribute_not_exists(#trashedAt)',
     });
-    expect(items[2]?.ConditionCheck).toMatchObject({ Key: { pk: 'SOURCE#src-1', sk: 'SOURCE' } });
-    expect(items[3]?.Put).toMatchObject({ Item: { action: 'restore.start', targetId: 'rs-1' } });
+    expect(itemAt(items, { pk: 'SOURCE#src-1', sk: 'SOURCE' }).ConditionCheck).toBeDefined();
+    expect(itemAt(items, { pk: /^AUDIT#/ }).Put).toMatchObject({ Item: { action: 'restore.start', targetId: 'rs-1' } });
     expect(sfnMock).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: RESTORE_MACHINE,
       name: 'rs-1',
@@ -86,27 +86,21 @@ describe('createRestore', () => {
     expect(error.message).toBe(
       'could not start the restore: Step Functions StartExecution failed (InvalidExecutionInput: bad input)',
     );
-    const auditId = (transaction(0)[3]?.Put?.Item as { id: string }).id;
-    expect(transaction(1)).toEqual([
-      expect.objectContaining({
-        Delete: expect.objectContaining({
-          Key: { pk: 'RESTORE#rs-1', sk: 'RESTORE' },
-          ConditionExpression: '#status = :queued',
-        }),
-      }),
-      expect.objectContaining({ Delete: expect.objectContaining({ Key: { pk: `AUDIT#${auditId}`, sk: 'AUDIT' } }) }),
-      expect.objectContaining({
-        Delete: expect.objectContaining({
-          Key: { pk: 'SOURCE#src-1', sk: 'RESTORING#shop_restored' },
-          ExpressionAttributeValues: { ':id': 'rs-1' },
-        }),
-      }),
-    ]);
+    const auditId = (itemAt(transaction(0), { pk: /^AUDIT#/ }).Put?.Item as { id: string }).id;
+    const undo = transaction(1);
+    expect(undo).toHaveLength(3);
+    expect(itemAt(undo, { pk: 'RESTORE#rs-1', sk: 'RESTORE' }).Delete).toMatchObject({
+      ConditionExpression: '#status = :queued',
+    });
+    expect(itemAt(undo, { pk: `AUDIT#${auditId}`, sk: 'AUDIT' }).Delete).toBeDefined();
+    expect(itemAt(undo, { pk: 'SOURCE#src-1', sk: 'RESTORING#shop_restored' }).Delete).toMatchObject({
+      ExpressionAttributeValues: { ':id': 'rs-1' },
+    });
   });
 
   it('answers 409 when the backup left succeeded between the read and the transaction', async () => {
     given({ source, backup: succeeded() });
-    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed', 'None', 'None'));
+    ddb.on(TransactWriteCommand).callsFake(cancelledAt({ pk: 'BACKUP#bk-1', sk: 'BACKUP' }));
     const error = await rejectionOf(createRestore(deps, body, PRINCIPAL));
     expect(error.statusCode).toBe(409);
     expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
@@ -140,7 +134,7 @@ describe('verifyBackup', () => {
     const error = await rejectionOf(verifyBackup(deps, { backupId: 'bk-1', principal: PRINCIPAL }));
 
     expect(error.statusCode).toBe(502);
-    const auditId = (transaction(0)[1]?.Put?.Item as { id: string }).id;
+    const auditId = (itemAt(transaction(0), { pk: /^AUDIT#/ }).Put?.Item as { id: string }).id;
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: `AUDIT#${auditId}`, sk: 'AUDIT' } });
   });
 });

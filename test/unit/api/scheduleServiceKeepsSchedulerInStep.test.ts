@@ -345,7 +345,7 @@ describe('changing a schedule', () => {
 
     expect(error.statusCode).toBe(502);
     expect(error.message).toMatch(
-      /^EventBridge Scheduler could not update schedule [\w-]+ \(ValidationException: The role cannot be assumed\), and undoing the table change failed \(TransactionCanceledException/,
+      /^EventBridge Scheduler could not update schedule [\w-]+ \(ValidationException: The role cannot be assumed\), and undoing the table change failed \(TransactionCancelled: transaction cancelled: \[schedule: ConditionalCheckFailed, audit: None\]\)$/,
     );
     expect(await rawItem(created.id)).toMatchObject({ name: 'Mine', revision: 9 });
   });

@@ -18,7 +18,7 @@ import {
   runningLockPut,
   type BackupRecord,
 } from '../../../functions/shared/repositories/backups.ts';
-import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
 import type { TableRef } from '../../../functions/shared/repositories/table.ts';
 import { RESULT_TAGS, SERVER_VERSION_METADATA } from '../../../types/job.ts';
 import { useTestTable } from '../../support/api.ts';
@@ -52,9 +52,9 @@ async function runningBackup(): Promise<BackupRecord> {
     startedAt: '2026-03-01T12:00:00.000Z',
   };
   await putBackupRecords(table, [record]);
-  await transactWriteItems(table, [
-    runningLockPut(table, { sourceId, backupId: id, since: record.createdAt, database: record.database }),
-  ]);
+  await transactNamedItems(table, {
+    lock: runningLockPut(table, { sourceId, backupId: id, since: record.createdAt, database: record.database }),
+  });
   return record;
 }
 const keyOf = (record: BackupRecord) => `${record.sourceId}/shop/2026-03-01_12-00-00.sql.gz`;

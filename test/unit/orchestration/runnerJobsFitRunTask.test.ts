@@ -8,7 +8,7 @@ import { beginRestore } from '../../../functions/orchestration/restoreSteps.ts';
 import { prepareVerify } from '../../../functions/orchestration/verifySteps.ts';
 import type { BackupTarget } from '../../../functions/orchestration/runnerJobs.ts';
 import { putBackupRecords } from '../../../functions/shared/repositories/backups.ts';
-import { transactWriteItems } from '../../../functions/shared/repositories/cancellation.ts';
+import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
 import { putNewDataSource, type DataSourceRecord } from '../../../functions/shared/repositories/dataSources.ts';
 import { newRestorePut } from '../../../functions/shared/repositories/restores.ts';
 import type { TableRef } from '../../../functions/shared/repositories/table.ts';
@@ -129,8 +129,8 @@ describe('runner jobs of a source with a 160 KB CA bundle', () => {
   });
 
   it('"Begin restore" names the bundle in both the safety backup and the restore job', async () => {
-    await transactWriteItems(table, [
-      newRestorePut(table, {
+    await transactNamedItems(table, {
+      restore: newRestorePut(table, {
         id: 'rs-1',
         backupId: 'bk-done',
         sourceId: SOURCE_ID,
@@ -140,7 +140,7 @@ describe('runner jobs of a source with a 160 KB CA bundle', () => {
         requestedBy: 'admin',
         createdAt: NOW.toISOString(),
       }),
-    ]);
+    });
     const begun = await beginRestore(deps, 'rs-1');
     expectFitsWithBundle(begun.safetyJob);
     expectFitsWithBundle(begun.restoreJob);
