@@ -1,23 +1,32 @@
 import { useQuery } from '@tanstack/react-query';
 import { useSyncExternalStore } from 'react';
-import type { Page } from '../../types/api.ts';
+import { allPages, type Page } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import type { Schedule } from '../../types/schedule.ts';
 import { api } from './api.ts';
 
+/** The largest page the API gives. */
+const PAGE_LIMIT = 100;
+
+/** Every data source, page after page until the API says there are no more (the console shows and picks from all). */
+export const everyDataSource = async (): Promise<Page<DataSource>> => ({
+  items: await allPages((cursor) => api.listDataSources({ limit: PAGE_LIMIT, cursor })),
+});
+
+/** Every schedule, page after page. */
+export const everySchedule = async (): Promise<Page<Schedule>> => ({
+  items: await allPages((cursor) => api.listSchedules({ limit: PAGE_LIMIT, cursor })),
+});
+
 /** The data sources, shared by every page that names or picks one (one cache entry, invalidated on change). */
 export function useDataSources(options: { enabled?: boolean } = {}) {
-  return useQuery({
-    queryKey: ['data-sources'],
-    queryFn: () => api.get<Page<DataSource>>('/v1/data-sources?limit=100'),
-    enabled: options.enabled ?? true,
-  });
+  return useQuery({ queryKey: ['data-sources'], queryFn: everyDataSource, enabled: options.enabled ?? true });
 }
 
 /** Every schedule (one cache entry for the pages that list them or name a source's; invalidated on change). */
 export function useSchedules() {
-  return useQuery({ queryKey: ['schedules'], queryFn: () => api.get<Page<Schedule>>('/v1/schedules?limit=100') });
+  return useQuery({ queryKey: ['schedules'], queryFn: everySchedule });
 }
 
 /** The refetch interval of a view of backups or restores: every 2 s while any is queued or running, else none. */

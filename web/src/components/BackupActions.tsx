@@ -1,7 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Backup } from '../../../types/backup.ts';
-import type { DownloadUrlResponse } from '../../../types/backupApi.ts';
 import { api, errorMessage } from '../api.ts';
 import { RestoreDialog } from './RestoreDialog.tsx';
 import { useToast } from './Toasts.tsx';
@@ -12,7 +11,7 @@ import { awaitingVerification, useVerifyWatches, watchVerification } from '../qu
 export function useDownload(backupId: string) {
   const toast = useToast();
   return useMutation({
-    mutationFn: () => api.get<DownloadUrlResponse>(`/v1/backups/${encodeURIComponent(backupId)}/download-url`),
+    mutationFn: () => api.getDownloadUrl({ id: backupId }),
     onSuccess: ({ url }) => {
       window.location.assign(url);
     },
@@ -33,7 +32,7 @@ export function BackupActions({ backup }: { backup: Backup }) {
   const refresh = () => queries.invalidateQueries({ queryKey: ['backups'] });
   const download = useDownload(backup.id);
   const verify = useMutation({
-    mutationFn: () => api.post(`/v1/backups/${backup.id}/verify`),
+    mutationFn: () => api.verifyBackup({ id: backup.id }),
     onSuccess: () => {
       watchVerification(backup);
       toast.info('Verification started: the checksum badge updates when it ends');
@@ -43,7 +42,7 @@ export function BackupActions({ backup }: { backup: Backup }) {
   });
   const verifying = awaitingVerification(backup, watches);
   const trash = useMutation({
-    mutationFn: () => api.post(`/v1/backups/${backup.id}/trash`),
+    mutationFn: () => api.trashBackup({ id: backup.id }),
     onSuccess: () => {
       toast.success('Backup moved to the trash');
       void refresh();
@@ -51,7 +50,7 @@ export function BackupActions({ backup }: { backup: Backup }) {
     onError: (error) => toast.error(`Could not trash: ${errorMessage(error)}`),
   });
   const cancel = useMutation({
-    mutationFn: () => api.post(`/v1/backups/${backup.id}/cancel`),
+    mutationFn: () => api.cancelBackup({ id: backup.id }),
     onSuccess: () => {
       toast.info('Cancelling the backup');
       void refresh();

@@ -16,7 +16,7 @@ export function JobDetail({
   notices,
   rows,
   children,
-  logPath,
+  id,
   finishedAt,
 }: {
   kind: 'Backup' | 'Restore';
@@ -27,7 +27,7 @@ export function JobDetail({
   notices?: ReactNode;
   rows: readonly (readonly [string, ReactNode])[];
   children?: ReactNode;
-  logPath: string;
+  id: string;
   finishedAt: string | undefined;
 }) {
   useEffect(() => {
@@ -68,7 +68,7 @@ export function JobDetail({
         ))}
       </dl>
       {children}
-      <LogView path={logPath} finishedAt={finishedAt} />
+      <LogView job={{ kind, id }} finishedAt={finishedAt} />
     </section>
   );
 }

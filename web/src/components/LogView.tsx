@@ -21,14 +21,26 @@ interface LogState {
 
 const atBottom = (el: HTMLElement) => el.scrollHeight - el.scrollTop - el.clientHeight < 24;
 
+/** Whose log: a backup's or a restore's, by id. */
+export interface JobLog {
+  readonly kind: 'Backup' | 'Restore';
+  readonly id: string;
+}
+
+/** The cache entry of a job's log: fetched by the log view, only observed elsewhere (a restore's progress). */
+export const jobLogKey = (job: JobLog) => ['job-logs', job.kind, job.id];
+
+const readLog = (job: JobLog, cursor: string | undefined): Promise<LogPage> =>
+  job.kind === 'Backup' ? api.getBackupLogs({ id: job.id, cursor }) : api.getRestoreLogs({ id: job.id, cursor });
+
 /**
- * A job's live log (`path` = `/v1/backups/{id}/logs` or `/v1/restores/{id}/logs`) as a terminal: each poll asks
+ * A job's live log as a terminal: each poll asks
  * only for the lines after the cursor it holds and appends them, every 2 s while the job runs (and a little after,
  * for the last lines to arrive). It keeps to the bottom as lines come in unless the reader has scrolled up.
  */
-export function LogView({ path, finishedAt }: { path: string; finishedAt?: string }) {
+export function LogView({ job, finishedAt }: { job: JobLog; finishedAt?: string }) {
   const queryClient = useQueryClient();
-  const queryKey = ['job-logs', path];
+  const queryKey = jobLogKey(job);
   const log = useQuery({
     queryKey,
     // Continues from what is cached: a refetch appends, and a cancelled one is simply done again from there.
@@ -39,7 +51,7 @@ export function LogView({ path, finishedAt }: { path: string; finishedAt?: strin
       let cursor = previous?.cursor;
       let running = previous?.running ?? true;
       for (let pages = 0; pages < MAX_PAGES_PER_FETCH; pages++) {
-        const page = await api.get<LogPage>(`${path}${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+        const page = await readLog(job, cursor);
         lines = lines.concat(page.lines);
         cursor = page.nextCursor ?? cursor;
         running = page.running;

@@ -1,24 +1,24 @@
 import { skipToken, useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
-import type { Backup } from '../../../types/backup.ts';
 import type { LogLine } from '../../../types/jobLogs.ts';
 import type { Restore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
 import { describeProgress, progressOf } from '../jobProgress.ts';
+import { jobLogKey } from './LogView.tsx';
 
 /**
  * How far a running restore is: the share of the backup's stored bytes its runner has read, the pace and the time
- * left. It reads the lines the log view below fetches (its cache entry, `['job-logs', logPath]`, is only observed
- * here, never fetched a second time) and the backup's compressed size, which is what the runner's `bytesRead` counts.
+ * left. It reads the lines the log view below fetches (its cache entry, `jobLogKey`, is only observed here, never
+ * fetched a second time) and the backup's compressed size, which is what the runner's `bytesRead` counts.
  */
-export function RestoreProgress({ restore, logPath }: { restore: Restore; logPath: string }) {
+export function RestoreProgress({ restore }: { restore: Restore }) {
   const headingId = useId();
   const backup = useQuery({
     queryKey: ['backups', restore.backupId],
-    queryFn: () => api.get<Backup>(`/v1/backups/${encodeURIComponent(restore.backupId)}`),
+    queryFn: () => api.getBackup({ id: restore.backupId }),
   });
   const lines = useQuery<{ readonly lines: readonly LogLine[] }, Error, readonly LogLine[]>({
-    queryKey: ['job-logs', logPath],
+    queryKey: jobLogKey({ kind: 'Restore', id: restore.id }),
     queryFn: skipToken,
     select: (log) => log.lines,
   });

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { useNavigate } from 'react-router';
 import type { Backup } from '../../../types/backup.ts';
-import type { CreateRestoreResponse, Restore } from '../../../types/restore.ts';
+import type { Restore } from '../../../types/restore.ts';
 import { api, errorMessage } from '../api.ts';
 import { formatTime } from '../format.ts';
 import { Field } from './Field.tsx';
@@ -35,10 +35,7 @@ export function RollbackDialog({
   const refusalId = useId();
   const database = restore.targetDatabase;
   const rollback = useMutation({
-    mutationFn: () =>
-      api.post<CreateRestoreResponse>(`/v1/restores/${encodeURIComponent(restore.id)}/rollback`, {
-        confirmDatabase: confirm,
-      }),
+    mutationFn: () => api.rollbackRestore({ id: restore.id }, { confirmDatabase: confirm }),
     onSuccess: ({ restoreId }) => {
       toast.info(`Rollback ${restoreId} of ${targetName}/${database} started`);
       void queries.invalidateQueries({ queryKey: ['restores'] });

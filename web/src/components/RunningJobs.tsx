@@ -1,8 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { Page } from '../../../types/api.ts';
-import type { Backup } from '../../../types/backup.ts';
-import type { Restore } from '../../../types/restore.ts';
 import { activeJobs } from '../activeJobs.ts';
 import { api } from '../api.ts';
 import { formatAge } from '../format.ts';
@@ -22,17 +20,17 @@ const refetchInterval = (query: { state: { data?: Page<{ status: string }> } }) 
 export function RunningJobs({ nameOf }: { nameOf: (sourceId: string) => string }) {
   const running = useQuery({
     queryKey: ['backups', 'active', 'running'],
-    queryFn: () => api.get<Page<Backup>>('/v1/backups?status=running&limit=50'),
+    queryFn: () => api.listBackups({ status: 'running', limit: 50 }),
     refetchInterval,
   });
   const queued = useQuery({
     queryKey: ['backups', 'active', 'queued'],
-    queryFn: () => api.get<Page<Backup>>('/v1/backups?status=queued&limit=50'),
+    queryFn: () => api.listBackups({ status: 'queued', limit: 50 }),
     refetchInterval,
   });
   const restores = useQuery({
     queryKey: ['restores', 'recent'],
-    queryFn: () => api.get<Page<Restore>>('/v1/restores?limit=20'),
+    queryFn: () => api.listRestores({ limit: 20 }),
     refetchInterval,
   });
   const failed = running.error ?? queued.error ?? restores.error;

@@ -1,7 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
-import type { Backup } from '../../../types/backup.ts';
 import type { Restore } from '../../../types/restore.ts';
 import { api, errorMessage } from '../api.ts';
 import { formatTime } from '../format.ts';
@@ -71,7 +70,7 @@ function SafetyBackupRecord({
   const [dialog, setDialog] = useState<'rollback' | 'restore' | undefined>();
   const safety = useQuery({
     queryKey: ['backups', backupId],
-    queryFn: () => api.get<Backup>(`/v1/backups/${encodeURIComponent(backupId ?? '')}`),
+    queryFn: () => api.getBackup({ id: backupId ?? '' }),
     enabled: backupId !== undefined,
   });
   const download = useDownload(backupId ?? '');

@@ -1,8 +1,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import type { Page } from '../../../types/api.ts';
-import type { ListedAuditEvent } from '../../../types/apiAudit.ts';
+import type { ListAuditQuery, ListedAuditEvent } from '../../../types/apiAudit.ts';
 import { AuditTargetTypeSchema, type AuditTargetType } from '../../../types/audit.ts';
 import { api } from '../api.ts';
 import { ENTITY_NOUNS, entityName, principalLabel, refOf, summaryText } from '../auditText.ts';
@@ -70,14 +69,18 @@ function filterOf(params: URLSearchParams): Filter {
 }
 
 /** `GET /v1/audit` query for a filter: a local day from its first to its last millisecond. */
-function auditQuery(filter: Filter, cursor: string): URLSearchParams {
-  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (filter.from) query.set('from', new Date(`${filter.from}T00:00:00`).toISOString());
-  if (filter.to) query.set('to', new Date(`${filter.to}T23:59:59.999`).toISOString());
-  for (const key of ['principal', 'principalContains', 'targetType', 'targetId'] as const)
-    if (filter[key]) query.set(key, filter[key]);
-  if (cursor) query.set('cursor', cursor);
-  return query;
+function auditQuery(filter: Filter, cursor: string): ListAuditQuery {
+  return {
+    limit: PAGE_SIZE,
+    from: filter.from ? new Date(`${filter.from}T00:00:00`).toISOString() : undefined,
+    to: filter.to ? new Date(`${filter.to}T23:59:59.999`).toISOString() : undefined,
+    principal: filter.principal || undefined,
+    principalContains: filter.principalContains || undefined,
+    // As the URL has it: the client checks it against the API's types and names it when it is none of them.
+    targetType: (filter.targetType || undefined) as AuditTargetType | undefined,
+    targetId: filter.targetId || undefined,
+    cursor: cursor || undefined,
+  };
 }
 
 /**
@@ -188,7 +191,7 @@ export function Audit() {
   const events = useInfiniteQuery({
     queryKey: ['audit', filter],
     initialPageParam: '',
-    queryFn: ({ pageParam }) => api.get<Page<ListedAuditEvent>>(`/v1/audit?${auditQuery(filter, pageParam)}`),
+    queryFn: ({ pageParam }) => api.listAudit(auditQuery(filter, pageParam)),
     getNextPageParam: (last) => last.nextCursor,
   });
   // A filter the API matches after reading (a part of a principal; a principal with a target type) may answer a

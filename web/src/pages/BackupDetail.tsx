@@ -1,6 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import type { Backup } from '../../../types/backup.ts';
 import { api } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
 import { ChecksumBadge } from '../components/BackupTable.tsx';
@@ -21,7 +20,7 @@ export function BackupDetail() {
   const watches = useVerifyWatches();
   const backup = useQuery({
     queryKey: ['backups', id],
-    queryFn: () => api.get<Backup>(`/v1/backups/${encodeURIComponent(id)}`),
+    queryFn: () => api.getBackup({ id }),
     refetchInterval: (query) => pollBackups(query.state.data && [query.state.data], watches),
   });
   if (backup.isPending) return <p role="status">Loading the backup…</p>;
@@ -93,7 +92,7 @@ export function BackupDetail() {
       actions={<BackupActions backup={b} />}
       error={b.error}
       rows={rows}
-      logPath={`/v1/backups/${encodeURIComponent(b.id)}/logs`}
+      id={b.id}
       finishedAt={b.finishedAt}
     />
   );

@@ -1,7 +1,6 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import type { Page } from '../../../types/api.ts';
-import { BackupStatusSchema, type Backup } from '../../../types/backup.ts';
+import { BackupStatusSchema, type BackupStatus } from '../../../types/backup.ts';
 import { api } from '../api.ts';
 import { BackupActions } from '../components/BackupActions.tsx';
 import { BackupTable } from '../components/BackupTable.tsx';
@@ -25,14 +24,15 @@ export function Backups() {
   const backups = useInfiniteQuery({
     queryKey: ['backups', filter],
     initialPageParam: '',
-    queryFn: ({ pageParam }) => {
-      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-      if (filter.sourceId) query.set('sourceId', filter.sourceId);
-      if (filter.status) query.set('status', filter.status);
-      if (filter.from) query.set('from', new Date(`${filter.from}T00:00:00`).toISOString());
-      if (pageParam) query.set('cursor', pageParam);
-      return api.get<Page<Backup>>(`/v1/backups?${query}`);
-    },
+    queryFn: ({ pageParam }) =>
+      api.listBackups({
+        limit: PAGE_SIZE,
+        sourceId: filter.sourceId || undefined,
+        // As the URL has it: the client checks it against the API's statuses and names it when it is none of them.
+        status: (filter.status || undefined) as BackupStatus | undefined,
+        from: filter.from ? new Date(`${filter.from}T00:00:00`).toISOString() : undefined,
+        cursor: pageParam || undefined,
+      }),
     getNextPageParam: (last) => last.nextCursor,
     // Follows running backups and verifications without a reload.
     refetchInterval: (query) =>

@@ -1,6 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import type { StatsResponse } from '../../../types/stats.ts';
 import { api } from '../api.ts';
 import { DashboardCharts } from '../components/DashboardCharts.tsx';
 import { RunningJobs } from '../components/RunningJobs.tsx';
@@ -27,7 +26,7 @@ function Tile({ label, value, tone }: { label: string; value: string; tone?: 'ba
 export function Dashboard() {
   const stats = useQuery({
     queryKey: ['stats'],
-    queryFn: () => api.get<StatsResponse>('/v1/stats'),
+    queryFn: () => api.getStats(),
     refetchInterval: 15_000,
   });
   const sources = useDataSources();

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import type { ListedRestore, Restore } from '../../../types/restore.ts';
+import type { Restore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
 import { JobDetail } from '../components/JobDetail.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -19,7 +19,7 @@ export function RestoreDetail() {
   const sources = useDataSources();
   const restore = useQuery({
     queryKey: ['restores', id],
-    queryFn: () => api.get<ListedRestore>(`/v1/restores/${encodeURIComponent(id)}`),
+    queryFn: () => api.getRestore({ id }),
     refetchInterval: (query) => pollWhileActive(query.state.data && [query.state.data]),
   });
   if (restore.isPending) return <p role="status">Loading the restore…</p>;
@@ -27,7 +27,6 @@ export function RestoreDetail() {
     return <LoadFailed what={`restore ${id}`} error={restore.error} />;
   }
   const r = restore.data;
-  const logPath = `/v1/restores/${encodeURIComponent(r.id)}/logs`;
   const nameOf = (sourceId: string) => sources.data?.items.find((s) => s.id === sourceId)?.name ?? sourceId;
   const rows: [string, React.ReactNode][] = [
     ['Status', <StatusBadge key="s" status={r.status} />],
@@ -54,10 +53,10 @@ export function RestoreDetail() {
       error={r.error}
       notices={<RollbackNotices restore={r} />}
       rows={rows}
-      logPath={logPath}
+      id={r.id}
       finishedAt={r.finishedAt}
     >
-      {r.status === 'queued' || r.status === 'running' ? <RestoreProgress restore={r} logPath={logPath} /> : null}
+      {r.status === 'queued' || r.status === 'running' ? <RestoreProgress restore={r} /> : null}
       <SafetyBackupPanel restore={r} nameOf={nameOf} />
     </JobDetail>
   );

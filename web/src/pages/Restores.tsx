@@ -1,7 +1,6 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
-import type { Page } from '../../../types/api.ts';
-import type { ListedRestore, Restore } from '../../../types/restore.ts';
+import type { Restore } from '../../../types/restore.ts';
 import { api } from '../api.ts';
 import { Field } from '../components/Field.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -26,12 +25,12 @@ export function Restores() {
   const restores = useInfiniteQuery({
     queryKey: ['restores', { targetSourceId }],
     initialPageParam: '',
-    queryFn: ({ pageParam }) => {
-      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-      if (targetSourceId) query.set('targetSourceId', targetSourceId);
-      if (pageParam) query.set('cursor', pageParam);
-      return api.get<Page<ListedRestore>>(`/v1/restores?${query}`);
-    },
+    queryFn: ({ pageParam }) =>
+      api.listRestores({
+        limit: PAGE_SIZE,
+        targetSourceId: targetSourceId || undefined,
+        cursor: pageParam || undefined,
+      }),
     getNextPageParam: (last) => last.nextCursor,
     refetchInterval: (query) => pollWhileActive(query.state.data?.pages.flatMap((p) => p.items)),
   });

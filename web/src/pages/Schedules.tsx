@@ -225,10 +225,8 @@ function ScheduleForm({
       : {},
   );
   const save = useMutation({
-    mutationFn: (body: unknown) =>
-      editing
-        ? api.patch<Schedule>(`/v1/schedules/${editing.id}`, body)
-        : api.post<Schedule>(`/v1/data-sources/${sourceId}/schedules`, body),
+    // The call itself, as creating and editing send different bodies to different operations.
+    mutationFn: (send: () => Promise<Schedule>) => send(),
     onSuccess: (schedule) => {
       toast.success(`Schedule ${editing ? 'updated' : 'saved'}: ${describeCron(schedule.cron)} (${schedule.timeZone})`);
       void queries.invalidateQueries({ queryKey: ['schedules'] });
@@ -245,9 +243,9 @@ function ScheduleForm({
     const problems = scheduleProblems(state);
     setErrors(problems);
     if (Object.keys(problems).length > 0) return;
-    if (!editing) return save.mutate(scheduleBody(state));
+    if (!editing) return save.mutate(() => api.createSchedule({ id: sourceId }, scheduleBody(state)));
     const changes = scheduleChanges(editing, state);
-    if (Object.keys(changes).length > 0) return save.mutate(changes);
+    if (Object.keys(changes).length > 0) return save.mutate(() => api.updateSchedule({ id: editing.id }, changes));
     toast.info('Nothing changed');
     onDone();
   };
@@ -351,7 +349,8 @@ function ScheduleRow({ schedule, sources }: { schedule: Schedule; sources: reado
   const [editing, setEditing] = useState(false);
   const refresh = () => queries.invalidateQueries({ queryKey: ['schedules'] });
   const toggle = useMutation({
-    mutationFn: () => api.post(`/v1/schedules/${schedule.id}/${schedule.enabled ? 'pause' : 'resume'}`),
+    mutationFn: () =>
+      schedule.enabled ? api.pauseSchedule({ id: schedule.id }) : api.resumeSchedule({ id: schedule.id }),
     onSuccess: () => {
       toast.success(schedule.enabled ? 'Schedule paused' : 'Schedule resumed');
       void refresh();
@@ -359,7 +358,7 @@ function ScheduleRow({ schedule, sources }: { schedule: Schedule; sources: reado
     onError: (error) => toast.error(errorMessage(error)),
   });
   const remove = useMutation({
-    mutationFn: () => api.delete(`/v1/schedules/${schedule.id}`),
+    mutationFn: () => api.deleteSchedule({ id: schedule.id }),
     onSuccess: () => {
       toast.success('Schedule deleted');
       setConfirm(false);

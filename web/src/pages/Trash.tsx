@@ -1,7 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import type { Page } from '../../../types/api.ts';
 import type { Backup, TrashedBackup } from '../../../types/backup.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
 import { RETENTION_PRINCIPAL } from '../../../types/retention.ts';
@@ -25,7 +24,7 @@ function TrashActions({ backup }: { backup: Backup }) {
       queries.invalidateQueries({ queryKey: ['backups'] }),
     ]);
   const untrash = useMutation({
-    mutationFn: () => api.post(`/v1/backups/${backup.id}/untrash`),
+    mutationFn: () => api.untrashBackup({ id: backup.id }),
     onSuccess: () => {
       toast.success('Backup restored from the trash');
       void refresh();
@@ -33,7 +32,7 @@ function TrashActions({ backup }: { backup: Backup }) {
     onError: (error) => toast.error(`Could not restore from the trash: ${errorMessage(error)}`),
   });
   const remove = useMutation({
-    mutationFn: () => api.delete(`/v1/backups/${backup.id}`),
+    mutationFn: () => api.deleteBackup({ id: backup.id }),
     onSuccess: () => {
       toast.success('Backup deleted permanently');
       setConfirm(false);
@@ -169,7 +168,7 @@ function TrashTable({ backups, sources }: { backups: readonly TrashedBackup[]; s
 /** Trashed backups: restorable until the sweep deletes them at the end of their grace period. */
 export function Trash() {
   const sources = useDataSources();
-  const trash = useQuery({ queryKey: ['trash'], queryFn: () => api.get<Page<TrashedBackup>>('/v1/trash?limit=100') });
+  const trash = useQuery({ queryKey: ['trash'], queryFn: () => api.listTrash({ limit: 100 }) });
   return (
     <section className="flex flex-col gap-4">
       <h1 className="text-2xl font-semibold">Trash</h1>
