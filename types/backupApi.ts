@@ -68,7 +68,7 @@ export const VerifyBackupResponseSchema = z.object({ backupId: IdSchema, executi
 export type VerifyBackupResponse = z.infer<typeof VerifyBackupResponseSchema>;
 
 /**
- * How a backup ended, as the Backup state machine reports it to `finalizeBackup`: the runner's result on
+ * How a backup ended, as the Backup state machine reports it to `recordBackupOutcome`: the runner's result on
  * success, the reason otherwise.
  */
 export const BackupOutcomeSchema = z.discriminatedUnion('status', [

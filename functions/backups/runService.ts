@@ -56,7 +56,7 @@ const elapsedMs = (record: BackupRecord, at: Date) =>
  * lock and checking the source is enabled and no restore is writing into its database in the same transaction.
  * Idempotent per execution: a retry finds the record running and returns it.
  */
-export async function beginBackupRun(deps: RunDeps, run: BeginBackupRun): Promise<Backup> {
+export async function markBackupRunning(deps: RunDeps, run: BeginBackupRun): Promise<Backup> {
   const { table } = deps;
   const now = deps.now();
   const startedAt = now.toISOString();
@@ -135,11 +135,11 @@ export interface SafetyBackupRun {
 
 /**
  * Creates the record of a restore's safety backup of its target, running (trigger `safety`, linked by
- * `restoreId`), for `finalizeBackup` to record like any backup. It takes no lock and is not checked against the
+ * `restoreId`), for `recordBackupOutcome` to record like any backup. It takes no lock and is not checked against the
  * restore lock: the restore holding that lock is the one taking it. Idempotent: a retry finds the record and
  * returns it.
  */
-export async function beginSafetyBackup(deps: RunDeps, run: SafetyBackupRun): Promise<Backup> {
+export async function markSafetyBackupRunning(deps: RunDeps, run: SafetyBackupRun): Promise<Backup> {
   const { table } = deps;
   const existing = await getBackupRecord(table, run.backupId);
   if (existing) return toBackup(existing);
@@ -169,7 +169,7 @@ export async function beginSafetyBackup(deps: RunDeps, run: SafetyBackupRun): Pr
   return toBackup(record);
 }
 
-export interface FinalizeRequest {
+export interface BackupOutcomeRequest {
   readonly backupId: string;
   readonly outcome: BackupOutcome;
 }
@@ -181,7 +181,7 @@ export interface FinalizeRequest {
  * and last backup, all in one transaction. Idempotent: finalizing again with the same status returns the record
  * unchanged.
  */
-export async function finalizeBackup(deps: RunDeps, request: FinalizeRequest): Promise<Backup> {
+export async function recordBackupOutcome(deps: RunDeps, request: BackupOutcomeRequest): Promise<Backup> {
   const { table } = deps;
   const { outcome } = request;
   const now = deps.now();

@@ -5,7 +5,7 @@ import type { BeginBackupRun } from '../../types/backupApi.ts';
 import { IdSchema } from '../../types/dataSource.ts';
 import { BackupJobSchema, RESULT_TAGS, SERVER_VERSION_METADATA, Sha256Schema, backupKey } from '../../types/index.ts';
 import type { BackupFailureTask, BegunBackup, FinalizeBackupTask, RecordedFailure } from '../../types/orchestration.ts';
-import { beginBackupRun, finalizeBackup, type RunDeps } from '../backups/runService.ts';
+import { markBackupRunning, recordBackupOutcome, type RunDeps } from '../backups/runService.ts';
 import { NotFound } from '../shared/errors.ts';
 import { getBackupRecord } from '../shared/repositories/backups.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
@@ -17,13 +17,13 @@ import { BackupObjectMissing, databaseAccessOf, s3LocationOf, storedObject, type
 import { snsSubject } from '../../types/notification.ts';
 
 /**
- * Step "Begin backup": marks the record running (creating it for a scheduled run; see `beginBackupRun`) and
+ * Step "Begin backup": marks the record running (creating it for a scheduled run; see `markBackupRunning`) and
  * describes the runner's job: the source's connection (its CA bundle stored and named by reference), a reference
  * to its password secret (never the value), and the object key, fixed here so the later steps know where the
  * runner wrote. The schedule's verification policy comes along for the step after retention.
  */
-export async function beginBackup(deps: RunDeps & JobDeps, run: BeginBackupRun): Promise<BegunBackup> {
-  const backup = await beginBackupRun(deps, run);
+export async function beginBackupStep(deps: RunDeps & JobDeps, run: BeginBackupRun): Promise<BegunBackup> {
+  const backup = await markBackupRunning(deps, run);
   const source = await getDataSource(deps.table, backup.sourceId);
   if (!source) throw new NotFound('data source', backup.sourceId);
   const job = BackupJobSchema.parse({
@@ -54,7 +54,7 @@ export function backupIdOfExecution(executionName: string): string {
  * version from its metadata) and records the backup as succeeded. The ECS task's own output carries no result,
  * and the object is the truth a restore will meet.
  */
-export async function finalizeBackupRun(
+export async function finalizeBackupStep(
   deps: RunDeps & { readonly s3: S3Client; readonly bucket: string },
   task: FinalizeBackupTask,
 ): Promise<Backup> {
@@ -76,7 +76,7 @@ export async function finalizeBackupRun(
       );
     return Number(value);
   };
-  return finalizeBackup(deps, {
+  return recordBackupOutcome(deps, {
     backupId: task.backupId,
     outcome: {
       status: 'succeeded',
@@ -98,7 +98,7 @@ export async function finalizeBackupRun(
  * stopped reason and the runner's last error lines) and returns the notification the state machine publishes.
  * A record that never came to exist (the source was disabled or busy) gets no record, only the notification.
  */
-export async function recordBackupFailure(
+export async function recordBackupFailureStep(
   deps: RunDeps & { readonly logs: RunnerLogs },
   task: BackupFailureTask,
 ): Promise<RecordedFailure> {
@@ -108,7 +108,7 @@ export async function recordBackupFailure(
   const backupId = backupIdOfExecution(task.executionName);
   const record = await getBackupRecord(deps.table, backupId);
   if (record && (record.status === 'queued' || record.status === 'running')) {
-    await finalizeBackup(deps, { backupId, outcome: { status: 'failed', error: reason } });
+    await recordBackupOutcome(deps, { backupId, outcome: { status: 'failed', error: reason } });
   }
   const source = await getDataSource(deps.table, task.dataSourceId);
   const sourceName = source ? `${source.name} (${source.database})` : task.dataSourceId;

@@ -2,7 +2,7 @@ import { BeginBackupTaskSchema, type BeginBackupTask, type BegunBackup } from '.
 import { s3Client } from '../shared/clients.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
-import { backupIdOfExecution, beginBackup as begin } from './backupSteps.ts';
+import { backupIdOfExecution, beginBackupStep } from './backupSteps.ts';
 import { backupTargetFromEnv } from './runnerJobs.ts';
 
 const deps = { table: tableFromEnv(), now: () => new Date(), target: backupTargetFromEnv(), s3: s3Client };
@@ -10,7 +10,7 @@ const deps = { table: tableFromEnv(), now: () => new Date(), target: backupTarge
 /** Backup machine, first step: the record goes running and the runner's job is described. The execution's name gives the backup's id (see `backupIdOfExecution`). */
 async function beginBackup(task: BeginBackupTask): Promise<BegunBackup> {
   const { input } = task;
-  return begin(deps, {
+  return beginBackupStep(deps, {
     backupId: backupIdOfExecution(task.executionName),
     dataSourceId: input.dataSourceId,
     trigger: input.trigger,

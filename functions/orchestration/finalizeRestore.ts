@@ -2,13 +2,13 @@ import { FinalizeRestoreTaskSchema, type FinalizeRestoreTask } from '../../types
 import type { Restore } from '../../types/restore.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
-import { finalizeRestoreRun } from './restoreSteps.ts';
+import { finalizeRestoreStep } from './restoreSteps.ts';
 
 const deps = { table: tableFromEnv(), now: () => new Date() };
 
 /** Restore machine, last step: the restore succeeded. */
 async function finalizeRestore(task: FinalizeRestoreTask): Promise<Restore> {
-  return finalizeRestoreRun(deps, task);
+  return finalizeRestoreStep(deps, task);
 }
 
 export const handler = taskHandler(FinalizeRestoreTaskSchema, finalizeRestore);

@@ -2,7 +2,7 @@ import { RestoreFailureTaskSchema, type RecordedFailure, type RestoreFailureTask
 import { requireEnv } from '../shared/env.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
-import { recordRestoreFailure as record } from './restoreSteps.ts';
+import { recordRestoreFailureStep } from './restoreSteps.ts';
 import { runnerLogsFromEnv } from './runnerLogs.ts';
 
 const deps = {
@@ -14,7 +14,7 @@ const deps = {
 
 /** Restore machine, Catch of every step: the restore fails with the reason and the way back. */
 async function recordRestoreFailure(task: RestoreFailureTask): Promise<RecordedFailure> {
-  return record(deps, task);
+  return recordRestoreFailureStep(deps, task);
 }
 
 export const handler = taskHandler(RestoreFailureTaskSchema, recordRestoreFailure);

@@ -3,7 +3,7 @@ import { s3Client } from '../shared/clients.ts';
 import { requireEnv } from '../shared/env.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
-import { recordSafetyBackup as record } from './restoreSteps.ts';
+import { recordSafetyBackupStep } from './restoreSteps.ts';
 
 const deps = { table: tableFromEnv(), now: () => new Date(), s3: s3Client, bucket: requireEnv('BACKUP_BUCKET_NAME') };
 
@@ -12,7 +12,7 @@ const deps = { table: tableFromEnv(), now: () => new Date(), s3: s3Client, bucke
  * and the restore (and automatic rollback) jobs that follow.
  */
 async function recordSafetyBackup(task: SafetyBackupTask): Promise<RecordedSafetyBackup> {
-  return record(deps, task);
+  return recordSafetyBackupStep(deps, task);
 }
 
 export const handler = taskHandler(SafetyBackupTaskSchema, recordSafetyBackup);

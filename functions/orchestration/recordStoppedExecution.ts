@@ -2,7 +2,7 @@ import { StoppedExecutionEventSchema, type StoppedExecutionEvent } from '../../t
 import { requireEnv } from '../shared/env.ts';
 import { tableFromEnv } from '../shared/tableFromEnv.ts';
 import { taskHandler } from '../shared/task.ts';
-import { recordStoppedExecution as record } from './stoppedExecutions.ts';
+import { recordStoppedExecutionStep } from './stoppedExecutions.ts';
 
 const deps = {
   table: tableFromEnv(),
@@ -13,7 +13,7 @@ const deps = {
 
 /** EventBridge rule target: a Backup or Restore execution stopped, timed out or failed without recording it. */
 async function recordStoppedExecution(event: StoppedExecutionEvent): Promise<{ recorded: boolean }> {
-  return record(deps, event);
+  return recordStoppedExecutionStep(deps, event);
 }
 
 export const handler = taskHandler(StoppedExecutionEventSchema, recordStoppedExecution);

@@ -12,13 +12,13 @@ import type {
   SafetyBackupTask,
   StatesError,
 } from '../../types/orchestration.ts';
-import { beginRestoreRun, finalizeRestore, getRestore } from '../restores/restoreService.ts';
-import { beginSafetyBackup, finalizeBackup } from '../backups/runService.ts';
+import { markRestoreRunning, recordRestoreOutcome, getRestore } from '../restores/restoreService.ts';
+import { markSafetyBackupRunning, recordBackupOutcome } from '../backups/runService.ts';
 import { Conflict, NotFound } from '../shared/errors.ts';
 import { getBackupRecord } from '../shared/repositories/backups.ts';
 import { getDataSource } from '../shared/repositories/dataSources.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
-import { finalizeBackupRun } from './backupSteps.ts';
+import { finalizeBackupStep } from './backupSteps.ts';
 import { ecsTaskOf, failureReason, type FailedStep } from './failureReason.ts';
 import type { RunnerLogs } from './runnerLogs.ts';
 import { backupObjectOf, databaseAccessOf, s3LocationOf, storedObject, type JobDeps } from './runnerJobs.ts';
@@ -34,8 +34,8 @@ interface StepDeps {
  * the target database (skipped by the runner when that database does not exist yet), then the restore, held to
  * the object version and checksum recorded for the backup. The backup must still be succeeded and out of the trash.
  */
-export async function beginRestore(deps: StepDeps & JobDeps, restoreId: string): Promise<BegunRestore> {
-  const restore = await beginRestoreRun(deps, restoreId);
+export async function beginRestoreStep(deps: StepDeps & JobDeps, restoreId: string): Promise<BegunRestore> {
+  const restore = await markRestoreRunning(deps, restoreId);
   const backup = await getBackupRecord(deps.table, restore.backupId);
   if (!backup) throw new NotFound('backup', restore.backupId);
   if (backup.status !== 'succeeded' || backup.trashedAt || !backup.s3Key || !backup.sha256) {
@@ -76,7 +76,7 @@ export function safetyBackupIdOf(restoreId: string): string {
 /**
  * Step "Record safety backup": the runner exited 0, so either it wrote the safety backup (checksum tagged) or the
  * target did not exist and there was nothing to keep. A written one becomes a backup record (trigger `safety`,
- * linked to the restore) recorded succeeded exactly as the Backup machine records a backup (`finalizeBackupRun`),
+ * linked to the restore) recorded succeeded exactly as the Backup machine records a backup (`finalizeBackupStep`),
  * so it is listed, restorable, downloadable and counted like any other. One that cannot be recorded is marked
  * failed and fails the step: the restore does not overwrite the target without a usable way back.
  *
@@ -84,7 +84,7 @@ export function safetyBackupIdOf(restoreId: string): string {
  * appears meanwhile is not overwritten), and a restore with `rollbackOnFailure` gets the job that would put this
  * safety backup back, held to the object version just recorded.
  */
-export async function recordSafetyBackup(
+export async function recordSafetyBackupStep(
   deps: StepDeps & { readonly s3: S3Client; readonly bucket: string },
   task: SafetyBackupTask,
 ): Promise<RecordedSafetyBackup> {
@@ -102,12 +102,12 @@ export async function recordSafetyBackup(
   }
   const restore = await getRestore(deps.table, task.restoreId);
   const backupId = safetyBackupIdOf(restore.id);
-  await beginSafetyBackup(deps, { backupId, restore });
+  await markSafetyBackupRunning(deps, { backupId, restore });
   let recorded: Backup;
   try {
-    recorded = await finalizeBackupRun(deps, { backupId, key: task.key });
+    recorded = await finalizeBackupStep(deps, { backupId, key: task.key });
   } catch (error) {
-    await finalizeBackup(deps, {
+    await recordBackupOutcome(deps, {
       backupId,
       outcome: { status: 'failed', error: error instanceof Error ? error.message : String(error) },
     }).catch(() => undefined);
@@ -124,10 +124,10 @@ export async function recordSafetyBackup(
 }
 
 /** Step "Record restore": succeeded, with the safety backup's record and key when one was taken. */
-export function finalizeRestoreRun(deps: StepDeps, task: FinalizeRestoreTask): Promise<Restore> {
+export function finalizeRestoreStep(deps: StepDeps, task: FinalizeRestoreTask): Promise<Restore> {
   const startedAt = deps.now();
   return getRestore(deps.table, task.restoreId).then((restore) =>
-    finalizeRestore(deps, task.restoreId, {
+    recordRestoreOutcome(deps, task.restoreId, {
       status: 'succeeded',
       durationMs: Math.max(0, startedAt.getTime() - Date.parse(restore.startedAt ?? restore.createdAt)),
       ...('key' in task.safety && {
@@ -152,7 +152,7 @@ const AUTO_ROLLBACK_STEP: FailedStep = { doing: 'restoring the safety backup int
  * to publish. When the automatic rollback ran, the record gets how it went (`autoRollback`) and the reason says
  * whether the target is as it was; otherwise the reason names the safety backup and the command that rolls back.
  */
-export async function recordRestoreFailure(
+export async function recordRestoreFailureStep(
   deps: StepDeps & { readonly logs: RunnerLogs; readonly bucket: string },
   task: RestoreFailureTask,
 ): Promise<RecordedFailure> {
@@ -185,7 +185,7 @@ export async function recordRestoreFailure(
         : `the target's safety backup is ${safetyNamed}: ${rollBack}`;
   const reason = `${failed}; ${wayBack}`;
   if (restore && (restore.status === 'queued' || restore.status === 'running')) {
-    await finalizeRestore(deps, task.restoreId, {
+    await recordRestoreOutcome(deps, task.restoreId, {
       status: 'failed',
       error: reason,
       ...(safety && { safetyBackupKey: safety.key, ...(safety.backupId && { safetyBackupId: safety.backupId }) }),

@@ -1,6 +1,6 @@
 import type { StoppedExecutionEvent } from '../../types/orchestration.ts';
-import { finalizeBackup } from '../backups/runService.ts';
-import { finalizeRestore } from '../restores/restoreService.ts';
+import { recordBackupOutcome } from '../backups/runService.ts';
+import { recordRestoreOutcome } from '../restores/restoreService.ts';
 import { getBackupRecord } from '../shared/repositories/backups.ts';
 import { getRestoreRecord } from '../shared/repositories/restores.ts';
 import type { TableRef } from '../shared/repositories/table.ts';
@@ -24,7 +24,7 @@ const WHY = {
  * stays `running` forever: stopped → cancelled (backups) or failed, timed out or failed → failed. A record that
  * already ended (the machine recorded it, or the API cancelled it) is left as it is.
  */
-export async function recordStoppedExecution(
+export async function recordStoppedExecutionStep(
   deps: StoppedExecutionDeps,
   event: StoppedExecutionEvent,
 ): Promise<{ recorded: boolean }> {
@@ -38,13 +38,13 @@ export async function recordStoppedExecution(
       detail.status === 'ABORTED'
         ? { status: 'cancelled' as const, error: reason }
         : { status: 'failed' as const, error: reason };
-    await finalizeBackup(deps, { backupId, outcome });
+    await recordBackupOutcome(deps, { backupId, outcome });
     return { recorded: true };
   }
   if (detail.stateMachineArn === deps.restoreStateMachineArn) {
     const restore = await getRestoreRecord(deps.table, detail.name);
     if (!restore || (restore.status !== 'queued' && restore.status !== 'running')) return { recorded: false };
-    await finalizeRestore(deps, restore.id, {
+    await recordRestoreOutcome(deps, restore.id, {
       status: 'failed',
       error: reason,
       ...(restore.safetyBackupKey && { safetyBackupKey: restore.safetyBackupKey }),

@@ -27,7 +27,7 @@ export const scratchDatabaseFor = (backupId: string): string =>
  * on its record; with `testRestore`, also a restore of it into a scratch database on its source's server that
  * must hold the backup's table count (the runner drops it afterwards).
  */
-export async function prepareVerify(
+export async function prepareVerifyStep(
   deps: { readonly table: TableRef } & JobDeps,
   input: VerifyExecutionInput,
 ): Promise<PreparedVerify> {
@@ -56,7 +56,7 @@ export async function prepareVerify(
  * Steps "Record verification" (the runner exited 0: verified) and its Catch (failed: the runner's own reason,
  * e.g. "corrupt: sha256 mismatch", or why it could not read). A failure comes with the notification to publish.
  */
-export async function recordVerification(
+export async function recordVerificationStep(
   deps: { readonly table: TableRef; readonly logs: RunnerLogs; readonly now: () => Date },
   task: RecordVerificationTask,
 ): Promise<RecordedVerification> {
@@ -101,7 +101,7 @@ const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
  * succeeded backup out of the trash, unless that was verified within the week. A source asks for a test
  * restore if any of those schedules does.
  */
-export async function dueVerifications(deps: {
+export async function listDueVerificationsStep(deps: {
   readonly table: TableRef;
   readonly now: () => Date;
 }): Promise<DueVerifications> {

@@ -299,7 +299,10 @@ export function findRestores(table: TableRef, query: ListRestoresQuery): Promise
 }
 
 /** The Restore state machine's first step: queued → running (a retry finds it running and returns it). */
-export async function beginRestoreRun(deps: { table: TableRef; now: () => Date }, restoreId: string): Promise<Restore> {
+export async function markRestoreRunning(
+  deps: { table: TableRef; now: () => Date },
+  restoreId: string,
+): Promise<Restore> {
   const current = await getRestore(deps.table, restoreId);
   if (current.status === 'running') return current;
   if (current.status !== 'queued') throw new Conflict(`restore ${restoreId} is ${current.status}: it will not run`);
@@ -321,7 +324,7 @@ export async function beginRestoreRun(deps: { table: TableRef; now: () => Date }
  * The Restore state machine's last step: records how it ended, with the safety backup's key (the way back if
  * the restore went wrong). Idempotent: finalizing again with the same status returns the record unchanged.
  */
-export async function finalizeRestore(
+export async function recordRestoreOutcome(
   deps: { table: TableRef; now: () => Date },
   restoreId: string,
   outcome: RestoreOutcome,

@@ -1,7 +1,10 @@
 import { allPages } from '../../types/api.ts';
 import { listBackups } from '../../functions/shared/repositories/backups.ts';
 import { listRestores } from '../../functions/shared/repositories/restores.ts';
-import { recordStoppedExecution, type StoppedExecutionDeps } from '../../functions/orchestration/stoppedExecutions.ts';
+import {
+  recordStoppedExecutionStep,
+  type StoppedExecutionDeps,
+} from '../../functions/orchestration/stoppedExecutions.ts';
 
 const CAUSE = 'local mode stopped while this ran (Ctrl-C, a crash or a reboot); start it again';
 
@@ -31,7 +34,7 @@ export async function recoverUnfinishedRuns(deps: StoppedExecutionDeps): Promise
   ];
   let ended = 0;
   for (const { stateMachineArn, name } of stopped) {
-    const { recorded } = await recordStoppedExecution(deps, {
+    const { recorded } = await recordStoppedExecutionStep(deps, {
       source: 'aws.states',
       detail: {
         executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,

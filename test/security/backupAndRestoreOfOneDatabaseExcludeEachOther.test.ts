@@ -1,7 +1,7 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { beginBackupRun, cancelBackup } from '../../functions/backups/runService.ts';
-import { beginRestoreRun, finalizeRestore } from '../../functions/restores/restoreService.ts';
+import { markBackupRunning, cancelBackup } from '../../functions/backups/runService.ts';
+import { markRestoreRunning, recordRestoreOutcome } from '../../functions/restores/restoreService.ts';
 import { putBackupRecords } from '../../functions/shared/repositories/backups.ts';
 import { call } from '../support/api.ts';
 import {
@@ -59,8 +59,8 @@ const backUp = (sourceId: string) =>
     body: { trigger: 'manual' },
   });
 const endRestore = async (id: string) => {
-  await beginRestoreRun(deps, id);
-  await finalizeRestore(deps, id, { status: 'succeeded', durationMs: 1 });
+  await markRestoreRunning(deps, id);
+  await recordRestoreOutcome(deps, id, { status: 'succeeded', durationMs: 1 });
 };
 
 /**
@@ -110,7 +110,7 @@ describe('a backup and a restore of one database exclude each other', () => {
     expect(restore.status).toBe(202);
 
     await expect(
-      beginBackupRun(deps, { backupId: `${source}-nightly`, dataSourceId: source, trigger: 'schedule' }),
+      markBackupRunning(deps, { backupId: `${source}-nightly`, dataSourceId: source, trigger: 'schedule' }),
     ).rejects.toMatchObject({
       statusCode: 409,
       message: expect.stringMatching(/^a restore into database Shop of data source excl-\d+ is queued or running/),

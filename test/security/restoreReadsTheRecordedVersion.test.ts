@@ -13,8 +13,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runRestore } from '../../containers/backup/src/restore.ts';
 import { runVerify } from '../../containers/backup/src/verify.ts';
-import { finalizeBackupRun } from '../../functions/orchestration/backupSteps.ts';
-import { prepareVerify } from '../../functions/orchestration/verifySteps.ts';
+import { finalizeBackupStep } from '../../functions/orchestration/backupSteps.ts';
+import { prepareVerifyStep } from '../../functions/orchestration/verifySteps.ts';
 import { getBackupRecord, putBackupRecords, type BackupRecord } from '../../functions/shared/repositories/backups.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
 import { RESULT_TAGS, VerifyJobSchema } from '../../types/job.ts';
@@ -94,7 +94,7 @@ describe('a backup is recorded with its S3 version, and jobs carry it', () => {
     };
     await putBackupRecords(table, [record]);
 
-    const backup = await finalizeBackupRun(
+    const backup = await finalizeBackupStep(
       {
         table,
         now: () => new Date('2026-03-01T12:05:00.000Z'),
@@ -117,7 +117,7 @@ describe('a backup is recorded with its S3 version, and jobs carry it', () => {
     });
     const stored = await getBackupRecord(table, record.id);
     if (!stored) throw new Error('the record vanished');
-    const { job } = await prepareVerify(
+    const { job } = await prepareVerifyStep(
       { table, target: location, s3: new S3Client({ region: 'us-east-1' }) },
       { backupId: record.id, testRestore: false },
     );

@@ -3,7 +3,7 @@ import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { beginBackupRun, finalizeBackup } from '../../../functions/backups/runService.ts';
+import { markBackupRunning, recordBackupOutcome } from '../../../functions/backups/runService.ts';
 import { keys } from '../../../functions/shared/keys.ts';
 import type { Page } from '../../../types/api.ts';
 import type { AuditEvent } from '../../../types/audit.ts';
@@ -73,8 +73,8 @@ async function succeed(
   const id = await trigger(sourceId);
   const key = `${sourceId}/shop/${id}.sql.gz`;
   await s3().send(new PutObjectCommand({ Bucket: api.bucket, Key: key, Body: body }));
-  await beginBackupRun(clock, { backupId: id, dataSourceId: sourceId, trigger: 'api' });
-  await finalizeBackup(clock, {
+  await markBackupRunning(clock, { backupId: id, dataSourceId: sourceId, trigger: 'api' });
+  await recordBackupOutcome(clock, {
     backupId: id,
     outcome: {
       status: 'succeeded',
@@ -93,17 +93,17 @@ describe('a backup from trigger to outcome', () => {
   it('runs queued → running → succeeded; finalizing releases the lock and updates the counters and stored bytes', async () => {
     const before = await stats();
     const id = await trigger('life');
-    const running = await beginBackupRun(clock, {
+    const running = await markBackupRunning(clock, {
       backupId: id,
       dataSourceId: 'life',
       trigger: 'api',
       executionArn: 'arn:x',
     });
     expect(running).toMatchObject({ id, status: 'running', startedAt: expect.any(String) });
-    expect(await beginBackupRun(clock, { backupId: id, dataSourceId: 'life', trigger: 'api' })).toEqual(running);
+    expect(await markBackupRunning(clock, { backupId: id, dataSourceId: 'life', trigger: 'api' })).toEqual(running);
     expect(await lockOf('life')).toMatchObject({ backupId: id });
 
-    const done = await finalizeBackup(clock, {
+    const done = await recordBackupOutcome(clock, {
       backupId: id,
       outcome: {
         status: 'succeeded',
@@ -139,15 +139,15 @@ describe('a backup from trigger to outcome', () => {
     });
     expect(after.storedBytes - before.storedBytes).toBe(5000);
     // A retried finalize changes nothing; a contradicting one is refused.
-    expect(await finalizeBackup(clock, { backupId: id, outcome: done as never })).toEqual(done);
+    expect(await recordBackupOutcome(clock, { backupId: id, outcome: done as never })).toEqual(done);
     await expect(
-      finalizeBackup(clock, { backupId: id, outcome: { status: 'failed', error: 'late' } }),
+      recordBackupOutcome(clock, { backupId: id, outcome: { status: 'failed', error: 'late' } }),
     ).rejects.toMatchObject({ statusCode: 409 });
     expect((await stats()).counts.last24h.succeeded).toBe(after.counts.last24h.succeeded);
 
     // The lock is free: the next trigger is accepted.
     const next = await trigger('life');
-    await finalizeBackup(clock, {
+    await recordBackupOutcome(clock, {
       backupId: next,
       outcome: { status: 'failed', error: 'mysqldump: Got error: 2013: Lost connection' },
     });
@@ -178,7 +178,7 @@ describe('a backup from trigger to outcome', () => {
 
   it('records a scheduled run the API never queued, taking the lock, and refuses one while another runs', async () => {
     await seedSource(api.table, 'nightly');
-    const run = await beginBackupRun(clock, {
+    const run = await markBackupRunning(clock, {
       backupId: 'sched-1',
       dataSourceId: 'nightly',
       trigger: 'schedule',
@@ -193,14 +193,14 @@ describe('a backup from trigger to outcome', () => {
     });
     expect(await lockOf('nightly')).toMatchObject({ backupId: 'sched-1' });
     await expect(
-      beginBackupRun(clock, { backupId: 'sched-2', dataSourceId: 'nightly', trigger: 'schedule' }),
+      markBackupRunning(clock, { backupId: 'sched-2', dataSourceId: 'nightly', trigger: 'schedule' }),
     ).rejects.toMatchObject({ statusCode: 409 });
     expect(
       (await call(api.trigger, { method: 'POST', resource: SOURCE_BACKUPS, pathParameters: { id: 'nightly' } })).status,
     ).toBe(409);
     // An API backup whose trigger was undone does not come back to life.
     await expect(
-      beginBackupRun(clock, { backupId: 'withdrawn', dataSourceId: 'nightly', trigger: 'api' }),
+      markBackupRunning(clock, { backupId: 'withdrawn', dataSourceId: 'nightly', trigger: 'api' }),
     ).rejects.toMatchObject({ statusCode: 409 });
   });
 });
@@ -238,7 +238,7 @@ describe('download-url', () => {
     });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatch(/is queued: only succeeded backups can be downloaded/);
-    await finalizeBackup(clock, { backupId: queued, outcome: { status: 'failed', error: 'boom' } });
+    await recordBackupOutcome(clock, { backupId: queued, outcome: { status: 'failed', error: 'boom' } });
     expect(
       (
         await call(api.downloadUrl, {

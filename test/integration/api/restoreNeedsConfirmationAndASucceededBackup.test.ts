@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { finalizeRestore, beginRestoreRun } from '../../../functions/restores/restoreService.ts';
+import { recordRestoreOutcome, markRestoreRunning } from '../../../functions/restores/restoreService.ts';
 import { putBackupRecords } from '../../../functions/shared/repositories/backups.ts';
 import type { Page } from '../../../types/api.ts';
 import type { AuditEvent } from '../../../types/audit.ts';
@@ -155,8 +155,8 @@ describe('starting a restore', () => {
     expect((await create({ ...target, targetDatabase: 'shop_other', confirmDatabase: 'shop_other' })).status).toBe(202);
 
     const id = first.body.restoreId as string;
-    await beginRestoreRun(clock, id);
-    await finalizeRestore(clock, id, { status: 'succeeded', durationMs: 5 });
+    await markRestoreRunning(clock, id);
+    await recordRestoreOutcome(clock, id, { status: 'succeeded', durationMs: 5 });
     expect((await create(target)).status).toBe(202);
   });
 });
@@ -194,8 +194,8 @@ describe('listing restores', () => {
     expect(intoQa.body.items.map((r) => r.id)).toEqual([ids[3], ids[1]]);
 
     const id = ids[0] as string;
-    expect(await beginRestoreRun(clock, id)).toMatchObject({ status: 'running', startedAt: expect.any(String) });
-    const done = await finalizeRestore(clock, id, {
+    expect(await markRestoreRunning(clock, id)).toMatchObject({ status: 'running', startedAt: expect.any(String) });
+    const done = await recordRestoreOutcome(clock, id, {
       status: 'failed',
       error: 'ERROR 1064 at line 12',
       safetyBackupKey: 'prod/db0/safety.sql.gz',
@@ -210,7 +210,7 @@ describe('listing restores', () => {
       (await call<Restore>(api.getRestore, { method: 'GET', resource: '/v1/restores/{id}', pathParameters: { id } }))
         .body,
     ).toEqual(done);
-    await expect(finalizeRestore(clock, id, { status: 'succeeded', durationMs: 1 })).rejects.toMatchObject({
+    await expect(recordRestoreOutcome(clock, id, { status: 'succeeded', durationMs: 1 })).rejects.toMatchObject({
       statusCode: 409,
     });
   });

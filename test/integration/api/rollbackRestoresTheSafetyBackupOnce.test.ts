@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { beginRestoreRun, finalizeRestore } from '../../../functions/restores/restoreService.ts';
+import { markRestoreRunning, recordRestoreOutcome } from '../../../functions/restores/restoreService.ts';
 import { putBackupRecords, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
 import type { Page } from '../../../types/api.ts';
 import type { AuditEvent } from '../../../types/audit.ts';
@@ -40,7 +40,7 @@ async function given(
     body: { backupId: 'good', targetSourceId: 'staging', targetDatabase: database, confirmDatabase: database },
   });
   const id = created.body.restoreId as string;
-  await beginRestoreRun(clock, id);
+  await markRestoreRunning(clock, id);
   const safetyBackupId = safety === 'none' ? undefined : `safety-of-${id}`;
   if (safetyBackupId) {
     await putBackupRecords(api.table, [
@@ -55,8 +55,8 @@ async function given(
     ]);
   }
   const link = safetyBackupId ? { safetyBackupId, safetyBackupKey: `staging/${database}/safety.sql.gz` } : {};
-  if (outcome === 'succeeded') await finalizeRestore(clock, id, { status: 'succeeded', durationMs: 5, ...link });
-  if (outcome === 'failed') await finalizeRestore(clock, id, { status: 'failed', error: 'ERROR 1064', ...link });
+  if (outcome === 'succeeded') await recordRestoreOutcome(clock, id, { status: 'succeeded', durationMs: 5, ...link });
+  if (outcome === 'failed') await recordRestoreOutcome(clock, id, { status: 'failed', error: 'ERROR 1064', ...link });
   const restore = (await get(id)).body;
   return { restore, ...(safetyBackupId && { safetyBackupId }) };
 }
@@ -112,7 +112,7 @@ describe('rolling a restore back', () => {
     const { restore } = await given('failed');
     const first = await rollback(restore.id, confirmed(restore));
     expect(first.status).toBe(202);
-    await finalizeRestore(clock, first.body.restoreId as string, { status: 'succeeded', durationMs: 1 });
+    await recordRestoreOutcome(clock, first.body.restoreId as string, { status: 'succeeded', durationMs: 1 });
 
     const second = await rollback(restore.id, confirmed(restore));
 
@@ -135,7 +135,7 @@ describe('rolling a restore back', () => {
 
   it('answers 409 for a failed restore that was rolled back automatically', async () => {
     const { restore: failed } = await given('running');
-    await finalizeRestore(clock, failed.id, {
+    await recordRestoreOutcome(clock, failed.id, {
       status: 'failed',
       error: 'ERROR 1146',
       safetyBackupId: 'whichever',

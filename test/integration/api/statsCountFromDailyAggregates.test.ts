@@ -1,7 +1,7 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { beginBackupRun, finalizeBackup } from '../../../functions/backups/runService.ts';
+import { markBackupRunning, recordBackupOutcome } from '../../../functions/backups/runService.ts';
 import { deleteBackup, trashBackup } from '../../../functions/backups/trashService.ts';
 import { triggerBackup } from '../../../functions/backups/triggerService.ts';
 import type { TableRef } from '../../../functions/shared/repositories/table.ts';
@@ -38,7 +38,7 @@ async function backupAt(at: string, status: 'succeeded' | 'failed', options: Bac
     },
     { sourceId, trigger: 'api', principal: 'test' },
   );
-  await beginBackupRun({ table: into, now }, { backupId, dataSourceId: sourceId, trigger: 'api' });
+  await markBackupRunning({ table: into, now }, { backupId, dataSourceId: sourceId, trigger: 'api' });
   const outcome: BackupOutcome =
     status === 'succeeded'
       ? {
@@ -51,7 +51,7 @@ async function backupAt(at: string, status: 'succeeded' | 'failed', options: Bac
           durationMs: 10,
         }
       : { status, error: `failed at ${at}` };
-  await finalizeBackup({ table: into, now: () => new Date(options.finishedAt ?? at) }, { backupId, outcome });
+  await recordBackupOutcome({ table: into, now: () => new Date(options.finishedAt ?? at) }, { backupId, outcome });
   return backupId;
 }
 

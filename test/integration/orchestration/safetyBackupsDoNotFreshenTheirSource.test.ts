@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { beginSafetyBackup, finalizeBackup } from '../../../functions/backups/runService.ts';
+import { markSafetyBackupRunning, recordBackupOutcome } from '../../../functions/backups/runService.ts';
 import { findStaleSources } from '../../../functions/orchestration/freshness.ts';
 import { putBackupRecords } from '../../../functions/shared/repositories/backups.ts';
 import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
@@ -67,8 +67,8 @@ describe('the freshness check and safety backups', () => {
       createdAt: NOW.toISOString(),
       startedAt: NOW.toISOString(),
     };
-    await beginSafetyBackup(deps(), { backupId: 'safety-fresh', restore });
-    await finalizeBackup(deps(), { backupId: 'safety-fresh', outcome: succeeded });
+    await markSafetyBackupRunning(deps(), { backupId: 'safety-fresh', restore });
+    await recordBackupOutcome(deps(), { backupId: 'safety-fresh', outcome: succeeded });
 
     expect(await staleIds()).toContain('restored-into');
     const stats = (await readSourceStats(table)).find((s) => s.sourceId === 'restored-into');
@@ -87,7 +87,7 @@ describe('the freshness check and safety backups', () => {
         startedAt: NOW.toISOString(),
       },
     ]);
-    await finalizeBackup(deps(), { backupId: 'own-fresh', outcome: succeeded });
+    await recordBackupOutcome(deps(), { backupId: 'own-fresh', outcome: succeeded });
     expect(await staleIds()).not.toContain('backed-up');
   });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recordStoppedExecution } from '../../../functions/orchestration/stoppedExecutions.ts';
+import { recordStoppedExecutionStep } from '../../../functions/orchestration/stoppedExecutions.ts';
 import {
   getBackupRecord,
   getRunningLock,
@@ -62,7 +62,7 @@ describe('stopped Backup and Restore executions', () => {
 
   it('marks a backup stopped from the console cancelled, and frees its source', async () => {
     await runningBackup('stopped-1', 'src-stop');
-    expect(await recordStoppedExecution(deps(), event(BACKUP_MACHINE, 'stopped-1', 'ABORTED'))).toEqual({
+    expect(await recordStoppedExecutionStep(deps(), event(BACKUP_MACHINE, 'stopped-1', 'ABORTED'))).toEqual({
       recorded: true,
     });
     expect(await getBackupRecord(table, 'stopped-1')).toMatchObject({
@@ -74,12 +74,12 @@ describe('stopped Backup and Restore executions', () => {
 
   it('marks a timed-out backup failed, and leaves an ended one as it was', async () => {
     await runningBackup('timed-out', 'src-time');
-    await recordStoppedExecution(deps(), event(BACKUP_MACHINE, 'timed-out', 'TIMED_OUT'));
+    await recordStoppedExecutionStep(deps(), event(BACKUP_MACHINE, 'timed-out', 'TIMED_OUT'));
     expect(await getBackupRecord(table, 'timed-out')).toMatchObject({
       status: 'failed',
       error: 'its execution ran out of time',
     });
-    expect(await recordStoppedExecution(deps(), event(BACKUP_MACHINE, 'timed-out', 'ABORTED'))).toEqual({
+    expect(await recordStoppedExecutionStep(deps(), event(BACKUP_MACHINE, 'timed-out', 'ABORTED'))).toEqual({
       recorded: false,
     });
     expect((await getBackupRecord(table, 'timed-out'))?.status).toBe('failed');
@@ -98,7 +98,7 @@ describe('stopped Backup and Restore executions', () => {
       createdAt: new Date().toISOString(),
     };
     await transactNamedItems(table, { restore: newRestorePut(table, restore), lock: restoreLockPut(table, restore) });
-    expect(await recordStoppedExecution(deps(), event(RESTORE_MACHINE, 'restore-stopped', 'ABORTED'))).toEqual({
+    expect(await recordStoppedExecutionStep(deps(), event(RESTORE_MACHINE, 'restore-stopped', 'ABORTED'))).toEqual({
       recorded: true,
     });
     expect(await getRestoreRecord(table, 'restore-stopped')).toMatchObject({
@@ -110,7 +110,7 @@ describe('stopped Backup and Restore executions', () => {
 
   it('ignores executions of other machines', async () => {
     expect(
-      await recordStoppedExecution(
+      await recordStoppedExecutionStep(
         deps(),
         event('arn:aws:states:us-east-1:123456789012:stateMachine:Other', 'x', 'FAILED'),
       ),

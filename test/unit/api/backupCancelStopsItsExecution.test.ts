@@ -2,7 +2,7 @@ import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { cancelBackup, finalizeBackup } from '../../../functions/backups/runService.ts';
+import { cancelBackup, recordBackupOutcome } from '../../../functions/backups/runService.ts';
 import { executionArnOf } from '../../../functions/shared/stepFunctions.ts';
 import {
   BACKUP_MACHINE,
@@ -103,11 +103,11 @@ describe('cancelBackup', () => {
   });
 });
 
-describe('finalizeBackup', () => {
+describe('recordBackupOutcome', () => {
   it('adds a succeeded backup to its source stored totals and leaves another backup lock alone', async () => {
     given({ backup: backup({ status: 'running' }), lockedBy: 'someone-else' });
 
-    await finalizeBackup(
+    await recordBackupOutcome(
       { table, now: () => NOW },
       {
         backupId: 'bk-1',

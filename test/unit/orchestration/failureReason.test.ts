@@ -142,7 +142,7 @@ describe('failureReason of a Lambda step', () => {
     const cause = JSON.stringify({
       errorType: 'Conflict',
       errorMessage: 'data source src-1 is disabled or gone: scheduled backup skipped',
-      trace: ['Conflict: …', '    at beginBackupRun'],
+      trace: ['Conflict: …', '    at markBackupRunning'],
     });
     expect(failureReason(BACKUP_STEPS.begin, { Error: 'Conflict', Cause: cause })).toBe(
       'data source src-1 is disabled or gone: scheduled backup skipped',

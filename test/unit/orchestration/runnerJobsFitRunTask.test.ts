@@ -3,9 +3,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { beginBackup } from '../../../functions/orchestration/backupSteps.ts';
-import { beginRestore } from '../../../functions/orchestration/restoreSteps.ts';
-import { prepareVerify } from '../../../functions/orchestration/verifySteps.ts';
+import { beginBackupStep } from '../../../functions/orchestration/backupSteps.ts';
+import { beginRestoreStep } from '../../../functions/orchestration/restoreSteps.ts';
+import { prepareVerifyStep } from '../../../functions/orchestration/verifySteps.ts';
 import type { BackupTarget } from '../../../functions/orchestration/runnerJobs.ts';
 import { putBackupRecords } from '../../../functions/shared/repositories/backups.ts';
 import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
@@ -51,7 +51,7 @@ const s3 = new S3Client({
 });
 const s3Mock = mockClient(s3);
 let table: TableRef;
-let deps: Parameters<typeof beginBackup>[0];
+let deps: Parameters<typeof beginBackupStep>[0];
 
 const source: DataSourceRecord = {
   id: SOURCE_ID,
@@ -119,7 +119,7 @@ afterAll(() => {
 
 describe('runner jobs of a source with a 160 KB CA bundle', () => {
   it('"Begin backup" stores the bundle in the bucket and the job names it, fitting the overrides', async () => {
-    const begun = await beginBackup(deps, { backupId: 'bk-run', dataSourceId: SOURCE_ID, trigger: 'schedule' });
+    const begun = await beginBackupStep(deps, { backupId: 'bk-run', dataSourceId: SOURCE_ID, trigger: 'schedule' });
     expectFitsWithBundle(begun.job);
     expectBundleStored();
     // The same job with the PEM inline, as it was sent before: RunTask refuses it.
@@ -141,14 +141,14 @@ describe('runner jobs of a source with a 160 KB CA bundle', () => {
         createdAt: NOW.toISOString(),
       }),
     });
-    const begun = await beginRestore(deps, 'rs-1');
+    const begun = await beginRestoreStep(deps, 'rs-1');
     expectFitsWithBundle(begun.safetyJob);
     expectFitsWithBundle(begun.restoreJob);
     expectBundleStored();
   });
 
   it('"Prepare verify" names the bundle in the test restore job', async () => {
-    const prepared = await prepareVerify(deps, { backupId: 'bk-done', testRestore: true });
+    const prepared = await prepareVerifyStep(deps, { backupId: 'bk-done', testRestore: true });
     expect(overrideCharacters(prepared.job)).toBeLessThanOrEqual(MAX_OVERRIDE_CHARACTERS);
     expectFitsWithBundle(prepared.testRestoreJob);
     expectBundleStored();
@@ -156,13 +156,13 @@ describe('runner jobs of a source with a 160 KB CA bundle', () => {
 
   it('takes a bundle already stored (S3 refuses the create-only write with 412) as stored, as a retried step meets it', async () => {
     s3Mock.on(PutObjectCommand).rejects(s3Error('PreconditionFailed', 412));
-    const begun = await beginBackup(deps, { backupId: 'bk-run', dataSourceId: SOURCE_ID, trigger: 'schedule' });
+    const begun = await beginBackupStep(deps, { backupId: 'bk-run', dataSourceId: SOURCE_ID, trigger: 'schedule' });
     expectFitsWithBundle(begun.job);
   });
 
   it('fails the step when the bundle cannot be stored', async () => {
     s3Mock.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
-    await expect(prepareVerify(deps, { backupId: 'bk-done', testRestore: true })).rejects.toMatchObject({
+    await expect(prepareVerifyStep(deps, { backupId: 'bk-done', testRestore: true })).rejects.toMatchObject({
       name: 'AccessDenied',
     });
   });

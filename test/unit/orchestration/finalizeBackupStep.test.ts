@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { finalizeBackupRun } from '../../../functions/orchestration/backupSteps.ts';
+import { finalizeBackupStep } from '../../../functions/orchestration/backupSteps.ts';
 import { BackupObjectMissing } from '../../../functions/orchestration/runnerJobs.ts';
 import {
   getBackupRecord,
@@ -34,7 +34,7 @@ const s3 = new S3Client({
 });
 const s3Mock = mockClient(s3);
 let table: TableRef;
-let deps: Parameters<typeof finalizeBackupRun>[0];
+let deps: Parameters<typeof finalizeBackupStep>[0];
 
 let sequence = 0;
 /** A running backup holding its source's lock, as "Begin backup" leaves it; each test gets its own. */
@@ -84,7 +84,7 @@ afterAll(() => {
   s3Mock.restore();
 });
 
-describe('finalizeBackupRun', () => {
+describe('finalizeBackupStep', () => {
   it('records the backup as succeeded with the facts of the object: size from S3, checksum, sizes and duration from its tags, server version from its metadata', async () => {
     const record = await runningBackup();
     s3Mock
@@ -92,7 +92,7 @@ describe('finalizeBackupRun', () => {
       .resolves({ ContentLength: 1234, Metadata: { [SERVER_VERSION_METADATA]: '10.11.6-MariaDB-0+deb12u1' } });
     s3Mock.on(GetObjectTaggingCommand).resolves(tagSet({ ...goodTags, 'other-tag': 'ignored' }));
 
-    const backup = await finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) });
+    const backup = await finalizeBackupStep(deps, { backupId: record.id, key: keyOf(record) });
 
     const expected = {
       id: record.id,
@@ -117,7 +117,7 @@ describe('finalizeBackupRun', () => {
     const record = await runningBackup();
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 10 });
     s3Mock.on(GetObjectTaggingCommand).resolves(tagSet(goodTags));
-    const backup = await finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) });
+    const backup = await finalizeBackupStep(deps, { backupId: record.id, key: keyOf(record) });
     expect(backup.status).toBe('succeeded');
     expect(backup.serverVersion).toBeUndefined();
     expect((await getBackupRecord(table, record.id))?.serverVersion).toBeUndefined();
@@ -127,8 +127,8 @@ describe('finalizeBackupRun', () => {
     const record = await runningBackup();
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 99 });
     s3Mock.on(GetObjectTaggingCommand).resolves(tagSet(goodTags));
-    const first = await finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) });
-    const again = await finalizeBackupRun(
+    const first = await finalizeBackupStep(deps, { backupId: record.id, key: keyOf(record) });
+    const again = await finalizeBackupStep(
       { ...deps, now: () => new Date(NOW.getTime() + 60_000) },
       { backupId: record.id, key: keyOf(record) },
     );
@@ -157,7 +157,7 @@ describe('finalizeBackupRun', () => {
   ])('refuses a missing object (%s) with BackupObjectMissing and leaves the record running', async (_case, stub) => {
     const record = await runningBackup();
     stub();
-    const failure = finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) });
+    const failure = finalizeBackupStep(deps, { backupId: record.id, key: keyOf(record) });
     await expect(failure).rejects.toBeInstanceOf(BackupObjectMissing);
     await expect(failure).rejects.toMatchObject({
       name: 'BackupObjectMissing',
@@ -177,7 +177,7 @@ describe('finalizeBackupRun', () => {
     const record = await runningBackup();
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 1234 });
     s3Mock.on(GetObjectTaggingCommand).resolves(tagSet(tags));
-    await expect(finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) })).rejects.toMatchObject({
+    await expect(finalizeBackupStep(deps, { backupId: record.id, key: keyOf(record) })).rejects.toMatchObject({
       name: 'BackupObjectMissing',
       message: `s3://${BUCKET}/${keyOf(record)} carries no whole-number ${tag} tag: its tags are not the runner's, so it is not recorded as a backup`,
     });
@@ -192,7 +192,7 @@ describe('finalizeBackupRun', () => {
     const record = await runningBackup();
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 1234 });
     s3Mock.on(GetObjectTaggingCommand).resolves(tagSet(tags));
-    await expect(finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) })).rejects.toMatchObject({
+    await expect(finalizeBackupStep(deps, { backupId: record.id, key: keyOf(record) })).rejects.toMatchObject({
       name: 'BackupObjectMissing',
       message: `s3://${BUCKET}/${keyOf(record)} carries no SHA-256 tag: it cannot be verified, so it is not recorded as a backup`,
     });
@@ -209,7 +209,7 @@ describe('finalizeBackupRun', () => {
     });
     s3Mock.on(HeadObjectCommand).rejects(denied);
     s3Mock.on(GetObjectTaggingCommand).resolves(tagSet(goodTags));
-    await expect(finalizeBackupRun(deps, { backupId: record.id, key: keyOf(record) })).rejects.toBe(denied);
+    await expect(finalizeBackupStep(deps, { backupId: record.id, key: keyOf(record) })).rejects.toBe(denied);
     expect(await getBackupRecord(table, record.id)).toEqual(record);
   });
 });
