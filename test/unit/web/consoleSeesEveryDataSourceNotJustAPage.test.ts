@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DataSource } from '../../../types/dataSource.ts';
+import type { Schedule } from '../../../types/schedule.ts';
 import { ApiResponseError, type ApiTransport } from '../../../types/apiClient.ts';
 import { errorMessage, useApiTransport } from '../../../web/src/api.ts';
 import { everyDataSource, everySchedule } from '../../../web/src/queries.ts';
@@ -56,9 +57,24 @@ describe('the console reads the lists it shows whole to their end', () => {
     ]);
   });
 
-  it('asks for schedules page by page too', async () => {
-    useApiTransport(pagedApi([]).transport);
-    expect(await everySchedule()).toEqual({ items: [] });
+  it('lists the 101st schedule too', async () => {
+    const schedules = sources.map((s): Schedule => ({
+      id: `sch-${s.id}`,
+      sourceId: s.id,
+      cron: '0 3 * * *',
+      timeZone: 'UTC',
+      enabled: true,
+      retention: { daily: 7, weekly: 4, monthly: 6, keepLast: 0, includeManualBackups: false },
+      verify: { when: 'never', testRestore: false },
+      createdAt: '2026-03-01T12:00:00.000Z',
+      updatedAt: '2026-03-01T12:00:00.000Z',
+      nextRuns: [],
+    }));
+    const api = pagedApi(schedules);
+    useApiTransport(api.transport);
+    const { items } = await everySchedule();
+    expect(items.map((schedule) => schedule.id)).toEqual(schedules.map((schedule) => schedule.id));
+    expect(api.asked.map((url) => url.searchParams.get('cursor'))).toEqual([null, 'p100']);
   });
 });
 
