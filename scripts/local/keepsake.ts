@@ -14,6 +14,7 @@ import { startLocalHttpApi } from './httpApi.ts';
 import { cachedSynthesis } from './machineCache.ts';
 import type { TaskHandlers } from './orchestration.ts';
 import { S3RVER_CREDENTIALS, startS3rver } from './s3rver.ts';
+import { findPostgresBinDir } from './postgres.ts';
 import { MACHINE_ARNS, type MachineName } from './stateMachines.ts';
 import { startLocalStepFunctions } from './stepFunctionsService.ts';
 
@@ -145,6 +146,7 @@ export async function startLocalKeepsake(options: LocalKeepsakeOptions): Promise
       logDir: join(dataDir, 'runner-logs'),
       secrets,
       task: runnerTask,
+      pgClientDir: process.env.KEEPSAKE_PG_CLIENT_DIR ?? (await findPostgresBinDir()),
     });
     stopRunners.current = runner.stop;
     Object.assign(

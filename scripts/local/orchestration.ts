@@ -67,6 +67,11 @@ export interface LocalRunnerOptions {
   readonly task: RunnerTaskDefinition;
   /** Where the platform's values (region, the task role's credentials) are taken from; process.env by default. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * This machine's PostgreSQL client programs, standing in for the image's PostgreSQL 17 client (its
+   * KEEPSAKE_PG_CLIENT_DIR names a directory only the image has); the image's value when undefined.
+   */
+  readonly pgClientDir?: string;
   /** How long a stopped task's runner gets between SIGTERM and SIGKILL: ECS's default stop timeout, 30 s, unless set. */
   readonly stopTimeoutMs?: number;
 }
@@ -142,7 +147,10 @@ export function localRunner(options: LocalRunnerOptions): LocalRunner {
         task: options.task,
         image,
         overrides,
-        platform: platformEnv(options.env ?? process.env),
+        platform: {
+          ...platformEnv(options.env ?? process.env),
+          ...(options.pgClientDir !== undefined && { KEEPSAKE_PG_CLIENT_DIR: options.pgClientDir }),
+        },
         infoFd: 3,
       });
       const child = spawn(sandbox.command, sandbox.args, {

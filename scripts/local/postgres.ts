@@ -3,6 +3,7 @@ import { access, chown, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.ts';
+import { shellQuote } from './shell.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -52,6 +53,18 @@ export interface LocalPostgres {
 
 export const LOCAL_PG_USER = 'keepsake';
 export const LOCAL_PG_PASSWORD = `Ke"ep s'a\\ke$(id)\`;#pw:*`;
+
+/**
+ * A shell command that opens `database` on `server` as its application user with the stock `psql`, paste-ready: the
+ * password in PGPASSWORD, TLS verified against the server's own CA (sslmode verify-full, by the name `localhost`).
+ */
+export function psqlClientCommand(
+  server: Pick<LocalPostgres, 'port' | 'user' | 'password' | 'binDir' | 'caFile'>,
+  database: string,
+): string {
+  const conninfo = `host=localhost port=${server.port} dbname=${database} user=${server.user} sslmode=verify-full sslrootcert=${server.caFile}`;
+  return `PGPASSWORD=${shellQuote(server.password)} ${join(server.binDir, 'psql')} ${shellQuote(conninfo)}`;
+}
 
 /** The newest installed server's program directory, or undefined when PostgreSQL is not installed. */
 export async function findPostgresBinDir(): Promise<string | undefined> {

@@ -25,7 +25,7 @@ export interface StartSummary {
   readonly demos: readonly DemoDatabase[];
 }
 
-const LABEL = 16;
+const LABEL = 19;
 const row = (label: string, text: string) => `  ${label.padEnd(LABEL)}${text}`;
 const more = (text: string) => `  ${' '.repeat(LABEL)}${text}`;
 

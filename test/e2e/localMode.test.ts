@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, ApiError, waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
 import { LOCAL_BUCKET } from '../../scripts/local/keepsake.ts';
+import { LOCAL_PG_PASSWORD } from '../../scripts/local/postgres.ts';
 import { freePort } from '../../scripts/local/processes.ts';
 import type { Page } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
@@ -15,6 +16,9 @@ import type { Schedule } from '../../types/schedule.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { testS3Client, mariadb } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
+import { hasPostgres } from '../support/postgres.ts';
+import pg from 'pg';
+import type { DatabaseInspection } from '../../types/apiDataSources.ts';
 
 /**
  * Local mode as a newcomer meets it: `npm start` as a child process, driven only through its HTTP API, against
@@ -46,6 +50,33 @@ beforeAll(async () => {
   );
   dataDir = await mkdtemp(join(tmpdir(), 'keepsake-local-'));
 }, 60_000);
+
+const postgresInstalled = await hasPostgres();
+
+/** Each demo table's row count and a hash of its sorted row hashes, read over TLS verified as the source is. */
+async function pgChecksums(source: DataSource, database: string): Promise<string[]> {
+  const client = new pg.Client({
+    host: source.host,
+    port: source.port,
+    user: source.username,
+    password: LOCAL_PG_PASSWORD,
+    database,
+    ssl: { ca: source.tls.caPem, rejectUnauthorized: true },
+  });
+  await client.connect();
+  try {
+    const sums: string[] = [];
+    for (const table of ['shop.customers', 'shop.orders']) {
+      const { rows } = await client.query<{ sum: string }>(
+        `SELECT count(*) || ' ' || md5(coalesce(string_agg(md5(r::text), '' ORDER BY md5(r::text)), '')) AS sum FROM ${table} r`,
+      );
+      sums.push(rows[0]?.sum ?? '');
+    }
+    return sums;
+  } finally {
+    await client.end();
+  }
+}
 
 afterAll(async () => {
   await local?.stop('SIGKILL');
@@ -116,7 +147,67 @@ describe('local mode (npm start) through its HTTP API', () => {
     expect(backups.items.map((b) => b.status)).toContain('succeeded');
     const schedules = await api.request<Page<Schedule>>('GET', `/v1/data-sources/${demo?.id}/schedules`);
     expect(schedules.items).toHaveLength(1);
+    if (postgresInstalled) {
+      const pgDemo = sources.items.find((s) => s.name === 'demo PostgreSQL (local)');
+      expect(pgDemo).toMatchObject({ engine: 'postgresql', host: 'localhost', tls: { mode: 'verify-identity' } });
+      const pgBackups = await api.request<Page<Backup>>('GET', `/v1/data-sources/${pgDemo?.id}/backups`);
+      expect(pgBackups.items.map((b) => [b.status, b.s3Key?.endsWith('.dump.gz') ?? false])).toContainEqual([
+        'succeeded',
+        true,
+      ]);
+      expect(local?.output()).toMatch(/PostgreSQL \(demo\)\s+database keepsake_demo at localhost:\d+/);
+      // The printed psql command, pasted into a shell as it is, logs in over verified TLS.
+      const command = /^\s+(PGPASSWORD=.*\/psql '[^']*')$/m.exec(local?.output() ?? '')?.[1];
+      expect(command).toMatch(/sslmode=verify-full sslrootcert=/);
+      const { execFile } = await import('node:child_process');
+      const pasted = await new Promise<string>((resolve, reject) =>
+        execFile(
+          'sh',
+          ['-c', `${command} -tAc 'SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'`],
+          (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
+        ),
+      );
+      expect(pasted).toBe('keepsake|t');
+    }
   }, 200_000);
+
+  it.runIf(postgresInstalled)(
+    'backs the demo PostgreSQL up through the HTTP API and restores it into a new database, rows identical',
+    async () => {
+      const sources = await api.request<Page<DataSource>>('GET', '/v1/data-sources');
+      const pgDemo = sources.items.find((s) => s.name === 'demo PostgreSQL (local)') as DataSource;
+      const test = await api.request<{ ok: boolean; tls: string }>('POST', `/v1/data-sources/${pgDemo.id}/test`);
+      expect(test).toMatchObject({ ok: true, tls: 'verified' });
+      const { backupId } = await api.request<{ backupId: string }>('POST', `/v1/data-sources/${pgDemo.id}/backups`, {
+        trigger: 'manual',
+      });
+      const backup = await waitForBackup(api, backupId, 120_000);
+      expect(backup.status, backup.error).toBe('succeeded');
+      expect(backup.tables).toBe(2);
+      const target = `restored_${process.pid}`;
+      const before = await api.request<DatabaseInspection>('GET', `/v1/data-sources/${pgDemo.id}/databases/${target}`);
+      expect(before).toEqual({ database: target, exists: false });
+      const { restoreId } = await api.request<{ restoreId: string }>('POST', '/v1/restores', {
+        backupId,
+        targetSourceId: pgDemo.id,
+        targetDatabase: target,
+        confirmDatabase: target,
+      });
+      const restore = await waitForRestore(api, restoreId, 120_000);
+      expect(restore.status, restore.error).toBe('succeeded');
+      const after = await api.request<DatabaseInspection>('GET', `/v1/data-sources/${pgDemo.id}/databases/${target}`);
+      expect(after).toMatchObject({
+        exists: true,
+        schemas: expect.arrayContaining(['shop']),
+        tables: expect.arrayContaining([
+          expect.objectContaining({ schema: 'shop', name: 'orders', kind: 'table' }),
+          expect.objectContaining({ schema: 'shop', name: 'order_totals', kind: 'view' }),
+        ]),
+      });
+      expect(await pgChecksums(pgDemo, target)).toEqual(await pgChecksums(pgDemo, 'keepsake_demo'));
+    },
+    300_000,
+  );
 
   it('refuses a bad data source with the field and why, and keeps nothing of it', async () => {
     const before = (await api.request<Page<DataSource>>('GET', '/v1/data-sources')).items.length;
@@ -334,7 +425,8 @@ describe('npm start -- --once', () => {
     try {
       const once = await startLocalMode(['--once', '--data-dir', onceDir, '--api-port', '0']);
       expect(await once.exited).toBe(0);
-      expect(once.output()).toMatch(/2 tables identical after the round trip/);
+      expect(once.output()).toMatch(/mariadb: 2 tables identical after the round trip/);
+      if (postgresInstalled) expect(once.output()).toMatch(/postgresql: 2 tables identical after the round trip/);
       expect(once.output()).toContain('Round trip OK');
     } finally {
       await rm(onceDir, { recursive: true, force: true });
