@@ -187,7 +187,13 @@ describe('the Schedules page', () => {
     const edit = rowOf(page, `Source ${SCHEDULED}`).getByRole('button', { name: 'Edit' });
     await edit.waitFor();
     const card = page.locator('.card').filter({ has: page.getByRole('table') });
-    expect(await card.evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+    expect(
+      await card.evaluate((el) => {
+        // The test's compiler has no DOM types; a card is an HTMLElement in the page.
+        const box = el as unknown as { scrollWidth: number; clientWidth: number };
+        return box.scrollWidth - box.clientWidth;
+      }),
+    ).toBe(0);
     const box = await edit.boundingBox();
     expect(box && box.x >= 0 && box.x + box.width <= 390).toBe(true);
     await screenshot(page, 'schedules-phone');

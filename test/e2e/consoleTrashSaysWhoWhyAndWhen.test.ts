@@ -154,7 +154,13 @@ describe('the Trash page', () => {
       'Deleted for good': expect.stringMatching(/^Deleted for good\nafter .*\nin 7 days/),
     });
     const card = page.locator('.card').filter({ has: page.getByRole('table') });
-    expect(await card.evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+    expect(
+      await card.evaluate((el) => {
+        // The test's compiler has no DOM types; a card is an HTMLElement in the page.
+        const box = el as unknown as { scrollWidth: number; clientWidth: number };
+        return box.scrollWidth - box.clientWidth;
+      }),
+    ).toBe(0);
     const restore = rowOf(page, ids.yesterday).getByRole('button', { name: 'Restore from trash' });
     const box = await restore.boundingBox();
     expect(box && box.x >= 0 && box.x + box.width <= 390).toBe(true);
