@@ -109,7 +109,16 @@ export class FakeKeepsakeApi {
               status: 200,
               body: { ok: true, serverVersion: '8.0.36', tls: 'verified', tlsProtocol: 'TLSv1.3', durationMs: 12 },
             }
-          : { status: 200, body: { ok: false, error: 'connect ECONNREFUSED 10.0.0.5:3306', durationMs: 8000 } };
+          : {
+              status: 200,
+              body: {
+                ok: false,
+                problem: 'unreachable',
+                explanation: 'Nothing answered at 10.0.0.5:3306.',
+                error: 'connect ECONNREFUSED 10.0.0.5:3306',
+                durationMs: 8000,
+              },
+            };
       case 'triggerBackup': {
         const source = this.sources.get(id);
         if (!source) return { status: 404, body: { error: `data source ${id} not found` } };
