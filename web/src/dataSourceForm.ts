@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { TestConnectionSettingsSchema } from '../../types/apiDataSources.ts';
+import { ENGINES, EngineSchema, type Engine } from '../../types/engines.ts';
 import {
   checkEngineFields,
   CreateDataSourceFieldsSchema,
@@ -26,15 +27,15 @@ export type SourceFormOutput = z.output<ReturnType<typeof sourceFormSchema>>;
 
 export const NEW_SOURCE_VALUES: Partial<SourceFormValues> = {
   engine: 'mysql',
-  port: 3306,
+  port: ENGINES.mysql.defaultPort,
   tls: { mode: 'required' },
   enabled: true,
 };
 
 /** The form's starting values for editing `source`: its fields as stored, its TLS CA included, the password blank. */
 export function editValues(source: DataSource): SourceFormValues {
-  const { name, engine, host, port, database, username, tls, enabled } = source;
-  return { name, engine, host, port, database, username, tls, enabled, password: '' };
+  const { name, engine, host, port, database, username, tls, schemas, enabled } = source;
+  return { name, engine, host, port, database, username, tls, ...(schemas && { schemas }), enabled, password: '' };
 }
 
 /**
@@ -47,6 +48,8 @@ export function updateBody(source: DataSource, values: SourceFormOutput): Update
     if (values[field] !== source[field]) Object.assign(body, { [field]: values[field] });
   }
   if (values.tls.mode !== source.tls.mode || values.tls.caPem !== source.tls.caPem) body.tls = values.tls;
+  if (values.schemas !== undefined && values.schemas.join('\n') !== (source.schemas ?? []).join('\n'))
+    body.schemas = values.schemas;
   if (values.password !== '') body.password = values.password;
   return body;
 }
@@ -83,6 +86,7 @@ export const SOURCE_FIELDS = [
   'username',
   'password',
   'tls.mode',
+  'schemas',
 ] as const;
 export type SourceField = (typeof SOURCE_FIELDS)[number];
 
@@ -98,9 +102,62 @@ export function fieldMessages(fields: Readonly<Record<string, string>> | undefin
   const elsewhere: string[] = [];
   for (const [path, message] of Object.entries(fields ?? {})) {
     const field =
-      path === 'tls' || path.startsWith('tls.') ? 'tls.mode' : SOURCE_FIELDS.find((known) => known === path);
+      path === 'tls' || path.startsWith('tls.')
+        ? 'tls.mode'
+        : path.startsWith('schemas.')
+          ? 'schemas'
+          : SOURCE_FIELDS.find((known) => known === path);
     if (field) onFields.push([field, message]);
     else elsewhere.push(`${path}: ${message}`);
   }
   return { onFields, elsewhere };
+}
+
+/** The engines the form offers, as the engine table names them. */
+export const ENGINE_OPTIONS: readonly { value: Engine; label: string }[] = EngineSchema.options.map((engine) => ({
+  value: engine,
+  label: ENGINES[engine].label,
+}));
+
+/** What each TLS mode does, said once for every engine; the engine's own name for it leads the option. */
+const TLS_MODE_MEANING: Record<keyof (typeof ENGINES)['mysql']['tlsModes'], string> = {
+  required: 'encrypted, certificate not checked',
+  preferred: 'falls back to cleartext',
+  'verify-ca': 'certificate checked against the CA',
+  'verify-identity': 'certificate and host name checked',
+  disabled: 'cleartext',
+};
+const TLS_ORDER = ['required', 'preferred', 'verify-ca', 'verify-identity', 'disabled'] as const;
+
+/** The TLS options of `engine`'s form: only the modes it supports, each under its own name (PostgreSQL's sslmode). */
+export function tlsOptions(engine: Engine): { value: (typeof TLS_ORDER)[number]; label: string }[] {
+  const names = ENGINES[engine].tlsModes;
+  return TLS_ORDER.flatMap((mode) => {
+    const name = names[mode];
+    return name === undefined ? [] : [{ value: mode, label: `${name} (${TLS_MODE_MEANING[mode]})` }];
+  });
+}
+
+/**
+ * What the form changes when the engine does: the port follows it unless one of the person's own was typed (it
+ * still holds the old engine's default), and a TLS mode the new engine lacks becomes `required`.
+ */
+export function engineChange(
+  from: Engine,
+  to: Engine,
+  values: { port?: number | undefined; tlsMode?: string | undefined },
+): { port?: number; tlsMode?: 'required' } {
+  const port = values.port === undefined || Number.isNaN(values.port) || values.port === ENGINES[from].defaultPort;
+  const mode = values.tlsMode === undefined || !tlsOptions(to).some((option) => option.value === values.tlsMode);
+  return { ...(port && { port: ENGINES[to].defaultPort }), ...(mode && { tlsMode: 'required' as const }) };
+}
+
+/** The schema filter as typed (comma- or line-separated) to the API's list; blank means every schema. */
+export function parseSchemaList(text: unknown): string[] | undefined {
+  if (Array.isArray(text)) return text as string[];
+  const names = String(text ?? '')
+    .split(/[,\n]/)
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  return names.length > 0 ? names : undefined;
 }

@@ -3,10 +3,13 @@ import { UpdateDataSourceSchema, type DataSource } from '../../../types/dataSour
 import { fieldErrors } from '../../../types/zodMessages.ts';
 import {
   editValues,
+  engineChange,
   fieldMessages,
   NEW_SOURCE_VALUES,
   SOURCE_FIELDS,
+  parseSchemaList,
   sourceFormSchema,
+  tlsOptions,
   updateBody,
 } from '../../../web/src/dataSourceForm.ts';
 
@@ -124,5 +127,41 @@ describe("the API's 400 field messages land on the form's fields", () => {
     ]);
     expect(elsewhere).toEqual(['body: must be valid JSON', '(root): send at least one field to change']);
     expect(fieldMessages(undefined)).toEqual({ onFields: [], elsewhere: [] });
+  });
+});
+
+describe('the form follows the engine', () => {
+  it('moves a default port with the engine and keeps one the person typed', () => {
+    expect(engineChange('mysql', 'postgresql', { port: 3306, tlsMode: 'required' })).toEqual({ port: 5432 });
+    expect(engineChange('postgresql', 'mariadb', { port: 5432, tlsMode: 'verify-ca' })).toEqual({ port: 3306 });
+    expect(engineChange('mysql', 'postgresql', { port: 13306, tlsMode: 'required' })).toEqual({});
+    expect(engineChange('mysql', 'postgresql', { port: Number.NaN, tlsMode: 'disabled' })).toEqual({ port: 5432 });
+  });
+
+  it('offers PostgreSQL its sslmode names and no `preferred`, which it would refuse', () => {
+    expect(engineChange('mysql', 'postgresql', { port: 3306, tlsMode: 'preferred' })).toEqual({
+      port: 5432,
+      tlsMode: 'required',
+    });
+    expect(tlsOptions('postgresql').map((o) => [o.value, o.label.split(' ')[0]])).toEqual([
+      ['required', 'require'],
+      ['verify-ca', 'verify-ca'],
+      ['verify-identity', 'verify-full'],
+      ['disabled', 'disable'],
+    ]);
+    expect(tlsOptions('mysql').map((o) => o.value)).toContain('preferred');
+  });
+
+  it('takes a schema filter as typed, checked by the API schema', () => {
+    expect(parseSchemaList(' shop, public\nsales ,')).toEqual(['shop', 'public', 'sales']);
+    expect(parseSchemaList('  ')).toBeUndefined();
+    const values = { ...NEW_SOURCE_VALUES, name: 'pg', host: 'db', database: 'app', username: 'u', password: 'p' };
+    expect(problemsOf(false, { ...values, engine: 'postgresql', port: 5432, schemas: ['shop'] })).toEqual({});
+    expect(problemsOf(false, { ...values, schemas: ['shop'] })).toEqual({
+      schemas: 'MySQL sources have no schema filter',
+    });
+    const pgSource: DataSource = { ...SOURCE, engine: 'postgresql', port: 5432, tls: { mode: 'required' } };
+    const edited = sourceFormSchema(true).parse({ ...editValues(pgSource), schemas: ['shop'] });
+    expect(updateBody(pgSource, edited)).toEqual({ schemas: ['shop'] });
   });
 });

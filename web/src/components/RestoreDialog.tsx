@@ -106,6 +106,9 @@ function TargetPreview({
       <p>
         <strong>{inspection.database}</strong> exists{on} with {describeContents(inspection)}.
       </p>
+      {inspection.schemas ? (
+        <p>Schemas: {inspection.schemas.length > 0 ? inspection.schemas.join(', ') : 'none but the system ones'}</p>
+      ) : null}
       {inspection.tables.length > 0 ? (
         // Focusable so that a keyboard can scroll a long list.
         <div
@@ -124,8 +127,9 @@ function TargetPreview({
             </thead>
             <tbody>
               {inspection.tables.map((table) => (
-                <tr key={table.name}>
+                <tr key={`${table.schema ?? ''}.${table.name}`}>
                   <td>
+                    {table.schema === undefined ? null : <span className="text-slate-500">{table.schema}.</span>}
                     {table.name}
                     {table.kind === 'view' ? <span className="ml-1 text-xs text-slate-500">view</span> : null}
                   </td>

@@ -1,11 +1,12 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link, useNavigate } from 'react-router';
 import type { ConnectionTestResult, TlsUsed } from '../../../types/apiDataSources.ts';
 import { CONNECTION_PROBLEM_TITLES } from '../../../types/connectionTest.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
+import { ENGINES, type Engine } from '../../../types/engines.ts';
 import type { Schedule } from '../../../types/schedule.ts';
 import type { StatsResponse } from '../../../types/stats.ts';
 import { api, ApiError, errorMessage } from '../api.ts';
@@ -16,10 +17,14 @@ import { useToast } from '../components/Toasts.tsx';
 import {
   changesConnection,
   editValues,
+  engineChange,
+  ENGINE_OPTIONS,
   fieldMessages,
   NEW_SOURCE_VALUES,
+  parseSchemaList,
   sourceFormSchema,
   testSettingsBody,
+  tlsOptions,
   updateBody,
   type SourceFormOutput,
   type SourceFormValues,
@@ -92,6 +97,20 @@ function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => voi
     defaultValues: source ? editValues(source) : NEW_SOURCE_VALUES,
   });
   const { errors, isSubmitting } = form.formState;
+  const engine = form.watch('engine') as Engine;
+  const tlsMode = form.watch('tls.mode');
+  // The engine before the latest change: its default port tells whether the port field still holds a default.
+  const previousEngine = useRef<Engine>(engine);
+  const onEngineChange = (to: Engine) => {
+    const change = engineChange(previousEngine.current, to, {
+      port: form.getValues('port'),
+      tlsMode: form.getValues('tls.mode'),
+    });
+    previousEngine.current = to;
+    if (change.port !== undefined) form.setValue('port', change.port);
+    if (change.tlsMode !== undefined) form.setValue('tls.mode', change.tlsMode);
+    if (!ENGINES[to].schemaFilter) form.setValue('schemas', undefined);
+  };
   const [tested, setTested] = useState<{ result: ConnectionTestResult; values: SourceFormOutput } | undefined>();
   const [testing, setTesting] = useState(false);
   const [savingDisabled, setSavingDisabled] = useState(false);
@@ -170,9 +189,15 @@ function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => voi
         <input className="input" {...form.register('name')} />
       </Field>
       <Field label="Engine" error={errors.engine?.message}>
-        <select className="input" {...form.register('engine')}>
-          <option value="mysql">MySQL</option>
-          <option value="mariadb">MariaDB</option>
+        <select
+          className="input"
+          {...form.register('engine', { onChange: (event) => onEngineChange(event.target.value as Engine) })}
+        >
+          {ENGINE_OPTIONS.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
         </select>
       </Field>
       <Field label="Host" error={errors.host?.message}>
@@ -200,15 +225,38 @@ function SourceForm({ source, onDone }: { source?: DataSource; onDone: () => voi
           {...form.register('password')}
         />
       </Field>
-      <Field label="TLS" error={errors.tls?.mode?.message}>
+      <Field label={engine === 'postgresql' ? 'TLS (sslmode)' : 'TLS'} error={errors.tls?.mode?.message}>
         <select className="input" {...form.register('tls.mode')}>
-          <option value="required">required</option>
-          <option value="preferred">preferred (falls back to cleartext)</option>
-          <option value="verify-ca">verify CA</option>
-          <option value="verify-identity">verify identity</option>
-          <option value="disabled">disabled</option>
+          {tlsOptions(engine).map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
         </select>
       </Field>
+      {tlsMode === 'verify-ca' || tlsMode === 'verify-identity' ? (
+        <Field
+          label="CA certificate (PEM)"
+          error={errors.tls?.caPem?.message}
+          hint="The CA that signed the server's certificate, e.g. the RDS global bundle; blank for a publicly trusted one"
+        >
+          <textarea
+            className="input font-mono text-xs sm:col-span-2"
+            rows={3}
+            spellCheck={false}
+            {...form.register('tls.caPem', { setValueAs: (value: string) => (value ? value : undefined) })}
+          />
+        </Field>
+      ) : null}
+      {ENGINES[engine].schemaFilter ? (
+        <Field
+          label="Schemas"
+          error={errors.schemas?.message}
+          hint="Back up only these schemas (comma-separated); blank for every schema"
+        >
+          <input className="input" autoComplete="off" {...form.register('schemas', { setValueAs: parseSchemaList })} />
+        </Field>
+      ) : null}
       {tested ? (
         <ConnectionTestPanel result={tested.result} onSaveDisabled={() => void saveDisabled()} saving={busy} />
       ) : null}
