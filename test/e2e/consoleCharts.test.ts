@@ -11,6 +11,8 @@ import type { TriggerBackupResponse } from '../../types/backupApi.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import type { LogLine, LogPage } from '../../types/jobLogs.ts';
 import type { CreateRestoreResponse, Restore } from '../../types/restore.ts';
+import type { Schedule } from '../../types/schedule.ts';
+import { RETENTION_PRINCIPAL } from '../../types/retention.ts';
 import { formatBytes } from '../../web/src/format.ts';
 import { describeLogLine } from '../../web/src/logLines.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
@@ -72,6 +74,14 @@ beforeAll(async () => {
     database: `${DB}_missing`,
     ...connection,
   });
+  // A paused schedule that opts the source's manual and API backups into its GFS policy (7 daily by default): after
+  // the second backup of the day, retention trashes the first, as its own principal.
+  await api.request<Schedule>('POST', `/v1/data-sources/${good.id}/schedules`, {
+    cron: '0 2 * * *',
+    timeZone: 'UTC',
+    enabled: false,
+    retention: { includeManualBackups: true },
+  });
   for (const source of [good, good, broken]) await backUp(source);
   const [latest] = (
     await api.request<ApiPage<Backup>>('GET', `/v1/data-sources/${good.id}/backups?status=succeeded&limit=1`)
@@ -99,6 +109,8 @@ afterAll(async () => {
 
 const shot = (name: string) => screenshot(page, name);
 const chart = (title: string) => page.getByRole('region', { name: title });
+/** The whole id of an audit row's target, in the title of the short id the Target cell shows. */
+const targetId = (row: Locator) => row.getByRole('cell').nth(3).locator('code').getAttribute('title');
 const STORAGE = 'Storage, last 30 days';
 const PER_DAY = 'Backups per day';
 
@@ -138,16 +150,24 @@ async function tableOf(card: Locator): Promise<string[][]> {
 
 describe('the dashboard charts, restore log and audit filters in Chromium against local mode', () => {
   it('draws both charts, and their tables give the backups per day and the bytes stored, as the API lists them', async () => {
-    // Every backup of this fresh installation, all finished today: the demo's first one and ours, the trash
-    // included (retention keeps one a day and trashes the other, whose object is still stored).
+    // Every backup of this fresh installation, all finished today: each demo source's first one (MariaDB, and
+    // PostgreSQL where it is installed) and ours, the trash included (retention keeps one a day of the good
+    // source's and trashes the other, whose object is still stored).
     const listed = (path: string) => api.request<ApiPage<Backup>>('GET', `${path}?limit=100`);
-    const backups = [...(await listed('/v1/backups')).items, ...(await listed('/v1/trash')).items];
+    const trash = (await listed('/v1/trash')).items;
+    const backups = [...(await listed('/v1/backups')).items, ...trash];
     const today = new Date().toISOString().slice(0, 10);
     expect(backups.every((b) => b.finishedAt?.startsWith(today))).toBe(true);
+    const demos = (await api.request<ApiPage<DataSource>>('GET', '/v1/data-sources?limit=100')).items.filter(
+      (s) => s.id !== good.id && s.id !== broken.id,
+    );
+    expect(demos.length).toBeGreaterThan(0);
     const succeeded = backups.filter((b) => b.status === 'succeeded');
     const failed = backups.filter((b) => b.status === 'failed');
-    expect(succeeded.length).toBe(3);
-    expect(failed.length).toBe(1);
+    expect(trash.map((b) => b.sourceId)).toEqual([good.id]);
+    expect(succeeded.filter((b) => b.sourceId === good.id)).toHaveLength(2);
+    expect(succeeded).toHaveLength(2 + demos.length);
+    expect(failed.map((b) => b.sourceId)).toEqual([broken.id]);
     const storedBytes = succeeded.reduce((sum, b) => sum + (b.compressedBytes ?? 0), 0);
 
     await page.goto(`${local.apiUrl}/`);
@@ -159,7 +179,7 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
       expect(await chart(title).locator('canvas').count()).toBe(1);
     }
     expect(await chart(PER_DAY).getByRole('img').getAttribute('aria-label')).toBe(
-      'Backups per day, last 30 days: 3 succeeded, 1 failed',
+      `Backups per day, last 30 days: ${succeeded.length} succeeded, 1 failed`,
     );
     // Light theme: sky for storage, emerald for successes, red for failures.
     await expect.poll(() => pixelsOf(chart(STORAGE), '#0284c7')).toBeGreaterThan(100);
@@ -169,7 +189,7 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
 
     const perDay = await tableOf(chart(PER_DAY));
     expect(perDay).toHaveLength(30);
-    expect(perDay.at(-1)).toEqual([today, '3', '1']);
+    expect(perDay.at(-1)).toEqual([today, String(succeeded.length), '1']);
     expect(perDay.slice(0, -1).every(([, s, f]) => s === '0' && f === '0')).toBe(true);
     const storage = await tableOf(chart(STORAGE));
     expect(storage).toHaveLength(30);
@@ -238,7 +258,9 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
     await page.waitForURL(/targetType=restore/);
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain('restore.start');
-    expect(await rows.first().innerText()).toContain(restore.id);
+    // The target by name, its whole id in the title of the short one.
+    expect(await rows.first().innerText()).toContain(`→ ${good.name}/${RESTORED}`);
+    expect(await targetId(rows.first())).toBe(restore.id);
 
     await filters.getByLabel('Target type').selectOption({ label: 'Data source' });
     await filters.getByLabel('Target id').fill(broken.id);
@@ -246,7 +268,8 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
     await page.waitForURL(new RegExp(`targetType=dataSource.*targetId=${broken.id}`));
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain('dataSource.create');
-    expect(await rows.first().innerText()).toContain(broken.id);
+    expect(await rows.first().innerText()).toContain(broken.name);
+    expect(await targetId(rows.first())).toBe(broken.id);
     expect(before).toBeGreaterThan(1);
     await shot('audit-filtered');
 
@@ -263,8 +286,12 @@ describe('the dashboard charts, restore log and audit filters in Chromium agains
     const before = await rows.count();
     // Retention trashed the older of the two backups of the same day, as its own principal.
     const mine = await rows.filter({ hasText: restore.requestedBy }).count();
-    expect(await rows.filter({ hasText: 'keepsake:retention' }).count()).toBeGreaterThan(0);
-    expect(mine).toBeLessThan(before);
+    const retention = rows.filter({ has: page.getByRole('button', { name: 'Retention', exact: true }) });
+    expect(await retention.count()).toBe(1);
+    expect(await retention.innerText()).toContain('backup.trash');
+    expect(await retention.innerText()).toContain(RETENTION_PRINCIPAL);
+    expect(mine).toBeGreaterThan(0);
+    expect(mine).toBe(before - 1);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     await filters.getByLabel('From').fill(tomorrow);
     await filters.getByRole('button', { name: 'Filter' }).click();

@@ -143,24 +143,43 @@ describe('the console history pages in Chromium against local mode', () => {
   it('lists the restore and, a page further, the data source creation, each with the local principal', async () => {
     await nav('Audit log').click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
-    const restoreRow = page.getByRole('row').filter({ hasText: restore.id });
+    const rows = page.getByRole('row').filter({ has: page.getByRole('cell') });
+    // Each target by name, linked to its page, its id cut short beneath with the whole id in the title.
+    const restoreName = `→ ${SOURCE_NAME}/${RESTORED}`;
+    const restoreRow = rows
+      .filter({ hasText: 'restore.start' })
+      .filter({ has: page.getByRole('link', { name: restoreName, exact: true }) });
     await restoreRow.waitFor();
+    expect(await restoreRow.count()).toBe(1);
     const [, who, action, target, details] = (await restoreRow.getByRole('cell').allInnerTexts()).map((c) => c.trim());
     expect(who).toBe(principal);
     expect(action).toBe('restore.start');
-    expect(target).toBe(`restore\n${restore.id}`);
-    expect(details).toBe(`backup ${backupId} into data source ${source.id}, database ${RESTORED}`);
-    expect(await page.getByRole('row').filter({ hasText: 'dataSource.disable' }).count()).toBeGreaterThan(0);
+    expect(target).toBe(`restore\n${restoreName}\n${restore.id.slice(0, 8)}`);
+    expect(await restoreRow.getByRole('cell').nth(3).locator('code').getAttribute('title')).toBe(restore.id);
+    expect(await restoreRow.getByRole('link', { name: restoreName }).getAttribute('href')).toBe(
+      `/restores/${restore.id}`,
+    );
+    // The summary names the backup as its page is titled and the source by name, with no id left in it.
+    const backup = await api.request<Backup>('GET', `/v1/backups/${backupId}`);
+    expect(details).toBe(
+      `backup ${SOURCE_NAME} · ${DB} · ${await shown(backup.createdAt)} into data source ${SOURCE_NAME}, database ${RESTORED}`,
+    );
+    expect(details).not.toContain(backupId);
+    expect(details).not.toContain(source.id);
+    expect(await rows.filter({ hasText: 'dataSource.disable' }).count()).toBeGreaterThan(0);
 
     // 26 enable/disable events, the backup and the restore are newer than the creation: it is past the first page.
-    const createRow = page.getByRole('row').filter({ hasText: 'dataSource.create' }).filter({ hasText: source.id });
+    const createRow = rows
+      .filter({ hasText: 'dataSource.create' })
+      .filter({ has: page.getByRole('link', { name: SOURCE_NAME, exact: true }) });
     expect(await createRow.count()).toBe(0);
     await page.getByRole('button', { name: 'Load more' }).click();
     await createRow.waitFor();
     expect(await createRow.count()).toBe(1);
-    await expect
-      .poll(() => createRow.getByRole('cell').nth(3).innerText(), { timeout: 10_000 })
-      .toBe(`data source ${SOURCE_NAME}\n${source.id}`);
+    expect((await createRow.getByRole('cell').nth(3).innerText()).trim()).toBe(
+      `data source\n${SOURCE_NAME}\n${source.id.slice(0, 8)}`,
+    );
+    expect(await createRow.getByRole('cell').nth(3).locator('code').getAttribute('title')).toBe(source.id);
     const [, creator, , , summary] = (await createRow.getByRole('cell').allInnerTexts()).map((c) => c.trim());
     expect(creator).toBe(principal);
     expect(summary).toContain(`"${SOURCE_NAME}" (mariadb`);
