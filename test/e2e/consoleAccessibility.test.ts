@@ -41,7 +41,10 @@ beforeAll(async () => {
   api = apiClient(local.apiUrl);
   const [demo] = (await api.request<ApiPage<DataSource>>('GET', '/v1/data-sources')).items;
   if (!demo) throw new Error('local mode made no demo source');
-  const [latest] = (await api.request<ApiPage<Backup>>('GET', '/v1/backups?status=succeeded&limit=1')).items;
+  // The MariaDB demo's own backup: the newest of all may be the PostgreSQL demo's, which MariaDB cannot restore.
+  const [latest] = (
+    await api.request<ApiPage<Backup>>('GET', `/v1/data-sources/${demo.id}/backups?status=succeeded&limit=1`)
+  ).items;
   if (!latest) throw new Error('local mode made no first backup');
   backup = latest;
   const { restoreId } = await api.request<CreateRestoreResponse>('POST', '/v1/restores', {
