@@ -7,6 +7,7 @@ import type { Page as ApiPage } from '../../types/api.ts';
 import { apiClient, type ApiClient } from '../../types/apiClient.ts';
 import type { DatabaseInspection } from '../../types/apiDataSources.ts';
 import type { AuditEvent } from '../../types/audit.ts';
+import type { DataSource } from '../../types/dataSource.ts';
 import { formatBytes } from '../../web/src/format.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
 import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
@@ -180,6 +181,11 @@ describe('the console by keyboard alone', () => {
     await tabTo(named('Backups', 'a'), { back: true });
     await press('Enter');
     await page.waitForURL(/\/backups$/);
+    // Local mode also has a demo PostgreSQL whose backup may be the newest: keep to the MariaDB demo's backups.
+    const sources = await api.request<ApiPage<DataSource>>('GET', '/v1/data-sources');
+    const mariadbDemo = sources.items.find((source) => source.name === 'demo (local MariaDB)');
+    expect(mariadbDemo).toBeDefined();
+    await page.goto(`${local.apiUrl}/backups?sourceId=${mariadbDemo?.id}`);
     await page.getByRole('row').filter({ hasText: 'succeeded' }).first().waitFor({ timeout: 60_000 });
     await tabTo(named('Restore', 'button'));
     await press('Space');
