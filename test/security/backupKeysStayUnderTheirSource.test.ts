@@ -30,7 +30,10 @@ describe('backup keys stay under their source', () => {
   it.each(['.', '..'])(
     'keeps the database %j one segment of its own, in the key and in a presigned URL',
     async (database) => {
-      for (const key of [backupKey('mysql', 'src-1', database, AT), backupKey('mysql', 'src-1', database, AT, 'before-restore-rs-1')]) {
+      for (const key of [
+        backupKey('mysql', 'src-1', database, AT),
+        backupKey('mysql', 'src-1', database, AT, 'before-restore-rs-1'),
+      ]) {
         const [source, segment, file, ...rest] = key.split('/');
         expect(rest).toEqual([]);
         expect(source).toBe('src-1');
@@ -43,7 +46,9 @@ describe('backup keys stay under their source', () => {
 
   it('gives every other name the key it always had', () => {
     for (const database of ['shop', '...', '.hidden', 'a.b', 'trailing.', '%2E%2E', 'a/../b']) {
-      expect(backupKey('mysql', 'src-1', database, AT)).toBe(`src-1/${encodeURIComponent(database)}/2026-03-05_07-08-09.sql.gz`);
+      expect(backupKey('mysql', 'src-1', database, AT)).toBe(
+        `src-1/${encodeURIComponent(database)}/2026-03-05_07-08-09.sql.gz`,
+      );
     }
   });
 
