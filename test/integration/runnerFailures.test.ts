@@ -1,29 +1,22 @@
-import type { ChildProcess } from 'node:child_process';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../containers/backup/src/backup.ts';
 import { startFaultyS3Proxy, type FaultyS3Proxy } from '../support/faultyS3Proxy.ts';
 import {
   backupJob,
   dropDatabases,
+  expectNoObject,
   expectRunnerError,
-  headStatus,
   keysUnder,
+  killMidStream,
   recreateDatabase,
 } from '../support/runner.ts';
 import { connectionTo, jobEnv, s3Location, services } from '../support/services.ts';
+import { startSilentServer, type SilentServer } from '../support/silentServer.ts';
 import { rootSql } from '../support/sql.ts';
 
 const BIG = 'failures_big';
 const SMALL = 'failures_small';
 const BIG_ROWS = 200_000;
-
-/** Asserts that nothing at all was stored for this source (no object, under any timestamp). */
-async function expectNoObject(sourceId: string, key?: string): Promise<void> {
-  expect(await keysUnder(`${sourceId}/`)).toEqual([]);
-  if (key) expect(await headStatus(key)).toBe(404);
-}
 
 describe('runner failures end as failures and leave no object', () => {
   beforeAll(async () => {
@@ -66,38 +59,26 @@ describe('runner failures end as failures and leave no object', () => {
   });
 
   describe('against a server that accepts connections and never says a word', () => {
-    let silent: Server;
-    const sockets = new Set<Socket>();
-    let accepted = 0;
+    let silent: SilentServer;
 
     beforeAll(async () => {
-      silent = createServer((socket) => {
-        accepted++;
-        sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.once('close', () => sockets.delete(socket));
-      });
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      silent = await startSilentServer();
     });
 
-    afterAll(async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-    });
+    afterAll(() => silent.close());
 
     it('gives up within the connect timeout', async () => {
       const sourceId = 'failures-silent-host';
-      const { port } = silent.address() as AddressInfo;
       const job = backupJob(SMALL, {
         sourceId,
-        connection: { ...connectionTo(SMALL), port },
+        connection: { ...connectionTo(SMALL), port: silent.port },
         connectTimeoutSeconds: 2,
       });
       const started = Date.now();
       const error = await expectRunnerError(runBackup(job, { env: jobEnv() }));
       const elapsed = Date.now() - started;
       // The client really reached the silent server (so the timeout, not a refused connection, ended it).
-      expect(accepted).toBeGreaterThan(0);
+      expect(silent.accepted()).toBeGreaterThan(0);
       expect(error.message).toMatch(/cannot connect to database "failures_small"/);
       expect(error.message).toMatch(/connect|timed out|timeout|handshake/i);
       // Bounded by connectTimeoutSeconds (2 s), not by the client's defaults or an outer guard.
@@ -108,27 +89,12 @@ describe('runner failures end as failures and leave no object', () => {
 
   it('fails when the dump process is killed mid-stream', async () => {
     const sourceId = 'failures-killed-dump';
-    let dump: ChildProcess | undefined;
-    let killedAt: number | undefined;
+    const kill = killMidStream('mysqldump');
     const job = backupJob(BIG, { sourceId });
-    const error = await expectRunnerError(
-      runBackup(job, {
-        env: jobEnv(),
-        progressIntervalMs: 50,
-        onSpawn: (child, tool) => {
-          if (tool === 'mysqldump') dump = child;
-        },
-        onProgress: (progress) => {
-          if (killedAt === undefined && dump && progress.bytesRead > 1024 * 1024) {
-            killedAt = progress.bytesRead;
-            dump.kill('SIGKILL');
-          }
-        },
-      }),
-    );
-    expect(dump, 'the dump child was reported through onSpawn').toBeDefined();
-    expect(killedAt, 'the test killed the dump mid-stream').toBeDefined();
-    expect(dump!.signalCode).toBe('SIGKILL');
+    const error = await expectRunnerError(runBackup(job, { env: jobEnv(), ...kill.hooks }));
+    expect(kill.child(), 'the dump child was reported through onSpawn').toBeDefined();
+    expect(kill.killedAt(), 'the test killed the dump mid-stream').toBeDefined();
+    expect(kill.child()!.signalCode).toBe('SIGKILL');
     expect(error.message).toMatch(/mysqldump was killed by SIGKILL/);
     await expectNoObject(sourceId);
   });

@@ -1,8 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,18 +10,13 @@ import { expectNoPassword, spy, type ChildView } from '../support/childProcesses
 import { startFaultyS3Proxy, type FaultyS3Proxy } from '../support/faultyS3Proxy.ts';
 import { hasPostgres, recreateDatabase, startTestPostgres, type TestPostgres } from '../support/postgres.ts';
 import { pgBackupJob, pgConnection, pgJobEnv, pgRestoreJob } from '../support/postgresJobs.ts';
-import { expectRunnerError, headStatus, keysUnder, runRunnerProcess } from '../support/runner.ts';
+import { expectNoObject, expectRunnerError, killMidStream, runRunnerProcess } from '../support/runner.ts';
 import { s3Location, services } from '../support/services.ts';
+import { startSilentServer, type SilentServer } from '../support/silentServer.ts';
 
 const SMALL = 'small';
 const BIG = 'big';
 const RUNNER = new URL('../../containers/backup/dist/runner.mjs', import.meta.url).pathname;
-
-/** Nothing at all was stored for this source (no object, under any timestamp). */
-async function expectNoObject(sourceId: string, key?: string): Promise<void> {
-  expect(await keysUnder(`${sourceId}/`)).toEqual([]);
-  if (key) expect(await headStatus(key)).toBe(404);
-}
 
 /** The PostgreSQL versions of the MySQL runner's failure modes (runnerFailures.test.ts) and its secrets checks. */
 describe.runIf(await hasPostgres())('PostgreSQL runner failures end as failures and leave no object', () => {
@@ -81,35 +74,27 @@ describe.runIf(await hasPostgres())('PostgreSQL runner failures end as failures 
   });
 
   describe('against a server that accepts connections and never says a word', () => {
-    let silent: Server;
-    const sockets = new Set<Socket>();
-    let accepted = 0;
+    let silent: SilentServer;
 
     beforeAll(async () => {
-      silent = createServer((socket) => {
-        accepted++;
-        sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.once('close', () => sockets.delete(socket));
-      });
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      silent = await startSilentServer();
     });
-    afterAll(async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-    });
+    afterAll(() => silent.close());
 
     it('gives up within the connect timeout', async () => {
       const sourceId = 'pg-silent-host';
-      const { port } = silent.address() as AddressInfo;
-      const connection = pgConnection(server, SMALL, { host: '127.0.0.1', port, tls: { mode: 'required' } });
+      const connection = pgConnection(server, SMALL, {
+        host: '127.0.0.1',
+        port: silent.port,
+        tls: { mode: 'required' },
+      });
       const started = Date.now();
       const error = await expectRunnerError(
         runBackup(pgBackupJob(server, SMALL, { sourceId, connection, connectTimeoutSeconds: 2 }), {
           env: pgJobEnv(server),
         }),
       );
-      expect(accepted).toBeGreaterThan(0);
+      expect(silent.accepted()).toBeGreaterThan(0);
       expect(error.message).toMatch(/^cannot connect to database "small": .*timeout/i);
       expect(Date.now() - started).toBeLessThan(10_000);
       await expectNoObject(sourceId);
@@ -118,24 +103,11 @@ describe.runIf(await hasPostgres())('PostgreSQL runner failures end as failures 
 
   it('fails when pg_dump is killed mid-stream', async () => {
     const sourceId = 'pg-killed-dump';
-    let dump: ChildProcess | undefined;
-    let killedAt: number | undefined;
+    const kill = killMidStream('pg_dump');
     const error = await expectRunnerError(
-      runBackup(pgBackupJob(server, BIG, { sourceId }), {
-        env: pgJobEnv(server),
-        progressIntervalMs: 50,
-        onSpawn: (child, tool) => {
-          if (tool === 'pg_dump') dump = child;
-        },
-        onProgress: (progress) => {
-          if (killedAt === undefined && dump && progress.bytesRead > 1024 * 1024) {
-            killedAt = progress.bytesRead;
-            dump.kill('SIGKILL');
-          }
-        },
-      }),
+      runBackup(pgBackupJob(server, BIG, { sourceId }), { env: pgJobEnv(server), ...kill.hooks }),
     );
-    expect(killedAt, 'the test killed the dump mid-stream').toBeDefined();
+    expect(kill.killedAt(), 'the test killed the dump mid-stream').toBeDefined();
     expect(error.message).toMatch(/pg_dump was killed by SIGKILL/);
     await expectNoObject(sourceId);
   });

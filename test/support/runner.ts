@@ -1,5 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
@@ -12,6 +12,7 @@ import {
   type VerifyJob,
 } from '../../types/job.ts';
 import type * as z from 'zod';
+import type { JobContext } from '../../containers/backup/src/context.ts';
 import { RunnerError } from '../../containers/backup/src/errors.ts';
 import { connectionTo, s3Location, services, testS3Client } from './services.ts';
 import { rootSql } from './sql.ts';
@@ -79,6 +80,38 @@ export async function headStatus(key: string): Promise<number | undefined> {
   } catch (error) {
     return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   }
+}
+
+/** Asserts that nothing at all was stored for this source (no object, under any timestamp). */
+export async function expectNoObject(sourceId: string, key?: string): Promise<void> {
+  expect(await keysUnder(`${sourceId}/`)).toEqual([]);
+  if (key) expect(await headStatus(key)).toBe(404);
+}
+
+/** Job hooks that SIGKILL the `tool` child once the job has read over 1 MiB: a dump that dies mid-stream. */
+export function killMidStream(tool: string): {
+  readonly hooks: Pick<JobContext, 'progressIntervalMs' | 'onSpawn' | 'onProgress'>;
+  readonly child: () => ChildProcess | undefined;
+  readonly killedAt: () => number | undefined;
+} {
+  let child: ChildProcess | undefined;
+  let killedAt: number | undefined;
+  return {
+    hooks: {
+      progressIntervalMs: 50,
+      onSpawn: (spawned, name) => {
+        if (name === tool) child = spawned;
+      },
+      onProgress: (progress) => {
+        if (killedAt === undefined && child && progress.bytesRead > 1024 * 1024) {
+          killedAt = progress.bytesRead;
+          child.kill('SIGKILL');
+        }
+      },
+    },
+    child: () => child,
+    killedAt: () => killedAt,
+  };
 }
 
 /** Awaits a promise that must reject with a RunnerError and returns that error. */
