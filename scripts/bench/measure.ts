@@ -62,7 +62,7 @@ export async function medianOf<T extends Measurement>(runs: number, once: () => 
 }
 
 /** The run with the median wall time. */
-function medianRun<T extends Measurement>(all: readonly T[]): T {
+export function medianRun<T extends Measurement>(all: readonly T[]): T {
   const wall = median(all.map((m) => m.wallSeconds));
   return all.reduce((best, m) => (Math.abs(m.wallSeconds - wall) < Math.abs(best.wallSeconds - wall) ? m : best));
 }
@@ -86,4 +86,30 @@ export async function medianPair<A extends Measurement, B extends Measurement>(
     results[1].push(await b());
   }
   return [medianRun(results[0]), medianRun(results[1])];
+}
+
+/** One line of a bench's table: what ran, what it cost, and its output's size when it wrote one. */
+export interface Row {
+  readonly name: string;
+  readonly m: Measurement;
+  readonly sqlBytes: number;
+  readonly outBytes?: number;
+}
+
+/** The row as a fixed-width line; `share` adds the output's size as a share of the SQL's. */
+export function formatRow({ name, m, sqlBytes, outBytes }: Row, nameWidth: number, share = false): string {
+  const mbps = sqlBytes / 1e6 / m.wallSeconds;
+  const out = `${((outBytes ?? 0) / 1e6).toFixed(1)} MB out`;
+  return [
+    name.padEnd(nameWidth),
+    `${m.wallSeconds.toFixed(2)} s`.padStart(9),
+    `${mbps.toFixed(0)} MB/s`.padStart(10),
+    `${m.cpuPercent}%`.padStart(6),
+    `${m.peakRssMb.toFixed(0)} MB`.padStart(8),
+    outBytes === undefined
+      ? ''
+      : share
+        ? `${out} (${((100 * outBytes) / sqlBytes).toFixed(1)}%)`.padStart(22)
+        : out.padStart(14),
+  ].join(' ');
 }

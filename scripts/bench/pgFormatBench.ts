@@ -19,7 +19,7 @@ import { describeZodError } from '../../types/zodMessages.ts';
 import type { BackupResult, RunnerJobInput } from '../../types/job.ts';
 import { startPostgres, type LocalPostgres } from '../local/postgres.ts';
 import { S3RVER_CREDENTIALS, startS3rver } from '../local/s3rver.ts';
-import { median, measure, type Measurement } from './measure.ts';
+import { formatRow, measure, medianRun, type Measurement } from './measure.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -49,33 +49,6 @@ interface RestoreCandidate {
   readonly name: string;
   readonly command: string;
   readonly prepare?: string;
-}
-
-interface Row {
-  readonly name: string;
-  readonly m: Measurement;
-  readonly sqlBytes: number;
-  readonly outBytes?: number;
-}
-
-function fmtRow({ name, m, sqlBytes, outBytes }: Row): string {
-  const mbps = sqlBytes / 1e6 / m.wallSeconds;
-  return [
-    name.padEnd(52),
-    `${m.wallSeconds.toFixed(2)} s`.padStart(9),
-    `${mbps.toFixed(0)} MB/s`.padStart(10),
-    `${m.cpuPercent}%`.padStart(6),
-    `${m.peakRssMb.toFixed(0)} MB`.padStart(8),
-    outBytes === undefined
-      ? ''
-      : `${(outBytes / 1e6).toFixed(1)} MB out (${((100 * outBytes) / sqlBytes).toFixed(1)}%)`.padStart(22),
-  ].join(' ');
-}
-
-/** The run with the median wall time. */
-function medianRun(all: readonly Measurement[]): Measurement {
-  const wall = median(all.map((m) => m.wallSeconds));
-  return all.reduce((best, m) => (Math.abs(m.wallSeconds - wall) < Math.abs(best.wallSeconds - wall) ? m : best));
 }
 
 /**
@@ -234,7 +207,9 @@ async function main(): Promise<void> {
             : candidate.file.endsWith('.json')
               ? runnerBytes(await readFile(candidate.file, 'utf8'))
               : (await stat(candidate.file)).size;
-        console.log(fmtRow({ name: candidate.name, m, sqlBytes, ...(outBytes !== undefined && { outBytes }) }));
+        console.log(
+          formatRow({ name: candidate.name, m, sqlBytes, ...(outBytes !== undefined && { outBytes }) }, 52, true),
+        );
       }
 
       if (flags.skipRestore) continue;
@@ -267,7 +242,7 @@ async function main(): Promise<void> {
         return m;
       });
       for (const [i, candidate] of restores.entries())
-        console.log(fmtRow({ name: candidate.name, m: restoreRuns[i] as Measurement, sqlBytes }));
+        console.log(formatRow({ name: candidate.name, m: restoreRuns[i] as Measurement, sqlBytes }, 52, true));
       const fromPipe = await measure(
         `gunzip -c ${file('c.dump.gz')} | "$PGBIN/pg_restore" -j2 -d "$TARGET" 2>&1 || true`,
         { ...env, TARGET: target },

@@ -19,7 +19,7 @@ import { readTaggedChecksum } from '../../containers/backup/src/s3Store.ts';
 import { describeZodError } from '../../types/zodMessages.ts';
 import { startMariaDb, type LocalMariaDb } from '../local/mariadb.ts';
 import { S3RVER_CREDENTIALS, localS3Client, startS3rver } from '../local/s3rver.ts';
-import { measure, measureWithServer, medianOf, medianPair, type Measurement } from './measure.ts';
+import { formatRow, measure, measureWithServer, medianOf, medianPair, type Measurement, type Row } from './measure.ts';
 
 const FlagsSchema = z.object({
   sizeMb: z
@@ -35,25 +35,6 @@ const BYTES_PER_SYSBENCH_ROW = 199; // measured: 8 × 150,000 rows dump to 239 M
 const TABLES = 8;
 const ROOT = resolve('.keepsake/bench');
 const RUNNER = resolve('containers/backup/dist/runner.mjs');
-
-interface Row {
-  readonly name: string;
-  readonly m: Measurement;
-  readonly sqlBytes: number;
-  readonly outBytes?: number;
-}
-
-function fmtRow({ name, m, sqlBytes, outBytes }: Row): string {
-  const mbps = sqlBytes / 1e6 / m.wallSeconds;
-  return [
-    name.padEnd(38),
-    `${m.wallSeconds.toFixed(2)} s`.padStart(9),
-    `${mbps.toFixed(0)} MB/s`.padStart(10),
-    `${m.cpuPercent}%`.padStart(6),
-    `${m.peakRssMb.toFixed(0)} MB`.padStart(8),
-    outBytes === undefined ? '' : `${(outBytes / 1e6).toFixed(1)} MB out`.padStart(14),
-  ].join(' ');
-}
 
 function ratio(label: string, value: number, target: string, ok: boolean): string {
   return `  ${label.padEnd(58)} ${value.toFixed(2).padStart(6)}   target ${target.padEnd(7)} ${ok ? 'met' : 'MISSED'}`;
@@ -181,7 +162,7 @@ async function main(): Promise<void> {
         `\n== ${database}: ${(sqlBytes / 1e6).toFixed(0)} MB of SQL, median of ${flags.runs} run(s), ${process.env.UV_THREADPOOL_SIZE ?? 4} libuv threads ==`,
       );
       const rows: Row[] = [];
-      const add = (row: Row): Row => (rows.push(row), console.log(fmtRow(row)), row);
+      const add = (row: Row): Row => (rows.push(row), console.log(formatRow(row, 38)), row);
 
       const raw = add({
         name: 'mysqldump > /dev/null',
