@@ -1,15 +1,15 @@
 import { AdminGetUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditItem, type AuditInput } from '../../functions/shared/repositories/audit.ts';
-import { startLocalHttpApi, type LocalHttpApi } from '../../scripts/local/httpApi.ts';
+import type { LocalHttpApi } from '../../scripts/local/httpApi.ts';
 import { cognitoPrincipal } from '../../types/audit.ts';
 import { useTestTable } from '../support/api.ts';
 import { givenAuditHistory, SHOP_NAME, type AuditHistory } from '../support/auditHistory.ts';
-import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, screenshot } from '../support/browser.ts';
+import { startConsoleOnLocalApi, type ConsoleOnLocalApi } from '../support/consoleOnLocalApi.ts';
 
 /**
  * The audit log as an admin reads it in AWS, in real headless Chromium: the real API handlers (in this process,
@@ -18,7 +18,6 @@ import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
  * UUIDs as in AWS. Issue 19: names instead of ids, cron in words, a filter that takes any part of a principal or an
  * e-mail, at desktop and phone width. Screenshots go to test-output/console/.
  */
-const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const POOL = 'eu-west-1_AbCdEfGhI';
 const ADA_SUB = '1b6f0c3e-2d4a-4f5b-9c8d-7e6f5a4b3c2d';
 const BEN_SUB = '2c7a1d4f-3e5b-4a6c-8d9e-0f1a2b3c4d5e';
@@ -31,6 +30,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const CI_EVENTS = 30;
 
 const cognito = mockClient(CognitoIdentityProviderClient);
+let harness: ConsoleOnLocalApi | undefined;
 let api: LocalHttpApi;
 let browser: Browser;
 let history: AuditHistory;
@@ -70,25 +70,11 @@ beforeAll(async () => {
       },
       Date.parse('2026-03-02T00:00:00Z') + i * 60_000,
     );
-  api = await startLocalHttpApi({
-    port: 0,
-    principal: 'local:audit-names',
-    role: () => 'admin',
-    console: {
-      dir: WEB_DIST,
-      config: (origin) => ({
-        apiUrl: origin,
-        region: 'local',
-        auth: { kind: 'local', principal: 'local:audit-names', role: 'admin' },
-      }),
-    },
-  });
-  browser = await launchChromium();
+  ({ api, browser } = harness = await startConsoleOnLocalApi('local:audit-names'));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await api?.close();
+  await harness?.close();
   delete process.env.USER_POOL_ID;
   cognito.restore();
 });

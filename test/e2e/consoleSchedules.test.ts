@@ -1,20 +1,20 @@
 import { SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../functions/shared/repositories/audit.ts';
 import { transactNamedItems } from '../../functions/shared/repositories/transactions.ts';
 import { putNewSchedule } from '../../functions/shared/repositories/schedules.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
-import { startLocalHttpApi, type LocalHttpApi } from '../../scripts/local/httpApi.ts';
+import type { LocalHttpApi } from '../../scripts/local/httpApi.ts';
 import type { Page as ApiPage } from '../../types/api.ts';
 import { DEFAULT_RETENTION, type Schedule } from '../../types/schedule.ts';
 import { seedSource } from '../integration/api/backupApi.ts';
 import { useTestTable } from '../support/api.ts';
 import { expectNoSeriousViolations } from '../support/axe.ts';
-import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, screenshot } from '../support/browser.ts';
+import { startConsoleOnLocalApi, type ConsoleOnLocalApi } from '../support/consoleOnLocalApi.ts';
 
 /**
  * Issue 19, schedules: every builder mode validates (weekly needs a day), schedules can be edited, the data
@@ -23,7 +23,6 @@ import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
  * API handlers behind local mode's HTTP server over DynamoDB Local, EventBridge Scheduler stubbed at its SDK client.
  * Screenshots at desktop and phone width go to test-output/console/.
  */
-const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const VIEWER_ZONE = 'America/New_York';
 const SCHEDULED = 'sched-e2e-a';
 const UNSCHEDULED = 'sched-e2e-z';
@@ -31,6 +30,7 @@ const NIGHTLY = `${SCHEDULED}-nightly`;
 
 const scheduler = mockClient(SchedulerClient);
 let table: TableRef;
+let harness: ConsoleOnLocalApi | undefined;
 let api: LocalHttpApi;
 let browser: Browser;
 const pageErrors: string[] = [];
@@ -61,25 +61,11 @@ beforeAll(async () => {
       revision: 1,
     }),
   });
-  api = await startLocalHttpApi({
-    port: 0,
-    principal: 'local:schedules-e2e',
-    role: () => 'admin',
-    console: {
-      dir: WEB_DIST,
-      config: (origin) => ({
-        apiUrl: origin,
-        region: 'local',
-        auth: { kind: 'local', principal: 'local:schedules-e2e', role: 'admin' },
-      }),
-    },
-  });
-  browser = await launchChromium();
+  ({ api, browser } = harness = await startConsoleOnLocalApi('local:schedules-e2e'));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await api?.close();
+  await harness?.close();
   scheduler.restore();
 });
 

@@ -1,6 +1,5 @@
 import { AdminGetUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trashBackup } from '../../functions/backups/trashService.ts';
@@ -8,13 +7,14 @@ import { applyRetention } from '../../functions/retention/retentionService.ts';
 import { transactNamedItems } from '../../functions/shared/repositories/transactions.ts';
 import { putNewSchedule } from '../../functions/shared/repositories/schedules.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
-import { startLocalHttpApi, type LocalHttpApi } from '../../scripts/local/httpApi.ts';
+import type { LocalHttpApi } from '../../scripts/local/httpApi.ts';
 import { cognitoPrincipal } from '../../types/audit.ts';
 import { DEFAULT_RETENTION } from '../../types/schedule.ts';
 import { backupRecord, seedSource } from '../integration/api/backupApi.ts';
 import { useTestTable } from '../support/api.ts';
 import { seedWithObjects } from '../support/backupHistory.ts';
-import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
+import { consolePage, screenshot } from '../support/browser.ts';
+import { startConsoleOnLocalApi, type ConsoleOnLocalApi } from '../support/consoleOnLocalApi.ts';
 import { services, testS3Client } from '../support/services.ts';
 
 /**
@@ -23,7 +23,6 @@ import { services, testS3Client } from '../support/services.ts';
  * and retention itself (over s3rver) putting backups in the trash; the user pool is stubbed so a console user is
  * named by e-mail. Screenshots at desktop and phone width go to test-output/console/.
  */
-const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const POOL = 'eu-west-1_TrashTest1';
 const ADA_SUB = '3d8b2e5a-4f6c-4b7d-9e0f-1a2b3c4d5e6f';
 const ADA = cognitoPrincipal(ADA_SUB);
@@ -32,6 +31,7 @@ const DAY_MS = 86_400_000;
 
 const cognito = mockClient(CognitoIdentityProviderClient);
 let table: TableRef;
+let harness: ConsoleOnLocalApi | undefined;
 let api: LocalHttpApi;
 let browser: Browser;
 const pageErrors: string[] = [];
@@ -70,25 +70,11 @@ beforeAll(async () => {
   await applyRetention({ table, s3: testS3Client(), bucket, now, defaultRetention: { ...DEFAULT_RETENTION } }, SOURCE);
   await trashBackup({ table, now }, { backupId: ids.byHand, principal: ADA });
 
-  api = await startLocalHttpApi({
-    port: 0,
-    principal: 'local:trash-e2e',
-    role: () => 'admin',
-    console: {
-      dir: WEB_DIST,
-      config: (origin) => ({
-        apiUrl: origin,
-        region: 'local',
-        auth: { kind: 'local', principal: 'local:trash-e2e', role: 'admin' },
-      }),
-    },
-  });
-  browser = await launchChromium();
+  ({ api, browser } = harness = await startConsoleOnLocalApi('local:trash-e2e'));
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await api?.close();
+  await harness?.close();
   delete process.env.USER_POOL_ID;
   cognito.restore();
 });
