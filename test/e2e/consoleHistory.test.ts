@@ -11,8 +11,7 @@ import type { DataSource } from '../../types/dataSource.ts';
 import type { CreateRestoreResponse, Restore } from '../../types/restore.ts';
 import { formatDuration } from '../../web/src/format.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
-import { mariadb } from '../support/services.ts';
+import { addMariaDbSource, createItemsDatabase, startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { rootSql } from '../support/sql.ts';
 
 /**
@@ -38,9 +37,7 @@ let restore: Restore;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${RESTORED};
-    CREATE DATABASE ${DB}; USE ${DB}; CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(40));
-    INSERT INTO items SELECT seq, CONCAT('item ', seq) FROM seq_1_to_200;`);
+  await createItemsDatabase(DB, 200);
   dataDir = await mkdtemp(join(tmpdir(), 'keepsake-console-history-'));
   local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
   api = apiClient(local.apiUrl);
@@ -48,17 +45,7 @@ beforeAll(async () => {
   if (config.auth.kind !== 'local') throw new Error(`local mode serves auth kind ${config.auth.kind}`);
   principal = config.auth.principal;
 
-  const db = mariadb();
-  source = await api.request<DataSource>('POST', '/v1/data-sources', {
-    name: SOURCE_NAME,
-    engine: 'mariadb',
-    host: db.host,
-    port: db.port,
-    database: DB,
-    username: db.user,
-    password: db.password,
-    tls: { mode: 'disabled' },
-  });
+  source = await addMariaDbSource(api, SOURCE_NAME, DB);
   for (let i = 0; i < TOGGLES; i++) {
     await api.request('POST', `/v1/data-sources/${source.id}/disable`, {});
     await api.request('POST', `/v1/data-sources/${source.id}/enable`, {});

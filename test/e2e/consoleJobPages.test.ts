@@ -9,8 +9,7 @@ import type { DataSource } from '../../types/dataSource.ts';
 import type { LogLine, LogPage } from '../../types/jobLogs.ts';
 import type { Restore } from '../../types/restore.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
-import { mariadb } from '../support/services.ts';
+import { addMariaDbSource, createItemsDatabase, startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { rootSql } from '../support/sql.ts';
 
 /**
@@ -36,23 +35,11 @@ let restore: Restore;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${RESTORED};
-    CREATE DATABASE ${DB}; USE ${DB}; CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(40));
-    INSERT INTO items SELECT seq, CONCAT('item ', seq) FROM seq_1_to_2000;`);
+  await createItemsDatabase(DB, 2000);
   dataDir = await mkdtemp(join(tmpdir(), 'keepsake-console-jobs-'));
   local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
   api = apiClient(local.apiUrl);
-  const db = mariadb();
-  source = await api.request<DataSource>('POST', '/v1/data-sources', {
-    name: SOURCE_NAME,
-    engine: 'mariadb',
-    host: db.host,
-    port: db.port,
-    database: DB,
-    username: db.user,
-    password: db.password,
-    tls: { mode: 'disabled' },
-  });
+  source = await addMariaDbSource(api, SOURCE_NAME, DB);
   browser = await launchChromium();
   page = await consolePage(browser, pageErrors, { acceptDownloads: true });
 }, 240_000);

@@ -11,8 +11,7 @@ import type { DataSource } from '../../types/dataSource.ts';
 import type { CreateRestoreResponse, Restore } from '../../types/restore.ts';
 import { shortId } from '../../web/src/format.ts';
 import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
-import { mariadb } from '../support/services.ts';
+import { addMariaDbSource, createItemsDatabase, startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { rootSql } from '../support/sql.ts';
 
 /**
@@ -46,23 +45,11 @@ const FOCUSED_NAME = `(() => {
 const focusedName = async () => (await page.evaluate(FOCUSED_NAME)) as string | null;
 
 beforeAll(async () => {
-  await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${DB}_restored;
-    CREATE DATABASE ${DB}; USE ${DB}; CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(40));
-    INSERT INTO items SELECT seq, CONCAT('item ', seq) FROM seq_1_to_300;`);
+  await createItemsDatabase(DB, 300);
   dataDir = await mkdtemp(join(tmpdir(), 'keepsake-console-rollback-'));
   local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
   api = apiClient(local.apiUrl);
-  const db = mariadb();
-  source = await api.request<DataSource>('POST', '/v1/data-sources', {
-    name: SOURCE_NAME,
-    engine: 'mariadb',
-    host: db.host,
-    port: db.port,
-    database: DB,
-    username: db.user,
-    password: db.password,
-    tls: { mode: 'disabled' },
-  });
+  source = await addMariaDbSource(api, SOURCE_NAME, DB);
   ({ backupId } = await api.request<TriggerBackupResponse>('POST', `/v1/data-sources/${source.id}/backups`, {
     trigger: 'api',
   }));

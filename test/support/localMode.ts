@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ApiClient } from '../../types/apiClient.ts';
+import type { DataSource } from '../../types/dataSource.ts';
+import { mariadb } from './services.ts';
+import { rootSql } from './sql.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -74,4 +78,26 @@ export async function startLocalMode(
       return exited;
     },
   };
+}
+
+/** Recreates `database` on the test MariaDB with an `items` table of `rows` rows, and drops `<database>_restored`. */
+export async function createItemsDatabase(database: string, rows: number): Promise<void> {
+  await rootSql(`DROP DATABASE IF EXISTS ${database}; DROP DATABASE IF EXISTS ${database}_restored;
+    CREATE DATABASE ${database}; USE ${database}; CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(40));
+    INSERT INTO items SELECT seq, CONCAT('item ', seq) FROM seq_1_to_${rows};`);
+}
+
+/** Registers `database` on the test MariaDB as a data source, without TLS: the test server has no certificates. */
+export function addMariaDbSource(api: ApiClient, name: string, database: string): Promise<DataSource> {
+  const db = mariadb();
+  return api.request<DataSource>('POST', '/v1/data-sources', {
+    name,
+    engine: 'mariadb',
+    host: db.host,
+    port: db.port,
+    database,
+    username: db.user,
+    password: db.password,
+    tls: { mode: 'disabled' },
+  });
 }
