@@ -1,16 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page as ApiPage } from '../../types/api.ts';
-import { apiClient, type ApiClient } from '../../types/apiClient.ts';
+import type { ApiClient } from '../../types/apiClient.ts';
 import type { DatabaseInspection } from '../../types/apiDataSources.ts';
 import type { AuditEvent } from '../../types/audit.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import { formatBytes } from '../../web/src/format.ts';
-import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
+import { screenshot } from '../support/browser.ts';
+import { startConsoleOnLocalMode, type ConsoleOnLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 
 /**
  * The console driven by the keyboard alone (Tab, Shift+Tab, Enter, Space, Escape, typing; arrow keys only inside
@@ -46,27 +43,20 @@ const FOCUS_PROBE = `(() => {
   };
 })()`;
 
-let dataDir: string;
+let harness: ConsoleOnLocalMode | undefined;
 let local: LocalModeProcess;
 let api: ApiClient;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 /** Every stop the focus made, for the indicator check at the end. */
 const visited: Focus[] = [];
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'keepsake-keyboard-'));
-  local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
-  api = apiClient(local.apiUrl);
-  browser = await launchChromium();
-  page = await consolePage(browser, pageErrors);
+  ({ local, api, page } = harness = await startConsoleOnLocalMode('keepsake-keyboard-', pageErrors));
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await local?.stop('SIGINT');
-  await rm(dataDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 const shot = (name: string) => screenshot(page, name);

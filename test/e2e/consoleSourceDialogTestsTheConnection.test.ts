@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, type ApiClient } from '../../types/apiClient.ts';
+import type { ApiClient } from '../../types/apiClient.ts';
 import type { Page as ApiPage } from '../../types/api.ts';
 import type { DataSource } from '../../types/dataSource.ts';
-import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
+import { screenshot } from '../support/browser.ts';
+import { startConsoleOnLocalMode, type ConsoleOnLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { mariadb } from '../support/services.ts';
 import { rootSql } from '../support/sql.ts';
 
@@ -19,10 +16,9 @@ import { rootSql } from '../support/sql.ts';
 const DB = `dialog_${process.pid}`;
 const NAME = `dialog e2e ${process.pid}`;
 
-let dataDir: string;
+let harness: ConsoleOnLocalMode | undefined;
 let local: LocalModeProcess;
 let api: ApiClient;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
@@ -35,18 +31,12 @@ const toast = (text: string | RegExp) =>
 
 beforeAll(async () => {
   await rootSql(`DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB};`);
-  dataDir = await mkdtemp(join(tmpdir(), 'keepsake-console-dialog-'));
-  local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
-  api = apiClient(local.apiUrl);
-  browser = await launchChromium();
-  page = await consolePage(browser, pageErrors);
+  ({ local, api, page } = harness = await startConsoleOnLocalMode('keepsake-console-dialog-', pageErrors));
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await local?.stop('SIGINT');
+  await harness?.close();
   await rootSql(`DROP DATABASE IF EXISTS ${DB}`);
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 /** Fills the add dialog with the shared MariaDB's settings and `password`. */

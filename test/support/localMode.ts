@@ -1,7 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApiClient } from '../../types/apiClient.ts';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { apiClient, type ApiClient } from '../../types/apiClient.ts';
 import type { DataSource } from '../../types/dataSource.ts';
+import { consolePage, launchChromium } from './browser.ts';
 import { mariadb } from './services.ts';
 import { rootSql } from './sql.ts';
 
@@ -100,4 +105,38 @@ export function addMariaDbSource(api: ApiClient, name: string, database: string)
     password: db.password,
     tls: { mode: 'disabled' },
   });
+}
+
+/** Local mode in a fresh data directory, its API client, and Chromium with one console page (errors into `errors`). */
+export interface ConsoleOnLocalMode {
+  readonly local: LocalModeProcess;
+  readonly api: ApiClient;
+  readonly browser: Browser;
+  readonly page: Page;
+  /** Closes Chromium, stops local mode with Ctrl-C and removes its data directory. */
+  readonly close: () => Promise<void>;
+}
+
+export async function startConsoleOnLocalMode(
+  dirPrefix: string,
+  errors: string[],
+  pageOptions: BrowserContextOptions = {},
+): Promise<ConsoleOnLocalMode> {
+  const dataDir = await mkdtemp(join(tmpdir(), dirPrefix));
+  let local: LocalModeProcess | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await local?.stop('SIGINT');
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
+    browser = await launchChromium();
+    const page = await consolePage(browser, errors, pageOptions);
+    return { local, api: apiClient(local.apiUrl), browser, page, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
