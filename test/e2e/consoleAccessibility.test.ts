@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
+import { waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
 import type { Page as ApiPage } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { TriggerBackupResponse } from '../../types/backupApi.ts';
@@ -12,8 +9,8 @@ import type { DataSource } from '../../types/dataSource.ts';
 import type { CreateRestoreResponse, Restore } from '../../types/restore.ts';
 import type { StatsResponse } from '../../types/stats.ts';
 import { expectNoSeriousViolations } from '../support/axe.ts';
-import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
+import { screenshot } from '../support/browser.ts';
+import { startConsoleOnLocalMode, type ConsoleOnLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 
 /**
  * axe-core on every page and dialog of the console in real Chromium against local mode, in the light and the dark
@@ -26,19 +23,16 @@ const RESTORED = 'axe_restored';
 const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
 const SCHEMES = ['light', 'dark'] as const;
 
-let dataDir: string;
+let harness: ConsoleOnLocalMode | undefined;
 let local: LocalModeProcess;
 let api: ApiClient;
-let browser: Browser;
 let page: Page;
 let backup: Backup;
 let restore: Restore;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'keepsake-a11y-'));
-  local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
-  api = apiClient(local.apiUrl);
+  ({ local, api, page } = harness = await startConsoleOnLocalMode('keepsake-a11y-', pageErrors));
   const [demo] = (await api.request<ApiPage<DataSource>>('GET', '/v1/data-sources')).items;
   if (!demo) throw new Error('local mode made no demo source');
   // The MariaDB demo's own backup: the newest of all may be the PostgreSQL demo's, which MariaDB cannot restore.
@@ -60,14 +54,10 @@ beforeAll(async () => {
   });
   await waitForBackup(api, backupId, 60_000);
   await api.request('POST', `/v1/backups/${backupId}/trash`);
-  browser = await launchChromium();
-  page = await consolePage(browser, pageErrors);
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await local?.stop('SIGINT');
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 /** What is visible of `text` in the page's main part (a table at one width may be cards at another). */

@@ -1,15 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_PG_PASSWORD } from '../../scripts/local/postgres.ts';
-import { apiClient, type ApiClient } from '../../types/apiClient.ts';
+import type { ApiClient } from '../../types/apiClient.ts';
 import type { Page as ApiPage } from '../../types/api.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { DataSource } from '../../types/dataSource.ts';
-import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
+import { screenshot } from '../support/browser.ts';
+import { startConsoleOnLocalMode, type ConsoleOnLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { hasPostgres } from '../support/postgres.ts';
 
 /**
@@ -19,10 +16,9 @@ import { hasPostgres } from '../support/postgres.ts';
  */
 const NAME = `pg console ${process.pid}`;
 
-let dataDir: string;
+let harness: ConsoleOnLocalMode | undefined;
 let local: LocalModeProcess;
 let api: ApiClient;
-let browser: Browser;
 let page: Page;
 let demo: DataSource;
 const pageErrors: string[] = [];
@@ -31,18 +27,12 @@ const sources = async () => (await api.request<ApiPage<DataSource>>('GET', '/v1/
 
 describe.runIf(await hasPostgres())('a PostgreSQL source in the console', () => {
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'keepsake-console-pg-'));
-    local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
-    api = apiClient(local.apiUrl);
+    ({ local, api, page } = harness = await startConsoleOnLocalMode('keepsake-console-pg-', pageErrors));
     demo = (await sources()).find((s) => s.engine === 'postgresql') as DataSource;
-    browser = await launchChromium();
-    page = await consolePage(browser, pageErrors);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await local?.stop('SIGINT');
-    await rm(dataDir, { recursive: true, force: true });
+    await harness?.close();
   });
 
   it('is added with the engine’s port, sslmode names, its CA and a schema filter, and its connection tested', async () => {
