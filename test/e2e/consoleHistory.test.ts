@@ -1,17 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
+import { waitForBackup, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { TriggerBackupResponse } from '../../types/backupApi.ts';
 import type { ConsoleConfig } from '../../types/consoleConfig.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import type { CreateRestoreResponse, Restore } from '../../types/restore.ts';
 import { formatDuration } from '../../web/src/format.ts';
-import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { addMariaDbSource, createItemsDatabase, startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
+import { screenshot } from '../support/browser.ts';
+import {
+  addMariaDbSource,
+  createItemsDatabase,
+  startConsoleOnLocalMode,
+  type ConsoleOnLocalMode,
+  type LocalModeProcess,
+} from '../support/localMode.ts';
 import { rootSql } from '../support/sql.ts';
 
 /**
@@ -25,10 +28,9 @@ const SOURCE_NAME = `history e2e ${process.pid}`;
 /** Disable/enable pairs made after the source's creation: 26 newer events push `dataSource.create` off the first page of 25. */
 const TOGGLES = 13;
 
-let dataDir: string;
+let harness: ConsoleOnLocalMode | undefined;
 let local: LocalModeProcess;
 let api: ApiClient;
-let browser: Browser;
 let page: Page;
 let principal: string;
 let source: DataSource;
@@ -38,9 +40,7 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   await createItemsDatabase(DB, 200);
-  dataDir = await mkdtemp(join(tmpdir(), 'keepsake-console-history-'));
-  local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
-  api = apiClient(local.apiUrl);
+  ({ local, api, page } = harness = await startConsoleOnLocalMode('keepsake-console-history-', pageErrors));
   const config = (await (await fetch(`${local.apiUrl}/config.json`)).json()) as ConsoleConfig;
   if (config.auth.kind !== 'local') throw new Error(`local mode serves auth kind ${config.auth.kind}`);
   principal = config.auth.principal;
@@ -63,16 +63,11 @@ beforeAll(async () => {
   });
   restore = await waitForRestore(api, restoreId, 90_000);
   if (restore.status !== 'succeeded') throw new Error(`restore ${restoreId} ${restore.status}: ${restore.error}`);
-
-  browser = await launchChromium();
-  page = await consolePage(browser, pageErrors);
 }, 420_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await local?.stop('SIGINT');
+  await harness?.close();
   await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${RESTORED}`);
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 const shot = (name: string) => screenshot(page, name);

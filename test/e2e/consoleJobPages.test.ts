@@ -1,15 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, waitForRestore, type ApiClient } from '../../types/apiClient.ts';
+import { waitForRestore, type ApiClient } from '../../types/apiClient.ts';
 import type { Backup } from '../../types/backup.ts';
 import type { DataSource } from '../../types/dataSource.ts';
 import type { LogLine, LogPage } from '../../types/jobLogs.ts';
 import type { Restore } from '../../types/restore.ts';
-import { consolePage, launchChromium, screenshot } from '../support/browser.ts';
-import { addMariaDbSource, createItemsDatabase, startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
+import { consolePage, screenshot } from '../support/browser.ts';
+import {
+  addMariaDbSource,
+  createItemsDatabase,
+  startConsoleOnLocalMode,
+  type ConsoleOnLocalMode,
+  type LocalModeProcess,
+} from '../support/localMode.ts';
 import { rootSql } from '../support/sql.ts';
 
 /**
@@ -24,7 +27,7 @@ const RESTORED = `${DB}_restored`;
 const SOURCE_NAME = `Jobs café/${process.pid}`;
 const PHONE = { width: 390, height: 844 };
 
-let dataDir: string;
+let harness: ConsoleOnLocalMode | undefined;
 let local: LocalModeProcess;
 let api: ApiClient;
 let browser: Browser;
@@ -36,19 +39,15 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   await createItemsDatabase(DB, 2000);
-  dataDir = await mkdtemp(join(tmpdir(), 'keepsake-console-jobs-'));
-  local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
-  api = apiClient(local.apiUrl);
+  ({ local, api, browser, page } = harness = await startConsoleOnLocalMode('keepsake-console-jobs-', pageErrors, {
+    acceptDownloads: true,
+  }));
   source = await addMariaDbSource(api, SOURCE_NAME, DB);
-  browser = await launchChromium();
-  page = await consolePage(browser, pageErrors, { acceptDownloads: true });
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await local?.stop('SIGINT');
+  await harness?.close();
   await rootSql(`DROP DATABASE IF EXISTS ${DB}; DROP DATABASE IF EXISTS ${RESTORED}`);
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 const shot = (name: string, on: Page = page) => screenshot(on, name);

@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, type ApiClient } from '../../types/apiClient.ts';
-import { consolePage, launchChromium } from '../support/browser.ts';
-import { startLocalMode, type LocalModeProcess } from '../support/localMode.ts';
+import type { ApiClient } from '../../types/apiClient.ts';
+import { startConsoleOnLocalMode, type ConsoleOnLocalMode, type LocalModeProcess } from '../support/localMode.ts';
 import { mariadb } from '../support/services.ts';
 
 /**
@@ -16,17 +12,14 @@ const COUNT = 101;
 const nameOf = (n: number) => `many e2e ${String(n).padStart(3, '0')}`;
 const LAST = nameOf(COUNT);
 
-let dataDir: string;
+let harness: ConsoleOnLocalMode | undefined;
 let local: LocalModeProcess;
 let api: ApiClient;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'keepsake-console-many-'));
-  local = await startLocalMode(['--data-dir', dataDir, '--api-port', '0']);
-  api = apiClient(local.apiUrl);
+  ({ local, api, page } = harness = await startConsoleOnLocalMode('keepsake-console-many-', pageErrors));
   const db = mariadb();
   for (let n = 1; n <= COUNT; n++)
     await api.createDataSource({
@@ -39,14 +32,10 @@ beforeAll(async () => {
       password: db.password,
       tls: { mode: 'disabled' },
     });
-  browser = await launchChromium();
-  page = await consolePage(browser, pageErrors);
 }, 420_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await local?.stop('SIGINT');
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 describe('a console with more data sources than one page of the API', () => {
