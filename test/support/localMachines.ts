@@ -2,11 +2,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { getRestoreRecord, newRestorePut } from '../../functions/shared/repositories/restores.ts';
 import type { TableRef } from '../../functions/shared/repositories/table.ts';
+import { transactNamedItems } from '../../functions/shared/repositories/transactions.ts';
 import { loadLocalStepFunctions } from '../../scripts/local/aslRuntime.ts';
 import type { Notification, TaskHandlers } from '../../scripts/local/orchestration.ts';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../scripts/local/stepFunctionsService.ts';
 import type { DataSource } from '../../types/dataSource.ts';
+import type { Restore } from '../../types/restore.ts';
 import { call, useTestTable } from './api.ts';
 import { bucket } from './runner.ts';
 import { connectionTo, services } from './services.ts';
@@ -144,4 +147,38 @@ export async function startLocalMachines(options: { readonly s3Endpoint?: string
       return created.body;
     },
   };
+}
+
+/**
+ * Queues restore `id` of `backupId` into `targetDatabase` on `source` as the API does (with `fields` such as
+ * `rollbackOnFailure`), runs the Restore machine on it, and returns its outcome and the record it left.
+ */
+export async function runQueuedRestore(
+  machines: LocalMachines,
+  source: DataSource,
+  id: string,
+  backupId: string,
+  targetDatabase: string,
+  fields: Partial<Restore> = {},
+): Promise<{ outcome: MachineOutcome; record: Restore }> {
+  const record: Restore = {
+    ...fields,
+    id,
+    backupId,
+    sourceId: source.id,
+    targetSourceId: source.id,
+    targetDatabase,
+    status: 'queued',
+    requestedBy: 'test',
+    createdAt: new Date().toISOString(),
+  };
+  await transactNamedItems(machines.table, { restore: newRestorePut(machines.table, record) });
+  const outcome = await machines.run(
+    'Restore',
+    { restoreId: id, backupId, targetSourceId: source.id, targetDatabase },
+    id,
+  );
+  const after = await getRestoreRecord(machines.table, id);
+  if (!after) throw new Error(`restore ${id} vanished`);
+  return { outcome, record: after };
 }

@@ -8,14 +8,18 @@ import {
   type BackupRecord,
 } from '../../../functions/shared/repositories/backups.ts';
 import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
-import { getRestoreRecord, newRestorePut } from '../../../functions/shared/repositories/restores.ts';
 import { putNewSchedule } from '../../../functions/shared/repositories/schedules.ts';
 import { readDayCounters, readSourceStats } from '../../../functions/shared/repositories/stats.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
 import { RESULT_TAGS } from '../../../types/job.ts';
 import type { Restore } from '../../../types/restore.ts';
 import type { VerifyPolicy } from '../../../types/schedule.ts';
-import { startLocalMachines, type LocalMachines, type MachineOutcome } from '../../support/localMachines.ts';
+import {
+  runQueuedRestore,
+  startLocalMachines,
+  type LocalMachines,
+  type MachineOutcome,
+} from '../../support/localMachines.ts';
 import { bucket, sha256 } from '../../support/runner.ts';
 import { mariadb, services, testS3Client } from '../../support/services.ts';
 import { rootSql } from '../../support/sql.ts';
@@ -66,29 +70,8 @@ describe.runIf(services().mariadb !== null)('Restore and Verify state machines, 
       }),
     });
 
-  /** Queues a restore as the API does (with `fields` such as `rollbackOnFailure`), then runs the Restore machine on it. */
-  async function restore(id: string, backupId: string, targetDatabase: string, fields: Partial<Restore> = {}) {
-    const record: Restore = {
-      ...fields,
-      id,
-      backupId,
-      sourceId: source.id,
-      targetSourceId: source.id,
-      targetDatabase,
-      status: 'queued',
-      requestedBy: 'test',
-      createdAt: new Date().toISOString(),
-    };
-    await transactNamedItems(machines.table, { restore: newRestorePut(machines.table, record) });
-    const outcome = await machines.run(
-      'Restore',
-      { restoreId: id, backupId, targetSourceId: source.id, targetDatabase },
-      id,
-    );
-    const after = await getRestoreRecord(machines.table, id);
-    if (!after) throw new Error(`restore ${id} vanished`);
-    return { outcome, record: after };
-  }
+  const restore = (id: string, backupId: string, targetDatabase: string, fields: Partial<Restore> = {}) =>
+    runQueuedRestore(machines, source, id, backupId, targetDatabase, fields);
 
   beforeAll(async () => {
     machines = await startLocalMachines();

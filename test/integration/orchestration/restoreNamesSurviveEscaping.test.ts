@@ -2,11 +2,13 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBackupRecord, type BackupRecord } from '../../../functions/shared/repositories/backups.ts';
-import { transactNamedItems } from '../../../functions/shared/repositories/transactions.ts';
-import { getRestoreRecord, newRestorePut } from '../../../functions/shared/repositories/restores.ts';
 import type { DataSource } from '../../../types/dataSource.ts';
-import type { Restore } from '../../../types/restore.ts';
-import { startLocalMachines, type LocalMachines, type MachineOutcome } from '../../support/localMachines.ts';
+import {
+  runQueuedRestore,
+  startLocalMachines,
+  type LocalMachines,
+  type MachineOutcome,
+} from '../../support/localMachines.ts';
 import { bucket } from '../../support/runner.ts';
 import { mariadb, services, testS3Client } from '../../support/services.ts';
 import { rootSql } from '../../support/sql.ts';
@@ -61,27 +63,8 @@ describe.runIf(services().mariadb !== null)('database names that need escaping, 
   let backup: BackupRecord;
   let original: string;
 
-  async function restore(id: string, targetDatabase: string) {
-    const record: Restore = {
-      id,
-      backupId: backup.id,
-      sourceId: source.id,
-      targetSourceId: source.id,
-      targetDatabase,
-      status: 'queued',
-      requestedBy: 'test',
-      createdAt: new Date().toISOString(),
-    };
-    await transactNamedItems(machines.table, { restore: newRestorePut(machines.table, record) });
-    const outcome = await machines.run(
-      'Restore',
-      { restoreId: id, backupId: backup.id, targetSourceId: source.id, targetDatabase },
-      id,
-    );
-    const after = await getRestoreRecord(machines.table, id);
-    if (!after) throw new Error(`restore ${id} vanished`);
-    return { outcome, record: after };
-  }
+  const restore = (id: string, targetDatabase: string) =>
+    runQueuedRestore(machines, source, id, backup.id, targetDatabase);
 
   const dropAll = () =>
     Promise.all(
