@@ -255,9 +255,11 @@ describe('rolling a restore back in the console', () => {
       .waitFor();
     const panel = page.getByRole('region', { name: 'Safety backup' });
     await panel.getByRole('link', { name: `Safety backup of ${SOURCE_NAME}/${TRAP}` }).waitFor();
-    // Put back already: no second Roll back, but the safety backup can still be restored elsewhere.
-    expect(await panel.getByRole('button', { name: 'Roll back', exact: true }).count()).toBe(0);
+    // Put back already: no second Roll back, but the safety backup can still be restored elsewhere. The actions
+    // appear once the safety backup's record has loaded: wait for them before counting.
+    await panel.getByRole('button', { name: 'Restore', exact: true }).waitFor();
     expect(await panel.getByRole('button', { name: 'Restore', exact: true }).count()).toBe(1);
+    expect(await panel.getByRole('button', { name: 'Roll back', exact: true }).count()).toBe(0);
     await shot('restore-rolled-back-automatically');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Restores' }).click();
