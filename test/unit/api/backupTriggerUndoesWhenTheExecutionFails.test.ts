@@ -131,7 +131,8 @@ describe('triggerBackup', () => {
     expect(error.message).toMatch(/AccessDeniedException: not allowed/);
   });
 
-  it('answers a known, unexpired Idempotency-Key with its backup without writing or starting anything', async () => {
+  /** Idempotency-Key `ci-42` already answered with backup `bk-old`, its record expiring at `expiresAt` (epoch s). */
+  const givenKeyForOldBackup = (expiresAt: number) =>
     given({
       source,
       idempotency: {
@@ -140,9 +141,12 @@ describe('triggerBackup', () => {
         targetId: 'src-1',
         resultId: 'bk-old',
         createdAt: 'x',
-        expiresAt: epoch + 60,
+        expiresAt,
       },
     });
+
+  it('answers a known, unexpired Idempotency-Key with its backup without writing or starting anything', async () => {
+    givenKeyForOldBackup(epoch + 60);
 
     expect(await triggerBackup(deps, { ...request, idempotencyKey: 'ci-42' })).toEqual({ backupId: 'bk-old' });
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
@@ -150,17 +154,7 @@ describe('triggerBackup', () => {
   });
 
   it('treats an expired key that TTL has not removed yet as unused', async () => {
-    given({
-      source,
-      idempotency: {
-        key: 'ci-42',
-        operation: 'backup.trigger',
-        targetId: 'src-1',
-        resultId: 'bk-old',
-        createdAt: 'x',
-        expiresAt: epoch,
-      },
-    });
+    givenKeyForOldBackup(epoch);
 
     expect(await triggerBackup(deps, { ...request, idempotencyKey: 'ci-42' })).toEqual({ backupId: 'bk-new' });
     expect(itemAt(transaction(), { pk: 'IDEMPOTENCY#ci-42' }).Put?.ConditionExpression).toBe(
