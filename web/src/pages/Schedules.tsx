@@ -29,6 +29,7 @@ import {
   type ScheduleFormState,
 } from '../scheduleForm.ts';
 import { LoadFailed } from '../components/LoadFailed.tsx';
+import { CardLabel } from '../components/CardTable.tsx';
 
 const TIME_ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -335,10 +336,6 @@ function ScheduleForm({
   );
 }
 
-/** A cell's column name, shown beside it only where the rows stack as cards (phone width). */
-const Label = ({ children }: { children: string }) => (
-  <span className="block text-xs font-semibold text-slate-600 md:hidden dark:text-slate-300">{children}</span>
-);
 const cell = 'block md:table-cell';
 
 function ScheduleRow({ schedule, sources }: { schedule: Schedule; sources: readonly DataSource[] }) {
@@ -374,16 +371,16 @@ function ScheduleRow({ schedule, sources }: { schedule: Schedule; sources: reado
         {schedule.name ? <span className={`block ${secondaryText}`}>{schedule.name}</span> : null}
       </td>
       <td className={cell}>
-        <Label>When</Label>
+        <CardLabel>When</CardLabel>
         {describeCron(schedule.cron)}
         <span className={`block ${secondaryText}`}>{schedule.timeZone}</span>
       </td>
       <td className={cell}>
-        <Label>Next run</Label>
+        <CardLabel>Next run</CardLabel>
         {schedule.enabled && next ? <RunTime run={runTimes(new Date(next), schedule.timeZone, browserZone)} /> : '—'}
       </td>
       <td className={`${cell} tabular-nums`}>
-        <Label>Keep d / w / m</Label>
+        <CardLabel>Keep d / w / m</CardLabel>
         {schedule.retention.daily} / {schedule.retention.weekly} / {schedule.retention.monthly}
         {schedule.retention.keepLast > 0 || schedule.retention.includeManualBackups ? (
           <span className={`block ${secondaryText}`}>

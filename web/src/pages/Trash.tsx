@@ -12,6 +12,7 @@ import { useToast } from '../components/Toasts.tsx';
 import { formatBytes, formatTime } from '../format.ts';
 import { useCan } from '../permissions.tsx';
 import { useDataSources } from '../queries.ts';
+import { CardLabel } from '../components/CardTable.tsx';
 
 function TrashActions({ backup }: { backup: Backup }) {
   const can = useCan();
@@ -96,11 +97,6 @@ function TrashedBy({ backup }: { backup: TrashedBackup }) {
   );
 }
 
-/** A cell's column name, shown beside it only where the rows stack as cards (phone width). */
-const Label = ({ children }: { children: string }) => (
-  <span className="block text-xs font-semibold text-slate-600 md:hidden dark:text-slate-300">{children}</span>
-);
-
 /**
  * The trash as rows: which backup, who trashed it when, why, and when the sweep deletes it for good. Below the md
  * breakpoint each row stacks as a card with its cells labelled, so nothing needs sideways scrolling on a phone.
@@ -135,16 +131,16 @@ function TrashTable({ backups, sources }: { backups: readonly TrashedBackup[]; s
                 </span>
               </td>
               <td className={cell}>
-                <Label>Trashed</Label>
+                <CardLabel>Trashed</CardLabel>
                 <TrashedBy backup={b} />
                 <span className="block text-xs text-slate-600 dark:text-slate-300">{formatTime(b.trashedAt)}</span>
               </td>
               <td className={`${cell} md:max-w-xs`}>
-                <Label>Why</Label>
+                <CardLabel>Why</CardLabel>
                 {b.trashReason ?? 'not recorded'}
               </td>
               <td className={cell}>
-                <Label>Deleted for good</Label>
+                <CardLabel>Deleted for good</CardLabel>
                 {b.purgeAfter ? (
                   <>
                     after {formatTime(b.purgeAfter)}
